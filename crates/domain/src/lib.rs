@@ -1,0 +1,18 @@
+//! The Bangfu domain: the types and rules of the programme, with no I/O.
+//!
+//! Everything a person types reaches the rest of the system only after being
+//! parsed into one of these types, so the layers below can trust it.
+
+pub mod audit;
+pub mod division;
+pub mod error;
+pub mod password;
+pub mod role;
+pub mod union;
+pub mod user;
+
+pub use error::ValidationError;
+pub use password::{Password, PasswordPolicyError};
+pub use role::{Permission, Role, Roles};
+pub use union::{UnionId, UnionLevel, UnionName, UnionPath};
+pub use user::{DisplayName, UserId, Username};

@@ -1,0 +1,190 @@
+//! Roles and what each may do. A rule about "who may" lives here and nowhere else.
+
+use crate::ValidationError;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 管理员: organisations, users, roles, parameters.
+    Admin,
+    /// 帮扶干部: files households, records visits, incomes, plans and assistance.
+    Officer,
+    /// 审核人: approves filing, exits and disbursements at their level.
+    Reviewer,
+    /// 资金管理员: budgets, allocations, disbursements.
+    FundOfficer,
+    /// 审计/督查: reads everything in scope, changes nothing.
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Officer,
+        Role::Reviewer,
+        Role::FundOfficer,
+        Role::Auditor,
+    ];
+
+    /// The identifier used in the CLI, the API and the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Officer => "officer",
+            Role::Reviewer => "reviewer",
+            Role::FundOfficer => "fund_officer",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "管理员",
+            Role::Officer => "帮扶干部",
+            Role::Reviewer => "审核人",
+            Role::FundOfficer => "资金管理员",
+            Role::Auditor => "审计/督查",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Role::Admin => "维护本级及下级工会组织、用户账号、角色和参数",
+            Role::Officer => "建档立卡，录入走访、收入、帮扶计划和帮扶记录",
+            Role::Reviewer => "审核本级的建档、退出和资金拨付",
+            Role::FundOfficer => "管理帮扶资金的预算、下拨和发放",
+            Role::Auditor => "查阅权限范围内的全部数据和操作日志，开展资金审计，不能修改任何数据",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.code() == raw.trim())
+            .ok_or_else(|| {
+                ValidationError::new(
+                    "roles",
+                    format!(
+                        "未知角色“{}”，可选：admin、officer、reviewer、fund_officer、auditor",
+                        raw.trim()
+                    ),
+                )
+            })
+    }
+
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::Admin => &[ReadUnions, ManageUnions, ReadUsers, ManageUsers],
+            Role::Officer => &[ReadUnions],
+            Role::Reviewer => &[ReadUnions],
+            Role::FundOfficer => &[ReadUnions],
+            Role::Auditor => &[ReadUnions, ReadUsers, ReadAudit],
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Something a user may do within their union's subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    ReadUnions,
+    ManageUnions,
+    ReadUsers,
+    ManageUsers,
+    ReadAudit,
+}
+
+impl Permission {
+    pub fn label(self) -> &'static str {
+        match self {
+            Permission::ReadUnions => "查看工会组织",
+            Permission::ManageUnions => "维护工会组织",
+            Permission::ReadUsers => "查看用户",
+            Permission::ManageUsers => "维护用户、重置密码、启停账号",
+            Permission::ReadAudit => "查阅操作日志",
+        }
+    }
+}
+
+/// A user's non-empty, sorted, duplicate-free set of roles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Roles(Vec<Role>);
+
+impl Roles {
+    pub fn new(roles: impl IntoIterator<Item = Role>) -> Result<Self, ValidationError> {
+        let mut v: Vec<Role> = roles.into_iter().collect();
+        v.sort();
+        v.dedup();
+        if v.is_empty() {
+            return Err(ValidationError::new("roles", "至少选择一个角色"));
+        }
+        Ok(Self(v))
+    }
+
+    pub fn parse_codes<'a>(codes: impl IntoIterator<Item = &'a str>) -> Result<Self, ValidationError> {
+        let roles = codes
+            .into_iter()
+            .filter(|c| !c.trim().is_empty())
+            .map(Role::parse)
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(roles)
+    }
+
+    pub fn allows(&self, p: Permission) -> bool {
+        self.0.iter().any(|r| r.permissions().contains(&p))
+    }
+
+    pub fn contains(&self, r: Role) -> bool {
+        self.0.contains(&r)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = Role> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn labels(&self) -> String {
+        self.0.iter().map(|r| r.label()).collect::<Vec<_>>().join("、")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.code()), Ok(r));
+        }
+        assert!(Role::parse("root").is_err());
+    }
+
+    #[test]
+    fn auditor_changes_nothing() {
+        let a = Roles::new([Role::Auditor]).map_err(|e| e.to_string());
+        let Ok(a) = a else { panic!("roles") };
+        assert!(a.allows(Permission::ReadAudit));
+        assert!(!a.allows(Permission::ManageUnions));
+        assert!(!a.allows(Permission::ManageUsers));
+    }
+
+    #[test]
+    fn empty_role_set_is_refused() {
+        assert!(Roles::new([]).is_err());
+        assert!(Roles::parse_codes(["", " "]).is_err());
+        assert_eq!(
+            Roles::parse_codes(["officer", "admin", "officer"]).map(|r| r.iter().count()),
+            Ok(2)
+        );
+    }
+}

@@ -1,0 +1,71 @@
+use bangfu_domain::{PasswordPolicyError, ValidationError};
+use bangfu_storage::StorageError;
+
+/// Everything a use case can answer besides success. The web layer maps each
+/// variant to one status and one JSON/HTML shape, in one place.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Bad input, naming the field.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    #[error("用户名或密码错误")]
+    BadCredentials,
+    #[error("登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试")]
+    Locked { minutes: i64 },
+    #[error("请先登录")]
+    Unauthenticated,
+    #[error("登录已超时，请重新登录")]
+    SessionExpired,
+    #[error("首次登录或密码被重置后，须先修改密码")]
+    PasswordChangeRequired,
+    #[error("没有权限执行此操作")]
+    Forbidden,
+    #[error("{0}不存在或不在您的权限范围内")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    Conflict { field: &'static str, message: String },
+    /// The input is well-formed but a rule of the programme refuses it.
+    #[error("{0}")]
+    Rule(String),
+    #[error("内部错误，请稍后再试")]
+    Internal(String),
+}
+
+impl From<StorageError> for ServiceError {
+    fn from(e: StorageError) -> Self {
+        tracing::error!(error = %e, "storage error");
+        ServiceError::Internal(e.to_string())
+    }
+}
+
+impl ServiceError {
+    pub fn password(field: &'static str, e: PasswordPolicyError) -> Self {
+        ServiceError::Invalid(ValidationError::new(field, e.to_string()))
+    }
+
+    /// The machine-readable code of the API's error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ServiceError::Invalid(_) => "invalid_input",
+            ServiceError::BadCredentials => "bad_credentials",
+            ServiceError::Locked { .. } => "account_locked",
+            ServiceError::Unauthenticated => "unauthenticated",
+            ServiceError::SessionExpired => "session_expired",
+            ServiceError::PasswordChangeRequired => "password_change_required",
+            ServiceError::Forbidden => "forbidden",
+            ServiceError::NotFound(_) => "not_found",
+            ServiceError::Conflict { .. } => "conflict",
+            ServiceError::Rule(_) => "rule_violation",
+            ServiceError::Internal(_) => "internal",
+        }
+    }
+
+    /// The input field the error is about, when there is one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            ServiceError::Invalid(v) => Some(v.field),
+            ServiceError::Conflict { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}

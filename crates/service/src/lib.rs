@@ -1,0 +1,99 @@
+//! Bangfu's use cases. Every public function here is one thing a person (or
+//! the operator's command line) does: it checks who may do it, runs in one
+//! transaction, and writes the audit log in that same transaction, so an
+//! action and its record are never separated.
+
+mod actor;
+mod audit;
+mod auth;
+mod crypto;
+pub mod demo;
+mod error;
+mod operator;
+mod unions;
+mod users;
+
+pub use actor::{Actor, Origin};
+pub use audit::{AuditQuery, AuditRecord};
+pub use auth::LoginOutcome;
+pub use error::ServiceError;
+pub use operator::Operator;
+pub use unions::{CreateUnion, UnionDetail, UpdateUnion};
+pub use users::{CreateUser, CreatedUser, UpdateUser};
+
+pub use bangfu_storage::audit::AuditEntry;
+pub use bangfu_storage::unions::{Union, UnionFilter};
+pub use bangfu_storage::users::{User, UserFilter};
+pub use bangfu_storage::{Backend, Db, DbOptions, Page, PageRequest};
+
+use std::time::Duration;
+
+/// Settings that shape behaviour; all have defaults and can be changed by the operator.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A session unused this long is ended (default 30 minutes).
+    pub session_idle: Duration,
+    /// Failed logins in a row before a name is locked (default 5).
+    pub lockout_failures: i32,
+    /// How long a locked name stays locked (default 15 minutes).
+    pub lockout_duration: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_idle: Duration::from_secs(30 * 60),
+            lockout_failures: 5,
+            lockout_duration: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// The services over one database. Holds no state of its own beyond
+/// configuration, so any number of processes can serve the same database.
+#[derive(Clone)]
+pub struct Services {
+    db: Db,
+    settings: Settings,
+}
+
+impl Services {
+    pub fn new(db: Db, settings: Settings) -> Self {
+        Self { db, settings }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// Whether the database answers (for `/healthz`).
+    pub async fn health(&self) -> Result<(), ServiceError> {
+        self.read(|c| c.ping().map_err(ServiceError::from)).await
+    }
+}
+
+pub(crate) fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+impl Services {
+    /// Read-only work on a pooled connection.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut bangfu_storage::Conn) -> Result<T, ServiceError> + Send + 'static,
+    ) -> Result<T, ServiceError> {
+        self.db.read(f).await
+    }
+
+    /// One transaction: everything `f` writes, including its audit entries, or nothing.
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut bangfu_storage::Conn) -> Result<T, ServiceError> + Send + 'static,
+    ) -> Result<T, ServiceError> {
+        self.db.write(f).await
+    }
+}

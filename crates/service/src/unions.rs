@@ -1,0 +1,268 @@
+//! Managing the union tree.
+
+use crate::audit::{self, Record, Who};
+use crate::{now, Actor, ServiceError, Services};
+use bangfu_domain::audit::Action;
+use bangfu_domain::division::DivisionCode;
+use bangfu_domain::union::check_division;
+use bangfu_domain::{Permission, UnionId, UnionLevel, UnionName, ValidationError};
+use bangfu_storage::unions::{self, NewUnion, Union, UnionChanges, UnionFilter};
+use bangfu_storage::users::{self, UserFilter};
+use bangfu_storage::{Page, PageRequest, StorageError};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Default)]
+pub struct CreateUnion {
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub level: String,
+    pub division_code: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateUnion {
+    pub name: String,
+    pub division_code: String,
+    pub active: bool,
+}
+
+/// A union with what its page shows around it.
+#[derive(Debug, Clone)]
+pub struct UnionDetail {
+    pub union: Union,
+    /// From the top of the viewer's scope down to the parent.
+    pub ancestors: Vec<Union>,
+    /// Direct children with how many children each has in turn.
+    pub children: Vec<(Union, i64)>,
+    pub user_count: i64,
+}
+
+pub(crate) fn snapshot(u: &Union) -> Value {
+    json!({
+        "id": u.id.0,
+        "parent_id": u.parent_id.map(|p| p.0),
+        "name": u.name,
+        "level": u.level.code(),
+        "division_code": u.division_code,
+        "active": u.active,
+    })
+}
+
+pub(crate) fn conflict_on_name(e: StorageError) -> ServiceError {
+    match e {
+        StorageError::Conflict(_) => ServiceError::Conflict {
+            field: "name",
+            message: "同一上级工会下已有同名工会".into(),
+        },
+        other => other.into(),
+    }
+}
+
+/// Creates a union under `parent` after the tree's rules, and audits it.
+/// Shared by administrators and the operator's demo loader.
+pub(crate) fn create_under(
+    c: &mut bangfu_storage::Conn,
+    who: Who<'_>,
+    parent: &Union,
+    level: UnionLevel,
+    name: &UnionName,
+    division: &DivisionCode,
+) -> Result<Union, ServiceError> {
+    if !parent.active {
+        return Err(ServiceError::Rule("上级工会已停用，不能在其下新建工会".into()));
+    }
+    if !level.may_be_child_of(parent.level) {
+        return Err(ServiceError::Rule(format!(
+            "{}不能直接设在{}（{}）之下",
+            level.label(),
+            parent.level.label(),
+            parent.name
+        )));
+    }
+    check_division(level, &parent.division_code, division.as_str())?;
+    let created = unions::insert(
+        c,
+        Some(parent),
+        &NewUnion {
+            name: name.as_str().to_owned(),
+            level,
+            division_code: division.as_str().to_owned(),
+        },
+        now(),
+    )
+    .map_err(conflict_on_name)?;
+    audit::write(
+        c,
+        who,
+        Record {
+            action: Action::CreateUnion,
+            object_kind: "union",
+            object_id: Some(created.id.to_string()),
+            union: Some((created.id.0, &created.path)),
+            before: None,
+            after: Some(snapshot(&created)),
+            success: true,
+        },
+    )?;
+    Ok(created)
+}
+
+impl Services {
+    pub async fn union_get(&self, actor: &Actor, id: UnionId) -> Result<UnionDetail, ServiceError> {
+        actor.require(Permission::ReadUnions)?;
+        let scope = actor.scope();
+        self
+            .read(move |c| {
+                let union = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
+                let mut ancestors = unions::ancestors_in_scope(c, &scope, &union)?;
+                ancestors.retain(|a| a.id != union.id);
+                let kids = unions::list(
+                    c,
+                    &scope,
+                    &UnionFilter { parent_id: Some(id), ..Default::default() },
+                    PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
+                )?;
+                let ids: Vec<UnionId> = kids.items.iter().map(|u| u.id).collect();
+                let counts = unions::child_counts(c, &ids)?;
+                let children = kids
+                    .items
+                    .into_iter()
+                    .map(|u| {
+                        let n = counts.iter().find(|(i, _)| *i == u.id).map(|(_, n)| *n).unwrap_or(0);
+                        (u, n)
+                    })
+                    .collect();
+                let user_count = users::list(
+                    c,
+                    &scope,
+                    &UserFilter { union_id: Some(id), ..Default::default() },
+                    PageRequest::new(Some(1), Some(1)),
+                )?
+                .total;
+                Ok(UnionDetail { union, ancestors, children, user_count })
+            })
+            .await
+    }
+
+    /// The signed-in user's own union: the top of everything they see.
+    pub async fn union_home(&self, actor: &Actor) -> Result<UnionDetail, ServiceError> {
+        self.union_get(actor, actor.user.union_id).await
+    }
+
+    pub async fn union_list(
+        &self,
+        actor: &Actor,
+        filter: UnionFilter,
+        page: PageRequest,
+    ) -> Result<Page<Union>, ServiceError> {
+        actor.require(Permission::ReadUnions)?;
+        let scope = actor.scope();
+        self.read(move |c| Ok(unions::list(c, &scope, &filter, page)?)).await
+    }
+
+    pub async fn union_create(&self, actor: &Actor, input: CreateUnion) -> Result<Union, ServiceError> {
+        actor.require(Permission::ManageUnions)?;
+        let name = UnionName::parse(&input.name)?;
+        let level = UnionLevel::parse(&input.level)?;
+        let division = DivisionCode::parse(&input.division_code)?;
+        let parent_id = input
+            .parent_id
+            .map(UnionId)
+            .ok_or_else(|| ValidationError::new("parent_id", "请选择上级工会"))?;
+        let scope = actor.scope();
+        let a = actor.clone();
+        self
+            .write(move |c| {
+                let parent = unions::find(c, &scope, parent_id)?
+                    .ok_or_else(|| ValidationError::new("parent_id", "上级工会不存在或不在您的权限范围内"))?;
+                create_under(c, Who::Actor(&a), &parent, level, &name, &division)
+            })
+            .await
+    }
+
+    pub async fn union_update(
+        &self,
+        actor: &Actor,
+        id: UnionId,
+        input: UpdateUnion,
+    ) -> Result<Union, ServiceError> {
+        actor.require(Permission::ManageUnions)?;
+        let name = UnionName::parse(&input.name)?;
+        let division = DivisionCode::parse(&input.division_code)?;
+        let scope = actor.scope();
+        let a = actor.clone();
+        self
+            .write(move |c| {
+                let before = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
+                if let Some(parent_id) = before.parent_id {
+                    let parent = unions::find_unscoped(c, parent_id)?
+                        .ok_or_else(|| StorageError::Corrupt(format!("parent of union {id}")))?;
+                    check_division(before.level, &parent.division_code, division.as_str())?;
+                }
+                if before.active && !input.active {
+                    if id == a.user.union_id {
+                        return Err(ServiceError::Rule("不能停用自己所在的工会".into()));
+                    }
+                    let active_children = unions::list(
+                        c,
+                        &scope,
+                        &UnionFilter { parent_id: Some(id), active: Some(true), ..Default::default() },
+                        PageRequest::new(Some(1), Some(1)),
+                    )?
+                    .total;
+                    if active_children > 0 {
+                        return Err(ServiceError::Rule(format!(
+                            "该工会还有 {active_children} 个启用中的下级工会，请先停用下级工会"
+                        )));
+                    }
+                    let active_users = users::list(
+                        c,
+                        &scope,
+                        &UserFilter { union_id: Some(id), active: Some(true), ..Default::default() },
+                        PageRequest::new(Some(1), Some(1)),
+                    )?
+                    .total;
+                    if active_users > 0 {
+                        return Err(ServiceError::Rule(format!(
+                            "该工会还有 {active_users} 个启用中的用户，请先停用或调出这些用户"
+                        )));
+                    }
+                }
+                if !before.active && input.active {
+                    if let Some(parent_id) = before.parent_id {
+                        let parent = unions::find_unscoped(c, parent_id)?;
+                        if parent.is_some_and(|p| !p.active) {
+                            return Err(ServiceError::Rule("上级工会已停用，请先启用上级工会".into()));
+                        }
+                    }
+                }
+                unions::update(
+                    c,
+                    id,
+                    &UnionChanges {
+                        name: name.as_str().to_owned(),
+                        division_code: division.as_str().to_owned(),
+                        active: input.active,
+                    },
+                    now(),
+                )
+                .map_err(conflict_on_name)?;
+                let after = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
+                audit::write(
+                    c,
+                    Who::Actor(&a),
+                    Record {
+                        action: Action::UpdateUnion,
+                        object_kind: "union",
+                        object_id: Some(id.to_string()),
+                        union: Some((id.0, &after.path)),
+                        before: Some(snapshot(&before)),
+                        after: Some(snapshot(&after)),
+                        success: true,
+                    },
+                )?;
+                Ok(after)
+            })
+            .await
+    }
+}

@@ -1,0 +1,242 @@
+//! Managing users: accounts, roles, enabling and disabling, password resets.
+
+use crate::audit::{self, Record, Who};
+use crate::crypto::{generate_password, hash_password};
+use crate::{now, Actor, ServiceError, Services};
+use bangfu_domain::audit::Action;
+use bangfu_domain::{DisplayName, Password, Permission, Role, Roles, UnionId, UserId, Username, ValidationError};
+use bangfu_storage::users::{self, NewUser, User, UserChanges, UserFilter};
+use bangfu_storage::{sessions, unions, Conn, Page, PageRequest, Scope, StorageError};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Default)]
+pub struct CreateUser {
+    pub username: String,
+    pub display_name: String,
+    pub union_id: Option<i64>,
+    pub roles: Vec<String>,
+    /// An initial password; when absent one is generated and returned once.
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CreatedUser {
+    pub user: User,
+    /// The generated initial password, shown once to the administrator.
+    pub generated_password: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UpdateUser {
+    pub display_name: String,
+    pub union_id: i64,
+    pub roles: Vec<String>,
+    pub active: bool,
+}
+
+pub(crate) fn snapshot(u: &User) -> Value {
+    json!({
+        "id": u.id.0,
+        "username": u.username,
+        "display_name": u.display_name,
+        "union_id": u.union_id.0,
+        "roles": u.roles.iter().map(|r| r.code()).collect::<Vec<_>>(),
+        "active": u.active,
+        "must_change_password": u.must_change_password,
+    })
+}
+
+fn union_in_scope(c: &mut Conn, scope: &Scope, id: i64) -> Result<unions::Union, ServiceError> {
+    let u = unions::find(c, scope, UnionId(id))?
+        .ok_or_else(|| ValidationError::new("union_id", "所选工会不存在或不在您的权限范围内"))?;
+    if !u.active {
+        return Err(ValidationError::new("union_id", "所选工会已停用").into());
+    }
+    Ok(u)
+}
+
+pub(crate) fn conflict_on_username(e: StorageError) -> ServiceError {
+    match e {
+        StorageError::Conflict(_) => ServiceError::Conflict {
+            field: "username",
+            message: "该用户名已被使用".into(),
+        },
+        other => other.into(),
+    }
+}
+
+/// An initial password: the one given (checked against the policy) or a fresh one.
+pub(crate) fn initial_password(given: Option<String>) -> Result<(String, bool), ServiceError> {
+    match given.filter(|p| !p.is_empty()) {
+        Some(p) => Password::parse(&p)
+            .map(|p| (p.expose().to_owned(), false))
+            .map_err(|e| ServiceError::password("password", e)),
+        None => Ok((generate_password(), true)),
+    }
+}
+
+impl Services {
+    pub async fn user_list(
+        &self,
+        actor: &Actor,
+        filter: UserFilter,
+        page: PageRequest,
+    ) -> Result<Page<User>, ServiceError> {
+        actor.require(Permission::ReadUsers)?;
+        let scope = actor.scope();
+        self.read(move |c| Ok(users::list(c, &scope, &filter, page)?)).await
+    }
+
+    pub async fn user_get(&self, actor: &Actor, id: UserId) -> Result<User, ServiceError> {
+        // Everyone may read their own account; others need the permission.
+        if id != actor.user.id {
+            actor.require(Permission::ReadUsers)?;
+        }
+        let scope = actor.scope();
+        self
+            .read(move |c| users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户")))
+            .await
+    }
+
+    /// An administrator creates an account in their subtree. The password is
+    /// an initial one: the user must change it at first login.
+    pub async fn user_create(&self, actor: &Actor, input: CreateUser) -> Result<CreatedUser, ServiceError> {
+        actor.require(Permission::ManageUsers)?;
+        let username = Username::parse(&input.username)?;
+        let display_name = DisplayName::parse(&input.display_name)?;
+        let roles = Roles::parse_codes(input.roles.iter().map(String::as_str))?;
+        let union_id = input
+            .union_id
+            .ok_or_else(|| ValidationError::new("union_id", "请选择所属工会"))?;
+        let (password, generated) = initial_password(input.password)?;
+        let hash = hash_password(password.clone()).await?;
+        let scope = actor.scope();
+        let a = actor.clone();
+        let user = self.write(move |c| {
+                let union = union_in_scope(c, &scope, union_id)?;
+                let id = users::insert(
+                    c,
+                    &NewUser {
+                        union_id: union.id,
+                        username: username.as_str().to_owned(),
+                        display_name: display_name.as_str().to_owned(),
+                        password_hash: hash,
+                        must_change_password: true,
+                    },
+                    &roles,
+                    now(),
+                )
+                .map_err(conflict_on_username)?;
+                let user = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
+                audit::write(
+                    c,
+                    Who::Actor(&a),
+                    Record {
+                        action: Action::CreateUser,
+                        object_kind: "user",
+                        object_id: Some(id.to_string()),
+                        union: Some((user.union_id.0, &user.union_path)),
+                        before: None,
+                        after: Some(snapshot(&user)),
+                        success: true,
+                    },
+                )?;
+                Ok(user)
+            })
+            .await?;
+        Ok(CreatedUser {
+            user,
+            generated_password: generated.then_some(password),
+        })
+    }
+
+    pub async fn user_update(&self, actor: &Actor, id: UserId, input: UpdateUser) -> Result<User, ServiceError> {
+        actor.require(Permission::ManageUsers)?;
+        let display_name = DisplayName::parse(&input.display_name)?;
+        let roles = Roles::parse_codes(input.roles.iter().map(String::as_str))?;
+        if id == actor.user.id
+            && (!input.active || !roles.contains(Role::Admin) || input.union_id != actor.user.union_id.0)
+        {
+            return Err(ServiceError::Rule(
+                "不能停用自己的账号、取消自己的管理员角色或调动自己的所属工会，请由其他管理员操作".into(),
+            ));
+        }
+        let scope = actor.scope();
+        let a = actor.clone();
+        self
+            .write(move |c| {
+                let before = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
+                let union = if input.union_id == before.union_id.0 {
+                    before.union_id
+                } else {
+                    union_in_scope(c, &scope, input.union_id)?.id
+                };
+                users::update(
+                    c,
+                    id,
+                    &UserChanges {
+                        display_name: display_name.as_str().to_owned(),
+                        union_id: union,
+                        active: input.active,
+                    },
+                    now(),
+                )?;
+                users::set_roles(c, id, &roles)?;
+                if !input.active {
+                    sessions::delete_for_user(c, id, None)?;
+                }
+                let after = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
+                audit::write(
+                    c,
+                    Who::Actor(&a),
+                    Record {
+                        action: Action::UpdateUser,
+                        object_kind: "user",
+                        object_id: Some(id.to_string()),
+                        union: Some((after.union_id.0, &after.union_path)),
+                        before: Some(snapshot(&before)),
+                        after: Some(snapshot(&after)),
+                        success: true,
+                    },
+                )?;
+                Ok(after)
+            })
+            .await
+    }
+
+    /// Sets an initial password for someone else (given or generated); their
+    /// sessions end and they must change it at next login.
+    pub async fn user_reset_password(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        password: Option<String>,
+    ) -> Result<Option<String>, ServiceError> {
+        actor.require(Permission::ManageUsers)?;
+        let (password, generated) = initial_password(password)?;
+        let hash = hash_password(password.clone()).await?;
+        let scope = actor.scope();
+        let a = actor.clone();
+        self
+            .write(move |c| {
+                let user = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
+                users::set_password(c, id, &hash, true, now())?;
+                sessions::delete_for_user(c, id, None)?;
+                audit::write(
+                    c,
+                    Who::Actor(&a),
+                    Record {
+                        action: Action::ResetPassword,
+                        object_kind: "user",
+                        object_id: Some(id.to_string()),
+                        union: Some((user.union_id.0, &user.union_path)),
+                        before: None,
+                        after: Some(json!({ "must_change_password": true })),
+                        success: true,
+                    },
+                )
+            })
+            .await?;
+        Ok(generated.then_some(password))
+    }
+}

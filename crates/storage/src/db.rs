@@ -1,0 +1,285 @@
+//! Connections, pools, transactions and migrations for both backends.
+
+use crate::StorageError;
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Runs the same Diesel code against whichever backend `$conn` holds. The
+/// body is compiled once per backend, so both are type-checked.
+macro_rules! run {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::db::Conn::Sqlite(pooled) => {
+                let $c: &mut ::diesel::sqlite::SqliteConnection = &mut **pooled;
+                $body
+            }
+            $crate::db::Conn::Pg(pooled) => {
+                let $c: &mut ::diesel::pg::PgConnection = &mut **pooled;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use run;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection borrowed from the pool for one unit of work.
+pub enum Conn {
+    Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
+    Pg(PooledConnection<ConnectionManager<PgConnection>>),
+}
+
+impl Conn {
+    /// Runs `f` in one transaction: all of it is written, or none.
+    /// On SQLite the transaction starts `IMMEDIATE`, taking the write lock up
+    /// front so two writers never deadlock upgrading a read lock.
+    pub fn transaction<T, E>(&mut self, f: impl FnOnce(&mut Conn) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<StorageError>,
+    {
+        match self {
+            Conn::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN IMMEDIATE")
+                    .map_err(StorageError::from)?;
+            }
+            Conn::Pg(c) => {
+                <AnsiTransactionManager as TransactionManager<PgConnection>>::begin_transaction(
+                    &mut **c,
+                )
+                .map_err(StorageError::from)?;
+            }
+        }
+        let result = f(self);
+        let end = match (&result, &mut *self) {
+            (Ok(_), Conn::Sqlite(c)) => {
+                <AnsiTransactionManager as TransactionManager<SqliteConnection>>::commit_transaction(&mut **c)
+            }
+            (Ok(_), Conn::Pg(c)) => {
+                <AnsiTransactionManager as TransactionManager<PgConnection>>::commit_transaction(&mut **c)
+            }
+            (Err(_), Conn::Sqlite(c)) => {
+                <AnsiTransactionManager as TransactionManager<SqliteConnection>>::rollback_transaction(&mut **c)
+            }
+            (Err(_), Conn::Pg(c)) => {
+                <AnsiTransactionManager as TransactionManager<PgConnection>>::rollback_transaction(&mut **c)
+            }
+        };
+        match (result, end) {
+            (Ok(v), Ok(())) => Ok(v),
+            (Ok(_), Err(e)) => {
+                self.rollback_quietly();
+                Err(StorageError::from(e).into())
+            }
+            (Err(e), _) => Err(e),
+        }
+    }
+
+    fn rollback_quietly(&mut self) {
+        let _ = match self {
+            Conn::Sqlite(c) => {
+                <AnsiTransactionManager as TransactionManager<SqliteConnection>>::rollback_transaction(&mut **c)
+            }
+            Conn::Pg(c) => {
+                <AnsiTransactionManager as TransactionManager<PgConnection>>::rollback_transaction(&mut **c)
+            }
+        };
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// A trivial round trip, for health checks.
+    pub fn ping(&mut self) -> Result<(), StorageError> {
+        run!(self, c => c.batch_execute("SELECT 1")).map_err(StorageError::from)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    /// Connections per process. SQLite serialises writers anyway; readers run in parallel.
+    pub max_connections: u32,
+    pub busy_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct SqlitePragmas {
+    busy_timeout_ms: u128,
+}
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        // WAL lets readers run beside the one writer; foreign keys are off by
+        // default in SQLite; NORMAL sync is safe with WAL.
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; \
+             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            self.busy_timeout_ms
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+enum Pools {
+    Sqlite(Pool<ConnectionManager<SqliteConnection>>),
+    Pg(Pool<ConnectionManager<PgConnection>>),
+}
+
+struct Inner {
+    pools: Pools,
+    /// SQLite allows one writer at a time: writers queue here (cheaply, in
+    /// async land) instead of spinning on the busy timeout in blocking threads.
+    write_gate: Option<Semaphore>,
+}
+
+/// The database: a pool for either backend. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+impl Db {
+    /// Opens `sqlite://path/to/file.db` (the file and its folder are created)
+    /// or `postgres://…` / `postgresql://…`.
+    pub fn open(url: &str, opts: &DbOptions) -> Result<Self, StorageError> {
+        let pools = if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| StorageError::Pool(e.to_string()))?;
+                }
+            }
+            let pool = Pool::builder()
+                .max_size(opts.max_connections)
+                .connection_timeout(Duration::from_secs(10))
+                .connection_customizer(Box::new(SqlitePragmas {
+                    busy_timeout_ms: opts.busy_timeout.as_millis(),
+                }))
+                .build(ConnectionManager::<SqliteConnection>::new(path))
+                .map_err(|e| StorageError::Pool(e.to_string()))?;
+            Pools::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = Pool::builder()
+                .max_size(opts.max_connections)
+                .connection_timeout(Duration::from_secs(10))
+                .build(ConnectionManager::<PgConnection>::new(url))
+                .map_err(|e| StorageError::Pool(e.to_string()))?;
+            Pools::Pg(pool)
+        } else {
+            return Err(StorageError::UnsupportedUrl(redact(url)));
+        };
+        let write_gate = matches!(pools, Pools::Sqlite(_)).then(|| Semaphore::new(1));
+        Ok(Self {
+            inner: Arc::new(Inner { pools, write_gate }),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.inner.pools {
+            Pools::Sqlite(_) => Backend::Sqlite,
+            Pools::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    fn get(&self) -> Result<Conn, StorageError> {
+        Ok(match &self.inner.pools {
+            Pools::Sqlite(p) => Conn::Sqlite(p.get()?),
+            Pools::Pg(p) => Conn::Pg(p.get()?),
+        })
+    }
+
+    /// Applies the migrations embedded in the binary. On PostgreSQL an
+    /// advisory lock keeps many processes starting at once from racing.
+    pub fn migrate(&self) -> Result<(), StorageError> {
+        let mut conn = self.get()?;
+        let m = |e: Box<dyn std::error::Error + Send + Sync>| StorageError::Migration(e.to_string());
+        match &mut conn {
+            Conn::Sqlite(c) => {
+                c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(m)?;
+            }
+            Conn::Pg(c) => {
+                c.batch_execute("SELECT pg_advisory_lock(727217)")?;
+                let r = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()).map_err(m);
+                c.batch_execute("SELECT pg_advisory_unlock(727217)")?;
+                r?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs read-only work on a pooled connection off the async threads.
+    pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StorageError::Task(e.to_string()))?
+    }
+
+    /// Runs `f` in one transaction on a pooled connection: all or nothing.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        let _permit = match &self.inner.write_gate {
+            Some(gate) => Some(
+                gate.acquire()
+                    .await
+                    .map_err(|e| StorageError::Task(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.get()?;
+            conn.transaction(f)
+        })
+        .await
+        .map_err(|e| StorageError::Task(e.to_string()))?
+    }
+}
+
+/// A database URL without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}

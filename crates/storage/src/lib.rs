@@ -1,0 +1,73 @@
+//! Bangfu storage: the only crate that knows SQL.
+//!
+//! One code path serves SQLite and PostgreSQL: every query is written once
+//! with Diesel's DSL inside [`run!`], which compiles it for both backends, so
+//! a query that one backend cannot express fails the build, not a request.
+//!
+//! Reads of anything that belongs to a union take a [`Scope`]: the range of
+//! the union tree the caller may see. No scoped table is read without one.
+
+mod db;
+mod error;
+mod schema;
+mod scope;
+
+pub mod audit;
+pub mod sessions;
+pub mod throttle;
+pub mod unions;
+pub mod users;
+
+pub use db::{Backend, Conn, Db, DbOptions};
+pub use error::StorageError;
+pub use scope::Scope;
+
+/// A page of a list: the rows and the total count matching the filter.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// Which page of a list to read; page numbers start at 1.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl PageRequest {
+    pub const MAX_PER_PAGE: i64 = 200;
+
+    pub fn new(page: Option<i64>, per_page: Option<i64>) -> Self {
+        Self {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(20).clamp(1, Self::MAX_PER_PAGE),
+        }
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * self.per_page
+    }
+}
+
+/// Escapes `%`, `_` and `\` so user text is matched literally by `LIKE … ESCAPE '\'`.
+pub(crate) fn like_pattern(q: &str) -> String {
+    let mut s = String::from("%");
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('%');
+    s
+}

@@ -1,0 +1,49 @@
+//! Failed-login counting per name, whether or not the name exists, so a
+//! lockout does not reveal which accounts are real.
+
+use crate::db::{run, Conn};
+use crate::schema::login_throttle as t;
+use crate::StorageError;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = t)]
+pub struct Throttle {
+    pub username: String,
+    pub failures: i32,
+    pub locked_until: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn get(conn: &mut Conn, username: &str) -> Result<Option<Throttle>, StorageError> {
+    Ok(run!(conn, c => t::table
+        .filter(t::username.eq(username))
+        .select(Throttle::as_select())
+        .first(c)
+        .optional())?)
+}
+
+pub fn put(conn: &mut Conn, row: &Throttle) -> Result<(), StorageError> {
+    run!(conn, c => diesel::insert_into(t::table)
+        .values((
+            t::username.eq(&row.username),
+            t::failures.eq(row.failures),
+            t::locked_until.eq(row.locked_until),
+            t::updated_at.eq(row.updated_at),
+        ))
+        .on_conflict(t::username)
+        .do_update()
+        .set((
+            t::failures.eq(row.failures),
+            t::locked_until.eq(row.locked_until),
+            t::updated_at.eq(row.updated_at),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+pub fn clear(conn: &mut Conn, username: &str) -> Result<(), StorageError> {
+    run!(conn, c => diesel::delete(t::table.filter(t::username.eq(username))).execute(c))?;
+    Ok(())
+}

@@ -1,0 +1,263 @@
+//! The union tree.
+
+use crate::db::{run, Conn};
+use crate::schema::unions;
+use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
+use bangfu_domain::{UnionId, UnionLevel, UnionPath};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone)]
+pub struct Union {
+    pub id: UnionId,
+    pub parent_id: Option<UnionId>,
+    pub path: UnionPath,
+    pub name: String,
+    pub level: UnionLevel,
+    pub division_code: String,
+    pub active: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = unions)]
+struct Row {
+    id: i64,
+    parent_id: Option<i64>,
+    path: String,
+    name: String,
+    level: String,
+    division_code: String,
+    active: bool,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+impl TryFrom<Row> for Union {
+    type Error = StorageError;
+    fn try_from(r: Row) -> Result<Self, StorageError> {
+        Ok(Union {
+            id: UnionId(r.id),
+            parent_id: r.parent_id.map(UnionId),
+            path: UnionPath::from_stored(r.path),
+            name: r.name,
+            level: UnionLevel::parse(&r.level)
+                .map_err(|_| StorageError::Corrupt(format!("union {} level {}", r.id, r.level)))?,
+            division_code: r.division_code,
+            active: r.active,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+fn convert(rows: Vec<Row>) -> Result<Vec<Union>, StorageError> {
+    rows.into_iter().map(Union::try_from).collect()
+}
+
+/// A union in scope, or `None` — also when it exists outside the scope, so
+/// callers cannot tell the two apart.
+pub fn find(conn: &mut Conn, scope: &Scope, id: UnionId) -> Result<Option<Union>, StorageError> {
+    let row: Option<Row> = run!(conn, c => unions::table
+        .filter(unions::id.eq(id.0))
+        .filter(unions::path.ge(scope.start()))
+        .filter(unions::path.lt(scope.end()))
+        .select(Row::as_select())
+        .first(c)
+        .optional())?;
+    row.map(Union::try_from).transpose()
+}
+
+/// Unscoped: for the operator's command line and for building a signed-in
+/// user's own scope.
+pub fn find_unscoped(conn: &mut Conn, id: UnionId) -> Result<Option<Union>, StorageError> {
+    let row: Option<Row> = run!(conn, c => unions::table
+        .filter(unions::id.eq(id.0))
+        .select(Row::as_select())
+        .first(c)
+        .optional())?;
+    row.map(Union::try_from).transpose()
+}
+
+/// The root of the tree (the union without a parent), if any.
+pub fn root(conn: &mut Conn) -> Result<Option<Union>, StorageError> {
+    let row: Option<Row> = run!(conn, c => unions::table
+        .filter(unions::parent_id.is_null())
+        .order(unions::id.asc())
+        .select(Row::as_select())
+        .first(c)
+        .optional())?;
+    row.map(Union::try_from).transpose()
+}
+
+/// For the command line: the shallowest union with this division code.
+pub fn find_by_division_unscoped(conn: &mut Conn, code: &str) -> Result<Option<Union>, StorageError> {
+    let rows: Vec<Row> = run!(conn, c => unions::table
+        .filter(unions::division_code.eq(code))
+        .select(Row::as_select())
+        .load(c))?;
+    let mut v = convert(rows)?;
+    v.sort_by_key(|u| (u.path.depth(), u.id));
+    Ok(v.into_iter().next())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UnionFilter {
+    pub q: Option<String>,
+    pub level: Option<UnionLevel>,
+    pub parent_id: Option<UnionId>,
+    pub active: Option<bool>,
+}
+
+pub fn list(
+    conn: &mut Conn,
+    scope: &Scope,
+    filter: &UnionFilter,
+    page: PageRequest,
+) -> Result<Page<Union>, StorageError> {
+    macro_rules! filtered {
+        () => {{
+            let mut q = unions::table
+                .filter(unions::path.ge(scope.start()))
+                .filter(unions::path.lt(scope.end()))
+                .into_boxed();
+            if let Some(text) = filter.q.as_deref().filter(|s| !s.trim().is_empty()) {
+                let pat = like_pattern(text.trim());
+                q = q.filter(
+                    unions::name
+                        .like(pat.clone())
+                        .escape('\\')
+                        .or(unions::division_code.like(pat).escape('\\')),
+                );
+            }
+            if let Some(level) = filter.level {
+                q = q.filter(unions::level.eq(level.code()));
+            }
+            if let Some(parent) = filter.parent_id {
+                q = q.filter(unions::parent_id.eq(parent.0));
+            }
+            if let Some(active) = filter.active {
+                q = q.filter(unions::active.eq(active));
+            }
+            q
+        }};
+    }
+    let (rows, total): (Vec<Row>, i64) = run!(conn, c => {
+        let total = filtered!().count().get_result(c)?;
+        let rows = filtered!()
+            .order(unions::path.asc())
+            .limit(page.per_page)
+            .offset(page.offset())
+            .select(Row::as_select())
+            .load(c)?;
+        Ok::<_, diesel::result::Error>((rows, total))
+    })?;
+    Ok(Page {
+        items: convert(rows)?,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+/// The ancestors of a union that lie inside the scope, root first (for breadcrumbs).
+pub fn ancestors_in_scope(conn: &mut Conn, scope: &Scope, u: &Union) -> Result<Vec<Union>, StorageError> {
+    let ids: Vec<i64> = u.path.ids().into_iter().map(|i| i.0).collect();
+    let rows: Vec<Row> = run!(conn, c => unions::table
+        .filter(unions::id.eq_any(&ids))
+        .filter(unions::path.ge(scope.start()))
+        .filter(unions::path.lt(scope.end()))
+        .select(Row::as_select())
+        .load(c))?;
+    let mut v = convert(rows)?;
+    v.sort_by_key(|x| x.path.depth());
+    Ok(v)
+}
+
+/// How many direct children each of `ids` has.
+pub fn child_counts(conn: &mut Conn, ids: &[UnionId]) -> Result<Vec<(UnionId, i64)>, StorageError> {
+    let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    let rows: Vec<(Option<i64>, i64)> = run!(conn, c => unions::table
+        .filter(unions::parent_id.eq_any(&ids))
+        .group_by(unions::parent_id)
+        .select((unions::parent_id, diesel::dsl::count_star()))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(p, n)| p.map(|p| (UnionId(p), n)))
+        .collect())
+}
+
+pub fn count_all(conn: &mut Conn) -> Result<i64, StorageError> {
+    Ok(run!(conn, c => unions::table.count().get_result(c))?)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUnion {
+    pub name: String,
+    pub level: UnionLevel,
+    pub division_code: String,
+}
+
+/// Inserts a union under `parent` (`None`: the root) and fills in its path.
+pub fn insert(
+    conn: &mut Conn,
+    parent: Option<&Union>,
+    new: &NewUnion,
+    now: NaiveDateTime,
+) -> Result<Union, StorageError> {
+    // The path needs the new id, which the database assigns: insert with a
+    // placeholder unique to this transaction, then set the real path.
+    let placeholder = format!(
+        "{}?{}",
+        parent.map(|p| p.path.as_str()).unwrap_or(""),
+        now.and_utc().timestamp_nanos_opt().unwrap_or_default()
+    );
+    let id: i64 = run!(conn, c => diesel::insert_into(unions::table)
+        .values((
+            unions::parent_id.eq(parent.map(|p| p.id.0)),
+            unions::path.eq(&placeholder),
+            unions::name.eq(&new.name),
+            unions::level.eq(new.level.code()),
+            unions::division_code.eq(&new.division_code),
+            unions::active.eq(true),
+            unions::created_at.eq(now),
+            unions::updated_at.eq(now),
+        ))
+        .returning(unions::id)
+        .get_result(c))?;
+    let path = match parent {
+        Some(p) => p.path.child(UnionId(id)),
+        None => UnionPath::root(UnionId(id)),
+    };
+    run!(conn, c => diesel::update(unions::table.filter(unions::id.eq(id)))
+        .set(unions::path.eq(path.as_str()))
+        .execute(c))?;
+    find_unscoped(conn, UnionId(id))?
+        .ok_or_else(|| StorageError::Corrupt(format!("union {id} vanished after insert")))
+}
+
+#[derive(Debug, Clone)]
+pub struct UnionChanges {
+    pub name: String,
+    pub division_code: String,
+    pub active: bool,
+}
+
+pub fn update(
+    conn: &mut Conn,
+    id: UnionId,
+    changes: &UnionChanges,
+    now: NaiveDateTime,
+) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(unions::table.filter(unions::id.eq(id.0)))
+        .set((
+            unions::name.eq(&changes.name),
+            unions::division_code.eq(&changes.division_code),
+            unions::active.eq(changes.active),
+            unions::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(())
+}
