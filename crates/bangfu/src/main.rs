@@ -1,1 +1,249 @@
-fn main() {}
+//! `bangfu`: the server and the operator's command line.
+
+use bangfu::{AppError, Config};
+use bangfu_service::{demo, Operator, Services};
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+const DEFAULT_DATABASE: &str = "sqlite://data/bangfu.db";
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+#[derive(Parser)]
+#[command(name = "bangfu", version, about = "帮扶：困难职工帮扶系统")]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Global {
+    /// Database URL: sqlite://path/to/file.db or postgres://user@host/db
+    #[arg(long, global = true, env = "BANGFU_DATABASE_URL")]
+    database: Option<String>,
+    /// Optional TOML file with the same settings (flags and environment win)
+    #[arg(long, global = true, env = "BANGFU_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (migrates the database first)
+    Serve(ServeArgs),
+    /// Apply database migrations and exit
+    Migrate,
+    /// Load the demo dataset (union tree and one account per role)
+    Demo,
+    /// Manage accounts
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on
+    #[arg(long, env = "BANGFU_LISTEN")]
+    listen: Option<String>,
+    /// Load the demo dataset first if the database does not have it yet
+    #[arg(long)]
+    demo: bool,
+    /// Minutes of inactivity after which a session ends (default 30)
+    #[arg(long, env = "BANGFU_SESSION_IDLE_MINUTES")]
+    session_idle_minutes: Option<u64>,
+    /// Always mark cookies Secure (set this when users reach Bangfu over HTTPS)
+    #[arg(long, env = "BANGFU_SECURE_COOKIES")]
+    secure_cookies: Option<bool>,
+    /// Database connections per process
+    #[arg(long, env = "BANGFU_MAX_CONNECTIONS")]
+    max_connections: Option<u32>,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account; the password is read from standard input
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Role code (admin, officer, reviewer, fund_officer, auditor); repeat or separate with commas
+        #[arg(long = "role", required = true, value_delimiter = ',')]
+        roles: Vec<String>,
+        /// The union: its id (#12), division code (440100) or exact name; default the root union
+        #[arg(long)]
+        union: Option<String>,
+        /// The name shown in the interface (default: the user name)
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Set a new password (read from standard input) that must be changed at next login
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct FileConfig {
+    database_url: Option<String>,
+    listen: Option<String>,
+    session_idle_minutes: Option<u64>,
+    secure_cookies: Option<bool>,
+    max_connections: Option<u32>,
+}
+
+fn load_file(path: Option<&PathBuf>) -> Result<FileConfig, String> {
+    let Some(path) = path else { return Ok(FileConfig::default()) };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("无法读取配置文件 {}：{e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("配置文件 {} 有误：{e}", path.display()))
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("无法启动运行时：{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("错误：{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let file = load_file(cli.global.config.as_ref())?;
+    let database = cli
+        .global
+        .database
+        .clone()
+        .or(file.database_url.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
+    let mut config = Config::new(database, file.listen.clone().unwrap_or_else(|| DEFAULT_LISTEN.to_owned()));
+    if let Some(m) = file.session_idle_minutes {
+        config.settings.session_idle = Duration::from_secs(m * 60);
+    }
+    config.secure_cookies = file.secure_cookies.unwrap_or(false);
+    if let Some(n) = file.max_connections {
+        config.db.max_connections = n;
+    }
+    let fail = |e: AppError| e.to_string();
+    match cli.command {
+        Command::Serve(args) => {
+            if let Some(l) = args.listen {
+                config.listen = l;
+            }
+            if let Some(m) = args.session_idle_minutes {
+                config.settings.session_idle = Duration::from_secs(m.max(1) * 60);
+            }
+            if let Some(s) = args.secure_cookies {
+                config.secure_cookies = s;
+            }
+            if let Some(n) = args.max_connections {
+                config.db.max_connections = n;
+            }
+            serve(config, args.demo).await
+        }
+        Command::Migrate => {
+            bangfu::open(&config).await.map_err(fail)?;
+            println!("数据库已迁移到最新版本。");
+            Ok(())
+        }
+        Command::Demo => {
+            let services = bangfu::open(&config).await.map_err(fail)?;
+            load_demo(&services).await
+        }
+        Command::User(cmd) => {
+            let services = bangfu::open(&config).await.map_err(fail)?;
+            user(&services, cmd).await
+        }
+    }
+}
+
+async fn serve(config: Config, demo: bool) -> Result<(), String> {
+    if demo {
+        let services = bangfu::open(&config).await.map_err(|e| e.to_string())?;
+        match load_demo(&services).await {
+            Ok(()) => {}
+            Err(msg) => println!("{msg}"),
+        }
+    }
+    let running = bangfu::start(config).await.map_err(|e| e.to_string())?;
+    println!();
+    println!("帮扶系统已启动：http://{}", running.addr);
+    println!("按 Ctrl+C 停止。");
+    let services = running.services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = services.purge_idle_sessions().await {
+                tracing::warn!(error = %e, "purging idle sessions");
+            }
+        }
+    });
+    running.task.await.map_err(|e| e.to_string())
+}
+
+async fn load_demo(services: &Services) -> Result<(), String> {
+    let accounts = demo::load(services).await.map_err(|e| e.to_string())?;
+    println!("已载入演示数据：广东省（广州、深圳、佛山）与广西梧州的工会组织树，以及每个角色一个演示账号。");
+    println!("演示账号（密码为本次随机生成，只显示这一次）：");
+    for a in accounts {
+        println!("  {:<16} {:<24} {:<14} 密码：{}", a.username, a.union_name, a.role, a.password);
+    }
+    Ok(())
+}
+
+fn read_password() -> Result<String, String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("请输入密码（至少 8 位，含大小写字母、数字、符号中的三类）：");
+        let _ = std::io::stderr().flush();
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line).map_err(|e| format!("读取密码失败：{e}"))?;
+    let p = line.trim_end_matches(['\r', '\n']).to_owned();
+    if p.is_empty() {
+        return Err("没有从标准输入读到密码".into());
+    }
+    Ok(p)
+}
+
+async fn user(services: &Services, cmd: UserCommand) -> Result<(), String> {
+    match cmd {
+        UserCommand::Create { username, roles, union, display_name } => {
+            let password = read_password()?;
+            let u = services
+                .operator_create_user(Operator, &username, display_name.as_deref(), &roles, union.as_deref(), &password)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("已创建用户 {}（{}），所属工会：{}", u.username, u.roles.labels(), u.union_name);
+            Ok(())
+        }
+        UserCommand::ResetPassword { username } => {
+            let password = read_password()?;
+            let u = services
+                .operator_reset_password(Operator, &username, &password)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("已重置 {} 的密码；其登录已全部失效，下次登录须修改密码。", u.username);
+            Ok(())
+        }
+    }
+}

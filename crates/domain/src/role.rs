@@ -78,9 +78,9 @@ impl Role {
         use Permission::*;
         match self {
             Role::Admin => &[ReadUnions, ManageUnions, ReadUsers, ManageUsers],
-            Role::Officer => &[ReadUnions],
-            Role::Reviewer => &[ReadUnions],
-            Role::FundOfficer => &[ReadUnions],
+            Role::Officer => &[ReadUnions, ReadUsers],
+            Role::Reviewer => &[ReadUnions, ReadUsers],
+            Role::FundOfficer => &[ReadUnions, ReadUsers],
             Role::Auditor => &[ReadUnions, ReadUsers, ReadAudit],
         }
     }

@@ -7,6 +7,7 @@ mod actor;
 mod audit;
 mod auth;
 mod crypto;
+pub use crypto::random_token;
 pub mod demo;
 mod error;
 mod operator;

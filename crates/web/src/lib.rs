@@ -1,1 +1,68 @@
+//! Bangfu's web layer: HTML pages and the JSON API, two thin faces over the
+//! same services. Handlers parse input, call one service, and render; rules,
+//! scope and audit live below.
 
+mod api;
+mod assets;
+mod auth;
+mod error;
+mod pages;
+mod view;
+
+pub use api::ApiDoc;
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::routing::get;
+use axum::Router;
+use bangfu_service::Services;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub services: Services,
+    /// Mark cookies `Secure` even when no proxy says the request came over TLS.
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(services: Services, secure_cookies: bool) -> Self {
+        Self { services, secure_cookies }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::routes(state.clone()))
+        .nest("/api/v1", api::routes())
+        .merge(assets::routes())
+        .route("/healthz", get(healthz))
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'"),
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.services.health().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}

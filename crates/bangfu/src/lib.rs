@@ -1,0 +1,78 @@
+//! The Bangfu server as a library: what `bangfu serve` runs, and what the
+//! integration tests start on port 0.
+
+use bangfu_service::{Db, DbOptions, Services, Settings};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("数据库：{0}")]
+    Database(String),
+    #[error("无法监听 {addr}：{reason}")]
+    Listen { addr: String, reason: String },
+    #[error("{0}")]
+    Service(#[from] bangfu_service::ServiceError),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: String,
+    pub settings: Settings,
+    pub db: DbOptions,
+    /// Mark cookies `Secure` even without `X-Forwarded-Proto: https`.
+    pub secure_cookies: bool,
+}
+
+impl Config {
+    pub fn new(database_url: impl Into<String>, listen: impl Into<String>) -> Self {
+        Self {
+            database_url: database_url.into(),
+            listen: listen.into(),
+            settings: Settings::default(),
+            db: DbOptions::default(),
+            secure_cookies: false,
+        }
+    }
+}
+
+/// Opens the database, applies migrations and makes sure the tree has a root.
+pub async fn open(config: &Config) -> Result<Services, AppError> {
+    let db = Db::open(&config.database_url, &config.db).map_err(|e| AppError::Database(e.to_string()))?;
+    let services = Services::new(db, config.settings.clone());
+    services.prepare().await?;
+    Ok(services)
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub services: Services,
+    pub task: tokio::task::JoinHandle<()>,
+}
+
+/// Binds the listener and serves in a background task.
+pub async fn start(config: Config) -> Result<Running, AppError> {
+    let services = open(&config).await?;
+    let listener = TcpListener::bind(&config.listen).await.map_err(|e| AppError::Listen {
+        addr: config.listen.clone(),
+        reason: e.to_string(),
+    })?;
+    let addr = listener.local_addr().map_err(|e| AppError::Listen {
+        addr: config.listen.clone(),
+        reason: e.to_string(),
+    })?;
+    let app = bangfu_web::router(bangfu_web::AppState::new(services.clone(), config.secure_cookies));
+    let task = tokio::spawn(async move {
+        let svc = app.into_make_service_with_connect_info::<SocketAddr>();
+        if let Err(e) = axum::serve(listener, svc).with_graceful_shutdown(shutdown()).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    Ok(Running { addr, services, task })
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,367 @@
+//! The JSON API under `/api/v1`. Each handler: parse, call one service, map.
+//! The OpenAPI document is generated from these annotations.
+
+mod dto;
+
+use crate::auth::{ApiActor, ClientOrigin};
+use crate::error::{ApiError, ErrorBody};
+use crate::AppState;
+use axum::extract::{FromRequest, FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bangfu_domain::{Role, UnionId, UnionLevel, UserId};
+use bangfu_service::{
+    AuditQuery, CreateUnion, CreateUser, PageRequest, UnionFilter, UpdateUnion, UpdateUser, UserFilter,
+};
+use dto::*;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// JSON body with errors in the API's shape.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(T);
+
+type ApiResult<T> = Result<T, ApiError>;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/logout", post(logout))
+        .route("/auth/me", get(me))
+        .route("/auth/password", post(change_password))
+        .route("/unions", get(list_unions).post(create_union))
+        .route("/unions/{id}", get(get_union).patch(update_union))
+        .route("/users", get(list_users).post(create_user))
+        .route("/users/{id}", get(get_user).patch(update_user))
+        .route("/users/{id}/reset-password", post(reset_password))
+        .route("/audit", get(list_audit))
+        .route("/audit/{id}", get(get_audit))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::Service(bangfu_service::ServiceError::NotFound("接口"))
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Bangfu 帮扶 API", description = "困难职工帮扶系统的 JSON 接口。金额以分为单位（整数）；时间为 UTC（RFC 3339）。错误统一为 {\"error\":{\"code\",\"message\",\"field\"}}。"),
+    paths(
+        login, logout, me, change_password,
+        list_unions, get_union, create_union, update_union,
+        list_users, get_user, create_user, update_user, reset_password,
+        list_audit, get_audit,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()),
+    request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn login(
+    State(state): State<AppState>,
+    ClientOrigin(origin): ClientOrigin,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    let out = state.services.login(&req.username, &req.password, "api", origin).await?;
+    Ok(Json(LoginResponse {
+        token: out.token,
+        token_type: "Bearer".into(),
+        csrf_token: out.csrf_token,
+        expires_in: state.services.settings().session_idle.as_secs(),
+        must_change_password: out.user.must_change_password,
+        user: UserDto::from(&out.user),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+async fn logout(State(state): State<AppState>, ApiActor(actor): ApiActor) -> ApiResult<StatusCode> {
+    state.services.logout(&actor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = UserDto)))]
+async fn me(ApiActor(actor): ApiActor) -> Json<UserDto> {
+    Json(UserDto::from(&actor.user))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePasswordRequest,
+    responses((status = 204), (status = 400, body = ErrorBody)))]
+async fn change_password(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    state.services.change_password(&actor, &req.current_password, &req.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn parse_level(raw: Option<&str>) -> ApiResult<Option<UnionLevel>> {
+    raw.filter(|s| !s.is_empty())
+        .map(UnionLevel::parse)
+        .transpose()
+        .map_err(|e| ApiError::Service(e.into()))
+}
+
+fn parse_role(raw: Option<&str>) -> ApiResult<Option<Role>> {
+    raw.filter(|s| !s.is_empty())
+        .map(Role::parse)
+        .transpose()
+        .map_err(|e| ApiError::Service(e.into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/unions", tag = "unions", params(UnionQuery),
+    responses((status = 200, body = PageDto<UnionDto>)))]
+async fn list_unions(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<UnionQuery>,
+) -> ApiResult<Json<PageDto<UnionDto>>> {
+    let filter = UnionFilter {
+        q: q.q,
+        level: parse_level(q.level.as_deref())?,
+        parent_id: q.parent_id.map(UnionId),
+        active: q.active,
+    };
+    let page = state.services.union_list(&actor, filter, PageRequest::new(q.page, q.per_page)).await?;
+    Ok(Json(PageDto::from_page(&page, |u| UnionDto::from(u))))
+}
+
+#[utoipa::path(get, path = "/api/v1/unions/{id}", tag = "unions", params(("id" = i64, Path)),
+    responses((status = 200, body = UnionDetailDto), (status = 404, body = ErrorBody)))]
+async fn get_union(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<UnionDetailDto>> {
+    let d = state.services.union_get(&actor, UnionId(id)).await?;
+    Ok(Json(UnionDetailDto {
+        union: UnionDto::from(&d.union),
+        ancestors: d.ancestors.iter().map(UnionDto::from).collect(),
+        children: d
+            .children
+            .iter()
+            .map(|(u, n)| UnionChildDto { union: UnionDto::from(u), child_count: *n })
+            .collect(),
+        user_count: d.user_count,
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/unions", tag = "unions", request_body = CreateUnionRequest,
+    responses((status = 201, body = UnionDto), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_union(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(req): ApiJson<CreateUnionRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let u = state
+        .services
+        .union_create(
+            &actor,
+            CreateUnion {
+                parent_id: Some(req.parent_id),
+                name: req.name,
+                level: req.level,
+                division_code: req.division_code,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(UnionDto::from(&u))))
+}
+
+#[utoipa::path(patch, path = "/api/v1/unions/{id}", tag = "unions", params(("id" = i64, Path)),
+    request_body = UpdateUnionRequest,
+    responses((status = 200, body = UnionDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_union(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<UpdateUnionRequest>,
+) -> ApiResult<Json<UnionDto>> {
+    let current = state.services.union_get(&actor, UnionId(id)).await?.union;
+    let u = state
+        .services
+        .union_update(
+            &actor,
+            UnionId(id),
+            UpdateUnion {
+                name: req.name.unwrap_or(current.name),
+                division_code: req.division_code.unwrap_or(current.division_code),
+                active: req.active.unwrap_or(current.active),
+            },
+        )
+        .await?;
+    Ok(Json(UnionDto::from(&u)))
+}
+
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserQuery),
+    responses((status = 200, body = PageDto<UserDto>)))]
+async fn list_users(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<UserQuery>,
+) -> ApiResult<Json<PageDto<UserDto>>> {
+    let filter = UserFilter {
+        q: q.q,
+        role: parse_role(q.role.as_deref())?,
+        union_id: q.union_id.map(UnionId),
+        active: q.active,
+    };
+    let page = state.services.user_list(&actor, filter, PageRequest::new(q.page, q.per_page)).await?;
+    Ok(Json(PageDto::from_page(&page, |u| UserDto::from(u))))
+}
+
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = UserDto), (status = 404, body = ErrorBody)))]
+async fn get_user(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<UserDto>> {
+    let u = state.services.user_get(&actor, UserId(id)).await?;
+    Ok(Json(UserDto::from(&u)))
+}
+
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest,
+    responses((status = 201, body = CreatedUserDto), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn create_user(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(req): ApiJson<CreateUserRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let created = state
+        .services
+        .user_create(
+            &actor,
+            CreateUser {
+                username: req.username,
+                display_name: req.display_name,
+                union_id: Some(req.union_id),
+                roles: req.roles,
+                password: req.password,
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedUserDto {
+            user: UserDto::from(&created.user),
+            generated_password: created.generated_password,
+        }),
+    ))
+}
+
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+    request_body = UpdateUserRequest,
+    responses((status = 200, body = UserDto), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn update_user(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<UpdateUserRequest>,
+) -> ApiResult<Json<UserDto>> {
+    let current = state.services.user_get(&actor, UserId(id)).await?;
+    let u = state
+        .services
+        .user_update(
+            &actor,
+            UserId(id),
+            UpdateUser {
+                display_name: req.display_name.unwrap_or(current.display_name),
+                union_id: req.union_id.unwrap_or(current.union_id.0),
+                roles: req
+                    .roles
+                    .unwrap_or_else(|| current.roles.iter().map(|r| r.code().to_owned()).collect()),
+                active: req.active.unwrap_or(current.active),
+            },
+        )
+        .await?;
+    Ok(Json(UserDto::from(&u)))
+}
+
+#[utoipa::path(post, path = "/api/v1/users/{id}/reset-password", tag = "users", params(("id" = i64, Path)),
+    request_body = ResetPasswordRequest,
+    responses((status = 200, body = ResetPasswordResponse), (status = 404, body = ErrorBody)))]
+async fn reset_password(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<ResetPasswordResponse>> {
+    // The body is optional: no body means "generate a password".
+    let req: ResetPasswordRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ResetPasswordRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("请求体不是有效的 JSON：{e}")))?
+    };
+    let generated = state.services.user_reset_password(&actor, UserId(id), req.password).await?;
+    Ok(Json(ResetPasswordResponse { generated_password: generated }))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQueryParams),
+    responses((status = 200, body = PageDto<AuditEntryDto>), (status = 403, body = ErrorBody)))]
+async fn list_audit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<AuditQueryParams>,
+) -> ApiResult<Json<PageDto<AuditEntryDto>>> {
+    let page = state
+        .services
+        .audit_list(
+            &actor,
+            AuditQuery {
+                actor: q.actor,
+                action: q.action,
+                object_kind: q.object_kind,
+                object_id: q.object_id,
+                from: q.from,
+                until: q.until,
+                success: q.success,
+            },
+            PageRequest::new(q.page, q.per_page),
+        )
+        .await?;
+    Ok(Json(PageDto::from_page(&page, |e| AuditEntryDto::from(e))))
+}
+
+#[utoipa::path(get, path = "/api/v1/audit/{id}", tag = "audit", params(("id" = i64, Path)),
+    responses((status = 200, body = AuditEntryDto), (status = 404, body = ErrorBody)))]
+async fn get_audit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<AuditEntryDto>> {
+    let e = state.services.audit_get(&actor, id).await?;
+    Ok(Json(AuditEntryDto::from(&e)))
+}

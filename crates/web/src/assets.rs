@@ -1,0 +1,28 @@
+//! Static assets, embedded in the binary so nothing is fetched at run time.
+
+use crate::AppState;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+
+const CSS: &str = include_str!("../assets/app.css");
+const HTMX: &str = include_str!("../assets/vendor/htmx.min.js");
+const APP_JS: &str = include_str!("../assets/app.js");
+
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/assets/app.css", get(|| async { asset("text/css; charset=utf-8", CSS) }))
+        .route("/assets/htmx.min.js", get(|| async { asset("text/javascript; charset=utf-8", HTMX) }))
+        .route("/assets/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
+}

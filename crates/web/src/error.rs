@@ -1,0 +1,144 @@
+//! The one mapping from errors to responses: JSON for the API, a page for
+//! the browser. Internal details go to the log, never to the response.
+
+use crate::pages::render_error_page;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use bangfu_service::ServiceError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub fn status_of(e: &ServiceError) -> StatusCode {
+    match e {
+        ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
+        ServiceError::BadCredentials | ServiceError::Unauthenticated | ServiceError::SessionExpired => {
+            StatusCode::UNAUTHORIZED
+        }
+        ServiceError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ServiceError::PasswordChangeRequired | ServiceError::Forbidden => StatusCode::FORBIDDEN,
+        ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+        ServiceError::Conflict { .. } => StatusCode::CONFLICT,
+        ServiceError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ServiceError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The body of every API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `invalid_input`, `not_found`.
+    pub code: String,
+    /// A message for people, in Chinese.
+    pub message: String,
+    /// The input field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    Service(ServiceError),
+    Csrf,
+    BadRequest(String),
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        ApiError::Service(e)
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        ApiError::BadRequest(format!("请求体不是有效的 JSON：{}", r.body_text()))
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(_: PathRejection) -> Self {
+        ApiError::BadRequest("路径中的编号无效".into())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::BadRequest(format!("查询参数无效：{}", r.body_text()))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message, field) = match self {
+            ApiError::Service(e) => {
+                if let ServiceError::Internal(detail) = &e {
+                    tracing::error!(%detail, "internal error");
+                }
+                (status_of(&e), e.code().to_owned(), e.to_string(), e.field().map(str::to_owned))
+            }
+            ApiError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "csrf".to_owned(),
+                "缺少或错误的 CSRF 令牌（X-CSRF-Token）".to_owned(),
+                None,
+            ),
+            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "invalid_input".to_owned(), m, None),
+        };
+        (status, Json(ErrorBody { error: ErrorDetail { code, message, field } })).into_response()
+    }
+}
+
+/// An error while serving a page.
+#[derive(Debug)]
+pub enum PageError {
+    Service(ServiceError),
+    Csrf,
+    BadRequest(String),
+}
+
+impl From<ServiceError> for PageError {
+    fn from(e: ServiceError) -> Self {
+        PageError::Service(e)
+    }
+}
+
+impl From<PathRejection> for PageError {
+    fn from(_: PathRejection) -> Self {
+        PageError::BadRequest("地址中的编号无效".into())
+    }
+}
+
+impl From<QueryRejection> for PageError {
+    fn from(_: QueryRejection) -> Self {
+        PageError::BadRequest("筛选条件无效".into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Service(ServiceError::Unauthenticated) => Redirect::to("/login").into_response(),
+            PageError::Service(ServiceError::SessionExpired) => Redirect::to("/login?expired=1").into_response(),
+            PageError::Service(ServiceError::PasswordChangeRequired) => {
+                Redirect::to("/account/password").into_response()
+            }
+            PageError::Service(e) => {
+                if let ServiceError::Internal(detail) = &e {
+                    tracing::error!(%detail, "internal error");
+                }
+                render_error_page(status_of(&e), &e.to_string())
+            }
+            PageError::Csrf => render_error_page(
+                StatusCode::FORBIDDEN,
+                "页面已过期或请求来源不明（CSRF 校验失败），请返回后刷新页面再提交。",
+            ),
+            PageError::BadRequest(m) => render_error_page(StatusCode::BAD_REQUEST, &m),
+        }
+    }
+}

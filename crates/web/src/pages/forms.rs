@@ -1,0 +1,106 @@
+//! What the HTML forms and query strings carry. Everything arrives as text;
+//! the services parse it into domain types.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, Default)]
+pub struct LoginQuery {
+    pub expired: Option<String>,
+    pub bye: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct UnionSearch {
+    pub q: Option<String>,
+    pub level: Option<String>,
+    pub page: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct UnionForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub level: String,
+    #[serde(default)]
+    pub division_code: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct UnionEditForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub division_code: String,
+    pub active: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct UserSearch {
+    pub q: Option<String>,
+    pub role: Option<String>,
+    pub active: Option<String>,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub union_id: Option<i64>,
+    pub page: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct UserForm {
+    pub username: Option<String>,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub union_id: Option<i64>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    pub password: Option<String>,
+    pub active: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct PasswordForm {
+    #[serde(default)]
+    pub current_password: String,
+    #[serde(default)]
+    pub new_password: String,
+    #[serde(default)]
+    pub confirm_password: String,
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct AuditForm {
+    #[serde(default)]
+    pub actor: String,
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
+    pub success: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub until: String,
+    pub page: Option<i64>,
+}
+
+/// `union_id=` (an empty select) means "not given", not a parse error.
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(serde::de::Error::custom),
+    }
+}
