@@ -39,7 +39,8 @@ impl Config {
 
 /// Opens the database, applies migrations and makes sure the tree has a root.
 pub async fn open(config: &Config) -> Result<Services, AppError> {
-    let db = Db::open(&config.database_url, &config.db).map_err(|e| AppError::Database(e.to_string()))?;
+    let db = Db::open(&config.database_url, &config.db)
+        .map_err(|e| AppError::Database(e.to_string()))?;
     let services = Services::new(db, config.settings.clone());
     services.prepare().await?;
     Ok(services)
@@ -55,22 +56,34 @@ pub struct Running {
 /// Binds the listener and serves in a background task.
 pub async fn start(config: Config) -> Result<Running, AppError> {
     let services = open(&config).await?;
-    let listener = TcpListener::bind(&config.listen).await.map_err(|e| AppError::Listen {
-        addr: config.listen.clone(),
-        reason: e.to_string(),
-    })?;
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| AppError::Listen {
+            addr: config.listen.clone(),
+            reason: e.to_string(),
+        })?;
     let addr = listener.local_addr().map_err(|e| AppError::Listen {
         addr: config.listen.clone(),
         reason: e.to_string(),
     })?;
-    let app = bangfu_web::router(bangfu_web::AppState::new(services.clone(), config.secure_cookies));
+    let app = bangfu_web::router(bangfu_web::AppState::new(
+        services.clone(),
+        config.secure_cookies,
+    ));
     let task = tokio::spawn(async move {
         let svc = app.into_make_service_with_connect_info::<SocketAddr>();
-        if let Err(e) = axum::serve(listener, svc).with_graceful_shutdown(shutdown()).await {
+        if let Err(e) = axum::serve(listener, svc)
+            .with_graceful_shutdown(shutdown())
+            .await
+        {
             tracing::error!(error = %e, "server stopped");
         }
     });
-    Ok(Running { addr, services, task })
+    Ok(Running {
+        addr,
+        services,
+        task,
+    })
 }
 
 async fn shutdown() {

@@ -96,8 +96,11 @@ struct FileConfig {
 }
 
 fn load_file(path: Option<&PathBuf>) -> Result<FileConfig, String> {
-    let Some(path) = path else { return Ok(FileConfig::default()) };
-    let text = std::fs::read_to_string(path).map_err(|e| format!("无法读取配置文件 {}：{e}", path.display()))?;
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("无法读取配置文件 {}：{e}", path.display()))?;
     toml::from_str(&text).map_err(|e| format!("配置文件 {} 有误：{e}", path.display()))
 }
 
@@ -110,7 +113,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("无法启动运行时：{e}");
@@ -134,7 +140,12 @@ async fn run(cli: Cli) -> Result<(), String> {
         .clone()
         .or(file.database_url.clone())
         .unwrap_or_else(|| DEFAULT_DATABASE.to_owned());
-    let mut config = Config::new(database, file.listen.clone().unwrap_or_else(|| DEFAULT_LISTEN.to_owned()));
+    let mut config = Config::new(
+        database,
+        file.listen
+            .clone()
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+    );
     if let Some(m) = file.session_idle_minutes {
         config.settings.session_idle = Duration::from_secs(m * 60);
     }
@@ -205,7 +216,10 @@ async fn load_demo(services: &Services) -> Result<(), String> {
     println!("已载入演示数据：广东省（广州、深圳、佛山）与广西梧州的工会组织树，以及每个角色一个演示账号。");
     println!("演示账号（密码为本次随机生成，只显示这一次）：");
     for a in accounts {
-        println!("  {:<16} {:<24} {:<14} 密码：{}", a.username, a.union_name, a.role, a.password);
+        println!(
+            "  {:<16} {:<24} {:<14} 密码：{}",
+            a.username, a.union_name, a.role, a.password
+        );
     }
     Ok(())
 }
@@ -217,7 +231,10 @@ fn read_password() -> Result<String, String> {
         let _ = std::io::stderr().flush();
     }
     let mut line = String::new();
-    stdin.lock().read_line(&mut line).map_err(|e| format!("读取密码失败：{e}"))?;
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("读取密码失败：{e}"))?;
     let p = line.trim_end_matches(['\r', '\n']).to_owned();
     if p.is_empty() {
         return Err("没有从标准输入读到密码".into());
@@ -227,13 +244,30 @@ fn read_password() -> Result<String, String> {
 
 async fn user(services: &Services, cmd: UserCommand) -> Result<(), String> {
     match cmd {
-        UserCommand::Create { username, roles, union, display_name } => {
+        UserCommand::Create {
+            username,
+            roles,
+            union,
+            display_name,
+        } => {
             let password = read_password()?;
             let u = services
-                .operator_create_user(Operator, &username, display_name.as_deref(), &roles, union.as_deref(), &password)
+                .operator_create_user(
+                    Operator,
+                    &username,
+                    display_name.as_deref(),
+                    &roles,
+                    union.as_deref(),
+                    &password,
+                )
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("已创建用户 {}（{}），所属工会：{}", u.username, u.roles.labels(), u.union_name);
+            println!(
+                "已创建用户 {}（{}），所属工会：{}",
+                u.username,
+                u.roles.labels(),
+                u.union_name
+            );
             Ok(())
         }
         UserCommand::ResetPassword { username } => {
@@ -242,7 +276,10 @@ async fn user(services: &Services, cmd: UserCommand) -> Result<(), String> {
                 .operator_reset_password(Operator, &username, &password)
                 .await
                 .map_err(|e| e.to_string())?;
-            println!("已重置 {} 的密码；其登录已全部失效，下次登录须修改密码。", u.username);
+            println!(
+                "已重置 {} 的密码；其登录已全部失效，下次登录须修改密码。",
+                u.username
+            );
             Ok(())
         }
     }

@@ -56,7 +56,10 @@ fn classes(raw: &str) -> usize {
     let symbol = raw
         .chars()
         .any(|c| !(c.is_lowercase() || c.is_uppercase() || c.is_ascii_digit()));
-    [lower, upper, digit, symbol].into_iter().filter(|b| *b).count()
+    [lower, upper, digit, symbol]
+        .into_iter()
+        .filter(|b| *b)
+        .count()
 }
 
 #[cfg(test)]

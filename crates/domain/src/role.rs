@@ -131,7 +131,9 @@ impl Roles {
         Ok(Self(v))
     }
 
-    pub fn parse_codes<'a>(codes: impl IntoIterator<Item = &'a str>) -> Result<Self, ValidationError> {
+    pub fn parse_codes<'a>(
+        codes: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Self, ValidationError> {
         let roles = codes
             .into_iter()
             .filter(|c| !c.trim().is_empty())
@@ -153,7 +155,11 @@ impl Roles {
     }
 
     pub fn labels(&self) -> String {
-        self.0.iter().map(|r| r.label()).collect::<Vec<_>>().join("、")
+        self.0
+            .iter()
+            .map(|r| r.label())
+            .collect::<Vec<_>>()
+            .join("、")
     }
 }
 

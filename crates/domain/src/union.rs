@@ -192,7 +192,11 @@ mod tests {
             (Province, Industry, false),
         ];
         for (child, parent, ok) in table {
-            assert_eq!(child.may_be_child_of(parent), ok, "{child:?} under {parent:?}");
+            assert_eq!(
+                child.may_be_child_of(parent),
+                ok,
+                "{child:?} under {parent:?}"
+            );
         }
     }
 
@@ -231,7 +235,10 @@ pub fn check_division(
     parent_division: &str,
     division: &str,
 ) -> Result<(), ValidationError> {
-    let strict = matches!(level, UnionLevel::Province | UnionLevel::City | UnionLevel::County);
+    let strict = matches!(
+        level,
+        UnionLevel::Province | UnionLevel::City | UnionLevel::County
+    );
     let same = parent_division == division;
     let inside = crate::division::is_within(division, parent_division);
     if (strict && same) || !inside {

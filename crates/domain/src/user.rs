@@ -76,7 +76,12 @@ mod tests {
 
     #[test]
     fn usernames() {
-        for ok in ["abc", "Zhang.San", "li_si-2", "a23456789012345678901234567890ab"] {
+        for ok in [
+            "abc",
+            "Zhang.San",
+            "li_si-2",
+            "a23456789012345678901234567890ab",
+        ] {
             assert!(Username::parse(ok).is_ok(), "{ok}");
         }
         for bad in ["", "ab", "1abc", "张三", "a b c", "a@b.c", &"a".repeat(33)] {

@@ -12,7 +12,11 @@ use serde_json::Value;
 pub(crate) enum Who<'a> {
     Actor(&'a Actor),
     Operator,
-    Attempt { username: &'a str, user_id: Option<i64>, origin: &'a Origin },
+    Attempt {
+        username: &'a str,
+        user_id: Option<i64>,
+        origin: &'a Origin,
+    },
 }
 
 pub(crate) struct Record<'a> {
@@ -28,9 +32,17 @@ pub(crate) struct Record<'a> {
 
 pub(crate) fn write(conn: &mut Conn, who: Who<'_>, r: Record<'_>) -> Result<(), ServiceError> {
     let (actor_id, actor_username, ip) = match who {
-        Who::Actor(a) => (Some(a.user.id.0), Some(a.user.username.clone()), a.origin.ip.clone()),
+        Who::Actor(a) => (
+            Some(a.user.id.0),
+            Some(a.user.username.clone()),
+            a.origin.ip.clone(),
+        ),
         Who::Operator => (None, Some("(命令行)".to_owned()), None),
-        Who::Attempt { username, user_id, origin } => (user_id, Some(username.to_owned()), origin.ip.clone()),
+        Who::Attempt {
+            username,
+            user_id,
+            origin,
+        } => (user_id, Some(username.to_owned()), origin.ip.clone()),
     };
     audit::insert(
         conn,
@@ -82,19 +94,20 @@ impl Services {
             object_kind: q.object_kind,
             object_id: q.object_id,
             from: q.from.and_then(|d| d.and_hms_opt(0, 0, 0)),
-            until: q.until.and_then(|d| d.succ_opt()).and_then(|d| d.and_hms_opt(0, 0, 0)),
+            until: q
+                .until
+                .and_then(|d| d.succ_opt())
+                .and_then(|d| d.and_hms_opt(0, 0, 0)),
             success: q.success,
         };
-        self
-            .read(move |c| Ok(audit::list(c, &scope, &filter, page)?))
+        self.read(move |c| Ok(audit::list(c, &scope, &filter, page)?))
             .await
     }
 
     pub async fn audit_get(&self, actor: &Actor, id: i64) -> Result<AuditEntry, ServiceError> {
         actor.require(Permission::ReadAudit)?;
         let scope = actor.scope();
-        self
-            .read(move |c| audit::find(c, &scope, id)?.ok_or(ServiceError::NotFound("日志记录")))
+        self.read(move |c| audit::find(c, &scope, id)?.ok_or(ServiceError::NotFound("日志记录")))
             .await
     }
 }

@@ -43,7 +43,12 @@ impl Services {
         kind: &'static str,
         origin: Origin,
     ) -> Result<LoginOutcome, ServiceError> {
-        let name: String = username.trim().to_ascii_lowercase().chars().take(MAX_ATTEMPT_NAME).collect();
+        let name: String = username
+            .trim()
+            .to_ascii_lowercase()
+            .chars()
+            .take(MAX_ATTEMPT_NAME)
+            .collect();
         if name.is_empty() {
             return Err(ServiceError::Invalid(bangfu_domain::ValidationError::new(
                 "username",
@@ -51,7 +56,8 @@ impl Services {
             )));
         }
         let lookup_name = name.clone();
-        let (throttled, creds) = self.read(move |c| {
+        let (throttled, creds) = self
+            .read(move |c| {
                 Ok::<_, ServiceError>((
                     throttle::get(c, &lookup_name)?,
                     users::credentials(c, &lookup_name)?,
@@ -72,80 +78,96 @@ impl Services {
             }
         };
         let settings = self.settings.clone();
-        self
-            .write(move |c| {
-                let user = creds.map(|(u, _)| u);
-                let attempt = Who::Attempt {
-                    username: &name,
-                    user_id: user.as_ref().map(|u| u.id.0),
-                    origin: &origin,
-                };
-                let record = |success: bool, reason: &str| Record {
-                    action: Action::Login,
-                    object_kind: "session",
-                    object_id: None,
-                    union: user.as_ref().map(|u| (u.union_id.0, &u.union_path)),
-                    before: None,
-                    after: Some(json!({ "kind": kind, "result": reason })),
-                    success,
-                };
-                if let Some(until) = locked_until {
-                    audit::write(c, attempt, record(false, "locked"))?;
-                    return Ok(Err(ServiceError::Locked { minutes: minutes_left(until) }));
+        self.write(move |c| {
+            let user = creds.map(|(u, _)| u);
+            let attempt = Who::Attempt {
+                username: &name,
+                user_id: user.as_ref().map(|u| u.id.0),
+                origin: &origin,
+            };
+            let record = |success: bool, reason: &str| Record {
+                action: Action::Login,
+                object_kind: "session",
+                object_id: None,
+                union: user.as_ref().map(|u| (u.union_id.0, &u.union_path)),
+                before: None,
+                after: Some(json!({ "kind": kind, "result": reason })),
+                success,
+            };
+            if let Some(until) = locked_until {
+                audit::write(c, attempt, record(false, "locked"))?;
+                return Ok(Err(ServiceError::Locked {
+                    minutes: minutes_left(until),
+                }));
+            }
+            match user.as_ref().filter(|_| verified) {
+                Some(u) if !u.active => {
+                    audit::write(c, attempt, record(false, "disabled"))?;
+                    Ok(Err(ServiceError::Rule("账户已停用，请联系管理员".into())))
                 }
-                match user.as_ref().filter(|_| verified) {
-                    Some(u) if !u.active => {
-                        audit::write(c, attempt, record(false, "disabled"))?;
-                        Ok(Err(ServiceError::Rule("账户已停用，请联系管理员".into())))
-                    }
-                    Some(u) => {
-                        throttle::clear(c, &name)?;
-                        let at = now();
-                        users::record_login(c, u.id, at)?;
-                        let token = random_token();
-                        let csrf_token = random_token();
-                        sessions::insert(
-                            c,
-                            &Session {
-                                token_hash: token_hash(&token),
-                                user_id: u.id.0,
-                                kind: kind.to_owned(),
-                                csrf_token: csrf_token.clone(),
-                                created_at: at,
-                                last_seen_at: at,
-                                ip: origin.ip.clone(),
-                            },
-                        )?;
-                        audit::write(c, attempt, record(true, "ok"))?;
-                        Ok(Ok(LoginOutcome { token, csrf_token, user: u.clone() }))
-                    }
-                    None => {
-                        // Re-read inside the transaction so concurrent failures all count.
-                        let prior = throttle::get(c, &name)?;
-                        let failures = prior.map(|t| t.failures).unwrap_or(0) + 1;
-                        let at = now();
-                        let lock = failures >= settings.lockout_failures;
-                        throttle::put(
-                            c,
-                            &Throttle {
-                                username: name.clone(),
-                                failures: if lock { 0 } else { failures },
-                                locked_until: lock.then(|| at + chrono(settings.lockout_duration)),
-                                updated_at: at,
-                            },
-                        )?;
-                        audit::write(c, attempt, record(false, if lock { "locked_now" } else { "bad_credentials" }))?;
-                        Ok(Err(if lock {
-                            ServiceError::Locked {
-                                minutes: settings.lockout_duration.as_secs().div_ceil(60) as i64,
-                            }
-                        } else {
-                            ServiceError::BadCredentials
-                        }))
-                    }
+                Some(u) => {
+                    throttle::clear(c, &name)?;
+                    let at = now();
+                    users::record_login(c, u.id, at)?;
+                    let token = random_token();
+                    let csrf_token = random_token();
+                    sessions::insert(
+                        c,
+                        &Session {
+                            token_hash: token_hash(&token),
+                            user_id: u.id.0,
+                            kind: kind.to_owned(),
+                            csrf_token: csrf_token.clone(),
+                            created_at: at,
+                            last_seen_at: at,
+                            ip: origin.ip.clone(),
+                        },
+                    )?;
+                    audit::write(c, attempt, record(true, "ok"))?;
+                    Ok(Ok(LoginOutcome {
+                        token,
+                        csrf_token,
+                        user: u.clone(),
+                    }))
                 }
-            })
-            .await?
+                None => {
+                    // Re-read inside the transaction so concurrent failures all count.
+                    let prior = throttle::get(c, &name)?;
+                    let failures = prior.map(|t| t.failures).unwrap_or(0) + 1;
+                    let at = now();
+                    let lock = failures >= settings.lockout_failures;
+                    throttle::put(
+                        c,
+                        &Throttle {
+                            username: name.clone(),
+                            failures: if lock { 0 } else { failures },
+                            locked_until: lock.then(|| at + chrono(settings.lockout_duration)),
+                            updated_at: at,
+                        },
+                    )?;
+                    audit::write(
+                        c,
+                        attempt,
+                        record(
+                            false,
+                            if lock {
+                                "locked_now"
+                            } else {
+                                "bad_credentials"
+                            },
+                        ),
+                    )?;
+                    Ok(Err(if lock {
+                        ServiceError::Locked {
+                            minutes: settings.lockout_duration.as_secs().div_ceil(60) as i64,
+                        }
+                    } else {
+                        ServiceError::BadCredentials
+                    }))
+                }
+            }
+        })
+        .await?
     }
 
     /// Resolves a session token to the user behind it, ending sessions that
@@ -153,7 +175,8 @@ impl Services {
     pub async fn authenticate(&self, token: &str, origin: Origin) -> Result<Actor, ServiceError> {
         let hash = token_hash(token);
         let lookup = hash.clone();
-        let found = self.read(move |c| {
+        let found = self
+            .read(move |c| {
                 let Some(s) = sessions::find(c, &lookup)? else {
                     return Ok::<_, ServiceError>(None);
                 };
@@ -168,7 +191,8 @@ impl Services {
         let idle = chrono(self.settings.session_idle);
         if session.last_seen_at + idle < at || !user.active {
             let h = hash.clone();
-            self.write(move |c| Ok::<_, ServiceError>(sessions::delete(c, &h)?)).await?;
+            self.write(move |c| Ok::<_, ServiceError>(sessions::delete(c, &h)?))
+                .await?;
             return Err(if user.active {
                 ServiceError::SessionExpired
             } else {
@@ -179,7 +203,8 @@ impl Services {
         let refresh_every = (idle / 4).min(ChronoDuration::seconds(60));
         if at - session.last_seen_at >= refresh_every {
             let h = hash.clone();
-            self.write(move |c| Ok::<_, ServiceError>(sessions::touch(c, &h, at)?)).await?;
+            self.write(move |c| Ok::<_, ServiceError>(sessions::touch(c, &h, at)?))
+                .await?;
         }
         Ok(Actor {
             user,
@@ -191,24 +216,23 @@ impl Services {
 
     pub async fn logout(&self, actor: &Actor) -> Result<(), ServiceError> {
         let a = actor.clone();
-        self
-            .write(move |c| {
-                sessions::delete(c, &a.session_hash)?;
-                audit::write(
-                    c,
-                    Who::Actor(&a),
-                    Record {
-                        action: Action::Logout,
-                        object_kind: "session",
-                        object_id: None,
-                        union: Some((a.user.union_id.0, &a.user.union_path)),
-                        before: None,
-                        after: None,
-                        success: true,
-                    },
-                )
-            })
-            .await
+        self.write(move |c| {
+            sessions::delete(c, &a.session_hash)?;
+            audit::write(
+                c,
+                Who::Actor(&a),
+                Record {
+                    action: Action::Logout,
+                    object_kind: "session",
+                    object_id: None,
+                    union: Some((a.user.union_id.0, &a.user.union_path)),
+                    before: None,
+                    after: None,
+                    success: true,
+                },
+            )
+        })
+        .await
     }
 
     /// A user changes their own password; their other sessions end.
@@ -218,7 +242,8 @@ impl Services {
         current: &str,
         new: &str,
     ) -> Result<(), ServiceError> {
-        let new_password = Password::parse(new).map_err(|e| ServiceError::password("new_password", e))?;
+        let new_password =
+            Password::parse(new).map_err(|e| ServiceError::password("new_password", e))?;
         if current == new {
             return Err(ServiceError::Invalid(bangfu_domain::ValidationError::new(
                 "new_password",
@@ -226,7 +251,8 @@ impl Services {
             )));
         }
         let uid = actor.user.id;
-        let stored = self.read(move |c| Ok::<_, ServiceError>(users::password_hash(c, uid)?))
+        let stored = self
+            .read(move |c| Ok::<_, ServiceError>(users::password_hash(c, uid)?))
             .await?;
         if !verify_password(current.to_owned(), stored).await? {
             return Err(ServiceError::Invalid(bangfu_domain::ValidationError::new(
@@ -236,30 +262,30 @@ impl Services {
         }
         let hash = hash_password(new_password.expose().to_owned()).await?;
         let a = actor.clone();
-        self
-            .write(move |c| {
-                users::set_password(c, a.user.id, &hash, false, now())?;
-                sessions::delete_for_user(c, a.user.id, Some(&a.session_hash))?;
-                audit::write(
-                    c,
-                    Who::Actor(&a),
-                    Record {
-                        action: Action::ChangePassword,
-                        object_kind: "user",
-                        object_id: Some(a.user.id.to_string()),
-                        union: Some((a.user.union_id.0, &a.user.union_path)),
-                        before: None,
-                        after: None,
-                        success: true,
-                    },
-                )
-            })
-            .await
+        self.write(move |c| {
+            users::set_password(c, a.user.id, &hash, false, now())?;
+            sessions::delete_for_user(c, a.user.id, Some(&a.session_hash))?;
+            audit::write(
+                c,
+                Who::Actor(&a),
+                Record {
+                    action: Action::ChangePassword,
+                    object_kind: "user",
+                    object_id: Some(a.user.id.to_string()),
+                    union: Some((a.user.union_id.0, &a.user.union_path)),
+                    before: None,
+                    after: None,
+                    success: true,
+                },
+            )
+        })
+        .await
     }
 
     /// Removes sessions idle beyond the timeout (housekeeping; they are refused anyway).
     pub async fn purge_idle_sessions(&self) -> Result<usize, ServiceError> {
         let cutoff = now() - chrono(self.settings.session_idle);
-        self.write(move |c| Ok(sessions::delete_idle(c, cutoff)?)).await
+        self.write(move |c| Ok(sessions::delete_idle(c, cutoff)?))
+            .await
     }
 }

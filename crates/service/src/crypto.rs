@@ -1,7 +1,9 @@
 //! Password hashing (Argon2id) and random tokens.
 
 use crate::ServiceError;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use base64::Engine;
 use rand::RngCore;
@@ -33,7 +35,11 @@ pub async fn verify_password(plain: String, hash: Option<String>) -> Result<bool
             }
         };
         let ok = PasswordHash::new(stored)
-            .map(|parsed| Argon2::default().verify_password(plain.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(plain.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         ok && hash.is_some()
     })

@@ -19,7 +19,10 @@ pub struct DemoAccount {
 const GRASSROOTS: [&str; 3] = ["机械厂工会", "人民医院工会", "公共交通集团工会"];
 
 /// Province → cities → counties; the first three districts of each city.
-const TREE: [(&str, &[&str]); 2] = [("440000", &["440100", "440300", "440600"]), ("450000", &["450400"])];
+const TREE: [(&str, &[&str]); 2] = [
+    ("440000", &["440100", "440300", "440600"]),
+    ("450000", &["450400"]),
+];
 
 fn union_name(level: UnionLevel, division_name: &str) -> String {
     match level {
@@ -32,7 +35,11 @@ fn union_name(level: UnionLevel, division_name: &str) -> String {
 /// Loads the demo tree and accounts. Refuses to run twice.
 pub async fn load(services: &Services) -> Result<Vec<DemoAccount>, ServiceError> {
     let root = services.prepare().await?;
-    if services.operator_find_union(Operator, "广东省总工会").await?.is_some() {
+    if services
+        .operator_find_union(Operator, "广东省总工会")
+        .await?
+        .is_some()
+    {
         return Err(ServiceError::Rule(
             "演示数据已存在。如需新的演示密码，请用 `bangfu user reset-password --username demo-admin` 重置".into(),
         ));
@@ -49,7 +56,13 @@ pub async fn load(services: &Services) -> Result<Vec<DemoAccount>, ServiceError>
                 for g in GRASSROOTS {
                     let name = format!("{}{}", county.name, g);
                     services
-                        .operator_create_union(Operator, &k, &name, UnionLevel::Grassroots, &county.code)
+                        .operator_create_union(
+                            Operator,
+                            &k,
+                            &name,
+                            UnionLevel::Grassroots,
+                            &county.code,
+                        )
                         .await?;
                 }
                 made.push(k);
@@ -76,13 +89,25 @@ pub async fn load(services: &Services) -> Result<Vec<DemoAccount>, ServiceError>
         ("demo-fund", "演示资金管理员", "fund_officer", &city),
         ("demo-reviewer", "演示审核人", "reviewer", &county),
         ("demo-officer", "演示帮扶干部", "officer", &county),
-        ("demo-officer2", "演示帮扶干部（另一区）", "officer", &other_county),
+        (
+            "demo-officer2",
+            "演示帮扶干部（另一区）",
+            "officer",
+            &other_county,
+        ),
     ];
     let mut accounts = Vec::new();
     for (username, display, role, union) in plan {
         let password = generate_password();
         services
-            .operator_create_user(Operator, username, Some(display), &[role.to_owned()], Some(union), &password)
+            .operator_create_user(
+                Operator,
+                username,
+                Some(display),
+                &[role.to_owned()],
+                Some(union),
+                &password,
+            )
             .await?;
         accounts.push(DemoAccount {
             username: username.to_owned(),
@@ -94,8 +119,15 @@ pub async fn load(services: &Services) -> Result<Vec<DemoAccount>, ServiceError>
     Ok(accounts)
 }
 
-async fn mk(services: &Services, parent: &Union, level: UnionLevel, code: &str) -> Result<Union, ServiceError> {
-    let name = division::lookup(code).map(|d| d.name.clone()).unwrap_or_else(|| code.to_owned());
+async fn mk(
+    services: &Services,
+    parent: &Union,
+    level: UnionLevel,
+    code: &str,
+) -> Result<Union, ServiceError> {
+    let name = division::lookup(code)
+        .map(|d| d.name.clone())
+        .unwrap_or_else(|| code.to_owned());
     services
         .operator_create_union(Operator, parent, &union_name(level, &name), level, code)
         .await

@@ -23,7 +23,10 @@ pub enum ServiceError {
     #[error("{0}不存在或不在您的权限范围内")]
     NotFound(&'static str),
     #[error("{message}")]
-    Conflict { field: &'static str, message: String },
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
     /// The input is well-formed but a rule of the programme refuses it.
     #[error("{0}")]
     Rule(String),

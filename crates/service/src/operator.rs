@@ -8,7 +8,9 @@ use crate::users::{conflict_on_username, snapshot};
 use crate::{now, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::{DivisionCode, NATIONAL};
-use bangfu_domain::{DisplayName, Password, Roles, UnionLevel, UnionName, Username, ValidationError};
+use bangfu_domain::{
+    DisplayName, Password, Roles, UnionLevel, UnionName, Username, ValidationError,
+};
 use bangfu_storage::unions::{self, NewUnion, Union};
 use bangfu_storage::users::{self, NewUser, User};
 use bangfu_storage::{sessions, Conn};
@@ -56,7 +58,11 @@ fn resolve_union(c: &mut Conn, key: Option<&str>) -> Result<Union, ServiceError>
     let Some(key) = key.map(str::trim).filter(|k| !k.is_empty()) else {
         return ensure_root(c);
     };
-    let by_id = key.trim_start_matches('#').parse::<i64>().ok().filter(|_| key.len() != 6);
+    let by_id = key
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|_| key.len() != 6);
     let found = if let Some(id) = by_id {
         unions::find_unscoped(c, bangfu_domain::UnionId(id))?
     } else if key.len() == 6 && key.bytes().all(|b| b.is_ascii_digit()) {
@@ -67,7 +73,10 @@ fn resolve_union(c: &mut Conn, key: Option<&str>) -> Result<Union, ServiceError>
         unions::list(
             c,
             &scope,
-            &unions::UnionFilter { q: Some(key.to_owned()), ..Default::default() },
+            &unions::UnionFilter {
+                q: Some(key.to_owned()),
+                ..Default::default()
+            },
             bangfu_storage::PageRequest::new(Some(1), Some(50)),
         )?
         .items
@@ -101,42 +110,42 @@ impl Services {
         let username = Username::parse(username)?;
         let display_name = DisplayName::parse(display_name.unwrap_or(username.as_str()))?;
         let roles = Roles::parse_codes(roles.iter().map(String::as_str))?;
-        let password = Password::parse(password).map_err(|e| ServiceError::password("password", e))?;
+        let password =
+            Password::parse(password).map_err(|e| ServiceError::password("password", e))?;
         let hash = hash_password(password.expose().to_owned()).await?;
         let union = union.map(str::to_owned);
-        self
-            .write(move |c| {
-                let union = resolve_union(c, union.as_deref())?;
-                let id = users::insert(
-                    c,
-                    &NewUser {
-                        union_id: union.id,
-                        username: username.as_str().to_owned(),
-                        display_name: display_name.as_str().to_owned(),
-                        password_hash: hash,
-                        must_change_password: false,
-                    },
-                    &roles,
-                    now(),
-                )
-                .map_err(conflict_on_username)?;
-                let user = users::find_unscoped(c, id)?.ok_or(ServiceError::NotFound("用户"))?;
-                audit::write(
-                    c,
-                    Who::Operator,
-                    Record {
-                        action: Action::CreateUser,
-                        object_kind: "user",
-                        object_id: Some(id.to_string()),
-                        union: Some((user.union_id.0, &user.union_path)),
-                        before: None,
-                        after: Some(snapshot(&user)),
-                        success: true,
-                    },
-                )?;
-                Ok(user)
-            })
-            .await
+        self.write(move |c| {
+            let union = resolve_union(c, union.as_deref())?;
+            let id = users::insert(
+                c,
+                &NewUser {
+                    union_id: union.id,
+                    username: username.as_str().to_owned(),
+                    display_name: display_name.as_str().to_owned(),
+                    password_hash: hash,
+                    must_change_password: false,
+                },
+                &roles,
+                now(),
+            )
+            .map_err(conflict_on_username)?;
+            let user = users::find_unscoped(c, id)?.ok_or(ServiceError::NotFound("用户"))?;
+            audit::write(
+                c,
+                Who::Operator,
+                Record {
+                    action: Action::CreateUser,
+                    object_kind: "user",
+                    object_id: Some(id.to_string()),
+                    union: Some((user.union_id.0, &user.union_path)),
+                    before: None,
+                    after: Some(snapshot(&user)),
+                    success: true,
+                },
+            )?;
+            Ok(user)
+        })
+        .await
     }
 
     /// Sets a new password from the command line; it is an initial one that
@@ -148,30 +157,30 @@ impl Services {
         password: &str,
     ) -> Result<User, ServiceError> {
         let username = Username::parse(username)?;
-        let password = Password::parse(password).map_err(|e| ServiceError::password("password", e))?;
+        let password =
+            Password::parse(password).map_err(|e| ServiceError::password("password", e))?;
         let hash = hash_password(password.expose().to_owned()).await?;
-        self
-            .write(move |c| {
-                let (user, _) = users::credentials(c, username.as_str())?
-                    .ok_or(ServiceError::NotFound("用户"))?;
-                users::set_password(c, user.id, &hash, true, now())?;
-                sessions::delete_for_user(c, user.id, None)?;
-                audit::write(
-                    c,
-                    Who::Operator,
-                    Record {
-                        action: Action::ResetPassword,
-                        object_kind: "user",
-                        object_id: Some(user.id.to_string()),
-                        union: Some((user.union_id.0, &user.union_path)),
-                        before: None,
-                        after: Some(serde_json::json!({ "must_change_password": true })),
-                        success: true,
-                    },
-                )?;
-                Ok(user)
-            })
-            .await
+        self.write(move |c| {
+            let (user, _) =
+                users::credentials(c, username.as_str())?.ok_or(ServiceError::NotFound("用户"))?;
+            users::set_password(c, user.id, &hash, true, now())?;
+            sessions::delete_for_user(c, user.id, None)?;
+            audit::write(
+                c,
+                Who::Operator,
+                Record {
+                    action: Action::ResetPassword,
+                    object_kind: "user",
+                    object_id: Some(user.id.to_string()),
+                    union: Some((user.union_id.0, &user.union_path)),
+                    before: None,
+                    after: Some(serde_json::json!({ "must_change_password": true })),
+                    success: true,
+                },
+            )?;
+            Ok(user)
+        })
+        .await
     }
 
     /// Creates a union under `parent` on the operator's behalf (demo data, imports).
@@ -186,29 +195,34 @@ impl Services {
         let name = UnionName::parse(name)?;
         let division = DivisionCode::parse(division_code)?;
         let parent = parent.clone();
-        self
-            .write(move |c| create_under(c, Who::Operator, &parent, level, &name, &division))
+        self.write(move |c| create_under(c, Who::Operator, &parent, level, &name, &division))
             .await
     }
 
     /// Whether a union with this name already sits directly under the root.
-    pub async fn operator_find_union(&self, _: Operator, name: &str) -> Result<Option<Union>, ServiceError> {
+    pub async fn operator_find_union(
+        &self,
+        _: Operator,
+        name: &str,
+    ) -> Result<Option<Union>, ServiceError> {
         let name = name.to_owned();
-        self
-            .read(move |c| {
-                let root = unions::root(c)?;
-                let Some(root) = root else { return Ok(None) };
-                let scope = bangfu_storage::Scope::of(root.path.clone());
-                Ok(unions::list(
-                    c,
-                    &scope,
-                    &unions::UnionFilter { q: Some(name.clone()), ..Default::default() },
-                    bangfu_storage::PageRequest::new(Some(1), Some(50)),
-                )?
-                .items
-                .into_iter()
-                .find(|u| u.name == name))
-            })
-            .await
+        self.read(move |c| {
+            let root = unions::root(c)?;
+            let Some(root) = root else { return Ok(None) };
+            let scope = bangfu_storage::Scope::of(root.path.clone());
+            Ok(unions::list(
+                c,
+                &scope,
+                &unions::UnionFilter {
+                    q: Some(name.clone()),
+                    ..Default::default()
+                },
+                bangfu_storage::PageRequest::new(Some(1), Some(50)),
+            )?
+            .items
+            .into_iter()
+            .find(|u| u.name == name))
+        })
+        .await
     }
 }

@@ -69,7 +69,9 @@ pub(crate) fn create_under(
     division: &DivisionCode,
 ) -> Result<Union, ServiceError> {
     if !parent.active {
-        return Err(ServiceError::Rule("上级工会已停用，不能在其下新建工会".into()));
+        return Err(ServiceError::Rule(
+            "上级工会已停用，不能在其下新建工会".into(),
+        ));
     }
     if !level.may_be_child_of(parent.level) {
         return Err(ServiceError::Rule(format!(
@@ -111,37 +113,51 @@ impl Services {
     pub async fn union_get(&self, actor: &Actor, id: UnionId) -> Result<UnionDetail, ServiceError> {
         actor.require(Permission::ReadUnions)?;
         let scope = actor.scope();
-        self
-            .read(move |c| {
-                let union = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
-                let mut ancestors = unions::ancestors_in_scope(c, &scope, &union)?;
-                ancestors.retain(|a| a.id != union.id);
-                let kids = unions::list(
-                    c,
-                    &scope,
-                    &UnionFilter { parent_id: Some(id), ..Default::default() },
-                    PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
-                )?;
-                let ids: Vec<UnionId> = kids.items.iter().map(|u| u.id).collect();
-                let counts = unions::child_counts(c, &ids)?;
-                let children = kids
-                    .items
-                    .into_iter()
-                    .map(|u| {
-                        let n = counts.iter().find(|(i, _)| *i == u.id).map(|(_, n)| *n).unwrap_or(0);
-                        (u, n)
-                    })
-                    .collect();
-                let user_count = users::list(
-                    c,
-                    &scope,
-                    &UserFilter { union_id: Some(id), ..Default::default() },
-                    PageRequest::new(Some(1), Some(1)),
-                )?
-                .total;
-                Ok(UnionDetail { union, ancestors, children, user_count })
+        self.read(move |c| {
+            let union = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
+            let mut ancestors = unions::ancestors_in_scope(c, &scope, &union)?;
+            ancestors.retain(|a| a.id != union.id);
+            let kids = unions::list(
+                c,
+                &scope,
+                &UnionFilter {
+                    parent_id: Some(id),
+                    ..Default::default()
+                },
+                PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
+            )?;
+            let ids: Vec<UnionId> = kids.items.iter().map(|u| u.id).collect();
+            let counts = unions::child_counts(c, &ids)?;
+            let children = kids
+                .items
+                .into_iter()
+                .map(|u| {
+                    let n = counts
+                        .iter()
+                        .find(|(i, _)| *i == u.id)
+                        .map(|(_, n)| *n)
+                        .unwrap_or(0);
+                    (u, n)
+                })
+                .collect();
+            let user_count = users::list(
+                c,
+                &scope,
+                &UserFilter {
+                    union_id: Some(id),
+                    ..Default::default()
+                },
+                PageRequest::new(Some(1), Some(1)),
+            )?
+            .total;
+            Ok(UnionDetail {
+                union,
+                ancestors,
+                children,
+                user_count,
             })
-            .await
+        })
+        .await
     }
 
     /// The signed-in user's own union: the top of everything they see.
@@ -157,10 +173,15 @@ impl Services {
     ) -> Result<Page<Union>, ServiceError> {
         actor.require(Permission::ReadUnions)?;
         let scope = actor.scope();
-        self.read(move |c| Ok(unions::list(c, &scope, &filter, page)?)).await
+        self.read(move |c| Ok(unions::list(c, &scope, &filter, page)?))
+            .await
     }
 
-    pub async fn union_create(&self, actor: &Actor, input: CreateUnion) -> Result<Union, ServiceError> {
+    pub async fn union_create(
+        &self,
+        actor: &Actor,
+        input: CreateUnion,
+    ) -> Result<Union, ServiceError> {
         actor.require(Permission::ManageUnions)?;
         let name = UnionName::parse(&input.name)?;
         let level = UnionLevel::parse(&input.level)?;
@@ -171,13 +192,13 @@ impl Services {
             .ok_or_else(|| ValidationError::new("parent_id", "请选择上级工会"))?;
         let scope = actor.scope();
         let a = actor.clone();
-        self
-            .write(move |c| {
-                let parent = unions::find(c, &scope, parent_id)?
-                    .ok_or_else(|| ValidationError::new("parent_id", "上级工会不存在或不在您的权限范围内"))?;
-                create_under(c, Who::Actor(&a), &parent, level, &name, &division)
-            })
-            .await
+        self.write(move |c| {
+            let parent = unions::find(c, &scope, parent_id)?.ok_or_else(|| {
+                ValidationError::new("parent_id", "上级工会不存在或不在您的权限范围内")
+            })?;
+            create_under(c, Who::Actor(&a), &parent, level, &name, &division)
+        })
+        .await
     }
 
     pub async fn union_update(
@@ -191,78 +212,87 @@ impl Services {
         let division = DivisionCode::parse(&input.division_code)?;
         let scope = actor.scope();
         let a = actor.clone();
-        self
-            .write(move |c| {
-                let before = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
+        self.write(move |c| {
+            let before = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
+            if let Some(parent_id) = before.parent_id {
+                let parent = unions::find_unscoped(c, parent_id)?
+                    .ok_or_else(|| StorageError::Corrupt(format!("parent of union {id}")))?;
+                check_division(before.level, &parent.division_code, division.as_str())?;
+            }
+            if before.active && !input.active {
+                if id == a.user.union_id {
+                    return Err(ServiceError::Rule("不能停用自己所在的工会".into()));
+                }
+                let active_children = unions::list(
+                    c,
+                    &scope,
+                    &UnionFilter {
+                        parent_id: Some(id),
+                        active: Some(true),
+                        ..Default::default()
+                    },
+                    PageRequest::new(Some(1), Some(1)),
+                )?
+                .total;
+                if active_children > 0 {
+                    return Err(ServiceError::Rule(format!(
+                        "该工会还有 {active_children} 个启用中的下级工会，请先停用下级工会"
+                    )));
+                }
+                let active_users = users::list(
+                    c,
+                    &scope,
+                    &UserFilter {
+                        union_id: Some(id),
+                        active: Some(true),
+                        ..Default::default()
+                    },
+                    PageRequest::new(Some(1), Some(1)),
+                )?
+                .total;
+                if active_users > 0 {
+                    return Err(ServiceError::Rule(format!(
+                        "该工会还有 {active_users} 个启用中的用户，请先停用或调出这些用户"
+                    )));
+                }
+            }
+            if !before.active && input.active {
                 if let Some(parent_id) = before.parent_id {
-                    let parent = unions::find_unscoped(c, parent_id)?
-                        .ok_or_else(|| StorageError::Corrupt(format!("parent of union {id}")))?;
-                    check_division(before.level, &parent.division_code, division.as_str())?;
-                }
-                if before.active && !input.active {
-                    if id == a.user.union_id {
-                        return Err(ServiceError::Rule("不能停用自己所在的工会".into()));
-                    }
-                    let active_children = unions::list(
-                        c,
-                        &scope,
-                        &UnionFilter { parent_id: Some(id), active: Some(true), ..Default::default() },
-                        PageRequest::new(Some(1), Some(1)),
-                    )?
-                    .total;
-                    if active_children > 0 {
-                        return Err(ServiceError::Rule(format!(
-                            "该工会还有 {active_children} 个启用中的下级工会，请先停用下级工会"
-                        )));
-                    }
-                    let active_users = users::list(
-                        c,
-                        &scope,
-                        &UserFilter { union_id: Some(id), active: Some(true), ..Default::default() },
-                        PageRequest::new(Some(1), Some(1)),
-                    )?
-                    .total;
-                    if active_users > 0 {
-                        return Err(ServiceError::Rule(format!(
-                            "该工会还有 {active_users} 个启用中的用户，请先停用或调出这些用户"
-                        )));
+                    let parent = unions::find_unscoped(c, parent_id)?;
+                    if parent.is_some_and(|p| !p.active) {
+                        return Err(ServiceError::Rule(
+                            "上级工会已停用，请先启用上级工会".into(),
+                        ));
                     }
                 }
-                if !before.active && input.active {
-                    if let Some(parent_id) = before.parent_id {
-                        let parent = unions::find_unscoped(c, parent_id)?;
-                        if parent.is_some_and(|p| !p.active) {
-                            return Err(ServiceError::Rule("上级工会已停用，请先启用上级工会".into()));
-                        }
-                    }
-                }
-                unions::update(
-                    c,
-                    id,
-                    &UnionChanges {
-                        name: name.as_str().to_owned(),
-                        division_code: division.as_str().to_owned(),
-                        active: input.active,
-                    },
-                    now(),
-                )
-                .map_err(conflict_on_name)?;
-                let after = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
-                audit::write(
-                    c,
-                    Who::Actor(&a),
-                    Record {
-                        action: Action::UpdateUnion,
-                        object_kind: "union",
-                        object_id: Some(id.to_string()),
-                        union: Some((id.0, &after.path)),
-                        before: Some(snapshot(&before)),
-                        after: Some(snapshot(&after)),
-                        success: true,
-                    },
-                )?;
-                Ok(after)
-            })
-            .await
+            }
+            unions::update(
+                c,
+                id,
+                &UnionChanges {
+                    name: name.as_str().to_owned(),
+                    division_code: division.as_str().to_owned(),
+                    active: input.active,
+                },
+                now(),
+            )
+            .map_err(conflict_on_name)?;
+            let after = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
+            audit::write(
+                c,
+                Who::Actor(&a),
+                Record {
+                    action: Action::UpdateUnion,
+                    object_kind: "union",
+                    object_id: Some(id.to_string()),
+                    union: Some((id.0, &after.path)),
+                    before: Some(snapshot(&before)),
+                    after: Some(snapshot(&after)),
+                    success: true,
+                },
+            )?;
+            Ok(after)
+        })
+        .await
     }
 }

@@ -4,7 +4,9 @@ use crate::audit::{self, Record, Who};
 use crate::crypto::{generate_password, hash_password};
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
-use bangfu_domain::{DisplayName, Password, Permission, Role, Roles, UnionId, UserId, Username, ValidationError};
+use bangfu_domain::{
+    DisplayName, Password, Permission, Role, Roles, UnionId, UserId, Username, ValidationError,
+};
 use bangfu_storage::users::{self, NewUser, User, UserChanges, UserFilter};
 use bangfu_storage::{sessions, unions, Conn, Page, PageRequest, Scope, StorageError};
 use serde_json::{json, Value};
@@ -84,7 +86,8 @@ impl Services {
     ) -> Result<Page<User>, ServiceError> {
         actor.require(Permission::ReadUsers)?;
         let scope = actor.scope();
-        self.read(move |c| Ok(users::list(c, &scope, &filter, page)?)).await
+        self.read(move |c| Ok(users::list(c, &scope, &filter, page)?))
+            .await
     }
 
     pub async fn user_get(&self, actor: &Actor, id: UserId) -> Result<User, ServiceError> {
@@ -93,14 +96,17 @@ impl Services {
             actor.require(Permission::ReadUsers)?;
         }
         let scope = actor.scope();
-        self
-            .read(move |c| users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户")))
+        self.read(move |c| users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户")))
             .await
     }
 
     /// An administrator creates an account in their subtree. The password is
     /// an initial one: the user must change it at first login.
-    pub async fn user_create(&self, actor: &Actor, input: CreateUser) -> Result<CreatedUser, ServiceError> {
+    pub async fn user_create(
+        &self,
+        actor: &Actor,
+        input: CreateUser,
+    ) -> Result<CreatedUser, ServiceError> {
         actor.require(Permission::ManageUsers)?;
         let username = Username::parse(&input.username)?;
         let display_name = DisplayName::parse(&input.display_name)?;
@@ -112,7 +118,8 @@ impl Services {
         let hash = hash_password(password.clone()).await?;
         let scope = actor.scope();
         let a = actor.clone();
-        let user = self.write(move |c| {
+        let user = self
+            .write(move |c| {
                 let union = union_in_scope(c, &scope, union_id)?;
                 let id = users::insert(
                     c,
@@ -150,58 +157,65 @@ impl Services {
         })
     }
 
-    pub async fn user_update(&self, actor: &Actor, id: UserId, input: UpdateUser) -> Result<User, ServiceError> {
+    pub async fn user_update(
+        &self,
+        actor: &Actor,
+        id: UserId,
+        input: UpdateUser,
+    ) -> Result<User, ServiceError> {
         actor.require(Permission::ManageUsers)?;
         let display_name = DisplayName::parse(&input.display_name)?;
         let roles = Roles::parse_codes(input.roles.iter().map(String::as_str))?;
         if id == actor.user.id
-            && (!input.active || !roles.contains(Role::Admin) || input.union_id != actor.user.union_id.0)
+            && (!input.active
+                || !roles.contains(Role::Admin)
+                || input.union_id != actor.user.union_id.0)
         {
             return Err(ServiceError::Rule(
-                "不能停用自己的账号、取消自己的管理员角色或调动自己的所属工会，请由其他管理员操作".into(),
+                "不能停用自己的账号、取消自己的管理员角色或调动自己的所属工会，请由其他管理员操作"
+                    .into(),
             ));
         }
         let scope = actor.scope();
         let a = actor.clone();
-        self
-            .write(move |c| {
-                let before = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
-                let union = if input.union_id == before.union_id.0 {
-                    before.union_id
-                } else {
-                    union_in_scope(c, &scope, input.union_id)?.id
-                };
-                users::update(
-                    c,
-                    id,
-                    &UserChanges {
-                        display_name: display_name.as_str().to_owned(),
-                        union_id: union,
-                        active: input.active,
-                    },
-                    now(),
-                )?;
-                users::set_roles(c, id, &roles)?;
-                if !input.active {
-                    sessions::delete_for_user(c, id, None)?;
-                }
-                let after = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
-                audit::write(
-                    c,
-                    Who::Actor(&a),
-                    Record {
-                        action: Action::UpdateUser,
-                        object_kind: "user",
-                        object_id: Some(id.to_string()),
-                        union: Some((after.union_id.0, &after.union_path)),
-                        before: Some(snapshot(&before)),
-                        after: Some(snapshot(&after)),
-                        success: true,
-                    },
-                )?;
-                Ok(after)
-            })
-            .await
+        self.write(move |c| {
+            let before = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
+            let union = if input.union_id == before.union_id.0 {
+                before.union_id
+            } else {
+                union_in_scope(c, &scope, input.union_id)?.id
+            };
+            users::update(
+                c,
+                id,
+                &UserChanges {
+                    display_name: display_name.as_str().to_owned(),
+                    union_id: union,
+                    active: input.active,
+                },
+                now(),
+            )?;
+            users::set_roles(c, id, &roles)?;
+            if !input.active {
+                sessions::delete_for_user(c, id, None)?;
+            }
+            let after = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
+            audit::write(
+                c,
+                Who::Actor(&a),
+                Record {
+                    action: Action::UpdateUser,
+                    object_kind: "user",
+                    object_id: Some(id.to_string()),
+                    union: Some((after.union_id.0, &after.union_path)),
+                    before: Some(snapshot(&before)),
+                    after: Some(snapshot(&after)),
+                    success: true,
+                },
+            )?;
+            Ok(after)
+        })
+        .await
     }
 
     /// Sets an initial password for someone else (given or generated); their
@@ -217,26 +231,25 @@ impl Services {
         let hash = hash_password(password.clone()).await?;
         let scope = actor.scope();
         let a = actor.clone();
-        self
-            .write(move |c| {
-                let user = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
-                users::set_password(c, id, &hash, true, now())?;
-                sessions::delete_for_user(c, id, None)?;
-                audit::write(
-                    c,
-                    Who::Actor(&a),
-                    Record {
-                        action: Action::ResetPassword,
-                        object_kind: "user",
-                        object_id: Some(id.to_string()),
-                        union: Some((user.union_id.0, &user.union_path)),
-                        before: None,
-                        after: Some(json!({ "must_change_password": true })),
-                        success: true,
-                    },
-                )
-            })
-            .await?;
+        self.write(move |c| {
+            let user = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
+            users::set_password(c, id, &hash, true, now())?;
+            sessions::delete_for_user(c, id, None)?;
+            audit::write(
+                c,
+                Who::Actor(&a),
+                Record {
+                    action: Action::ResetPassword,
+                    object_kind: "user",
+                    object_id: Some(id.to_string()),
+                    union: Some((user.union_id.0, &user.union_path)),
+                    before: None,
+                    after: Some(json!({ "must_change_password": true })),
+                    success: true,
+                },
+            )
+        })
+        .await?;
         Ok(generated.then_some(password))
     }
 }

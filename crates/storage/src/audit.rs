@@ -77,7 +77,11 @@ pub fn list(
                 q.filter(in_range)
             };
             if let Some(actor) = f.actor.as_deref().filter(|s| !s.trim().is_empty()) {
-                q = q.filter(a::actor_username.like(like_pattern(actor.trim())).escape('\\'));
+                q = q.filter(
+                    a::actor_username
+                        .like(like_pattern(actor.trim()))
+                        .escape('\\'),
+                );
             }
             if let Some(action) = f.action.as_deref().filter(|s| !s.is_empty()) {
                 q = q.filter(a::action.eq(action));

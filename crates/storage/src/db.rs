@@ -64,20 +64,21 @@ impl Conn {
             }
         }
         let result = f(self);
-        let end = match (&result, &mut *self) {
-            (Ok(_), Conn::Sqlite(c)) => {
-                <AnsiTransactionManager as TransactionManager<SqliteConnection>>::commit_transaction(&mut **c)
-            }
-            (Ok(_), Conn::Pg(c)) => {
-                <AnsiTransactionManager as TransactionManager<PgConnection>>::commit_transaction(&mut **c)
-            }
-            (Err(_), Conn::Sqlite(c)) => {
-                <AnsiTransactionManager as TransactionManager<SqliteConnection>>::rollback_transaction(&mut **c)
-            }
-            (Err(_), Conn::Pg(c)) => {
-                <AnsiTransactionManager as TransactionManager<PgConnection>>::rollback_transaction(&mut **c)
-            }
-        };
+        let end =
+            match (&result, &mut *self) {
+                (Ok(_), Conn::Sqlite(c)) => <AnsiTransactionManager as TransactionManager<
+                    SqliteConnection,
+                >>::commit_transaction(&mut **c),
+                (Ok(_), Conn::Pg(c)) => <AnsiTransactionManager as TransactionManager<
+                    PgConnection,
+                >>::commit_transaction(&mut **c),
+                (Err(_), Conn::Sqlite(c)) => <AnsiTransactionManager as TransactionManager<
+                    SqliteConnection,
+                >>::rollback_transaction(&mut **c),
+                (Err(_), Conn::Pg(c)) => <AnsiTransactionManager as TransactionManager<
+                    PgConnection,
+                >>::rollback_transaction(&mut **c),
+            };
         match (result, end) {
             (Ok(v), Ok(())) => Ok(v),
             (Ok(_), Err(e)) => {
@@ -220,14 +221,18 @@ impl Db {
     /// advisory lock keeps many processes starting at once from racing.
     pub fn migrate(&self) -> Result<(), StorageError> {
         let mut conn = self.get()?;
-        let m = |e: Box<dyn std::error::Error + Send + Sync>| StorageError::Migration(e.to_string());
+        let m =
+            |e: Box<dyn std::error::Error + Send + Sync>| StorageError::Migration(e.to_string());
         match &mut conn {
             Conn::Sqlite(c) => {
                 c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(m)?;
             }
             Conn::Pg(c) => {
                 c.batch_execute("SELECT pg_advisory_lock(727217)")?;
-                let r = c.run_pending_migrations(PG_MIGRATIONS).map(|_| ()).map_err(m);
+                let r = c
+                    .run_pending_migrations(PG_MIGRATIONS)
+                    .map(|_| ())
+                    .map_err(m);
                 c.batch_execute("SELECT pg_advisory_unlock(727217)")?;
                 r?;
             }

@@ -79,4 +79,11 @@ diesel::table! {
 diesel::joinable!(users -> unions (union_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(unions, users, user_roles, sessions, login_throttle, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    unions,
+    users,
+    user_roles,
+    sessions,
+    login_throttle,
+    audit_log
+);

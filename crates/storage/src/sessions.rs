@@ -62,7 +62,11 @@ pub fn delete(conn: &mut Conn, token_hash: &str) -> Result<(), StorageError> {
 }
 
 /// Ends every session of a user (disabled, password reset or changed).
-pub fn delete_for_user(conn: &mut Conn, user: UserId, except: Option<&str>) -> Result<(), StorageError> {
+pub fn delete_for_user(
+    conn: &mut Conn,
+    user: UserId,
+    except: Option<&str>,
+) -> Result<(), StorageError> {
     run!(conn, c => diesel::delete(
         sessions::table
             .filter(sessions::user_id.eq(user.0))
@@ -74,5 +78,7 @@ pub fn delete_for_user(conn: &mut Conn, user: UserId, except: Option<&str>) -> R
 
 /// Removes sessions idle since before `cutoff`; they are refused anyway.
 pub fn delete_idle(conn: &mut Conn, cutoff: NaiveDateTime) -> Result<usize, StorageError> {
-    Ok(run!(conn, c => diesel::delete(sessions::table.filter(sessions::last_seen_at.lt(cutoff))).execute(c))?)
+    Ok(
+        run!(conn, c => diesel::delete(sessions::table.filter(sessions::last_seen_at.lt(cutoff))).execute(c))?,
+    )
 }

@@ -92,7 +92,10 @@ pub fn root(conn: &mut Conn) -> Result<Option<Union>, StorageError> {
 }
 
 /// For the command line: the shallowest union with this division code.
-pub fn find_by_division_unscoped(conn: &mut Conn, code: &str) -> Result<Option<Union>, StorageError> {
+pub fn find_by_division_unscoped(
+    conn: &mut Conn,
+    code: &str,
+) -> Result<Option<Union>, StorageError> {
     let rows: Vec<Row> = run!(conn, c => unions::table
         .filter(unions::division_code.eq(code))
         .select(Row::as_select())
@@ -162,7 +165,11 @@ pub fn list(
 }
 
 /// The ancestors of a union that lie inside the scope, root first (for breadcrumbs).
-pub fn ancestors_in_scope(conn: &mut Conn, scope: &Scope, u: &Union) -> Result<Vec<Union>, StorageError> {
+pub fn ancestors_in_scope(
+    conn: &mut Conn,
+    scope: &Scope,
+    u: &Union,
+) -> Result<Vec<Union>, StorageError> {
     let ids: Vec<i64> = u.path.ids().into_iter().map(|i| i.0).collect();
     let rows: Vec<Row> = run!(conn, c => unions::table
         .filter(unions::id.eq_any(&ids))

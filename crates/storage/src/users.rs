@@ -103,7 +103,10 @@ pub fn find_unscoped(conn: &mut Conn, id: UserId) -> Result<Option<User>, Storag
 
 /// Unscoped: login looks a name up before anyone is known. Returns the user
 /// and the stored password hash.
-pub fn credentials(conn: &mut Conn, username: &str) -> Result<Option<(User, String)>, StorageError> {
+pub fn credentials(
+    conn: &mut Conn,
+    username: &str,
+) -> Result<Option<(User, String)>, StorageError> {
     let rows: Vec<(Row, String, String, String)> = run!(conn, c => users::table
         .inner_join(unions::table)
         .filter(users::username.eq(username))
@@ -201,7 +204,12 @@ pub struct NewUser {
     pub must_change_password: bool,
 }
 
-pub fn insert(conn: &mut Conn, new: &NewUser, roles: &Roles, now: NaiveDateTime) -> Result<UserId, StorageError> {
+pub fn insert(
+    conn: &mut Conn,
+    new: &NewUser,
+    roles: &Roles,
+    now: NaiveDateTime,
+) -> Result<UserId, StorageError> {
     let id: i64 = run!(conn, c => diesel::insert_into(users::table)
         .values((
             users::union_id.eq(new.union_id.0),
@@ -238,7 +246,12 @@ pub struct UserChanges {
     pub active: bool,
 }
 
-pub fn update(conn: &mut Conn, id: UserId, ch: &UserChanges, now: NaiveDateTime) -> Result<(), StorageError> {
+pub fn update(
+    conn: &mut Conn,
+    id: UserId,
+    ch: &UserChanges,
+    now: NaiveDateTime,
+) -> Result<(), StorageError> {
     run!(conn, c => diesel::update(users::table.filter(users::id.eq(id.0)))
         .set((
             users::display_name.eq(&ch.display_name),

@@ -32,7 +32,9 @@ pub fn origin_of(parts: &Parts) -> Origin {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ci| ci.0.ip().to_string());
-    Origin { ip: forwarded.or(peer) }
+    Origin {
+        ip: forwarded.or(peer),
+    }
 }
 
 /// Whether cookies should carry `Secure`: configured, or the request came
@@ -61,7 +63,11 @@ pub fn removal(name: &'static str) -> Cookie<'static> {
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 fn bearer(parts: &Parts) -> Option<String> {
@@ -69,7 +75,10 @@ fn bearer(parts: &Parts) -> Option<String> {
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(|t| t.trim().to_owned())
 }
 
@@ -94,7 +103,10 @@ impl FromRequestParts<AppState> for ApiActor {
         };
         let actor = state.services.authenticate(cookie.value(), origin).await?;
         if !is_safe(&parts.method) {
-            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok());
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok());
             if !sent.is_some_and(|s| constant_time_eq(s, &actor.csrf_token)) {
                 return Err(ApiError::Csrf);
             }
@@ -116,7 +128,11 @@ pub async fn page_guard(State(state): State<AppState>, req: Request, next: Next)
     let jar = CookieJar::from_headers(&parts.headers);
     let mut actor = None;
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        match state.services.authenticate(cookie.value(), origin_of(&parts)).await {
+        match state
+            .services
+            .authenticate(cookie.value(), origin_of(&parts))
+            .await
+        {
             Ok(a) => actor = Some(a),
             Err(ServiceError::SessionExpired) => {
                 parts.extensions.insert(Expired);
@@ -166,11 +182,13 @@ impl FromRequestParts<AppState> for PageActor {
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, PageError> {
         let Some(actor) = parts.extensions.get::<Actor>().cloned() else {
-            return Err(PageError::Service(if parts.extensions.get::<Expired>().is_some() {
-                ServiceError::SessionExpired
-            } else {
-                ServiceError::Unauthenticated
-            }));
+            return Err(PageError::Service(
+                if parts.extensions.get::<Expired>().is_some() {
+                    ServiceError::SessionExpired
+                } else {
+                    ServiceError::Unauthenticated
+                },
+            ));
         };
         let path = parts.uri.path();
         if actor.user.must_change_password && path != "/account/password" && path != "/logout" {

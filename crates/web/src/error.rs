@@ -13,9 +13,9 @@ use utoipa::ToSchema;
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
         ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
-        ServiceError::BadCredentials | ServiceError::Unauthenticated | ServiceError::SessionExpired => {
-            StatusCode::UNAUTHORIZED
-        }
+        ServiceError::BadCredentials
+        | ServiceError::Unauthenticated
+        | ServiceError::SessionExpired => StatusCode::UNAUTHORIZED,
         ServiceError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
         ServiceError::PasswordChangeRequired | ServiceError::Forbidden => StatusCode::FORBIDDEN,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -80,7 +80,12 @@ impl IntoResponse for ApiError {
                 if let ServiceError::Internal(detail) = &e {
                     tracing::error!(%detail, "internal error");
                 }
-                (status_of(&e), e.code().to_owned(), e.to_string(), e.field().map(str::to_owned))
+                (
+                    status_of(&e),
+                    e.code().to_owned(),
+                    e.to_string(),
+                    e.field().map(str::to_owned),
+                )
             }
             ApiError::Csrf => (
                 StatusCode::FORBIDDEN,
@@ -88,9 +93,21 @@ impl IntoResponse for ApiError {
                 "缺少或错误的 CSRF 令牌（X-CSRF-Token）".to_owned(),
                 None,
             ),
-            ApiError::BadRequest(m) => (StatusCode::BAD_REQUEST, "invalid_input".to_owned(), m, None),
+            ApiError::BadRequest(m) => {
+                (StatusCode::BAD_REQUEST, "invalid_input".to_owned(), m, None)
+            }
         };
-        (status, Json(ErrorBody { error: ErrorDetail { code, message, field } })).into_response()
+        (
+            status,
+            Json(ErrorBody {
+                error: ErrorDetail {
+                    code,
+                    message,
+                    field,
+                },
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -123,8 +140,12 @@ impl From<QueryRejection> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
-            PageError::Service(ServiceError::Unauthenticated) => Redirect::to("/login").into_response(),
-            PageError::Service(ServiceError::SessionExpired) => Redirect::to("/login?expired=1").into_response(),
+            PageError::Service(ServiceError::Unauthenticated) => {
+                Redirect::to("/login").into_response()
+            }
+            PageError::Service(ServiceError::SessionExpired) => {
+                Redirect::to("/login?expired=1").into_response()
+            }
             PageError::Service(ServiceError::PasswordChangeRequired) => {
                 Redirect::to("/account/password").into_response()
             }

@@ -29,7 +29,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(services: Services, secure_cookies: bool) -> Self {
-        Self { services, secure_cookies }
+        Self {
+            services,
+            secure_cookies,
+        }
     }
 }
 

@@ -14,7 +14,8 @@ pub fn local_time(t: &NaiveDateTime) -> String {
 
 /// RFC 3339 in UTC for the API.
 pub fn api_time(t: &NaiveDateTime) -> String {
-    t.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub fn division_name(code: &str) -> String {

@@ -192,7 +192,10 @@ impl From<&AuditEntry> for AuditEntryDto {
             actor_username: e.actor_username.clone(),
             union_id: e.union_id,
             action: e.action.clone(),
-            action_label: Action::from_code(&e.action).map(|a| a.label()).unwrap_or("其他").to_owned(),
+            action_label: Action::from_code(&e.action)
+                .map(|a| a.label())
+                .unwrap_or("其他")
+                .to_owned(),
             object_kind: e.object_kind.clone(),
             object_label: object_label(&e.object_kind).to_owned(),
             object_id: e.object_id.clone(),

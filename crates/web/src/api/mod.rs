@@ -13,7 +13,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bangfu_domain::{Role, UnionId, UnionLevel, UserId};
 use bangfu_service::{
-    AuditQuery, CreateUnion, CreateUser, PageRequest, UnionFilter, UpdateUnion, UpdateUser, UserFilter,
+    AuditQuery, CreateUnion, CreateUser, PageRequest, UnionFilter, UpdateUnion, UpdateUser,
+    UserFilter,
 };
 use dto::*;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -94,7 +95,10 @@ async fn login(
     ClientOrigin(origin): ClientOrigin,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let out = state.services.login(&req.username, &req.password, "api", origin).await?;
+    let out = state
+        .services
+        .login(&req.username, &req.password, "api", origin)
+        .await?;
     Ok(Json(LoginResponse {
         token: out.token,
         token_type: "Bearer".into(),
@@ -123,7 +127,10 @@ async fn change_password(
     ApiActor(actor): ApiActor,
     ApiJson(req): ApiJson<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
-    state.services.change_password(&actor, &req.current_password, &req.new_password).await?;
+    state
+        .services
+        .change_password(&actor, &req.current_password, &req.new_password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -154,7 +161,10 @@ async fn list_unions(
         parent_id: q.parent_id.map(UnionId),
         active: q.active,
     };
-    let page = state.services.union_list(&actor, filter, PageRequest::new(q.page, q.per_page)).await?;
+    let page = state
+        .services
+        .union_list(&actor, filter, PageRequest::new(q.page, q.per_page))
+        .await?;
     Ok(Json(PageDto::from_page(&page, |u| UnionDto::from(u))))
 }
 
@@ -172,7 +182,10 @@ async fn get_union(
         children: d
             .children
             .iter()
-            .map(|(u, n)| UnionChildDto { union: UnionDto::from(u), child_count: *n })
+            .map(|(u, n)| UnionChildDto {
+                union: UnionDto::from(u),
+                child_count: *n,
+            })
             .collect(),
         user_count: d.user_count,
     }))
@@ -238,7 +251,10 @@ async fn list_users(
         union_id: q.union_id.map(UnionId),
         active: q.active,
     };
-    let page = state.services.user_list(&actor, filter, PageRequest::new(q.page, q.per_page)).await?;
+    let page = state
+        .services
+        .user_list(&actor, filter, PageRequest::new(q.page, q.per_page))
+        .await?;
     Ok(Json(PageDto::from_page(&page, |u| UserDto::from(u))))
 }
 
@@ -323,10 +339,16 @@ async fn reset_password(
     let req: ResetPasswordRequest = if body.iter().all(u8::is_ascii_whitespace) {
         ResetPasswordRequest::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("请求体不是有效的 JSON：{e}")))?
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::BadRequest(format!("请求体不是有效的 JSON：{e}")))?
     };
-    let generated = state.services.user_reset_password(&actor, UserId(id), req.password).await?;
-    Ok(Json(ResetPasswordResponse { generated_password: generated }))
+    let generated = state
+        .services
+        .user_reset_password(&actor, UserId(id), req.password)
+        .await?;
+    Ok(Json(ResetPasswordResponse {
+        generated_password: generated,
+    }))
 }
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQueryParams),

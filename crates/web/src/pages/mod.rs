@@ -3,7 +3,10 @@
 
 mod forms;
 
-use crate::auth::{page_guard, removal, secure, session_cookie, MaybeActor, PageActor, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::auth::{
+    page_guard, removal, secure, session_cookie, MaybeActor, PageActor, LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+};
 use crate::error::PageError;
 use crate::view::{division_name, local_time};
 use crate::AppState;
@@ -19,8 +22,8 @@ use axum_extra::extract::Form;
 use bangfu_domain::audit::{object_label, Action};
 use bangfu_domain::{division, Permission, Role, UnionId, UnionLevel, UserId};
 use bangfu_service::{
-    Actor, AuditQuery, CreateUnion, CreateUser, PageRequest, ServiceError, Union, UnionFilter, UpdateUnion,
-    UpdateUser, User, UserFilter,
+    Actor, AuditQuery, CreateUnion, CreateUser, PageRequest, ServiceError, Union, UnionFilter,
+    UpdateUnion, UpdateUser, User, UserFilter,
 };
 use forms::*;
 
@@ -40,7 +43,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/users/{id}/reset-password", post(user_reset))
         .route("/audit", get(audit_page))
         .route("/account", get(account_page))
-        .route("/account/password", get(password_page).post(password_submit))
+        .route(
+            "/account/password",
+            get(password_page).post(password_submit),
+        )
         .route("/roles", get(roles_page))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state, page_guard))
@@ -174,7 +180,11 @@ impl From<&User> for UserView {
             roles: u.roles.labels(),
             active: u.active,
             must_change_password: u.must_change_password,
-            last_login: u.last_login_at.as_ref().map(local_time).unwrap_or_else(|| "从未登录".into()),
+            last_login: u
+                .last_login_at
+                .as_ref()
+                .map(local_time)
+                .unwrap_or_else(|| "从未登录".into()),
             created_at: local_time(&u.created_at),
         }
     }
@@ -197,7 +207,9 @@ fn pager(path: &str, params: &[(&str, String)], page: i64, pages: i64) -> String
     if page > 1 {
         html.push_str(&format!("<a href=\"{}\">上一页</a>", link(page - 1)));
     }
-    html.push_str(&format!("<span aria-current=\"page\">第 {page} / {pages} 页</span>"));
+    html.push_str(&format!(
+        "<span aria-current=\"page\">第 {page} / {pages} 页</span>"
+    ));
     if page < pages {
         html.push_str(&format!("<a href=\"{}\">下一页</a>", link(page + 1)));
     }
@@ -231,7 +243,11 @@ fn login_csrf(jar: &CookieJar) -> (String, Option<Cookie<'static>>) {
     }
 }
 
-async fn login_page(MaybeActor(actor): MaybeActor, jar: CookieJar, Query(q): Query<LoginQuery>) -> Response {
+async fn login_page(
+    MaybeActor(actor): MaybeActor,
+    jar: CookieJar,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     if actor.is_some() {
         return Redirect::to("/").into_response();
     }
@@ -243,7 +259,12 @@ async fn login_page(MaybeActor(actor): MaybeActor, jar: CookieJar, Query(q): Que
     } else {
         None
     };
-    let page = render(&LoginPage { csrf, username: String::new(), error: None, notice });
+    let page = render(&LoginPage {
+        csrf,
+        username: String::new(),
+        error: None,
+        notice,
+    });
     match cookie {
         Some(c) => (jar.add(c), page).into_response(),
         None => page,
@@ -257,9 +278,17 @@ async fn login_submit(
     crate::auth::ClientOrigin(origin): crate::auth::ClientOrigin,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    match state.services.login(&form.username, &form.password, "web", origin).await {
+    match state
+        .services
+        .login(&form.username, &form.password, "web", origin)
+        .await
+    {
         Ok(out) => {
-            let next = if out.user.must_change_password { "/account/password" } else { "/" };
+            let next = if out.user.must_change_password {
+                "/account/password"
+            } else {
+                "/"
+            };
             // A fresh session id at every login; the pre-login token is spent.
             let jar = jar
                 .add(session_cookie(out.token, secure(&state, &headers)))
@@ -274,7 +303,12 @@ async fn login_submit(
             let (csrf, cookie) = login_csrf(&jar);
             let page = render_status(
                 status,
-                &LoginPage { csrf, username: form.username, error: Some(e.to_string()), notice: None },
+                &LoginPage {
+                    csrf,
+                    username: form.username,
+                    error: Some(e.to_string()),
+                    notice: None,
+                },
             );
             match cookie {
                 Some(c) => (jar.add(c), page).into_response(),
@@ -284,9 +318,17 @@ async fn login_submit(
     }
 }
 
-async fn logout(State(state): State<AppState>, jar: CookieJar, PageActor(actor): PageActor) -> PageResult {
+async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    PageActor(actor): PageActor,
+) -> PageResult {
     state.services.logout(&actor).await?;
-    Ok((jar.add(removal(SESSION_COOKIE)), Redirect::to("/login?bye=1")).into_response())
+    Ok((
+        jar.add(removal(SESSION_COOKIE)),
+        Redirect::to("/login?bye=1"),
+    )
+        .into_response())
 }
 
 // ---------- home ----------
@@ -308,7 +350,12 @@ async fn home(State(state): State<AppState>, PageActor(actor): PageActor) -> Pag
         chrome: Chrome::new(&actor, "首页", "home"),
         union: UnionView::from(&d.union),
         roles: actor.user.roles.labels(),
-        last_login: actor.user.last_login_at.as_ref().map(local_time).unwrap_or_default(),
+        last_login: actor
+            .user
+            .last_login_at
+            .as_ref()
+            .map(local_time)
+            .unwrap_or_default(),
         child_count: d.children.len(),
         user_count: d.user_count,
     }))
@@ -345,6 +392,7 @@ fn division_options(parent_code: &str) -> Vec<(String, String)> {
     v
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn union_view(
     state: &AppState,
     actor: &Actor,
@@ -356,7 +404,13 @@ async fn union_view(
     status: StatusCode,
 ) -> PageResult {
     let d = state.services.union_get(actor, UnionId(id)).await?;
-    let child_levels = d.union.level.child_levels().into_iter().map(|l| (l.code(), l.label())).collect();
+    let child_levels = d
+        .union
+        .level
+        .child_levels()
+        .into_iter()
+        .map(|l| (l.code(), l.label()))
+        .collect();
     Ok(render_status(
         status,
         &UnionPage {
@@ -366,7 +420,10 @@ async fn union_view(
             children: d
                 .children
                 .iter()
-                .map(|(u, n)| ChildView { union: UnionView::from(u), child_count: *n })
+                .map(|(u, n)| ChildView {
+                    union: UnionView::from(u),
+                    child_count: *n,
+                })
                 .collect(),
             user_count: d.user_count,
             can_manage: actor.can(Permission::ManageUnions),
@@ -387,7 +444,17 @@ async fn union_page(
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
     let notice = q.notice.as_deref().map(notice_text).map(str::to_owned);
-    union_view(&state, &actor, id, UnionForm::default(), None, None, notice, StatusCode::OK).await
+    union_view(
+        &state,
+        &actor,
+        id,
+        UnionForm::default(),
+        None,
+        None,
+        notice,
+        StatusCode::OK,
+    )
+    .await
 }
 
 fn notice_text(code: &str) -> &'static str {
@@ -414,13 +481,24 @@ async fn unions_index(
         level: UnionLevel::parse(&level).ok(),
         ..Default::default()
     };
-    let page = state.services.union_list(&actor, filter, PageRequest::new(q.page, Some(50))).await?;
+    let page = state
+        .services
+        .union_list(&actor, filter, PageRequest::new(q.page, Some(50)))
+        .await?;
     Ok(render(&UnionSearchPage {
         chrome: Chrome::new(&actor, "查找工会", "unions"),
-        pager: pager("/unions", &[("q", text.clone()), ("level", level.clone())], page.page, page.pages()),
+        pager: pager(
+            "/unions",
+            &[("q", text.clone()), ("level", level.clone())],
+            page.page,
+            page.pages(),
+        ),
         q: text,
         level,
-        levels: UnionLevel::ALL.iter().map(|l| (l.code(), l.label())).collect(),
+        levels: UnionLevel::ALL
+            .iter()
+            .map(|l| (l.code(), l.label()))
+            .collect(),
         total: page.total,
         items: page.items.iter().map(UnionView::from).collect(),
     }))
@@ -470,11 +548,25 @@ async fn union_update(
         division_code: form.division_code,
         active: form.active.as_deref() != Some("false"),
     };
-    match state.services.union_update(&actor, UnionId(id), input).await {
+    match state
+        .services
+        .union_update(&actor, UnionId(id), input)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/unions/{id}?notice=saved")).into_response()),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
-            union_view(&state, &actor, id, UnionForm::default(), None, Some(msg), None, status).await
+            union_view(
+                &state,
+                &actor,
+                id,
+                UnionForm::default(),
+                None,
+                Some(msg),
+                None,
+                status,
+            )
+            .await
         }
     }
 }
@@ -517,7 +609,10 @@ async fn users_page(
             _ => None,
         },
     };
-    let page = state.services.user_list(&actor, filter, PageRequest::new(q.page, Some(50))).await?;
+    let page = state
+        .services
+        .user_list(&actor, filter, PageRequest::new(q.page, Some(50)))
+        .await?;
     let text = q.q.unwrap_or_default();
     Ok(render(&UsersPage {
         chrome: Chrome::new(&actor, "用户管理", "users"),
@@ -528,7 +623,10 @@ async fn users_page(
                 ("q", text.clone()),
                 ("role", role.clone()),
                 ("active", active.clone()),
-                ("union_id", q.union_id.map(|u| u.to_string()).unwrap_or_default()),
+                (
+                    "union_id",
+                    q.union_id.map(|u| u.to_string()).unwrap_or_default(),
+                ),
             ],
             page.page,
             page.pages(),
@@ -584,7 +682,12 @@ impl UserFormView {
             username: f.username.clone().unwrap_or_default(),
             display_name: f.display_name.clone(),
             union_id: f.union_id.unwrap_or_default(),
-            roles: f.roles.iter().filter_map(|r| Role::parse(r).ok()).map(|r| r.code()).collect(),
+            roles: f
+                .roles
+                .iter()
+                .filter_map(|r| Role::parse(r).ok())
+                .map(|r| r.code())
+                .collect(),
             active: f.active.as_deref() != Some("false"),
         }
     }
@@ -598,7 +701,10 @@ async fn union_options(state: &AppState, actor: &Actor) -> Result<Vec<(i64, Stri
         .services
         .union_list(
             actor,
-            UnionFilter { active: Some(true), ..Default::default() },
+            UnionFilter {
+                active: Some(true),
+                ..Default::default()
+            },
             PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
         )
         .await?;
@@ -625,7 +731,11 @@ async fn user_form_page(
     status: StatusCode,
 ) -> PageResult {
     let can_manage = actor.can(Permission::ManageUsers);
-    let union_options = if can_manage { union_options(state, actor).await? } else { Vec::new() };
+    let union_options = if can_manage {
+        union_options(state, actor).await?
+    } else {
+        Vec::new()
+    };
     let (error, field, field_message) = match error {
         Some((msg, Some(field))) => (Some("请检查标注的字段。".to_owned()), field, msg),
         Some((msg, None)) => (Some(msg), "", String::new()),
@@ -704,8 +814,17 @@ async fn user_create(
         }
         Err(e) => {
             let (status, msg, field) = form_failure(e)?;
-            user_form_page(&state, &actor, None, UserFormView::from_form(&form), Some((msg, field)), None, None, status)
-                .await
+            user_form_page(
+                &state,
+                &actor,
+                None,
+                UserFormView::from_form(&form),
+                Some((msg, field)),
+                None,
+                None,
+                status,
+            )
+            .await
         }
     }
 }
@@ -718,7 +837,17 @@ async fn user_page(
 ) -> PageResult {
     let user = state.services.user_get(&actor, UserId(id)).await?;
     let notice = q.notice.as_deref().map(notice_text).map(str::to_owned);
-    user_form_page(&state, &actor, Some(&user), UserFormView::of(&user), None, notice, None, StatusCode::OK).await
+    user_form_page(
+        &state,
+        &actor,
+        Some(&user),
+        UserFormView::of(&user),
+        None,
+        notice,
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn user_update(
@@ -753,8 +882,15 @@ async fn user_update(
     }
 }
 
-async fn user_reset(State(state): State<AppState>, PageActor(actor): PageActor, Path(id): Path<i64>) -> PageResult {
-    let generated = state.services.user_reset_password(&actor, UserId(id), None).await?;
+async fn user_reset(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let generated = state
+        .services
+        .user_reset_password(&actor, UserId(id), None)
+        .await?;
     let user = state.services.user_get(&actor, UserId(id)).await?;
     user_form_page(
         &state,
@@ -812,18 +948,27 @@ async fn audit_page(
             _ => None,
         },
     };
-    let page = state.services.audit_list(&actor, q, PageRequest::new(f.page, Some(50))).await?;
+    let page = state
+        .services
+        .audit_list(&actor, q, PageRequest::new(f.page, Some(50)))
+        .await?;
     let items = page
         .items
         .iter()
         .map(|e| AuditView {
             at: local_time(&e.at),
             actor: e.actor_username.clone().unwrap_or_else(|| "—".into()),
-            action: Action::from_code(&e.action).map(|a| a.label()).unwrap_or("其他").to_owned(),
+            action: Action::from_code(&e.action)
+                .map(|a| a.label())
+                .unwrap_or("其他")
+                .to_owned(),
             object: format!(
                 "{}{}",
                 object_label(&e.object_kind),
-                e.object_id.as_deref().map(|i| format!(" #{i}")).unwrap_or_default()
+                e.object_id
+                    .as_deref()
+                    .map(|i| format!(" #{i}"))
+                    .unwrap_or_default()
             ),
             success: e.success,
             ip: e.ip.clone().unwrap_or_default(),
@@ -865,12 +1010,25 @@ struct AccountPage {
     notice: Option<String>,
 }
 
-fn account(actor: &Actor, error: Option<String>, notice: Option<String>, status: StatusCode) -> Response {
+fn account(
+    actor: &Actor,
+    error: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
     let forced = actor.user.must_change_password;
     render_status(
         status,
         &AccountPage {
-            chrome: Chrome::new(actor, if forced { "修改初始密码" } else { "我的账户" }, "account"),
+            chrome: Chrome::new(
+                actor,
+                if forced {
+                    "修改初始密码"
+                } else {
+                    "我的账户"
+                },
+                "account",
+            ),
             forced,
             username: actor.user.username.clone(),
             roles: actor.user.roles.labels(),
@@ -881,7 +1039,12 @@ fn account(actor: &Actor, error: Option<String>, notice: Option<String>, status:
 }
 
 async fn account_page(PageActor(actor): PageActor, Query(q): Query<NoticeQuery>) -> Response {
-    account(&actor, None, q.notice.as_deref().map(notice_text).map(str::to_owned), StatusCode::OK)
+    account(
+        &actor,
+        None,
+        q.notice.as_deref().map(notice_text).map(str::to_owned),
+        StatusCode::OK,
+    )
 }
 
 async fn password_page(PageActor(actor): PageActor) -> Response {
@@ -894,9 +1057,18 @@ async fn password_submit(
     Form(form): Form<PasswordForm>,
 ) -> PageResult {
     if form.new_password != form.confirm_password {
-        return Ok(account(&actor, Some("两次输入的新密码不一致".into()), None, StatusCode::BAD_REQUEST));
+        return Ok(account(
+            &actor,
+            Some("两次输入的新密码不一致".into()),
+            None,
+            StatusCode::BAD_REQUEST,
+        ));
     }
-    match state.services.change_password(&actor, &form.current_password, &form.new_password).await {
+    match state
+        .services
+        .change_password(&actor, &form.current_password, &form.new_password)
+        .await
+    {
         Ok(()) if actor.user.must_change_password => Ok(Redirect::to("/").into_response()),
         Ok(()) => Ok(Redirect::to("/account?notice=password").into_response()),
         Err(e) => {
@@ -929,8 +1101,16 @@ async fn roles_page(PageActor(actor): PageActor) -> Response {
             label: r.label(),
             code: r.code(),
             description: r.description(),
-            permissions: r.permissions().iter().map(|p| p.label()).collect::<Vec<_>>().join("；"),
+            permissions: r
+                .permissions()
+                .iter()
+                .map(|p| p.label())
+                .collect::<Vec<_>>()
+                .join("；"),
         })
         .collect();
-    render(&RolesPage { chrome: Chrome::new(&actor, "角色与权限", "roles"), roles })
+    render(&RolesPage {
+        chrome: Chrome::new(&actor, "角色与权限", "roles"),
+        roles,
+    })
 }
