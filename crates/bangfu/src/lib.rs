@@ -21,8 +21,7 @@ pub struct Config {
     pub listen: String,
     pub settings: Settings,
     pub db: DbOptions,
-    /// Mark cookies `Secure` even without `X-Forwarded-Proto: https`.
-    pub secure_cookies: bool,
+    pub web: bangfu_web::WebOptions,
 }
 
 impl Config {
@@ -32,7 +31,7 @@ impl Config {
             listen: listen.into(),
             settings: Settings::default(),
             db: DbOptions::default(),
-            secure_cookies: false,
+            web: bangfu_web::WebOptions::default(),
         }
     }
 }
@@ -66,10 +65,7 @@ pub async fn start(config: Config) -> Result<Running, AppError> {
         addr: config.listen.clone(),
         reason: e.to_string(),
     })?;
-    let app = bangfu_web::router(bangfu_web::AppState::new(
-        services.clone(),
-        config.secure_cookies,
-    ));
+    let app = bangfu_web::router(bangfu_web::AppState::new(services.clone(), config.web));
     let task = tokio::spawn(async move {
         let svc = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, svc)

@@ -58,6 +58,9 @@ struct ServeArgs {
     /// Always mark cookies Secure (set this when users reach Bangfu over HTTPS)
     #[arg(long, env = "BANGFU_SECURE_COOKIES")]
     secure_cookies: Option<bool>,
+    /// Believe X-Forwarded-For/-Proto (set only behind a proxy that sets them)
+    #[arg(long, env = "BANGFU_TRUST_PROXY")]
+    trust_proxy: Option<bool>,
     /// Database connections per process
     #[arg(long, env = "BANGFU_MAX_CONNECTIONS")]
     max_connections: Option<u32>,
@@ -92,6 +95,7 @@ struct FileConfig {
     listen: Option<String>,
     session_idle_minutes: Option<u64>,
     secure_cookies: Option<bool>,
+    trust_proxy: Option<bool>,
     max_connections: Option<u32>,
 }
 
@@ -149,7 +153,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(m) = file.session_idle_minutes {
         config.settings.session_idle = Duration::from_secs(m * 60);
     }
-    config.secure_cookies = file.secure_cookies.unwrap_or(false);
+    config.web.secure_cookies = file.secure_cookies.unwrap_or(false);
+    config.web.trust_proxy = file.trust_proxy.unwrap_or(false);
     if let Some(n) = file.max_connections {
         config.db.max_connections = n;
     }
@@ -163,7 +168,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                 config.settings.session_idle = Duration::from_secs(m.max(1) * 60);
             }
             if let Some(s) = args.secure_cookies {
-                config.secure_cookies = s;
+                config.web.secure_cookies = s;
+            }
+            if let Some(t) = args.trust_proxy {
+                config.web.trust_proxy = t;
             }
             if let Some(n) = args.max_connections {
                 config.db.max_connections = n;

@@ -107,6 +107,21 @@ pub fn children(code: Option<&str>) -> Vec<&'static Division> {
     v
 }
 
+/// Whether `code` is `ancestor` or lies under it (`000000` contains all).
+pub fn is_within(code: &str, ancestor: &str) -> bool {
+    if ancestor == NATIONAL || code == ancestor {
+        return true;
+    }
+    let mut cur = lookup(code).and_then(|d| d.parent_code.as_deref());
+    while let Some(p) = cur {
+        if p == ancestor {
+            return true;
+        }
+        cur = lookup(p).and_then(|d| d.parent_code.as_deref());
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,21 +136,6 @@ mod tests {
         assert!(DivisionCode::parse("999999").is_err());
         assert!(children(None).len() >= 31);
     }
-}
-
-/// Whether `code` is `ancestor` or lies under it (`000000` contains all).
-pub fn is_within(code: &str, ancestor: &str) -> bool {
-    if ancestor == NATIONAL || code == ancestor {
-        return true;
-    }
-    let mut cur = lookup(code).and_then(|d| d.parent_code.as_deref());
-    while let Some(p) = cur {
-        if p == ancestor {
-            return true;
-        }
-        cur = lookup(p).and_then(|d| d.parent_code.as_deref());
-    }
-    false
 }
 
 #[cfg(test)]

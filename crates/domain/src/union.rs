@@ -170,6 +170,37 @@ impl UnionPath {
     }
 }
 
+/// Checks that a union's region lies inside its parent's: a county union
+/// under 广州市总工会 must sit in a district of 广州. Administrative unions
+/// (province, city, county) sit in a strictly smaller division than their
+/// parent; grassroots and industry unions may share their parent's.
+pub fn check_division(
+    level: UnionLevel,
+    parent_division: &str,
+    division: &str,
+) -> Result<(), ValidationError> {
+    let strict = matches!(
+        level,
+        UnionLevel::Province | UnionLevel::City | UnionLevel::County
+    );
+    let same = parent_division == division;
+    let inside = crate::division::is_within(division, parent_division);
+    if (strict && same) || !inside {
+        let parent_name = crate::division::DivisionCode::parse(parent_division)
+            .map(|d| d.name())
+            .unwrap_or_else(|_| parent_division.to_owned());
+        return Err(ValidationError::new(
+            "division_code",
+            if strict {
+                format!("行政区划须是上级工会所在地区（{parent_name}）的下级区划")
+            } else {
+                format!("行政区划须在上级工会所在地区（{parent_name}）之内")
+            },
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,35 +255,4 @@ mod tests {
             prop_assert_eq!(in_range, scope.contains(&other));
         }
     }
-}
-
-/// Checks that a union's region lies inside its parent's: a county union
-/// under 广州市总工会 must sit in a district of 广州. Administrative unions
-/// (province, city, county) sit in a strictly smaller division than their
-/// parent; grassroots and industry unions may share their parent's.
-pub fn check_division(
-    level: UnionLevel,
-    parent_division: &str,
-    division: &str,
-) -> Result<(), ValidationError> {
-    let strict = matches!(
-        level,
-        UnionLevel::Province | UnionLevel::City | UnionLevel::County
-    );
-    let same = parent_division == division;
-    let inside = crate::division::is_within(division, parent_division);
-    if (strict && same) || !inside {
-        let parent_name = crate::division::DivisionCode::parse(parent_division)
-            .map(|d| d.name())
-            .unwrap_or_else(|_| parent_division.to_owned());
-        return Err(ValidationError::new(
-            "division_code",
-            if strict {
-                format!("行政区划须是上级工会所在地区（{parent_name}）的下级区划")
-            } else {
-                format!("行政区划须在上级工会所在地区（{parent_name}）之内")
-            },
-        ));
-    }
-    Ok(())
 }

@@ -91,10 +91,7 @@ impl Services {
     }
 
     pub async fn user_get(&self, actor: &Actor, id: UserId) -> Result<User, ServiceError> {
-        // Everyone may read their own account; others need the permission.
-        if id != actor.user.id {
-            actor.require(Permission::ReadUsers)?;
-        }
+        actor.require(Permission::ReadUsers)?;
         let scope = actor.scope();
         self.read(move |c| users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户")))
             .await

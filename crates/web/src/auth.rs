@@ -18,12 +18,13 @@ pub const SESSION_COOKIE: &str = "bangfu_session";
 pub const LOGIN_CSRF_COOKIE: &str = "bangfu_login_csrf";
 const FORM_LIMIT: usize = 1024 * 1024;
 
-/// The caller's address: the first `X-Forwarded-For` hop when a proxy set
-/// one, else the peer.
-pub fn origin_of(parts: &Parts) -> Origin {
+/// The caller's address: the first `X-Forwarded-For` hop when a trusted
+/// proxy set one, else the peer.
+pub fn origin_of(state: &AppState, parts: &Parts) -> Origin {
     let forwarded = parts
         .headers
         .get("x-forwarded-for")
+        .filter(|_| state.options.trust_proxy)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(',').next())
         .map(|s| s.trim().to_owned())
@@ -40,11 +41,12 @@ pub fn origin_of(parts: &Parts) -> Origin {
 /// Whether cookies should carry `Secure`: configured, or the request came
 /// over TLS according to the proxy in front.
 pub fn secure(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
-    state.secure_cookies
-        || headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+    state.options.secure_cookies
+        || state.options.trust_proxy
+            && headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
 pub fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
@@ -93,7 +95,7 @@ impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let origin = origin_of(parts);
+        let origin = origin_of(state, parts);
         if let Some(token) = bearer(parts) {
             return Ok(ApiActor(state.services.authenticate(&token, origin).await?));
         }
@@ -130,7 +132,7 @@ pub async fn page_guard(State(state): State<AppState>, req: Request, next: Next)
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         match state
             .services
-            .authenticate(cookie.value(), origin_of(&parts))
+            .authenticate(cookie.value(), origin_of(&state, &parts))
             .await
         {
             Ok(a) => actor = Some(a),
@@ -212,9 +214,12 @@ impl FromRequestParts<AppState> for MaybeActor {
 /// The caller's address, for endpoints that run before anyone is signed in.
 pub struct ClientOrigin(pub Origin);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientOrigin {
+impl FromRequestParts<AppState> for ClientOrigin {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientOrigin(origin_of(parts)))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientOrigin(origin_of(state, parts)))
     }
 }

@@ -23,16 +23,21 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub services: Services,
+    pub options: WebOptions,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebOptions {
     /// Mark cookies `Secure` even when no proxy says the request came over TLS.
     pub secure_cookies: bool,
+    /// Believe `X-Forwarded-For` / `X-Forwarded-Proto`: only behind a proxy
+    /// that sets them, or any client could write any address into the audit log.
+    pub trust_proxy: bool,
 }
 
 impl AppState {
-    pub fn new(services: Services, secure_cookies: bool) -> Self {
-        Self {
-            services,
-            secure_cookies,
-        }
+    pub fn new(services: Services, options: WebOptions) -> Self {
+        Self { services, options }
     }
 }
 

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README names it: formatting, lints, every test
+# on SQLite, then every test again on PostgreSQL when a server answers.
+#
+#   ./test.sh
+#
+# Environment:
+#   BANGFU_TEST_PG_URL      PostgreSQL server for the second run
+#                           (default postgres://postgres@127.0.0.1:5432; each
+#                           test creates and drops a database of its own)
+#   BANGFU_REQUIRE_PG=1     fail instead of skipping when PostgreSQL is not there
+#   BANGFU_REQUIRE_BROWSER=1  fail instead of skipping the browser test when
+#                           chromium/chromedriver are not installed
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PG_URL="${BANGFU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}"
+PG_URL="${PG_URL%/}"
+# Two cores: two tests at a time (each starts a server and hashes passwords).
+TEST_THREADS="${BANGFU_TEST_THREADS:-2}"
+
+LOG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/bangfu-test.XXXXXX")"
+trap 'rm -rf "$LOG_DIR"' EXIT
+
+declare -a SUMMARY=()
+FAILED=0
+PASSED_TESTS=0
+FAILED_TESTS=0
+
+# run NAME COMMAND...: runs a step, records its outcome and time, never exits.
+run() {
+    local name="$1"
+    shift
+    local start=$SECONDS
+    echo
+    echo "==> $name: $*"
+    if "$@"; then
+        SUMMARY+=("ok      $(printf '%-28s' "$name") $((SECONDS - start)) s")
+    else
+        SUMMARY+=("FAILED  $(printf '%-28s' "$name") $((SECONDS - start)) s")
+        FAILED=1
+    fi
+}
+
+# cargo test, keeping its output to count the results.
+cargo_test() {
+    local log="$LOG_DIR/$1.log"
+    shift
+    local rc=0
+    env "$@" cargo test --workspace --no-fail-fast -- --test-threads="$TEST_THREADS" 2>&1 | tee "$log" || rc=$?
+    local p f
+    p=$(grep -Eo '^test result: [A-Za-z]+\. [0-9]+ passed; [0-9]+ failed' "$log" \
+        | awk '{s += $4} END {print s + 0}')
+    f=$(grep -Eo '^test result: [A-Za-z]+\. [0-9]+ passed; [0-9]+ failed' "$log" \
+        | awk '{s += $6} END {print s + 0}')
+    PASSED_TESTS=$((PASSED_TESTS + p))
+    FAILED_TESTS=$((FAILED_TESTS + f))
+    return "$rc"
+}
+
+if [ -x /usr/bin/chromedriver ]; then
+    SUMMARY+=("ok      $(printf '%-28s' "browser available") /usr/bin/chromedriver")
+elif [ "${BANGFU_REQUIRE_BROWSER:-0}" = "1" ]; then
+    echo "==> /usr/bin/chromedriver is missing and BANGFU_REQUIRE_BROWSER=1: the browser test will fail"
+else
+    echo "==> skipping the browser test: /usr/bin/chromedriver is missing (apt-get install chromium chromium-driver)"
+    SUMMARY+=("skipped $(printf '%-28s' "browser test") (no /usr/bin/chromedriver)")
+fi
+
+run "cargo fmt --check" cargo fmt --all -- --check
+run "cargo clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
+run "tests on SQLite" cargo_test sqlite BANGFU_TEST_DATABASE_URL=
+
+if psql "$PG_URL/postgres" -qtAc 'select 1' >/dev/null 2>&1; then
+    run "tests on PostgreSQL" cargo_test postgres BANGFU_TEST_DATABASE_URL="$PG_URL"
+elif [ "${BANGFU_REQUIRE_PG:-0}" = "1" ]; then
+    echo "PostgreSQL at $PG_URL does not answer and BANGFU_REQUIRE_PG=1" >&2
+    SUMMARY+=("FAILED  $(printf '%-28s' "tests on PostgreSQL") (server not answering at $PG_URL)")
+    FAILED=1
+else
+    echo
+    echo "==> skipped PostgreSQL: no server answers at $PG_URL (set BANGFU_TEST_PG_URL, or BANGFU_REQUIRE_PG=1 to fail)"
+    SUMMARY+=("skipped $(printf '%-28s' "tests on PostgreSQL") (no server at $PG_URL)")
+fi
+
+echo
+echo "==> summary"
+for line in "${SUMMARY[@]}"; do
+    echo "    $line"
+done
+echo "tests: $PASSED_TESTS passed, $FAILED_TESTS failed"
+exit "$FAILED"
