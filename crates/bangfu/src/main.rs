@@ -211,7 +211,7 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            if let Err(e) = services.purge_idle_sessions().await {
+            if let Err(e) = services.purge_expired().await {
                 tracing::warn!(error = %e, "purging idle sessions");
             }
         }

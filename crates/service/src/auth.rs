@@ -283,9 +283,14 @@ impl Services {
     }
 
     /// Removes sessions idle beyond the timeout (housekeeping; they are refused anyway).
-    pub async fn purge_idle_sessions(&self) -> Result<usize, ServiceError> {
-        let cutoff = now() - chrono(self.settings.session_idle);
-        self.write(move |c| Ok(sessions::delete_idle(c, cutoff)?))
+    /// Housekeeping, run every few minutes by `bangfu serve`: removes
+    /// sessions idle beyond the timeout (they are refused anyway) and stale
+    /// failed-login counters.
+    pub async fn purge_expired(&self) -> Result<usize, ServiceError> {
+        let at = now();
+        let cutoff = at - chrono(self.settings.session_idle);
+        let stale = at - chrono(self.settings.lockout_duration) - ChronoDuration::days(1);
+        self.write(move |c| Ok(sessions::delete_idle(c, cutoff)? + throttle::purge(c, stale, at)?))
             .await
     }
 }

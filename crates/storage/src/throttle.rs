@@ -47,3 +47,18 @@ pub fn clear(conn: &mut Conn, username: &str) -> Result<(), StorageError> {
     run!(conn, c => diesel::delete(t::table.filter(t::username.eq(username))).execute(c))?;
     Ok(())
 }
+
+/// Forgets counters that are neither locked nor recent, so guessing at
+/// random names cannot grow the table without bound.
+pub fn purge(
+    conn: &mut Conn,
+    before: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<usize, StorageError> {
+    Ok(run!(conn, c => diesel::delete(
+        t::table
+            .filter(t::updated_at.lt(before))
+            .filter(t::locked_until.is_null().or(t::locked_until.lt(now))),
+    )
+    .execute(c))?)
+}

@@ -216,9 +216,12 @@ pub fn insert(
 ) -> Result<Union, StorageError> {
     // The path needs the new id, which the database assigns: insert with a
     // placeholder unique to this transaction, then set the real path.
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let placeholder = format!(
-        "{}?{}",
+        "{}?{}.{}.{}",
         parent.map(|p| p.path.as_str()).unwrap_or(""),
+        std::process::id(),
+        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         now.and_utc().timestamp_nanos_opt().unwrap_or_default()
     );
     let id: i64 = run!(conn, c => diesel::insert_into(unions::table)

@@ -8,6 +8,7 @@ mod auth;
 mod error;
 mod pages;
 mod view;
+mod xlsx;
 
 pub use api::ApiDoc;
 

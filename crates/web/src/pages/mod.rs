@@ -38,10 +38,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/unions/{id}", get(union_page).post(union_update))
         .route("/unions/{id}/children", post(union_create))
         .route("/users", get(users_page).post(user_create))
+        .route("/users/export.xlsx", get(users_export))
         .route("/users/new", get(user_new))
         .route("/users/{id}", get(user_page).post(user_update))
         .route("/users/{id}/reset-password", post(user_reset))
         .route("/audit", get(audit_page))
+        .route("/audit/export.xlsx", get(audit_export))
         .route("/account", get(account_page))
         .route(
             "/account/password",
@@ -188,6 +190,15 @@ impl From<&User> for UserView {
             created_at: local_time(&u.created_at),
         }
     }
+}
+
+/// `path?k=v&…` with the non-empty filters, for export links.
+fn with_query(path: &str, params: &[(&str, String)]) -> String {
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params.iter().filter(|(_, v)| !v.is_empty()) {
+        ser.append_pair(k, v);
+    }
+    format!("{path}?{}", ser.finish())
 }
 
 /// Page links that keep the current filters.
@@ -586,10 +597,107 @@ struct UsersPage {
     total: i64,
     items: Vec<UserView>,
     pager: String,
+    export_href: String,
 }
 
 fn role_options() -> Vec<(&'static str, &'static str)> {
     Role::ALL.iter().map(|r| (r.code(), r.label())).collect()
+}
+
+fn yes_no(s: &str) -> Option<bool> {
+    match s {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+fn user_filter(q: &UserSearch) -> UserFilter {
+    UserFilter {
+        q: q.q.clone(),
+        role: q.role.as_deref().and_then(|r| Role::parse(r).ok()),
+        union_id: q.union_id.map(UnionId),
+        active: q.active.as_deref().and_then(yes_no),
+    }
+}
+
+/// Reads every page of a list (up to the export cap) for a download.
+async fn all_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, PageError>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<bangfu_service::Page<T>, ServiceError>>,
+{
+    let mut out = Vec::new();
+    let mut page = 1;
+    loop {
+        let p = fetch(PageRequest::new(
+            Some(page),
+            Some(PageRequest::MAX_PER_PAGE),
+        ))
+        .await?;
+        if usize::try_from(p.total).unwrap_or(usize::MAX) > crate::xlsx::MAX_ROWS {
+            return Err(PageError::BadRequest(format!(
+                "共 {} 条，超过单次导出上限 {} 条，请缩小筛选范围后再导出。",
+                p.total,
+                crate::xlsx::MAX_ROWS
+            )));
+        }
+        let last = page >= p.pages();
+        out.extend(p.items);
+        if last {
+            return Ok(out);
+        }
+        page += 1;
+    }
+}
+
+fn xlsx_response(
+    filename: &str,
+    sheet: &str,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> PageResult {
+    crate::xlsx::workbook(sheet, headers, rows)
+        .map(|bytes| crate::xlsx::download(filename, bytes))
+        .map_err(|e| PageError::Service(ServiceError::Internal(e)))
+}
+
+async fn users_export(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Query(q): Query<UserSearch>,
+) -> PageResult {
+    let filter = user_filter(&q);
+    let users = all_pages(|p| state.services.user_list(&actor, filter.clone(), p)).await?;
+    let rows: Vec<Vec<String>> = users
+        .iter()
+        .map(UserView::from)
+        .map(|u| {
+            vec![
+                u.username,
+                u.display_name,
+                u.union_name,
+                u.roles,
+                if u.active { "启用" } else { "停用" }.to_owned(),
+                u.last_login,
+                u.created_at,
+            ]
+        })
+        .collect();
+    xlsx_response(
+        "用户列表.xlsx",
+        "用户",
+        &[
+            "用户名",
+            "姓名",
+            "所属工会",
+            "角色",
+            "状态",
+            "最近登录",
+            "创建时间",
+        ],
+        &rows,
+    )
 }
 
 async fn users_page(
@@ -599,38 +707,25 @@ async fn users_page(
 ) -> PageResult {
     let role = q.role.clone().unwrap_or_default();
     let active = q.active.clone().unwrap_or_default();
-    let filter = UserFilter {
-        q: q.q.clone(),
-        role: Role::parse(&role).ok(),
-        union_id: q.union_id.map(UnionId),
-        active: match active.as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        },
-    };
     let page = state
         .services
-        .user_list(&actor, filter, PageRequest::new(q.page, Some(50)))
+        .user_list(&actor, user_filter(&q), PageRequest::new(q.page, Some(50)))
         .await?;
     let text = q.q.unwrap_or_default();
+    let params = [
+        ("q", text.clone()),
+        ("role", role.clone()),
+        ("active", active.clone()),
+        (
+            "union_id",
+            q.union_id.map(|u| u.to_string()).unwrap_or_default(),
+        ),
+    ];
     Ok(render(&UsersPage {
         chrome: Chrome::new(&actor, "用户管理", "users"),
         can_manage: actor.can(Permission::ManageUsers),
-        pager: pager(
-            "/users",
-            &[
-                ("q", text.clone()),
-                ("role", role.clone()),
-                ("active", active.clone()),
-                (
-                    "union_id",
-                    q.union_id.map(|u| u.to_string()).unwrap_or_default(),
-                ),
-            ],
-            page.page,
-            page.pages(),
-        ),
+        pager: pager("/users", &params, page.page, page.pages()),
+        export_href: with_query("/users/export.xlsx", &params),
         q: text,
         role,
         active,
@@ -927,35 +1022,25 @@ struct AuditPage {
     total: i64,
     items: Vec<AuditView>,
     pager: String,
+    export_href: String,
 }
 
-async fn audit_page(
-    State(state): State<AppState>,
-    PageActor(actor): PageActor,
-    Query(f): Query<AuditForm>,
-) -> PageResult {
+fn audit_query(f: &AuditForm) -> AuditQuery {
     let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
-    let q = AuditQuery {
+    AuditQuery {
         actor: Some(f.actor.clone()).filter(|s| !s.is_empty()),
         action: Some(f.action.clone()).filter(|s| !s.is_empty()),
         object_kind: None,
         object_id: None,
         from: date(&f.from),
         until: date(&f.until),
-        success: match f.success.as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        },
-    };
-    let page = state
-        .services
-        .audit_list(&actor, q, PageRequest::new(f.page, Some(50)))
-        .await?;
-    let items = page
-        .items
-        .iter()
-        .map(|e| AuditView {
+        success: yes_no(&f.success),
+    }
+}
+
+impl From<&bangfu_service::AuditEntry> for AuditView {
+    fn from(e: &bangfu_service::AuditEntry) -> Self {
+        AuditView {
             at: local_time(&e.at),
             actor: e.actor_username.clone().unwrap_or_else(|| "—".into()),
             action: Action::from_code(&e.action)
@@ -974,22 +1059,72 @@ async fn audit_page(
             ip: e.ip.clone().unwrap_or_default(),
             before: e.before_json.clone().unwrap_or_default(),
             after: e.after_json.clone().unwrap_or_default(),
+        }
+    }
+}
+
+async fn audit_export(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Query(f): Query<AuditForm>,
+) -> PageResult {
+    let q = audit_query(&f);
+    let entries = all_pages(|p| state.services.audit_list(&actor, q.clone(), p)).await?;
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(AuditView::from)
+        .map(|e| {
+            vec![
+                e.at,
+                e.actor,
+                e.action,
+                e.object,
+                if e.success { "成功" } else { "失败" }.to_owned(),
+                e.ip,
+                e.before,
+                e.after,
+            ]
         })
         .collect();
+    xlsx_response(
+        "操作日志.xlsx",
+        "操作日志",
+        &[
+            "时间（北京时间）",
+            "操作人",
+            "操作",
+            "对象",
+            "结果",
+            "来源地址",
+            "变更前",
+            "变更后",
+        ],
+        &rows,
+    )
+}
+
+async fn audit_page(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Query(f): Query<AuditForm>,
+) -> PageResult {
+    let q = audit_query(&f);
+    let page = state
+        .services
+        .audit_list(&actor, q, PageRequest::new(f.page, Some(50)))
+        .await?;
+    let items = page.items.iter().map(AuditView::from).collect();
+    let params = [
+        ("actor", f.actor.clone()),
+        ("action", f.action.clone()),
+        ("success", f.success.clone()),
+        ("from", f.from.clone()),
+        ("until", f.until.clone()),
+    ];
     Ok(render(&AuditPage {
         chrome: Chrome::new(&actor, "操作日志", "audit"),
-        pager: pager(
-            "/audit",
-            &[
-                ("actor", f.actor.clone()),
-                ("action", f.action.clone()),
-                ("success", f.success.clone()),
-                ("from", f.from.clone()),
-                ("until", f.until.clone()),
-            ],
-            page.page,
-            page.pages(),
-        ),
+        pager: pager("/audit", &params, page.page, page.pages()),
+        export_href: with_query("/audit/export.xlsx", &params),
         f,
         actions: Action::ALL.iter().map(|a| (a.code(), a.label())).collect(),
         total: page.total,
