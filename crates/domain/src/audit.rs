@@ -10,18 +10,20 @@ pub enum Action {
     ChangePassword,
     CreateUnion,
     UpdateUnion,
+    MoveUnion,
     CreateUser,
     UpdateUser,
     ResetPassword,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 9] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
         Action::CreateUnion,
         Action::UpdateUnion,
+        Action::MoveUnion,
         Action::CreateUser,
         Action::UpdateUser,
         Action::ResetPassword,
@@ -34,6 +36,7 @@ impl Action {
             Action::ChangePassword => "change_password",
             Action::CreateUnion => "create_union",
             Action::UpdateUnion => "update_union",
+            Action::MoveUnion => "move_union",
             Action::CreateUser => "create_user",
             Action::UpdateUser => "update_user",
             Action::ResetPassword => "reset_password",
@@ -47,6 +50,7 @@ impl Action {
             Action::ChangePassword => "修改密码",
             Action::CreateUnion => "新建工会",
             Action::UpdateUnion => "修改工会",
+            Action::MoveUnion => "调整隶属关系",
             Action::CreateUser => "新建用户",
             Action::UpdateUser => "修改用户",
             Action::ResetPassword => "重置密码",

@@ -19,7 +19,7 @@ pub use audit::{AuditQuery, AuditRecord};
 pub use auth::LoginOutcome;
 pub use error::ServiceError;
 pub use operator::Operator;
-pub use unions::{CreateUnion, UnionDetail, UpdateUnion};
+pub use unions::{CreateUnion, MoveUnion, UnionDetail, UpdateUnion};
 pub use users::{CreateUser, CreatedUser, UpdateUser};
 
 pub use bangfu_storage::audit::AuditEntry;

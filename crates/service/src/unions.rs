@@ -20,6 +20,13 @@ pub struct CreateUnion {
 }
 
 #[derive(Debug, Clone, Default)]
+pub struct MoveUnion {
+    pub parent_id: Option<i64>,
+    /// The union's division after the move; unchanged when absent.
+    pub division_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
 pub struct UpdateUnion {
     pub name: String,
     pub division_code: String,
@@ -288,6 +295,86 @@ impl Services {
                     union: Some((id.0, &after.path)),
                     before: Some(snapshot(&before)),
                     after: Some(snapshot(&after)),
+                    success: true,
+                },
+            )?;
+            Ok(after)
+        })
+        .await
+    }
+
+    /// Moves a union, with everything under it, to another parent in scope
+    /// (an administrative restructuring). Its users and, later, its
+    /// households move with it because they hang off the union, not its path.
+    pub async fn union_move(
+        &self,
+        actor: &Actor,
+        id: UnionId,
+        input: MoveUnion,
+    ) -> Result<Union, ServiceError> {
+        actor.require(Permission::ManageUnions)?;
+        let parent_id = input
+            .parent_id
+            .map(UnionId)
+            .ok_or_else(|| ValidationError::new("parent_id", "请选择新的上级工会"))?;
+        let division = input
+            .division_code
+            .as_deref()
+            .filter(|d| !d.trim().is_empty())
+            .map(DivisionCode::parse)
+            .transpose()?;
+        let scope = actor.scope();
+        let a = actor.clone();
+        self.write(move |c| {
+            let before = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
+            let parent = unions::find(c, &scope, parent_id)?.ok_or_else(|| {
+                ValidationError::new("parent_id", "新的上级工会不存在或不在您的权限范围内")
+            })?;
+            if before.path.contains(&parent.path) {
+                return Err(ServiceError::Rule(
+                    "不能把工会移到它自身或它的下级工会之下".into(),
+                ));
+            }
+            if before.parent_id == Some(parent.id) {
+                return Err(ServiceError::Rule(format!("该工会已隶属于{}", parent.name)));
+            }
+            if !parent.active {
+                return Err(ServiceError::Rule("新的上级工会已停用".into()));
+            }
+            if !before.level.may_be_child_of(parent.level) {
+                return Err(ServiceError::Rule(format!(
+                    "{}不能直接隶属于{}（{}）",
+                    before.level.label(),
+                    parent.level.label(),
+                    parent.name
+                )));
+            }
+            let division = match division {
+                Some(d) => d,
+                None => DivisionCode::parse(&before.division_code)?,
+            };
+            check_division(before.level, &parent.division_code, division.as_str())?;
+            let moved = unions::move_subtree(c, &before, &parent, division.as_str(), now())
+                .map_err(|e| match e {
+                    StorageError::Conflict(_) => ServiceError::Conflict {
+                        field: "parent_id",
+                        message: format!("{}下已有同名工会", parent.name),
+                    },
+                    other => other.into(),
+                })?;
+            let after = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
+            let mut after_json = snapshot(&after);
+            after_json["moved_unions"] = json!(moved);
+            audit::write(
+                c,
+                Who::Actor(&a),
+                Record {
+                    action: Action::MoveUnion,
+                    object_kind: "union",
+                    object_id: Some(id.to_string()),
+                    union: Some((id.0, &after.path)),
+                    before: Some(snapshot(&before)),
+                    after: Some(after_json),
                     success: true,
                 },
             )?;

@@ -6,6 +6,7 @@ use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
 use bangfu_domain::{UnionId, UnionLevel, UnionPath};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::IntoSql;
 
 #[derive(Debug, Clone)]
 pub struct Union {
@@ -270,4 +271,45 @@ pub fn update(
         ))
         .execute(c))?;
     Ok(())
+}
+
+diesel::define_sql_function! {
+    /// `substr(text, start)`, the same on SQLite and PostgreSQL (1-based).
+    fn substr(x: diesel::sql_types::Text, start: diesel::sql_types::Integer) -> diesel::sql_types::Text;
+}
+
+/// Moves `union` (with its whole subtree) under `new_parent`: one UPDATE
+/// rewrites the path prefix of every row in the subtree's key range.
+/// Returns how many unions moved.
+pub fn move_subtree(
+    conn: &mut Conn,
+    union: &Union,
+    new_parent: &Union,
+    division_code: &str,
+    now: NaiveDateTime,
+) -> Result<usize, StorageError> {
+    let old = union.path.as_str().to_owned();
+    let end = union.path.subtree_end();
+    let new = new_parent.path.child(union.id).as_str().to_owned();
+    let keep_from = i32::try_from(old.chars().count() + 1)
+        .map_err(|_| StorageError::Corrupt(format!("path too long: {old}")))?;
+    let moved = run!(conn, c => diesel::update(
+        unions::table
+            .filter(unions::path.ge(&old))
+            .filter(unions::path.lt(&end)),
+    )
+    .set(unions::path.eq(
+        new.as_str()
+            .into_sql::<diesel::sql_types::Text>()
+            .concat(substr(unions::path, keep_from)),
+    ))
+    .execute(c))?;
+    run!(conn, c => diesel::update(unions::table.filter(unions::id.eq(union.id.0)))
+        .set((
+            unions::parent_id.eq(new_parent.id.0),
+            unions::division_code.eq(division_code),
+            unions::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    Ok(moved)
 }

@@ -128,6 +128,15 @@ pub struct UpdateUnionRequest {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+pub struct MoveUnionRequest {
+    /// The new parent union.
+    pub parent_id: i64,
+    /// The union's division after the move (e.g. after an administrative
+    /// restructuring); unchanged when absent.
+    pub division_code: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateUserRequest {
     pub username: String,
     pub display_name: String,

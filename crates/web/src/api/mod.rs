@@ -13,8 +13,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bangfu_domain::{Role, UnionId, UnionLevel, UserId};
 use bangfu_service::{
-    AuditQuery, CreateUnion, CreateUser, PageRequest, UnionFilter, UpdateUnion, UpdateUser,
-    UserFilter,
+    AuditQuery, CreateUnion, CreateUser, MoveUnion, PageRequest, UnionFilter, UpdateUnion,
+    UpdateUser, UserFilter,
 };
 use dto::*;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/password", post(change_password))
         .route("/unions", get(list_unions).post(create_union))
         .route("/unions/{id}", get(get_union).patch(update_union))
+        .route("/unions/{id}/move", post(move_union))
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}", get(get_user).patch(update_user))
         .route("/users/{id}/reset-password", post(reset_password))
@@ -73,7 +74,7 @@ impl Modify for BearerAuth {
     info(title = "Bangfu 帮扶 API", description = "困难职工帮扶系统的 JSON 接口。金额以分为单位（整数）；时间为 UTC（RFC 3339）。错误统一为 {\"error\":{\"code\",\"message\",\"field\"}}。"),
     paths(
         login, logout, me, change_password,
-        list_unions, get_union, create_union, update_union,
+        list_unions, get_union, create_union, update_union, move_union,
         list_users, get_user, create_user, update_user, reset_password,
         list_audit, get_audit,
     ),
@@ -232,6 +233,30 @@ async fn update_union(
                 name: req.name.unwrap_or(current.name),
                 division_code: req.division_code.unwrap_or(current.division_code),
                 active: req.active.unwrap_or(current.active),
+            },
+        )
+        .await?;
+    Ok(Json(UnionDto::from(&u)))
+}
+
+#[utoipa::path(post, path = "/api/v1/unions/{id}/move", tag = "unions", params(("id" = i64, Path)),
+    request_body = MoveUnionRequest,
+    responses((status = 200, body = UnionDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn move_union(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<MoveUnionRequest>,
+) -> ApiResult<Json<UnionDto>> {
+    let u = state
+        .services
+        .union_move(
+            &actor,
+            UnionId(id),
+            MoveUnion {
+                parent_id: Some(req.parent_id),
+                division_code: req.division_code,
             },
         )
         .await?;

@@ -49,6 +49,13 @@ pub struct UnionEditForm {
 }
 
 #[derive(Debug, Deserialize, Default)]
+pub struct UnionMoveForm {
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub parent_id: Option<i64>,
+    pub division_code: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
 pub struct UserSearch {
     pub q: Option<String>,
     pub role: Option<String>,

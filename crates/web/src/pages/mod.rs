@@ -22,8 +22,8 @@ use axum_extra::extract::Form;
 use bangfu_domain::audit::{object_label, Action};
 use bangfu_domain::{division, Permission, Role, UnionId, UnionLevel, UserId};
 use bangfu_service::{
-    Actor, AuditQuery, CreateUnion, CreateUser, PageRequest, ServiceError, Union, UnionFilter,
-    UpdateUnion, UpdateUser, User, UserFilter,
+    Actor, AuditQuery, CreateUnion, CreateUser, MoveUnion, PageRequest, ServiceError, Union,
+    UnionFilter, UpdateUnion, UpdateUser, User, UserFilter,
 };
 use forms::*;
 
@@ -37,6 +37,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/unions", get(unions_index))
         .route("/unions/{id}", get(union_page).post(union_update))
         .route("/unions/{id}/children", post(union_create))
+        .route("/unions/{id}/move", post(union_move))
         .route("/users", get(users_page).post(user_create))
         .route("/users/export.xlsx", get(users_export))
         .route("/users/new", get(user_new))
@@ -385,9 +386,11 @@ struct UnionPage {
     can_manage: bool,
     child_levels: Vec<(&'static str, &'static str)>,
     division_options: Vec<(String, String)>,
+    move_targets: Vec<(i64, String)>,
     create_form: UnionForm,
     create_error: Option<String>,
     edit_error: Option<String>,
+    move_error: Option<String>,
     notice: Option<String>,
 }
 
@@ -403,18 +406,70 @@ fn division_options(parent_code: &str) -> Vec<(String, String)> {
     v
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a union page shows besides the union: a form being corrected and
+/// the messages of the last submission.
+#[derive(Default)]
+struct UnionPageExtras {
+    create_form: UnionForm,
+    create_error: Option<String>,
+    edit_error: Option<String>,
+    move_error: Option<String>,
+    notice: Option<String>,
+}
+
+/// Unions in scope that could become this union's parent: of a level it may
+/// sit under, active, not inside its own subtree and not its current parent.
+async fn move_targets(
+    state: &AppState,
+    actor: &Actor,
+    u: &Union,
+) -> Result<Vec<(i64, String)>, PageError> {
+    let mut out = Vec::new();
+    for level in UnionLevel::ALL
+        .into_iter()
+        .filter(|l| u.level.may_be_child_of(*l))
+    {
+        let page = state
+            .services
+            .union_list(
+                actor,
+                UnionFilter {
+                    level: Some(level),
+                    active: Some(true),
+                    ..Default::default()
+                },
+                PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
+            )
+            .await?;
+        out.extend(
+            page.items
+                .iter()
+                .filter(|p| !u.path.contains(&p.path) && Some(p.id) != u.parent_id)
+                .map(|p| {
+                    (
+                        p.id.0,
+                        format!("{}（{}）", p.name, division_name(&p.division_code)),
+                    )
+                }),
+        );
+    }
+    Ok(out)
+}
+
 async fn union_view(
     state: &AppState,
     actor: &Actor,
     id: i64,
-    create_form: UnionForm,
-    create_error: Option<String>,
-    edit_error: Option<String>,
-    notice: Option<String>,
+    extras: UnionPageExtras,
     status: StatusCode,
 ) -> PageResult {
     let d = state.services.union_get(actor, UnionId(id)).await?;
+    let can_manage = actor.can(Permission::ManageUnions);
+    let move_targets = if can_manage && d.union.id != actor.user.union_id {
+        move_targets(state, actor, &d.union).await?
+    } else {
+        Vec::new()
+    };
     let child_levels = d
         .union
         .level
@@ -437,13 +492,15 @@ async fn union_view(
                 })
                 .collect(),
             user_count: d.user_count,
-            can_manage: actor.can(Permission::ManageUnions),
+            can_manage,
             child_levels,
             division_options: division_options(&d.union.division_code),
-            create_form,
-            create_error,
-            edit_error,
-            notice,
+            move_targets,
+            create_form: extras.create_form,
+            create_error: extras.create_error,
+            edit_error: extras.edit_error,
+            move_error: extras.move_error,
+            notice: extras.notice,
         },
     ))
 }
@@ -459,19 +516,49 @@ async fn union_page(
         &state,
         &actor,
         id,
-        UnionForm::default(),
-        None,
-        None,
-        notice,
+        UnionPageExtras {
+            notice,
+            ..Default::default()
+        },
         StatusCode::OK,
     )
     .await
+}
+
+async fn union_move(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(id): Path<i64>,
+    Form(form): Form<UnionMoveForm>,
+) -> PageResult {
+    let input = MoveUnion {
+        parent_id: form.parent_id,
+        division_code: form.division_code,
+    };
+    match state.services.union_move(&actor, UnionId(id), input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/unions/{id}?notice=moved")).into_response()),
+        Err(e) => {
+            let (status, msg, _) = form_failure(e)?;
+            union_view(
+                &state,
+                &actor,
+                id,
+                UnionPageExtras {
+                    move_error: Some(msg),
+                    ..Default::default()
+                },
+                status,
+            )
+            .await
+        }
+    }
 }
 
 fn notice_text(code: &str) -> &'static str {
     match code {
         "created" => "已新建工会。",
         "saved" => "已保存。",
+        "moved" => "已调整隶属关系，其下级工会和用户随之调整。",
         "password" => "密码已修改。",
         _ => "操作已完成。",
     }
@@ -543,7 +630,12 @@ async fn union_create(
         Ok(u) => Ok(Redirect::to(&format!("/unions/{}?notice=created", u.id)).into_response()),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
-            union_view(&state, &actor, id, form, Some(msg), None, None, status).await
+            let extras = UnionPageExtras {
+                create_form: form,
+                create_error: Some(msg),
+                ..Default::default()
+            };
+            union_view(&state, &actor, id, extras, status).await
         }
     }
 }
@@ -567,17 +659,11 @@ async fn union_update(
         Ok(_) => Ok(Redirect::to(&format!("/unions/{id}?notice=saved")).into_response()),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
-            union_view(
-                &state,
-                &actor,
-                id,
-                UnionForm::default(),
-                None,
-                Some(msg),
-                None,
-                status,
-            )
-            .await
+            let extras = UnionPageExtras {
+                edit_error: Some(msg),
+                ..Default::default()
+            };
+            union_view(&state, &actor, id, extras, status).await
         }
     }
 }
