@@ -43,9 +43,14 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    // Pages and API answers carry personal data: never keep them in a cache.
+    let no_store = SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
     Router::new()
-        .merge(pages::routes(state.clone()))
-        .nest("/api/v1", api::routes())
+        .merge(pages::routes(state.clone()).layer(no_store.clone()))
+        .nest("/api/v1", api::routes().layer(no_store))
         .merge(assets::routes())
         .route("/healthz", get(healthz))
         .with_state(state)

@@ -276,3 +276,35 @@ pub struct AuditQueryParams {
     pub page: Option<i64>,
     pub per_page: Option<i64>,
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PermissionDto {
+    pub code: String,
+    pub label: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleDto {
+    /// The identifier used in the API and the CLI.
+    pub code: String,
+    pub label: String,
+    pub description: String,
+    pub permissions: Vec<PermissionDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DivisionDto {
+    /// GB/T 2260 code.
+    pub code: String,
+    pub name: String,
+    pub parent_code: Option<String>,
+    /// The name with its ancestors, e.g. "广东省 广州市 荔湾区".
+    pub full_name: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct DivisionQuery {
+    /// The parent's code; absent or `000000` lists the provinces.
+    pub parent: Option<String>,
+}

@@ -47,6 +47,8 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(list_users).post(create_user))
         .route("/users/{id}", get(get_user).patch(update_user))
         .route("/users/{id}/reset-password", post(reset_password))
+        .route("/roles", get(list_roles))
+        .route("/divisions", get(list_divisions))
         .route("/audit", get(list_audit))
         .route("/audit/{id}", get(get_audit))
         .route("/openapi.json", get(openapi))
@@ -76,7 +78,7 @@ impl Modify for BearerAuth {
         login, logout, me, change_password,
         list_unions, get_union, create_union, update_union, move_union,
         list_users, get_user, create_user, update_user, reset_password,
-        list_audit, get_audit,
+        list_audit, get_audit, list_roles, list_divisions,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),
@@ -411,4 +413,62 @@ async fn get_audit(
 ) -> ApiResult<Json<AuditEntryDto>> {
     let e = state.services.audit_get(&actor, id).await?;
     Ok(Json(AuditEntryDto::from(&e)))
+}
+
+#[utoipa::path(get, path = "/api/v1/roles", tag = "reference",
+    responses((status = 200, body = Vec<RoleDto>)))]
+async fn list_roles(ApiActor(_): ApiActor) -> Json<Vec<RoleDto>> {
+    Json(
+        Role::ALL
+            .iter()
+            .map(|r| RoleDto {
+                code: r.code().to_owned(),
+                label: r.label().to_owned(),
+                description: r.description().to_owned(),
+                permissions: r
+                    .permissions()
+                    .iter()
+                    .map(|p| PermissionDto {
+                        code: serde_json::to_value(p)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                        label: p.label().to_owned(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    )
+}
+
+#[utoipa::path(get, path = "/api/v1/divisions", tag = "reference", params(DivisionQuery),
+    responses((status = 200, body = Vec<DivisionDto>), (status = 404, body = ErrorBody)))]
+async fn list_divisions(
+    ApiActor(_): ApiActor,
+    ApiQuery(q): ApiQuery<DivisionQuery>,
+) -> ApiResult<Json<Vec<DivisionDto>>> {
+    use bangfu_domain::division;
+    let parent = q
+        .parent
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && *p != division::NATIONAL);
+    if let Some(p) = parent {
+        if division::lookup(p).is_none() {
+            return Err(ApiError::Service(bangfu_service::ServiceError::NotFound(
+                "行政区划",
+            )));
+        }
+    }
+    Ok(Json(
+        division::children(parent)
+            .into_iter()
+            .map(|d| DivisionDto {
+                code: d.code.clone(),
+                name: d.name.clone(),
+                parent_code: d.parent_code.clone(),
+                full_name: division::full_name(&d.code).unwrap_or_else(|| d.name.clone()),
+            })
+            .collect(),
+    ))
 }

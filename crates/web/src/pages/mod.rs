@@ -240,7 +240,7 @@ struct LoginPage {
     notice: Option<String>,
 }
 
-fn login_csrf(jar: &CookieJar) -> (String, Option<Cookie<'static>>) {
+fn login_csrf(jar: &CookieJar, secure: bool) -> (String, Option<Cookie<'static>>) {
     match jar.get(LOGIN_CSRF_COOKIE) {
         Some(c) if !c.value().is_empty() => (c.value().to_owned(), None),
         _ => {
@@ -249,6 +249,7 @@ fn login_csrf(jar: &CookieJar) -> (String, Option<Cookie<'static>>) {
                 .path("/")
                 .http_only(true)
                 .same_site(SameSite::Strict)
+                .secure(secure)
                 .build();
             (token, Some(cookie))
         }
@@ -256,6 +257,8 @@ fn login_csrf(jar: &CookieJar) -> (String, Option<Cookie<'static>>) {
 }
 
 async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
     MaybeActor(actor): MaybeActor,
     jar: CookieJar,
     Query(q): Query<LoginQuery>,
@@ -263,7 +266,7 @@ async fn login_page(
     if actor.is_some() {
         return Redirect::to("/").into_response();
     }
-    let (csrf, cookie) = login_csrf(&jar);
+    let (csrf, cookie) = login_csrf(&jar, secure(&state, &headers));
     let notice = if q.expired.is_some() {
         Some("登录已超时，请重新登录。".to_owned())
     } else if q.bye.is_some() {
@@ -312,7 +315,7 @@ async fn login_submit(
             if status.is_server_error() {
                 return PageError::Service(e).into_response();
             }
-            let (csrf, cookie) = login_csrf(&jar);
+            let (csrf, cookie) = login_csrf(&jar, secure(&state, &headers));
             let page = render_status(
                 status,
                 &LoginPage {

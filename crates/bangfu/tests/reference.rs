@@ -1,0 +1,90 @@
+//! Reference data for clients (roles, divisions) and response hygiene.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::assert_error;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_and_divisions_are_listed_for_signed_in_clients() {
+    let app = common::spawn().await;
+    let t = app.tree().await;
+    app.user("alice", "officer", t.county_a).await;
+    let api = app.api_as("alice").await;
+
+    let (s, roles) = api.get("/api/v1/roles").await;
+    assert_eq!(s, 200);
+    let codes: Vec<&str> = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["admin", "officer", "reviewer", "fund_officer", "auditor"]
+    );
+    let auditor = &roles[4];
+    assert_eq!(auditor["label"], "审计/督查");
+    assert!(auditor["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["code"] == "read_audit"));
+
+    let (s, provinces) = api.get("/api/v1/divisions").await;
+    assert_eq!(s, 200);
+    assert_eq!(provinces.as_array().unwrap().len(), 31);
+    let (s, districts) = api.get("/api/v1/divisions?parent=440100").await;
+    assert_eq!(s, 200);
+    let liwan = districts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "440103")
+        .expect("荔湾区");
+    assert_eq!(liwan["name"], "荔湾区");
+    assert_eq!(liwan["full_name"], "广东省 广州市 荔湾区");
+    assert_error(
+        "unknown parent",
+        &api.get("/api/v1/divisions?parent=999999").await,
+        404,
+        "not_found",
+        None,
+    );
+
+    let anonymous = app.anonymous();
+    assert_error(
+        "no token",
+        &anonymous.get("/api/v1/roles").await,
+        401,
+        "unauthenticated",
+        None,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_data_is_never_cached() {
+    let app = common::spawn().await;
+    let t = app.tree().await;
+    app.user("alice", "officer", t.county_a).await;
+    let api = app.api_as("alice").await;
+    let res = api
+        .client
+        .get(app.url("/api/v1/auth/me"))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let (client, _) = app.html_login("alice", common::PASSWORD).await;
+    let res = client.get(app.url("/users")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    // Static assets may be cached.
+    let res = client.get(app.url("/assets/app.css")).send().await.unwrap();
+    assert!(res.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age"));
+}
