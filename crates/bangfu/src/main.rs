@@ -38,7 +38,7 @@ enum Command {
     /// Apply database migrations and exit
     Migrate,
     /// Load the demo dataset (union tree and one account per role)
-    Demo,
+    Demo(DemoArgs),
     /// Manage accounts
     #[command(subcommand)]
     User(UserCommand),
@@ -64,6 +64,15 @@ struct ServeArgs {
     /// Database connections per process
     #[arg(long, env = "BANGFU_MAX_CONNECTIONS")]
     max_connections: Option<u32>,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Also build the whole national tree (every province, city and county
+    /// union from GB/T 2260) with this many grassroots unions spread over
+    /// the counties and one officer per county: data for benchmarks
+    #[arg(long, default_value_t = 0)]
+    grassroots: usize,
 }
 
 #[derive(Subcommand)]
@@ -183,9 +192,30 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("数据库已迁移到最新版本。");
             Ok(())
         }
-        Command::Demo => {
+        Command::Demo(args) => {
             let services = bangfu::open(&config).await.map_err(fail)?;
-            load_demo(&services).await
+            if let Err(msg) = load_demo(&services).await {
+                if args.grassroots == 0 {
+                    return Err(msg);
+                }
+                println!("{msg}");
+            }
+            if args.grassroots > 0 {
+                let started = std::time::Instant::now();
+                let summary =
+                    demo::load_national(&services, args.grassroots, &|line| println!("  {line}"))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                println!(
+                    "已生成全国工会组织树：{} 个工会（其中基层工会 {} 个）、{} 个县级帮扶干部账号（用户名 officer-<县级区划代码>，共用密码：{}），用时 {:.1} 秒。",
+                    summary.unions,
+                    summary.grassroots,
+                    summary.users,
+                    summary.password,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            Ok(())
         }
         Command::User(cmd) => {
             let services = bangfu::open(&config).await.map_err(fail)?;

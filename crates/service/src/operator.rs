@@ -52,6 +52,47 @@ pub(crate) fn ensure_root(c: &mut Conn) -> Result<Union, ServiceError> {
     Ok(root)
 }
 
+/// Inserts an account with an already hashed password that need not be
+/// changed (the operator's own tools), and audits it.
+pub(crate) fn insert_user(
+    c: &mut Conn,
+    username: &Username,
+    display_name: &DisplayName,
+    roles: &Roles,
+    union: &Union,
+    hash: &str,
+) -> Result<User, ServiceError> {
+    let id = users::insert(
+        c,
+        &NewUser {
+            union_id: union.id,
+            union_path: union.path.clone(),
+            username: username.as_str().to_owned(),
+            display_name: display_name.as_str().to_owned(),
+            password_hash: hash.to_owned(),
+            must_change_password: false,
+        },
+        roles,
+        now(),
+    )
+    .map_err(conflict_on_username)?;
+    let user = users::find_unscoped(c, id)?.ok_or(ServiceError::NotFound("用户"))?;
+    audit::write(
+        c,
+        Who::Operator,
+        Record {
+            action: Action::CreateUser,
+            object_kind: "user",
+            object_id: Some(id.to_string()),
+            union: Some((user.union_id.0, &user.union_path)),
+            before: None,
+            after: Some(snapshot(&user)),
+            success: true,
+        },
+    )?;
+    Ok(user)
+}
+
 /// Finds a union for the command line: by id (`#12` or `12`), by division
 /// code (the shallowest union with that code), or by exact name.
 fn resolve_union(c: &mut Conn, key: Option<&str>) -> Result<Union, ServiceError> {
@@ -116,34 +157,7 @@ impl Services {
         let union = union.map(str::to_owned);
         self.write(move |c| {
             let union = resolve_union(c, union.as_deref())?;
-            let id = users::insert(
-                c,
-                &NewUser {
-                    union_id: union.id,
-                    username: username.as_str().to_owned(),
-                    display_name: display_name.as_str().to_owned(),
-                    password_hash: hash,
-                    must_change_password: false,
-                },
-                &roles,
-                now(),
-            )
-            .map_err(conflict_on_username)?;
-            let user = users::find_unscoped(c, id)?.ok_or(ServiceError::NotFound("用户"))?;
-            audit::write(
-                c,
-                Who::Operator,
-                Record {
-                    action: Action::CreateUser,
-                    object_kind: "user",
-                    object_id: Some(id.to_string()),
-                    union: Some((user.union_id.0, &user.union_path)),
-                    before: None,
-                    after: Some(snapshot(&user)),
-                    success: true,
-                },
-            )?;
-            Ok(user)
+            insert_user(c, &username, &display_name, &roles, &union, &hash)
         })
         .await
     }

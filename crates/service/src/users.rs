@@ -122,6 +122,7 @@ impl Services {
                     c,
                     &NewUser {
                         union_id: union.id,
+                        union_path: union.path.clone(),
                         username: username.as_str().to_owned(),
                         display_name: display_name.as_str().to_owned(),
                         password_hash: hash,
@@ -177,17 +178,19 @@ impl Services {
         let a = actor.clone();
         self.write(move |c| {
             let before = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
-            let union = if input.union_id == before.union_id.0 {
-                before.union_id
+            let (union_id, union_path) = if input.union_id == before.union_id.0 {
+                (before.union_id, before.union_path.clone())
             } else {
-                union_in_scope(c, &scope, input.union_id)?.id
+                let u = union_in_scope(c, &scope, input.union_id)?;
+                (u.id, u.path)
             };
             users::update(
                 c,
                 id,
                 &UserChanges {
                     display_name: display_name.as_str().to_owned(),
-                    union_id: union,
+                    union_id,
+                    union_path,
                     active: input.active,
                 },
                 now(),

@@ -71,11 +71,11 @@ pub fn list(
                 .ge(scope.start())
                 .and(a::union_path.lt(scope.end()));
             let mut q = a::table.into_boxed();
-            q = if include_unowned {
-                q.filter(in_range.or(a::union_path.is_null()))
-            } else {
-                q.filter(in_range)
-            };
+            // The root sees every entry: no predicate, so the newest-first
+            // scan runs straight down the primary key.
+            if !include_unowned {
+                q = q.filter(in_range);
+            }
             if let Some(actor) = f.actor.as_deref().filter(|s| !s.trim().is_empty()) {
                 q = q.filter(
                     a::actor_username

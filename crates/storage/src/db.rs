@@ -107,6 +107,12 @@ impl Conn {
         }
     }
 
+    /// Refreshes the planner's statistics; worth doing after bulk loads, or
+    /// the planner guesses until autovacuum (PostgreSQL) or never (SQLite).
+    pub fn analyze(&mut self) -> Result<(), StorageError> {
+        run!(self, c => c.batch_execute("ANALYZE")).map_err(StorageError::from)
+    }
+
     /// A trivial round trip, for health checks.
     pub fn ping(&mut self) -> Result<(), StorageError> {
         run!(self, c => c.batch_execute("SELECT 1")).map_err(StorageError::from)

@@ -19,6 +19,7 @@ diesel::table! {
     users (id) {
         id -> BigInt,
         union_id -> BigInt,
+        union_path -> Text,
         username -> Text,
         display_name -> Text,
         password_hash -> Text,

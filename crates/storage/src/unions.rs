@@ -1,7 +1,7 @@
 //! The union tree.
 
 use crate::db::{run, Conn};
-use crate::schema::unions;
+use crate::schema::{unions, users};
 use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
 use bangfu_domain::{UnionId, UnionLevel, UnionPath};
 use chrono::NaiveDateTime;
@@ -183,6 +183,17 @@ pub fn ancestors_in_scope(
     Ok(v)
 }
 
+/// Unscoped: the direct children of a union, by the parent index alone (the
+/// operator's bulk tools, which work on the whole tree).
+pub fn children_unscoped(conn: &mut Conn, parent: UnionId) -> Result<Vec<Union>, StorageError> {
+    let rows: Vec<Row> = run!(conn, c => unions::table
+        .filter(unions::parent_id.eq(parent.0))
+        .order(unions::id.asc())
+        .select(Row::as_select())
+        .load(c))?;
+    convert(rows)
+}
+
 /// How many direct children each of `ids` has.
 pub fn child_counts(conn: &mut Conn, ids: &[UnionId]) -> Result<Vec<(UnionId, i64)>, StorageError> {
     let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
@@ -215,36 +226,53 @@ pub fn insert(
     new: &NewUnion,
     now: NaiveDateTime,
 ) -> Result<Union, StorageError> {
-    // The path needs the new id, which the database assigns: insert with a
-    // placeholder unique to this transaction, then set the real path.
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let placeholder = format!(
-        "{}?{}.{}.{}",
-        parent.map(|p| p.path.as_str()).unwrap_or(""),
-        std::process::id(),
-        SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        now.and_utc().timestamp_nanos_opt().unwrap_or_default()
-    );
-    let id: i64 = run!(conn, c => diesel::insert_into(unions::table)
-        .values((
+    // The path contains the new id. PostgreSQL hands the id out first, so
+    // the row is written once (an UPDATE of an indexed column would leave a
+    // dead tuple in every index). SQLite has no such cost: insert with a
+    // placeholder unique to this process, then set the real path.
+    let values = |path: &str| {
+        (
             unions::parent_id.eq(parent.map(|p| p.id.0)),
-            unions::path.eq(&placeholder),
-            unions::name.eq(&new.name),
+            unions::path.eq(path.to_owned()),
+            unions::name.eq(new.name.clone()),
             unions::level.eq(new.level.code()),
-            unions::division_code.eq(&new.division_code),
+            unions::division_code.eq(new.division_code.clone()),
             unions::active.eq(true),
             unions::created_at.eq(now),
             unions::updated_at.eq(now),
-        ))
-        .returning(unions::id)
-        .get_result(c))?;
-    let path = match parent {
+        )
+    };
+    let path_for = |id: i64| match parent {
         Some(p) => p.path.child(UnionId(id)),
         None => UnionPath::root(UnionId(id)),
     };
-    run!(conn, c => diesel::update(unions::table.filter(unions::id.eq(id)))
-        .set(unions::path.eq(path.as_str()))
-        .execute(c))?;
+    let id: i64 = match conn {
+        Conn::Pg(c) => {
+            let id: i64 = diesel::select(nextval(pg_get_serial_sequence("unions", "id")))
+                .get_result(&mut **c)?;
+            diesel::insert_into(unions::table)
+                .values((unions::id.eq(id), values(path_for(id).as_str())))
+                .execute(&mut **c)?;
+            id
+        }
+        Conn::Sqlite(c) => {
+            static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let placeholder = format!(
+                "{}?{}.{}",
+                parent.map(|p| p.path.as_str()).unwrap_or(""),
+                std::process::id(),
+                SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            );
+            let id: i64 = diesel::insert_into(unions::table)
+                .values(values(&placeholder))
+                .returning(unions::id)
+                .get_result(&mut **c)?;
+            diesel::update(unions::table.filter(unions::id.eq(id)))
+                .set(unions::path.eq(path_for(id).as_str()))
+                .execute(&mut **c)?;
+            id
+        }
+    };
     find_unscoped(conn, UnionId(id))?
         .ok_or_else(|| StorageError::Corrupt(format!("union {id} vanished after insert")))
 }
@@ -271,6 +299,16 @@ pub fn update(
         ))
         .execute(c))?;
     Ok(())
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL: the next value of a sequence.
+    fn nextval(sequence: diesel::sql_types::Text) -> diesel::sql_types::BigInt;
+}
+
+diesel::define_sql_function! {
+    /// PostgreSQL: the sequence behind a table's identity column.
+    fn pg_get_serial_sequence(table: diesel::sql_types::Text, column: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 diesel::define_sql_function! {
@@ -302,6 +340,18 @@ pub fn move_subtree(
         new.as_str()
             .into_sql::<diesel::sql_types::Text>()
             .concat(substr(unions::path, keep_from)),
+    ))
+    .execute(c))?;
+    // Rows that carry a copy of their union's path move with it.
+    run!(conn, c => diesel::update(
+        users::table
+            .filter(users::union_path.ge(&old))
+            .filter(users::union_path.lt(&end)),
+    )
+    .set(users::union_path.eq(
+        new.as_str()
+            .into_sql::<diesel::sql_types::Text>()
+            .concat(substr(users::union_path, keep_from)),
     ))
     .execute(c))?;
     run!(conn, c => diesel::update(unions::table.filter(unions::id.eq(union.id.0)))

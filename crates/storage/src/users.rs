@@ -84,9 +84,9 @@ pub fn find(conn: &mut Conn, scope: &Scope, id: UserId) -> Result<Option<User>, 
     let rows: Vec<Joined> = run!(conn, c => users::table
         .inner_join(unions::table)
         .filter(users::id.eq(id.0))
-        .filter(unions::path.ge(scope.start()))
-        .filter(unions::path.lt(scope.end()))
-        .select((Row::as_select(), unions::name, unions::path))
+        .filter(users::union_path.ge(scope.start()))
+        .filter(users::union_path.lt(scope.end()))
+        .select((Row::as_select(), unions::name, users::union_path))
         .load(c))?;
     Ok(assemble(conn, rows)?.into_iter().next())
 }
@@ -96,7 +96,7 @@ pub fn find_unscoped(conn: &mut Conn, id: UserId) -> Result<Option<User>, Storag
     let rows: Vec<Joined> = run!(conn, c => users::table
         .inner_join(unions::table)
         .filter(users::id.eq(id.0))
-        .select((Row::as_select(), unions::name, unions::path))
+        .select((Row::as_select(), unions::name, users::union_path))
         .load(c))?;
     Ok(assemble(conn, rows)?.into_iter().next())
 }
@@ -110,7 +110,7 @@ pub fn credentials(
     let rows: Vec<(Row, String, String, String)> = run!(conn, c => users::table
         .inner_join(unions::table)
         .filter(users::username.eq(username))
-        .select((Row::as_select(), unions::name, unions::path, users::password_hash))
+        .select((Row::as_select(), unions::name, users::union_path, users::password_hash))
         .load(c))?;
     let Some((row, uname, upath, hash)) = rows.into_iter().next() else {
         return Ok(None);
@@ -147,8 +147,8 @@ pub fn list(
         () => {{
             let mut q = users::table
                 .inner_join(unions::table)
-                .filter(unions::path.ge(scope.start()))
-                .filter(unions::path.lt(scope.end()))
+                .filter(users::union_path.ge(scope.start()))
+                .filter(users::union_path.lt(scope.end()))
                 .into_boxed();
             if let Some(text) = filter.q.as_deref().filter(|s| !s.trim().is_empty()) {
                 let pat = like_pattern(text.trim());
@@ -180,10 +180,10 @@ pub fn list(
     let (rows, total): (Vec<Joined>, i64) = run!(conn, c => {
         let total = filtered!().count().get_result(c)?;
         let rows = filtered!()
-            .order((unions::path.asc(), users::username.asc()))
+            .order((users::union_path.asc(), users::username.asc()))
             .limit(page.per_page)
             .offset(page.offset())
-            .select((Row::as_select(), unions::name, unions::path))
+            .select((Row::as_select(), unions::name, users::union_path))
             .load(c)?;
         Ok::<_, diesel::result::Error>((rows, total))
     })?;
@@ -198,6 +198,7 @@ pub fn list(
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub union_id: UnionId,
+    pub union_path: UnionPath,
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
@@ -213,6 +214,7 @@ pub fn insert(
     let id: i64 = run!(conn, c => diesel::insert_into(users::table)
         .values((
             users::union_id.eq(new.union_id.0),
+            users::union_path.eq(new.union_path.as_str()),
             users::username.eq(&new.username),
             users::display_name.eq(&new.display_name),
             users::password_hash.eq(&new.password_hash),
@@ -243,6 +245,7 @@ pub fn set_roles(conn: &mut Conn, id: UserId, roles: &Roles) -> Result<(), Stora
 pub struct UserChanges {
     pub display_name: String,
     pub union_id: UnionId,
+    pub union_path: UnionPath,
     pub active: bool,
 }
 
@@ -256,6 +259,7 @@ pub fn update(
         .set((
             users::display_name.eq(&ch.display_name),
             users::union_id.eq(ch.union_id.0),
+            users::union_path.eq(ch.union_path.as_str()),
             users::active.eq(ch.active),
             users::updated_at.eq(now),
         ))

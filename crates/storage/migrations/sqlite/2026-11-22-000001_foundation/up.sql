@@ -19,6 +19,8 @@ CREATE INDEX unions_parent ON unions(parent_id);
 CREATE TABLE users (
     id                   INTEGER PRIMARY KEY AUTOINCREMENT,
     union_id             BIGINT NOT NULL REFERENCES unions(id),
+    -- the union's path, copied so scope filters on users need no join
+    union_path           TEXT NOT NULL,
     username             TEXT NOT NULL UNIQUE,
     display_name         TEXT NOT NULL,
     password_hash        TEXT NOT NULL,
@@ -29,6 +31,7 @@ CREATE TABLE users (
     last_login_at        TIMESTAMP
 );
 CREATE INDEX users_union ON users(union_id);
+CREATE INDEX users_scope ON users(union_path, username);
 
 CREATE TABLE user_roles (
     user_id BIGINT NOT NULL REFERENCES users(id),
@@ -71,7 +74,7 @@ CREATE TABLE audit_log (
     ip             TEXT,
     success        BOOLEAN NOT NULL
 );
-CREATE INDEX audit_log_path_at ON audit_log(union_path, at);
+CREATE INDEX audit_log_path_id ON audit_log(union_path, id);
 CREATE INDEX audit_log_at ON audit_log(at);
 
 -- The audit log is append-only, whatever code runs against the database.
