@@ -30,6 +30,28 @@ pub(crate) struct Record<'a> {
     pub success: bool,
 }
 
+impl<'a> Record<'a> {
+    /// A successful act on an object that belongs to a union.
+    pub fn change(
+        action: Action,
+        object_kind: &'static str,
+        object_id: impl ToString,
+        union: (i64, &'a UnionPath),
+        before: Option<Value>,
+        after: Option<Value>,
+    ) -> Self {
+        Record {
+            action,
+            object_kind,
+            object_id: Some(object_id.to_string()),
+            union: Some(union),
+            before,
+            after,
+            success: true,
+        }
+    }
+}
+
 pub(crate) fn write(conn: &mut Conn, who: Who<'_>, r: Record<'_>) -> Result<(), ServiceError> {
     let (actor_id, actor_username, ip) = match who {
         Who::Actor(a) => (

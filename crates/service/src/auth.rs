@@ -268,15 +268,14 @@ impl Services {
             audit::write(
                 c,
                 Who::Actor(&a),
-                Record {
-                    action: Action::ChangePassword,
-                    object_kind: "user",
-                    object_id: Some(a.user.id.to_string()),
-                    union: Some((a.user.union_id.0, &a.user.union_path)),
-                    before: None,
-                    after: None,
-                    success: true,
-                },
+                Record::change(
+                    Action::ChangePassword,
+                    "user",
+                    a.user.id,
+                    (a.user.union_id.0, &a.user.union_path),
+                    None,
+                    None,
+                ),
             )
         })
         .await

@@ -304,8 +304,9 @@ pub async fn load_national(
                         )?;
                         g += 1;
                     }
-                    crate::operator::insert_user(
+                    crate::users::insert_user(
                         c,
+                        Who::Operator,
                         &bangfu_domain::Username::parse(&format!(
                             "officer-{}",
                             county.division_code
@@ -314,6 +315,7 @@ pub async fn load_national(
                         &bangfu_domain::Roles::new([bangfu_domain::Role::Officer])?,
                         county,
                         &hash,
+                        false,
                     )?;
                     us += 1;
                 }

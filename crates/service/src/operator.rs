@@ -4,7 +4,7 @@
 use crate::audit::{self, Record, Who};
 use crate::crypto::hash_password;
 use crate::unions::create_under;
-use crate::users::{conflict_on_username, snapshot};
+use crate::users::insert_user;
 use crate::{now, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::{DivisionCode, NATIONAL};
@@ -12,7 +12,7 @@ use bangfu_domain::{
     DisplayName, Password, Roles, UnionLevel, UnionName, Username, ValidationError,
 };
 use bangfu_storage::unions::{self, NewUnion, Union};
-use bangfu_storage::users::{self, NewUser, User};
+use bangfu_storage::users::{self, User};
 use bangfu_storage::{sessions, Conn};
 
 /// Marker for the operator's entry points.
@@ -39,58 +39,16 @@ pub(crate) fn ensure_root(c: &mut Conn) -> Result<Union, ServiceError> {
     audit::write(
         c,
         Who::Operator,
-        Record {
-            action: Action::CreateUnion,
-            object_kind: "union",
-            object_id: Some(root.id.to_string()),
-            union: Some((root.id.0, &root.path)),
-            before: None,
-            after: Some(crate::unions::snapshot(&root)),
-            success: true,
-        },
+        Record::change(
+            Action::CreateUnion,
+            "union",
+            root.id,
+            (root.id.0, &root.path),
+            None,
+            Some(crate::unions::snapshot(&root)),
+        ),
     )?;
     Ok(root)
-}
-
-/// Inserts an account with an already hashed password that need not be
-/// changed (the operator's own tools), and audits it.
-pub(crate) fn insert_user(
-    c: &mut Conn,
-    username: &Username,
-    display_name: &DisplayName,
-    roles: &Roles,
-    union: &Union,
-    hash: &str,
-) -> Result<User, ServiceError> {
-    let id = users::insert(
-        c,
-        &NewUser {
-            union_id: union.id,
-            union_path: union.path.clone(),
-            username: username.as_str().to_owned(),
-            display_name: display_name.as_str().to_owned(),
-            password_hash: hash.to_owned(),
-            must_change_password: false,
-        },
-        roles,
-        now(),
-    )
-    .map_err(conflict_on_username)?;
-    let user = users::find_unscoped(c, id)?.ok_or(ServiceError::NotFound("用户"))?;
-    audit::write(
-        c,
-        Who::Operator,
-        Record {
-            action: Action::CreateUser,
-            object_kind: "user",
-            object_id: Some(id.to_string()),
-            union: Some((user.union_id.0, &user.union_path)),
-            before: None,
-            after: Some(snapshot(&user)),
-            success: true,
-        },
-    )?;
-    Ok(user)
 }
 
 /// Finds a union for the command line: by id (`#12` or `12`), by division
@@ -157,7 +115,16 @@ impl Services {
         let union = union.map(str::to_owned);
         self.write(move |c| {
             let union = resolve_union(c, union.as_deref())?;
-            insert_user(c, &username, &display_name, &roles, &union, &hash)
+            insert_user(
+                c,
+                Who::Operator,
+                &username,
+                &display_name,
+                &roles,
+                &union,
+                &hash,
+                false,
+            )
         })
         .await
     }
@@ -182,15 +149,14 @@ impl Services {
             audit::write(
                 c,
                 Who::Operator,
-                Record {
-                    action: Action::ResetPassword,
-                    object_kind: "user",
-                    object_id: Some(user.id.to_string()),
-                    union: Some((user.union_id.0, &user.union_path)),
-                    before: None,
-                    after: Some(serde_json::json!({ "must_change_password": true })),
-                    success: true,
-                },
+                Record::change(
+                    Action::ResetPassword,
+                    "user",
+                    user.id,
+                    (user.union_id.0, &user.union_path),
+                    None,
+                    Some(serde_json::json!({ "must_change_password": true })),
+                ),
             )?;
             Ok(user)
         })

@@ -103,15 +103,14 @@ pub(crate) fn create_under(
     audit::write(
         c,
         who,
-        Record {
-            action: Action::CreateUnion,
-            object_kind: "union",
-            object_id: Some(created.id.to_string()),
-            union: Some((created.id.0, &created.path)),
-            before: None,
-            after: Some(snapshot(&created)),
-            success: true,
-        },
+        Record::change(
+            Action::CreateUnion,
+            "union",
+            created.id,
+            (created.id.0, &created.path),
+            None,
+            Some(snapshot(&created)),
+        ),
     )?;
     Ok(created)
 }
@@ -288,15 +287,14 @@ impl Services {
             audit::write(
                 c,
                 Who::Actor(&a),
-                Record {
-                    action: Action::UpdateUnion,
-                    object_kind: "union",
-                    object_id: Some(id.to_string()),
-                    union: Some((id.0, &after.path)),
-                    before: Some(snapshot(&before)),
-                    after: Some(snapshot(&after)),
-                    success: true,
-                },
+                Record::change(
+                    Action::UpdateUnion,
+                    "union",
+                    id,
+                    (id.0, &after.path),
+                    Some(snapshot(&before)),
+                    Some(snapshot(&after)),
+                ),
             )?;
             Ok(after)
         })
@@ -368,15 +366,14 @@ impl Services {
             audit::write(
                 c,
                 Who::Actor(&a),
-                Record {
-                    action: Action::MoveUnion,
-                    object_kind: "union",
-                    object_id: Some(id.to_string()),
-                    union: Some((id.0, &after.path)),
-                    before: Some(snapshot(&before)),
-                    after: Some(after_json),
-                    success: true,
-                },
+                Record::change(
+                    Action::MoveUnion,
+                    "union",
+                    id,
+                    (id.0, &after.path),
+                    Some(snapshot(&before)),
+                    Some(after_json),
+                ),
             )?;
             Ok(after)
         })

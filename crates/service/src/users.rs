@@ -67,6 +67,49 @@ pub(crate) fn conflict_on_username(e: StorageError) -> ServiceError {
     }
 }
 
+/// Inserts an account whose password is already hashed, and audits it.
+/// `must_change`: the password was set for someone else (an initial one).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_user(
+    c: &mut Conn,
+    who: Who<'_>,
+    username: &Username,
+    display_name: &DisplayName,
+    roles: &Roles,
+    union: &unions::Union,
+    hash: &str,
+    must_change: bool,
+) -> Result<User, ServiceError> {
+    let id = users::insert(
+        c,
+        &NewUser {
+            union_id: union.id,
+            union_path: union.path.clone(),
+            username: username.as_str().to_owned(),
+            display_name: display_name.as_str().to_owned(),
+            password_hash: hash.to_owned(),
+            must_change_password: must_change,
+        },
+        roles,
+        now(),
+    )
+    .map_err(conflict_on_username)?;
+    let user = users::find_unscoped(c, id)?.ok_or(ServiceError::NotFound("用户"))?;
+    audit::write(
+        c,
+        who,
+        Record::change(
+            Action::CreateUser,
+            "user",
+            id,
+            (user.union_id.0, &user.union_path),
+            None,
+            Some(snapshot(&user)),
+        ),
+    )?;
+    Ok(user)
+}
+
 /// An initial password: the one given (checked against the policy) or a fresh one.
 pub(crate) fn initial_password(given: Option<String>) -> Result<(String, bool), ServiceError> {
     match given.filter(|p| !p.is_empty()) {
@@ -118,35 +161,16 @@ impl Services {
         let user = self
             .write(move |c| {
                 let union = union_in_scope(c, &scope, union_id)?;
-                let id = users::insert(
-                    c,
-                    &NewUser {
-                        union_id: union.id,
-                        union_path: union.path.clone(),
-                        username: username.as_str().to_owned(),
-                        display_name: display_name.as_str().to_owned(),
-                        password_hash: hash,
-                        must_change_password: true,
-                    },
-                    &roles,
-                    now(),
-                )
-                .map_err(conflict_on_username)?;
-                let user = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
-                audit::write(
+                insert_user(
                     c,
                     Who::Actor(&a),
-                    Record {
-                        action: Action::CreateUser,
-                        object_kind: "user",
-                        object_id: Some(id.to_string()),
-                        union: Some((user.union_id.0, &user.union_path)),
-                        before: None,
-                        after: Some(snapshot(&user)),
-                        success: true,
-                    },
-                )?;
-                Ok(user)
+                    &username,
+                    &display_name,
+                    &roles,
+                    &union,
+                    &hash,
+                    true,
+                )
             })
             .await?;
         Ok(CreatedUser {
@@ -203,15 +227,14 @@ impl Services {
             audit::write(
                 c,
                 Who::Actor(&a),
-                Record {
-                    action: Action::UpdateUser,
-                    object_kind: "user",
-                    object_id: Some(id.to_string()),
-                    union: Some((after.union_id.0, &after.union_path)),
-                    before: Some(snapshot(&before)),
-                    after: Some(snapshot(&after)),
-                    success: true,
-                },
+                Record::change(
+                    Action::UpdateUser,
+                    "user",
+                    id,
+                    (after.union_id.0, &after.union_path),
+                    Some(snapshot(&before)),
+                    Some(snapshot(&after)),
+                ),
             )?;
             Ok(after)
         })
@@ -238,15 +261,14 @@ impl Services {
             audit::write(
                 c,
                 Who::Actor(&a),
-                Record {
-                    action: Action::ResetPassword,
-                    object_kind: "user",
-                    object_id: Some(id.to_string()),
-                    union: Some((user.union_id.0, &user.union_path)),
-                    before: None,
-                    after: Some(json!({ "must_change_password": true })),
-                    success: true,
-                },
+                Record::change(
+                    Action::ResetPassword,
+                    "user",
+                    id,
+                    (user.union_id.0, &user.union_path),
+                    None,
+                    Some(json!({ "must_change_password": true })),
+                ),
             )
         })
         .await?;

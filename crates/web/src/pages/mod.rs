@@ -903,17 +903,29 @@ async fn union_options(state: &AppState, actor: &Actor) -> Result<Vec<(i64, Stri
         .collect())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a user page shows besides the user: the outcome of the last submission.
+#[derive(Default)]
+struct UserPageExtras {
+    /// The message and, when known, the field it is about.
+    error: Option<(String, Option<&'static str>)>,
+    notice: Option<String>,
+    /// A generated initial password, shown once.
+    shown_password: Option<String>,
+}
+
 async fn user_form_page(
     state: &AppState,
     actor: &Actor,
     user: Option<&User>,
     form: UserFormView,
-    error: Option<(String, Option<&'static str>)>,
-    notice: Option<String>,
-    shown_password: Option<String>,
+    extras: UserPageExtras,
     status: StatusCode,
 ) -> PageResult {
+    let UserPageExtras {
+        error,
+        notice,
+        shown_password,
+    } = extras;
     let can_manage = actor.can(Permission::ManageUsers);
     let union_options = if can_manage {
         union_options(state, actor).await?
@@ -966,7 +978,15 @@ async fn user_new(
         roles: vec![Role::Officer.code()],
         active: true,
     };
-    user_form_page(&state, &actor, None, form, None, None, None, StatusCode::OK).await
+    user_form_page(
+        &state,
+        &actor,
+        None,
+        form,
+        UserPageExtras::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn user_create(
@@ -989,9 +1009,11 @@ async fn user_create(
                 &actor,
                 Some(&created.user),
                 view,
-                None,
-                Some("用户已创建。".into()),
-                created.generated_password,
+                UserPageExtras {
+                    notice: Some("用户已创建。".into()),
+                    shown_password: created.generated_password,
+                    ..Default::default()
+                },
                 StatusCode::CREATED,
             )
             .await
@@ -1003,9 +1025,10 @@ async fn user_create(
                 &actor,
                 None,
                 UserFormView::from_form(&form),
-                Some((msg, field)),
-                None,
-                None,
+                UserPageExtras {
+                    error: Some((msg, field)),
+                    ..Default::default()
+                },
                 status,
             )
             .await
@@ -1026,9 +1049,10 @@ async fn user_page(
         &actor,
         Some(&user),
         UserFormView::of(&user),
-        None,
-        notice,
-        None,
+        UserPageExtras {
+            notice,
+            ..Default::default()
+        },
         StatusCode::OK,
     )
     .await
@@ -1056,9 +1080,10 @@ async fn user_update(
                 &actor,
                 Some(&user),
                 UserFormView::from_form(&form),
-                Some((msg, field)),
-                None,
-                None,
+                UserPageExtras {
+                    error: Some((msg, field)),
+                    ..Default::default()
+                },
                 status,
             )
             .await
@@ -1081,9 +1106,11 @@ async fn user_reset(
         &actor,
         Some(&user),
         UserFormView::of(&user),
-        None,
-        Some("密码已重置，该用户的登录已全部失效。".into()),
-        generated,
+        UserPageExtras {
+            notice: Some("密码已重置，该用户的登录已全部失效。".into()),
+            shown_password: generated,
+            ..Default::default()
+        },
         StatusCode::OK,
     )
     .await
