@@ -88,3 +88,50 @@ async fn personal_data_is_never_cached() {
         .unwrap()
         .contains("max-age"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_requests_get_errors_naming_the_field() {
+    let app = common::spawn().await;
+    let t = app.tree().await;
+    app.user("padmin", "admin", t.province).await;
+    let api = app.api_as("padmin").await;
+
+    let missing = api
+        .send(
+            "POST",
+            "/api/v1/unions",
+            serde_json::json!({"parent_id": t.city, "name": "天河区总工会"}),
+        )
+        .await;
+    assert_error(
+        "missing field",
+        &missing,
+        400,
+        "invalid_input",
+        Some("level"),
+    );
+    let wrong_type = api
+        .send(
+            "POST",
+            "/api/v1/unions",
+            serde_json::json!({"parent_id": "x", "name": "天河区总工会", "level": "county", "division_code": "440106"}),
+        )
+        .await;
+    assert_error(
+        "wrong type",
+        &wrong_type,
+        400,
+        "invalid_input",
+        Some("parent_id"),
+    );
+    let bad_id = api.get("/api/v1/unions/abc").await;
+    assert_error("bad path id", &bad_id, 400, "invalid_input", None);
+    let unknown = api.get("/api/v1/no-such-thing").await;
+    assert_error("unknown route", &unknown, 404, "not_found", None);
+    let method = api
+        .send("DELETE", "/api/v1/audit/1", serde_json::json!({}))
+        .await;
+    assert_error("wrong method", &method, 405, "method_not_allowed", None);
+    // None of it wrote anything.
+    assert_eq!(api.get("/api/v1/unions?q=天河").await.1["total"], 0);
+}

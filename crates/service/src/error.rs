@@ -5,8 +5,8 @@ use bangfu_storage::StorageError;
 /// variant to one status and one JSON/HTML shape, in one place.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
-    /// Bad input, naming the field.
-    #[error(transparent)]
+    /// Bad input, naming the field (the field travels separately, see [`ServiceError::field`]).
+    #[error("{}", .0.message)]
     Invalid(#[from] ValidationError),
     #[error("用户名或密码错误")]
     BadCredentials,

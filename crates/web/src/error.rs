@@ -47,6 +47,13 @@ pub enum ApiError {
     Service(ServiceError),
     Csrf,
     BadRequest(String),
+    /// A JSON body that lacks a field or carries one of the wrong type.
+    BadField {
+        field: String,
+        message: String,
+    },
+    UnknownRoute,
+    MethodNotAllowed,
 }
 
 impl From<ServiceError> for ApiError {
@@ -57,7 +64,45 @@ impl From<ServiceError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        ApiError::BadRequest(format!("请求体不是有效的 JSON：{}", r.body_text()))
+        let text = r.body_text();
+        // serde names the culprit between backticks: "missing field `level`".
+        let quoted = |after: &str| {
+            text.split_once(after)
+                .and_then(|(_, rest)| rest.split('`').nth(1))
+                .map(str::to_owned)
+        };
+        if let Some(field) = quoted("missing field ") {
+            return ApiError::BadField {
+                message: format!("缺少必填字段“{field}”"),
+                field,
+            };
+        }
+        if let Some(field) = quoted("unknown field ") {
+            return ApiError::BadField {
+                message: format!("不认识的字段“{field}”"),
+                field,
+            };
+        }
+        // axum reports the path of a badly typed value: "target type: parent_id: invalid type …".
+        let typed = text
+            .split_once("target type: ")
+            .and_then(|(_, rest)| rest.split_once(": "))
+            .filter(|(path, _)| !path.contains(' '));
+        if let (JsonRejection::JsonDataError(_), Some((path, detail))) = (&r, typed) {
+            return ApiError::BadField {
+                message: format!("字段“{path}”的类型或取值不正确（{detail}）"),
+                field: path.to_owned(),
+            };
+        }
+        match r {
+            JsonRejection::MissingJsonContentType(_) => {
+                ApiError::BadRequest("请求须为 JSON（Content-Type: application/json）".into())
+            }
+            JsonRejection::JsonDataError(_) => {
+                ApiError::BadRequest(format!("请求体中有字段的类型或取值不正确：{text}"))
+            }
+            _ => ApiError::BadRequest(format!("请求体不是有效的 JSON：{text}")),
+        }
     }
 }
 
@@ -96,6 +141,24 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest(m) => {
                 (StatusCode::BAD_REQUEST, "invalid_input".to_owned(), m, None)
             }
+            ApiError::BadField { field, message } => (
+                StatusCode::BAD_REQUEST,
+                "invalid_input".to_owned(),
+                message,
+                Some(field),
+            ),
+            ApiError::UnknownRoute => (
+                StatusCode::NOT_FOUND,
+                "not_found".to_owned(),
+                "没有这个接口，请查看 /api/v1/openapi.json".to_owned(),
+                None,
+            ),
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed".to_owned(),
+                "该接口不支持此请求方法".to_owned(),
+                None,
+            ),
         };
         (
             status,

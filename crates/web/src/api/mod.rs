@@ -52,11 +52,8 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(list_audit))
         .route("/audit/{id}", get(get_audit))
         .route("/openapi.json", get(openapi))
-        .fallback(not_found)
-}
-
-async fn not_found() -> ApiError {
-    ApiError::Service(bangfu_service::ServiceError::NotFound("接口"))
+        .fallback(|| async { ApiError::UnknownRoute })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
 
 struct BearerAuth;
