@@ -38,8 +38,12 @@ impl Config {
 
 /// Opens the database, applies migrations and makes sure the tree has a root.
 pub async fn open(config: &Config) -> Result<Services, AppError> {
-    let db = Db::open(&config.database_url, &config.db)
-        .map_err(|e| AppError::Database(e.to_string()))?;
+    let db = Db::open(&config.database_url, &config.db).map_err(|e| match e {
+        bangfu_storage::StorageError::UnsupportedUrl(url) => AppError::Database(format!(
+            "不支持的数据库地址 {url}：应为 sqlite://文件路径 或 postgres://用户@主机/数据库"
+        )),
+        other => AppError::Database(other.to_string()),
+    })?;
     let services = Services::new(db, config.settings.clone());
     services.prepare().await?;
     Ok(services)
