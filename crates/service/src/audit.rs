@@ -98,9 +98,6 @@ pub struct AuditQuery {
     pub success: Option<bool>,
 }
 
-/// An entry with its labels, for display.
-pub type AuditRecord = AuditEntry;
-
 impl Services {
     pub async fn audit_list(
         &self,

@@ -15,7 +15,7 @@ mod unions;
 mod users;
 
 pub use actor::{Actor, Origin};
-pub use audit::{AuditQuery, AuditRecord};
+pub use audit::AuditQuery;
 pub use auth::LoginOutcome;
 pub use error::ServiceError;
 pub use operator::Operator;

@@ -134,8 +134,3 @@ pub fn find(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Option<AuditEntry
         None => include_unowned,
     }))
 }
-
-/// Tries to change history; used by tests to prove the database refuses.
-pub fn try_tamper(conn: &mut Conn) -> Result<usize, StorageError> {
-    Ok(run!(conn, c => diesel::delete(a::table).execute(c))?)
-}
