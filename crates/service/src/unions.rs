@@ -39,8 +39,12 @@ pub struct UnionDetail {
     pub union: Union,
     /// From the top of the viewer's scope down to the parent.
     pub ancestors: Vec<Union>,
-    /// Direct children with how many children each has in turn.
+    /// One page of the direct children, each with how many children it has in turn.
     pub children: Vec<(Union, i64)>,
+    /// All direct children, and which page of them `children` is.
+    pub children_total: i64,
+    pub children_page: i64,
+    pub children_pages: i64,
     pub user_count: i64,
 }
 
@@ -116,7 +120,23 @@ pub(crate) fn create_under(
 }
 
 impl Services {
+    /// A union with the first page of its children.
     pub async fn union_get(&self, actor: &Actor, id: UnionId) -> Result<UnionDetail, ServiceError> {
+        self.union_get_page(
+            actor,
+            id,
+            PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
+        )
+        .await
+    }
+
+    /// A union with one page of its children (a county may have thousands).
+    pub async fn union_get_page(
+        &self,
+        actor: &Actor,
+        id: UnionId,
+        children_page: PageRequest,
+    ) -> Result<UnionDetail, ServiceError> {
         actor.require(Permission::ReadUnions)?;
         let scope = actor.scope();
         self.read(move |c| {
@@ -130,8 +150,9 @@ impl Services {
                     parent_id: Some(id),
                     ..Default::default()
                 },
-                PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
+                children_page,
             )?;
+            let (children_total, children_pages) = (kids.total, kids.pages());
             let ids: Vec<UnionId> = kids.items.iter().map(|u| u.id).collect();
             let counts = unions::child_counts(c, &ids)?;
             let children = kids
@@ -160,6 +181,9 @@ impl Services {
                 union,
                 ancestors,
                 children,
+                children_total,
+                children_page: children_page.page,
+                children_pages,
                 user_count,
             })
         })

@@ -108,8 +108,20 @@ pub struct UnionDetailDto {
     pub union: UnionDto,
     /// From the top of the caller's scope down to the parent.
     pub ancestors: Vec<UnionDto>,
+    /// One page of the direct children (`child_page`, `child_per_page`).
     pub children: Vec<UnionChildDto>,
+    /// How many direct children there are in all.
+    pub children_total: i64,
     pub user_count: i64,
+}
+
+#[derive(Debug, Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct UnionDetailQuery {
+    /// Which page of the children (from 1).
+    pub child_page: Option<i64>,
+    /// Children per page (default 20, at most 200).
+    pub child_per_page: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -168,14 +168,19 @@ async fn list_unions(
     Ok(Json(PageDto::from_page(&page, |u| UnionDto::from(u))))
 }
 
-#[utoipa::path(get, path = "/api/v1/unions/{id}", tag = "unions", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/unions/{id}", tag = "unions", params(("id" = i64, Path), UnionDetailQuery),
     responses((status = 200, body = UnionDetailDto), (status = 404, body = ErrorBody)))]
 async fn get_union(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<UnionDetailQuery>,
 ) -> ApiResult<Json<UnionDetailDto>> {
-    let d = state.services.union_get(&actor, UnionId(id)).await?;
+    let page = PageRequest::new(q.child_page, q.child_per_page);
+    let d = state
+        .services
+        .union_get_page(&actor, UnionId(id), page)
+        .await?;
     Ok(Json(UnionDetailDto {
         union: UnionDto::from(&d.union),
         ancestors: d.ancestors.iter().map(UnionDto::from).collect(),
@@ -187,6 +192,7 @@ async fn get_union(
                 child_count: *n,
             })
             .collect(),
+        children_total: d.children_total,
         user_count: d.user_count,
     }))
 }

@@ -20,6 +20,7 @@ pub struct LoginForm {
 #[derive(Debug, Deserialize, Default)]
 pub struct NoticeQuery {
     pub notice: Option<String>,
+    pub page: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, Default)]

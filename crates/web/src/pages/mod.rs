@@ -355,7 +355,7 @@ struct HomePage {
     union: UnionView,
     roles: String,
     last_login: String,
-    child_count: usize,
+    child_count: i64,
     user_count: i64,
 }
 
@@ -371,7 +371,7 @@ async fn home(State(state): State<AppState>, PageActor(actor): PageActor) -> Pag
             .as_ref()
             .map(local_time)
             .unwrap_or_default(),
-        child_count: d.children.len(),
+        child_count: d.children_total,
         user_count: d.user_count,
     }))
 }
@@ -386,6 +386,8 @@ struct UnionPage {
     ancestors: Vec<UnionView>,
     children: Vec<ChildView>,
     user_count: i64,
+    children_total: i64,
+    children_pager: String,
     can_manage: bool,
     child_levels: Vec<(&'static str, &'static str)>,
     division_options: Vec<(String, String)>,
@@ -418,7 +420,12 @@ struct UnionPageExtras {
     edit_error: Option<String>,
     move_error: Option<String>,
     notice: Option<String>,
+    /// Which page of the children to show.
+    page: Option<i64>,
 }
+
+/// Children shown per page on a union's page.
+const CHILDREN_PER_PAGE: i64 = 100;
 
 /// Unions in scope that could become this union's parent: of a level it may
 /// sit under, active, not inside its own subtree and not its current parent.
@@ -466,7 +473,11 @@ async fn union_view(
     extras: UnionPageExtras,
     status: StatusCode,
 ) -> PageResult {
-    let d = state.services.union_get(actor, UnionId(id)).await?;
+    let children_page = PageRequest::new(extras.page, Some(CHILDREN_PER_PAGE));
+    let d = state
+        .services
+        .union_get_page(actor, UnionId(id), children_page)
+        .await?;
     let can_manage = actor.can(Permission::ManageUnions);
     let move_targets = if can_manage && d.union.id != actor.user.union_id {
         move_targets(state, actor, &d.union).await?
@@ -495,6 +506,13 @@ async fn union_view(
                 })
                 .collect(),
             user_count: d.user_count,
+            children_total: d.children_total,
+            children_pager: pager(
+                &format!("/unions/{id}"),
+                &[],
+                d.children_page,
+                d.children_pages,
+            ),
             can_manage,
             child_levels,
             division_options: division_options(&d.union.division_code),
@@ -521,6 +539,7 @@ async fn union_page(
         id,
         UnionPageExtras {
             notice,
+            page: q.page,
             ..Default::default()
         },
         StatusCode::OK,
