@@ -131,20 +131,20 @@ impl Services {
                     }))
                 }
                 None => {
-                    // Re-read inside the transaction so concurrent failures all count.
-                    let prior = throttle::get(c, &name)?;
-                    let failures = prior.map(|t| t.failures).unwrap_or(0) + 1;
                     let at = now();
+                    let failures = throttle::count_failure(c, &name, at)?;
                     let lock = failures >= settings.lockout_failures;
-                    throttle::put(
-                        c,
-                        &Throttle {
-                            username: name.clone(),
-                            failures: if lock { 0 } else { failures },
-                            locked_until: lock.then(|| at + chrono(settings.lockout_duration)),
-                            updated_at: at,
-                        },
-                    )?;
+                    if lock {
+                        throttle::put(
+                            c,
+                            &Throttle {
+                                username: name.clone(),
+                                failures: 0,
+                                locked_until: Some(at + chrono(settings.lockout_duration)),
+                                updated_at: at,
+                            },
+                        )?;
+                    }
                     audit::write(
                         c,
                         attempt,

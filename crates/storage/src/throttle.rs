@@ -43,6 +43,28 @@ pub fn put(conn: &mut Conn, row: &Throttle) -> Result<(), StorageError> {
     Ok(())
 }
 
+/// Counts one more failure for `username`, atomically (the row stays locked
+/// until the transaction ends, so concurrent failures are never lost), and
+/// returns the new count.
+pub fn count_failure(
+    conn: &mut Conn,
+    username: &str,
+    now: NaiveDateTime,
+) -> Result<i32, StorageError> {
+    Ok(run!(conn, c => diesel::insert_into(t::table)
+        .values((
+            t::username.eq(username),
+            t::failures.eq(1),
+            t::locked_until.eq(None::<NaiveDateTime>),
+            t::updated_at.eq(now),
+        ))
+        .on_conflict(t::username)
+        .do_update()
+        .set((t::failures.eq(t::failures + 1), t::updated_at.eq(now)))
+        .returning(t::failures)
+        .get_result(c))?)
+}
+
 pub fn clear(conn: &mut Conn, username: &str) -> Result<(), StorageError> {
     run!(conn, c => diesel::delete(t::table.filter(t::username.eq(username))).execute(c))?;
     Ok(())
