@@ -73,6 +73,10 @@ struct DemoArgs {
     /// the counties and one officer per county: data for benchmarks
     #[arg(long, default_value_t = 0)]
     grassroots: usize,
+    /// Also file this many generated households (members, 12 months of
+    /// incomes) over the grassroots unions: data for load and scale work
+    #[arg(long, default_value_t = 0)]
+    households: usize,
 }
 
 #[derive(Subcommand)]
@@ -195,7 +199,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Demo(args) => {
             let services = bangfu::open(&config).await.map_err(fail)?;
             if let Err(msg) = load_demo(&services).await {
-                if args.grassroots == 0 {
+                if args.grassroots == 0 && args.households == 0 {
                     return Err(msg);
                 }
                 println!("{msg}");
@@ -212,6 +216,20 @@ async fn run(cli: Cli) -> Result<(), String> {
                     summary.grassroots,
                     summary.users,
                     summary.password,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            if args.households > 0 {
+                let started = std::time::Instant::now();
+                let summary =
+                    demo::load_households(&services, args.households, &|line| println!("  {line}"))
+                        .await
+                        .map_err(cli_error)?;
+                println!(
+                    "已生成 {} 户困难职工家庭（{} 人，{} 个月收入记录），用时 {:.1} 秒。",
+                    summary.households,
+                    summary.people,
+                    summary.months,
                     started.elapsed().as_secs_f64()
                 );
             }
@@ -249,9 +267,29 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
     running.task.await.map_err(|e| e.to_string())
 }
 
+/// The operator at the command line may see what went wrong inside.
+fn cli_error(e: bangfu_service::ServiceError) -> String {
+    match e {
+        bangfu_service::ServiceError::Internal(detail) => format!("内部错误：{detail}"),
+        other => other.to_string(),
+    }
+}
+
+/// Households in the demo dataset: enough for every list and page to show something real.
+const DEMO_HOUSEHOLDS: usize = 300;
+
 async fn load_demo(services: &Services) -> Result<(), String> {
-    let accounts = demo::load(services).await.map_err(|e| e.to_string())?;
-    println!("已载入演示数据：广东省（广州、深圳、佛山）与广西梧州的工会组织树，以及每个角色一个演示账号。");
+    let accounts = demo::load(services).await.map_err(cli_error)?;
+    let households = demo::load_households(services, DEMO_HOUSEHOLDS, &|_| {})
+        .await
+        .map_err(cli_error)?;
+    println!(
+        "已载入演示数据：广东省（广州、深圳、佛山）与广西梧州的工会组织树，每个角色一个演示账号，"
+    );
+    println!(
+        "以及 {} 户困难职工家庭（含家庭成员和近 12 个月收入）和各地低保标准。",
+        households.households
+    );
     println!("演示账号（密码为本次随机生成，只显示这一次）：");
     for a in accounts {
         println!(

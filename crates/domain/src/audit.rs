@@ -14,10 +14,19 @@ pub enum Action {
     CreateUser,
     UpdateUser,
     ResetPassword,
+    CreateHousehold,
+    UpdateHousehold,
+    RecordIncomes,
+    RevealIdentity,
+    SetLine,
+    DeleteLine,
+    SetParams,
+    ImportHouseholds,
+    Reidentify,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 18] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -27,6 +36,15 @@ impl Action {
         Action::CreateUser,
         Action::UpdateUser,
         Action::ResetPassword,
+        Action::CreateHousehold,
+        Action::UpdateHousehold,
+        Action::RecordIncomes,
+        Action::RevealIdentity,
+        Action::SetLine,
+        Action::DeleteLine,
+        Action::SetParams,
+        Action::ImportHouseholds,
+        Action::Reidentify,
     ];
 
     pub fn code(self) -> &'static str {
@@ -40,6 +58,15 @@ impl Action {
             Action::CreateUser => "create_user",
             Action::UpdateUser => "update_user",
             Action::ResetPassword => "reset_password",
+            Action::CreateHousehold => "create_household",
+            Action::UpdateHousehold => "update_household",
+            Action::RecordIncomes => "record_incomes",
+            Action::RevealIdentity => "reveal_identity",
+            Action::SetLine => "set_line",
+            Action::DeleteLine => "delete_line",
+            Action::SetParams => "set_params",
+            Action::ImportHouseholds => "import_households",
+            Action::Reidentify => "reidentify",
         }
     }
 
@@ -54,6 +81,15 @@ impl Action {
             Action::CreateUser => "新建用户",
             Action::UpdateUser => "修改用户",
             Action::ResetPassword => "重置密码",
+            Action::CreateHousehold => "建档",
+            Action::UpdateHousehold => "修改档案",
+            Action::RecordIncomes => "录入月收入",
+            Action::RevealIdentity => "查看完整证件号码",
+            Action::SetLine => "设置低保/低收入标准",
+            Action::DeleteLine => "删除低保/低收入标准",
+            Action::SetParams => "设置识别参数",
+            Action::ImportHouseholds => "导入档案",
+            Action::Reidentify => "重新识别",
         }
     }
 
@@ -68,6 +104,9 @@ pub fn object_label(kind: &str) -> &'static str {
         "union" => "工会",
         "user" => "用户",
         "session" => "会话",
+        "household" => "困难职工档案",
+        "line" => "低保/低收入标准",
+        "params" => "识别参数",
         _ => "其他",
     }
 }

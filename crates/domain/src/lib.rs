@@ -6,12 +6,21 @@
 pub mod audit;
 pub mod division;
 pub mod error;
+pub mod household;
+pub mod id_number;
+pub mod identification;
+pub mod lines;
+pub mod money;
+pub mod month;
 pub mod password;
 pub mod role;
 pub mod union;
 pub mod user;
 
 pub use error::ValidationError;
+pub use id_number::{IdNumber, Sex};
+pub use money::Fen;
+pub use month::Month;
 pub use password::{Password, PasswordPolicyError};
 pub use role::{Permission, Role, Roles};
 pub use union::{UnionId, UnionLevel, UnionName, UnionPath};

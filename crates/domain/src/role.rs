@@ -77,11 +77,29 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Admin => &[ReadUnions, ManageUnions, ReadUsers, ManageUsers],
-            Role::Officer => &[ReadUnions, ReadUsers],
-            Role::Reviewer => &[ReadUnions, ReadUsers],
-            Role::FundOfficer => &[ReadUnions, ReadUsers],
-            Role::Auditor => &[ReadUnions, ReadUsers, ReadAudit],
+            Role::Admin => &[
+                ReadUnions,
+                ManageUnions,
+                ReadUsers,
+                ManageUsers,
+                ManageLines,
+            ],
+            Role::Officer => &[
+                ReadUnions,
+                ReadUsers,
+                ReadHouseholds,
+                ManageHouseholds,
+                RevealIdentity,
+            ],
+            Role::Reviewer => &[ReadUnions, ReadUsers, ReadHouseholds, RevealIdentity],
+            Role::FundOfficer => &[ReadUnions, ReadUsers, ReadHouseholds],
+            Role::Auditor => &[
+                ReadUnions,
+                ReadUsers,
+                ReadAudit,
+                ReadHouseholds,
+                RevealIdentity,
+            ],
         }
     }
 }
@@ -101,6 +119,14 @@ pub enum Permission {
     ReadUsers,
     ManageUsers,
     ReadAudit,
+    /// Read household files (ID numbers and phones masked).
+    ReadHouseholds,
+    /// File households, edit them, record members and incomes.
+    ManageHouseholds,
+    /// See a full ID number or phone, with a reason that is audited.
+    RevealIdentity,
+    /// Set the lines (低保标准, 低收入标准) and identification parameters.
+    ManageLines,
 }
 
 impl Permission {
@@ -111,6 +137,10 @@ impl Permission {
             Permission::ReadUsers => "查看用户",
             Permission::ManageUsers => "维护用户、重置密码、启停账号",
             Permission::ReadAudit => "查阅操作日志",
+            Permission::ReadHouseholds => "查看困难职工档案（证件号、电话脱敏）",
+            Permission::ManageHouseholds => "建档、修改档案，录入家庭成员和月收入",
+            Permission::RevealIdentity => "查看完整证件号码和电话（须填写理由，记入日志）",
+            Permission::ManageLines => "设置低保标准、低收入标准和识别参数",
         }
     }
 }

@@ -13,6 +13,8 @@ mod schema;
 mod scope;
 
 pub mod audit;
+pub mod households;
+pub mod lines;
 pub mod sessions;
 pub mod throttle;
 pub mod unions;

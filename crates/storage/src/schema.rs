@@ -77,7 +77,121 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    poverty_lines (division_code, effective_month) {
+        division_code -> Text,
+        effective_month -> Text,
+        dibao_line_fen -> BigInt,
+        low_income_line_fen -> Nullable<BigInt>,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    identification_params (division_code) {
+        division_code -> Text,
+        window_months -> Integer,
+        multiple_k -> Integer,
+        baseline_cutoff -> Date,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    file_no_counters (prefix) {
+        prefix -> Text,
+        last -> BigInt,
+    }
+}
+
+diesel::table! {
+    households (id) {
+        id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        file_no -> Text,
+        status -> Text,
+        worker_name -> Text,
+        worker_id_number -> Text,
+        worker_sex -> Text,
+        worker_birth_date -> Nullable<Date>,
+        phone -> Text,
+        address -> Text,
+        division_code -> Text,
+        employer -> Text,
+        employer_kind -> Text,
+        employment -> Text,
+        labour_capacity -> Text,
+        health -> Text,
+        disability_grade -> Nullable<Integer>,
+        migrant -> Bool,
+        zero_employment -> Bool,
+        closure_laid_off -> Bool,
+        trade_friction -> Bool,
+        causes -> Text,
+        category -> Text,
+        tier -> Text,
+        cohort -> Text,
+        filed_on -> Date,
+        dibao_since -> Nullable<Text>,
+        other_relief_since -> Nullable<Text>,
+        notes -> Text,
+        size -> Integer,
+        decision -> Text,
+        decision_condition -> Nullable<Integer>,
+        decided_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    members (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        name -> Text,
+        id_number -> Nullable<Text>,
+        sex -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        relation -> Text,
+        health -> Text,
+        disability_grade -> Nullable<Integer>,
+        schooling -> Text,
+        employment -> Text,
+        income_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    incomes (household_id, month) {
+        household_id -> BigInt,
+        month -> Text,
+        wages_fen -> BigInt,
+        business_fen -> BigInt,
+        property_fen -> BigInt,
+        transfer_fen -> BigInt,
+        medical_fen -> BigInt,
+        schooling_fen -> BigInt,
+        emergency_fen -> BigInt,
+    }
+}
+
+diesel::table! {
+    open_persons (id_number) {
+        id_number -> Text,
+        household_id -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> unions (union_id));
+diesel::joinable!(households -> unions (union_id));
+diesel::joinable!(members -> households (household_id));
+diesel::joinable!(incomes -> households (household_id));
+diesel::joinable!(open_persons -> households (household_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -86,5 +200,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_roles,
     sessions,
     login_throttle,
-    audit_log
+    audit_log,
+    poverty_lines,
+    identification_params,
+    file_no_counters,
+    households,
+    members,
+    incomes,
+    open_persons
 );

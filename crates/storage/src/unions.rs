@@ -1,7 +1,7 @@
 //! The union tree.
 
 use crate::db::{run, Conn};
-use crate::schema::{unions, users};
+use crate::schema::{households, unions, users};
 use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
 use bangfu_domain::{UnionId, UnionLevel, UnionPath};
 use chrono::NaiveDateTime;
@@ -208,6 +208,17 @@ pub fn child_counts(conn: &mut Conn, ids: &[UnionId]) -> Result<Vec<(UnionId, i6
         .collect())
 }
 
+/// Unscoped: every union of one level (the operator's demo generator).
+pub fn by_level_unscoped(conn: &mut Conn, level: UnionLevel) -> Result<Vec<Union>, StorageError> {
+    let rows: Vec<Row> = run!(conn, c => unions::table
+        .filter(unions::level.eq(level.code()))
+        .filter(unions::active.eq(true))
+        .order(unions::id.asc())
+        .select(Row::as_select())
+        .load(c))?;
+    convert(rows)
+}
+
 pub fn count_all(conn: &mut Conn) -> Result<i64, StorageError> {
     Ok(run!(conn, c => unions::table.count().get_result(c))?)
 }
@@ -352,6 +363,17 @@ pub fn move_subtree(
         new.as_str()
             .into_sql::<diesel::sql_types::Text>()
             .concat(substr(users::union_path, keep_from)),
+    ))
+    .execute(c))?;
+    run!(conn, c => diesel::update(
+        households::table
+            .filter(households::union_path.ge(&old))
+            .filter(households::union_path.lt(&end)),
+    )
+    .set(households::union_path.eq(
+        new.as_str()
+            .into_sql::<diesel::sql_types::Text>()
+            .concat(substr(households::union_path, keep_from)),
     ))
     .execute(c))?;
     run!(conn, c => diesel::update(unions::table.filter(unions::id.eq(union.id.0)))

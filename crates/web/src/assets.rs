@@ -9,6 +9,7 @@ use axum::Router;
 const CSS: &str = include_str!("../assets/app.css");
 const HTMX: &str = include_str!("../assets/vendor/htmx.min.js");
 const APP_JS: &str = include_str!("../assets/app.js");
+const PRINT_CSS: &str = include_str!("../assets/print.css");
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
@@ -29,6 +30,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/assets/htmx.min.js",
             get(|| async { asset("text/javascript; charset=utf-8", HTMX) }),
+        )
+        .route(
+            "/assets/print.css",
+            get(|| async { asset("text/css; charset=utf-8", PRINT_CSS) }),
         )
         .route(
             "/assets/app.js",

@@ -2,6 +2,9 @@
 //! The OpenAPI document is generated from these annotations.
 
 mod dto;
+mod households;
+
+pub use households::HouseholdQuery;
 
 use crate::auth::{ApiActor, ClientOrigin};
 use crate::error::{ApiError, ErrorBody};
@@ -52,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(list_audit))
         .route("/audit/{id}", get(get_audit))
         .route("/openapi.json", get(openapi))
+        .merge(households::routes())
         .fallback(|| async { ApiError::UnknownRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
@@ -76,6 +80,12 @@ impl Modify for BearerAuth {
         list_unions, get_union, create_union, update_union, move_union,
         list_users, get_user, create_user, update_user, reset_password,
         list_audit, get_audit, list_roles, list_divisions,
+        households::list_households, households::create_household, households::get_household,
+        households::update_household, households::get_incomes, households::save_incomes,
+        households::reveal, households::reidentify,
+        households::list_lines, households::set_line, households::delete_line,
+        households::get_params, households::set_params,
+        households::evaluate, households::validate_id,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),

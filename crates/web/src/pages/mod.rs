@@ -2,6 +2,7 @@
 //! calls the same services as the API and renders a template.
 
 mod forms;
+mod households;
 
 use crate::auth::{
     page_guard, removal, secure, session_cookie, MaybeActor, PageActor, LOGIN_CSRF_COOKIE,
@@ -51,6 +52,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(password_page).post(password_submit),
         )
         .route("/roles", get(roles_page))
+        .merge(households::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state, page_guard))
 }
@@ -64,6 +66,7 @@ pub struct Chrome {
     pub union_id: i64,
     pub csrf: String,
     pub can_audit: bool,
+    pub can_households: bool,
 }
 
 impl Chrome {
@@ -76,6 +79,7 @@ impl Chrome {
             union_id: actor.user.union_id.0,
             csrf: actor.csrf_token.clone(),
             can_audit: actor.can(Permission::ReadAudit),
+            can_households: actor.can(Permission::ReadHouseholds),
         }
     }
 }

@@ -1,0 +1,781 @@
+//! The household file: filing, editing, members, monthly incomes, the
+//! identification of each file, finding files, and revealing an ID number.
+
+use crate::audit::{self, Record, Who};
+use crate::{now, Actor, ServiceError, Services};
+use bangfu_domain::audit::Action;
+use bangfu_domain::division::DivisionCode;
+use bangfu_domain::household::{
+    check_people, file_no, file_no_prefix, parse_disability_grade, parse_name, parse_phone,
+    parse_text, Causes, Cohort, EmployerKind, Employment, Health, HouseholdData, HouseholdId,
+    LabourCapacity, Member, MonthlyIncome, Relation, Schooling, Status, Tier,
+};
+use bangfu_domain::identification::{Category, Identification};
+use bangfu_domain::lines::{decision_of, identify_file, LineBook, ParamBook, RegionParams};
+use bangfu_domain::{Fen, IdNumber, Month, Permission, UnionId, ValidationError};
+use bangfu_storage::households::{self, Derived, Household, HouseholdFilter};
+use bangfu_storage::{lines, unions, Conn, Page, PageRequest, Scope, StorageError};
+use chrono::{Datelike, NaiveDate};
+use serde_json::{json, Value};
+
+/// A file as typed in a form, an API request or an Excel row: text and
+/// codes, parsed here into the domain's types.
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdInput {
+    /// The filing union; the officer's own when absent.
+    pub union_id: Option<i64>,
+    pub worker_name: String,
+    /// On an edit, blank keeps the stored number (forms show it masked).
+    pub worker_id_number: String,
+    pub phone: String,
+    pub address: String,
+    /// The worker's region; the filing union's when blank.
+    pub division_code: String,
+    pub employer: String,
+    pub employer_kind: String,
+    pub employment: String,
+    pub labour_capacity: String,
+    pub health: String,
+    pub disability_grade: Option<i32>,
+    pub migrant: bool,
+    pub zero_employment: bool,
+    pub closure_laid_off: bool,
+    pub trade_friction: bool,
+    pub causes: Vec<String>,
+    pub category: String,
+    pub tier: String,
+    /// `YYYY-MM-DD`; today when blank.
+    pub filed_on: String,
+    /// `YYYY-MM` from which the household receives 低保; blank: not on 低保.
+    pub dibao_since: String,
+    pub other_relief_since: String,
+    pub notes: String,
+    pub members: Vec<MemberInput>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MemberInput {
+    pub name: String,
+    /// Blank for someone without a number yet (a newborn); on an edit, a
+    /// masked value keeps the stored number of the member at the same place.
+    pub id_number: String,
+    pub relation: String,
+    pub health: String,
+    pub disability_grade: Option<i32>,
+    pub schooling: String,
+    pub employment: String,
+    pub income: Fen,
+}
+
+/// Everything a file's page shows.
+#[derive(Debug, Clone)]
+pub struct HouseholdDetail {
+    pub household: Household,
+    pub members: Vec<Member>,
+    pub incomes: Vec<MonthlyIncome>,
+    pub identification: Identification,
+    pub params: RegionParams,
+    /// Whether the caller may see full ID numbers (after giving a reason).
+    pub may_reveal: bool,
+    pub may_edit: bool,
+}
+
+/// What revealing a file's identity shows, once, to someone allowed.
+#[derive(Debug, Clone)]
+pub struct Revealed {
+    pub worker_id_number: String,
+    pub phone: String,
+    /// Member names with their full numbers.
+    pub members: Vec<(String, Option<String>)>,
+}
+
+fn today() -> NaiveDate {
+    // Dates of the programme are China Standard Time dates.
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+fn parse_date(field: &'static str, raw: &str) -> Result<Option<NaiveDate>, ValidationError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(s, "%Y/%m/%d"))
+        .map(Some)
+        .map_err(|_| ValidationError::new(field, format!("日期“{s}”无效，应为 YYYY-MM-DD")))
+}
+
+fn parse_month_opt(field: &'static str, raw: &str) -> Result<Option<Month>, ValidationError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        Ok(None)
+    } else {
+        Month::parse(field, s).map(Some)
+    }
+}
+
+/// A masked value typed back into a form means "keep what is stored".
+fn is_masked(s: &str) -> bool {
+    s.contains('*')
+}
+
+impl HouseholdInput {
+    /// Parses every field; `stored` is the file being edited (masked or blank
+    /// ID numbers keep its values).
+    fn parse(
+        &self,
+        region_default: &str,
+        stored: Option<(&HouseholdData, &[Member])>,
+        today: NaiveDate,
+    ) -> Result<(HouseholdData, Vec<Member>), ValidationError> {
+        let worker_name = parse_name("worker_name", &self.worker_name)?;
+        let raw_id = self.worker_id_number.trim();
+        let worker_id_number = match stored {
+            Some((d, _)) if raw_id.is_empty() || is_masked(raw_id) => d.worker_id_number.clone(),
+            _ => IdNumber::parse("worker_id_number", raw_id, today)?,
+        };
+        let phone = match stored {
+            Some((d, _)) if is_masked(&self.phone) => d.phone.clone(),
+            _ => parse_phone("phone", &self.phone)?,
+        };
+        let address = parse_text("address", "家庭住址", &self.address, true, 200)?;
+        let division_code = if self.division_code.trim().is_empty() {
+            region_default.to_owned()
+        } else {
+            DivisionCode::parse(&self.division_code)
+                .map_err(|e| ValidationError::new("division_code", e.message))?
+                .as_str()
+                .to_owned()
+        };
+        let employer = parse_text("employer", "工作单位", &self.employer, false, 100)?;
+        let health = Health::parse(&self.health)?;
+        let filed_on = parse_date("filed_on", &self.filed_on)?.unwrap_or(today);
+        if filed_on > today {
+            return Err(ValidationError::new("filed_on", "建档日期不能晚于今天"));
+        }
+        let data = HouseholdData {
+            worker_name,
+            worker_id_number,
+            phone,
+            address,
+            division_code,
+            employer,
+            employer_kind: EmployerKind::parse(&self.employer_kind)?,
+            employment: Employment::parse(&self.employment)?,
+            labour_capacity: LabourCapacity::parse(&self.labour_capacity)?,
+            health,
+            disability_grade: parse_disability_grade(health, self.disability_grade)?,
+            migrant: self.migrant,
+            zero_employment: self.zero_employment,
+            closure_laid_off: self.closure_laid_off,
+            trade_friction: self.trade_friction,
+            causes: Causes::new(
+                self.causes
+                    .iter()
+                    .filter(|c| !c.trim().is_empty())
+                    .map(|c| bangfu_domain::household::HardshipCause::parse(c))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )?,
+            category: Category::parse(&self.category)?,
+            tier: Tier::parse(&self.tier)?,
+            filed_on,
+            dibao_since: parse_month_opt("dibao_since", &self.dibao_since)?,
+            other_relief_since: parse_month_opt("other_relief_since", &self.other_relief_since)?,
+            notes: parse_text("notes", "备注", &self.notes, false, 2000)?,
+        };
+        let mut members = Vec::with_capacity(self.members.len());
+        for (i, m) in self.members.iter().enumerate() {
+            if m.name.trim().is_empty() && m.id_number.trim().is_empty() {
+                continue; // an empty row of the form
+            }
+            let n = i + 1;
+            let at = |e: ValidationError| {
+                ValidationError::new("members", format!("第 {n} 位家庭成员：{}", e.message))
+            };
+            let raw = m.id_number.trim();
+            let id_number =
+                if raw.is_empty() {
+                    None
+                } else if is_masked(raw) {
+                    let kept = stored
+                        .and_then(|(_, ms)| ms.get(i))
+                        .and_then(|old| old.id_number.clone())
+                        .filter(|old| old.masked() == raw);
+                    Some(kept.ok_or_else(|| {
+                        at(ValidationError::new("members", "请填写完整的身份证号码"))
+                    })?)
+                } else {
+                    Some(IdNumber::parse("members", raw, today).map_err(at)?)
+                };
+            let health = Health::parse(&m.health).map_err(at)?;
+            members.push(Member {
+                name: parse_name("members", &m.name).map_err(at)?,
+                id_number,
+                relation: Relation::parse(&m.relation).map_err(at)?,
+                health,
+                disability_grade: parse_disability_grade(health, m.disability_grade).map_err(at)?,
+                schooling: Schooling::parse(&m.schooling).map_err(at)?,
+                employment: Employment::parse(&m.employment).map_err(at)?,
+                income: if m.income.0 < 0 {
+                    return Err(at(ValidationError::new("members", "月收入不能为负数")));
+                } else {
+                    m.income
+                },
+            });
+        }
+        check_people(&data, &members)?;
+        Ok((data, members))
+    }
+}
+
+/// The audit snapshot of a file: ID numbers masked, so the log does not
+/// become a second copy of everyone's identity.
+fn snapshot(h: &HouseholdData, members: &[Member], file_no: &str, union_id: i64) -> Value {
+    json!({
+        "file_no": file_no,
+        "union_id": union_id,
+        "worker_name": h.worker_name,
+        "worker_id_number": h.worker_id_number.masked(),
+        "phone": bangfu_domain::id_number::mask_phone(&h.phone),
+        "address": h.address,
+        "division_code": h.division_code,
+        "employer": h.employer,
+        "employer_kind": h.employer_kind.code(),
+        "employment": h.employment.code(),
+        "labour_capacity": h.labour_capacity.code(),
+        "health": h.health.code(),
+        "disability_grade": h.disability_grade,
+        "migrant": h.migrant,
+        "zero_employment": h.zero_employment,
+        "closure_laid_off": h.closure_laid_off,
+        "trade_friction": h.trade_friction,
+        "causes": h.causes.iter().map(|c| c.code()).collect::<Vec<_>>(),
+        "category": h.category.code(),
+        "tier": h.tier.code(),
+        "filed_on": h.filed_on.to_string(),
+        "dibao_since": h.dibao_since.map(|m| m.to_string()),
+        "other_relief_since": h.other_relief_since.map(|m| m.to_string()),
+        "notes": h.notes,
+        "members": members.iter().map(|m| json!({
+            "name": m.name,
+            "id_number": m.id_number.as_ref().map(|i| i.masked()),
+            "relation": m.relation.code(),
+            "health": m.health.code(),
+            "income_fen": m.income.0,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Refuses a person who is already in another open file, naming only the
+/// union that holds it (never the file, which may be outside the caller's scope).
+fn check_open_elsewhere(
+    c: &mut Conn,
+    this: Option<HouseholdId>,
+    data: &HouseholdData,
+    members: &[Member],
+) -> Result<(), ServiceError> {
+    let people = std::iter::once((data.worker_name.as_str(), &data.worker_id_number, true)).chain(
+        members
+            .iter()
+            .filter_map(|m| m.id_number.as_ref().map(|i| (m.name.as_str(), i, false))),
+    );
+    for (name, id, is_worker) in people {
+        if let Some((holder, union_name)) = households::open_holder(c, id.as_str())? {
+            if Some(holder) != this {
+                return Err(ServiceError::Conflict {
+                    field: if is_worker { "worker_id_number" } else { "members" },
+                    message: format!(
+                        "{name}（{}）已在{union_name}的在档困难职工家庭中，一人只能属于一个在档家庭；如需转档，请联系该工会",
+                        id.masked()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn register_people(
+    c: &mut Conn,
+    id: HouseholdId,
+    data: &HouseholdData,
+    members: &[Member],
+) -> Result<(), ServiceError> {
+    let mut ids: Vec<&str> = vec![data.worker_id_number.as_str()];
+    ids.extend(
+        members
+            .iter()
+            .filter_map(|m| m.id_number.as_ref().map(|i| i.as_str())),
+    );
+    households::set_open_persons(c, id, &ids).map_err(|e| match e {
+        // Another process filed the same person a moment ago.
+        StorageError::Conflict(_) => ServiceError::Conflict {
+            field: "worker_id_number",
+            message: "该职工或其家庭成员刚刚被另一个在档家庭登记，请刷新后核对".into(),
+        },
+        other => other.into(),
+    })
+}
+
+/// The lines and parameters every identification needs, read once per unit of work.
+pub(crate) struct Books {
+    pub lines: LineBook,
+    pub params: ParamBook,
+}
+
+impl Books {
+    pub fn load(c: &mut Conn) -> Result<Self, ServiceError> {
+        Ok(Self {
+            lines: lines::book(c)?,
+            params: lines::param_book(c)?,
+        })
+    }
+
+    pub fn identify(
+        &self,
+        data: &HouseholdData,
+        size: usize,
+        incomes: &[MonthlyIncome],
+    ) -> Result<Identification, ServiceError> {
+        let p = self.params.for_region(&data.division_code);
+        let size = u32::try_from(size).unwrap_or(u32::MAX);
+        Ok(identify_file(data, size, incomes, &self.lines, p.params)?)
+    }
+
+    fn derived(
+        &self,
+        data: &HouseholdData,
+        members: &[Member],
+        incomes: &[MonthlyIncome],
+    ) -> Result<Derived, ServiceError> {
+        let cutoff = self.params.for_region(&data.division_code).baseline_cutoff;
+        let size = members.len() + 1;
+        let ident = self.identify(data, size, incomes)?;
+        let (decision, decision_condition) = decision_of(&ident);
+        Ok(Derived {
+            cohort: Cohort::of(data.filed_on, cutoff),
+            size: i32::try_from(size).unwrap_or(i32::MAX),
+            decision,
+            decision_condition,
+        })
+    }
+}
+
+/// Files a household under `union` (shared by officers, imports and the demo).
+pub(crate) fn file_household(
+    c: &mut Conn,
+    who: Who<'_>,
+    union: &unions::Union,
+    data: &HouseholdData,
+    members: &[Member],
+    incomes: &[MonthlyIncome],
+    books: &Books,
+) -> Result<HouseholdId, ServiceError> {
+    let by = match &who {
+        Who::Actor(a) => Some(a.user.id.0),
+        _ => None,
+    };
+    if !union.active {
+        return Err(ValidationError::new("union_id", "所选工会已停用，不能在其下建档").into());
+    }
+    check_open_elsewhere(c, None, data, members)?;
+    let derived = books.derived(data, members, incomes)?;
+    let year = data.filed_on.year();
+    let seq = households::next_seq(c, &file_no_prefix(&data.division_code, year))?;
+    let number = file_no(&data.division_code, year, seq);
+    let at = now();
+    let id = households::insert(c, union.id, &union.path, &number, data, &derived, by, at)?;
+    households::replace_members(c, id, members)?;
+    register_people(c, id, data, members)?;
+    if !incomes.is_empty() {
+        households::upsert_incomes(c, id, incomes)?;
+    }
+    let mut after = snapshot(data, members, &number, union.id.0);
+    after["months_recorded"] = json!(incomes.len());
+    audit::write(
+        c,
+        who,
+        Record::change(
+            Action::CreateHousehold,
+            "household",
+            id,
+            (union.id.0, &union.path),
+            None,
+            Some(after),
+        ),
+    )?;
+    Ok(id)
+}
+
+fn filing_union(
+    c: &mut Conn,
+    scope: &Scope,
+    actor: &Actor,
+    id: Option<i64>,
+) -> Result<unions::Union, ServiceError> {
+    let id = id.map(UnionId).unwrap_or(actor.user.union_id);
+    unions::find(c, scope, id)?.ok_or_else(|| {
+        ValidationError::new("union_id", "所选工会不存在或不在您的权限范围内").into()
+    })
+}
+
+fn stale() -> ServiceError {
+    ServiceError::Conflict {
+        field: "version",
+        message: "该档案已被他人修改，您的修改未保存。请刷新页面，查看最新内容后再修改。".into(),
+    }
+}
+
+/// Incomes as typed: each month once, no negative parts.
+fn check_months(list: &[MonthlyIncome]) -> Result<(), ValidationError> {
+    let mut seen = std::collections::HashSet::new();
+    for i in list {
+        i.validate()?;
+        if !seen.insert(i.month) {
+            return Err(ValidationError::new(
+                "incomes",
+                format!("{} 重复填写了两次", i.month),
+            ));
+        }
+    }
+    if list.len() > 120 {
+        return Err(ValidationError::new("incomes", "一次最多保存 120 个月"));
+    }
+    Ok(())
+}
+
+impl Services {
+    pub async fn household_create(
+        &self,
+        actor: &Actor,
+        input: HouseholdInput,
+        incomes: Vec<MonthlyIncome>,
+    ) -> Result<Household, ServiceError> {
+        actor.require(Permission::ManageHouseholds)?;
+        check_months(&incomes)?;
+        let scope = actor.scope();
+        let a = actor.clone();
+        let today = today();
+        self.write(move |c| {
+            let union = filing_union(c, &scope, &a, input.union_id)?;
+            let (data, members) = input.parse(&union.division_code, None, today)?;
+            if data.division_code == bangfu_domain::division::NATIONAL {
+                return Err(
+                    ValidationError::new("division_code", "请选择职工所在的行政区划").into(),
+                );
+            }
+            let books = Books::load(c)?;
+            let id = file_household(
+                c,
+                Who::Actor(&a),
+                &union,
+                &data,
+                &members,
+                &incomes, &books)?;
+            households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
+        })
+        .await
+    }
+
+    pub async fn household_get(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+    ) -> Result<HouseholdDetail, ServiceError> {
+        actor.require(Permission::ReadHouseholds)?;
+        let scope = actor.scope();
+        let may_reveal = actor.can(Permission::RevealIdentity);
+        let may_edit = actor.can(Permission::ManageHouseholds);
+        self.read(move |c| {
+            let household =
+                households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
+            let members = households::members_of(c, id)?;
+            let incomes = households::incomes_of(c, id)?;
+            let books = Books::load(c)?;
+            let identification = books.identify(&household.data, members.len() + 1, &incomes)?;
+            let params = books.params.for_region(&household.data.division_code);
+            Ok(HouseholdDetail {
+                may_edit: may_edit && household.status == Status::OnFile,
+                household,
+                members,
+                incomes,
+                identification,
+                params,
+                may_reveal,
+            })
+        })
+        .await
+    }
+
+    /// Saves an edit made from `version`; refused when someone saved since.
+    pub async fn household_update(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+        version: i64,
+        input: HouseholdInput,
+    ) -> Result<Household, ServiceError> {
+        actor.require(Permission::ManageHouseholds)?;
+        let scope = actor.scope();
+        let a = actor.clone();
+        let today = today();
+        self.write(move |c| {
+            let before =
+                households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
+            if before.status != Status::OnFile {
+                return Err(ServiceError::Rule("档案已关闭，不能修改".into()));
+            }
+            if before.version != version {
+                return Err(stale());
+            }
+            let old_members = households::members_of(c, id)?;
+            let union_default = before.data.division_code.clone();
+            let (data, members) =
+                input.parse(&union_default, Some((&before.data, &old_members)), today)?;
+            check_open_elsewhere(c, Some(id), &data, &members)?;
+            let incomes = households::incomes_of(c, id)?;
+            let books = Books::load(c)?;
+            let derived = books.derived(&data, &members, &incomes)?;
+            if !households::update(c, id, version, &data, &derived, now())? {
+                return Err(stale());
+            }
+            households::replace_members(c, id, &members)?;
+            register_people(c, id, &data, &members)?;
+            audit::write(
+                c,
+                Who::Actor(&a),
+                Record::change(
+                    Action::UpdateHousehold,
+                    "household",
+                    id,
+                    (before.union_id.0, &before.union_path),
+                    Some(snapshot(
+                        &before.data,
+                        &old_members,
+                        &before.file_no,
+                        before.union_id.0,
+                    )),
+                    Some(snapshot(
+                        &data,
+                        &members,
+                        &before.file_no,
+                        before.union_id.0,
+                    )),
+                ),
+            )?;
+            households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
+        })
+        .await
+    }
+
+    /// Records months (replacing those already there) and removes `remove`,
+    /// then re-identifies the file; refused when the file changed since `version`.
+    pub async fn household_save_incomes(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+        version: i64,
+        list: Vec<MonthlyIncome>,
+        remove: Vec<Month>,
+    ) -> Result<Household, ServiceError> {
+        actor.require(Permission::ManageHouseholds)?;
+        check_months(&list)?;
+        let scope = actor.scope();
+        let a = actor.clone();
+        self.write(move |c| {
+            let before =
+                households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
+            if before.status != Status::OnFile {
+                return Err(ServiceError::Rule("档案已关闭，不能修改".into()));
+            }
+            if before.version != version {
+                return Err(stale());
+            }
+            let old = households::incomes_of(c, id)?;
+            households::upsert_incomes(c, id, &list)?;
+            let removed = households::delete_incomes(c, id, &remove)?;
+            let incomes = households::incomes_of(c, id)?;
+            let members = households::members_of(c, id)?;
+            let books = Books::load(c)?;
+            let ident = books.identify(&before.data, members.len() + 1, &incomes)?;
+            let (decision, condition) = decision_of(&ident);
+            if !households::touch(c, id, version, decision, condition, now())? {
+                return Err(stale());
+            }
+            let changed: Vec<&MonthlyIncome> = list
+                .iter()
+                .filter(|n| !old.iter().any(|o| o == *n))
+                .collect();
+            let months_before: Vec<Value> = old
+                .iter()
+                .filter(|o| list.iter().any(|n| n.month == o.month) || remove.contains(&o.month))
+                .map(income_json)
+                .collect();
+            audit::write(
+                c,
+                Who::Actor(&a),
+                Record::change(
+                    Action::RecordIncomes,
+                    "household",
+                    id,
+                    (before.union_id.0, &before.union_path),
+                    Some(json!({ "months": months_before })),
+                    Some(json!({
+                        "months": changed.iter().map(|i| income_json(i)).collect::<Vec<_>>(),
+                        "removed": remove.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+                        "removed_count": removed,
+                        "decision": decision.code(),
+                        "condition": condition,
+                    })),
+                ),
+            )?;
+            households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
+        })
+        .await
+    }
+
+    pub async fn household_list(
+        &self,
+        actor: &Actor,
+        filter: HouseholdFilter,
+        union_id: Option<i64>,
+        page: PageRequest,
+    ) -> Result<Page<Household>, ServiceError> {
+        actor.require(Permission::ReadHouseholds)?;
+        let scope = actor.scope();
+        self.read(move |c| {
+            let mut filter = filter;
+            if let Some(u) = union_id {
+                let u =
+                    unions::find(c, &scope, UnionId(u))?.ok_or(ServiceError::NotFound("工会"))?;
+                filter.union_path = Some(u.path);
+            }
+            Ok(households::list(c, &scope, &filter, page)?)
+        })
+        .await
+    }
+
+    /// Shows a file's full ID numbers and phone to someone allowed, for a
+    /// stated reason, and records that they looked.
+    pub async fn household_reveal(
+        &self,
+        actor: &Actor,
+        id: HouseholdId,
+        reason: &str,
+    ) -> Result<Revealed, ServiceError> {
+        actor.require(Permission::RevealIdentity)?;
+        let reason = parse_text("reason", "查看理由", reason, true, 200)?;
+        if reason.chars().count() < 2 {
+            return Err(ValidationError::new("reason", "请写明查看完整信息的理由").into());
+        }
+        let scope = actor.scope();
+        let a = actor.clone();
+        self.write(move |c| {
+            let h =
+                households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
+            let members = households::members_of(c, id)?;
+            audit::write(
+                c,
+                Who::Actor(&a),
+                Record::change(
+                    Action::RevealIdentity,
+                    "household",
+                    id,
+                    (h.union_id.0, &h.union_path),
+                    None,
+                    Some(json!({ "reason": reason, "file_no": h.file_no })),
+                ),
+            )?;
+            Ok(Revealed {
+                worker_id_number: h.data.worker_id_number.as_str().to_owned(),
+                phone: h.data.phone.clone(),
+                members: members
+                    .iter()
+                    .map(|m| {
+                        (
+                            m.name.clone(),
+                            m.id_number.as_ref().map(|i| i.as_str().to_owned()),
+                        )
+                    })
+                    .collect(),
+            })
+        })
+        .await
+    }
+
+    /// Re-identifies every open file in the caller's scope with the lines in
+    /// force now (after lines or parameters changed). Returns how many files
+    /// were evaluated and how many changed decision.
+    pub async fn households_reidentify(
+        &self,
+        actor: &Actor,
+    ) -> Result<(usize, usize), ServiceError> {
+        actor.require(Permission::ManageLines)?;
+        let scope = actor.scope();
+        let books = self.read(Books::load).await?;
+        let books = std::sync::Arc::new(books);
+        let mut after = 0_i64;
+        let (mut seen, mut changed) = (0_usize, 0_usize);
+        loop {
+            let s = scope.clone();
+            let b = books.clone();
+            let (last, n, k) = self
+                .write(move |c| {
+                    let ids = households::open_ids_after(c, &s, after, 500)?;
+                    let Some(last) = ids.last().copied() else {
+                        return Ok((None, 0, 0));
+                    };
+                    let files = households::find_many(c, &s, &ids)?;
+                    let members = households::members_of_many(c, &ids)?;
+                    let incomes = households::incomes_of_many(c, &ids)?;
+                    let at = now();
+                    let mut k = 0;
+                    for h in &files {
+                        let size = members.get(&h.id).map_or(0, Vec::len) + 1;
+                        let months = incomes.get(&h.id).map(Vec::as_slice).unwrap_or(&[]);
+                        let ident = b.identify(&h.data, size, months)?;
+                        let (d, cond) = decision_of(&ident);
+                        if d != h.decision || cond != h.decision_condition {
+                            households::set_decision(c, h.id, d, cond, at)?;
+                            k += 1;
+                        }
+                    }
+                    Ok((Some(last), files.len(), k))
+                })
+                .await?;
+            let Some(last) = last else { break };
+            after = last.0;
+            seen += n;
+            changed += k;
+        }
+        let a = actor.clone();
+        let path = actor.user.union_path.clone();
+        let union_id = actor.user.union_id.0;
+        self.write(move |c| {
+            audit::write(
+                c,
+                Who::Actor(&a),
+                Record::change(
+                    Action::Reidentify,
+                    "household",
+                    "*",
+                    (union_id, &path),
+                    None,
+                    Some(json!({ "evaluated": seen, "changed": changed })),
+                ),
+            )
+        })
+        .await?;
+        Ok((seen, changed))
+    }
+}
+
+fn income_json(i: &MonthlyIncome) -> Value {
+    json!({
+        "month": i.month.to_string(),
+        "wages_fen": i.wages.0, "business_fen": i.business.0,
+        "property_fen": i.property.0, "transfer_fen": i.transfer.0,
+        "medical_fen": i.medical.0, "schooling_fen": i.schooling.0,
+        "emergency_fen": i.emergency.0,
+    })
+}
