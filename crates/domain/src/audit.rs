@@ -23,10 +23,16 @@ pub enum Action {
     SetParams,
     ImportHouseholds,
     Reidentify,
+    SubmitApplication,
+    ReviewApplication,
+    NoticeApplication,
+    ObjectApplication,
+    ApproveApplication,
+    RejectApplication,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 24] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -45,6 +51,12 @@ impl Action {
         Action::SetParams,
         Action::ImportHouseholds,
         Action::Reidentify,
+        Action::SubmitApplication,
+        Action::ReviewApplication,
+        Action::NoticeApplication,
+        Action::ObjectApplication,
+        Action::ApproveApplication,
+        Action::RejectApplication,
     ];
 
     pub fn code(self) -> &'static str {
@@ -67,6 +79,12 @@ impl Action {
             Action::SetParams => "set_params",
             Action::ImportHouseholds => "import_households",
             Action::Reidentify => "reidentify",
+            Action::SubmitApplication => "submit_application",
+            Action::ReviewApplication => "review_application",
+            Action::NoticeApplication => "notice_application",
+            Action::ObjectApplication => "object_application",
+            Action::ApproveApplication => "approve_application",
+            Action::RejectApplication => "reject_application",
         }
     }
 
@@ -90,6 +108,12 @@ impl Action {
             Action::SetParams => "设置识别参数",
             Action::ImportHouseholds => "导入档案",
             Action::Reidentify => "重新识别",
+            Action::SubmitApplication => "提交建档申请",
+            Action::ReviewApplication => "基层审核（入户核查）",
+            Action::NoticeApplication => "开始公示",
+            Action::ObjectApplication => "记录公示异议",
+            Action::ApproveApplication => "批准建档申请",
+            Action::RejectApplication => "不予通过建档申请",
         }
     }
 
@@ -107,6 +131,7 @@ pub fn object_label(kind: &str) -> &'static str {
         "household" => "困难职工档案",
         "line" => "低保/低收入标准",
         "params" => "识别参数",
+        "application" => "建档申请",
         _ => "其他",
     }
 }

@@ -192,7 +192,7 @@ coded!(
 /// an officer records (DOMAIN.md §3): disposable income is wages, business,
 /// property and transfer income; rigid (non-living) expenditure is
 /// out-of-pocket medical costs, schooling and emergencies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MonthlyIncome {
     pub month: Month,
     pub wages: Fen,

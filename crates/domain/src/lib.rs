@@ -3,6 +3,7 @@
 //! Everything a person types reaches the rest of the system only after being
 //! parsed into one of these types, so the layers below can trust it.
 
+pub mod application;
 pub mod audit;
 pub mod division;
 pub mod error;

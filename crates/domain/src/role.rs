@@ -91,7 +91,13 @@ impl Role {
                 ManageHouseholds,
                 RevealIdentity,
             ],
-            Role::Reviewer => &[ReadUnions, ReadUsers, ReadHouseholds, RevealIdentity],
+            Role::Reviewer => &[
+                ReadUnions,
+                ReadUsers,
+                ReadHouseholds,
+                RevealIdentity,
+                ApproveApplications,
+            ],
             Role::FundOfficer => &[ReadUnions, ReadUsers, ReadHouseholds],
             Role::Auditor => &[
                 ReadUnions,
@@ -127,6 +133,8 @@ pub enum Permission {
     RevealIdentity,
     /// Set the lines (低保标准, 低收入标准) and identification parameters.
     ManageLines,
+    /// Approve or refuse applications for filing at the approving level.
+    ApproveApplications,
 }
 
 impl Permission {
@@ -141,6 +149,7 @@ impl Permission {
             Permission::ManageHouseholds => "建档、修改档案，录入家庭成员和月收入",
             Permission::RevealIdentity => "查看完整证件号码和电话（须填写理由，记入日志）",
             Permission::ManageLines => "设置低保标准、低收入标准和识别参数",
+            Permission::ApproveApplications => "审批建档申请（公示期满后批准或不予通过）",
         }
     }
 }

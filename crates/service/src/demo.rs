@@ -658,15 +658,7 @@ pub async fn load_households(
                             emergency: Fen::ZERO,
                         });
                     }
-                    file_household(
-                        c,
-                        Who::Operator,
-                        union,
-                        &data,
-                        &members,
-                        &incomes,
-                        &books,
-                    )?;
+                    file_household(c, Who::Operator, union, &data, &members, &incomes, &books)?;
                     m += 1;
                     p += members.len() + 1;
                     k += incomes.len();

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 /// A file as typed in a form, an API request or an Excel row: text and
 /// codes, parsed here into the domain's types.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct HouseholdInput {
     /// The filing union; the officer's own when absent.
     pub union_id: Option<i64>,
@@ -53,7 +53,7 @@ pub struct HouseholdInput {
     pub members: Vec<MemberInput>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct MemberInput {
     pub name: String,
     /// Blank for someone without a number yet (a newborn); on an edit, a
@@ -89,7 +89,7 @@ pub struct Revealed {
     pub members: Vec<(String, Option<String>)>,
 }
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     // Dates of the programme are China Standard Time dates.
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
@@ -122,7 +122,7 @@ fn is_masked(s: &str) -> bool {
 impl HouseholdInput {
     /// Parses every field; `stored` is the file being edited (masked or blank
     /// ID numbers keep its values).
-    fn parse(
+    pub(crate) fn parse(
         &self,
         region_default: &str,
         stored: Option<(&HouseholdData, &[Member])>,
@@ -149,7 +149,10 @@ impl HouseholdInput {
         };
         let employer = parse_text("employer", "工作单位", &self.employer, false, 100)?;
         let health = Health::parse(&self.health)?;
-        let filed_on = parse_date("filed_on", &self.filed_on)?.unwrap_or(today);
+        // Blank keeps the stored date on an edit, and is today for a new file.
+        let filed_on = parse_date("filed_on", &self.filed_on)?
+            .or(stored.map(|(d, _)| d.filed_on))
+            .unwrap_or(today);
         if filed_on > today {
             return Err(ValidationError::new("filed_on", "建档日期不能晚于今天"));
         }
@@ -268,7 +271,7 @@ fn snapshot(h: &HouseholdData, members: &[Member], file_no: &str, union_id: i64)
 
 /// Refuses a person who is already in another open file, naming only the
 /// union that holds it (never the file, which may be outside the caller's scope).
-fn check_open_elsewhere(
+pub(crate) fn check_open_elsewhere(
     c: &mut Conn,
     this: Option<HouseholdId>,
     data: &HouseholdData,
@@ -427,7 +430,7 @@ fn stale() -> ServiceError {
 }
 
 /// Incomes as typed: each month once, no negative parts.
-fn check_months(list: &[MonthlyIncome]) -> Result<(), ValidationError> {
+pub(crate) fn check_months(list: &[MonthlyIncome]) -> Result<(), ValidationError> {
     let mut seen = std::collections::HashSet::new();
     for i in list {
         i.validate()?;
@@ -465,13 +468,7 @@ impl Services {
                 );
             }
             let books = Books::load(c)?;
-            let id = file_household(
-                c,
-                Who::Actor(&a),
-                &union,
-                &data,
-                &members,
-                &incomes, &books)?;
+            let id = file_household(c, Who::Actor(&a), &union, &data, &members, &incomes, &books)?;
             households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
         })
         .await

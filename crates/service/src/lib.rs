@@ -4,6 +4,7 @@
 //! action and its record are never separated.
 
 mod actor;
+mod applications;
 mod audit;
 mod auth;
 mod crypto;
@@ -17,6 +18,7 @@ mod unions;
 mod users;
 
 pub use actor::{Actor, Origin};
+pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStatusView, Upload};
 pub use audit::AuditQuery;
 pub use auth::LoginOutcome;
 pub use error::ServiceError;
@@ -26,6 +28,7 @@ pub use operator::Operator;
 pub use unions::{CreateUnion, MoveUnion, UnionDetail, UpdateUnion};
 pub use users::{CreateUser, CreatedUser, UpdateUser};
 
+pub use bangfu_storage::applications::{Application, ApplicationFilter, FileInfo, StepRecord};
 pub use bangfu_storage::audit::AuditEntry;
 pub use bangfu_storage::households::{Household, HouseholdFilter, Sort as HouseholdSort};
 pub use bangfu_storage::lines::StoredLine;
@@ -44,6 +47,10 @@ pub struct Settings {
     pub lockout_failures: i32,
     /// How long a locked name stays locked (default 15 minutes).
     pub lockout_duration: Duration,
+    /// Days an application is on public notice (公示) before it may be approved (default 7).
+    pub notice_days: u32,
+    /// The level whose reviewers approve applications (default the county union).
+    pub approval_level: bangfu_domain::UnionLevel,
 }
 
 impl Default for Settings {
@@ -52,6 +59,8 @@ impl Default for Settings {
             session_idle: Duration::from_secs(30 * 60),
             lockout_failures: 5,
             lockout_duration: Duration::from_secs(15 * 60),
+            notice_days: 7,
+            approval_level: bangfu_domain::UnionLevel::County,
         }
     }
 }

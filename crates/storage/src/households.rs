@@ -852,3 +852,32 @@ pub fn find_many(
 pub fn count_all(conn: &mut Conn) -> Result<i64, StorageError> {
     Ok(run!(conn, c => households::table.count().get_result(c))?)
 }
+
+/// A file's number by id, whatever its scope (an applicant learns the number
+/// of the file their approved application created).
+pub fn file_no_unscoped(conn: &mut Conn, id: HouseholdId) -> Result<Option<String>, StorageError> {
+    Ok(run!(conn, c => households::table
+        .filter(households::id.eq(id.0))
+        .select(households::file_no)
+        .first(c)
+        .optional())?)
+}
+
+/// Which of `id_numbers` are in an open file, with the name of the union
+/// holding it (unscoped, like [`open_holder`]: the caller learns only the
+/// union's name). For checking a whole import at once.
+pub fn open_holders(
+    conn: &mut Conn,
+    id_numbers: &[&str],
+) -> Result<Vec<(String, String)>, StorageError> {
+    let mut out = Vec::new();
+    for chunk in id_numbers.chunks(500) {
+        let rows: Vec<(String, String)> = run!(conn, c => open_persons::table
+            .inner_join(households::table.inner_join(unions::table))
+            .filter(open_persons::id_number.eq_any(chunk))
+            .select((open_persons::id_number, unions::name))
+            .load(c))?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

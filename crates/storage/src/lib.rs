@@ -12,8 +12,10 @@ mod error;
 mod schema;
 mod scope;
 
+pub mod applications;
 pub mod audit;
 pub mod households;
+pub mod jobs;
 pub mod lines;
 pub mod sessions;
 pub mod throttle;

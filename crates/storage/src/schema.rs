@@ -187,7 +187,75 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    applications (id) {
+        id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        channel -> Text,
+        status -> Text,
+        worker_name -> Text,
+        worker_id_number -> Text,
+        phone -> Text,
+        division_code -> Text,
+        data_json -> Text,
+        notice_from -> Nullable<Date>,
+        notice_until -> Nullable<Date>,
+        household_id -> Nullable<BigInt>,
+        version -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    application_steps (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        step -> Text,
+        actor_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        at -> Timestamp,
+        detail_json -> Text,
+        decision_json -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    application_files (id) {
+        id -> BigInt,
+        application_id -> BigInt,
+        name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        data -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        union_id -> BigInt,
+        union_path -> Text,
+        user_id -> BigInt,
+        status -> Text,
+        phase -> Text,
+        total -> BigInt,
+        done -> BigInt,
+        message -> Nullable<Text>,
+        result_json -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> unions (union_id));
+diesel::joinable!(applications -> unions (union_id));
+diesel::joinable!(application_steps -> applications (application_id));
+diesel::joinable!(application_files -> applications (application_id));
 diesel::joinable!(households -> unions (union_id));
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(incomes -> households (household_id));
@@ -207,5 +275,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     households,
     members,
     incomes,
-    open_persons
+    open_persons,
+    applications,
+    application_steps,
+    application_files
 );

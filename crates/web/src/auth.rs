@@ -143,7 +143,31 @@ pub async fn page_guard(State(state): State<AppState>, req: Request, next: Next)
             Err(e) => return PageError::Service(e).into_response(),
         }
     }
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
     let body = if is_safe(&parts.method) {
+        body
+    } else if multipart {
+        // Uploads are too large to buffer here and their fields come in
+        // parts, so their forms carry the token in the action's query string
+        // (`?csrf=…`); the page is same-origin and the Referrer-Policy keeps
+        // the URL from leaving the site.
+        let sent = parts.uri.query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned())
+        });
+        let expected = match &actor {
+            Some(a) => Some(a.csrf_token.clone()),
+            None => jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()),
+        };
+        let ok = matches!((&sent, &expected), (Some(s), Some(e)) if !e.is_empty() && constant_time_eq(s, e));
+        if !ok {
+            return PageError::Csrf.into_response();
+        }
         body
     } else {
         let Ok(bytes) = to_bytes(body, FORM_LIMIT).await else {

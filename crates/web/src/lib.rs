@@ -12,7 +12,7 @@ mod xlsx;
 
 pub use api::ApiDoc;
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::routing::get;
 use axum::Router;
@@ -20,6 +20,9 @@ use bangfu_service::Services;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+
+/// The largest upload (an application's documents, an Excel import).
+pub const UPLOAD_LIMIT: usize = 32 * 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -48,13 +51,24 @@ pub fn router(state: AppState) -> Router {
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store"),
     );
+    // Ordinary requests are small; only the upload routes take large bodies.
+    let small = RequestBodyLimitLayer::new(2 * 1024 * 1024);
     Router::new()
-        .merge(pages::routes(state.clone()).layer(no_store.clone()))
-        .nest("/api/v1", api::routes().layer(no_store))
+        .merge(
+            pages::routes(state.clone())
+                .layer(no_store.clone())
+                .layer(small),
+        )
+        .merge(
+            pages::upload_routes(state.clone())
+                .layer(no_store.clone())
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+                .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT)),
+        )
+        .nest("/api/v1", api::routes().layer(no_store).layer(small))
         .merge(assets::routes())
         .route("/healthz", get(healthz))
         .with_state(state)
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

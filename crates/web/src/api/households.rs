@@ -135,7 +135,7 @@ pub struct HouseholdRequest {
 }
 
 impl HouseholdRequest {
-    fn input(&self) -> HouseholdInput {
+    pub(super) fn input(&self) -> HouseholdInput {
         HouseholdInput {
             union_id: self.union_id,
             worker_name: self.worker_name.clone(),
@@ -241,7 +241,7 @@ impl From<&MonthlyIncome> for IncomeDto {
     }
 }
 
-fn parse_incomes(list: &[IncomeDto]) -> Result<Vec<MonthlyIncome>, ApiError> {
+pub(super) fn parse_incomes(list: &[IncomeDto]) -> Result<Vec<MonthlyIncome>, ApiError> {
     list.iter().map(IncomeDto::parse).collect()
 }
 

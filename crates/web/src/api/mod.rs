@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Each handler: parse, call one service, map.
 //! The OpenAPI document is generated from these annotations.
 
+mod applications;
 mod dto;
 mod households;
 
@@ -56,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audit/{id}", get(get_audit))
         .route("/openapi.json", get(openapi))
         .merge(households::routes())
+        .merge(applications::routes())
         .fallback(|| async { ApiError::UnknownRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
@@ -86,6 +88,8 @@ impl Modify for BearerAuth {
         households::list_lines, households::set_line, households::delete_line,
         households::get_params, households::set_params,
         households::evaluate, households::validate_id,
+        applications::submit_application, applications::list_applications,
+        applications::get_application, applications::act, applications::application_status,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),

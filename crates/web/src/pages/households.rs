@@ -51,16 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/check", get(check_page))
 }
 
-type Options = Vec<(&'static str, &'static str)>;
-
-macro_rules! options {
-    ($t:ty) => {
-        <$t>::ALL
-            .iter()
-            .map(|v| (v.code(), v.label()))
-            .collect::<Options>()
-    };
-}
+pub(super) type Options = Vec<(&'static str, &'static str)>;
 
 fn yuan(f: Fen) -> String {
     f.yuan()
@@ -437,65 +428,65 @@ async fn export(
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct HouseholdForm {
     #[serde(default)]
-    union_id: String,
+    pub(super) union_id: String,
     #[serde(default)]
-    worker_name: String,
+    pub(super) worker_name: String,
     #[serde(default)]
-    worker_id_number: String,
+    pub(super) worker_id_number: String,
     #[serde(default)]
-    phone: String,
+    pub(super) phone: String,
     #[serde(default)]
-    address: String,
+    pub(super) address: String,
     #[serde(default)]
-    division_code: String,
+    pub(super) division_code: String,
     #[serde(default)]
-    employer: String,
+    pub(super) employer: String,
     #[serde(default)]
-    employer_kind: String,
+    pub(super) employer_kind: String,
     #[serde(default)]
-    employment: String,
+    pub(super) employment: String,
     #[serde(default)]
-    labour_capacity: String,
+    pub(super) labour_capacity: String,
     #[serde(default)]
-    health: String,
+    pub(super) health: String,
     #[serde(default)]
-    disability_grade: String,
-    migrant: Option<String>,
-    zero_employment: Option<String>,
-    closure_laid_off: Option<String>,
-    trade_friction: Option<String>,
+    pub(super) disability_grade: String,
+    pub(super) migrant: Option<String>,
+    pub(super) zero_employment: Option<String>,
+    pub(super) closure_laid_off: Option<String>,
+    pub(super) trade_friction: Option<String>,
     #[serde(default)]
-    causes: Vec<String>,
+    pub(super) causes: Vec<String>,
     #[serde(default)]
-    category: String,
+    pub(super) category: String,
     #[serde(default)]
-    tier: String,
+    pub(super) tier: String,
     #[serde(default)]
-    filed_on: String,
+    pub(super) filed_on: String,
     #[serde(default)]
-    dibao_since: String,
+    pub(super) dibao_since: String,
     #[serde(default)]
-    other_relief_since: String,
+    pub(super) other_relief_since: String,
     #[serde(default)]
-    notes: String,
+    pub(super) notes: String,
     #[serde(default)]
-    version: String,
+    pub(super) version: String,
     #[serde(default)]
-    m_name: Vec<String>,
+    pub(super) m_name: Vec<String>,
     #[serde(default)]
-    m_id_number: Vec<String>,
+    pub(super) m_id_number: Vec<String>,
     #[serde(default)]
-    m_relation: Vec<String>,
+    pub(super) m_relation: Vec<String>,
     #[serde(default)]
-    m_health: Vec<String>,
+    pub(super) m_health: Vec<String>,
     #[serde(default)]
-    m_disability_grade: Vec<String>,
+    pub(super) m_disability_grade: Vec<String>,
     #[serde(default)]
-    m_schooling: Vec<String>,
+    pub(super) m_schooling: Vec<String>,
     #[serde(default)]
-    m_employment: Vec<String>,
+    pub(super) m_employment: Vec<String>,
     #[serde(default)]
-    m_income: Vec<String>,
+    pub(super) m_income: Vec<String>,
 }
 
 fn grade(s: &str) -> Result<Option<i32>, ValidationError> {
@@ -509,7 +500,7 @@ fn grade(s: &str) -> Result<Option<i32>, ValidationError> {
 }
 
 impl HouseholdForm {
-    fn input(&self) -> Result<HouseholdInput, ValidationError> {
+    pub(super) fn input(&self) -> Result<HouseholdInput, ValidationError> {
         let n = self.m_name.len();
         let at = |v: &Vec<String>, i: usize| v.get(i).cloned().unwrap_or_default();
         let mut members = Vec::with_capacity(n);
@@ -896,14 +887,14 @@ async fn edit_submit(
 // ---------- the file ----------
 
 pub struct MonthView {
-    month: String,
-    income: String,
-    rigid: String,
-    per_capita: String,
-    actual: String,
-    line: String,
-    low_line: String,
-    below_line: bool,
+    pub(super) month: String,
+    pub(super) income: String,
+    pub(super) rigid: String,
+    pub(super) per_capita: String,
+    pub(super) actual: String,
+    pub(super) line: String,
+    pub(super) low_line: String,
+    pub(super) below_line: bool,
 }
 
 fn month_views(i: &Identification) -> Vec<MonthView> {
@@ -928,17 +919,17 @@ fn month_views(i: &Identification) -> Vec<MonthView> {
 
 /// The identification as a page shows it.
 pub struct DecisionView {
-    headline: String,
-    class: &'static str,
-    category: String,
-    reasons: Vec<String>,
-    months: Vec<MonthView>,
-    refer: bool,
-    window: String,
-    params: String,
+    pub(super) headline: String,
+    pub(super) class: &'static str,
+    pub(super) category: String,
+    pub(super) reasons: Vec<String>,
+    pub(super) months: Vec<MonthView>,
+    pub(super) refer: bool,
+    pub(super) window: String,
+    pub(super) params: String,
 }
 
-fn decision_view(i: &Identification) -> DecisionView {
+pub(super) fn decision_view(i: &Identification) -> DecisionView {
     let headline = if i.eligible {
         let c = i.condition.map(i32::from).unwrap_or(0);
         if i.migrant {
@@ -976,15 +967,15 @@ fn decision_view(i: &Identification) -> DecisionView {
 }
 
 pub struct MemberView {
-    name: String,
-    id_masked: String,
-    sex: String,
-    birth: String,
-    relation: &'static str,
-    health: String,
-    schooling: &'static str,
-    employment: &'static str,
-    income: String,
+    pub(super) name: String,
+    pub(super) id_masked: String,
+    pub(super) sex: String,
+    pub(super) birth: String,
+    pub(super) relation: &'static str,
+    pub(super) health: String,
+    pub(super) schooling: &'static str,
+    pub(super) employment: &'static str,
+    pub(super) income: String,
 }
 
 #[derive(Template)]
@@ -1005,24 +996,24 @@ struct DetailPage {
 
 /// The worker's fields for the file page and the printed card.
 pub struct FileView {
-    sex: &'static str,
-    birth: String,
-    phone_masked: String,
-    address: String,
-    region: String,
-    employer: String,
-    employer_kind: &'static str,
-    employment: &'static str,
-    capacity: &'static str,
-    health: String,
-    flags: String,
-    dibao_since: String,
-    other_relief_since: String,
-    notes: String,
-    created_at: String,
-    updated_at: String,
-    version: i64,
-    cutoff: String,
+    pub(super) sex: &'static str,
+    pub(super) birth: String,
+    pub(super) phone_masked: String,
+    pub(super) address: String,
+    pub(super) region: String,
+    pub(super) employer: String,
+    pub(super) employer_kind: &'static str,
+    pub(super) employment: &'static str,
+    pub(super) capacity: &'static str,
+    pub(super) health: String,
+    pub(super) flags: String,
+    pub(super) dibao_since: String,
+    pub(super) other_relief_since: String,
+    pub(super) notes: String,
+    pub(super) created_at: String,
+    pub(super) updated_at: String,
+    pub(super) version: i64,
+    pub(super) cutoff: String,
 }
 
 fn health_label(h: Health, grade: Option<i32>) -> String {
@@ -1259,7 +1250,7 @@ pub struct GridQuery {
     end: Option<String>,
 }
 
-fn this_month() -> Month {
+pub(super) fn this_month() -> Month {
     Month::of_date((chrono::Utc::now() + chrono::Duration::hours(8)).date_naive())
 }
 

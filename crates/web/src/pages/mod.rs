@@ -1,6 +1,17 @@
 //! The HTML face: server-rendered pages in Simplified Chinese. Each handler
 //! calls the same services as the API and renders a template.
 
+/// The `(code, label)` options of a coded enum, for a `<select>`.
+macro_rules! options {
+    ($t:ty) => {
+        <$t>::ALL
+            .iter()
+            .map(|v| (v.code(), v.label()))
+            .collect::<Vec<(&'static str, &'static str)>>()
+    };
+}
+
+mod applications;
 mod forms;
 mod households;
 
@@ -53,7 +64,16 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/roles", get(roles_page))
         .merge(households::routes())
+        .merge(applications::routes())
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state, page_guard))
+}
+
+/// Pages that receive uploads (multipart forms): they take larger bodies,
+/// so they are mounted apart from the other pages, behind the same guard.
+pub fn upload_routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .merge(applications::upload_routes())
         .layer(middleware::from_fn_with_state(state, page_guard))
 }
 

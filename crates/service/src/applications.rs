@@ -1,0 +1,679 @@
+//! Applications for filing: a worker applies online (一键申报) or an officer
+//! enters one on their behalf; the grassroots union reviews it with a home
+//! visit, publishes it for objections (公示), and a reviewer of the approving
+//! level approves it — which files the household — or refuses it with a
+//! reason. Each step records the identification decision it was taken on.
+
+use crate::audit::{self, Record, Who};
+use crate::households::{check_months, check_open_elsewhere, file_household, today, Books};
+use crate::{now, Actor, HouseholdInput, Origin, ServiceError, Services};
+use bangfu_domain::application::{uploads, AppStatus, ApplicationId, Step};
+use bangfu_domain::audit::Action;
+use bangfu_domain::household::{parse_text, HouseholdData, Member, MonthlyIncome};
+use bangfu_domain::identification::{Category, Identification};
+use bangfu_domain::lines::decision_of;
+use bangfu_domain::{IdNumber, Permission, UnionId, UnionLevel, ValidationError};
+use bangfu_storage::applications::{
+    self as apps, Application, ApplicationFilter, FileInfo, NewApplication, StepRecord,
+};
+use bangfu_storage::{unions, Conn, Page, PageRequest, Scope};
+use chrono::NaiveDate;
+use serde_json::{json, Value};
+
+/// A supporting document as uploaded.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An application as submitted: the household (as for filing), its months
+/// and its documents.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicationInput {
+    pub union_id: i64,
+    pub household: HouseholdInput,
+    pub incomes: Vec<MonthlyIncome>,
+    pub files: Vec<Upload>,
+}
+
+/// What is stored as the application's data.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Stored {
+    household: HouseholdInput,
+    incomes: Vec<MonthlyIncome>,
+}
+
+/// Something a person does to an application.
+#[derive(Debug, Clone)]
+pub enum Act {
+    /// 基层审核 with the home visit (入户核查): what was seen, asked, explained.
+    Review {
+        visit_date: String,
+        seen: String,
+        asked: String,
+        explained: String,
+    },
+    /// Publish for objections.
+    Notice,
+    Objection {
+        text: String,
+    },
+    Approve {
+        note: String,
+    },
+    Reject {
+        reason: String,
+    },
+}
+
+impl Act {
+    fn step(&self) -> Step {
+        match self {
+            Act::Review { .. } => Step::Review,
+            Act::Notice => Step::Notice,
+            Act::Objection { .. } => Step::Objection,
+            Act::Approve { .. } => Step::Approve,
+            Act::Reject { .. } => Step::Reject,
+        }
+    }
+
+    fn action(&self) -> Action {
+        match self {
+            Act::Review { .. } => Action::ReviewApplication,
+            Act::Notice => Action::NoticeApplication,
+            Act::Objection { .. } => Action::ObjectApplication,
+            Act::Approve { .. } => Action::ApproveApplication,
+            Act::Reject { .. } => Action::RejectApplication,
+        }
+    }
+}
+
+/// An application with everything its page shows.
+#[derive(Debug, Clone)]
+pub struct ApplicationDetail {
+    pub application: Application,
+    pub data: HouseholdData,
+    pub members: Vec<Member>,
+    pub incomes: Vec<MonthlyIncome>,
+    /// The decision on the application's data with the lines in force now.
+    pub identification: Identification,
+    pub steps: Vec<StepRecord>,
+    pub files: Vec<FileInfo>,
+    /// What the viewer may do now.
+    pub can_review: bool,
+    pub can_notice: bool,
+    pub can_object: bool,
+    pub can_approve: bool,
+    pub can_reject: bool,
+    /// Why approval is not possible yet, when it is not.
+    pub approve_blocked: Option<String>,
+}
+
+/// What an applicant sees of their application.
+#[derive(Debug, Clone)]
+pub struct ApplicationStatusView {
+    pub number: String,
+    pub status: AppStatus,
+    pub union_name: String,
+    pub submitted_at: chrono::NaiveDateTime,
+    pub notice_until: Option<NaiveDate>,
+    /// Step label and time, without internal notes.
+    pub steps: Vec<(String, chrono::NaiveDateTime)>,
+    /// The reason given when it was refused.
+    pub reason: Option<String>,
+    pub file_no: Option<String>,
+}
+
+/// Lower is higher in the tree; an industry union ranks with a county.
+fn rank(level: UnionLevel) -> u8 {
+    match level {
+        UnionLevel::National => 0,
+        UnionLevel::Province => 1,
+        UnionLevel::City => 2,
+        UnionLevel::County | UnionLevel::Industry => 3,
+        UnionLevel::Grassroots => 4,
+    }
+}
+
+fn decision_json(i: &Identification) -> String {
+    let (d, c) = decision_of(i);
+    json!({
+        "decision": d.code(),
+        "condition": c,
+        "migrant": i.migrant,
+        "category": i.category.map(|c| c.code()),
+        "window": i.window.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+        "reasons": i.reasons,
+    })
+    .to_string()
+}
+
+/// A document that passed the checks: its cleaned name, type and bytes.
+type Checked = (String, &'static str, Vec<u8>);
+
+fn check_uploads(files: &[Upload]) -> Result<Vec<Checked>, ValidationError> {
+    if files.len() > uploads::MAX_FILES {
+        return Err(ValidationError::new(
+            "files",
+            format!("最多上传 {} 个证明材料", uploads::MAX_FILES),
+        ));
+    }
+    files
+        .iter()
+        .filter(|f| !f.bytes.is_empty())
+        .map(|f| {
+            let name: String = f
+                .name
+                .chars()
+                .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+                .take(100)
+                .collect();
+            let name = if name.trim().is_empty() {
+                "材料".to_owned()
+            } else {
+                name
+            };
+            if f.bytes.len() > uploads::MAX_BYTES {
+                return Err(ValidationError::new(
+                    "files",
+                    format!(
+                        "“{name}”超过 {} MB，请压缩后再上传",
+                        uploads::MAX_BYTES / 1024 / 1024
+                    ),
+                ));
+            }
+            let kind = uploads::sniff(&f.bytes).ok_or_else(|| {
+                ValidationError::new(
+                    "files",
+                    format!("“{name}”不是 JPG、PNG 图片或 PDF 文件，不能上传"),
+                )
+            })?;
+            Ok((name, kind, f.bytes.clone()))
+        })
+        .collect()
+}
+
+/// The stored application parsed back into the domain's types.
+fn unpack(
+    a: &Application,
+) -> Result<
+    (
+        HouseholdInput,
+        HouseholdData,
+        Vec<Member>,
+        Vec<MonthlyIncome>,
+    ),
+    ServiceError,
+> {
+    let stored: Stored = serde_json::from_str(&a.data_json)
+        .map_err(|e| ServiceError::Internal(format!("application {} data: {e}", a.id)))?;
+    let (data, members) = stored
+        .household
+        .parse(&a.division_code, None, today())
+        .map_err(|e| ServiceError::Internal(format!("application {} data: {}", a.id, e.message)))?;
+    Ok((stored.household, data, members, stored.incomes))
+}
+
+fn stale() -> ServiceError {
+    ServiceError::Conflict {
+        field: "version",
+        message: "该申请刚刚已被他人处理，请刷新页面查看最新状态。".into(),
+    }
+}
+
+impl Services {
+    /// Submits an application: online by the worker (`actor` is `None`) or
+    /// by an officer on their behalf. The data must be complete and valid,
+    /// the person not already in an open file nor in an application still
+    /// being decided.
+    pub async fn application_submit(
+        &self,
+        actor: Option<&Actor>,
+        origin: Origin,
+        input: ApplicationInput,
+    ) -> Result<ApplicationId, ServiceError> {
+        if let Some(a) = actor {
+            a.require(Permission::ManageHouseholds)?;
+        }
+        check_months(&input.incomes)?;
+        if input.incomes.is_empty() {
+            return Err(ValidationError::new(
+                "incomes",
+                "请填写最近几个月的家庭收入（至少一个月），工会据此认定",
+            )
+            .into());
+        }
+        let files = check_uploads(&input.files)?;
+        let actor = actor.cloned();
+        let today = today();
+        self.write(move |c| {
+            let union = match &actor {
+                Some(a) => unions::find(c, &a.scope(), UnionId(input.union_id))?,
+                None => unions::find_unscoped(c, UnionId(input.union_id))?,
+            }
+            .filter(|u| u.active)
+            .ok_or_else(|| ValidationError::new("union_id", "请选择您所在单位的工会"))?;
+            let mut household = input.household.clone();
+            if household.tier.trim().is_empty() {
+                household.tier = "local".into();
+            }
+            if household.category.trim().is_empty() {
+                household.category = Category::Sudden.code().into();
+            }
+            let (data, members) = household.parse(&union.division_code, None, today)?;
+            let books = Books::load(c)?;
+            let ident = books.identify(&data, members.len() + 1, &input.incomes)?;
+            // The category follows from the data when the rule can tell.
+            if let Some(cat) = ident.category {
+                household.category = cat.code().into();
+            }
+            check_open_elsewhere(c, None, &data, &members)?;
+            let id_number = data.worker_id_number.as_str().to_owned();
+            if let Some(open) = apps::by_worker(c, &id_number)?
+                .into_iter()
+                .find(|a| a.status.is_open())
+            {
+                return Err(ServiceError::Conflict {
+                    field: "worker_id_number",
+                    message: format!(
+                        "该职工已有一份建档申请正在办理（申请号 {}，{}），请凭身份证号码和手机号码查询进度",
+                        bangfu_domain::application::application_no(open.id),
+                        open.status.label()
+                    ),
+                });
+            }
+            let stored = Stored {
+                household,
+                incomes: input.incomes.clone(),
+            };
+            let data_json = serde_json::to_string(&stored)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let at = now();
+            let id = apps::insert(
+                c,
+                &NewApplication {
+                    union_id: union.id,
+                    union_path: &union.path,
+                    channel: if actor.is_some() { "officer" } else { "online" },
+                    worker_name: &data.worker_name,
+                    worker_id_number: &id_number,
+                    phone: &data.phone,
+                    division_code: &data.division_code,
+                    data_json: &data_json,
+                    created_by: actor.as_ref().map(|a| a.user.id.0),
+                },
+                at,
+            )?;
+            for (name, kind, bytes) in &files {
+                apps::add_file(c, id, name, kind, bytes, at)?;
+            }
+            apps::add_step(
+                c,
+                id,
+                &StepRecord {
+                    step: Step::Submit,
+                    actor_id: actor.as_ref().map(|a| a.user.id.0),
+                    actor_name: actor
+                        .as_ref()
+                        .map(|a| a.user.display_name.clone())
+                        .unwrap_or_else(|| format!("{}（本人网上申请）", data.worker_name)),
+                    at,
+                    detail_json: json!({ "files": files.len() }).to_string(),
+                    decision_json: Some(decision_json(&ident)),
+                },
+            )?;
+            let who = match &actor {
+                Some(a) => Who::Actor(a),
+                None => Who::Attempt {
+                    username: "(网上申请)",
+                    user_id: None,
+                    origin: &origin,
+                },
+            };
+            audit::write(
+                c,
+                who,
+                Record::change(
+                    Action::SubmitApplication,
+                    "application",
+                    id,
+                    (union.id.0, &union.path),
+                    None,
+                    Some(json!({
+                        "worker_name": data.worker_name,
+                        "worker_id_number": data.worker_id_number.masked(),
+                        "union_id": union.id.0,
+                        "files": files.len(),
+                        "months": input.incomes.len(),
+                    })),
+                ),
+            )?;
+            Ok(id)
+        })
+        .await
+    }
+
+    pub async fn application_list(
+        &self,
+        actor: &Actor,
+        filter: ApplicationFilter,
+        page: PageRequest,
+    ) -> Result<Page<Application>, ServiceError> {
+        actor.require(Permission::ReadHouseholds)?;
+        let scope = actor.scope();
+        self.read(move |c| Ok(apps::list(c, &scope, &filter, page)?))
+            .await
+    }
+
+    pub async fn application_get(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+    ) -> Result<ApplicationDetail, ServiceError> {
+        actor.require(Permission::ReadHouseholds)?;
+        let scope = actor.scope();
+        let a = actor.clone();
+        let settings = self.settings().clone();
+        self.read(move |c| {
+            let application =
+                apps::find(c, &scope, id)?.ok_or(ServiceError::NotFound("建档申请"))?;
+            let (_, data, members, incomes) = unpack(&application)?;
+            let books = Books::load(c)?;
+            let identification = books.identify(&data, members.len() + 1, &incomes)?;
+            let steps = apps::steps(c, id)?;
+            let files = apps::files(c, id)?;
+            let handles =
+                a.can(Permission::ManageHouseholds) || a.can(Permission::ApproveApplications);
+            let st = application.status;
+            let approve_blocked = approval_blocker(c, &a, &application, settings.approval_level)?;
+            Ok(ApplicationDetail {
+                can_review: handles && st == AppStatus::Submitted,
+                can_notice: handles && st == AppStatus::Reviewed,
+                can_object: handles && st == AppStatus::Notice,
+                can_approve: st == AppStatus::Notice
+                    && a.can(Permission::ApproveApplications)
+                    && approve_blocked.is_none(),
+                can_reject: st.is_open()
+                    && if st == AppStatus::Notice {
+                        a.can(Permission::ApproveApplications)
+                    } else {
+                        handles
+                    },
+                approve_blocked: (st == AppStatus::Notice)
+                    .then_some(approve_blocked)
+                    .flatten(),
+                application,
+                data,
+                members,
+                incomes,
+                identification,
+                steps,
+                files,
+            })
+        })
+        .await
+    }
+
+    /// One supporting document of an application in scope.
+    pub async fn application_file(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+        file: i64,
+    ) -> Result<(FileInfo, Vec<u8>), ServiceError> {
+        actor.require(Permission::ReadHouseholds)?;
+        let scope = actor.scope();
+        self.read(move |c| {
+            apps::find(c, &scope, id)?.ok_or(ServiceError::NotFound("建档申请"))?;
+            apps::file_data(c, id, file)?.ok_or(ServiceError::NotFound("证明材料"))
+        })
+        .await
+    }
+
+    /// Takes one step on an application read at `version`.
+    pub async fn application_act(
+        &self,
+        actor: &Actor,
+        id: ApplicationId,
+        version: i64,
+        act: Act,
+    ) -> Result<Application, ServiceError> {
+        actor.require(Permission::ReadHouseholds)?;
+        let handles =
+            actor.can(Permission::ManageHouseholds) || actor.can(Permission::ApproveApplications);
+        let approver = actor.can(Permission::ApproveApplications);
+        // The input of the step, checked before anything is read.
+        let detail = match &act {
+            Act::Review {
+                visit_date,
+                seen,
+                asked,
+                explained,
+            } => {
+                let date =
+                    NaiveDate::parse_from_str(visit_date.trim(), "%Y-%m-%d").map_err(|_| {
+                        ValidationError::new("visit_date", "请填写入户核查日期（YYYY-MM-DD）")
+                    })?;
+                if date > today() {
+                    return Err(
+                        ValidationError::new("visit_date", "入户核查日期不能晚于今天").into(),
+                    );
+                }
+                json!({
+                    "visit_date": date.to_string(),
+                    "seen": parse_text("seen", "看到的情况（住房、生活条件）", seen, true, 1000)?,
+                    "asked": parse_text("asked", "询问的情况（家庭状况、需求）", asked, true, 1000)?,
+                    "explained": parse_text("explained", "讲解的政策", explained, true, 1000)?,
+                })
+            }
+            Act::Notice => json!({}),
+            Act::Objection { text } => {
+                json!({ "objection": parse_text("text", "异议内容", text, true, 1000)? })
+            }
+            Act::Approve { note } => {
+                json!({ "note": parse_text("note", "审批意见", note, false, 500)? })
+            }
+            Act::Reject { reason } => {
+                json!({ "reason": parse_text("reason", "不予通过的理由", reason, true, 500)? })
+            }
+        };
+        let scope = actor.scope();
+        let a = actor.clone();
+        let settings = self.settings().clone();
+        self.write(move |c| {
+            let app = apps::find(c, &scope, id)?.ok_or(ServiceError::NotFound("建档申请"))?;
+            if app.version != version {
+                return Err(stale());
+            }
+            let step = act.step();
+            let next = app.status.after(step).ok_or_else(|| {
+                ServiceError::Rule(format!(
+                    "申请当前为“{}”，不能执行“{}”",
+                    app.status.label(),
+                    step.label()
+                ))
+            })?;
+            let allowed = match (&act, app.status) {
+                (Act::Approve { .. }, _) | (Act::Reject { .. }, AppStatus::Notice) => approver,
+                _ => handles,
+            };
+            if !allowed {
+                return Err(ServiceError::Forbidden);
+            }
+            let (_, data, members, incomes) = unpack(&app)?;
+            let books = Books::load(c)?;
+            let ident = books.identify(&data, members.len() + 1, &incomes)?;
+            let today = today();
+            let mut notice = None;
+            let mut household = None;
+            match &act {
+                Act::Notice => {
+                    let until = today + chrono::Duration::days(i64::from(settings.notice_days));
+                    notice = Some((today, until));
+                }
+                Act::Approve { .. } => {
+                    if let Some(why) = approval_blocker(c, &a, &app, settings.approval_level)? {
+                        return Err(ServiceError::Rule(why));
+                    }
+                    let union = unions::find_unscoped(c, app.union_id)?
+                        .ok_or(ServiceError::NotFound("工会"))?;
+                    let hid = file_household(
+                        c,
+                        Who::Actor(&a),
+                        &union,
+                        &data,
+                        &members,
+                        &incomes,
+                        &books,
+                    )?;
+                    household = Some(hid);
+                }
+                _ => {}
+            }
+            let at = now();
+            if !apps::advance(c, id, version, next, notice, household, at)? {
+                return Err(stale());
+            }
+            apps::add_step(
+                c,
+                id,
+                &StepRecord {
+                    step,
+                    actor_id: Some(a.user.id.0),
+                    actor_name: a.user.display_name.clone(),
+                    at,
+                    detail_json: detail.to_string(),
+                    decision_json: Some(decision_json(&ident)),
+                },
+            )?;
+            let mut after = detail.clone();
+            after["status"] = json!(next.code());
+            if let Some(h) = household {
+                after["household_id"] = json!(h.0);
+            }
+            audit::write(
+                c,
+                Who::Actor(&a),
+                Record::change(
+                    act.action(),
+                    "application",
+                    id,
+                    (app.union_id.0, &app.union_path),
+                    Some(json!({ "status": app.status.code() })),
+                    Some(after),
+                ),
+            )?;
+            apps::find(c, &scope, id)?.ok_or(ServiceError::NotFound("建档申请"))
+        })
+        .await
+    }
+
+    /// The applicant's status check: their ID number and the phone given in
+    /// the application must both match; otherwise nothing is shown.
+    pub async fn application_status(
+        &self,
+        id_number: &str,
+        phone: &str,
+    ) -> Result<Vec<ApplicationStatusView>, ServiceError> {
+        let id = IdNumber::parse("id_number", id_number, today())?;
+        let phone: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
+        if phone.len() < 7 {
+            return Err(ValidationError::new("phone", "请填写申请时留的手机号码").into());
+        }
+        self.read(move |c| {
+            let list = apps::by_worker(c, id.as_str())?;
+            let mut out = Vec::new();
+            for a in list {
+                let digits: String = a.phone.chars().filter(|c| c.is_ascii_digit()).collect();
+                if digits != phone {
+                    continue;
+                }
+                let steps = apps::steps(c, a.id)?;
+                let reason = steps
+                    .iter()
+                    .rev()
+                    .find(|s| s.step == Step::Reject)
+                    .and_then(|s| serde_json::from_str::<Value>(&s.detail_json).ok())
+                    .and_then(|v| v["reason"].as_str().map(str::to_owned));
+                let file_no = match a.household_id {
+                    Some(h) => bangfu_storage::households::file_no_unscoped(c, h)?,
+                    None => None,
+                };
+                out.push(ApplicationStatusView {
+                    number: bangfu_domain::application::application_no(a.id),
+                    status: a.status,
+                    union_name: a.union_name.clone(),
+                    submitted_at: a.created_at,
+                    notice_until: a.notice_until,
+                    steps: steps
+                        .iter()
+                        .map(|s| (s.step.label().to_owned(), s.at))
+                        .collect(),
+                    reason,
+                    file_no,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The name of an active union, for an applicant who chose it.
+    pub async fn public_unions_by_id(&self, id: i64) -> Result<Option<String>, ServiceError> {
+        self.read(move |c| {
+            Ok(unions::find_unscoped(c, UnionId(id))?
+                .filter(|u| u.active)
+                .map(|u| u.name))
+        })
+        .await
+    }
+
+    /// Active unions whose name contains `q` (for applicants choosing
+    /// their union; names of unions are public).
+    pub async fn public_unions(&self, q: &str) -> Result<Vec<(i64, String)>, ServiceError> {
+        let q = q.trim().to_owned();
+        if q.chars().count() < 2 {
+            return Ok(Vec::new());
+        }
+        self.read(move |c| {
+            let root = unions::root(c)?.ok_or(ServiceError::NotFound("工会"))?;
+            let page = unions::list(
+                c,
+                &Scope::of(root.path),
+                &unions::UnionFilter {
+                    q: Some(q),
+                    active: Some(true),
+                    ..Default::default()
+                },
+                PageRequest::new(Some(1), Some(30)),
+            )?;
+            Ok(page.items.into_iter().map(|u| (u.id.0, u.name)).collect())
+        })
+        .await
+    }
+}
+
+/// Why `actor` may not approve `app` now: not at the approving level, or
+/// the notice has not run its course. `None`: nothing stands in the way.
+fn approval_blocker(
+    c: &mut Conn,
+    actor: &Actor,
+    app: &Application,
+    level: UnionLevel,
+) -> Result<Option<String>, ServiceError> {
+    let own =
+        unions::find_unscoped(c, actor.user.union_id)?.ok_or(ServiceError::NotFound("工会"))?;
+    if rank(own.level) > rank(level) {
+        return Ok(Some(format!(
+            "建档申请须由{}及以上工会的审核人批准",
+            level.label()
+        )));
+    }
+    if let Some(until) = app.notice_until {
+        if today() < until {
+            return Ok(Some(format!("公示期至 {until}，期满后方可批准")));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,3 @@
+DROP TABLE application_files;
+DROP TABLE application_steps;
+DROP TABLE applications;
