@@ -64,6 +64,12 @@ struct ServeArgs {
     /// Database connections per process
     #[arg(long, env = "BANGFU_MAX_CONNECTIONS")]
     max_connections: Option<u32>,
+    /// Days an application stays on public notice (公示) before approval (default 7)
+    #[arg(long, env = "BANGFU_NOTICE_DAYS")]
+    notice_days: Option<u32>,
+    /// Level whose reviewers approve applications: county (default), city, province or national
+    #[arg(long, env = "BANGFU_APPROVAL_LEVEL")]
+    approval_level: Option<String>,
 }
 
 #[derive(Args)]
@@ -110,6 +116,8 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     trust_proxy: Option<bool>,
     max_connections: Option<u32>,
+    notice_days: Option<u32>,
+    approval_level: Option<String>,
 }
 
 fn load_file(path: Option<&PathBuf>) -> Result<FileConfig, String> {
@@ -171,6 +179,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(n) = file.max_connections {
         config.db.max_connections = n;
     }
+    if let Some(d) = file.notice_days {
+        config.settings.notice_days = d;
+    }
+    if let Some(l) = file.approval_level.as_deref() {
+        config.settings.approval_level = approval_level(l)?;
+    }
     let fail = |e: AppError| e.to_string();
     match cli.command {
         Command::Serve(args) => {
@@ -188,6 +202,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             if let Some(n) = args.max_connections {
                 config.db.max_connections = n;
+            }
+            if let Some(d) = args.notice_days {
+                config.settings.notice_days = d;
+            }
+            if let Some(l) = args.approval_level.as_deref() {
+                config.settings.approval_level = approval_level(l)?;
             }
             serve(config, args.demo).await
         }
@@ -265,6 +285,22 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
         }
     });
     running.task.await.map_err(|e| e.to_string())
+}
+
+/// The approving level of applications, as named in settings.
+fn approval_level(raw: &str) -> Result<bangfu_domain::UnionLevel, String> {
+    use bangfu_domain::UnionLevel;
+    match UnionLevel::parse(raw) {
+        Ok(
+            l @ (UnionLevel::National
+            | UnionLevel::Province
+            | UnionLevel::City
+            | UnionLevel::County),
+        ) => Ok(l),
+        _ => Err(format!(
+            "审批层级“{raw}”无效，应为 county、city、province 或 national"
+        )),
+    }
 }
 
 /// The operator at the command line may see what went wrong inside.

@@ -732,8 +732,11 @@ impl Services {
                         let months = incomes.get(&h.id).map(Vec::as_slice).unwrap_or(&[]);
                         let ident = b.identify(&h.data, size, months)?;
                         let (d, cond) = decision_of(&ident);
-                        if d != h.decision || cond != h.decision_condition {
-                            households::set_decision(c, h.id, d, cond, at)?;
+                        // The cut-off may have changed too: the cohort follows it.
+                        let cutoff = b.params.for_region(&h.data.division_code).baseline_cutoff;
+                        let cohort = Cohort::of(h.data.filed_on, cutoff);
+                        if d != h.decision || cond != h.decision_condition || cohort != h.cohort {
+                            households::set_decision(c, h.id, d, cond, cohort, at)?;
                             k += 1;
                         }
                     }

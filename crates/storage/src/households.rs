@@ -240,6 +240,11 @@ pub fn insert(
     Ok(HouseholdId(id))
 }
 
+diesel::define_sql_function! {
+    /// `lower(text)`, the same on SQLite and PostgreSQL.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// Saves the entered data if the file is still at `version`; returns false
 /// when someone else saved first (nothing is written then).
 pub fn update(
@@ -325,17 +330,19 @@ pub fn touch(
     Ok(n == 1)
 }
 
-/// Records a new decision without touching the version (a re-run after the
-/// lines changed is not an edit of the file).
+/// Records a new decision and cohort without touching the version (a re-run
+/// after the lines or the cut-off changed is not an edit of the file).
 pub fn set_decision(
     conn: &mut Conn,
     id: HouseholdId,
     decision: Decision,
     condition: Option<i32>,
+    cohort: Cohort,
     now: NaiveDateTime,
 ) -> Result<(), StorageError> {
     run!(conn, c => diesel::update(households::table.filter(households::id.eq(id.0)))
         .set((
+            households::cohort.eq(cohort.code()),
             households::decision.eq(decision.code()),
             households::decision_condition.eq(condition),
             households::decided_at.eq(Some(now)),
@@ -712,6 +719,12 @@ pub fn list(
     // A narrower union must still lie inside the scope.
     let start = start.max(scope.start().to_owned());
     let end = end.min(scope.end().to_owned());
+    let name_q = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
     let q = filter
         .q
         .as_deref()
@@ -746,9 +759,11 @@ pub fn list(
                             .or(households::file_no.like(prefix)),
                     );
                 } else {
+                    // Names compare without regard to case on both backends
+                    // (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
                     b = b.filter(
-                        households::worker_name
-                            .like(like_pattern(text))
+                        lower(households::worker_name)
+                            .like(like_pattern(&name_q.to_lowercase()))
                             .escape('\\'),
                     );
                 }

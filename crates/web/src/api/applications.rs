@@ -39,9 +39,18 @@ impl FromRequestParts<AppState> for MaybeApiActor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let sends_credentials = parts
+        // An empty `Bearer` (a client without a token) is no credential.
+        let bearer = parts
             .headers
-            .contains_key(axum::http::header::AUTHORIZATION)
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.trim_start_matches("Bearer")
+                    .trim_start_matches("bearer")
+                    .trim()
+            })
+            .is_some_and(|t| !t.is_empty());
+        let sends_credentials = bearer
             || parts
                 .headers
                 .get(axum::http::header::COOKIE)
