@@ -770,6 +770,47 @@ impl Services {
     }
 }
 
+/// What the home page counts for someone who reads files.
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdSummary {
+    pub on_file: i64,
+    pub eligible: i64,
+    pub not_eligible: i64,
+    pub insufficient: i64,
+    pub open_applications: i64,
+}
+
+impl Services {
+    /// Open files in the caller's scope by decision, and applications being decided.
+    pub async fn household_summary(&self, actor: &Actor) -> Result<HouseholdSummary, ServiceError> {
+        actor.require(Permission::ReadHouseholds)?;
+        let scope = actor.scope();
+        self.read(move |c| {
+            let mut s = HouseholdSummary::default();
+            for (d, n) in households::count_by_decision(c, &scope)? {
+                s.on_file += n;
+                match d {
+                    bangfu_domain::household::Decision::Eligible => s.eligible = n,
+                    bangfu_domain::household::Decision::NotEligible => s.not_eligible = n,
+                    bangfu_domain::household::Decision::Insufficient => s.insufficient = n,
+                }
+            }
+            s.open_applications = bangfu_storage::applications::list(
+                c,
+                &scope,
+                &bangfu_storage::applications::ApplicationFilter {
+                    open: true,
+                    ..Default::default()
+                },
+                PageRequest::new(Some(1), Some(1)),
+            )?
+            .total;
+            Ok(s)
+        })
+        .await
+    }
+}
+
 fn income_json(i: &MonthlyIncome) -> Value {
     json!({
         "month": i.month.to_string(),

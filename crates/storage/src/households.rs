@@ -896,3 +896,24 @@ pub fn open_holders(
     }
     Ok(out)
 }
+
+/// Open files in a scope counted by their stored decision.
+pub fn count_by_decision(
+    conn: &mut Conn,
+    scope: &Scope,
+) -> Result<Vec<(Decision, i64)>, StorageError> {
+    let rows: Vec<(String, i64)> = run!(conn, c => households::table
+        .filter(households::union_path.ge(scope.start()))
+        .filter(households::union_path.lt(scope.end()))
+        .filter(households::status.eq(Status::OnFile.code()))
+        .group_by(households::decision)
+        .select((households::decision, diesel::dsl::count_star()))
+        .load(c))?;
+    rows.into_iter()
+        .map(|(d, n)| {
+            Decision::parse(&d)
+                .map(|d| (d, n))
+                .map_err(|_| StorageError::Corrupt(format!("decision {d}")))
+        })
+        .collect()
+}

@@ -65,10 +65,8 @@ pub struct Row {
     pub file_no: String,
     pub name: String,
     pub id_masked: String,
-    pub phone_masked: String,
     pub union_id: i64,
     pub union_name: String,
-    pub region: String,
     pub category: &'static str,
     pub tier: &'static str,
     pub cohort: &'static str,
@@ -117,10 +115,8 @@ impl From<&Household> for Row {
             file_no: h.file_no.clone(),
             name: d.worker_name.clone(),
             id_masked: d.worker_id_number.masked(),
-            phone_masked: mask_phone(&d.phone),
             union_id: h.union_id.0,
             union_name: h.union_name.clone(),
-            region: division_name(&d.division_code),
             category: d.category.label(),
             tier: d.tier.label(),
             cohort: h.cohort.label(),
@@ -654,7 +650,7 @@ impl FormPage {
 }
 
 /// Unions an officer can file under: their own and those below, active.
-async fn filing_unions(state: &AppState, actor: &Actor) -> Result<Vec<(i64, String)>, PageError> {
+pub(super) async fn filing_unions(state: &AppState, actor: &Actor) -> Result<Vec<(i64, String)>, PageError> {
     let page = state
         .services
         .union_list(

@@ -15,6 +15,7 @@ mod applications;
 mod forms;
 mod households;
 
+
 use crate::auth::{
     page_guard, removal, secure, session_cookie, MaybeActor, PageActor, LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -381,6 +382,8 @@ struct HomePage {
     last_login: String,
     child_count: i64,
     user_count: i64,
+    /// For those who read household files.
+    households: Option<bangfu_service::HouseholdSummary>,
 }
 
 async fn home(State(state): State<AppState>, PageActor(actor): PageActor) -> PageResult {
@@ -397,6 +400,11 @@ async fn home(State(state): State<AppState>, PageActor(actor): PageActor) -> Pag
             .unwrap_or_default(),
         child_count: d.children_total,
         user_count: d.user_count,
+        households: if actor.can(Permission::ReadHouseholds) {
+            Some(state.services.household_summary(&actor).await?)
+        } else {
+            None
+        },
     }))
 }
 
