@@ -588,6 +588,17 @@ pub struct StepView {
     decision: String,
 }
 
+/// Conditions are written 一 to 五 everywhere a person reads them.
+fn condition_cn(c: i64) -> &'static str {
+    match c {
+        1 => "一",
+        2 => "二",
+        3 => "三",
+        4 => "四",
+        _ => "五",
+    }
+}
+
 fn step_view(s: &bangfu_service::StepRecord) -> StepView {
     let d: serde_json::Value = serde_json::from_str(&s.detail_json).unwrap_or_default();
     let text = |k: &str| d[k].as_str().unwrap_or_default().to_owned();
@@ -617,7 +628,7 @@ fn step_view(s: &bangfu_service::StepRecord) -> StepView {
                     .map(|d| d.label())
                     .unwrap_or("");
             match v["condition"].as_i64() {
-                Some(c) => format!("{label}（条件{c}）"),
+                Some(c) => format!("{label}（条件{}）", condition_cn(c)),
                 None => label.to_owned(),
             }
         })
@@ -827,7 +838,7 @@ async fn act_submit(
             let code = f.act.as_str();
             match (code, a.household_id) {
                 ("approve", Some(h)) => {
-                    Ok(Redirect::to(&format!("/households/{h}?notice=created")).into_response())
+                    Ok(Redirect::to(&format!("/households/{h}?notice=approved")).into_response())
                 }
                 _ => Ok(Redirect::to(&format!("/applications/{id}?notice={code}")).into_response()),
             }

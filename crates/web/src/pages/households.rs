@@ -650,7 +650,10 @@ impl FormPage {
 }
 
 /// Unions an officer can file under: their own and those below, active.
-pub(super) async fn filing_unions(state: &AppState, actor: &Actor) -> Result<Vec<(i64, String)>, PageError> {
+pub(super) async fn filing_unions(
+    state: &AppState,
+    actor: &Actor,
+) -> Result<Vec<(i64, String)>, PageError> {
     let page = state
         .services
         .union_list(
@@ -1105,6 +1108,7 @@ fn notice_text(code: &str) -> &'static str {
         "created" => "已建档。请录入近几个月的家庭收入，系统将自动给出识别结论。",
         "saved" => "已保存。",
         "incomes" => "月收入已保存，识别结论已更新。",
+        "approved" => "已批准建档，申请中的家庭成员和月收入已录入档案。",
         _ => "操作已完成。",
     }
 }

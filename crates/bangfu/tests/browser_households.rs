@@ -1,0 +1,956 @@
+//! The household journeys in a real headless Chromium, driven through
+//! chromedriver:
+//!
+//! 1. A worker applies online on a phone (一键申报), checks the progress with
+//!    ID and phone; an officer reviews with the home visit and starts the
+//!    notice; a county reviewer approves, which files the household; the
+//!    worker then sees the file number.
+//! 2. An officer files a household by hand, types six months into the income
+//!    grid with the Tab key, sees the identification change, and reveals the
+//!    full ID number with a reason.
+//!
+//! With `BANGFU_SCREENSHOTS=1` the journeys write `docs/screenshots/apply-phone.png`
+//! and `docs/screenshots/household.png`.
+//!
+//! Skips itself when `/usr/bin/chromedriver` is missing, unless
+//! `BANGFU_REQUIRE_BROWSER=1`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use bangfu_domain::id_number::check_digit;
+use bangfu_domain::UnionLevel;
+use bangfu_service::{Operator, Settings};
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const WAIT: Duration = Duration::from_secs(15);
+
+type R<T> = Result<T, String>;
+
+fn err<E: std::fmt::Debug>(what: &str) -> impl FnOnce(E) -> String + '_ {
+    move |e| format!("{what}: {e:?}")
+}
+
+// ---------------------------------------------------------------------------
+// chromedriver and the browser session (as in browser.rs)
+// ---------------------------------------------------------------------------
+
+/// chromedriver as a child process, killed (with its profile removed) on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+    profile: std::path::PathBuf,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+async fn start_driver() -> R<Driver> {
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(err("start chromedriver"))?;
+    let profile = std::env::temp_dir().join(format!(
+        "bangfu-chrome-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    ));
+    std::fs::create_dir_all(&profile).map_err(err("profile dir"))?;
+    let driver = Driver {
+        child,
+        port,
+        profile,
+    };
+    let status = format!("http://127.0.0.1:{port}/status");
+    let started = Instant::now();
+    loop {
+        if let Ok(res) = reqwest::get(&status).await {
+            if res.status().is_success() {
+                return Ok(driver);
+            }
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            return Err("chromedriver did not answer within 20 s".into());
+        }
+        common::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn connect(driver: &Driver) -> R<Client> {
+    let mut options = json!({
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync",
+            "--window-size=1280,900",
+            "--lang=zh-CN",
+            format!("--user-data-dir={}", driver.profile.display()),
+        ],
+    });
+    if std::path::Path::new(CHROMIUM).exists() {
+        options["binary"] = json!(CHROMIUM);
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    caps.insert("goog:chromeOptions".into(), options);
+    // Dialogs (data-confirm) are answered by the test, never dismissed behind its back.
+    caps.insert("unhandledPromptBehavior".into(), json!("ignore"));
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .map_err(err("new WebDriver session"))
+}
+
+/// Whether the browser tests run here; prints why not when they are skipped.
+fn browser_available() -> bool {
+    if std::path::Path::new(CHROMEDRIVER).exists() {
+        return true;
+    }
+    if std::env::var("BANGFU_REQUIRE_BROWSER").as_deref() == Ok("1") {
+        panic!("BANGFU_REQUIRE_BROWSER=1 but {CHROMEDRIVER} is missing (apt-get install chromium chromium-driver)");
+    }
+    // Written past the test harness's capture so the skip shows in the run's output.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED browser test: {CHROMEDRIVER} not found (apt-get install chromium chromium-driver)"
+    );
+    false
+}
+
+/// A browser session, and chromedriver's door to the DevTools protocol for
+/// what WebDriver cannot do: a real 390 px phone screen (headless Chromium
+/// will not make a window narrower than 500 px) and whole-page screenshots.
+struct Browser {
+    client: Client,
+    cdp: String,
+}
+
+impl std::ops::Deref for Browser {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+/// Runs `journey` in a fresh browser; on failure keeps a screenshot in /tmp
+/// and panics with what the journey was waiting for.
+async fn in_browser<T, F, Fut>(name: &str, journey: F) -> T
+where
+    F: FnOnce(Browser) -> Fut,
+    Fut: std::future::Future<Output = (Browser, R<T>)>,
+{
+    let driver = start_driver().await.expect("chromedriver");
+    let client = connect(&driver).await.expect("browser session");
+    let session = client
+        .session_id()
+        .await
+        .expect("session id")
+        .expect("a W3C session");
+    let browser = Browser {
+        client,
+        cdp: format!(
+            "http://127.0.0.1:{}/session/{session}/goog/cdp/execute",
+            driver.port
+        ),
+    };
+    let (browser, outcome) = journey(browser).await;
+    if outcome.is_err() {
+        if let Ok(png) = browser.screenshot().await {
+            let file = std::env::temp_dir().join(format!("bangfu-{name}.png"));
+            let _ = std::fs::write(&file, png);
+        }
+    }
+    let _ = browser.client.close().await;
+    drop(driver);
+    match outcome {
+        Ok(t) => t,
+        Err(e) => panic!("browser journey “{name}”: {e}\n(screenshot: /tmp/bangfu-{name}.png)"),
+    }
+}
+
+/// A DevTools command through chromedriver.
+async fn cdp(b: &Browser, cmd: &str, params: serde_json::Value) -> R<serde_json::Value> {
+    let res = reqwest::Client::new()
+        .post(&b.cdp)
+        .json(&json!({ "cmd": cmd, "params": params }))
+        .send()
+        .await
+        .map_err(err(cmd))?;
+    let status = res.status();
+    let body: serde_json::Value = res.json().await.map_err(err(cmd))?;
+    if !status.is_success() {
+        return Err(format!("{cmd}: {status} {body}"));
+    }
+    Ok(body["value"].clone())
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Screen {
+    /// 390×844, a phone's screen with its `width=device-width` viewport.
+    Phone,
+    /// 1280×900, an office's monitor.
+    Desktop,
+}
+
+impl Screen {
+    fn size(self) -> (u32, u32) {
+        match self {
+            Screen::Phone => (390, 844),
+            Screen::Desktop => (1280, 900),
+        }
+    }
+}
+
+/// Emulates `screen` at `height` CSS pixels high.
+async fn emulate(b: &Browser, screen: Screen, height: u32) -> R<()> {
+    cdp(
+        b,
+        "Emulation.setDeviceMetricsOverride",
+        json!({
+            "width": screen.size().0,
+            "height": height,
+            "deviceScaleFactor": 1,
+            "mobile": matches!(screen, Screen::Phone),
+        }),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Switches to `screen`.
+async fn use_screen(b: &Browser, screen: Screen) -> R<()> {
+    emulate(b, screen, screen.size().1).await
+}
+
+/// How wide the page's content is, in CSS pixels; wider than the screen
+/// means it scrolls sideways (or, on a phone, is shown zoomed out).
+async fn content_width(c: &Client) -> R<u64> {
+    let v = c
+        .execute(
+            "return Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);",
+            vec![],
+        )
+        .await
+        .map_err(err("content width"))?;
+    Ok(v.as_u64().unwrap_or(0))
+}
+
+/// With `BANGFU_SCREENSHOTS=1`, writes the whole page (not only what fits
+/// on the screen) as `screen` shows it to `docs/screenshots/{name}`.
+async fn screenshot(b: &Browser, screen: Screen, name: &str) -> R<()> {
+    if std::env::var("BANGFU_SCREENSHOTS").as_deref() != Ok("1") {
+        return Ok(());
+    }
+    let full = b
+        .execute(
+            "return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight);",
+            vec![],
+        )
+        .await
+        .map_err(err("page height"))?
+        .as_u64()
+        .unwrap_or(0) as u32;
+    emulate(b, screen, full.clamp(screen.size().1, 10_000)).await?;
+    let png = b.screenshot().await.map_err(err("screenshot"));
+    use_screen(b, screen).await?;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots");
+    std::fs::create_dir_all(&dir).map_err(err("docs/screenshots"))?;
+    std::fs::write(dir.join(name), png?).map_err(err(name))
+}
+
+// ---------------------------------------------------------------------------
+// Page helpers: explicit waits, never fixed sleeps
+// ---------------------------------------------------------------------------
+
+/// The path of the page the browser is on.
+async fn path(c: &Client) -> R<String> {
+    let url = c.current_url().await.map_err(err("current url"))?;
+    Ok(url.path().to_owned())
+}
+
+/// The visible text of the page's `<main>` (or body), for error messages.
+async fn page_text(c: &Client) -> String {
+    c.execute(
+        "var m = document.querySelector('main') || document.body; return m ? m.innerText : '';",
+        vec![],
+    )
+    .await
+    .ok()
+    .and_then(|v| v.as_str().map(str::to_owned))
+    .unwrap_or_default()
+    .chars()
+    .take(2500)
+    .collect()
+}
+
+/// Waits until the browser's path satisfies `ok`.
+async fn wait_path(c: &Client, what: &str, ok: impl Fn(&str) -> bool) -> R<String> {
+    let started = Instant::now();
+    loop {
+        let p = path(c).await?;
+        if ok(&p) {
+            return Ok(p);
+        }
+        if started.elapsed() > WAIT {
+            return Err(format!(
+                "waiting for {what}: still on {p}\n{}",
+                page_text(c).await
+            ));
+        }
+        common::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the element `css` exists and its visible text contains `text`;
+/// returns that text.
+async fn wait_in(c: &Client, css: &str, text: &str) -> R<String> {
+    let started = Instant::now();
+    loop {
+        let seen = match c.find(Locator::Css(css)).await {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if seen.contains(text) {
+            return Ok(seen);
+        }
+        if started.elapsed() > WAIT {
+            let p = path(c).await.unwrap_or_default();
+            return Err(format!(
+                "waiting for “{text}” in {css} on {p}; it shows:\n{seen}\npage:\n{}",
+                page_text(c).await
+            ));
+        }
+        common::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The text of the table cell right after the header cell `header`.
+async fn cell_after(c: &Client, header: &str) -> R<String> {
+    let xpath = format!("//th[normalize-space()='{header}']/following-sibling::td[1]");
+    c.find(Locator::XPath(&xpath))
+        .await
+        .map_err(err(header))?
+        .text()
+        .await
+        .map_err(err(header))
+}
+
+async fn goto(c: &Client, base: &str, p: &str) -> R<()> {
+    c.goto(&format!("{base}{p}"))
+        .await
+        .map_err(err(&format!("open {p}")))
+}
+
+async fn click(c: &Client, css: &str) -> R<()> {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(err(css))?
+        .click()
+        .await
+        .map_err(err(css))
+}
+
+async fn click_link(c: &Client, text: &str) -> R<()> {
+    c.find(Locator::LinkText(text))
+        .await
+        .map_err(err(&format!("link “{text}”")))?
+        .click()
+        .await
+        .map_err(err(&format!("click “{text}”")))
+}
+
+async fn fill(c: &Client, css: &str, value: &str) -> R<()> {
+    let el = c.find(Locator::Css(css)).await.map_err(err(css))?;
+    el.clear().await.map_err(err(css))?;
+    el.send_keys(value).await.map_err(err(css))
+}
+
+async fn tick(c: &Client, css: &str) -> R<()> {
+    let el = c.find(Locator::Css(css)).await.map_err(err(css))?;
+    if !el.is_selected().await.map_err(err(css))? {
+        el.click().await.map_err(err(css))?;
+    }
+    Ok(())
+}
+
+async fn submit(c: &Client, form: &str) -> R<()> {
+    let css =
+        format!("{form} button[type=submit], {form} input[type=submit], {form} button:not([type])");
+    click(c, &css).await
+}
+
+/// Submits a form that asks “确认…？” (`data-confirm`) and answers 确定,
+/// checking the question is the expected one.
+async fn submit_confirmed(c: &Client, form: &str, question: &str) -> R<()> {
+    submit(c, form).await?;
+    let started = Instant::now();
+    loop {
+        match c.get_alert_text().await {
+            Ok(asked) => {
+                if !asked.contains(question) {
+                    return Err(format!("{form} asked “{asked}”, expected “{question}”"));
+                }
+                return c.accept_alert().await.map_err(err("accept the confirm"));
+            }
+            Err(e) if started.elapsed() > WAIT => {
+                return Err(format!("{form}: no confirm dialog appeared ({e:?})"));
+            }
+            Err(_) => common::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// The `value` property of every element matching `css`, in document order.
+async fn values(c: &Client, css: &str) -> R<Vec<String>> {
+    let mut out = Vec::new();
+    for el in c.find_all(Locator::Css(css)).await.map_err(err(css))? {
+        out.push(
+            el.prop("value")
+                .await
+                .map_err(err(css))?
+                .unwrap_or_default(),
+        );
+    }
+    Ok(out)
+}
+
+async fn login(c: &Client, base: &str, username: &str) -> R<()> {
+    goto(c, base, "/login").await?;
+    fill(c, "#login-form input[name=username]", username).await?;
+    fill(c, "#login-form input[name=password]", common::PASSWORD).await?;
+    submit(c, "#login-form").await?;
+    wait_path(c, &format!("home after {username} logs in"), |p| p == "/").await?;
+    Ok(())
+}
+
+async fn logout(c: &Client) -> R<()> {
+    submit(c, "#logout-form").await?;
+    wait_path(c, "the login page after logout", |p| p == "/login").await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Data
+// ---------------------------------------------------------------------------
+
+fn id_number(first17: &str) -> String {
+    format!("{first17}{}", check_digit(first17).expect("17 digits"))
+}
+
+/// How the pages show an ID number without a reason given: 4 + 10 stars + 4.
+fn masked(id: &str) -> String {
+    format!("{}{}{}", &id[..4], "*".repeat(10), &id[14..])
+}
+
+/// The month `n` months before the current one (UTC), as `YYYY-MM`.
+fn month_back(n: i32) -> String {
+    let now = chrono::Utc::now().date_naive();
+    let total = chrono::Datelike::year(&now) * 12 + chrono::Datelike::month(&now) as i32 - 1 - n;
+    format!(
+        "{:04}-{:02}",
+        total.div_euclid(12),
+        total.rem_euclid(12) + 1
+    )
+}
+
+/// The tree of the API tests, a grassroots union, the line, and the staff:
+/// `officer` (荔湾区总工会) and the county reviewer `creviewer`.
+async fn setup() -> (common::TestApp, common::Tree, i64) {
+    let app = common::spawn_with(Settings {
+        notice_days: 0,
+        ..Settings::default()
+    })
+    .await;
+    let t = app.tree().await;
+    let county = app
+        .services
+        .operator_find_union(Operator, "荔湾区总工会")
+        .await
+        .unwrap()
+        .unwrap();
+    let g = app
+        .services
+        .operator_create_union(
+            Operator,
+            &county,
+            "荔湾区机械厂工会",
+            UnionLevel::Grassroots,
+            "440103",
+        )
+        .await
+        .unwrap();
+    // 低保 800 元 from well before the months the journeys use.
+    app.user("cityadmin", "admin", t.city).await;
+    let admin = app.api_as("cityadmin").await;
+    let r = admin
+        .send(
+            "PUT",
+            "/api/v1/lines",
+            json!({"division_code": "440100", "effective_month": month_back(14),
+                   "dibao_line_fen": 80_000}),
+        )
+        .await;
+    assert_eq!(r.0, 200, "{}", r.1);
+    app.user("officer", "officer", t.county_a).await;
+    app.user("creviewer", "reviewer", t.county_a).await;
+    (app, t, g.id.0)
+}
+
+// ---------------------------------------------------------------------------
+// Journey 1: apply online on a phone, review, notice, approval
+// ---------------------------------------------------------------------------
+
+const APPLICANT_ID17: &str = "44010319850612345";
+const APPLICANT_PHONE: &str = "13800138000";
+
+async fn apply_journey(b: &Browser, base: &str) -> R<()> {
+    let c: &Client = b;
+    let id = id_number(APPLICANT_ID17);
+
+    // A worker opens the form on a phone.
+    use_screen(b, Screen::Phone).await?;
+    goto(c, base, "/apply").await?;
+    wait_in(c, "h1", "困难职工建档申请").await?;
+    let inner = c
+        .execute("return window.innerWidth;", vec![])
+        .await
+        .map_err(err("innerWidth"))?;
+    if inner.as_u64() != Some(390) {
+        return Err(format!("the phone's page is {inner} px wide, not 390"));
+    }
+
+    // Finds the union by name and picks it.
+    fill(c, "#union-search input[name=union_q]", "机械厂").await?;
+    submit(c, "#union-search").await?;
+    let started = Instant::now();
+    while c.find(Locator::LinkText("荔湾区机械厂工会")).await.is_err() {
+        if started.elapsed() > WAIT {
+            return Err(format!(
+                "searching 机械厂 lists no 荔湾区机械厂工会:\n{}",
+                page_text(c).await
+            ));
+        }
+        common::sleep(Duration::from_millis(100)).await;
+    }
+    click_link(c, "荔湾区机械厂工会").await?;
+    wait_in(c, "main", "已选择：荔湾区机械厂工会").await?;
+
+    // Fills in the form.
+    fill(c, "#a-name", "陈建国").await?;
+    fill(c, "#a-id", &id).await?;
+    fill(c, "#a-phone", APPLICANT_PHONE).await?;
+    fill(c, "#a-address", "广州市荔湾区多宝路 12 号").await?;
+    fill(c, "#a-employer", "荔湾区机械厂").await?;
+    tick(c, "#apply-form input[name=causes][value=illness]").await?;
+    let labour = c
+        .find_all(Locator::Css("#apply-form input[name=labour]"))
+        .await
+        .map_err(err("labour inputs"))?;
+    if labour.len() != 6 {
+        return Err(format!("the form asks for {} months, not 6", labour.len()));
+    }
+    for el in &labour {
+        el.send_keys("600").await.map_err(err("labour income"))?;
+    }
+    let medical = c
+        .find_all(Locator::Css("#apply-form input[name=medical]"))
+        .await
+        .map_err(err("medical inputs"))?;
+    for el in medical.iter().take(2) {
+        el.send_keys("150").await.map_err(err("medical"))?;
+    }
+    // The filled form fits the phone: only the income table scrolls, inside its frame.
+    let wide = content_width(c).await?;
+    if wide > 390 {
+        return Err(format!(
+            "the filled form is {wide} px wide on a 390 px phone: the page scrolls sideways"
+        ));
+    }
+    // For the picture: the table scrolled back to its months, no cursor.
+    c.execute(
+        "document.activeElement && document.activeElement.blur(); \
+         document.querySelectorAll('.table-wrap').forEach(function (w) { w.scrollLeft = 0; });",
+        vec![],
+    )
+    .await
+    .map_err(err("reset the table's scroll"))?;
+    screenshot(b, Screen::Phone, "apply-phone.png").await?;
+
+    // Sends it and gets the application number.
+    submit(c, "#apply-form").await?;
+    let number = wait_in(c, "#application-no", "SQ").await?;
+    wait_in(c, "h1", "申请已提交").await?;
+
+    // Checks the progress with ID and phone.
+    click_link(c, "查询办理进度").await?;
+    wait_path(c, "the status page", |p| p == "/apply/status").await?;
+    fill(c, "#s-id", &id).await?;
+    fill(c, "#s-phone", APPLICANT_PHONE).await?;
+    submit(c, "#status-form").await?;
+    let card = wait_in(c, "main .card h2", &number).await?;
+    if !card.contains("待基层审核") {
+        return Err(format!("the status shows “{card}”, not 待基层审核"));
+    }
+
+    // The officer of the county union, at a desk.
+    use_screen(b, Screen::Desktop).await?;
+    login(c, base, "officer").await?;
+    click(c, "nav.sidebar a[href='/applications']").await?;
+    wait_path(c, "the list of applications", |p| p == "/applications").await?;
+    wait_in(c, "h1", "建档申请").await?;
+    wait_in(c, "#results", "陈建国").await?;
+    click_link(c, &number).await?;
+    let app_path = wait_path(c, "the application", |p| {
+        p.strip_prefix("/applications/")
+            .is_some_and(|id| id.parse::<i64>().is_ok())
+    })
+    .await?;
+    wait_in(c, "h1", "陈建国 的建档申请").await?;
+    wait_in(c, "h1 .badge", "待基层审核").await?;
+    // The identification on the application's data.
+    wait_in(c, "main .card .alert", "符合建档条件（条件一）").await?;
+    wait_in(c, "main", &masked(&id)).await?;
+
+    // The home visit: 一看、二问、三讲.
+    fill(c, "#r-seen", "两居室，家具陈旧，无大件家电").await?;
+    fill(c, "#r-asked", "本人慢性病长期服药，月工资 600 元").await?;
+    fill(c, "#r-explained", "讲解了医疗互助和金秋助学政策").await?;
+    submit(c, "#review-form").await?;
+    wait_in(
+        c,
+        "main .alert.success",
+        "已完成基层审核（入户核查），下一步：开始公示。",
+    )
+    .await?;
+    wait_in(c, "h1 .badge", "待公示").await?;
+    wait_in(c, "ol.steps", "一看（住房、生活条件）：两居室").await?;
+
+    // Starts the notice, answering its question.
+    submit_confirmed(c, "#notice-form", "确认开始公示").await?;
+    wait_in(c, "main .alert.success", "已开始公示").await?;
+    wait_in(c, "h1 .badge", "公示中").await?;
+    // The officer cannot approve.
+    if c.find(Locator::Css("#approve-form")).await.is_ok() {
+        return Err("the officer is offered the approval".into());
+    }
+    logout(c).await?;
+
+    // The county reviewer approves.
+    login(c, base, "creviewer").await?;
+    click(c, "nav.sidebar a[href='/applications']").await?;
+    wait_path(c, "the list of applications", |p| p == "/applications").await?;
+    wait_in(c, "#results", &number).await?;
+    click_link(c, &number).await?;
+    wait_path(c, "the application", |p| p == app_path).await?;
+    wait_in(c, "h1 .badge", "公示中").await?;
+    fill(c, "#approve-form input[name=note]", "经核实情况属实").await?;
+    submit_confirmed(c, "#approve-form", "确认批准并建档").await?;
+
+    // Lands on the new file with its identification.
+    wait_path(c, "the new household file", |p| {
+        p.strip_prefix("/households/")
+            .is_some_and(|id| id.parse::<i64>().is_ok())
+    })
+    .await?;
+    wait_in(c, "h1", "陈建国").await?;
+    let headline = wait_in(c, "#identification .alert strong", "符合建档条件").await?;
+    if !headline.contains("条件一") {
+        return Err(format!("the file's identification reads “{headline}”"));
+    }
+    wait_in(c, "#identification", "已录入 6 个月").await?;
+    let file_no = cell_after(c, "档案编号").await?;
+    if !file_no.starts_with("440103") {
+        return Err(format!("档案编号 reads “{file_no}”"));
+    }
+    wait_in(c, "main nav", &file_no).await?;
+    logout(c).await?;
+
+    // The worker, on the phone again, sees the file number.
+    use_screen(b, Screen::Phone).await?;
+    goto(c, base, "/apply/status").await?;
+    fill(c, "#s-id", &id).await?;
+    fill(c, "#s-phone", APPLICANT_PHONE).await?;
+    submit(c, "#status-form").await?;
+    let card = wait_in(c, "main .card h2", "已批准建档").await?;
+    if !card.contains(&number) {
+        return Err(format!("the status card reads “{card}”"));
+    }
+    wait_in(
+        c,
+        "main .card .alert.success",
+        &format!("已建档，档案编号 {file_no}。"),
+    )
+    .await?;
+    wait_in(c, "main .card ol", "批准建档").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_applies_on_a_phone_and_the_approval_files_the_household() {
+    if !browser_available() {
+        return;
+    }
+    let (app, _, grassroots) = setup().await;
+    let base = app.base.clone();
+    in_browser("apply", |b| async move {
+        let outcome = apply_journey(&b, &base).await;
+        (b, outcome)
+    })
+    .await;
+
+    // What the browser did is in the database.
+    let api = app.api_as("officer").await;
+    let (_, list) = api.get("/api/v1/applications").await;
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["items"][0]["status"], "approved", "{list}");
+    assert_eq!(list["items"][0]["union_id"], grassroots, "{list}");
+    let (_, households) = api.get("/api/v1/households?q=陈建国").await;
+    assert_eq!(households["total"], 1, "{households}");
+}
+
+// ---------------------------------------------------------------------------
+// Journey 2: file a household by hand, record incomes, reveal the ID
+// ---------------------------------------------------------------------------
+
+const WORKER_ID17: &str = "44010319720315262";
+const WORKER_PHONE: &str = "13712345678";
+
+async fn household_journey(b: &Browser, base: &str) -> R<String> {
+    let c: &Client = b;
+    use_screen(b, Screen::Desktop).await?;
+    let id = id_number(WORKER_ID17);
+    login(c, base, "officer").await?;
+
+    // 困难职工档案 → 新建档案.
+    click(c, "nav.sidebar a[href='/households']").await?;
+    wait_path(c, "the households list", |p| p == "/households").await?;
+    wait_in(c, "h1", "困难职工档案").await?;
+    click(c, ".page-header .actions a[href='/households/new']").await?;
+    wait_in(c, "h1", "新建困难职工档案").await?;
+
+    fill(c, "#f-name", "王秀兰").await?;
+    fill(c, "#f-id", &id).await?;
+    fill(c, "#f-phone", WORKER_PHONE).await?;
+    fill(c, "#f-address", "广州市荔湾区中山八路 3 号").await?;
+    fill(c, "#f-employer", "广州纺织厂").await?;
+    tick(c, "#household-form input[name=causes][value=unemployment]").await?;
+    tick(c, "#household-form input[name=causes][value=illness]").await?;
+    submit(c, "#household-form").await?;
+
+    let file_path = wait_path(c, "the new file", |p| {
+        p.strip_prefix("/households/")
+            .is_some_and(|id| id.parse::<i64>().is_ok())
+    })
+    .await?;
+    wait_in(c, "h1", "王秀兰").await?;
+    wait_in(c, "main .alert.success", "请录入近几个月的家庭收入").await?;
+    let before = wait_in(c, "#identification .alert strong", "收入数据不足").await?;
+    wait_in(c, "#identification", "没有收入记录").await?;
+    if c.find(Locator::Css("#identification table.data"))
+        .await
+        .is_ok()
+    {
+        return Err(format!(
+            "“{before}” but the identification shows a month table"
+        ));
+    }
+
+    // 录入月收入: the 12-month grid.
+    click_link(c, "录入月收入").await?;
+    wait_path(c, "the income grid", |p| {
+        p == format!("{file_path}/incomes")
+    })
+    .await?;
+    wait_in(c, "h1", "录入月收入 · 王秀兰").await?;
+    wait_in(c, "main .alert", "收入数据不足").await?;
+    let months = values(c, "#incomes-form input[name=month]").await?;
+    if months.len() != 12 {
+        return Err(format!("the grid has {} months, not 12", months.len()));
+    }
+    // The six months before the current one (the last row) …
+    let filled: Vec<String> = months[5..11].to_vec();
+    // … typed in one go, moving from cell to cell with Tab:
+    // wages, business, property, transfer, medical, schooling, emergency.
+    let tab: &str = &Key::Tab;
+    let row = format!("600{tab}{tab}{tab}50{tab}120{tab}{tab}{tab}");
+    let keys = row.repeat(6);
+    let first = c
+        .find_all(Locator::Css("#incomes-form input[name=wages]"))
+        .await
+        .map_err(err("wages inputs"))?;
+    first[5].click().await.map_err(err("first wages cell"))?;
+    first[5]
+        .send_keys(&keys)
+        .await
+        .map_err(err("type the grid"))?;
+    // The keys went where a clerk expects them.
+    for (name, want) in [
+        ("wages", "600"),
+        ("business", ""),
+        ("property", ""),
+        ("transfer", "50"),
+        ("medical", "120"),
+        ("schooling", ""),
+        ("emergency", ""),
+    ] {
+        let got = values(c, &format!("#incomes-form input[name={name}]")).await?;
+        for (i, v) in got.iter().enumerate() {
+            let expected = if (5..11).contains(&i) { want } else { "" };
+            if v != expected {
+                return Err(format!(
+                    "after typing with Tab, {name} of {} holds “{v}”, expected “{expected}”",
+                    months[i]
+                ));
+            }
+        }
+    }
+    submit(c, "#incomes-form").await?;
+
+    // Back on the file: the identification has changed.
+    wait_path(c, "the file after saving incomes", |p| p == file_path).await?;
+    wait_in(c, "main .alert.success", "月收入已保存，识别结论已更新。").await?;
+    let after = wait_in(c, "#identification .alert strong", "符合建档条件").await?;
+    if after != "符合建档条件（条件一）" {
+        return Err(format!("the headline reads “{after}”"));
+    }
+    let ident = wait_in(c, "#identification", "已录入 6 个月").await?;
+    if !ident.contains(&format!("识别窗口：{} 至 {}", filled[0], filled[5])) {
+        return Err(format!(
+            "the window is not {} 至 {}:\n{ident}",
+            filled[0], filled[5]
+        ));
+    }
+    let rows = c
+        .find_all(Locator::Css("#identification table.data tbody tr"))
+        .await
+        .map_err(err("month table"))?;
+    if rows.len() != 6 {
+        return Err(format!("the month table has {} rows:\n{ident}", rows.len()));
+    }
+    for (row, month) in rows.iter().zip(&filled) {
+        let cells: Vec<String> = {
+            let mut v = Vec::new();
+            for td in row
+                .find_all(Locator::Css("td"))
+                .await
+                .map_err(err("cells"))?
+            {
+                v.push(td.text().await.map_err(err("cell"))?);
+            }
+            v
+        };
+        let want = [
+            month.as_str(),
+            "650.00",
+            "120.00",
+            "650.00",
+            "530.00",
+            "800.00",
+            "1200.00（1.5 倍）",
+        ];
+        if cells != want {
+            return Err(format!(
+                "the month table row reads {cells:?}, expected {want:?}"
+            ));
+        }
+    }
+    if !ident.contains("应推荐申请低保") {
+        return Err(format!("no referral for 低保 below the line:\n{ident}"));
+    }
+
+    // The masked ID, until a reason is given.
+    let shown = cell_after(c, "身份证号码").await?;
+    if shown != masked(&id) {
+        return Err(format!("身份证号码 reads “{shown}” before any reason"));
+    }
+    if c.source().await.map_err(err("source"))?.contains(&id) {
+        return Err("the full ID number is in the page before any reason".into());
+    }
+    screenshot(b, Screen::Desktop, "household.png").await?;
+
+    fill(c, "#reveal-form input[name=reason]", "核对医疗救助资格").await?;
+    submit(c, "#reveal-form").await?;
+    wait_in(c, "main", "完整信息仅本次显示").await?;
+    let shown = cell_after(c, "身份证号码").await?;
+    if shown != id {
+        return Err(format!(
+            "身份证号码 reads “{shown}” after revealing, not {id}"
+        ));
+    }
+    let phone = cell_after(c, "联系电话").await?;
+    if phone != WORKER_PHONE {
+        return Err(format!("联系电话 reads “{phone}” after revealing"));
+    }
+    if c.find(Locator::Css("#reveal-form")).await.is_ok() {
+        return Err("the reveal form is still offered after revealing".into());
+    }
+    Ok(file_path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_officer_files_a_household_records_incomes_and_reveals_the_id() {
+    if !browser_available() {
+        return;
+    }
+    let (app, t, _) = setup().await;
+    let base = app.base.clone();
+    let file_path = in_browser("household", |b| async move {
+        let outcome = household_journey(&b, &base).await;
+        (b, outcome)
+    })
+    .await;
+
+    // What the browser did is in the database.
+    let hid: i64 = file_path
+        .trim_start_matches("/households/")
+        .parse()
+        .expect("household id");
+    let api = app.api_as("officer").await;
+    let (code, h) = api.get(&format!("/api/v1/households/{hid}")).await;
+    assert_eq!(code, 200, "{h}");
+    assert_eq!(h["household"]["worker_name"], "王秀兰", "{h}");
+    assert_eq!(h["incomes"].as_array().map(Vec::len), Some(6), "{h}");
+    assert_eq!(h["identification"]["eligible"], true, "{h}");
+    // The look at the full ID is on record with its reason, without the number.
+    app.user("auditor", "auditor", t.province).await;
+    let auditor = app.api_as("auditor").await;
+    let (code, log) = auditor.get("/api/v1/audit?action=reveal_identity").await;
+    assert_eq!(code, 200, "{log}");
+    assert_eq!(log["total"], 1, "{log}");
+    assert_eq!(log["items"][0]["actor_username"], "officer", "{log}");
+    assert_eq!(log["items"][0]["object_id"], hid.to_string(), "{log}");
+    assert_eq!(
+        common::audit_json(&log["items"][0]["after"])["reason"],
+        "核对医疗救助资格"
+    );
+    assert!(
+        !log.to_string().contains(&id_number(WORKER_ID17)),
+        "the log keeps no full ID"
+    );
+}

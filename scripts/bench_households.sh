@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Measures the household file at scale.
+#
+#   scripts/bench_households.sh [sqlite|postgres] [HOUSEHOLDS]     (defaults: sqlite 100000)
+#
+# Builds the release binary, generates the national union tree with 2 000
+# grassroots unions and HOUSEHOLDS households with members and 12 months of
+# incomes (`bangfu demo --grassroots 2000 --households N`), then measures:
+#   - the generation itself (every file numbered, identified and audited);
+#   - identifying every household again (POST /api/v1/households/reidentify);
+#   - wrk (2 threads, 16 connections, 10 s) on a filtered list page, on a
+#     search by full ID number, and on one file with its identification;
+#   - with BANGFU_BENCH_IMPORT=1, importing the same number of households
+#     from an .xlsx (`bangfu demo --import-file`) into a fresh database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+backend="${1:-sqlite}"
+n="${2:-100000}"
+port="${BANGFU_BENCH_PORT:-18081}"
+pg="${BANGFU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}"
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
+
+cargo build --release -q -p bangfu
+bin=target/release/bangfu
+work="$(mktemp -d "${TMPDIR:-/tmp}/bangfu-bench.XXXXXX")"
+dbname="bangfu_bench_$$"
+case "$backend" in
+    sqlite) url="sqlite://$work/bench.db" ;;
+    postgres) psql "$pg/postgres" -qc "CREATE DATABASE $dbname"; url="$pg/$dbname" ;;
+    *) echo "backend: sqlite or postgres" >&2; exit 2 ;;
+esac
+server=""
+cleanup() {
+    [ -n "$server" ] && kill "$server" 2>/dev/null || true
+    wait 2>/dev/null || true
+    [ "$backend" = postgres ] && psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+
+echo "== $backend: national tree with 2000 grassroots unions"
+$bin --database "$url" demo --grassroots 2000 > "$work/tree.log"
+echo "== $backend: generating $n households"
+t0=$(date +%s%N)
+$bin --database "$url" demo --households "$n" > "$work/households.log"
+t1=$(date +%s%N)
+tail -n 1 "$work/households.log"
+echo "generate $n households: $(ms "$t0" "$t1") ms"
+
+echo 'Bench-Admin-2026' | $bin --database "$url" user create --username bench-admin --role admin,auditor >/dev/null
+echo 'Bench-Officer-2026' | $bin --database "$url" user create --username bench-officer --role officer --union 440103 >/dev/null
+$bin --database "$url" serve --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+token() {
+    curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
+        -d "{\"username\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])'
+}
+national=$(token bench-admin Bench-Admin-2026)
+county=$(token bench-officer Bench-Officer-2026)
+
+t0=$(date +%s%N)
+curl -sf -X POST "http://127.0.0.1:$port/api/v1/households/reidentify" -H "authorization: Bearer $national" > "$work/reid.json"
+t1=$(date +%s%N)
+echo "identify all: $(cat "$work/reid.json") in $(ms "$t0" "$t1") ms"
+
+# A full ID number to search for: reveal one file's (audited, with a reason).
+hid=$(curl -sf "http://127.0.0.1:$port/api/v1/households?per_page=1&sort=name" -H "authorization: Bearer $national" \
+    | python3 -c 'import sys,json; print(json.load(sys.stdin)["items"][0]["id"])')
+idn=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/households/$hid/reveal" -H "authorization: Bearer $national" \
+    -H 'content-type: application/json' -d '{"reason":"性能测试"}' \
+    | python3 -c 'import sys,json; print(json.load(sys.stdin)["worker_id_number"])')
+
+bench() {
+    local label="$1" tok="$2" path="$3"
+    local out rps avg p99
+    out=$(wrk -t2 -c16 -d10s --latency -H "Authorization: Bearer $tok" "http://127.0.0.1:$port$path")
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    avg=$(awk '/^    Latency/ {print $2}' <<<"$out")
+    p99=$(awk '/^     99%/ {print $2}' <<<"$out")
+    printf '%-64s %10s req/s   avg %8s   p99 %8s\n' "$label" "$rps" "$avg" "$p99"
+}
+echo "== $backend: wrk -t2 -c16 -d10s per endpoint"
+bench "national: filtered list (near_dibao, eligible, national tier)" "$national" \
+    "/api/v1/households?category=near_dibao&decision=eligible&tier=national&per_page=30"
+bench "national: list, region 440000 (广东), sorted by name" "$national" \
+    "/api/v1/households?region=440000&sort=name&per_page=30"
+bench "national: search by full ID number" "$national" "/api/v1/households?q=$idn"
+bench "national: search by name (substring)" "$national" "/api/v1/households?q=%E5%BB%BA%E5%9B%BD&per_page=30"
+bench "county officer: own files, first page" "$county" "/api/v1/households?per_page=30"
+bench "national: one file with its identification" "$national" "/api/v1/households/$hid"
+
+if [ "${BANGFU_BENCH_IMPORT:-0}" = 1 ]; then
+    kill "$server"; wait "$server" 2>/dev/null || true; server=""
+    echo "== $backend: import of $n households from .xlsx"
+    $bin --database "$url" demo --import-file "$work/import.xlsx" --households "$n" > /dev/null
+    ls -l "$work/import.xlsx"
+    url2="sqlite://$work/import.db"
+    [ "$backend" = postgres ] && { psql "$pg/postgres" -qc "CREATE DATABASE ${dbname}_i"; url2="$pg/${dbname}_i"; }
+    $bin --database "$url2" demo --grassroots 2000 > /dev/null
+    echo 'Bench-Officer-2026' | $bin --database "$url2" user create --username importer --role officer >/dev/null
+    $bin --database "$url2" serve --listen "127.0.0.1:$port" > "$work/serve2.log" 2>&1 &
+    server=$!
+    for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+    tok=$(token importer Bench-Officer-2026)
+    t0=$(date +%s%N)
+    job=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/households/import?file_name=bench.xlsx" -H "authorization: Bearer $tok" \
+        -H 'content-type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' --data-binary "@$work/import.xlsx")
+    echo "$job"
+    jid=$(python3 -c 'import sys,json; print(json.loads(sys.argv[1]).get("job_id",""))' "$job")
+    while [ -n "$jid" ]; do
+        st=$(curl -sf "http://127.0.0.1:$port/api/v1/jobs/$jid" -H "authorization: Bearer $tok")
+        s=$(python3 -c 'import sys,json; print(json.loads(sys.argv[1])["status"])' "$st")
+        [ "$s" = succeeded ] || [ "$s" = failed ] && { echo "$st" | head -c 400; echo; break; }
+        sleep 1
+    done
+    t1=$(date +%s%N)
+    echo "import $n households: $(ms "$t0" "$t1") ms"
+    [ "$backend" = postgres ] && psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS ${dbname}_i WITH (FORCE)" || true
+fi
