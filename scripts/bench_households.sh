@@ -10,8 +10,10 @@
 #   - identifying every household again (POST /api/v1/households/reidentify);
 #   - wrk (2 threads, 16 connections, 10 s) on a filtered list page, on a
 #     search by full ID number, and on one file with its identification;
-#   - with BANGFU_BENCH_IMPORT=1, importing the same number of households
-#     from an .xlsx (`bangfu demo --import-file`) into a fresh database.
+# The import from .xlsx is measured by an ignored test that builds the file:
+#   BANGFU_IMPORT_BENCH_N=100000 cargo test --release -p bangfu --test households_import \
+#       -- --ignored --nocapture benchmark_large_import
+# (add BANGFU_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432 for PostgreSQL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:-sqlite}"
@@ -90,32 +92,3 @@ bench "national: search by full ID number" "$national" "/api/v1/households?q=$id
 bench "national: search by name (substring)" "$national" "/api/v1/households?q=%E5%BB%BA%E5%9B%BD&per_page=30"
 bench "county officer: own files, first page" "$county" "/api/v1/households?per_page=30"
 bench "national: one file with its identification" "$national" "/api/v1/households/$hid"
-
-if [ "${BANGFU_BENCH_IMPORT:-0}" = 1 ]; then
-    kill "$server"; wait "$server" 2>/dev/null || true; server=""
-    echo "== $backend: import of $n households from .xlsx"
-    $bin --database "$url" demo --import-file "$work/import.xlsx" --households "$n" > /dev/null
-    ls -l "$work/import.xlsx"
-    url2="sqlite://$work/import.db"
-    [ "$backend" = postgres ] && { psql "$pg/postgres" -qc "CREATE DATABASE ${dbname}_i"; url2="$pg/${dbname}_i"; }
-    $bin --database "$url2" demo --grassroots 2000 > /dev/null
-    echo 'Bench-Officer-2026' | $bin --database "$url2" user create --username importer --role officer >/dev/null
-    $bin --database "$url2" serve --listen "127.0.0.1:$port" > "$work/serve2.log" 2>&1 &
-    server=$!
-    for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-    tok=$(token importer Bench-Officer-2026)
-    t0=$(date +%s%N)
-    job=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/households/import?file_name=bench.xlsx" -H "authorization: Bearer $tok" \
-        -H 'content-type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' --data-binary "@$work/import.xlsx")
-    echo "$job"
-    jid=$(python3 -c 'import sys,json; print(json.loads(sys.argv[1]).get("job_id",""))' "$job")
-    while [ -n "$jid" ]; do
-        st=$(curl -sf "http://127.0.0.1:$port/api/v1/jobs/$jid" -H "authorization: Bearer $tok")
-        s=$(python3 -c 'import sys,json; print(json.loads(sys.argv[1])["status"])' "$st")
-        [ "$s" = succeeded ] || [ "$s" = failed ] && { echo "$st" | head -c 400; echo; break; }
-        sleep 1
-    done
-    t1=$(date +%s%N)
-    echo "import $n households: $(ms "$t0" "$t1") ms"
-    [ "$backend" = postgres ] && psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS ${dbname}_i WITH (FORCE)" || true
-fi

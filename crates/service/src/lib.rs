@@ -12,6 +12,7 @@ pub use crypto::random_token;
 pub mod demo;
 mod error;
 mod households;
+pub mod import;
 mod lines;
 mod operator;
 mod unions;

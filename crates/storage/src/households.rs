@@ -736,8 +736,9 @@ pub fn list(
         .is_some_and(|s| s.len() >= 4 && s.chars().all(|c| c.is_ascii_digit() || c == 'X'));
     macro_rules! filtered {
         () => {{
+            // No join here: counting and sorting a large range is the cost;
+            // the page's union names are read afterwards for its few rows.
             let mut b = households::table
-                .inner_join(unions::table)
                 .filter(households::union_path.ge(&start))
                 .filter(households::union_path.lt(&end))
                 .into_boxed();
@@ -761,11 +762,19 @@ pub fn list(
                 } else {
                     // Names compare without regard to case on both backends
                     // (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
-                    b = b.filter(
-                        lower(households::worker_name)
-                            .like(like_pattern(&name_q.to_lowercase()))
-                            .escape('\\'),
-                    );
+                    if name_q.chars().any(|c| c.is_ascii_alphabetic()) {
+                        b = b.filter(
+                            lower(households::worker_name)
+                                .like(like_pattern(&name_q.to_lowercase()))
+                                .escape('\\'),
+                        );
+                    } else {
+                        b = b.filter(
+                            households::worker_name
+                                .like(like_pattern(&name_q))
+                                .escape('\\'),
+                        );
+                    }
                 }
             }
             if let Some(s) = filter.status {
@@ -801,7 +810,7 @@ pub fn list(
             b
         }};
     }
-    let (rows, total): (Vec<(Row, String)>, i64) = run!(conn, c => {
+    let (rows, total): (Vec<Row>, i64) = run!(conn, c => {
         let total = filtered!().count().get_result(c)?;
         let sorted = match filter.sort {
             Sort::FiledDesc => filtered!().order((households::filed_on.desc(), households::id.desc())),
@@ -813,10 +822,24 @@ pub fn list(
         let rows = sorted
             .limit(page.per_page)
             .offset(page.offset())
-            .select((Row::as_select(), unions::name))
+            .select(Row::as_select())
             .load(c)?;
         Ok::<_, diesel::result::Error>((rows, total))
     })?;
+    let union_ids: Vec<i64> = rows.iter().map(|r| r.union_id).collect();
+    let names: HashMap<i64, String> = run!(conn, c => unions::table
+        .filter(unions::id.eq_any(&union_ids))
+        .select((unions::id, unions::name))
+        .load::<(i64, String)>(c))?
+    .into_iter()
+    .collect();
+    let rows: Vec<(Row, String)> = rows
+        .into_iter()
+        .map(|r| {
+            let n = names.get(&r.union_id).cloned().unwrap_or_default();
+            (r, n)
+        })
+        .collect();
     Ok(Page {
         items: convert_all(rows)?,
         total,

@@ -125,6 +125,11 @@ struct Expired;
 /// every POST, checks the CSRF token from the form field `csrf` (or the
 /// `X-CSRF-Token` header sent by htmx) before any handler runs. Before login
 /// the token is a double-submit cookie set by the login page.
+///
+/// The one exception is a `multipart/form-data` upload (an Excel import, an
+/// application's documents): its body may be tens of MB and is not buffered
+/// here, so the token travels in the form action's query string (`?csrf=…`)
+/// and is checked the same way; every other POST keeps the form-field check.
 pub async fn page_guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let jar = CookieJar::from_headers(&parts.headers);

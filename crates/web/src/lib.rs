@@ -6,6 +6,7 @@ mod api;
 mod assets;
 mod auth;
 mod error;
+mod import_xlsx;
 mod pages;
 mod view;
 mod xlsx;
@@ -63,7 +64,15 @@ pub fn router(state: AppState) -> Router {
             pages::upload_routes(state.clone())
                 .layer(no_store.clone())
                 .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
-                .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT)),
+                .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT))
+                .layer(axum::middleware::map_response(pages::explain_too_large)),
+        )
+        .merge(
+            api::upload_routes()
+                .layer(no_store.clone())
+                .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+                .layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT))
+                .layer(axum::middleware::map_response(api::explain_too_large)),
         )
         .nest("/api/v1", api::routes().layer(no_store).layer(small))
         .merge(assets::routes())

@@ -4,8 +4,10 @@
 mod applications;
 mod dto;
 mod households;
+mod import;
 
 pub use households::HouseholdQuery;
+pub use import::{explain_too_large, upload_routes};
 
 use crate::auth::{ApiActor, ClientOrigin};
 use crate::error::{ApiError, ErrorBody};
@@ -57,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audit/{id}", get(get_audit))
         .route("/openapi.json", get(openapi))
         .merge(households::routes())
+        .merge(import::routes())
         .merge(applications::routes())
         .fallback(|| async { ApiError::UnknownRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -88,6 +91,7 @@ impl Modify for BearerAuth {
         households::list_lines, households::set_line, households::delete_line,
         households::get_params, households::set_params,
         households::evaluate, households::validate_id,
+        import::import_households, import::get_job,
         applications::submit_application, applications::list_applications,
         applications::get_application, applications::act, applications::application_status,
     ),

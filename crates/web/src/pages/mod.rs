@@ -14,7 +14,9 @@ macro_rules! options {
 mod applications;
 mod forms;
 mod households;
+mod import;
 
+pub use import::{explain_too_large, read_workbook};
 
 use crate::auth::{
     page_guard, removal, secure, session_cookie, MaybeActor, PageActor, LOGIN_CSRF_COOKIE,
@@ -66,6 +68,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/roles", get(roles_page))
         .merge(households::routes())
         .merge(applications::routes())
+        .merge(import::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state, page_guard))
 }
@@ -75,6 +78,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
 pub fn upload_routes(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(applications::upload_routes())
+        .merge(import::upload_routes())
         .layer(middleware::from_fn_with_state(state, page_guard))
 }
 
