@@ -8,6 +8,9 @@
 //! 2. An officer files a household by hand, types six months into the income
 //!    grid with the Tab key, sees the identification change, and reveals the
 //!    full ID number with a reason.
+//! 3. An officer imports households from Excel: a file with one mistyped ID
+//!    check digit is refused with the error list (sheet, row, column,
+//!    reason) and writes nothing; the corrected file imports all three.
 //!
 //! With `BANGFU_SCREENSHOTS=1` the journeys write `docs/screenshots/apply-phone.png`
 //! and `docs/screenshots/household.png`.
@@ -953,4 +956,431 @@ async fn an_officer_files_a_household_records_incomes_and_reveals_the_id() {
         !log.to_string().contains(&id_number(WORKER_ID17)),
         "the log keeps no full ID"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Journey 3: import from Excel, one bad row, then the corrected file
+// ---------------------------------------------------------------------------
+
+/// The 家庭 sheet's columns, in the template's order.
+const IMPORT_HOUSEHOLD_HEADERS: [&str; 21] = [
+    "姓名",
+    "身份证号码",
+    "联系电话",
+    "家庭住址",
+    "行政区划代码",
+    "工作单位",
+    "单位性质",
+    "就业状况",
+    "劳动能力",
+    "健康状况",
+    "残疾等级",
+    "农民工（是/否）",
+    "零就业家庭",
+    "关停并转分流",
+    "受经贸摩擦影响",
+    "致困原因",
+    "困难类别",
+    "档案级别",
+    "建档日期",
+    "享受低保起始月",
+    "备注",
+];
+
+const IMPORT_MEMBER_HEADERS: [&str; 9] = [
+    "职工身份证号码",
+    "姓名",
+    "身份证号码",
+    "关系",
+    "健康状况",
+    "残疾等级",
+    "就学阶段",
+    "就业状况",
+    "月收入（元）",
+];
+
+const IMPORT_INCOME_HEADERS: [&str; 9] = [
+    "职工身份证号码",
+    "月份",
+    "工资性收入",
+    "经营净收入",
+    "财产净收入",
+    "转移净收入",
+    "医疗自付",
+    "子女就学",
+    "突发意外",
+];
+
+/// The three workers of the import, and the one filed before it.
+const IMPORTED: [(&str, &str); 3] = [
+    ("林小梅", "44010319780214021"),
+    ("赵大勇", "44010319750930113"),
+    ("孙丽华", "44010319820708264"),
+];
+const ALREADY_FILED: (&str, &str) = ("周建华", "44010319700101335");
+
+/// The same ID number with a wrong check digit.
+fn with_wrong_check(id: &str) -> String {
+    let good = id.chars().last().expect("an ID");
+    let bad = if good == '1' { '2' } else { '1' };
+    format!("{}{bad}", &id[..17])
+}
+
+/// A workbook in the import's format: 家庭 with `households` (name, ID),
+/// an empty 成员, and 收入 with six months for each household whose ID is
+/// in `with_income`.
+fn import_workbook(households: &[(&str, String)], with_income: &[String]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let mut sheet = |name: &str, rows: Vec<Vec<String>>| {
+        let ws = book.add_worksheet();
+        ws.set_name(name).expect("sheet name");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                let (r, c) = (
+                    u32::try_from(r).expect("row"),
+                    u16::try_from(c).expect("col"),
+                );
+                ws.write_string(r, c, v).expect("cell");
+            }
+        }
+    };
+    let strings = |xs: &[&str]| xs.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+    let mut hh = vec![strings(&IMPORT_HOUSEHOLD_HEADERS)];
+    for (name, id) in households {
+        hh.push(strings(&[
+            name,
+            id,
+            "13800138000",
+            "广州市荔湾区多宝路 12 号",
+            "",
+            "广州某纺织厂",
+            "国有企业",
+            "下岗",
+            "部分丧失劳动能力",
+            "慢性病",
+            "",
+            "否",
+            "否",
+            "是",
+            "否",
+            "患病、失业下岗",
+            "低保边缘户",
+            "全国级",
+            "2019-07-01",
+            "",
+            "",
+        ]));
+    }
+    let mut inc = vec![strings(&IMPORT_INCOME_HEADERS)];
+    for id in with_income {
+        for m in 1..=6 {
+            inc.push(strings(&[
+                id,
+                &format!("2019-{m:02}"),
+                "1200",
+                "0",
+                "0",
+                "100",
+                "50.5",
+                "",
+                "",
+            ]));
+        }
+    }
+    sheet("家庭", hh);
+    sheet("成员", vec![strings(&IMPORT_MEMBER_HEADERS)]);
+    sheet("收入", inc);
+    book.save_to_buffer().expect("workbook")
+}
+
+/// A directory of files to upload, removed on drop.
+struct UploadDir(std::path::PathBuf);
+
+impl UploadDir {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "bangfu-upload-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        std::fs::create_dir_all(&dir).expect("upload dir");
+        UploadDir(dir)
+    }
+
+    /// Writes `bytes` as `name` and returns its absolute path.
+    fn write(&self, name: &str, bytes: &[u8]) -> String {
+        let file = self.0.join(name);
+        std::fs::write(&file, bytes).expect("write the upload");
+        file.canonicalize()
+            .expect("absolute path")
+            .display()
+            .to_string()
+    }
+}
+
+impl Drop for UploadDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Fetches `href` with the browser's session (as a click on the link
+/// would) and answers (status, content type, first bytes as text, size).
+async fn fetch_in_page(c: &Client, href: &str) -> R<(u64, String, String, u64)> {
+    let v = c
+        .execute_async(
+            "var href = arguments[0], done = arguments[arguments.length - 1];
+             fetch(href, { credentials: 'same-origin' })
+               .then(function (r) {
+                 return r.arrayBuffer().then(function (b) {
+                   var u = new Uint8Array(b);
+                   done({ status: r.status, type: r.headers.get('content-type') || '',
+                          head: String.fromCharCode.apply(null, u.slice(0, 4)), size: u.length });
+                 });
+               })
+               .catch(function (e) { done({ error: String(e) }); });",
+            vec![json!(href)],
+        )
+        .await
+        .map_err(err(&format!("fetch {href}")))?;
+    if let Some(e) = v.get("error") {
+        return Err(format!("fetch {href}: {e}"));
+    }
+    Ok((
+        v["status"].as_u64().unwrap_or(0),
+        v["type"].as_str().unwrap_or_default().to_owned(),
+        v["head"].as_str().unwrap_or_default().to_owned(),
+        v["size"].as_u64().unwrap_or(0),
+    ))
+}
+
+/// Checks that the link `css` downloads an .xlsx (a zip: starts with PK).
+async fn link_downloads_xlsx(c: &Client, css: &str) -> R<()> {
+    let href = c
+        .find(Locator::Css(css))
+        .await
+        .map_err(err(css))?
+        .prop("href")
+        .await
+        .map_err(err(css))?
+        .ok_or_else(|| format!("{css} has no href"))?;
+    let (status, kind, head, size) = fetch_in_page(c, &href).await?;
+    if status != 200 || !kind.contains("spreadsheetml") || !head.starts_with("PK") || size < 100 {
+        return Err(format!(
+            "{href} answered {status} {kind}, {size} bytes starting “{head}”: not an .xlsx"
+        ));
+    }
+    Ok(())
+}
+
+/// The text of each cell of each row of `css` (a `tbody tr` selector).
+async fn table_rows(c: &Client, css: &str) -> R<Vec<Vec<String>>> {
+    let mut out = Vec::new();
+    for tr in c.find_all(Locator::Css(css)).await.map_err(err(css))? {
+        let mut row = Vec::new();
+        for td in tr
+            .find_all(Locator::Css("td"))
+            .await
+            .map_err(err("cells"))?
+        {
+            row.push(td.text().await.map_err(err("cell"))?);
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// Opens 困难职工档案 from the menu and waits for its total “共 N 户”.
+async fn open_households(c: &Client, total: usize) -> R<String> {
+    click(c, "nav.sidebar a[href='/households']").await?;
+    wait_path(c, "the households list", |p| p == "/households").await?;
+    wait_in(c, "h1", "困难职工档案").await?;
+    wait_in(c, "#results", &format!("共 {total} 户")).await
+}
+
+/// 困难职工档案 → 导入 Excel.
+async fn open_import(c: &Client) -> R<()> {
+    click_link(c, "导入 Excel").await?;
+    wait_path(c, "the import page", |p| p == "/households/import").await?;
+    wait_in(c, "h1", "从 Excel 导入困难职工档案").await?;
+    Ok(())
+}
+
+/// Chooses `file` (an absolute path) in the import form and sends it.
+async fn upload_file(c: &Client, file: &str) -> R<()> {
+    c.find(Locator::Css("#import-form input[type=file]"))
+        .await
+        .map_err(err("the file input"))?
+        .send_keys(file)
+        .await
+        .map_err(err("choose the file"))?;
+    submit(c, "#import-form").await
+}
+
+async fn import_journey(b: &Browser, base: &str, bad_file: &str, good_file: &str) -> R<()> {
+    let c: &Client = b;
+    use_screen(b, Screen::Desktop).await?;
+    login(c, base, "officer").await?;
+
+    // 困难职工档案: one household on file so far.
+    let list = open_households(c, 1).await?;
+    if !list.contains(ALREADY_FILED.0) {
+        return Err(format!(
+            "the list does not show {}:\n{list}",
+            ALREADY_FILED.0
+        ));
+    }
+    open_import(c).await?;
+    let chosen = c
+        .find(Locator::Css("#f-union option:checked"))
+        .await
+        .map_err(err("the chosen union"))?
+        .text()
+        .await
+        .map_err(err("the chosen union"))?;
+    if chosen != "荔湾区总工会" {
+        return Err(format!("the import files under “{chosen}” by default"));
+    }
+    wait_in(c, "main .card", "全部或全不").await?;
+    // The template downloads as a workbook.
+    let template = ".page-header .actions a[href='/households/import/template.xlsx']";
+    wait_in(c, template, "下载导入模板").await?;
+    link_downloads_xlsx(c, template).await?;
+
+    // The file with a mistyped check digit in its second household (Excel row 3).
+    upload_file(c, bad_file).await?;
+    wait_in(c, "#import-error-list tbody", "身份证号码").await?;
+    wait_path(c, "the import's answer", |p| p == "/households/import").await?;
+    wait_in(
+        c,
+        "#import-errors .alert.error",
+        "导入文件中发现 1 处错误，未写入任何数据。请改正后重新导入。",
+    )
+    .await?;
+    let rows = table_rows(c, "#import-error-list tbody tr").await?;
+    let [row] = rows.as_slice() else {
+        return Err(format!("the error list has {} rows: {rows:?}", rows.len()));
+    };
+    if row.len() != 4 || row[0] != "家庭" || row[1] != "3" || row[2] != "身份证号码" {
+        return Err(format!(
+            "the error reads {row:?}, expected 家庭 | 3 | 身份证号码 | …"
+        ));
+    }
+    let reason = &row[3];
+    if !reason.contains("校验位")
+        || !reason
+            .chars()
+            .any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch))
+    {
+        return Err(format!("the reason reads “{reason}”"));
+    }
+    // The error list downloads too.
+    link_downloads_xlsx(c, "#import-errors a[href$='/errors.xlsx']").await?;
+
+    // Nothing was written: the total is unchanged, no imported name listed.
+    click_link(c, "返回列表").await?;
+    wait_path(c, "the households list", |p| p == "/households").await?;
+    let list = wait_in(c, "#results", "共 1 户").await?;
+    for (name, _) in IMPORTED {
+        if list.contains(name) {
+            return Err(format!(
+                "{name} is on the list after a refused import:\n{list}"
+            ));
+        }
+    }
+
+    // The corrected file.
+    open_import(c).await?;
+    upload_file(c, good_file).await?;
+    let result = wait_in(c, "#import-result", "导入 3 户").await?;
+    if !result.contains("已从“三户.xlsx”导入 3 户困难职工档案") || !result.contains("荔湾区总工会")
+    {
+        return Err(format!("the result reads “{result}”"));
+    }
+    if c.find(Locator::Css("#import-error-list")).await.is_ok() {
+        return Err("the success page still shows an error list".into());
+    }
+    click_link(c, "查看档案列表").await?;
+    wait_path(c, "the households list", |p| p == "/households").await?;
+    let list = wait_in(c, "#results", "共 4 户").await?;
+    for (name, _) in IMPORTED.iter().chain([&ALREADY_FILED]) {
+        if !list.contains(name) {
+            return Err(format!("{name} is not on the list:\n{list}"));
+        }
+    }
+    // And from the menu, without the link's filter.
+    open_households(c, 4).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_with_one_bad_row_shows_the_error_list() {
+    if !browser_available() {
+        return;
+    }
+    let (app, _, _) = setup().await;
+    let api = app.api_as("officer").await;
+    let (code, body) = api
+        .send(
+            "POST",
+            "/api/v1/households",
+            json!({
+                "worker_name": ALREADY_FILED.0,
+                "worker_id_number": id_number(ALREADY_FILED.1),
+                "phone": "13800138000",
+                "address": "广州市荔湾区多宝路 12 号 3 栋 401",
+                "employer": "广州某纺织厂",
+                "employer_kind": "state_owned",
+                "employment": "laid_off",
+                "labour_capacity": "partial",
+                "health": "chronic",
+                "causes": ["illness"],
+                "category": "near_dibao",
+                "tier": "national",
+                "members": [],
+            }),
+        )
+        .await;
+    assert!(code == 200 || code == 201, "{code} {body}");
+
+    let ids: Vec<String> = IMPORTED.iter().map(|(_, id)| id_number(id)).collect();
+    let incomes = [ids[0].clone(), ids[2].clone()];
+    let dir = UploadDir::new();
+    let bad: Vec<(&str, String)> = IMPORTED
+        .iter()
+        .zip(&ids)
+        .enumerate()
+        .map(|(n, ((name, _), id))| {
+            let id = if n == 1 {
+                with_wrong_check(id)
+            } else {
+                id.clone()
+            };
+            (*name, id)
+        })
+        .collect();
+    let bad_file = dir.write("三户-有错.xlsx", &import_workbook(&bad, &incomes));
+    let good: Vec<(&str, String)> = IMPORTED
+        .iter()
+        .zip(&ids)
+        .map(|((name, _), id)| (*name, id.clone()))
+        .collect();
+    let good_file = dir.write("三户.xlsx", &import_workbook(&good, &incomes));
+
+    let base = app.base.clone();
+    in_browser("import", |b| async move {
+        let outcome = import_journey(&b, &base, &bad_file, &good_file).await;
+        (b, outcome)
+    })
+    .await;
+
+    // What the browser did is in the database: the three, once.
+    assert_eq!(api.total("/api/v1/households").await, 4);
+    for id in &ids {
+        let (_, found) = api.get(&format!("/api/v1/households?q={id}")).await;
+        assert_eq!(found["total"], 1, "{found}");
+    }
 }

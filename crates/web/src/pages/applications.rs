@@ -1,7 +1,9 @@
 //! Applications for filing: the public, phone-friendly application form
 //! (一键申报) and status check, and the staff's list and review pages.
 
-use super::households::{decision_view, this_month, DecisionView, HouseholdForm, Options};
+use super::households::{
+    decision_view, this_month, typed_month, DecisionView, HouseholdForm, Options,
+};
 use super::{form_failure, pager, render, render_status, Chrome, PageResult};
 use crate::auth::{ClientOrigin, MaybeActor, PageActor, LOGIN_CSRF_COOKIE};
 use crate::error::PageError;
@@ -21,7 +23,7 @@ use bangfu_domain::household::{
     Schooling,
 };
 use bangfu_domain::id_number::mask_phone;
-use bangfu_domain::{Fen, Month, Permission, ValidationError};
+use bangfu_domain::{Permission, ValidationError};
 use bangfu_service::{
     Act, Actor, ApplicationDetail, ApplicationFilter, ApplicationInput, ApplicationStatusView,
     PageRequest, ServiceError, Upload,
@@ -101,26 +103,16 @@ impl ApplyGrid {
     fn parse(&self) -> Result<Vec<MonthlyIncome>, ValidationError> {
         let mut out = Vec::new();
         for r in self.rows() {
-            let cells = [&r.labour, &r.other, &r.medical, &r.schooling, &r.emergency];
-            if cells.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            let month = Month::parse("incomes", &r.month)?;
-            let p = |s: &String| {
-                Fen::parse_yuan_opt("incomes", s)
-                    .map(|f| f.unwrap_or(Fen::ZERO))
-                    .map_err(|e| ValidationError::new("incomes", format!("{month}：{}", e.message)))
-            };
-            out.push(MonthlyIncome {
-                month,
-                wages: p(&r.labour)?,
-                business: Fen::ZERO,
-                property: Fen::ZERO,
-                transfer: p(&r.other)?,
-                medical: p(&r.medical)?,
-                schooling: p(&r.schooling)?,
-                emergency: p(&r.emergency)?,
-            });
+            let cells = [
+                r.labour.as_str(),
+                "",
+                "",
+                &r.other,
+                &r.medical,
+                &r.schooling,
+                &r.emergency,
+            ];
+            out.extend(typed_month(&r.month, cells)?);
         }
         Ok(out)
     }

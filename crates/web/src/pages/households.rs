@@ -1372,12 +1372,12 @@ impl GridForm {
             .collect()
     }
 
-    /// The months with anything typed in them; an all-blank row is not a month of zero income.
+    /// The months with anything typed in them, and the months to clear.
     fn parse(&self) -> Result<(Vec<MonthlyIncome>, Vec<Month>), ValidationError> {
         let mut out = Vec::new();
         for r in self.rows() {
             let cells = [
-                &r.wages,
+                r.wages.as_str(),
                 &r.business,
                 &r.property,
                 &r.transfer,
@@ -1385,25 +1385,7 @@ impl GridForm {
                 &r.schooling,
                 &r.emergency,
             ];
-            if cells.iter().all(|c| c.trim().is_empty()) {
-                continue;
-            }
-            let month = Month::parse("incomes", &r.month)?;
-            let p = |s: &String| {
-                Fen::parse_yuan_opt("incomes", s)
-                    .map(|f| f.unwrap_or(Fen::ZERO))
-                    .map_err(|e| ValidationError::new("incomes", format!("{month}：{}", e.message)))
-            };
-            out.push(MonthlyIncome {
-                month,
-                wages: p(&r.wages)?,
-                business: p(&r.business)?,
-                property: p(&r.property)?,
-                transfer: p(&r.transfer)?,
-                medical: p(&r.medical)?,
-                schooling: p(&r.schooling)?,
-                emergency: p(&r.emergency)?,
-            });
+            out.extend(typed_month(&r.month, cells)?);
         }
         let clear = self
             .clear
@@ -1413,6 +1395,36 @@ impl GridForm {
         out.retain(|i| !clear.contains(&i.month));
         Ok((out, clear))
     }
+}
+
+/// One row of an income grid as typed, cells in the order wages, business,
+/// property, transfer, medical, schooling, emergency (yuan). `None` when
+/// every cell is blank: a blank row is not a month of zero income.
+pub(super) fn typed_month(
+    month: &str,
+    cells: [&str; 7],
+) -> Result<Option<MonthlyIncome>, ValidationError> {
+    if cells.iter().all(|c| c.trim().is_empty()) {
+        return Ok(None);
+    }
+    let month = Month::parse("incomes", month)?;
+    let mut fen = [Fen::ZERO; 7];
+    for (slot, raw) in fen.iter_mut().zip(cells) {
+        *slot = Fen::parse_yuan_opt("incomes", raw)
+            .map_err(|e| ValidationError::new("incomes", format!("{month}：{}", e.message)))?
+            .unwrap_or(Fen::ZERO);
+    }
+    let [wages, business, property, transfer, medical, schooling, emergency] = fen;
+    Ok(Some(MonthlyIncome {
+        month,
+        wages,
+        business,
+        property,
+        transfer,
+        medical,
+        schooling,
+        emergency,
+    }))
 }
 
 async fn incomes_submit(
