@@ -83,6 +83,22 @@ bench() {
     p99=$(awk '/^     99%/ {print $2}' <<<"$out")
     printf '%-64s %10s req/s   avg %8s   p99 %8s\n' "$label" "$rps" "$avg" "$p99"
 }
+# One request at a time: what a single officer waits for (median of 9).
+single() {
+    local label="$1" tok="$2" path="$3"
+    local t
+    t=$(for _ in $(seq 1 9); do
+        curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $tok" "http://127.0.0.1:$port$path"
+    done | sort -n | sed -n 5p)
+    printf '%-64s %8.1f ms (one request at a time, median of 9)\n' "$label" "$(python3 -c "print($t*1000)")"
+}
+echo "== $backend: single requests"
+single "national: filtered list (near_dibao, eligible, national tier)" "$national" \
+    "/api/v1/households?category=near_dibao&decision=eligible&tier=national&per_page=30"
+single "national: search by full ID number" "$national" "/api/v1/households?q=$idn"
+single "national: search by name (substring)" "$national" "/api/v1/households?q=%E5%BB%BA%E5%9B%BD&per_page=30"
+single "county officer: own files, first page" "$county" "/api/v1/households?per_page=30"
+
 echo "== $backend: wrk -t2 -c16 -d10s per endpoint"
 bench "national: filtered list (near_dibao, eligible, national tier)" "$national" \
     "/api/v1/households?category=near_dibao&decision=eligible&tier=national&per_page=30"

@@ -2311,3 +2311,41 @@ async fn months_without_a_line_are_named_not_judged() {
     );
     assert_eq!(d["identification"]["months"][0]["dibao_line_fen"], 78000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_refuses_what_it_cannot_change_instead_of_ignoring_it() {
+    let w = world().await;
+    let h = file(
+        &w.a_officer,
+        household("孙丽", &person("440103", "19810303", 444)),
+    )
+    .await;
+    let path = format!("/api/v1/households/{}", id_of(&h));
+    let mut edit = household("孙丽", "");
+    edit["version"] = h["version"].clone();
+    edit["incomes"] = json!([{ "month": "2019-01", "wages_fen": 100 }]);
+    let got = w.a_officer.send("PUT", &path, edit.clone()).await;
+    assert_error(
+        "incomes on an edit",
+        &got,
+        400,
+        "invalid_input",
+        Some("incomes"),
+    );
+    edit.as_object_mut().unwrap().remove("incomes");
+    edit["union_id"] = json!(w.t.county_b);
+    let got = w.a_officer.send("PUT", &path, edit).await;
+    assert_error(
+        "union on an edit",
+        &got,
+        400,
+        "invalid_input",
+        Some("union_id"),
+    );
+    let (_, d) = w.a_officer.get(&path).await;
+    assert_eq!(
+        d["household"]["version"], h["version"],
+        "nothing was written"
+    );
+    assert_eq!(d["incomes"].as_array().unwrap().len(), 0);
+}

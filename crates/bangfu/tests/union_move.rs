@@ -149,3 +149,60 @@ async fn moves_that_break_the_tree_are_refused_and_change_nothing() {
         0
     );
 }
+
+/// The files of a moved union follow it: the new parent's officers see them,
+/// the old parent's no longer do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_union_takes_its_household_files_along() {
+    let app = common::spawn().await;
+    let t = app.tree().await;
+    app.user("padmin", "admin", t.province).await;
+    app.user("officer_a", "officer", t.county_a).await;
+    app.user("officer_b", "officer", t.county_b).await;
+    let admin = app.api_as("padmin").await;
+    let (s, g) = admin
+        .send(
+            "POST",
+            "/api/v1/unions",
+            json!({"parent_id": t.county_a, "name": "荔湾区纺织厂工会", "level": "grassroots", "division_code": "440103"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{g}");
+    let g = g["id"].as_i64().unwrap();
+    let first17 = "44010319700101123";
+    let id = format!(
+        "{first17}{}",
+        bangfu_domain::id_number::check_digit(first17).unwrap()
+    );
+    let a = app.api_as("officer_a").await;
+    let b = app.api_as("officer_b").await;
+    let (s, h) = a
+        .send(
+            "POST",
+            "/api/v1/households",
+            json!({
+                "union_id": g, "worker_name": "吴建华", "worker_id_number": id,
+                "phone": "13800138000", "address": "荔湾区多宝路 1 号",
+                "employer_kind": "private", "employment": "laid_off",
+                "labour_capacity": "full", "health": "healthy",
+                "causes": ["unemployment"], "category": "sudden", "tier": "local"
+            }),
+        )
+        .await;
+    assert_eq!(s, 201, "{h}");
+    let hid = h["id"].as_i64().unwrap();
+    assert_eq!(b.get(&format!("/api/v1/households/{hid}")).await.0, 404);
+
+    let (s, moved) = admin
+        .send(
+            "POST",
+            &format!("/api/v1/unions/{g}/move"),
+            json!({"parent_id": t.county_b, "division_code": "440104"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{moved}");
+    assert_eq!(b.get(&format!("/api/v1/households/{hid}")).await.0, 200);
+    assert_eq!(b.total("/api/v1/households").await, 1);
+    assert_eq!(a.get(&format!("/api/v1/households/{hid}")).await.0, 404);
+    assert_eq!(a.total("/api/v1/households").await, 0);
+}

@@ -734,6 +734,24 @@ pub fn list(
     let id_like = q
         .as_deref()
         .is_some_and(|s| s.len() >= 4 && s.chars().all(|c| c.is_ascii_digit() || c == 'X'));
+    // A full ID number: the files it names, found by two index lookups
+    // (the worker's number, and everyone in an open file) rather than one
+    // OR that PostgreSQL answers with a scan.
+    let exact_ids: Option<Vec<i64>> = match q.as_deref() {
+        Some(text) if id_like && text.len() == 18 => {
+            let mut ids: Vec<i64> = run!(conn, c => households::table
+                .filter(households::worker_id_number.eq(text))
+                .select(households::id)
+                .load(c))?;
+            let open: Vec<i64> = run!(conn, c => open_persons::table
+                .filter(open_persons::id_number.eq(text))
+                .select(open_persons::household_id)
+                .load(c))?;
+            ids.extend(open);
+            Some(ids)
+        }
+        _ => None,
+    };
     macro_rules! filtered {
         () => {{
             // No join here: counting and sorting a large range is the cost;
@@ -743,15 +761,8 @@ pub fn list(
                 .filter(households::union_path.lt(&end))
                 .into_boxed();
             if let Some(text) = q.as_deref() {
-                if id_like && text.len() == 18 {
-                    let in_open = open_persons::table
-                        .filter(open_persons::id_number.eq(text.to_owned()))
-                        .select(open_persons::household_id);
-                    b = b.filter(
-                        households::worker_id_number
-                            .eq(text.to_owned())
-                            .or(households::id.eq_any(in_open)),
-                    );
+                if let Some(ids) = &exact_ids {
+                    b = b.filter(households::id.eq_any(ids.clone()));
                 } else if id_like {
                     let prefix = format!("{text}%");
                     b = b.filter(

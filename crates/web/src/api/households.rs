@@ -618,6 +618,19 @@ pub async fn update_household(
             "请提供读取档案时的 version",
         ))
     })?;
+    // Say so rather than silently ignore what an edit cannot change.
+    if !req.incomes.is_empty() {
+        return Err(invalid(ValidationError::new(
+            "incomes",
+            "修改档案时不能录入月收入，请用 PUT /api/v1/households/{id}/incomes",
+        )));
+    }
+    if req.union_id.is_some() {
+        return Err(invalid(ValidationError::new(
+            "union_id",
+            "建档工会不能在修改档案时更改",
+        )));
+    }
     let h = state
         .services
         .household_update(&actor, HouseholdId(id), version, req.input())
