@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 // ---------------------------------------------------------------------------
 
 /// The largest workbook accepted, in bytes.
-pub const MAX_FILE_BYTES: usize = 20 * 1024 * 1024;
+pub const MAX_FILE_BYTES: usize = 30 * 1024 * 1024;
 /// Households in one file; more must be split.
 pub const MAX_HOUSEHOLD_ROWS: usize = 100_000;
 /// Member rows in one file (20 per household at most).

@@ -16,7 +16,7 @@ use rust_xlsxwriter::{
 use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
-/// The most the parts of a workbook may hold once unpacked: a 20 MB file
+/// The most the parts of a workbook may hold once unpacked: a 30 MB file
 /// that unpacks to gigabytes is an attack, not a spreadsheet.
 const MAX_UNPACKED_BYTES: u64 = 1024 * 1024 * 1024;
 const MAX_ZIP_ENTRIES: usize = 10_000;

@@ -147,7 +147,7 @@ fn unreadable(message: String) -> Response {
 
 #[utoipa::path(post, path = "/api/v1/households/import", tag = "households", params(ImportQuery),
     request_body(content = Vec<u8>, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        description = "The .xlsx file itself (not multipart): the sheets 家庭, 成员 and 收入 of the template (GET /households/import/template.xlsx). At most 20 MB and 100 000 households."),
+        description = "The .xlsx file itself (not multipart): the sheets 家庭, 成员 and 收入 of the template (GET /households/import/template.xlsx). At most 30 MB and 100 000 households."),
     responses(
         (status = 200, description = "Every row was valid and all were written in one transaction", body = ImportResultDto),
         (status = 202, description = "More than 2 000 households: imported in the background; poll GET /api/v1/jobs/{id}", body = ImportQueuedDto),
