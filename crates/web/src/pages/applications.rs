@@ -580,17 +580,6 @@ pub struct StepView {
     decision: String,
 }
 
-/// Conditions are written 一 to 五 everywhere a person reads them.
-fn condition_cn(c: i64) -> &'static str {
-    match c {
-        1 => "一",
-        2 => "二",
-        3 => "三",
-        4 => "四",
-        _ => "五",
-    }
-}
-
 fn step_view(s: &bangfu_service::StepRecord) -> StepView {
     let d: serde_json::Value = serde_json::from_str(&s.detail_json).unwrap_or_default();
     let text = |k: &str| d[k].as_str().unwrap_or_default().to_owned();
@@ -620,7 +609,10 @@ fn step_view(s: &bangfu_service::StepRecord) -> StepView {
                     .map(|d| d.label())
                     .unwrap_or("");
             match v["condition"].as_i64() {
-                Some(c) => format!("{label}（条件{}）", condition_cn(c)),
+                Some(c) => format!(
+                    "{label}（条件{}）",
+                    super::households::cn(i32::try_from(c).unwrap_or(0))
+                ),
                 None => label.to_owned(),
             }
         })

@@ -96,7 +96,8 @@ fn condition_label(d: Decision, c: Option<i32>, migrant: bool) -> String {
     }
 }
 
-fn cn(n: i32) -> &'static str {
+/// Conditions are written 一 to 五 wherever a person reads them.
+pub(super) fn cn(n: i32) -> &'static str {
     match n {
         1 => "一",
         2 => "二",
@@ -270,20 +271,6 @@ impl ListQuery {
     }
 }
 
-/// Regions a user can filter by: their union's division and its children.
-fn region_options(actor: &Actor, own_division: &str) -> Vec<(String, String)> {
-    let _ = actor;
-    let parent = (own_division != division::NATIONAL).then_some(own_division);
-    let mut v: Vec<(String, String)> = division::children(parent)
-        .into_iter()
-        .map(|d| (d.code.clone(), d.name.clone()))
-        .collect();
-    if let Some(code) = parent {
-        v.insert(0, (code.to_owned(), division_name(code)));
-    }
-    v
-}
-
 async fn own_division(state: &AppState, actor: &Actor) -> Result<String, PageError> {
     Ok(state.services.union_home(actor).await?.union.division_code)
 }
@@ -340,7 +327,7 @@ async fn list_page(
                 .iter()
                 .map(|s| (s.code(), s.label()))
                 .collect(),
-            regions: region_options(&actor, &own),
+            regions: super::division_options(&own),
         },
     ))
 }
