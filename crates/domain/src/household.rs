@@ -70,6 +70,7 @@ macro_rules! coded {
         }
     };
 }
+pub(crate) use coded;
 
 coded!(
     /// Whether the file is open. Exits (脱困, 解困, 退出) build on this later.

@@ -4,8 +4,10 @@
 //! parsed into one of these types, so the layers below can trust it.
 
 pub mod application;
+pub mod assistance;
 pub mod audit;
 pub mod division;
+pub mod funds;
 pub mod error;
 pub mod household;
 pub mod id_number;

@@ -17,15 +17,19 @@ pub enum Role {
     FundOfficer,
     /// 审计/督查: reads everything in scope, changes nothing.
     Auditor,
+    /// 部门用户: a partner department's user; answers the referrals sent to
+    /// their department within their union's subtree, and sees nothing else.
+    Department,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::Admin,
         Role::Officer,
         Role::Reviewer,
         Role::FundOfficer,
         Role::Auditor,
+        Role::Department,
     ];
 
     /// The identifier used in the CLI, the API and the database.
@@ -36,6 +40,7 @@ impl Role {
             Role::Reviewer => "reviewer",
             Role::FundOfficer => "fund_officer",
             Role::Auditor => "auditor",
+            Role::Department => "department",
         }
     }
 
@@ -46,6 +51,7 @@ impl Role {
             Role::Reviewer => "审核人",
             Role::FundOfficer => "资金管理员",
             Role::Auditor => "审计/督查",
+            Role::Department => "部门用户",
         }
     }
 
@@ -56,6 +62,7 @@ impl Role {
             Role::Reviewer => "审核本级的建档、退出和资金拨付",
             Role::FundOfficer => "管理帮扶资金的预算、下拨和发放",
             Role::Auditor => "查阅权限范围内的全部数据和操作日志，开展资金审计，不能修改任何数据",
+            Role::Department => "民政、人社等部门的用户：只看到推送给本部门的需求并答复",
         }
     }
 
@@ -67,7 +74,7 @@ impl Role {
                 ValidationError::new(
                     "roles",
                     format!(
-                        "未知角色“{}”，可选：admin、officer、reviewer、fund_officer、auditor",
+                        "未知角色“{}”，可选：admin、officer、reviewer、fund_officer、auditor、department",
                         raw.trim()
                     ),
                 )
@@ -83,6 +90,7 @@ impl Role {
                 ReadUsers,
                 ManageUsers,
                 ManageLines,
+                ManageCatalogues,
             ],
             Role::Officer => &[
                 ReadUnions,
@@ -90,6 +98,9 @@ impl Role {
                 ReadHouseholds,
                 ManageHouseholds,
                 RevealIdentity,
+                ReadAssistance,
+                ManageAssistance,
+                SendReferrals,
             ],
             Role::Reviewer => &[
                 ReadUnions,
@@ -97,15 +108,29 @@ impl Role {
                 ReadHouseholds,
                 RevealIdentity,
                 ApproveApplications,
+                ReadAssistance,
+                ReadFunds,
+                ApproveAssistance,
             ],
-            Role::FundOfficer => &[ReadUnions, ReadUsers, ReadHouseholds],
+            Role::FundOfficer => &[
+                ReadUnions,
+                ReadUsers,
+                ReadHouseholds,
+                ReadAssistance,
+                ReadFunds,
+                ManageFunds,
+            ],
             Role::Auditor => &[
                 ReadUnions,
                 ReadUsers,
                 ReadAudit,
                 ReadHouseholds,
                 RevealIdentity,
+                ReadAssistance,
+                ReadFunds,
+                RunFundAudit,
             ],
+            Role::Department => &[AnswerReferrals],
         }
     }
 }
@@ -135,6 +160,24 @@ pub enum Permission {
     ManageLines,
     /// Approve or refuse applications for filing at the approving level.
     ApproveApplications,
+    /// Read pairings, plans, visits, assistance records, subsidies and referrals.
+    ReadAssistance,
+    /// Pair households, make plans and measures, record visits and assistance, set subsidies.
+    ManageAssistance,
+    /// Approve disbursements above the threshold, and plans.
+    ApproveAssistance,
+    /// Read fund accounts, the ledger and statements.
+    ReadFunds,
+    /// Record receipts, allocate to child unions, pay subsidy batches, reverse entries.
+    ManageFunds,
+    /// Run the fund audit and resolve its findings.
+    RunFundAudit,
+    /// Edit the catalogues (tracks, programmes, kinds, guarantee lines, departments) and standards.
+    ManageCatalogues,
+    /// Push a household's need to a department.
+    SendReferrals,
+    /// Answer the referrals sent to one's own department.
+    AnswerReferrals,
 }
 
 impl Permission {
@@ -150,6 +193,19 @@ impl Permission {
             Permission::RevealIdentity => "查看完整证件号码和电话（须填写理由，记入日志）",
             Permission::ManageLines => "设置低保标准、低收入标准和识别参数",
             Permission::ApproveApplications => "审批建档申请（公示期满后批准或不予通过）",
+            Permission::ReadAssistance => "查看结对、帮扶计划、走访、帮扶记录和需求推送",
+            Permission::ManageAssistance => {
+                "结对帮扶，制定计划和措施，记录走访和帮扶，设定常态化补助"
+            }
+            Permission::ApproveAssistance => "审定帮扶计划，审批超过限额的资金发放",
+            Permission::ReadFunds => "查看资金账户、流水和对账单",
+            Permission::ManageFunds => "登记资金收入、下拨资金、批量发放补助、冲销",
+            Permission::RunFundAudit => "运行资金审计并处理发现的问题",
+            Permission::ManageCatalogues => {
+                "维护帮扶路径、行动计划、帮扶类别、保障线、部门目录和发放标准"
+            }
+            Permission::SendReferrals => "向部门推送帮扶需求",
+            Permission::AnswerReferrals => "答复推送给本部门的需求",
         }
     }
 }

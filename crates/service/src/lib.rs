@@ -5,18 +5,26 @@
 
 mod actor;
 mod applications;
+pub mod assistance;
 mod audit;
 mod auth;
 mod crypto;
+pub mod dictionary;
 pub use crypto::random_token;
 pub mod demo;
 mod error;
+pub mod fund_audit;
+pub mod funds;
 mod households;
 pub mod import;
 mod lines;
 mod operator;
+pub mod plans;
+pub mod referrals;
+pub mod subsidies;
 mod unions;
 mod users;
+pub mod visits;
 
 pub use actor::{Actor, Origin};
 pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStatusView, Upload};
@@ -52,6 +60,14 @@ pub struct Settings {
     pub notice_days: u32,
     /// The level whose reviewers approve applications (default the county union).
     pub approval_level: bangfu_domain::UnionLevel,
+    /// Cash above this in one act of assistance needs a reviewer's approval
+    /// before it is paid (default 2 000 yuan).
+    pub approval_threshold: bangfu_domain::Fen,
+    /// A household not visited for this many days is listed as overdue (default 90).
+    pub visit_interval_days: u32,
+    /// Money allocated to a child union and still unspent after this many
+    /// days is a fund-audit finding (default 90).
+    pub pass_on_days: u32,
 }
 
 impl Default for Settings {
@@ -62,6 +78,9 @@ impl Default for Settings {
             lockout_duration: Duration::from_secs(15 * 60),
             notice_days: 7,
             approval_level: bangfu_domain::UnionLevel::County,
+            approval_threshold: bangfu_domain::Fen(200_000),
+            visit_interval_days: 90,
+            pass_on_days: 90,
         }
     }
 }

@@ -13,9 +13,17 @@ mod schema;
 mod scope;
 
 pub mod applications;
+pub mod assistance;
+pub mod dictionary;
+pub mod findings;
+pub mod plans;
+pub mod referrals;
+pub mod subsidies;
+pub mod visits;
 pub mod audit;
 pub mod households;
 pub mod jobs;
+pub mod ledger;
 pub mod lines;
 pub mod sessions;
 pub mod throttle;

@@ -28,6 +28,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
+        department -> Nullable<Text>,
     }
 }
 
@@ -146,6 +147,9 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        pairing_union_id -> Nullable<BigInt>,
+        responsible_id -> Nullable<BigInt>,
+        last_visit_on -> Nullable<Date>,
     }
 }
 
@@ -252,6 +256,253 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dictionary (kind, code) {
+        kind -> Text,
+        code -> Text,
+        label -> Text,
+        position -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    pairings (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        union_id -> BigInt,
+        responsible_id -> BigInt,
+        from_at -> Timestamp,
+        until_at -> Nullable<Timestamp>,
+        note -> Text,
+        created_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    plans (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        union_path -> Text,
+        year -> Integer,
+        goal -> Text,
+        target_on -> Nullable<Date>,
+        summary -> Text,
+        status -> Text,
+        approved_by -> Nullable<BigInt>,
+        approved_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    measures (id) {
+        id -> BigInt,
+        plan_id -> BigInt,
+        household_id -> BigInt,
+        union_path -> Text,
+        track -> Text,
+        programme -> Nullable<Text>,
+        guarantee_line -> Nullable<Text>,
+        content -> Text,
+        due_on -> Date,
+        responsible_id -> Nullable<BigInt>,
+        status -> Text,
+        done_on -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visits (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        union_path -> Text,
+        visited_on -> Date,
+        met -> Text,
+        looked -> Text,
+        asked -> Text,
+        explained -> Text,
+        findings -> Text,
+        needs -> Text,
+        recorded_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    visit_photos (id) {
+        id -> BigInt,
+        visit_id -> BigInt,
+        name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        data -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    fund_accounts (id) {
+        id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        kind -> Text,
+        source -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    fund_transfers (id) {
+        id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        kind -> Text,
+        source -> Text,
+        on_date -> Date,
+        amount -> BigInt,
+        memo -> Text,
+        to_union_id -> Nullable<BigInt>,
+        assistance_id -> Nullable<BigInt>,
+        reverses_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_entries (id) {
+        id -> BigInt,
+        transfer_id -> BigInt,
+        account_id -> BigInt,
+        amount -> BigInt,
+        on_date -> Date,
+    }
+}
+
+diesel::table! {
+    assistance (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        union_path -> Text,
+        union_id -> BigInt,
+        kind -> Text,
+        given_on -> Date,
+        cash -> BigInt,
+        goods -> Text,
+        goods_value -> BigInt,
+        persons -> Integer,
+        measure_id -> Nullable<BigInt>,
+        source -> Nullable<Text>,
+        school -> Nullable<Text>,
+        stage -> Nullable<Text>,
+        note -> Text,
+        status -> Text,
+        transfer_id -> Nullable<BigInt>,
+        given_by -> Nullable<BigInt>,
+        approved_by -> Nullable<BigInt>,
+        subsidy_id -> Nullable<BigInt>,
+        referral_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subsidies (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        amount -> BigInt,
+        period -> Text,
+        start_month -> Text,
+        end_month -> Nullable<Text>,
+        source -> Text,
+        measure_id -> Nullable<BigInt>,
+        status -> Text,
+        stopped_on -> Nullable<Date>,
+        stop_reason -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subsidy_payments (id) {
+        id -> BigInt,
+        subsidy_id -> BigInt,
+        household_id -> BigInt,
+        union_path -> Text,
+        period -> Text,
+        amount -> BigInt,
+        status -> Text,
+        assistance_id -> Nullable<BigInt>,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assistance_standards (kind, division_code) {
+        kind -> Text,
+        division_code -> Text,
+        max_cash -> BigInt,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    fund_findings (id) {
+        id -> BigInt,
+        union_path -> Text,
+        check_kind -> Text,
+        subject -> Text,
+        household_id -> Nullable<BigInt>,
+        assistance_id -> Nullable<BigInt>,
+        transfer_id -> Nullable<BigInt>,
+        amount -> Nullable<BigInt>,
+        evidence -> Text,
+        found_at -> Timestamp,
+        status -> Text,
+        resolution -> Nullable<Text>,
+        resolved_by -> Nullable<BigInt>,
+        resolved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    referrals (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        department -> Text,
+        need -> Text,
+        policy -> Text,
+        deadline -> Date,
+        status -> Text,
+        answer -> Nullable<Text>,
+        answered_by -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
+        assistance_id -> Nullable<BigInt>,
+        version -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> unions (union_id));
 diesel::joinable!(applications -> unions (union_id));
 diesel::joinable!(application_steps -> applications (application_id));
@@ -262,6 +513,18 @@ diesel::joinable!(incomes -> households (household_id));
 diesel::joinable!(open_persons -> households (household_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(pairings -> households (household_id));
+diesel::joinable!(plans -> households (household_id));
+diesel::joinable!(measures -> plans (plan_id));
+diesel::joinable!(visits -> households (household_id));
+diesel::joinable!(visit_photos -> visits (visit_id));
+diesel::joinable!(fund_accounts -> unions (union_id));
+diesel::joinable!(ledger_entries -> fund_transfers (transfer_id));
+diesel::joinable!(ledger_entries -> fund_accounts (account_id));
+diesel::joinable!(assistance -> households (household_id));
+diesel::joinable!(subsidies -> households (household_id));
+diesel::joinable!(subsidy_payments -> subsidies (subsidy_id));
+diesel::joinable!(referrals -> households (household_id));
 diesel::allow_tables_to_appear_in_same_query!(
     unions,
     users,
@@ -278,5 +541,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     open_persons,
     applications,
     application_steps,
-    application_files
+    application_files,
+    dictionary,
+    pairings,
+    plans,
+    measures,
+    visits,
+    visit_photos,
+    fund_accounts,
+    fund_transfers,
+    ledger_entries,
+    assistance,
+    subsidies,
+    subsidy_payments,
+    assistance_standards,
+    fund_findings,
+    referrals
 );

@@ -2,6 +2,10 @@
 //! The OpenAPI document is generated from these annotations.
 
 mod applications;
+mod assistance;
+mod fund_audit;
+mod funds;
+mod plans;
 mod dto;
 mod households;
 mod import;
@@ -61,6 +65,10 @@ pub fn routes() -> Router<AppState> {
         .merge(households::routes())
         .merge(import::routes())
         .merge(applications::routes())
+        .merge(plans::routes())
+        .merge(assistance::routes())
+        .merge(funds::routes())
+        .merge(fund_audit::routes())
         .fallback(|| async { ApiError::UnknownRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
@@ -101,8 +109,18 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
+/// The whole document: the core paths and each area's own `Doc`.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(plans::Doc::openapi());
+    doc.merge(assistance::Doc::openapi());
+    doc.merge(funds::Doc::openapi());
+    doc.merge(fund_audit::Doc::openapi());
+    doc
+}
+
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    Json(openapi_document())
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()),

@@ -978,6 +978,8 @@ struct DetailPage {
     revealed: Option<bangfu_service::Revealed>,
     reveal_error: Option<String>,
     incomes_recorded: usize,
+    household_id: i64,
+    tab: &'static str,
 }
 
 /// The worker's fields for the file page and the printed card.
@@ -1133,6 +1135,8 @@ async fn detail_view(
             revealed,
             reveal_error,
             incomes_recorded: d.incomes.len(),
+            household_id: d.household.id.0,
+            tab: "file",
         },
     ))
 }

@@ -12,6 +12,10 @@ macro_rules! options {
 }
 
 mod applications;
+mod assistance;
+mod fund_audit;
+mod funds;
+mod plans;
 mod forms;
 mod households;
 mod import;
@@ -67,6 +71,10 @@ pub fn routes(state: AppState) -> Router<AppState> {
         )
         .route("/roles", get(roles_page))
         .merge(households::routes())
+        .merge(plans::routes())
+        .merge(assistance::routes())
+        .merge(funds::routes())
+        .merge(fund_audit::routes())
         .merge(applications::routes())
         .merge(import::routes())
         .fallback(not_found)
@@ -92,6 +100,15 @@ pub struct Chrome {
     pub csrf: String,
     pub can_audit: bool,
     pub can_households: bool,
+    /// Pairing, plans, visits, assistance, subsidies, referrals (read).
+    pub can_assistance: bool,
+    pub can_funds: bool,
+    pub can_fund_audit: bool,
+    /// A partner department's user: sees the referrals sent to them only.
+    pub is_department: bool,
+    pub can_catalogues: bool,
+    /// Unions, users, roles and lines: everyone but department users.
+    pub can_unions: bool,
 }
 
 impl Chrome {
@@ -105,6 +122,12 @@ impl Chrome {
             csrf: actor.csrf_token.clone(),
             can_audit: actor.can(Permission::ReadAudit),
             can_households: actor.can(Permission::ReadHouseholds),
+            can_assistance: actor.can(Permission::ReadAssistance),
+            can_funds: actor.can(Permission::ReadFunds),
+            can_fund_audit: actor.can(Permission::RunFundAudit),
+            is_department: actor.can(Permission::AnswerReferrals),
+            can_catalogues: actor.can(Permission::ManageCatalogues),
+            can_unions: actor.can(Permission::ReadUnions),
         }
     }
 }

@@ -1,0 +1,309 @@
+//! Plans, pairing and assistance (DOMAIN.md §6): the closed lists the rules
+//! depend on, and the checks on one act of assistance.
+//!
+//! Tracks, programmes, kinds of assistance, guarantee lines and departments
+//! are catalogues an administrator edits (the `dictionary`); only the few
+//! codes a rule depends on are named here.
+
+use crate::household::coded;
+use crate::{Fen, ValidationError};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Identifiers of the things this module is about.
+macro_rules! id {
+    ($($(#[$m:meta])* $name:ident;)+) => {$(
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )+};
+}
+
+id! {
+    PlanId;
+    MeasureId;
+    VisitId;
+    AssistanceId;
+    SubsidyId;
+    PaymentId;
+    ReferralId;
+    FindingId;
+}
+
+coded!(
+    /// The catalogues of the dictionary.
+    Catalogue, "catalogue", "目录" {
+        /// 四个一批 (003 §三(二)).
+        Track = "track", "帮扶路径（四个一批）";
+        /// 十大行动计划 (000).
+        Programme = "programme", "行动计划（十大行动计划）";
+        AssistanceKind = "assistance_kind", "帮扶类别";
+        /// 六条保障线 (002 Liuzhou).
+        GuaranteeLine = "guarantee_line", "保障线（六条保障线）";
+        Department = "department", "部门";
+    }
+);
+
+/// Kinds of assistance a rule depends on (codes in the `assistance_kind` catalogue).
+pub mod kind {
+    /// 助学 / 金秋助学: needs the student's school and stage.
+    pub const EDUCATION: &str = "education";
+    /// 送温暖, including the regular living subsidy.
+    pub const WARMTH: &str = "warmth";
+    /// 落实政策: a policy put into effect (a granted referral is one).
+    pub const POLICY: &str = "policy";
+    /// 就业安置: a job placement.
+    pub const JOB: &str = "job";
+}
+
+coded!(
+    /// What a year's plan aims at.
+    Goal, "goal", "帮扶目标" {
+        /// 脱困: out of hardship by the target date.
+        Exit = "exit", "按期脱困";
+        /// 解困: relieved and kept safe under regular assistance.
+        Relief = "relief", "解困（兜底保障）";
+    }
+);
+
+coded!(
+    PlanStatus, "status", "计划状态" {
+        Draft = "draft", "草拟";
+        /// A reviewer approved it: its measures are approved measures.
+        Approved = "approved", "已审定";
+    }
+);
+
+coded!(
+    MeasureStatus, "status", "措施状态" {
+        Planned = "planned", "未开始";
+        InProgress = "in_progress", "进行中";
+        Done = "done", "已完成";
+        Cancelled = "cancelled", "已取消";
+    }
+);
+
+impl MeasureStatus {
+    /// Still to be done: counts as due work for the responsible person.
+    pub fn is_open(self) -> bool {
+        matches!(self, MeasureStatus::Planned | MeasureStatus::InProgress)
+    }
+}
+
+coded!(
+    /// The school stage of a student helped with education aid (金秋助学).
+    Stage, "stage", "就学阶段" {
+        Primary = "primary", "小学";
+        Junior = "junior", "初中";
+        Senior = "senior", "高中";
+        Vocational = "vocational", "中职";
+        College = "college", "大专";
+        Undergraduate = "undergraduate", "本科";
+        Graduate = "graduate", "研究生";
+    }
+);
+
+coded!(
+    AssistanceStatus, "status", "帮扶记录状态" {
+        /// Given; its cash, if any, was paid from the fund.
+        Given = "given", "已发放";
+        /// Cash above the approval threshold, waiting for a reviewer.
+        Pending = "pending", "待审批";
+        Refused = "refused", "未批准";
+        /// Paid and then reversed by a new ledger entry.
+        Reversed = "reversed", "已冲销";
+    }
+);
+
+impl AssistanceStatus {
+    /// Counted in totals, household-times and person-times.
+    pub fn counts(self) -> bool {
+        self == AssistanceStatus::Given
+    }
+}
+
+coded!(
+    /// How often a regular subsidy (送温暖常态化) is paid.
+    SubsidyPeriod, "period", "发放周期" {
+        Monthly = "monthly", "按月";
+        Quarterly = "quarterly", "按季";
+    }
+);
+
+impl SubsidyPeriod {
+    pub fn months(self) -> i32 {
+        match self {
+            SubsidyPeriod::Monthly => 1,
+            SubsidyPeriod::Quarterly => 3,
+        }
+    }
+
+    /// The periods (by their first month) of a subsidy starting at `start`
+    /// and ending after `end` (if any) that have begun by `upto`.
+    pub fn due(
+        self,
+        start: crate::Month,
+        end: Option<crate::Month>,
+        upto: crate::Month,
+    ) -> Vec<crate::Month> {
+        let mut out = Vec::new();
+        let mut m = start;
+        let last = match end {
+            Some(e) if e < upto => e,
+            _ => upto,
+        };
+        while m <= last {
+            out.push(m);
+            m = m.add_months(self.months());
+        }
+        out
+    }
+}
+
+coded!(
+    SubsidyStatus, "status", "补助状态" {
+        Active = "active", "发放中";
+        Stopped = "stopped", "已停发";
+    }
+);
+
+coded!(
+    PaymentStatus, "status", "应发状态" {
+        Due = "due", "待发放";
+        Paid = "paid", "已发放";
+        Cancelled = "cancelled", "已取消";
+    }
+);
+
+coded!(
+    ReferralStatus, "status", "推送状态" {
+        Sent = "sent", "已推送";
+        Granted = "granted", "已落实";
+        Refused = "refused", "未落实";
+    }
+);
+
+coded!(
+    /// The checks of the fund audit (002, 004).
+    Check, "check", "审计项" {
+        /// Paid to a household not on file, or closed or out, on the payment date.
+        NotOnFile = "not_on_file", "向非在档或已退出家庭发放";
+        /// Same household, kind and amount twice within 30 days.
+        Duplicate = "duplicate", "30天内重复发放";
+        /// More cash than the standard for the kind and region.
+        OverStandard = "over_standard", "超标准发放";
+        /// Cash paid without an approved measure.
+        NoMeasure = "no_measure", "无审定措施发放";
+        /// Money allocated to a child union that never left its account.
+        NotPassedOn = "not_passed_on", "下拨资金未使用";
+    }
+);
+
+coded!(
+    FindingStatus, "status", "问题状态" {
+        Open = "open", "待处理";
+        Explained = "explained", "已说明";
+        Reversed = "reversed", "已冲销";
+    }
+);
+
+/// Days within which the same household, kind and amount paid twice is a duplicate.
+pub const DUPLICATE_WINDOW_DAYS: i64 = 30;
+
+/// Checks the numbers of one act of assistance: non-negative, something
+/// given, a date not in the future.
+pub fn check_amounts(
+    cash: Fen,
+    goods_value: Fen,
+    persons: i32,
+    given_on: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), ValidationError> {
+    if cash.is_negative() {
+        return Err(ValidationError::new("cash", "现金金额不能为负数"));
+    }
+    if goods_value.is_negative() {
+        return Err(ValidationError::new("goods_value", "物资折价不能为负数"));
+    }
+    if persons < 1 || persons > 99 {
+        return Err(ValidationError::new("persons", "受益人数应在 1 到 99 之间"));
+    }
+    if given_on > today {
+        return Err(ValidationError::new("given_on", "帮扶日期不能晚于今天"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Month;
+
+    fn m(s: &str) -> Month {
+        Month::parse("m", s).unwrap_or(Month::MIN)
+    }
+
+    #[test]
+    fn due_periods() {
+        let cases: &[(SubsidyPeriod, &str, Option<&str>, &str, &[&str])] = &[
+            (
+                SubsidyPeriod::Monthly,
+                "2026-01",
+                None,
+                "2026-03",
+                &["2026-01", "2026-02", "2026-03"],
+            ),
+            (
+                SubsidyPeriod::Monthly,
+                "2026-01",
+                Some("2026-02"),
+                "2026-05",
+                &["2026-01", "2026-02"],
+            ),
+            (
+                SubsidyPeriod::Quarterly,
+                "2026-01",
+                None,
+                "2026-07",
+                &["2026-01", "2026-04", "2026-07"],
+            ),
+            (
+                SubsidyPeriod::Quarterly,
+                "2026-02",
+                None,
+                "2026-04",
+                &["2026-02"],
+            ),
+            (SubsidyPeriod::Monthly, "2026-05", None, "2026-04", &[]),
+        ];
+        for (p, start, end, upto, want) in cases {
+            let got: Vec<String> = p
+                .due(m(start), end.map(m), m(upto))
+                .into_iter()
+                .map(|x| x.to_string())
+                .collect();
+            assert_eq!(
+                got,
+                want.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                "{p:?} {start} {end:?} {upto}"
+            );
+        }
+    }
+
+    #[test]
+    fn amounts_are_checked() {
+        let d = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
+        assert!(check_amounts(Fen(100), Fen(0), 1, d, d).is_ok());
+        assert!(check_amounts(Fen(-1), Fen(0), 1, d, d).is_err());
+        assert!(check_amounts(Fen(0), Fen(-5), 1, d, d).is_err());
+        assert!(check_amounts(Fen(0), Fen(0), 0, d, d).is_err());
+        assert!(check_amounts(Fen(0), Fen(0), 1, d.succ_opt().unwrap_or(d), d).is_err());
+    }
+}

@@ -1,0 +1,1 @@
+//! The catalogues (dictionary) and the assistance standards an administrator edits.

@@ -1,0 +1,2 @@
+//! The fund audit: checks over assistance and the ledger, and the
+//! resolution of what they find.

@@ -1,0 +1,1 @@
+//! Pairing households with a responsible person, and their plans and measures.

@@ -1,0 +1,1 @@
+//! Referrals of households' needs to departments, and their answers.

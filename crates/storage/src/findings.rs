@@ -1,0 +1,1 @@
+//! Fund-audit findings and the queries the checks run.

@@ -1,0 +1,1 @@
+//! Home visits (入户走访) and their photos.

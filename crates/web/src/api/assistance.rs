@@ -1,0 +1,13 @@
+//! Assistance records, regular subsidies and referrals.
+
+use crate::AppState;
+use axum::Router;
+use utoipa::OpenApi;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
+
+#[derive(OpenApi)]
+#[openapi(paths())]
+pub struct Doc;

@@ -1,0 +1,13 @@
+//! The fund audit: run the checks, list and resolve findings.
+
+use crate::AppState;
+use axum::Router;
+use utoipa::OpenApi;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
+
+#[derive(OpenApi)]
+#[openapi(paths())]
+pub struct Doc;
