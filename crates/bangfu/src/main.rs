@@ -70,6 +70,15 @@ struct ServeArgs {
     /// Level whose reviewers approve applications: county (default), city, province or national
     #[arg(long, env = "BANGFU_APPROVAL_LEVEL")]
     approval_level: Option<String>,
+    /// Cash in one act of assistance above this many yuan needs a reviewer's approval (default 2000)
+    #[arg(long, env = "BANGFU_APPROVAL_THRESHOLD_YUAN")]
+    approval_threshold_yuan: Option<String>,
+    /// Days after which a household not visited is listed as overdue (default 90)
+    #[arg(long, env = "BANGFU_VISIT_INTERVAL_DAYS")]
+    visit_interval_days: Option<u32>,
+    /// Days after which money allocated to a child union and not used is an audit finding (default 90)
+    #[arg(long, env = "BANGFU_PASS_ON_DAYS")]
+    pass_on_days: Option<u32>,
 }
 
 #[derive(Args)]
@@ -118,6 +127,9 @@ struct FileConfig {
     max_connections: Option<u32>,
     notice_days: Option<u32>,
     approval_level: Option<String>,
+    approval_threshold_yuan: Option<String>,
+    visit_interval_days: Option<u32>,
+    pass_on_days: Option<u32>,
 }
 
 fn load_file(path: Option<&PathBuf>) -> Result<FileConfig, String> {
@@ -185,6 +197,15 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(l) = file.approval_level.as_deref() {
         config.settings.approval_level = approval_level(l)?;
     }
+    if let Some(y) = file.approval_threshold_yuan.as_deref() {
+        config.settings.approval_threshold = threshold(y)?;
+    }
+    if let Some(d) = file.visit_interval_days {
+        config.settings.visit_interval_days = d;
+    }
+    if let Some(d) = file.pass_on_days {
+        config.settings.pass_on_days = d;
+    }
     let fail = |e: AppError| e.to_string();
     match cli.command {
         Command::Serve(args) => {
@@ -208,6 +229,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             if let Some(l) = args.approval_level.as_deref() {
                 config.settings.approval_level = approval_level(l)?;
+            }
+            if let Some(y) = args.approval_threshold_yuan.as_deref() {
+                config.settings.approval_threshold = threshold(y)?;
+            }
+            if let Some(d) = args.visit_interval_days {
+                config.settings.visit_interval_days = d;
+            }
+            if let Some(d) = args.pass_on_days {
+                config.settings.pass_on_days = d;
             }
             serve(config, args.demo).await
         }
@@ -288,6 +318,12 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
 }
 
 /// The approving level of applications, as named in settings.
+/// The approval threshold, typed in yuan like every amount a person types.
+fn threshold(raw: &str) -> Result<bangfu_domain::Fen, String> {
+    bangfu_domain::Fen::parse_yuan("approval_threshold_yuan", raw)
+        .map_err(|e| format!("审批限额有误：{}", e.message))
+}
+
 fn approval_level(raw: &str) -> Result<bangfu_domain::UnionLevel, String> {
     use bangfu_domain::UnionLevel;
     match UnionLevel::parse(raw) {
