@@ -6,6 +6,8 @@
 //! each test creates a uniquely named database there and drops it afterwards.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use bangfu::{Config, Running};
 use bangfu_service::{Operator, Services, Settings};
 use serde_json::{json, Value};
