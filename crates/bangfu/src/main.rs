@@ -89,7 +89,8 @@ struct DemoArgs {
     #[arg(long, default_value_t = 0)]
     grassroots: usize,
     /// Also file this many generated households (members, 12 months of
-    /// incomes) over the grassroots unions: data for load and scale work
+    /// incomes, and three years of plans, assistance and the ledger entries
+    /// of its cash) over the grassroots unions: data for load and scale work
     #[arg(long, default_value_t = 0)]
     households: usize,
 }
@@ -282,6 +283,20 @@ async fn run(cli: Cli) -> Result<(), String> {
                     summary.months,
                     started.elapsed().as_secs_f64()
                 );
+                let started = std::time::Instant::now();
+                let a = demo::load_assistance(&services, 3, false, &|line| println!("  {line}"))
+                    .await
+                    .map_err(cli_error)?;
+                println!(
+                    "已生成近三年帮扶：{} 户、{} 份计划、{} 项措施、{} 条帮扶记录（其中现金 {} 条）、{} 笔资金业务，用时 {:.1} 秒。",
+                    a.households,
+                    a.plans,
+                    a.measures,
+                    a.records,
+                    a.with_cash,
+                    a.transfers,
+                    started.elapsed().as_secs_f64()
+                );
             }
             Ok(())
         }
@@ -355,12 +370,19 @@ async fn load_demo(services: &Services) -> Result<(), String> {
     let households = demo::load_households(services, DEMO_HOUSEHOLDS, &|_| {})
         .await
         .map_err(cli_error)?;
+    let assistance = demo::load_assistance(services, 2, true, &|_| {})
+        .await
+        .map_err(cli_error)?;
     println!(
         "已载入演示数据：广东省（广州、深圳、佛山）与广西梧州的工会组织树，每个角色一个演示账号，"
     );
     println!(
         "以及 {} 户困难职工家庭（含家庭成员和近 12 个月收入）和各地低保标准。",
         households.households
+    );
+    println!(
+        "以及近两年的帮扶：结对、计划和措施、入户走访、{} 条帮扶记录及其资金收支，并预置了几个资金审计问题（重复发放、超标准发放、下拨未使用）。",
+        assistance.records
     );
     println!("演示账号（密码为本次随机生成，只显示这一次）：");
     for a in accounts {

@@ -19,6 +19,9 @@ pub struct CreateUser {
     pub roles: Vec<String>,
     /// An initial password; when absent one is generated and returned once.
     pub password: Option<String>,
+    /// A department user's department (a `department` catalogue code);
+    /// required with the role `department`, ignored otherwise.
+    pub department: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +48,7 @@ pub(crate) fn snapshot(u: &User) -> Value {
         "roles": u.roles.iter().map(|r| r.code()).collect::<Vec<_>>(),
         "active": u.active,
         "must_change_password": u.must_change_password,
+        "department": u.department,
     })
 }
 
@@ -80,6 +84,22 @@ pub(crate) fn insert_user(
     hash: &str,
     must_change: bool,
 ) -> Result<User, ServiceError> {
+    insert_user_in(c, who, username, display_name, roles, union, hash, must_change, None)
+}
+
+/// [`insert_user`] for a department user: `department` is stored with the account.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn insert_user_in(
+    c: &mut Conn,
+    who: Who<'_>,
+    username: &Username,
+    display_name: &DisplayName,
+    roles: &Roles,
+    union: &unions::Union,
+    hash: &str,
+    must_change: bool,
+    department: Option<&str>,
+) -> Result<User, ServiceError> {
     let id = users::insert(
         c,
         &NewUser {
@@ -94,6 +114,9 @@ pub(crate) fn insert_user(
         now(),
     )
     .map_err(conflict_on_username)?;
+    if department.is_some() {
+        users::set_department(c, id, department)?;
+    }
     let user = users::find_unscoped(c, id)?.ok_or(ServiceError::NotFound("用户"))?;
     audit::write(
         c,
@@ -154,6 +177,15 @@ impl Services {
         let union_id = input
             .union_id
             .ok_or_else(|| ValidationError::new("union_id", "请选择所属工会"))?;
+        let department = if roles.contains(Role::Department) {
+            let d = input.department.as_deref().map(str::trim).unwrap_or_default().to_owned();
+            if d.is_empty() {
+                return Err(ValidationError::new("department", "部门用户须选择所属部门").into());
+            }
+            Some(d)
+        } else {
+            None
+        };
         let (password, generated) = initial_password(input.password)?;
         let hash = hash_password(password.clone()).await?;
         let scope = actor.scope();
@@ -161,7 +193,15 @@ impl Services {
         let user = self
             .write(move |c| {
                 let union = union_in_scope(c, &scope, union_id)?;
-                insert_user(
+                if let Some(d) = &department {
+                    crate::dictionary::require_active(
+                        c,
+                        bangfu_domain::assistance::Catalogue::Department,
+                        "department",
+                        d,
+                    )?;
+                }
+                insert_user_in(
                     c,
                     Who::Actor(&a),
                     &username,
@@ -170,6 +210,7 @@ impl Services {
                     &union,
                     &hash,
                     true,
+                    department.as_deref(),
                 )
             })
             .await?;

@@ -305,3 +305,340 @@ pub(crate) fn sum_amount(
         "CAST(SUM(amount) AS BIGINT)",
     )
 }
+
+// ---------------------------------------------------------------------------
+// Reads for the funds pages and API: lists, totals, statements.
+// ---------------------------------------------------------------------------
+
+fn in_scope(scope: &Scope, path: &str) -> bool {
+    path >= scope.start() && path < scope.end()
+}
+
+/// One transfer if its union is in scope, or it is an allocation (or the
+/// reversal of one) whose receiving union is in scope: the child sees the
+/// money arrive.
+pub fn find_transfer_seen(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: TransferId,
+) -> Result<Option<TransferRow>, StorageError> {
+    let row: Option<TransferRow> = run!(conn, c => fund_transfers::table
+        .filter(fund_transfers::id.eq(id.0))
+        .select(TransferRow::as_select())
+        .first(c)
+        .optional())?;
+    let Some(row) = row else { return Ok(None) };
+    if in_scope(scope, &row.union_path) {
+        return Ok(Some(row));
+    }
+    if let Some(to) = row.to_union_id {
+        let path: Option<String> = run!(conn, c => crate::schema::unions::table
+            .filter(crate::schema::unions::id.eq(to))
+            .select(crate::schema::unions::path)
+            .first(c)
+            .optional())?;
+        if path.is_some_and(|p| in_scope(scope, &p)) {
+            return Ok(Some(row));
+        }
+    }
+    Ok(None)
+}
+
+/// Balances of many accounts at once (accounts without entries are absent).
+pub fn balances(conn: &mut Conn, ids: &[AccountId]) -> Result<Vec<(AccountId, Fen)>, StorageError> {
+    let ids: Vec<i64> = ids.iter().map(|a| a.0).collect();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let rows: Vec<(i64, Option<i64>)> = run!(conn, c => ledger_entries::table
+            .filter(ledger_entries::account_id.eq_any(chunk))
+            .group_by(ledger_entries::account_id)
+            .select((ledger_entries::account_id, sum_amount()))
+            .load(c))?;
+        out.extend(
+            rows.into_iter()
+                .map(|(a, s)| (AccountId(a), Fen(s.unwrap_or(0)))),
+        );
+    }
+    Ok(out)
+}
+
+/// What a union passed to its children (`out`) and received from its
+/// parent (`inn`), by source, net of reversals.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AllocationTotals {
+    pub out: Fen,
+    pub inn: Fen,
+}
+
+/// Allocation totals of one union by source.
+pub fn allocation_totals(
+    conn: &mut Conn,
+    union_id: UnionId,
+) -> Result<Vec<(Source, AllocationTotals)>, StorageError> {
+    // Allocations carry the receiving union; so do their reversals.
+    let kinds = [
+        TransferKind::Allocation.code(),
+        TransferKind::Reversal.code(),
+    ];
+    let out_rows: Vec<(String, String, Option<i64>)> = run!(conn, c => fund_transfers::table
+        .filter(fund_transfers::union_id.eq(union_id.0))
+        .filter(fund_transfers::to_union_id.is_not_null())
+        .filter(fund_transfers::kind.eq_any(kinds))
+        .group_by((fund_transfers::kind, fund_transfers::source))
+        .select((fund_transfers::kind, fund_transfers::source, sum_amount()))
+        .load(c))?;
+    let in_rows: Vec<(String, String, Option<i64>)> = run!(conn, c => fund_transfers::table
+        .filter(fund_transfers::to_union_id.eq(union_id.0))
+        .filter(fund_transfers::kind.eq_any(kinds))
+        .group_by((fund_transfers::kind, fund_transfers::source))
+        .select((fund_transfers::kind, fund_transfers::source, sum_amount()))
+        .load(c))?;
+    let mut out: Vec<(Source, AllocationTotals)> = Source::ALL
+        .iter()
+        .map(|s| (*s, AllocationTotals::default()))
+        .collect();
+    let mut add =
+        |rows: Vec<(String, String, Option<i64>)>, outgoing: bool| -> Result<(), StorageError> {
+            for (kind, source, sum) in rows {
+                let source = Source::parse(&source)
+                    .map_err(|_| StorageError::Corrupt(format!("transfer source {source}")))?;
+                let signed = if kind == TransferKind::Reversal.code() {
+                    -sum.unwrap_or(0)
+                } else {
+                    sum.unwrap_or(0)
+                };
+                if let Some((_, t)) = out.iter_mut().find(|(s, _)| *s == source) {
+                    if outgoing {
+                        t.out = Fen(t.out.0 + signed);
+                    } else {
+                        t.inn = Fen(t.inn.0 + signed);
+                    }
+                }
+            }
+            Ok(())
+        };
+    add(out_rows, true)?;
+    add(in_rows, false)?;
+    Ok(out)
+}
+
+/// Filters of the transfer list.
+#[derive(Debug, Clone, Default)]
+pub struct TransferFilter {
+    /// The union that made the transfer.
+    pub union_id: Option<UnionId>,
+    /// Allocations (and their reversals) received by this union, whatever
+    /// the scope of the giving union.
+    pub to_union_id: Option<UnionId>,
+    pub source: Option<Source>,
+    pub kind: Option<TransferKind>,
+    pub from: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+}
+
+/// A transfer with the names a list shows and whether it was reversed.
+#[derive(Debug, Clone)]
+pub struct TransferInfo {
+    pub row: TransferRow,
+    pub union_name: String,
+    pub to_union_name: Option<String>,
+    pub created_by_name: Option<String>,
+    pub reversed_by: Option<TransferId>,
+}
+
+impl TransferInfo {
+    pub fn id(&self) -> TransferId {
+        TransferId(self.row.id)
+    }
+
+    pub fn kind(&self) -> Result<TransferKind, StorageError> {
+        TransferKind::parse(&self.row.kind)
+            .map_err(|_| StorageError::Corrupt(format!("transfer {} kind", self.row.id)))
+    }
+
+    pub fn source(&self) -> Result<Source, StorageError> {
+        Source::parse(&self.row.source)
+            .map_err(|_| StorageError::Corrupt(format!("transfer {} source", self.row.id)))
+    }
+}
+
+/// Transfers in scope (or, with `to_union_id`, received by a union the
+/// caller has already found in scope), newest first.
+pub fn list_transfers(
+    conn: &mut Conn,
+    scope: &Scope,
+    filter: &TransferFilter,
+    page: crate::PageRequest,
+) -> Result<crate::Page<TransferInfo>, StorageError> {
+    macro_rules! filtered {
+        () => {{
+            let mut q = fund_transfers::table.into_boxed();
+            match filter.to_union_id {
+                // The receiving union was checked against the scope by the caller.
+                Some(to) => q = q.filter(fund_transfers::to_union_id.eq(to.0)),
+                None => {
+                    q = q
+                        .filter(fund_transfers::union_path.ge(scope.start()))
+                        .filter(fund_transfers::union_path.lt(scope.end()))
+                }
+            }
+            if let Some(u) = filter.union_id {
+                q = q.filter(fund_transfers::union_id.eq(u.0));
+            }
+            if let Some(s) = filter.source {
+                q = q.filter(fund_transfers::source.eq(s.code()));
+            }
+            if let Some(k) = filter.kind {
+                q = q.filter(fund_transfers::kind.eq(k.code()));
+            }
+            if let Some(d) = filter.from {
+                q = q.filter(fund_transfers::on_date.ge(d));
+            }
+            if let Some(d) = filter.until {
+                q = q.filter(fund_transfers::on_date.le(d));
+            }
+            q
+        }};
+    }
+    let total: i64 = run!(conn, c => filtered!().count().get_result(c))?;
+    let rows: Vec<TransferRow> = run!(conn, c => filtered!()
+        .order((fund_transfers::on_date.desc(), fund_transfers::id.desc()))
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(TransferRow::as_select())
+        .load(c))?;
+    Ok(crate::Page {
+        items: describe(conn, rows)?,
+        total,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+/// Adds names and reversal links to transfer rows.
+pub fn describe(
+    conn: &mut Conn,
+    rows: Vec<TransferRow>,
+) -> Result<Vec<TransferInfo>, StorageError> {
+    use crate::schema::{unions, users};
+    let mut union_ids: Vec<i64> = rows
+        .iter()
+        .flat_map(|r| std::iter::once(r.union_id).chain(r.to_union_id))
+        .collect();
+    union_ids.sort_unstable();
+    union_ids.dedup();
+    let mut user_ids: Vec<i64> = rows.iter().filter_map(|r| r.created_by).collect();
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let names: Vec<(i64, String)> = run!(conn, c => unions::table
+        .filter(unions::id.eq_any(&union_ids))
+        .select((unions::id, unions::name))
+        .load(c))?;
+    let people: Vec<(i64, String)> = run!(conn, c => users::table
+        .filter(users::id.eq_any(&user_ids))
+        .select((users::id, users::display_name))
+        .load(c))?;
+    let reversals: Vec<(i64, Option<i64>)> = run!(conn, c => fund_transfers::table
+        .filter(fund_transfers::reverses_id.eq_any(&ids))
+        .select((fund_transfers::id, fund_transfers::reverses_id))
+        .load(c))?;
+    let name = |id: i64| {
+        names
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_default()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| TransferInfo {
+            union_name: name(row.union_id),
+            to_union_name: row.to_union_id.map(name),
+            created_by_name: row
+                .created_by
+                .and_then(|u| people.iter().find(|(i, _)| *i == u).map(|(_, n)| n.clone())),
+            reversed_by: reversals
+                .iter()
+                .find(|(_, r)| *r == Some(row.id))
+                .map(|(id, _)| TransferId(*id)),
+            row,
+        })
+        .collect())
+}
+
+/// One line of an account's statement: an entry and its transfer.
+#[derive(Debug, Clone)]
+pub struct StatementEntry {
+    pub entry_id: i64,
+    pub on_date: NaiveDate,
+    pub amount: Fen,
+    pub transfer: TransferRow,
+}
+
+/// The entries of an account dated within `[from, until]`, in the order
+/// they count (date, then posting), at most `limit` of them.
+pub fn statement_entries(
+    conn: &mut Conn,
+    account: AccountId,
+    from: Option<NaiveDate>,
+    until: Option<NaiveDate>,
+    limit: i64,
+) -> Result<Vec<StatementEntry>, StorageError> {
+    let rows: Vec<(i64, NaiveDate, i64, TransferRow)> = run!(conn, c => {
+        let mut q = ledger_entries::table
+            .inner_join(fund_transfers::table)
+            .filter(ledger_entries::account_id.eq(account.0))
+            .into_boxed();
+        if let Some(d) = from {
+            q = q.filter(ledger_entries::on_date.ge(d));
+        }
+        if let Some(d) = until {
+            q = q.filter(ledger_entries::on_date.le(d));
+        }
+        q.order((ledger_entries::on_date, ledger_entries::id))
+            .limit(limit)
+            .select((
+                ledger_entries::id,
+                ledger_entries::on_date,
+                ledger_entries::amount,
+                TransferRow::as_select(),
+            ))
+            .load(c)
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(entry_id, on_date, amount, transfer)| StatementEntry {
+            entry_id,
+            on_date,
+            amount: Fen(amount),
+            transfer,
+        })
+        .collect())
+}
+
+/// Every account's entries summed per transfer: the transfers whose legs
+/// do not sum to zero (none, if the ledger is sound). For tests and checks.
+pub fn unbalanced_transfers(conn: &mut Conn) -> Result<Vec<(TransferId, Fen)>, StorageError> {
+    let rows: Vec<(i64, Option<i64>)> = run!(conn, c => ledger_entries::table
+        .group_by(ledger_entries::transfer_id)
+        .select((ledger_entries::transfer_id, sum_amount()))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, s)| s.unwrap_or(0) != 0)
+        .map(|(t, s)| (TransferId(t), Fen(s.unwrap_or(0))))
+        .collect())
+}
+
+/// Accounts by id, unscoped: for the legs of a transfer the caller has
+/// already found in scope.
+pub fn accounts_by_id(conn: &mut Conn, ids: &[AccountId]) -> Result<Vec<Account>, StorageError> {
+    let ids: Vec<i64> = ids.iter().map(|a| a.0).collect();
+    let rows: Vec<AccountRow> = run!(conn, c => fund_accounts::table
+        .filter(fund_accounts::id.eq_any(&ids))
+        .order(fund_accounts::id)
+        .select(AccountRow::as_select())
+        .load(c))?;
+    rows.into_iter().map(account_of).collect()
+}

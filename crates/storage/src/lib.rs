@@ -18,6 +18,7 @@ pub mod dictionary;
 pub mod findings;
 pub mod plans;
 pub mod referrals;
+pub mod seed;
 pub mod subsidies;
 pub mod visits;
 pub mod audit;

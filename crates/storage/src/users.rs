@@ -22,6 +22,8 @@ pub struct User {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
+    /// A department user's department (a code of the `department` catalogue).
+    pub department: Option<String>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -36,6 +38,7 @@ struct Row {
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
     last_login_at: Option<NaiveDateTime>,
+    department: Option<String>,
 }
 
 type Joined = (Row, String, String);
@@ -74,6 +77,7 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<User>, StorageErro
                 created_at: r.created_at,
                 updated_at: r.updated_at,
                 last_login_at: r.last_login_at,
+                department: r.department,
             })
         })
         .collect()
@@ -280,6 +284,14 @@ pub fn set_password(
             users::must_change_password.eq(must_change),
             users::updated_at.eq(now),
         ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Sets (or clears) a department user's department.
+pub fn set_department(conn: &mut Conn, id: UserId, department: Option<&str>) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(users::table.filter(users::id.eq(id.0)))
+        .set(users::department.eq(department))
         .execute(c))?;
     Ok(())
 }

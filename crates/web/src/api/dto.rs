@@ -39,12 +39,14 @@ pub struct UserDto {
     pub display_name: String,
     pub union_id: i64,
     pub union_name: String,
-    /// Role codes: admin, officer, reviewer, fund_officer, auditor.
+    /// Role codes: admin, officer, reviewer, fund_officer, auditor, department.
     pub roles: Vec<String>,
     pub active: bool,
     pub must_change_password: bool,
     pub created_at: String,
     pub last_login_at: Option<String>,
+    /// A department user's department code.
+    pub department: Option<String>,
 }
 
 impl From<&User> for UserDto {
@@ -60,6 +62,7 @@ impl From<&User> for UserDto {
             must_change_password: u.must_change_password,
             created_at: api_time(&u.created_at),
             last_login_at: u.last_login_at.as_ref().map(api_time),
+            department: u.department.clone(),
         }
     }
 }
@@ -156,6 +159,9 @@ pub struct CreateUserRequest {
     pub roles: Vec<String>,
     /// Initial password; omit to have one generated. Either way the user must change it at first login.
     pub password: Option<String>,
+    /// Required with the role `department`: the code of the user's department
+    /// (`department` catalogue, e.g. civil_affairs).
+    pub department: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

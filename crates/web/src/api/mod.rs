@@ -11,7 +11,13 @@ mod households;
 mod import;
 
 pub use households::HouseholdQuery;
-pub use import::{explain_too_large, upload_routes};
+pub use import::explain_too_large;
+
+/// Routes that take large bodies (an import, visit photos), mounted apart
+/// with the upload body limit (see `lib.rs`).
+pub fn upload_routes() -> Router<AppState> {
+    import::upload_routes().merge(plans::upload_routes())
+}
 
 use crate::auth::{ApiActor, ClientOrigin};
 use crate::error::{ApiError, ErrorBody};
@@ -352,6 +358,7 @@ async fn create_user(
                 union_id: Some(req.union_id),
                 roles: req.roles,
                 password: req.password,
+                department: req.department,
             },
         )
         .await?;

@@ -77,6 +77,9 @@ pub struct UserForm {
     pub roles: Vec<String>,
     pub password: Option<String>,
     pub active: Option<String>,
+    /// A department user's department code.
+    #[serde(default)]
+    pub department: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -87,6 +87,7 @@ pub fn upload_routes(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(applications::upload_routes())
         .merge(import::upload_routes())
+        .merge(plans::upload_routes())
         .layer(middleware::from_fn_with_state(state, page_guard))
 }
 
@@ -411,6 +412,11 @@ struct HomePage {
     user_count: i64,
     /// For those who read household files.
     households: Option<bangfu_service::HouseholdSummary>,
+    /// For a responsible person (一帮一): their households with what is due, and how many.
+    my: Option<(Vec<plans::MyView>, i64)>,
+    /// For those who read assistance: the pairing work lists' counts.
+    work: Option<bangfu_service::plans::WorklistCounts>,
+    visit_days: u32,
 }
 
 async fn home(State(state): State<AppState>, PageActor(actor): PageActor) -> PageResult {
@@ -432,6 +438,13 @@ async fn home(State(state): State<AppState>, PageActor(actor): PageActor) -> Pag
         } else {
             None
         },
+        my: plans::my_summary(&state, &actor).await?,
+        work: if actor.can(Permission::ReadAssistance) {
+            Some(state.services.worklist_counts(&actor).await?)
+        } else {
+            None
+        },
+        visit_days: state.services.settings().visit_interval_days,
     }))
 }
 
@@ -918,6 +931,8 @@ struct UserFormPage {
     field_message: String,
     notice: Option<String>,
     shown_password: Option<String>,
+    /// Departments a department user may belong to (code, label).
+    department_options: Vec<(String, String)>,
 }
 
 pub struct UserFormView {
@@ -1037,6 +1052,18 @@ async fn user_form_page(
             field_message,
             notice,
             shown_password,
+            department_options: if can_manage && user.is_none() {
+                state
+                    .services
+                    .dictionary_list(actor, Some(bangfu_domain::assistance::Catalogue::Department), true)
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|e| (e.code, e.label))
+                    .collect()
+            } else {
+                Vec::new()
+            },
         },
     ))
 }
@@ -1078,6 +1105,7 @@ async fn user_create(
         union_id: form.union_id,
         roles: form.roles.clone(),
         password: form.password.clone(),
+        department: form.department.clone(),
     };
     match state.services.user_create(&actor, input).await {
         Ok(created) => {
