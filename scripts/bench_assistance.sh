@@ -80,10 +80,11 @@ single() {
 }
 single "open findings, first page (national)" "/api/v1/fund-audit/findings?status=open&per_page=30" "${auth[@]}"
 
-# A household with a full three years: the one with the most records among the first 40 listed.
+# A household with a full three years: the one with the most records among
+# the households of the latest 200 records.
 best=0; hid=""
-for h in $(curl -sf "http://127.0.0.1:$port/api/v1/households?per_page=40" "${auth[@]}" \
-        | python3 -c 'import sys,json; print(" ".join(str(i["id"]) for i in json.load(sys.stdin)["items"]))'); do
+for h in $(curl -s "http://127.0.0.1:$port/api/v1/assistance?per_page=200" "${auth[@]}" \
+        | python3 -c 'import sys,json; ids=[]; [ids.append(i["household_id"]) for i in json.load(sys.stdin)["items"] if i["household_id"] not in ids]; print(" ".join(map(str, ids[:20])))'); do
     k=$(curl -sf "http://127.0.0.1:$port/api/v1/households/$h/assistance" "${auth[@]}" \
         | python3 -c 'import sys,json; d=json.load(sys.stdin); print(max([len(v) for v in d.values() if isinstance(v,list)] or [0]))' || echo 0)
     if [ "$k" -gt "$best" ]; then best=$k; hid=$h; fi

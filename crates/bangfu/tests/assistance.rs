@@ -953,7 +953,7 @@ async fn referrals_reach_only_their_department_and_a_grant_counts_as_a_policy() 
 }
 
 #[tokio::test]
-async fn pages_record_list_export_and_answer_in_the_browser() {
+async fn pages_record_list_export_and_approve_in_the_browser() {
     let w = world().await;
     receive(&w, 100_000).await;
     let (officer, _) = w.app.html_login("a_officer", PASSWORD).await;
@@ -965,7 +965,13 @@ async fn pages_record_list_export_and_answer_in_the_browser() {
     // A bad amount is shown on the form, nothing written.
     let res = officer
         .post(w.app.url(&path))
-        .form(&[("csrf", csrf.as_str()), ("kind", "living"), ("cash", "12.345"), ("source", "union"), ("persons", "2")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "living"),
+            ("cash", "12.345"),
+            ("source", "union"),
+            ("persons", "2"),
+        ])
         .send()
         .await
         .unwrap();
@@ -973,21 +979,42 @@ async fn pages_record_list_export_and_answer_in_the_browser() {
     assert!(res.text().await.unwrap().contains("assistance-form"));
     let res = officer
         .post(w.app.url(&path))
-        .form(&[("csrf", csrf.as_str()), ("kind", "living"), ("cash", "123.45"), ("source", "union"), ("persons", "2")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "living"),
+            ("cash", "123.45"),
+            ("source", "union"),
+            ("persons", "2"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let (_, html) = w.app.page(&officer, &format!("{path}?notice=recorded")).await;
+    let (_, html) = w
+        .app
+        .page(&officer, &format!("{path}?notice=recorded"))
+        .await;
     assert!(html.contains("123.45"), "recorded cash shown");
     assert_eq!(funds(&w).await.1, 12_345);
-    for p in ["/assistance", "/assistance?status=given&kind=living", "/subsidies", "/referrals"] {
+    for p in [
+        "/assistance",
+        "/assistance?status=given&kind=living",
+        "/subsidies",
+        "/referrals",
+    ] {
         let (s, body) = w.app.page(&officer, p).await;
         assert_eq!(s, 200, "{p}: {body}");
     }
-    let (s, _) = w.app.page(&officer, &format!("/households/{}/referrals", w.h1)).await;
+    let (s, _) = w
+        .app
+        .page(&officer, &format!("/households/{}/referrals", w.h1))
+        .await;
     assert_eq!(s, 200);
-    let res = officer.get(w.app.url("/assistance/export.xlsx")).send().await.unwrap();
+    let res = officer
+        .get(w.app.url("/assistance/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let bytes = res.bytes().await.unwrap();
     assert_eq!(&bytes[..2], b"PK");
@@ -1004,7 +1031,10 @@ async fn pages_record_list_export_and_answer_in_the_browser() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let (_, got) = w.officer.get(&format!("/api/v1/assistance/{}", big["id"])).await;
+    let (_, got) = w
+        .officer
+        .get(&format!("/api/v1/assistance/{}", big["id"]))
+        .await;
     assert_eq!(got["status"], "given");
 }
 
@@ -1015,4 +1045,36 @@ async fn csrf_of(app: &TestApp, client: &reqwest::Client) -> String {
     let tag_start = html[..at].rfind("<input").expect("input");
     let tag_end = at + html[at..].find('>').expect(">");
     common::attr(&html[tag_start..=tag_end], "value").expect("value")
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_assistance_paths() {
+    let app = common::spawn().await;
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().expect("paths");
+    for (p, m) in [
+        ("/api/v1/households/{id}/assistance", "get"),
+        ("/api/v1/households/{id}/assistance", "post"),
+        ("/api/v1/assistance", "get"),
+        ("/api/v1/assistance/{id}/approve", "post"),
+        ("/api/v1/assistance/{id}/refuse", "post"),
+        ("/api/v1/assistance/{id}/reverse", "post"),
+        ("/api/v1/subsidies", "get"),
+        ("/api/v1/subsidies", "post"),
+        ("/api/v1/subsidies/{id}/stop", "post"),
+        ("/api/v1/subsidies/generate", "post"),
+        ("/api/v1/subsidies/due", "get"),
+        ("/api/v1/subsidies/pay", "post"),
+        ("/api/v1/referrals", "get"),
+        ("/api/v1/referrals", "post"),
+        ("/api/v1/referrals/{id}/answer", "post"),
+    ] {
+        assert!(paths.get(p).and_then(|o| o.get(m)).is_some(), "{m} {p}");
+    }
+    assert!(doc["components"]["schemas"]["AssistanceRequest"].is_object());
 }

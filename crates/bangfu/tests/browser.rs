@@ -33,15 +33,6 @@ fn excerpt(html: &str) -> String {
     html.chars().take(3000).collect()
 }
 
-async fn select(c: &Client, css: &str, value: &str) -> R<()> {
-    c.find(Locator::Css(css))
-        .await
-        .map_err(err(css))?
-        .select_by_value(value)
-        .await
-        .map_err(err(css))
-}
-
 /// Logs in with a given password (the shared `login` expects the test password
 /// and the home page; here the first login lands on the password change).
 async fn login_with(c: &Client, base: &str, username: &str, password: &str) -> R<()> {

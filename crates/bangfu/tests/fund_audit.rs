@@ -71,9 +71,21 @@ async fn plant(app: &TestApp, tree: &Tree) -> Planted {
     app.user("off-b", "officer", tree.county_b).await;
     let a = app.api_as("off-a").await;
     let b = app.api_as("off-b").await;
-    let h1 = file(&a, household("王建国", &person("440103", "19700101", 11), tree.county_a)).await;
-    let h3 = file(&a, household("李秀英", &person("440103", "19720202", 22), tree.county_a)).await;
-    let h2 = file(&b, household("张志强", &person("440104", "19750303", 33), tree.county_b)).await;
+    let h1 = file(
+        &a,
+        household("王建国", &person("440103", "19700101", 11), tree.county_a),
+    )
+    .await;
+    let h3 = file(
+        &a,
+        household("李秀英", &person("440103", "19720202", 22), tree.county_a),
+    )
+    .await;
+    let h2 = file(
+        &b,
+        household("张志强", &person("440104", "19750303", 33), tree.county_b),
+    )
+    .await;
     let (county_a, county_b, city) = (tree.county_a, tree.county_b, tree.city);
     let today = chrono::Utc::now().date_naive();
     let alloc_on = today - chrono::Duration::days(200);
@@ -127,7 +139,14 @@ async fn plant(app: &TestApp, tree: &Tree) -> Planted {
             seed::insert_plans(c, &plans)?;
             seed::insert_measures(c, &measures)?;
             let (m1, m2, m3) = (ids.measure, ids.measure + 1, ids.measure + 2);
-            let row = |k: i64, h: i64, p: &bangfu_domain::UnionPath, u: i64, kind: &str, on: &str, cash: i64, m: Option<i64>| AssistanceRow {
+            let row = |k: i64,
+                       h: i64,
+                       p: &bangfu_domain::UnionPath,
+                       u: i64,
+                       kind: &str,
+                       on: &str,
+                       cash: i64,
+                       m: Option<i64>| AssistanceRow {
                 id: ids.assistance + k,
                 household_id: h,
                 union_path: p.as_str().into(),
@@ -154,21 +173,93 @@ async fn plant(app: &TestApp, tree: &Tree) -> Planted {
                 updated_at: now,
             };
             let mut rows = vec![
-                row(0, h1, &pa, county_a, "living", "2025-03-01", 50_000, Some(m1)),
-                row(1, h1, &pa, county_a, "living", "2025-03-15", 50_000, Some(m1)),
+                row(
+                    0,
+                    h1,
+                    &pa,
+                    county_a,
+                    "living",
+                    "2025-03-01",
+                    50_000,
+                    Some(m1),
+                ),
+                row(
+                    1,
+                    h1,
+                    &pa,
+                    county_a,
+                    "living",
+                    "2025-03-15",
+                    50_000,
+                    Some(m1),
+                ),
                 // Within the county's own standard (8 000 yuan), over the country's (3 000).
-                row(2, h1, &pa, county_a, "medical", "2025-06-01", 500_000, Some(m1)),
+                row(
+                    2,
+                    h1,
+                    &pa,
+                    county_a,
+                    "medical",
+                    "2025-06-01",
+                    500_000,
+                    Some(m1),
+                ),
                 row(3, h1, &pa, county_a, "warmth", "2025-07-01", 20_000, None),
                 // Before the file was opened (and before the plan was approved).
-                row(4, h1, &pa, county_a, "living", "2023-06-01", 10_000, Some(m1)),
+                row(
+                    4,
+                    h1,
+                    &pa,
+                    county_a,
+                    "living",
+                    "2023-06-01",
+                    10_000,
+                    Some(m1),
+                ),
                 // After the file was closed.
-                row(5, h3, &pa, county_a, "living", "2025-02-01", 20_000, Some(m3)),
-                row(6, h2, &pb, county_b, "medical", "2025-05-01", 500_000, Some(m2)),
+                row(
+                    5,
+                    h3,
+                    &pa,
+                    county_a,
+                    "living",
+                    "2025-02-01",
+                    20_000,
+                    Some(m3),
+                ),
+                row(
+                    6,
+                    h2,
+                    &pb,
+                    county_b,
+                    "medical",
+                    "2025-05-01",
+                    500_000,
+                    Some(m2),
+                ),
                 // Same amount again, but a year later: no duplicate.
-                row(7, h1, &pa, county_a, "living", "2026-03-20", 50_000, Some(m1)),
+                row(
+                    7,
+                    h1,
+                    &pa,
+                    county_a,
+                    "living",
+                    "2026-03-20",
+                    50_000,
+                    Some(m1),
+                ),
             ];
             // A refused request repeating the first one is no duplicate.
-            let mut refused = row(8, h1, &pa, county_a, "living", "2025-03-02", 50_000, Some(m1));
+            let mut refused = row(
+                8,
+                h1,
+                &pa,
+                county_a,
+                "living",
+                "2025-03-02",
+                50_000,
+                Some(m1),
+            );
             refused.status = "refused".into();
             rows.push(refused);
             rows.retain(|r| r.given_on <= today);
@@ -176,7 +267,10 @@ async fn plant(app: &TestApp, tree: &Tree) -> Planted {
 
             // City funds, allocated to both counties; 越秀 pays from it later.
             let at = t("2024-01-01");
-            let acc = |c: &mut bangfu_storage::Conn, u: i64, p: &bangfu_domain::UnionPath, k: AccountKind| {
+            let acc = |c: &mut bangfu_storage::Conn,
+                       u: i64,
+                       p: &bangfu_domain::UnionPath,
+                       k: AccountKind| {
                 ledger::account(c, UnionId(u), p, k, Source::Union, at).map(|a| a.id.0)
             };
             let city_income = acc(c, city, &pc, AccountKind::Income)?;
@@ -184,7 +278,13 @@ async fn plant(app: &TestApp, tree: &Tree) -> Planted {
             let a_fund = acc(c, county_a, &pa, AccountKind::Fund)?;
             let b_fund = acc(c, county_b, &pb, AccountKind::Fund)?;
             let b_payout = acc(c, county_b, &pb, AccountKind::Payout)?;
-            let tr = |k: i64, u: i64, p: &bangfu_domain::UnionPath, kind: &str, on: NaiveDate, amount: i64, to: Option<i64>| TransferRow {
+            let tr = |k: i64,
+                      u: i64,
+                      p: &bangfu_domain::UnionPath,
+                      kind: &str,
+                      on: NaiveDate,
+                      amount: i64,
+                      to: Option<i64>| TransferRow {
                 id: ids.transfer + k,
                 union_id: u,
                 union_path: p.as_str().into(),
@@ -204,9 +304,33 @@ async fn plant(app: &TestApp, tree: &Tree) -> Planted {
                 c,
                 &[
                     tr(0, city, &pc, "receipt", receipt_on, 2_000_000, None),
-                    tr(1, city, &pc, "allocation", alloc_on, 1_000_000, Some(county_a)),
-                    tr(2, city, &pc, "allocation", alloc_on, 500_000, Some(county_b)),
-                    tr(3, county_b, &pb, "disbursement", alloc_on + chrono::Duration::days(5), 100_000, None),
+                    tr(
+                        1,
+                        city,
+                        &pc,
+                        "allocation",
+                        alloc_on,
+                        1_000_000,
+                        Some(county_a),
+                    ),
+                    tr(
+                        2,
+                        city,
+                        &pc,
+                        "allocation",
+                        alloc_on,
+                        500_000,
+                        Some(county_b),
+                    ),
+                    tr(
+                        3,
+                        county_b,
+                        &pb,
+                        "disbursement",
+                        alloc_on + chrono::Duration::days(5),
+                        100_000,
+                        None,
+                    ),
                 ],
             )?;
             let e = |k: i64, tk: i64, acct: i64, amount: i64, on: NaiveDate| EntryRow {
@@ -226,7 +350,13 @@ async fn plant(app: &TestApp, tree: &Tree) -> Planted {
                     e(4, 2, city_fund, -500_000, alloc_on),
                     e(5, 2, b_fund, 500_000, alloc_on),
                     e(6, 3, b_fund, -100_000, alloc_on + chrono::Duration::days(5)),
-                    e(7, 3, b_payout, 100_000, alloc_on + chrono::Duration::days(5)),
+                    e(
+                        7,
+                        3,
+                        b_payout,
+                        100_000,
+                        alloc_on + chrono::Duration::days(5),
+                    ),
                 ],
             )?;
             seed::sync_sequences(c)?;
@@ -246,7 +376,11 @@ async fn set_standards(app: &TestApp, tree: &Tree) {
     let adm = app.api_as("adm").await;
     for (code, fen) in [("000000", 300_000), ("440103", 800_000)] {
         let got = adm
-            .send("PUT", "/api/v1/standards", json!({ "kind": "medical", "division_code": code, "max_cash": fen }))
+            .send(
+                "PUT",
+                "/api/v1/standards",
+                json!({ "kind": "medical", "division_code": code, "max_cash": fen }),
+            )
             .await;
         assert_eq!(got.0, 200, "set standard {code}: {}", got.1);
     }
@@ -291,11 +425,17 @@ async fn each_kind_of_finding_is_found_once_with_its_evidence() {
     let r = &p.r;
     let a = |k: usize| format!("a:{}", r[k]);
     assert_eq!(subjects(&list, "not_on_file"), set(&[a(4), a(5)]));
-    assert_eq!(subjects(&list, "duplicate"), set(&[format!("a:{}:{}", r[0], r[1])]));
+    assert_eq!(
+        subjects(&list, "duplicate"),
+        set(&[format!("a:{}:{}", r[0], r[1])])
+    );
     // 荔湾's own standard (8 000) decides for h1; 越秀 falls back to the country's (3 000).
     assert_eq!(subjects(&list, "over_standard"), set(&[a(6)]));
     assert_eq!(subjects(&list, "no_measure"), set(&[a(3), a(4)]));
-    assert_eq!(subjects(&list, "not_passed_on"), set(&[format!("t:{}", p.alloc_a)]));
+    assert_eq!(
+        subjects(&list, "not_passed_on"),
+        set(&[format!("t:{}", p.alloc_a)])
+    );
     assert_eq!(run["added"], json!(list.len()), "{run}");
     assert!(list.iter().all(|f| f["status"] == "open"));
 
@@ -315,12 +455,21 @@ async fn each_kind_of_finding_is_found_once_with_its_evidence() {
     assert_eq!(closed["check"], "not_on_file");
     assert_eq!(closed["evidence"]["reason"], "closed");
     assert_eq!(closed["evidence"]["closed_on"], "2025-01-10");
-    let early = list.iter().find(|f| f["subject"] == a(4) && f["check"] == "not_on_file").unwrap();
+    let early = list
+        .iter()
+        .find(|f| f["subject"] == a(4) && f["check"] == "not_on_file")
+        .unwrap();
     assert_eq!(early["evidence"]["reason"], "filed_later");
     assert_eq!(early["evidence"]["filed_on"], "2024-01-01");
-    let nm = list.iter().find(|f| f["subject"] == a(3) && f["check"] == "no_measure").unwrap();
+    let nm = list
+        .iter()
+        .find(|f| f["subject"] == a(3) && f["check"] == "no_measure")
+        .unwrap();
     assert_eq!(nm["evidence"]["reason"], "no_measure");
-    let later = list.iter().find(|f| f["subject"] == a(4) && f["check"] == "no_measure").unwrap();
+    let later = list
+        .iter()
+        .find(|f| f["subject"] == a(4) && f["check"] == "no_measure")
+        .unwrap();
     assert_eq!(later["evidence"]["reason"], "approved_later");
     let alloc = one(&list, &format!("t:{}", p.alloc_a));
     assert_eq!(alloc["evidence"]["to_union"]["name"], "荔湾区总工会");
@@ -328,12 +477,19 @@ async fn each_kind_of_finding_is_found_once_with_its_evidence() {
     assert_eq!(alloc["evidence"]["last_outflow"], Value::Null);
 
     // One finding by id; filters.
-    let (status, got) = aud.get(&format!("/api/v1/fund-audit/findings/{}", dup["id"])).await;
+    let (status, got) = aud
+        .get(&format!("/api/v1/fund-audit/findings/{}", dup["id"]))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(got["subject"], dup["subject"]);
     let (_, dups) = aud.get("/api/v1/fund-audit/findings?check=duplicate").await;
     assert_eq!(dups["total"], json!(1));
-    let (_, in_b) = aud.get(&format!("/api/v1/fund-audit/findings?union_id={}", tree.county_b)).await;
+    let (_, in_b) = aud
+        .get(&format!(
+            "/api/v1/fund-audit/findings?union_id={}",
+            tree.county_b
+        ))
+        .await;
     assert_eq!(in_b["total"], json!(1));
     let bad = aud.get("/api/v1/fund-audit/findings?check=nonsense").await;
     assert_error("bad check", &bad, 400, "invalid_input", Some("check"));
@@ -359,38 +515,73 @@ async fn running_again_adds_nothing_and_resolutions_stay() {
     assert_eq!(again["found"], first["found"]);
     assert_eq!(findings(&aud).await.len(), before.len());
 
-    let dup = one(&before, &format!("a:{}:{}", p.r[0], p.r[1]))["id"].as_i64().unwrap();
-    let closed = one(&before, &format!("a:{}", p.r[5]))["id"].as_i64().unwrap();
+    let dup = one(&before, &format!("a:{}:{}", p.r[0], p.r[1]))["id"]
+        .as_i64()
+        .unwrap();
+    let closed = one(&before, &format!("a:{}", p.r[5]))["id"]
+        .as_i64()
+        .unwrap();
     let path = |id: i64| format!("/api/v1/fund-audit/findings/{id}/resolve");
 
     // An explanation is required; nothing is written without one.
-    let got = aud.send("POST", &path(dup), json!({ "status": "explained", "note": "  " })).await;
+    let got = aud
+        .send(
+            "POST",
+            &path(dup),
+            json!({ "status": "explained", "note": "  " }),
+        )
+        .await;
     assert_error("no note", &got, 400, "invalid_input", Some("note"));
-    let got = aud.send("POST", &path(dup), json!({ "status": "gone" })).await;
+    let got = aud
+        .send("POST", &path(dup), json!({ "status": "gone" }))
+        .await;
     assert_error("bad status", &got, 400, "invalid_input", Some("status"));
     // A link must name a reversed record.
     let got = aud
-        .send("POST", &path(closed), json!({ "status": "reversed", "assistance_id": p.r[5] }))
+        .send(
+            "POST",
+            &path(closed),
+            json!({ "status": "reversed", "assistance_id": p.r[5] }),
+        )
         .await;
-    assert_error("not reversed", &got, 400, "invalid_input", Some("assistance_id"));
+    assert_error(
+        "not reversed",
+        &got,
+        400,
+        "invalid_input",
+        Some("assistance_id"),
+    );
     let (_, still) = aud.get(&format!("/api/v1/fund-audit/findings/{dup}")).await;
     assert_eq!(still["status"], "open");
 
     let (status, got) = aud
-        .send("POST", &path(dup), json!({ "status": "explained", "note": "两次分别为3月和4月的生活救助，经核实不重复" }))
+        .send(
+            "POST",
+            &path(dup),
+            json!({ "status": "explained", "note": "两次分别为3月和4月的生活救助，经核实不重复" }),
+        )
         .await;
     assert_eq!(status, 200, "{got}");
     assert_eq!(got["status"], "explained");
-    assert_eq!(got["resolution"]["note"], "两次分别为3月和4月的生活救助，经核实不重复");
+    assert_eq!(
+        got["resolution"]["note"],
+        "两次分别为3月和4月的生活救助，经核实不重复"
+    );
     assert!(got["resolved_at"].is_string());
-    assert_eq!(got["resolved_by_name"].is_string(), true);
+    assert!(got["resolved_by_name"].is_string());
     let (status, got) = aud
-        .send("POST", &path(closed), json!({ "status": "reversed", "note": "已追回" }))
+        .send(
+            "POST",
+            &path(closed),
+            json!({ "status": "reversed", "note": "已追回" }),
+        )
         .await;
     assert_eq!(status, 200, "{got}");
     assert_eq!(got["status"], "reversed");
     // Once resolved, it stays so.
-    let got = aud.send("POST", &path(dup), json!({ "status": "reversed" })).await;
+    let got = aud
+        .send("POST", &path(dup), json!({ "status": "reversed" }))
+        .await;
     assert_error("twice", &got, 409, "conflict", Some("status"));
 
     let (_, log) = aud.get("/api/v1/audit?action=resolve_finding").await;
@@ -400,7 +591,10 @@ async fn running_again_adds_nothing_and_resolutions_stay() {
     assert_eq!(third["added"], json!(0));
     let after = findings(&aud).await;
     assert_eq!(after.len(), before.len());
-    assert_eq!(one(&after, &format!("a:{}:{}", p.r[0], p.r[1]))["status"], "explained");
+    assert_eq!(
+        one(&after, &format!("a:{}:{}", p.r[0], p.r[1]))["status"],
+        "explained"
+    );
     assert_eq!(one(&after, &format!("a:{}", p.r[5]))["status"], "reversed");
     let (_, open) = aud.get("/api/v1/fund-audit/findings?status=open").await;
     assert_eq!(open["total"], json!(before.len() - 2));
@@ -418,7 +612,9 @@ async fn auditors_see_their_scope_and_officers_cannot_run_it() {
     let aud = app.api_as("aud").await;
 
     // 越秀's auditor runs over 越秀 only: the over-standard payment there.
-    let (status, run) = aud_b.send("POST", "/api/v1/fund-audit/run", json!({})).await;
+    let (status, run) = aud_b
+        .send("POST", "/api/v1/fund-audit/run", json!({}))
+        .await;
     assert_eq!(status, 200, "{run}");
     assert_eq!(run["added"], json!(1), "{run}");
     let mine = findings(&aud_b).await;
@@ -430,11 +626,20 @@ async fn auditors_see_their_scope_and_officers_cannot_run_it() {
     let all = findings(&aud).await;
     assert!(all.len() > 1);
     assert_eq!(findings(&aud_b).await.len(), 1);
-    let other = all.iter().find(|f| f["household_id"] == json!(p.h1)).unwrap();
-    let got = aud_b.get(&format!("/api/v1/fund-audit/findings/{}", other["id"])).await;
+    let other = all
+        .iter()
+        .find(|f| f["household_id"] == json!(p.h1))
+        .unwrap();
+    let got = aud_b
+        .get(&format!("/api/v1/fund-audit/findings/{}", other["id"]))
+        .await;
     assert_error("other county", &got, 404, "not_found", None);
     let got = aud_b
-        .send("POST", &format!("/api/v1/fund-audit/findings/{}/resolve", other["id"]), json!({ "status": "explained", "note": "x" }))
+        .send(
+            "POST",
+            &format!("/api/v1/fund-audit/findings/{}/resolve", other["id"]),
+            json!({ "status": "explained", "note": "x" }),
+        )
         .await;
     assert_error("resolve other county", &got, 404, "not_found", None);
 
@@ -463,38 +668,78 @@ async fn standards_are_set_by_administrators_within_their_region() {
     assert_eq!(list, json!([]));
 
     let (status, list) = adm
-        .send("PUT", "/api/v1/standards", json!({ "kind": "living", "division_code": "440103", "max_cash": 150_000 }))
+        .send(
+            "PUT",
+            "/api/v1/standards",
+            json!({ "kind": "living", "division_code": "440103", "max_cash": 150_000 }),
+        )
         .await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list[0]["division_code"], "440103");
     assert_eq!(list[0]["max_cash"], json!(150_000));
     // Outside the city, or nationwide: refused.
     let got = adm
-        .send("PUT", "/api/v1/standards", json!({ "kind": "living", "division_code": "440300", "max_cash": 1 }))
+        .send(
+            "PUT",
+            "/api/v1/standards",
+            json!({ "kind": "living", "division_code": "440300", "max_cash": 1 }),
+        )
         .await;
-    assert_error("other city", &got, 400, "invalid_input", Some("division_code"));
+    assert_error(
+        "other city",
+        &got,
+        400,
+        "invalid_input",
+        Some("division_code"),
+    );
     let got = adm
-        .send("PUT", "/api/v1/standards", json!({ "kind": "living", "division_code": "", "max_cash": 1 }))
+        .send(
+            "PUT",
+            "/api/v1/standards",
+            json!({ "kind": "living", "division_code": "", "max_cash": 1 }),
+        )
         .await;
-    assert_error("nationwide", &got, 400, "invalid_input", Some("division_code"));
+    assert_error(
+        "nationwide",
+        &got,
+        400,
+        "invalid_input",
+        Some("division_code"),
+    );
     let got = adm
-        .send("PUT", "/api/v1/standards", json!({ "kind": "nonsense", "division_code": "440103", "max_cash": 1 }))
+        .send(
+            "PUT",
+            "/api/v1/standards",
+            json!({ "kind": "nonsense", "division_code": "440103", "max_cash": 1 }),
+        )
         .await;
     assert_error("kind", &got, 400, "invalid_input", Some("kind"));
     let got = adm
-        .send("PUT", "/api/v1/standards", json!({ "kind": "living", "division_code": "440103", "max_cash": -5 }))
+        .send(
+            "PUT",
+            "/api/v1/standards",
+            json!({ "kind": "living", "division_code": "440103", "max_cash": -5 }),
+        )
         .await;
     assert_error("negative", &got, 400, "invalid_input", Some("max_cash"));
     // Auditors read but do not edit.
     let got = aud
-        .send("PUT", "/api/v1/standards", json!({ "kind": "living", "division_code": "440103", "max_cash": 1 }))
+        .send(
+            "PUT",
+            "/api/v1/standards",
+            json!({ "kind": "living", "division_code": "440103", "max_cash": 1 }),
+        )
         .await;
     assert_error("auditor edits", &got, 403, "forbidden", None);
     let (_, list) = aud.get("/api/v1/standards").await;
     assert_eq!(list[0]["max_cash"], json!(150_000));
     // Removing (null) is audited like setting.
     let (status, list) = adm
-        .send("PUT", "/api/v1/standards", json!({ "kind": "living", "division_code": "440103", "max_cash": null }))
+        .send(
+            "PUT",
+            "/api/v1/standards",
+            json!({ "kind": "living", "division_code": "440103", "max_cash": null }),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(list, json!([]));
@@ -522,7 +767,11 @@ async fn the_audit_page_runs_lists_and_exports() {
     assert!(html.contains("间隔 14 天"), "{html}");
     let (status, _) = app.page(&client, "/fund-audit/standards").await;
     assert_eq!(status, 200);
-    let res = client.get(app.url("/fund-audit/export.xlsx")).send().await.unwrap();
+    let res = client
+        .get(app.url("/fund-audit/export.xlsx"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let bytes = res.bytes().await.unwrap();
     assert_eq!(&bytes[..2], b"PK");

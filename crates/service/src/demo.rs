@@ -763,7 +763,14 @@ pub async fn load_assistance(
             let after = seed::last_assisted_household(c)?;
             if findings::standards(c)?.is_empty() {
                 for (k, code, max) in demo_standards() {
-                    findings::set_standard(c, k, code, bangfu_domain::Fen(max), None, crate::now())?;
+                    findings::set_standard(
+                        c,
+                        k,
+                        code,
+                        bangfu_domain::Fen(max),
+                        None,
+                        crate::now(),
+                    )?;
                 }
             }
             let mut officers = Vec::new();
@@ -812,10 +819,40 @@ pub async fn load_assistance(
                 let mut pairings = Vec::new();
                 for (union_id, union_path, _) in &batch {
                     let path = UnionPath::from_stored(union_path.clone());
-                    let created = at(NaiveDate::from_ymd_opt(first_year, 1, 1).unwrap_or(today), 8);
-                    let fund = ledger::account(c, UnionId(*union_id), &path, AccountKind::Fund, Source::Union, created)?.id.0;
-                    let income = ledger::account(c, UnionId(*union_id), &path, AccountKind::Income, Source::Union, created)?.id.0;
-                    let payout = ledger::account(c, UnionId(*union_id), &path, AccountKind::Payout, Source::Union, created)?.id.0;
+                    let created = at(
+                        NaiveDate::from_ymd_opt(first_year, 1, 1).unwrap_or(today),
+                        8,
+                    );
+                    let fund = ledger::account(
+                        c,
+                        UnionId(*union_id),
+                        &path,
+                        AccountKind::Fund,
+                        Source::Union,
+                        created,
+                    )?
+                    .id
+                    .0;
+                    let income = ledger::account(
+                        c,
+                        UnionId(*union_id),
+                        &path,
+                        AccountKind::Income,
+                        Source::Union,
+                        created,
+                    )?
+                    .id
+                    .0;
+                    let payout = ledger::account(
+                        c,
+                        UnionId(*union_id),
+                        &path,
+                        AccountKind::Payout,
+                        Source::Union,
+                        created,
+                    )?
+                    .id
+                    .0;
                     // Who is responsible for this union's households, in the demo.
                     let officer = officers
                         .iter()
@@ -830,7 +867,9 @@ pub async fn load_assistance(
                         if h.status != "on_file" {
                             continue;
                         }
-                        let mut r = Gen(0x51_7CC1_B727_220A ^ (u64::try_from(h.id).unwrap_or(0) + 7).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                        let mut r = Gen(0x51_7CC1_B727_220A
+                            ^ (u64::try_from(h.id).unwrap_or(0) + 7)
+                                .wrapping_mul(0x9E37_79B9_7F4A_7C15));
                         r.next();
                         if let Some((user, ou)) = officer {
                             pairings.push(seed::PairingRow {
@@ -859,7 +898,11 @@ pub async fn load_assistance(
                                     asked: "询问就医、子女上学和就业情况".into(),
                                     explained: "讲解医疗互助、金秋助学和技能培训政策".into(),
                                     findings: "生活困难，需持续帮扶".into(),
-                                    needs: if r.chance(40) { "希望推荐就业岗位".into() } else { String::new() },
+                                    needs: if r.chance(40) {
+                                        "希望推荐就业岗位".into()
+                                    } else {
+                                        String::new()
+                                    },
                                     recorded_by: user,
                                     created_at: at(on, 16),
                                 });
@@ -874,11 +917,14 @@ pub async fn load_assistance(
                         s.households += 1;
                         for year in first_year..=today.year() {
                             let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
-                            let dec31 = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today).min(today);
+                            let dec31 = NaiveDate::from_ymd_opt(year, 12, 31)
+                                .unwrap_or(today)
+                                .min(today);
                             if h.filed_on > dec31 {
                                 continue;
                             }
-                            let approved_on = (jan1 + Duration::days(9)).max(h.filed_on + Duration::days(7));
+                            let approved_on =
+                                (jan1 + Duration::days(9)).max(h.filed_on + Duration::days(7));
                             if approved_on >= dec31 {
                                 continue;
                             }
@@ -889,7 +935,11 @@ pub async fn load_assistance(
                                 household_id: h.id,
                                 union_path: h.union_path.clone(),
                                 year,
-                                goal: if r.chance(70) { "exit".into() } else { "relief".into() },
+                                goal: if r.chance(70) {
+                                    "exit".into()
+                                } else {
+                                    "relief".into()
+                                },
                                 target_on: NaiveDate::from_ymd_opt(year, 12, 31),
                                 summary: format!("{year} 年帮扶计划"),
                                 status: "approved".into(),
@@ -916,7 +966,11 @@ pub async fn load_assistance(
                                     content: content.into(),
                                     due_on: NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(today),
                                     responsible_id: officer.map(|o| o.0),
-                                    status: if dec31 < today { "done".into() } else { "in_progress".into() },
+                                    status: if dec31 < today {
+                                        "done".into()
+                                    } else {
+                                        "in_progress".into()
+                                    },
                                     done_on: (dec31 < today).then_some(dec31),
                                     version: 1,
                                     created_at: at(approved_on - Duration::days(3), 10),
@@ -927,13 +981,23 @@ pub async fn load_assistance(
                             }
                             let span = (dec31 - approved_on).num_days().max(1);
                             for _ in 0..(2 + r.below(5)) {
-                                let on = approved_on + Duration::days(i64::try_from(r.below(u64::try_from(span).unwrap_or(1))).unwrap_or(0) + 1);
+                                let on = approved_on
+                                    + Duration::days(
+                                        i64::try_from(r.below(u64::try_from(span).unwrap_or(1)))
+                                            .unwrap_or(0)
+                                            + 1,
+                                    );
                                 if on > today {
                                     continue;
                                 }
                                 let (kind, cash_pct, lo, hi) = *r.pick(&KINDS);
                                 let mut cash = if r.chance(cash_pct) && hi > 0 {
-                                    (lo + i64::try_from(r.below(u64::try_from((hi - lo) / 10 + 1).unwrap_or(1))).unwrap_or(0) * 10) * 100
+                                    (lo + i64::try_from(
+                                        r.below(u64::try_from((hi - lo) / 10 + 1).unwrap_or(1)),
+                                    )
+                                    .unwrap_or(0)
+                                        * 10)
+                                        * 100
                                 } else {
                                     0
                                 };
@@ -941,20 +1005,30 @@ pub async fn load_assistance(
                                 // A few break the rules on purpose: one in ~400 over
                                 // the standard, one in ~500 without a measure.
                                 let mut extra = None;
-                                if cash > 0 && (r.below(400) == 0 || plant == 1) && kind == "medical" {
+                                if cash > 0
+                                    && (r.below(400) == 0 || plant == 1)
+                                    && kind == "medical"
+                                {
                                     cash = 800_000;
                                     plant = plant.max(2);
                                 } else if cash > 0 && r.below(500) == 0 {
                                     measure = None;
                                 } else if cash > 0 && (r.below(400) == 0 || plant == 0) {
-                                    let again = on + Duration::days(i64::try_from(5 + r.below(20)).unwrap_or(10));
+                                    let again = on
+                                        + Duration::days(
+                                            i64::try_from(5 + r.below(20)).unwrap_or(10),
+                                        );
                                     if again <= today {
                                         extra = Some(again);
                                         plant = plant.max(1);
                                     }
                                 }
                                 let mut push = |on: NaiveDate, cash: i64, measure: Option<i64>| {
-                                    let goods_value = if cash == 0 { 10_000 * i64::try_from(1 + r.below(5)).unwrap_or(1) } else { 0 };
+                                    let goods_value = if cash == 0 {
+                                        10_000 * i64::try_from(1 + r.below(5)).unwrap_or(1)
+                                    } else {
+                                        0
+                                    };
                                     let aid = ids.assistance;
                                     ids.assistance += 1;
                                     let tid = (cash > 0).then(|| {
@@ -970,7 +1044,11 @@ pub async fn load_assistance(
                                         kind: kind.into(),
                                         given_on: on,
                                         cash,
-                                        goods: if goods_value > 0 { "米、油等慰问品".into() } else { String::new() },
+                                        goods: if goods_value > 0 {
+                                            "米、油等慰问品".into()
+                                        } else {
+                                            String::new()
+                                        },
                                         goods_value,
                                         persons: h.size.max(1),
                                         measure_id: measure,
@@ -1007,7 +1085,13 @@ pub async fn load_assistance(
                                             created_at: at(on, 11),
                                         });
                                         for (acct, amount) in [(fund, -cash), (payout, cash)] {
-                                            entries.push(seed::EntryRow { id: ids.entry, transfer_id: t, account_id: acct, amount, on_date: on });
+                                            entries.push(seed::EntryRow {
+                                                id: ids.entry,
+                                                transfer_id: t,
+                                                account_id: acct,
+                                                amount,
+                                                on_date: on,
+                                            });
                                             ids.entry += 1;
                                         }
                                         *paid_by_year.entry(on.year()).or_default() += cash;
@@ -1042,7 +1126,13 @@ pub async fn load_assistance(
                             created_at: at(on, 8),
                         });
                         for (acct, x) in [(income, -amount), (fund, amount)] {
-                            entries.push(seed::EntryRow { id: ids.entry, transfer_id: t, account_id: acct, amount: x, on_date: on });
+                            entries.push(seed::EntryRow {
+                                id: ids.entry,
+                                transfer_id: t,
+                                account_id: acct,
+                                amount: x,
+                                on_date: on,
+                            });
                             ids.entry += 1;
                         }
                     }
@@ -1069,7 +1159,10 @@ pub async fn load_assistance(
         summary.visits += s.visits;
         summary.paired += s.paired;
         if summary.households % 20_000 < 2_100 || i >= unions_list.len() {
-            progress(&format!("已为 {} / {total} 户生成帮扶记录", summary.households));
+            progress(&format!(
+                "已为 {} / {total} 户生成帮扶记录",
+                summary.households
+            ));
         }
     }
     if demo {
@@ -1081,7 +1174,10 @@ pub async fn load_assistance(
 
 /// The demo city receives government finance and allocates it to two of
 /// its counties: one 200 days ago (never passed on — a finding), one last month.
-async fn demo_allocations(services: &Services, today: chrono::NaiveDate) -> Result<(), ServiceError> {
+async fn demo_allocations(
+    services: &Services,
+    today: chrono::NaiveDate,
+) -> Result<(), ServiceError> {
     use bangfu_domain::funds::{movement, AccountKind, Source, TransferKind};
     use bangfu_domain::{Fen, UnionId};
     use bangfu_storage::{ledger, unions};
@@ -1093,13 +1189,22 @@ async fn demo_allocations(services: &Services, today: chrono::NaiveDate) -> Resu
             else {
                 return Ok(());
             };
-            let counties: Vec<Union> = unions::children_unscoped(c, city.id)?.into_iter().take(2).collect();
+            let counties: Vec<Union> = unions::children_unscoped(c, city.id)?
+                .into_iter()
+                .take(2)
+                .collect();
             let at = crate::now();
             let src = Source::Finance;
             let income = ledger::account(c, city.id, &city.path, AccountKind::Income, src, at)?;
             let fund = ledger::account(c, city.id, &city.path, AccountKind::Fund, src, at)?;
             let received = today - chrono::Duration::days(240);
-            let post = |c: &mut bangfu_storage::Conn, kind, on, amount: i64, legs: Vec<bangfu_domain::funds::Leg<bangfu_domain::funds::AccountId>>, to: Option<UnionId>, memo: &str| {
+            let post = |c: &mut bangfu_storage::Conn,
+                        kind,
+                        on,
+                        amount: i64,
+                        legs: Vec<bangfu_domain::funds::Leg<bangfu_domain::funds::AccountId>>,
+                        to: Option<UnionId>,
+                        memo: &str| {
                 ledger::post(
                     c,
                     &ledger::NewTransfer {
@@ -1120,11 +1225,31 @@ async fn demo_allocations(services: &Services, today: chrono::NaiveDate) -> Resu
                 )
                 .map_err(|e| ServiceError::Internal(e.to_string()))
             };
-            post(c, TransferKind::Receipt, received, 50_000_000, movement(income.id, fund.id, Fen(50_000_000)), None, "市财政帮扶专项资金")?;
+            post(
+                c,
+                TransferKind::Receipt,
+                received,
+                50_000_000,
+                movement(income.id, fund.id, Fen(50_000_000)),
+                None,
+                "市财政帮扶专项资金",
+            )?;
             for (k, county) in counties.iter().enumerate() {
-                let on = if k == 0 { today - chrono::Duration::days(200) } else { today - chrono::Duration::days(30) };
+                let on = if k == 0 {
+                    today - chrono::Duration::days(200)
+                } else {
+                    today - chrono::Duration::days(30)
+                };
                 let to = ledger::account(c, county.id, &county.path, AccountKind::Fund, src, at)?;
-                post(c, TransferKind::Allocation, on, 10_000_000, movement(fund.id, to.id, Fen(10_000_000)), Some(county.id), "下拨区县帮扶资金")?;
+                post(
+                    c,
+                    TransferKind::Allocation,
+                    on,
+                    10_000_000,
+                    movement(fund.id, to.id, Fen(10_000_000)),
+                    Some(county.id),
+                    "下拨区县帮扶资金",
+                )?;
             }
             Ok(())
         })

@@ -15,14 +15,16 @@
 use crate::audit::{self, Record, Who};
 use crate::households::today;
 use crate::{now, Actor, ServiceError, Services};
-use bangfu_domain::assistance::{Catalogue, Check, FindingId, FindingStatus, DUPLICATE_WINDOW_DAYS};
+use bangfu_domain::assistance::{
+    Catalogue, Check, FindingId, FindingStatus, DUPLICATE_WINDOW_DAYS,
+};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::{self, DivisionCode, NATIONAL};
 use bangfu_domain::funds::{Source, TransferId};
 use bangfu_domain::lines::ancestry;
 use bangfu_domain::{Fen, Permission, UnionId, UnionPath, ValidationError};
-pub use bangfu_storage::findings::{Finding, Standard};
 use bangfu_storage::findings::{self, FindingFilter, NewFinding, Payment};
+pub use bangfu_storage::findings::{Finding, Standard};
 use bangfu_storage::{dictionary, ledger, unions, Conn, Page, PageRequest, Scope};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -117,9 +119,16 @@ fn on_payment(p: &Payment, check: Check, subject: String, evidence: Value) -> Ne
 /// Every division code of the shipped table.
 fn all_divisions() -> Vec<String> {
     let mut out = Vec::new();
-    let mut stack: Vec<String> = division::children(None).into_iter().map(|d| d.code.clone()).collect();
+    let mut stack: Vec<String> = division::children(None)
+        .into_iter()
+        .map(|d| d.code.clone())
+        .collect();
     while let Some(code) = stack.pop() {
-        stack.extend(division::children(Some(&code)).into_iter().map(|d| d.code.clone()));
+        stack.extend(
+            division::children(Some(&code))
+                .into_iter()
+                .map(|d| d.code.clone()),
+        );
         out.push(code);
     }
     out
@@ -138,7 +147,9 @@ fn region_name(code: &str) -> String {
     if code.is_empty() || code == NATIONAL {
         "全国".to_owned()
     } else {
-        DivisionCode::parse(code).map(|d| d.name()).unwrap_or_else(|_| code.to_owned())
+        DivisionCode::parse(code)
+            .map(|d| d.name())
+            .unwrap_or_else(|_| code.to_owned())
     }
 }
 
@@ -164,13 +175,20 @@ fn run_checks(
             "closed_on": (status == "closed").then(|| updated_at.date().to_string()),
             "reason": if closed && filed_on <= p.given_on { "closed" } else { "filed_later" },
         });
-        v.push(on_payment(&p, Check::NotOnFile, format!("a:{}", p.id), evidence));
+        v.push(on_payment(
+            &p,
+            Check::NotOnFile,
+            format!("a:{}", p.id),
+            evidence,
+        ));
     }
     out.push((Check::NotOnFile, v));
 
     // The same household, kind and amount twice within the window.
     let mut v = Vec::new();
-    for (p, other, other_on, other_transfer) in findings::duplicates(c, scope, DUPLICATE_WINDOW_DAYS)? {
+    for (p, other, other_on, other_transfer) in
+        findings::duplicates(c, scope, DUPLICATE_WINDOW_DAYS)?
+    {
         let days = (other_on - p.given_on).num_days().abs();
         let evidence = json!({
             "household": household_json(&p),
@@ -208,8 +226,10 @@ fn run_checks(
             by_kind.entry(s.kind.as_str()).or_default().push(s);
         }
         for (kind, list) in by_kind {
-            let set: HashMap<&str, &Standard> =
-                list.iter().map(|s| (stored_region(&s.division_code), *s)).collect();
+            let set: HashMap<&str, &Standard> = list
+                .iter()
+                .map(|s| (stored_region(&s.division_code), *s))
+                .collect();
             // The regions each specific standard decides for.
             let mut owned: HashMap<&str, Vec<String>> = HashMap::new();
             for d in &divisions {
@@ -230,7 +250,9 @@ fn run_checks(
                 } else {
                     (owned.get(region).cloned().unwrap_or_default(), false)
                 };
-                for (p, hh_code) in findings::over_standard(c, scope, kind, s.max_cash, &codes, except)? {
+                for (p, hh_code) in
+                    findings::over_standard(c, scope, kind, s.max_cash, &codes, except)?
+                {
                     let evidence = json!({
                         "payment": payment_json(&p, &labels),
                         "household": household_json(&p),
@@ -244,26 +266,32 @@ fn run_checks(
                         },
                         "excess": p.cash - s.max_cash.0,
                     });
-                    v.push(on_payment(&p, Check::OverStandard, format!("a:{}", p.id), evidence));
+                    v.push(on_payment(
+                        &p,
+                        Check::OverStandard,
+                        format!("a:{}", p.id),
+                        evidence,
+                    ));
                 }
             }
         }
     }
-    v.sort_by(|a, b| a.assistance_id.cmp(&b.assistance_id));
+    v.sort_by_key(|a| a.assistance_id);
     out.push((Check::OverStandard, v));
 
     // Cash without an approved measure at the time.
     let mut v = Vec::new();
     for (p, m) in findings::without_measure(c, scope)? {
-        let reason = if p.measure_id.is_none() || m.plan_id.is_none() && m.measure_household.is_none() {
-            "no_measure"
-        } else if m.measure_household != Some(p.household_id) {
-            "other_household"
-        } else if m.plan_status.as_deref() != Some("approved") || m.approved_at.is_none() {
-            "plan_not_approved"
-        } else {
-            "approved_later"
-        };
+        let reason =
+            if p.measure_id.is_none() || m.plan_id.is_none() && m.measure_household.is_none() {
+                "no_measure"
+            } else if m.measure_household != Some(p.household_id) {
+                "other_household"
+            } else if m.plan_status.as_deref() != Some("approved") || m.approved_at.is_none() {
+                "plan_not_approved"
+            } else {
+                "approved_later"
+            };
         let evidence = json!({
             "payment": payment_json(&p, &labels),
             "household": household_json(&p),
@@ -275,7 +303,12 @@ fn run_checks(
             "plan_status": m.plan_status,
             "approved_on": m.approved_at.map(|t| t.date().to_string()),
         });
-        v.push(on_payment(&p, Check::NoMeasure, format!("a:{}", p.id), evidence));
+        v.push(on_payment(
+            &p,
+            Check::NoMeasure,
+            format!("a:{}", p.id),
+            evidence,
+        ));
     }
     out.push((Check::NoMeasure, v));
 
@@ -356,7 +389,12 @@ impl Services {
                 }
                 let counts: serde_json::Map<String, Value> = checks
                     .iter()
-                    .map(|k| (k.check.code().to_owned(), json!({ "found": k.found, "added": k.added })))
+                    .map(|k| {
+                        (
+                            k.check.code().to_owned(),
+                            json!({ "found": k.found, "added": k.added }),
+                        )
+                    })
                     .collect();
                 audit::write(
                     c,
@@ -414,7 +452,11 @@ impl Services {
     }
 
     /// One finding in scope.
-    pub async fn fund_audit_finding(&self, actor: &Actor, id: FindingId) -> Result<Finding, ServiceError> {
+    pub async fn fund_audit_finding(
+        &self,
+        actor: &Actor,
+        id: FindingId,
+    ) -> Result<Finding, ServiceError> {
         actor.require(Permission::RunFundAudit)?;
         let scope = actor.scope();
         self.read(move |c| findings::find(c, &scope, id)?.ok_or(ServiceError::NotFound("审计问题")))
@@ -429,10 +471,14 @@ impl Services {
     }
 
     /// The unions in scope that have findings, for the filter.
-    pub async fn fund_audit_unions(&self, actor: &Actor) -> Result<Vec<(i64, String)>, ServiceError> {
+    pub async fn fund_audit_unions(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(i64, String)>, ServiceError> {
         actor.require(Permission::RunFundAudit)?;
         let scope = actor.scope();
-        self.read(move |c| Ok(findings::unions_with_findings(c, &scope)?)).await
+        self.read(move |c| Ok(findings::unions_with_findings(c, &scope)?))
+            .await
     }
 
     /// Resolves an open finding: explained (with a written explanation) or
@@ -448,7 +494,11 @@ impl Services {
             "explained" | "已说明" => FindingStatus::Explained,
             "reversed" | "已冲销" => FindingStatus::Reversed,
             _ => {
-                return Err(ValidationError::new("status", "处理方式应为 explained（已说明）或 reversed（已冲销）").into())
+                return Err(ValidationError::new(
+                    "status",
+                    "处理方式应为 explained（已说明）或 reversed（已冲销）",
+                )
+                .into())
             }
         };
         let note = r.note.trim().to_owned();
@@ -533,7 +583,10 @@ impl Services {
     }
 
     /// The kinds of assistance (code, label), for the standards form.
-    pub async fn standard_kinds(&self, actor: &Actor) -> Result<Vec<(String, String)>, ServiceError> {
+    pub async fn standard_kinds(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(String, String)>, ServiceError> {
         actor.require(if actor.can(Permission::ManageCatalogues) {
             Permission::ManageCatalogues
         } else if actor.can(Permission::RunFundAudit) {
@@ -552,7 +605,11 @@ impl Services {
 
     /// Sets or removes one standard (ManageCatalogues), within the region
     /// of the administrator's union; the whole country only from the top.
-    pub async fn standard_set(&self, actor: &Actor, input: StandardInput) -> Result<Vec<Standard>, ServiceError> {
+    pub async fn standard_set(
+        &self,
+        actor: &Actor,
+        input: StandardInput,
+    ) -> Result<Vec<Standard>, ServiceError> {
         actor.require(Permission::ManageCatalogues)?;
         let kind = input.kind.trim().to_owned();
         let raw = input.division_code.trim();
@@ -570,7 +627,8 @@ impl Services {
             if dictionary::find(c, Catalogue::AssistanceKind, &kind)?.is_none() {
                 return Err(ValidationError::new("kind", format!("帮扶类别“{kind}”不存在")).into());
             }
-            let own = unions::find(c, &scope, a.user.union_id)?.ok_or(ServiceError::NotFound("工会"))?;
+            let own =
+                unions::find(c, &scope, a.user.union_id)?.ok_or(ServiceError::NotFound("工会"))?;
             let inside = if region.is_empty() {
                 own.division_code == NATIONAL
             } else {
@@ -579,7 +637,10 @@ impl Services {
             if !inside {
                 return Err(ValidationError::new(
                     "division_code",
-                    format!("只能设置本工会所在地区（{}）及其下级地区的标准", region_name(&own.division_code)),
+                    format!(
+                        "只能设置本工会所在地区（{}）及其下级地区的标准",
+                        region_name(&own.division_code)
+                    ),
                 )
                 .into());
             }
@@ -598,10 +659,16 @@ impl Services {
                 Record::change(
                     Action::SetStandard,
                     "standard",
-                    format!("{kind}:{}", if region.is_empty() { NATIONAL } else { &region }),
+                    format!(
+                        "{kind}:{}",
+                        if region.is_empty() { NATIONAL } else { &region }
+                    ),
                     (a.user.union_id.0, &a.user.union_path),
-                    before.map(|b| json!({ "kind": kind, "division_code": region, "max_cash": b.0 })),
-                    input.max_cash.map(|m| json!({ "kind": kind, "division_code": region, "max_cash": m.0 })),
+                    before
+                        .map(|b| json!({ "kind": kind, "division_code": region, "max_cash": b.0 })),
+                    input
+                        .max_cash
+                        .map(|m| json!({ "kind": kind, "division_code": region, "max_cash": m.0 })),
                 ),
             )?;
             Ok(findings::standards(c)?)

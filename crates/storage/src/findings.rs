@@ -38,8 +38,15 @@ pub struct Standard {
 
 /// Every standard, by kind then region.
 pub fn standards(conn: &mut Conn) -> Result<Vec<Standard>, StorageError> {
-    let rows: Vec<(String, String, i64, Option<i64>, Option<String>, NaiveDateTime)> =
-        run!(conn, c => assistance_standards::table
+    type R = (
+        String,
+        String,
+        i64,
+        Option<i64>,
+        Option<String>,
+        NaiveDateTime,
+    );
+    let rows: Vec<R> = run!(conn, c => assistance_standards::table
             .left_join(users::table.on(users::id.nullable().eq(assistance_standards::updated_by)))
             .select((
                 assistance_standards::kind,
@@ -65,7 +72,11 @@ pub fn standards(conn: &mut Conn) -> Result<Vec<Standard>, StorageError> {
 }
 
 /// One standard, if set.
-pub fn standard(conn: &mut Conn, kind: &str, division_code: &str) -> Result<Option<Fen>, StorageError> {
+pub fn standard(
+    conn: &mut Conn,
+    kind: &str,
+    division_code: &str,
+) -> Result<Option<Fen>, StorageError> {
     let v: Option<i64> = run!(conn, c => assistance_standards::table
         .filter(assistance_standards::kind.eq(kind))
         .filter(assistance_standards::division_code.eq(division_code))
@@ -104,7 +115,11 @@ pub fn set_standard(
 }
 
 /// Removes one standard; whether there was one.
-pub fn remove_standard(conn: &mut Conn, kind: &str, division_code: &str) -> Result<bool, StorageError> {
+pub fn remove_standard(
+    conn: &mut Conn,
+    kind: &str,
+    division_code: &str,
+) -> Result<bool, StorageError> {
     let n = run!(conn, c => diesel::delete(
         assistance_standards::table
             .filter(assistance_standards::kind.eq(kind))
@@ -202,7 +217,11 @@ pub struct NewFinding {
 
 /// Stores what is new; a (check, subject) already stored — open or
 /// resolved — is left as it is. Returns how many were added.
-pub fn record(conn: &mut Conn, found: &[NewFinding], now: NaiveDateTime) -> Result<usize, StorageError> {
+pub fn record(
+    conn: &mut Conn,
+    found: &[NewFinding],
+    now: NaiveDateTime,
+) -> Result<usize, StorageError> {
     let mut added = 0;
     for chunk in found.chunks(500) {
         let rows: Vec<_> = chunk
@@ -250,7 +269,9 @@ pub fn list(
     macro_rules! filtered {
         () => {{
             let mut q = fund_findings::table
-                .left_join(households::table.on(households::id.nullable().eq(fund_findings::household_id)))
+                .left_join(
+                    households::table.on(households::id.nullable().eq(fund_findings::household_id)),
+                )
                 .left_join(users::table.on(users::id.nullable().eq(fund_findings::resolved_by)))
                 .filter(fund_findings::union_path.ge(scope.start()))
                 .filter(fund_findings::union_path.lt(scope.end()))
@@ -296,7 +317,11 @@ pub fn list(
 }
 
 /// One finding in scope.
-pub fn find(conn: &mut Conn, scope: &Scope, id: FindingId) -> Result<Option<Finding>, StorageError> {
+pub fn find(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: FindingId,
+) -> Result<Option<Finding>, StorageError> {
     let row: Option<Joined> = run!(conn, c => fund_findings::table
         .left_join(households::table.on(households::id.nullable().eq(fund_findings::household_id)))
         .left_join(users::table.on(users::id.nullable().eq(fund_findings::resolved_by)))
@@ -339,7 +364,10 @@ pub fn resolve(
 }
 
 /// Counts of findings in scope by check and status.
-pub fn counts(conn: &mut Conn, scope: &Scope) -> Result<Vec<(Check, FindingStatus, i64)>, StorageError> {
+pub fn counts(
+    conn: &mut Conn,
+    scope: &Scope,
+) -> Result<Vec<(Check, FindingStatus, i64)>, StorageError> {
     let rows: Vec<(String, String, i64)> = run!(conn, c => fund_findings::table
         .filter(fund_findings::union_path.ge(scope.start()))
         .filter(fund_findings::union_path.lt(scope.end()))
@@ -353,7 +381,10 @@ pub fn counts(conn: &mut Conn, scope: &Scope) -> Result<Vec<(Check, FindingStatu
 }
 
 /// The unions that have findings in scope (by path), with their names, for the filter.
-pub fn unions_with_findings(conn: &mut Conn, scope: &Scope) -> Result<Vec<(i64, String)>, StorageError> {
+pub fn unions_with_findings(
+    conn: &mut Conn,
+    scope: &Scope,
+) -> Result<Vec<(i64, String)>, StorageError> {
     let paths: Vec<String> = run!(conn, c => fund_findings::table
         .filter(fund_findings::union_path.ge(scope.start()))
         .filter(fund_findings::union_path.lt(scope.end()))
@@ -453,13 +484,16 @@ pub fn not_on_file(
     Ok(rows)
 }
 
+/// A payment, the later payment it repeats, that one's date and transfer.
+pub type DuplicatePair = (Payment, i64, NaiveDate, Option<i64>);
+
 /// Pairs of cash payments to the same household of the same kind and
 /// amount within `window_days` of each other (earlier id first).
 pub fn duplicates(
     conn: &mut Conn,
     scope: &Scope,
     window_days: i64,
-) -> Result<Vec<(Payment, i64, NaiveDate, Option<i64>)>, StorageError> {
+) -> Result<Vec<DuplicatePair>, StorageError> {
     let other = diesel::alias!(assistance as dup);
     let within = format!(
         "ABS({}) <= {window_days}",
@@ -488,7 +522,7 @@ pub fn duplicates(
             other.field(assistance::transfer_id),
         ))
         .order((assistance::id, other.field(assistance::id)))
-        .load::<(Payment, i64, NaiveDate, Option<i64>)>(c))?;
+        .load::<DuplicatePair>(c))?;
     Ok(rows)
 }
 
@@ -666,7 +700,11 @@ pub fn union_names(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, String>,
 }
 
 /// An assistance record's household and status, if it is in scope (to link a reversal).
-pub fn assistance_status(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Option<(i64, String)>, StorageError> {
+pub fn assistance_status(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: i64,
+) -> Result<Option<(i64, String)>, StorageError> {
     let row: Option<(i64, String)> = run!(conn, c => assistance::table
         .filter(assistance::id.eq(id))
         .filter(assistance::union_path.ge(scope.start()))

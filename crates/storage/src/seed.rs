@@ -182,7 +182,14 @@ pub fn next_ids(conn: &mut Conn) -> Result<Ids, StorageError> {
 pub fn sync_sequences(conn: &mut Conn) -> Result<(), StorageError> {
     if let Conn::Pg(c) = conn {
         let mut sql = String::new();
-        for t in ["plans", "measures", "visits", "assistance", "fund_transfers", "ledger_entries"] {
+        for t in [
+            "plans",
+            "measures",
+            "visits",
+            "assistance",
+            "fund_transfers",
+            "ledger_entries",
+        ] {
             sql.push_str(&format!(
                 "SELECT setval(pg_get_serial_sequence('{t}', 'id'), GREATEST((SELECT MAX(id) FROM {t}), 1));"
             ));
@@ -225,7 +232,10 @@ pub struct SeedHousehold {
 }
 
 /// The unions that hold households with ids above `after`, with how many, by union id.
-pub fn household_unions(conn: &mut Conn, after: i64) -> Result<Vec<(i64, String, i64)>, StorageError> {
+pub fn household_unions(
+    conn: &mut Conn,
+    after: i64,
+) -> Result<Vec<(i64, String, i64)>, StorageError> {
     let rows: Vec<(i64, String, i64)> = run!(conn, c => households::table
         .filter(households::id.gt(after))
         .group_by((households::union_id, households::union_path))
@@ -236,7 +246,11 @@ pub fn household_unions(conn: &mut Conn, after: i64) -> Result<Vec<(i64, String,
 }
 
 /// The households of some unions with ids above `after`, by union then id.
-pub fn households_of(conn: &mut Conn, union_ids: &[i64], after: i64) -> Result<Vec<SeedHousehold>, StorageError> {
+pub fn households_of(
+    conn: &mut Conn,
+    union_ids: &[i64],
+    after: i64,
+) -> Result<Vec<SeedHousehold>, StorageError> {
     let rows: Vec<SeedHousehold> = run!(conn, c => households::table
         .filter(households::union_id.eq_any(union_ids))
         .filter(households::id.gt(after))
@@ -264,7 +278,12 @@ pub fn last_assisted_household(conn: &mut Conn) -> Result<i64, StorageError> {
 }
 
 /// Sets the pairing unit and responsible person of a union's households.
-pub fn pair_union(conn: &mut Conn, union_id: i64, pairing_union: i64, responsible: i64) -> Result<usize, StorageError> {
+pub fn pair_union(
+    conn: &mut Conn,
+    union_id: i64,
+    pairing_union: i64,
+    responsible: i64,
+) -> Result<usize, StorageError> {
     let n = run!(conn, c => diesel::update(households::table.filter(households::union_id.eq(union_id)))
         .set((
             households::pairing_union_id.eq(Some(pairing_union)),
@@ -275,7 +294,11 @@ pub fn pair_union(conn: &mut Conn, union_id: i64, pairing_union: i64, responsibl
 }
 
 /// Sets one household's last visit date.
-pub fn set_last_visit(conn: &mut Conn, household_id: i64, on: NaiveDate) -> Result<(), StorageError> {
+pub fn set_last_visit(
+    conn: &mut Conn,
+    household_id: i64,
+    on: NaiveDate,
+) -> Result<(), StorageError> {
     run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
         .set(households::last_visit_on.eq(Some(on)))
         .execute(c))?;
@@ -294,7 +317,11 @@ pub fn set_filed_on(conn: &mut Conn, household_id: i64, on: NaiveDate) -> Result
 /// Tests only: closes a file as of `at` (the fund audit reads a closed
 /// file's `updated_at` as its closing date).
 #[doc(hidden)]
-pub fn close_household(conn: &mut Conn, household_id: i64, at: NaiveDateTime) -> Result<(), StorageError> {
+pub fn close_household(
+    conn: &mut Conn,
+    household_id: i64,
+    at: NaiveDateTime,
+) -> Result<(), StorageError> {
     run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
         .set((households::status.eq("closed"), households::updated_at.eq(at)))
         .execute(c))?;

@@ -371,6 +371,33 @@ pub async fn fill(c: &Client, css: &str, value: &str) -> R<()> {
     el.send_keys(value).await.map_err(err(css))
 }
 
+/// Chooses an option of a `<select>` by its value.
+pub async fn select(c: &Client, css: &str, value: &str) -> R<()> {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(err(css))?
+        .select_by_value(value)
+        .await
+        .map_err(err(css))
+}
+
+/// Sets an input's value as a script would (date inputs take typed keys in
+/// the browser's locale order; this does not), firing `input` and `change`.
+pub async fn set_value(c: &Client, css: &str, value: &str) -> R<()> {
+    c.execute(
+        "var e = document.querySelector(arguments[0]); if (!e) { return false; } \
+         e.value = arguments[1]; e.dispatchEvent(new Event('input', {bubbles: true})); \
+         e.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+        vec![json!(css), json!(value)],
+    )
+    .await
+    .map_err(err(css))?
+    .as_bool()
+    .filter(|found| *found)
+    .map(|_| ())
+    .ok_or_else(|| format!("no element {css}"))
+}
+
 pub async fn tick(c: &Client, css: &str) -> R<()> {
     let el = c.find(Locator::Css(css)).await.map_err(err(css))?;
     if !el.is_selected().await.map_err(err(css))? {

@@ -11,7 +11,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bangfu_domain::assistance::{Check, FindingId, FindingStatus};
 use bangfu_domain::Fen;
-use bangfu_service::fund_audit::{Finding, FindingQuery, Resolution, RunSummary, Standard, StandardInput};
+use bangfu_service::fund_audit::{
+    Finding, FindingQuery, Resolution, RunSummary, Standard, StandardInput,
+};
 use bangfu_service::{PageRequest, ServiceError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -27,8 +29,22 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(run_audit, list_findings, get_finding, resolve_finding, list_standards, set_standard),
-    components(schemas(RunDto, CheckCountDto, FindingDto, ResolveRequest, StandardDto, StandardRequest))
+    paths(
+        run_audit,
+        list_findings,
+        get_finding,
+        resolve_finding,
+        list_standards,
+        set_standard
+    ),
+    components(schemas(
+        RunDto,
+        CheckCountDto,
+        FindingDto,
+        ResolveRequest,
+        StandardDto,
+        StandardRequest
+    ))
 )]
 pub struct Doc;
 
@@ -119,7 +135,10 @@ impl From<&Finding> for FindingDto {
             found_at: api_time(&f.found_at),
             status: f.status.code().into(),
             status_label: f.status.label().into(),
-            resolution: f.resolution.as_deref().and_then(|r| serde_json::from_str(r).ok()),
+            resolution: f
+                .resolution
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok()),
             resolved_by: f.resolved_by,
             resolved_by_name: f.resolved_by_name.clone(),
             resolved_at: f.resolved_at.as_ref().map(api_time),
@@ -144,10 +163,19 @@ pub struct FindingParams {
 
 impl FindingParams {
     pub fn query(&self) -> Result<FindingQuery, ServiceError> {
-        let nonempty = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let nonempty = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
         Ok(FindingQuery {
-            check: nonempty(&self.check).map(|s| Check::parse(&s)).transpose()?,
-            status: nonempty(&self.status).map(|s| FindingStatus::parse(&s)).transpose()?,
+            check: nonempty(&self.check)
+                .map(|s| Check::parse(&s))
+                .transpose()?,
+            status: nonempty(&self.status)
+                .map(|s| FindingStatus::parse(&s))
+                .transpose()?,
             union_id: self.union_id,
             household_id: self.household_id,
         })
@@ -214,7 +242,10 @@ pub struct StandardRequest {
 
 #[utoipa::path(post, path = "/api/v1/fund-audit/run", tag = "fund-audit",
     responses((status = 200, body = RunDto), (status = 403, body = ErrorBody)))]
-async fn run_audit(State(state): State<AppState>, ApiActor(actor): ApiActor) -> ApiResult<Json<RunDto>> {
+async fn run_audit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> ApiResult<Json<RunDto>> {
     let s = state.services.fund_audit_run(&actor).await?;
     Ok(Json(RunDto::from(&s)))
 }
@@ -240,7 +271,10 @@ async fn get_finding(
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<FindingDto>> {
-    let f = state.services.fund_audit_finding(&actor, FindingId(id)).await?;
+    let f = state
+        .services
+        .fund_audit_finding(&actor, FindingId(id))
+        .await?;
     Ok(Json(FindingDto::from(&f)))
 }
 
@@ -271,7 +305,10 @@ async fn resolve_finding(
 
 #[utoipa::path(get, path = "/api/v1/standards", tag = "fund-audit",
     responses((status = 200, body = Vec<StandardDto>), (status = 403, body = ErrorBody)))]
-async fn list_standards(State(state): State<AppState>, ApiActor(actor): ApiActor) -> ApiResult<Json<Vec<StandardDto>>> {
+async fn list_standards(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> ApiResult<Json<Vec<StandardDto>>> {
     let list = state.services.standards(&actor).await?;
     Ok(Json(list.iter().map(StandardDto::from).collect()))
 }

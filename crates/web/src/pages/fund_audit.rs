@@ -26,7 +26,10 @@ pub fn routes() -> Router<AppState> {
         .route("/fund-audit/run", post(run))
         .route("/fund-audit/export.xlsx", get(export))
         .route("/fund-audit/findings/{id}/resolve", post(resolve))
-        .route("/fund-audit/standards", get(standards_page).post(standard_save))
+        .route(
+            "/fund-audit/standards",
+            get(standards_page).post(standard_save),
+        )
         .route("/fund-audit/standards/remove", post(standard_remove))
 }
 
@@ -71,8 +74,16 @@ pub fn evidence_lines(check: Check, ev: &Value) -> Vec<String> {
                 s(&ev["days"]),
                 s(&ev["window_days"])
             ),
-            format!("第一次：{}（帮扶记录 #{}）", s(&ev["first"]["given_on"]), s(&ev["first"]["id"])),
-            format!("第二次：{}（帮扶记录 #{}）", s(&ev["second"]["given_on"]), s(&ev["second"]["id"])),
+            format!(
+                "第一次：{}（帮扶记录 #{}）",
+                s(&ev["first"]["given_on"]),
+                s(&ev["first"]["id"])
+            ),
+            format!(
+                "第二次：{}（帮扶记录 #{}）",
+                s(&ev["second"]["given_on"]),
+                s(&ev["second"]["id"])
+            ),
         ],
         Check::OverStandard => vec![
             paid(),
@@ -87,7 +98,9 @@ pub fn evidence_lines(check: Check, ev: &Value) -> Vec<String> {
         Check::NoMeasure => {
             let why = match ev["reason"].as_str().unwrap_or("") {
                 "other_household" => "关联的帮扶措施属于其他家庭".to_owned(),
-                "plan_not_approved" => format!("措施所属的 {} 年帮扶计划尚未审定", s(&ev["plan_year"])),
+                "plan_not_approved" => {
+                    format!("措施所属的 {} 年帮扶计划尚未审定", s(&ev["plan_year"]))
+                }
                 "approved_later" => format!(
                     "措施所属的帮扶计划于 {} 才审定，晚于发放日期",
                     s(&ev["approved_on"])
@@ -131,7 +144,11 @@ pub fn evidence_lines(check: Check, ev: &Value) -> Vec<String> {
 }
 
 fn resolution_text(f: &Finding) -> String {
-    let Some(r) = f.resolution.as_deref().and_then(|r| serde_json::from_str::<Value>(r).ok()) else {
+    let Some(r) = f
+        .resolution
+        .as_deref()
+        .and_then(|r| serde_json::from_str::<Value>(r).ok())
+    else {
         return String::new();
     };
     let mut out = f.status.label().to_owned();
@@ -262,7 +279,12 @@ struct ListPage {
     pass_on_days: u32,
 }
 
-async fn list_view(state: &AppState, actor: &Actor, q: &ListQuery, error: Option<String>) -> PageResult {
+async fn list_view(
+    state: &AppState,
+    actor: &Actor,
+    q: &ListQuery,
+    error: Option<String>,
+) -> PageResult {
     let counts = state.services.fund_audit_counts(actor).await?;
     let page = state
         .services
@@ -298,8 +320,14 @@ async fn list_view(state: &AppState, actor: &Actor, q: &ListQuery, error: Option
         total_open: rows.iter().map(|r| r.open).sum(),
         counts: rows,
         checks: Check::ALL.iter().map(|c| (c.code(), c.label())).collect(),
-        statuses: FindingStatus::ALL.iter().map(|s| (s.code(), s.label())).collect(),
-        unions: unions.into_iter().map(|(i, n)| (i.to_string(), n)).collect(),
+        statuses: FindingStatus::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        unions: unions
+            .into_iter()
+            .map(|(i, n)| (i.to_string(), n))
+            .collect(),
         check: q.check.clone(),
         status: q.status.clone(),
         union_id: q.union_id.clone(),
@@ -323,9 +351,16 @@ async fn list_page(
 
 /// Runs the audit; an htmx request is sent on with `HX-Redirect` so the
 /// button shows "运行中" until the run is done.
-async fn run(State(state): State<AppState>, PageActor(actor): PageActor, headers: HeaderMap) -> PageResult {
+async fn run(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    headers: HeaderMap,
+) -> PageResult {
     let s = state.services.fund_audit_run(&actor).await?;
-    let to = format!("/fund-audit?ran=1&found={}&added={}&ms={}", s.found, s.added, s.millis);
+    let to = format!(
+        "/fund-audit?ran=1&found={}&added={}&ms={}",
+        s.found, s.added, s.millis
+    );
     if headers.contains_key("hx-request") {
         let mut res = axum::http::StatusCode::NO_CONTENT.into_response();
         if let Ok(v) = HeaderValue::from_str(&to) {
@@ -371,14 +406,23 @@ async fn resolve(
             assistance_id: opt_id("assistance_id", &form.assistance_id)?,
             transfer_id: opt_id("transfer_id", &form.transfer_id)?,
         };
-        state.services.fund_audit_resolve(&actor, FindingId(id), r).await
+        state
+            .services
+            .fund_audit_resolve(&actor, FindingId(id), r)
+            .await
     }
     .await;
     match result {
         Ok(_) => Ok(Redirect::to("/fund-audit?status=open").into_response()),
         Err(e) => {
             let (status, msg, _) = super::form_failure(e)?;
-            let mut res = list_view(&state, &actor, &ListQuery::default(), Some(format!("处理问题 #{id} 未成功：{msg}"))).await?;
+            let mut res = list_view(
+                &state,
+                &actor,
+                &ListQuery::default(),
+                Some(format!("处理问题 #{id} 未成功：{msg}")),
+            )
+            .await?;
             *res.status_mut() = status;
             Ok(res)
         }
@@ -412,7 +456,17 @@ async fn export(
     xlsx_response(
         "资金审计问题.xlsx",
         "审计问题",
-        &["编号", "审计项", "状态", "家庭（档案号）", "金额（元）", "证据", "发现时间", "处理情况", "处理人/时间"],
+        &[
+            "编号",
+            "审计项",
+            "状态",
+            "家庭（档案号）",
+            "金额（元）",
+            "证据",
+            "发现时间",
+            "处理情况",
+            "处理人/时间",
+        ],
         &rows,
     )
 }
@@ -473,7 +527,11 @@ async fn standards_view(
     let rows = list
         .iter()
         .map(|s| {
-            let code = if s.division_code.is_empty() { "000000".to_owned() } else { s.division_code.clone() };
+            let code = if s.division_code.is_empty() {
+                "000000".to_owned()
+            } else {
+                s.division_code.clone()
+            };
             StandardRow {
                 kind: s.kind.clone(),
                 kind_label: label(&s.kind),
@@ -482,7 +540,10 @@ async fn standards_view(
                 max: s.max_cash.yuan(),
                 updated: format!(
                     "{}{}",
-                    s.updated_by_name.clone().map(|n| format!("{n} · ")).unwrap_or_default(),
+                    s.updated_by_name
+                        .clone()
+                        .map(|n| format!("{n} · "))
+                        .unwrap_or_default(),
                     local_time(&s.updated_at)
                 ),
             }
@@ -510,7 +571,12 @@ async fn standards_page(
     standards_view(&state, &actor, &StandardForm::default(), notice, None).await
 }
 
-async fn standard_apply(state: &AppState, actor: &Actor, form: &StandardForm, remove: bool) -> PageResult {
+async fn standard_apply(
+    state: &AppState,
+    actor: &Actor,
+    form: &StandardForm,
+    remove: bool,
+) -> PageResult {
     let result = async {
         let max_cash = if remove {
             None

@@ -180,7 +180,7 @@ fn union_param(raw: &str) -> Option<i64> {
 
 struct Outcome {
     notice: Option<String>,
-    error: Option<(String, &'static str, &'static str)>,
+    error: Option<FormError>,
     receipt: ReceiptForm,
     allocation: AllocationForm,
     status: StatusCode,
@@ -307,11 +307,14 @@ async fn funds_page(
     .await
 }
 
+/// What went wrong with a form: the message, which form, which field.
+type FormError = (String, &'static str, &'static str);
+
 /// A failed form: the message, which form and field, and the status.
 fn failure(
     e: ServiceError,
     form: &'static str,
-) -> Result<(Option<(String, &'static str, &'static str)>, StatusCode), PageError> {
+) -> Result<(Option<FormError>, StatusCode), PageError> {
     let (status, message, field) = form_failure(e)?;
     Ok((Some((message, form, field.unwrap_or(""))), status))
 }
