@@ -232,7 +232,7 @@ pub fn check_amounts(
     if goods_value.is_negative() {
         return Err(ValidationError::new("goods_value", "物资折价不能为负数"));
     }
-    if persons < 1 || persons > 99 {
+    if !(1..=99).contains(&persons) {
         return Err(ValidationError::new("persons", "受益人数应在 1 到 99 之间"));
     }
     if given_on > today {
@@ -250,9 +250,12 @@ mod tests {
         Month::parse("m", s).unwrap_or(Month::MIN)
     }
 
+    /// period, start, end, up to, the periods due.
+    type DueCase<'a> = (SubsidyPeriod, &'a str, Option<&'a str>, &'a str, &'a [&'a str]);
+
     #[test]
     fn due_periods() {
-        let cases: &[(SubsidyPeriod, &str, Option<&str>, &str, &[&str])] = &[
+        let cases: &[DueCase] = &[
             (
                 SubsidyPeriod::Monthly,
                 "2026-01",
