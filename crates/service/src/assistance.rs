@@ -13,6 +13,7 @@ use bangfu_domain::funds::Source;
 use bangfu_domain::household::{parse_text, HouseholdId, Status};
 use bangfu_domain::{Fen, Permission, UnionId, ValidationError};
 use bangfu_storage::households::{self, Household};
+use bangfu_storage::plans::{self as plan_store, Measure};
 use bangfu_storage::{dictionary, unions, Conn, Page, PageRequest, Scope};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
@@ -91,6 +92,17 @@ pub struct HouseholdAssistance {
     pub kind_labels: std::collections::HashMap<String, String>,
     /// Whether the caller may record assistance for this household now.
     pub may_record: bool,
+    /// The measures a new record may serve: this year's and last year's
+    /// plans, cancelled ones left out (newest plan first).
+    pub measures: Vec<Measure>,
+    /// Track code → label, for naming the measures.
+    pub track_labels: std::collections::HashMap<String, String>,
+    /// The unions that may pay: the household's union and its ancestors
+    /// inside the caller's scope, the household's own first.
+    pub paying_unions: Vec<unions::Union>,
+    /// The paying union a form starts with: the caller's own when it is
+    /// among [`Self::paying_unions`], else the household's.
+    pub default_union_id: UnionId,
 }
 
 /// Where an assistance list is narrowed to, as typed.
@@ -160,6 +172,22 @@ pub(crate) fn paying_union(
         );
     }
     Ok(u)
+}
+
+/// The unions [`paying_union`] accepts for a household: its union and the
+/// ancestors inside the scope, the household's own first.
+pub(crate) fn paying_unions(
+    c: &mut Conn,
+    scope: &Scope,
+    household: &Household,
+) -> Result<Vec<unions::Union>, ServiceError> {
+    let Some(own) = unions::find(c, scope, household.union_id)? else {
+        return Ok(Vec::new());
+    };
+    let mut list = unions::ancestors_in_scope(c, scope, &own)?;
+    list.retain(|u| u.path.contains(&household.union_path));
+    list.reverse();
+    Ok(list)
 }
 
 /// A measure given for a household must be one of its own.
@@ -573,11 +601,22 @@ impl Services {
         let scope = actor.scope();
         let may_manage =
             actor.can(Permission::ManageAssistance) && !actor.user.must_change_password;
+        let own_union = actor.user.union_id;
         self.read(move |c| {
             let household = households::find(c, &scope, household_id)?
                 .ok_or(ServiceError::NotFound("困难职工档案"))?;
             let records = store::of_household(c, household_id)?;
             let kind_labels = dictionary::labels(c, Catalogue::AssistanceKind)?;
+            let track_labels = dictionary::labels(c, Catalogue::Track)?;
+            let year = crate::plans::current_year();
+            let measures =
+                plan_store::live_measures_of_household(c, household_id, &[year, year - 1])?;
+            let paying_unions = paying_unions(c, &scope, &household)?;
+            let default_union_id = if paying_unions.iter().any(|u| u.id == own_union) {
+                own_union
+            } else {
+                household.union_id
+            };
             let entries = dictionary::list(c, Some(Catalogue::AssistanceKind), false)?;
             let mut by_kind: Vec<KindTotals> = Vec::new();
             for e in &entries {
@@ -602,6 +641,10 @@ impl Services {
                 records,
                 by_kind,
                 kind_labels,
+                measures,
+                track_labels,
+                paying_unions,
+                default_union_id,
             })
         })
         .await

@@ -37,6 +37,10 @@ pub struct UpdateUser {
     pub union_id: i64,
     pub roles: Vec<String>,
     pub active: bool,
+    /// A department user's department (a `department` catalogue code):
+    /// `None` keeps the current one; `Some("")` clears it. Required while the
+    /// user has the role `department`; cleared when the role is removed.
+    pub department: Option<String>,
 }
 
 pub(crate) fn snapshot(u: &User) -> Value {
@@ -84,7 +88,17 @@ pub(crate) fn insert_user(
     hash: &str,
     must_change: bool,
 ) -> Result<User, ServiceError> {
-    insert_user_in(c, who, username, display_name, roles, union, hash, must_change, None)
+    insert_user_in(
+        c,
+        who,
+        username,
+        display_name,
+        roles,
+        union,
+        hash,
+        must_change,
+        None,
+    )
 }
 
 /// [`insert_user`] for a department user: `department` is stored with the account.
@@ -143,6 +157,37 @@ pub(crate) fn initial_password(given: Option<String>) -> Result<(String, bool), 
     }
 }
 
+/// The department an updated user ends with: required with the role
+/// `department` (the current one is kept when none is given), checked
+/// against the active `department` catalogue when it changes, and cleared
+/// when the role is removed.
+fn department_after(
+    c: &mut Conn,
+    before: &User,
+    roles: &Roles,
+    given: Option<&str>,
+) -> Result<Option<String>, ServiceError> {
+    if !roles.contains(Role::Department) {
+        return Ok(None);
+    }
+    let d = match given {
+        Some(d) => d.trim().to_owned(),
+        None => before.department.clone().unwrap_or_default(),
+    };
+    if d.is_empty() {
+        return Err(ValidationError::new("department", "部门用户须选择所属部门").into());
+    }
+    if before.department.as_deref() != Some(d.as_str()) {
+        crate::dictionary::require_active(
+            c,
+            bangfu_domain::assistance::Catalogue::Department,
+            "department",
+            &d,
+        )?;
+    }
+    Ok(Some(d))
+}
+
 impl Services {
     pub async fn user_list(
         &self,
@@ -178,7 +223,12 @@ impl Services {
             .union_id
             .ok_or_else(|| ValidationError::new("union_id", "请选择所属工会"))?;
         let department = if roles.contains(Role::Department) {
-            let d = input.department.as_deref().map(str::trim).unwrap_or_default().to_owned();
+            let d = input
+                .department
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_owned();
             if d.is_empty() {
                 return Err(ValidationError::new("department", "部门用户须选择所属部门").into());
             }
@@ -249,6 +299,7 @@ impl Services {
                 let u = union_in_scope(c, &scope, input.union_id)?;
                 (u.id, u.path)
             };
+            let department = department_after(c, &before, &roles, input.department.as_deref())?;
             users::update(
                 c,
                 id,
@@ -261,6 +312,9 @@ impl Services {
                 now(),
             )?;
             users::set_roles(c, id, &roles)?;
+            if department != before.department {
+                users::set_department(c, id, department.as_deref())?;
+            }
             if !input.active {
                 sessions::delete_for_user(c, id, None)?;
             }

@@ -668,6 +668,29 @@ pub fn open_measures_of(
     measures_from(conn, rows)
 }
 
+/// The measures of one household in its plans of these years that are not
+/// cancelled, newest plan first, then by due date (the caller checked scope;
+/// for choosing the measure an act of assistance serves).
+pub fn live_measures_of_household(
+    conn: &mut Conn,
+    household: HouseholdId,
+    years: &[i32],
+) -> Result<Vec<Measure>, StorageError> {
+    if years.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cancelled = MeasureStatus::Cancelled.code();
+    let rows: Vec<(MeasureRow, i32, String)> = run!(conn, c => measures::table
+        .inner_join(plans::table)
+        .filter(measures::household_id.eq(household.0))
+        .filter(plans::year.eq_any(years))
+        .filter(measures::status.ne(cancelled))
+        .order((plans::year.desc(), measures::due_on.asc(), measures::id.asc()))
+        .select((MeasureRow::as_select(), plans::year, plans::status))
+        .load(c))?;
+    measures_from(conn, rows)
+}
+
 /// Which of these households have a plan for `year`.
 pub fn with_plan(
     conn: &mut Conn,

@@ -177,6 +177,10 @@ pub struct UpdateUserRequest {
     pub union_id: Option<i64>,
     pub roles: Option<Vec<String>>,
     pub active: Option<bool>,
+    /// A department user's department (`department` catalogue code); kept
+    /// when absent. Required while the user has the role `department`;
+    /// cleared when that role is removed.
+    pub department: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema, Default)]

@@ -393,6 +393,7 @@ async fn update_user(
                     .roles
                     .unwrap_or_else(|| current.roles.iter().map(|r| r.code().to_owned()).collect()),
                 active: req.active.unwrap_or(current.active),
+                department: req.department,
             },
         )
         .await?;

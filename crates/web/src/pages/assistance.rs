@@ -14,16 +14,19 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
 use bangfu_domain::assistance::{
-    AssistanceId, AssistanceStatus, Catalogue, ReferralId, Stage, SubsidyId, SubsidyPeriod,
+    AssistanceId, AssistanceStatus, Catalogue, PlanStatus, ReferralId, Stage, SubsidyId,
+    SubsidyPeriod,
 };
 use bangfu_domain::funds::Source;
 use bangfu_domain::household::{HouseholdId, Status};
 use bangfu_domain::{Fen, Permission};
 use bangfu_service::assistance::{Assistance, AssistanceInput, AssistanceQuery};
+use bangfu_service::plans::Measure;
 use bangfu_service::referrals::{Referral, ReferralInput, ReferralQuery};
 use bangfu_service::subsidies::{Payment, Subsidy, SubsidyFilter, SubsidyInput};
 use bangfu_service::{Actor, PageRequest, ServiceError};
 use serde::Deserialize;
+use std::collections::HashMap;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -232,6 +235,9 @@ pub struct RecordForm {
     persons: String,
     #[serde(default)]
     measure_id: String,
+    /// The paying union (发放工会).
+    #[serde(default)]
+    union_id: String,
     #[serde(default)]
     source: String,
     #[serde(default)]
@@ -276,6 +282,10 @@ struct HouseholdPage {
     threshold: String,
     form: RecordForm,
     kinds: Opts,
+    /// The household's measures a record may serve (id, label).
+    measures: Opts,
+    /// The unions that may pay (id, name).
+    paying_unions: Opts,
     sources: Opts,
     stages: Opts,
     periods: Opts,
@@ -365,9 +375,20 @@ async fn household_view(
             form: form.unwrap_or_else(|| RecordForm {
                 given_on: today().to_string(),
                 persons: "1".into(),
+                union_id: h.default_union_id.0.to_string(),
                 ..Default::default()
             }),
             kinds,
+            measures: h
+                .measures
+                .iter()
+                .map(|m| (m.id.0.to_string(), measure_label(m, &h.track_labels)))
+                .collect(),
+            paying_unions: h
+                .paying_unions
+                .iter()
+                .map(|u| (u.id.0.to_string(), u.name.clone()))
+                .collect(),
             sources: sources(),
             stages: stages(),
             periods: [SubsidyPeriod::Monthly, SubsidyPeriod::Quarterly]
@@ -400,13 +421,45 @@ async fn household_page(
     .await
 }
 
+/// How a measure is named in the record form: plan year, track, content
+/// (shortened) and whether its plan still awaits approval.
+fn measure_label(m: &Measure, tracks: &HashMap<String, String>) -> String {
+    const MAX: usize = 30;
+    let content = m.content.trim();
+    let short: String = if content.chars().count() > MAX {
+        let mut s: String = content.chars().take(MAX).collect();
+        s.push('…');
+        s
+    } else {
+        content.to_owned()
+    };
+    let track = tracks
+        .get(&m.track)
+        .map_or(m.track.as_str(), String::as_str);
+    let pending = if m.plan_status == PlanStatus::Approved {
+        ""
+    } else {
+        "（计划未审定）"
+    };
+    format!("{}年 · {track} · {short}{pending}", m.plan_year)
+}
+
+fn id_of(field: &'static str, raw: &str, message: &str) -> Result<Option<i64>, ServiceError> {
+    match raw.trim() {
+        "" => Ok(None),
+        s => s.parse().map(Some).map_err(|_| {
+            ServiceError::Invalid(bangfu_domain::ValidationError::new(field, message))
+        }),
+    }
+}
+
 fn yuan_or_zero(field: &'static str, raw: &str) -> Result<Fen, ServiceError> {
     Ok(Fen::parse_yuan_opt(field, raw)?.unwrap_or(Fen::ZERO))
 }
 
 fn input_of(f: &RecordForm) -> Result<AssistanceInput, ServiceError> {
     Ok(AssistanceInput {
-        union_id: None,
+        union_id: id_of("union_id", &f.union_id, "请选择发放工会")?,
         kind: f.kind.clone(),
         given_on: f.given_on.clone(),
         cash: yuan_or_zero("cash", &f.cash)?,
@@ -421,15 +474,7 @@ fn input_of(f: &RecordForm) -> Result<AssistanceInput, ServiceError> {
                 ))
             })?,
         },
-        measure_id: match f.measure_id.trim() {
-            "" => None,
-            s => Some(s.parse().map_err(|_| {
-                ServiceError::Invalid(bangfu_domain::ValidationError::new(
-                    "measure_id",
-                    "措施编号应为整数",
-                ))
-            })?),
-        },
+        measure_id: id_of("measure_id", &f.measure_id, "请从列表中选择帮扶措施")?,
         source: f.source.clone(),
         school: f.school.clone(),
         stage: f.stage.clone(),

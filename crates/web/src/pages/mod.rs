@@ -941,6 +941,8 @@ pub struct UserFormView {
     pub union_id: i64,
     pub roles: Vec<&'static str>,
     pub active: bool,
+    /// A department user's department code ("" for none).
+    pub department: String,
 }
 
 impl UserFormView {
@@ -951,6 +953,7 @@ impl UserFormView {
             union_id: u.union_id.0,
             roles: u.roles.iter().map(|r| r.code()).collect(),
             active: u.active,
+            department: u.department.clone().unwrap_or_default(),
         }
     }
 
@@ -966,6 +969,7 @@ impl UserFormView {
                 .map(|r| r.code())
                 .collect(),
             active: f.active.as_deref() != Some("false"),
+            department: f.department.clone().unwrap_or_default(),
         }
     }
 }
@@ -1052,14 +1056,24 @@ async fn user_form_page(
             field_message,
             notice,
             shown_password,
-            department_options: if can_manage && user.is_none() {
+            department_options: if can_manage {
+                let current = user.and_then(|u| u.department.clone());
                 state
                     .services
-                    .dictionary_list(actor, Some(bangfu_domain::assistance::Catalogue::Department), true)
+                    .dictionary_list(actor, Some(bangfu_domain::assistance::Catalogue::Department), false)
                     .await
                     .unwrap_or_default()
                     .into_iter()
-                    .map(|e| (e.code, e.label))
+                    // Active departments, and a retired one the user still has.
+                    .filter(|e| e.active || current.as_deref() == Some(e.code.as_str()))
+                    .map(|e| {
+                        let label = if e.active {
+                            e.label
+                        } else {
+                            format!("{}（已停用）", e.label)
+                        };
+                        (e.code, label)
+                    })
                     .collect()
             } else {
                 Vec::new()
@@ -1082,6 +1096,7 @@ async fn user_new(
         union_id: q.union_id.unwrap_or(actor.user.union_id.0),
         roles: vec![Role::Officer.code()],
         active: true,
+        department: String::new(),
     };
     user_form_page(
         &state,
@@ -1175,6 +1190,7 @@ async fn user_update(
         union_id: form.union_id.unwrap_or_default(),
         roles: form.roles.clone(),
         active: form.active.as_deref() != Some("false"),
+        department: form.department.clone(),
     };
     match state.services.user_update(&actor, UserId(id), input).await {
         Ok(_) => Ok(Redirect::to(&format!("/users/{id}?notice=saved")).into_response()),
