@@ -22,7 +22,14 @@ async fn roles_and_divisions_are_listed_for_signed_in_clients() {
         .collect();
     assert_eq!(
         codes,
-        ["admin", "officer", "reviewer", "fund_officer", "auditor"]
+        [
+            "admin",
+            "officer",
+            "reviewer",
+            "fund_officer",
+            "auditor",
+            "department"
+        ]
     );
     let auditor = &roles[4];
     assert_eq!(auditor["label"], "审计/督查");
@@ -31,6 +38,14 @@ async fn roles_and_divisions_are_listed_for_signed_in_clients() {
         .unwrap()
         .iter()
         .any(|p| p["code"] == "read_audit"));
+    // A department's user answers referrals and may do nothing else.
+    let department = &roles[5];
+    assert_eq!(department["label"], "部门用户");
+    assert_eq!(
+        department["permissions"],
+        serde_json::json!([{"code": "answer_referrals", "label": "答复推送给本部门的需求"}]),
+        "{department}"
+    );
 
     let (s, provinces) = api.get("/api/v1/divisions").await;
     assert_eq!(s, 200);
