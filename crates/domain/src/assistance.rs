@@ -251,7 +251,13 @@ mod tests {
     }
 
     /// period, start, end, up to, the periods due.
-    type DueCase<'a> = (SubsidyPeriod, &'a str, Option<&'a str>, &'a str, &'a [&'a str]);
+    type DueCase<'a> = (
+        SubsidyPeriod,
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        &'a [&'a str],
+    );
 
     #[test]
     fn due_periods() {

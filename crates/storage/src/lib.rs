@@ -14,22 +14,22 @@ mod scope;
 
 pub mod applications;
 pub mod assistance;
+pub mod audit;
 pub mod dictionary;
 pub mod findings;
-pub mod plans;
-pub mod referrals;
-pub mod seed;
-pub mod subsidies;
-pub mod visits;
-pub mod audit;
 pub mod households;
 pub mod jobs;
 pub mod ledger;
 pub mod lines;
+pub mod plans;
+pub mod referrals;
+pub mod seed;
 pub mod sessions;
+pub mod subsidies;
 pub mod throttle;
 pub mod unions;
 pub mod users;
+pub mod visits;
 
 pub use db::{Backend, Conn, Db, DbOptions};
 pub use error::StorageError;

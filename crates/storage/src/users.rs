@@ -289,7 +289,11 @@ pub fn set_password(
 }
 
 /// Sets (or clears) a department user's department.
-pub fn set_department(conn: &mut Conn, id: UserId, department: Option<&str>) -> Result<(), StorageError> {
+pub fn set_department(
+    conn: &mut Conn,
+    id: UserId,
+    department: Option<&str>,
+) -> Result<(), StorageError> {
     run!(conn, c => diesel::update(users::table.filter(users::id.eq(id.0)))
         .set(users::department.eq(department))
         .execute(c))?;

@@ -3,12 +3,12 @@
 
 mod applications;
 mod assistance;
+mod dto;
 mod fund_audit;
 mod funds;
-mod plans;
-mod dto;
 mod households;
 mod import;
+mod plans;
 
 pub use households::HouseholdQuery;
 pub use import::explain_too_large;

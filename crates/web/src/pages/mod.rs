@@ -13,12 +13,12 @@ macro_rules! options {
 
 mod applications;
 mod assistance;
+mod forms;
 mod fund_audit;
 mod funds;
-mod plans;
-mod forms;
 mod households;
 mod import;
+mod plans;
 
 pub use import::{explain_too_large, read_workbook};
 
@@ -1060,7 +1060,11 @@ async fn user_form_page(
                 let current = user.and_then(|u| u.department.clone());
                 state
                     .services
-                    .dictionary_list(actor, Some(bangfu_domain::assistance::Catalogue::Department), false)
+                    .dictionary_list(
+                        actor,
+                        Some(bangfu_domain::assistance::Catalogue::Department),
+                        false,
+                    )
                     .await
                     .unwrap_or_default()
                     .into_iter()
