@@ -373,6 +373,7 @@ async fn load_demo(services: &Services) -> Result<(), String> {
     let assistance = demo::load_assistance(services, 2, true, &|_| {})
         .await
         .map_err(cli_error)?;
+    let subsidies = demo::load_subsidies(services).await.map_err(cli_error)?;
     println!(
         "已载入演示数据：广东省（广州、深圳、佛山）与广西梧州的工会组织树，每个角色一个演示账号，"
     );
@@ -381,8 +382,8 @@ async fn load_demo(services: &Services) -> Result<(), String> {
         households.households
     );
     println!(
-        "以及近两年的帮扶：结对、计划和措施、入户走访、{} 条帮扶记录及其资金收支，并预置了几个资金审计问题（重复发放、超标准发放、下拨未使用）。",
-        assistance.records
+        "以及近两年的帮扶：结对、计划和措施、入户走访、{} 条帮扶记录及其资金收支、{} 户常态化生活补助（资金管理员可在“常态化补助”生成应发名单并批量发放），并预置了几个资金审计问题（重复发放、超标准发放、下拨未使用）。",
+        assistance.records, subsidies
     );
     println!("演示账号（密码为本次随机生成，只显示这一次）：");
     for a in accounts {

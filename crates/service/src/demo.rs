@@ -1255,3 +1255,94 @@ async fn demo_allocations(
         })
         .await
 }
+
+/// A few monthly living subsidies (送温暖常态化) in the demo officer's county,
+/// paid from the county's union funds and started two months ago, so the
+/// fund officer's due list has something to generate and pay. Returns how
+/// many were set.
+pub async fn load_subsidies(services: &Services) -> Result<usize, ServiceError> {
+    use bangfu_domain::assistance::SubsidyPeriod;
+    use bangfu_domain::funds::{movement, AccountKind, Source, TransferKind};
+    use bangfu_domain::household::HouseholdId;
+    use bangfu_domain::{Fen, Month};
+    use bangfu_storage::subsidies::{self, NewSubsidy};
+    use bangfu_storage::{ledger, seed, users};
+
+    services
+        .write(|c| {
+            let Some((officer, _)) = users::credentials(c, "demo-officer")? else {
+                return Ok(0);
+            };
+            let county = officer.union_path.as_str().to_owned();
+            let ids: Vec<i64> = seed::household_unions(c, 0)?
+                .into_iter()
+                .filter(|u| u.1.starts_with(&county))
+                .map(|u| u.0)
+                .collect();
+            let today = crate::households::today();
+            let start = Month::of_date(today).add_months(-2);
+            // The county's own union funds pay them: a year's worth received first.
+            let now = crate::now();
+            let income = ledger::account(
+                c,
+                officer.union_id,
+                &officer.union_path,
+                AccountKind::Income,
+                Source::Union,
+                now,
+            )?;
+            let fund = ledger::account(
+                c,
+                officer.union_id,
+                &officer.union_path,
+                AccountKind::Fund,
+                Source::Union,
+                now,
+            )?;
+            let amount = Fen(6 * 12 * 20_000);
+            ledger::post(
+                c,
+                &ledger::NewTransfer {
+                    union_id: officer.union_id,
+                    union_path: &officer.union_path,
+                    kind: TransferKind::Receipt,
+                    source: Source::Union,
+                    on_date: start.first_day(),
+                    amount,
+                    memo: "常态化生活补助专项（演示）",
+                    to_union_id: None,
+                    assistance_id: None,
+                    reverses: None,
+                    created_by: None,
+                },
+                &movement(income.id, fund.id, amount),
+                now,
+            )?;
+            let mut set = 0;
+            for h in seed::households_of(c, &ids, 0)?
+                .iter()
+                .filter(|h| h.status == "on_file")
+                .take(6)
+            {
+                subsidies::insert(
+                    c,
+                    &NewSubsidy {
+                        household_id: HouseholdId(h.id),
+                        union_id: officer.union_id,
+                        union_path: &officer.union_path,
+                        amount: Fen(20_000),
+                        period: SubsidyPeriod::Monthly,
+                        start_month: start,
+                        end_month: None,
+                        source: Source::Union,
+                        measure_id: None,
+                        created_by: Some(officer.id.0),
+                    },
+                    crate::now(),
+                )?;
+                set += 1;
+            }
+            Ok(set)
+        })
+        .await
+}
