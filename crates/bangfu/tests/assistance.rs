@@ -6,41 +6,11 @@
 
 mod common;
 
-use bangfu_domain::id_number::check_digit;
-use bangfu_domain::UnionId;
-use bangfu_storage::seed::{self, MeasureRow, PlanRow};
-use bangfu_storage::unions;
-use common::{assert_error, Api, TestApp, Tree, PASSWORD};
+use common::{
+    assert_error, assistance_history, assistance_records, file_two_households, receive_union_funds,
+    today, union_funds, Api, TestApp, Tree, PASSWORD,
+};
 use serde_json::{json, Value};
-
-fn person(region: &str, birth: &str, seq: u32) -> String {
-    let first17 = format!("{region}{birth}{seq:03}");
-    format!("{first17}{}", check_digit(&first17).expect("17 digits"))
-}
-
-/// Today in China Standard Time.
-fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
-fn household(name: &str, id: &str, union_id: i64) -> Value {
-    json!({
-        "union_id": union_id,
-        "worker_name": name,
-        "worker_id_number": id,
-        "phone": "13800138000",
-        "address": "广州市荔湾区多宝路 12 号",
-        "employer": "广州某纺织厂",
-        "employer_kind": "state_owned",
-        "employment": "laid_off",
-        "labour_capacity": "partial",
-        "health": "chronic",
-        "causes": ["illness"],
-        "category": "near_dibao",
-        "tier": "national",
-        "members": [],
-    })
-}
 
 struct World {
     app: TestApp,
@@ -59,16 +29,7 @@ async fn world() -> World {
     app.user("a_reviewer", "reviewer", t.county_a).await;
     app.user("a_fund", "fund_officer", t.county_a).await;
     let officer = app.api_as("a_officer").await;
-    let h1 = file(
-        &officer,
-        household("王建国", &person("440103", "19700101", 11), t.county_a),
-    )
-    .await;
-    let h2 = file(
-        &officer,
-        household("李秀英", &person("440103", "19720202", 22), t.county_a),
-    )
-    .await;
+    let (h1, h2) = file_two_households(&officer, t.county_a).await;
     World {
         reviewer: app.api_as("a_reviewer").await,
         fund: app.api_as("a_fund").await,
@@ -80,53 +41,36 @@ async fn world() -> World {
     }
 }
 
-async fn file(api: &Api, body: Value) -> i64 {
-    let (status, got) = api.send("POST", "/api/v1/households", body).await;
-    assert_eq!(status, 201, "file: {got}");
-    got["id"].as_i64().expect("id")
-}
-
 /// Puts `fen` into the county's union-funds account.
 async fn receive(w: &World, fen: i64) {
-    let got = w
-        .fund
-        .send(
-            "POST",
-            "/api/v1/funds/receipts",
-            json!({ "union_id": w.t.county_a, "source": "union", "amount": fen, "memo": "测试拨款" }),
-        )
-        .await;
-    assert_eq!(got.0, 201, "receipt: {}", got.1);
+    receive_union_funds(&w.fund, w.t.county_a, fen).await;
 }
 
 /// (available, disbursed) of the county's union funds.
 async fn funds(w: &World) -> (i64, i64) {
-    let (s, body) = w
-        .fund
-        .get(&format!("/api/v1/funds/accounts?union_id={}", w.t.county_a))
-        .await;
-    assert_eq!(s, 200, "accounts: {body}");
-    let src = body["sources"]
-        .as_array()
-        .expect("sources")
-        .iter()
-        .find(|s| s["source"] == "union")
-        .cloned()
-        .unwrap_or(json!({ "available": 0, "disbursed": 0 }));
-    (
-        src["available"].as_i64().unwrap_or(0),
-        src["disbursed"].as_i64().unwrap_or(0),
-    )
-}
-
-async fn history(api: &Api, h: i64) -> Value {
-    let (s, body) = api.get(&format!("/api/v1/households/{h}/assistance")).await;
-    assert_eq!(s, 200, "history: {body}");
-    body
+    union_funds(&w.fund, w.t.county_a).await
 }
 
 fn cash(fen: i64) -> Value {
     json!({ "kind": "living", "cash": fen, "source": "union", "persons": 2, "note": "生活救助" })
+}
+
+/// Approves assistance record `id` as `api`.
+async fn approve(api: &Api, id: i64) -> (u16, Value) {
+    api.send_empty("POST", &format!("/api/v1/assistance/{id}/approve"))
+        .await
+}
+
+/// Refuses assistance record `id` as `api`, giving `reason`.
+async fn refuse(api: &Api, id: i64, reason: &str) -> (u16, Value) {
+    let path = format!("/api/v1/assistance/{id}/refuse");
+    api.send("POST", &path, json!({ "reason": reason })).await
+}
+
+/// Reverses assistance record `id` as `api`, giving `reason`.
+async fn reverse(api: &Api, id: i64, reason: &str) -> (u16, Value) {
+    let path = format!("/api/v1/assistance/{id}/reverse");
+    api.send("POST", &path, json!({ "reason": reason })).await
 }
 
 async fn record(api: &Api, h: i64, body: Value) -> (u16, Value) {
@@ -168,7 +112,7 @@ async fn assistance_with_and_without_cash_counts_in_totals() {
     .await;
     assert_eq!(s, 201, "{edu}");
     assert_eq!(edu["stage"], "senior");
-    let h = history(&w.officer, w.h1).await;
+    let h = assistance_history(&w.officer, w.h1).await;
     assert_eq!(h["records"].as_array().unwrap().len(), 3);
     assert_eq!(h["totals"]["cash"], 70_000);
     assert_eq!(h["totals"]["goods_value"], 30_000);
@@ -209,10 +153,7 @@ async fn a_fund_that_cannot_cover_the_cash_refuses_and_writes_nothing() {
     assert_error("insufficient", &got, 422, "rule_violation", None);
     let msg = got.1["error"]["message"].as_str().unwrap();
     assert!(msg.contains("余额不足"), "{msg}");
-    assert!(history(&w.officer, w.h1).await["records"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(assistance_records(&w.officer, w.h1).await.is_empty());
     assert_eq!(funds(&w).await, (10_000, 0));
     // No fund at all for another source.
     let got = record(
@@ -222,10 +163,7 @@ async fn a_fund_that_cannot_cover_the_cash_refuses_and_writes_nothing() {
     )
     .await;
     assert_error("empty source", &got, 422, "rule_violation", None);
-    assert!(history(&w.officer, w.h1).await["records"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(assistance_records(&w.officer, w.h1).await.is_empty());
 }
 
 #[tokio::test]
@@ -233,60 +171,18 @@ async fn bad_input_is_refused_with_a_clear_error_and_nothing_written() {
     let w = world().await;
     receive(&w, 1_000_000).await;
     // A measure of the second household.
-    let (h2, county) = (w.h2, w.t.county_a);
     let measure = w
         .app
-        .services
-        .seed_write(move |c| {
-            let path = unions::find_unscoped(c, UnionId(county))?
-                .expect("union")
-                .path;
-            let ids = seed::next_ids(c)?;
-            let now = chrono::Utc::now().naive_utc();
-            seed::insert_plans(
-                c,
-                &[PlanRow {
-                    id: ids.plan,
-                    household_id: h2,
-                    union_path: path.as_str().into(),
-                    year: 2026,
-                    goal: "exit".into(),
-                    target_on: None,
-                    summary: "计划".into(),
-                    status: "approved".into(),
-                    approved_by: None,
-                    approved_at: None,
-                    version: 1,
-                    created_by: None,
-                    created_at: now,
-                    updated_at: now,
-                }],
-            )?;
-            seed::insert_measures(
-                c,
-                &[MeasureRow {
-                    id: ids.measure,
-                    plan_id: ids.plan,
-                    household_id: h2,
-                    union_path: path.as_str().into(),
-                    track: "employment".into(),
-                    programme: None,
-                    guarantee_line: None,
-                    content: "技能培训".into(),
-                    due_on: today(),
-                    responsible_id: None,
-                    status: "planned".into(),
-                    done_on: None,
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                }],
-            )?;
-            seed::sync_sequences(c)?;
-            Ok(ids.measure)
-        })
-        .await
-        .expect("seed measure");
+        .seed_plans(
+            w.t.county_a,
+            vec![(
+                w.h2,
+                2026,
+                "approved",
+                vec![("employment", "技能培训".into(), "planned")],
+            )],
+        )
+        .await[0];
     let tomorrow = (today() + chrono::Duration::days(1)).to_string();
     let cases: Vec<(&str, Value, u16, &str, Option<&str>)> = vec![
         (
@@ -394,10 +290,7 @@ async fn bad_input_is_refused_with_a_clear_error_and_nothing_written() {
     .await;
     assert_eq!(got.0, 400, "fractional fen: {}", got.1);
     assert_eq!(got.1["error"]["code"], "invalid_input");
-    assert!(history(&w.officer, w.h1).await["records"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(assistance_records(&w.officer, w.h1).await.is_empty());
     assert_eq!(funds(&w).await, (1_000_000, 0));
     // The measure of the household itself is fine.
     let (s, ok) = record(
@@ -409,28 +302,14 @@ async fn bad_input_is_refused_with_a_clear_error_and_nothing_written() {
     assert_eq!(s, 201, "{ok}");
     assert_eq!(ok["measure_id"], measure);
     // A closed file gets nothing more.
-    let h1 = w.h1;
-    w.app
-        .services
-        .seed_write(move |c| {
-            Ok(seed::close_household(
-                c,
-                h1,
-                chrono::Utc::now().naive_utc(),
-            )?)
-        })
-        .await
-        .expect("close");
+    w.app.close_household(w.h1).await;
     let got = record(&w.officer, w.h1, cash(100)).await;
     assert_error("closed", &got, 422, "rule_violation", None);
     assert!(got.1["error"]["message"]
         .as_str()
         .unwrap()
         .contains("档案已关闭"));
-    assert!(history(&w.officer, w.h1).await["records"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(assistance_records(&w.officer, w.h1).await.is_empty());
     assert_eq!(funds(&w).await, (1_000_000, 0));
     // Readers may not record.
     let got = record(&w.reviewer, w.h2, json!({ "kind": "warmth" })).await;
@@ -450,36 +329,20 @@ async fn cash_above_the_threshold_waits_for_a_reviewer() {
     assert_eq!(pending, vec![big["id"].as_i64().unwrap()]);
     // The officer cannot approve; the reviewer can, and the money moves.
     let id = big["id"].as_i64().unwrap();
-    let got = w
-        .officer
-        .send_empty("POST", &format!("/api/v1/assistance/{id}/approve"))
-        .await;
+    let got = approve(&w.officer, id).await;
     assert_error("officer approves", &got, 403, "forbidden", None);
-    let (s, ok) = w
-        .reviewer
-        .send_empty("POST", &format!("/api/v1/assistance/{id}/approve"))
-        .await;
+    let (s, ok) = approve(&w.reviewer, id).await;
     assert_eq!(s, 200, "{ok}");
     assert_eq!(ok["status"], "given");
     assert!(ok["transfer_id"].as_i64().is_some());
     assert_eq!(funds(&w).await, (700_000, 300_000));
-    let got = w
-        .reviewer
-        .send_empty("POST", &format!("/api/v1/assistance/{id}/approve"))
-        .await;
+    let got = approve(&w.reviewer, id).await;
     assert_error("approve twice", &got, 422, "rule_violation", None);
     assert_eq!(funds(&w).await, (700_000, 300_000));
     // Refused: nothing is paid, and the reason is kept.
     let (_, other) = record(&w.officer, w.h2, cash(250_000)).await;
     let id2 = other["id"].as_i64().unwrap();
-    let got = w
-        .reviewer
-        .send(
-            "POST",
-            &format!("/api/v1/assistance/{id2}/refuse"),
-            json!({ "reason": "" }),
-        )
-        .await;
+    let got = refuse(&w.reviewer, id2, "").await;
     assert_error(
         "refuse without reason",
         &got,
@@ -487,27 +350,17 @@ async fn cash_above_the_threshold_waits_for_a_reviewer() {
         "invalid_input",
         Some("reason"),
     );
-    let (s, refused) = w
-        .reviewer
-        .send(
-            "POST",
-            &format!("/api/v1/assistance/{id2}/refuse"),
-            json!({ "reason": "超出本年度救助标准" }),
-        )
-        .await;
+    let (s, refused) = refuse(&w.reviewer, id2, "超出本年度救助标准").await;
     assert_eq!(s, 200, "{refused}");
     assert_eq!(refused["status"], "refused");
     assert!(refused["note"]
         .as_str()
         .unwrap()
         .contains("超出本年度救助标准"));
-    let got = w
-        .reviewer
-        .send_empty("POST", &format!("/api/v1/assistance/{id2}/approve"))
-        .await;
+    let got = approve(&w.reviewer, id2).await;
     assert_error("approve refused", &got, 422, "rule_violation", None);
     assert_eq!(funds(&w).await, (700_000, 300_000));
-    let h = history(&w.officer, w.h2).await;
+    let h = assistance_history(&w.officer, w.h2).await;
     assert_eq!(h["totals"]["household_times"], 0);
     assert_eq!(h["records"].as_array().unwrap().len(), 1);
 }
@@ -519,38 +372,17 @@ async fn a_reversal_restores_the_balance_and_cannot_be_repeated() {
     let (_, rec) = record(&w.officer, w.h1, cash(60_000)).await;
     let id = rec["id"].as_i64().unwrap();
     assert_eq!(funds(&w).await, (40_000, 60_000));
-    let got = w
-        .officer
-        .send(
-            "POST",
-            &format!("/api/v1/assistance/{id}/reverse"),
-            json!({ "reason": "重复录入" }),
-        )
-        .await;
+    let got = reverse(&w.officer, id, "重复录入").await;
     assert_error("officer reverses", &got, 403, "forbidden", None);
-    let (s, rev) = w
-        .fund
-        .send(
-            "POST",
-            &format!("/api/v1/assistance/{id}/reverse"),
-            json!({ "reason": "重复录入" }),
-        )
-        .await;
+    let (s, rev) = reverse(&w.fund, id, "重复录入").await;
     assert_eq!(s, 200, "{rev}");
     assert_eq!(rev["status"], "reversed");
     assert_eq!(funds(&w).await.0, 100_000);
-    let got = w
-        .reviewer
-        .send(
-            "POST",
-            &format!("/api/v1/assistance/{id}/reverse"),
-            json!({ "reason": "再次冲销" }),
-        )
-        .await;
+    let got = reverse(&w.reviewer, id, "再次冲销").await;
     assert_error("reverse twice", &got, 422, "rule_violation", None);
     assert_eq!(funds(&w).await.0, 100_000);
     // The record stays, and no longer counts.
-    let h = history(&w.officer, w.h1).await;
+    let h = assistance_history(&w.officer, w.h1).await;
     assert_eq!(h["records"].as_array().unwrap().len(), 1);
     assert_eq!(h["totals"]["cash"], 0);
     assert_eq!(h["totals"]["household_times"], 0);
@@ -586,12 +418,17 @@ async fn concurrent_cash_records_never_overdraw_the_fund() {
     assert!(available >= 0);
     assert_eq!(disbursed, ok * 15_000);
     assert_eq!(available, 100_000 - ok * 15_000);
-    let h = history(&w.officer, w.h1).await;
+    let h = assistance_history(&w.officer, w.h1).await;
     let records = h["records"].as_array().unwrap();
     assert_eq!(records.len() as i64, ok);
     assert!(records
         .iter()
         .all(|r| r["status"] == "given" && r["transfer_id"].as_i64().is_some()));
+}
+
+/// Pays due subsidy payments as `api`: `{"all": true}` or `{"payment_ids": […]}`.
+async fn pay(api: &Api, which: Value) -> (u16, Value) {
+    api.send("POST", "/api/v1/subsidies/pay", which).await
 }
 
 fn month_of(d: chrono::NaiveDate) -> String {
@@ -604,46 +441,33 @@ async fn subsidies_generate_once_pay_in_a_batch_and_stop() {
     let now = today();
     let this_month = month_of(now);
     let start = month_of(now.checked_sub_months(chrono::Months::new(2)).unwrap());
-    let (s, sub) = w
-        .officer
-        .send(
-            "POST",
-            "/api/v1/subsidies",
-            json!({ "household_id": w.h1, "amount": 30_000, "period": "monthly", "start_month": start, "source": "union" }),
-        )
-        .await;
+    // The officer grants a regular subsidy from the union funds.
+    let subsidy = |household_id: i64, amount: i64, period: &str, start_month: &str| {
+        let body = json!({ "household_id": household_id, "amount": amount, "period": period,
+                           "start_month": start_month, "source": "union" });
+        w.officer.send("POST", "/api/v1/subsidies", body)
+    };
+    let (s, sub) = subsidy(w.h1, 30_000, "monthly", &start).await;
     assert_eq!(s, 201, "{sub}");
     assert_eq!(sub["status"], "active");
-    let got = w
-        .officer
-        .send(
-            "POST",
-            "/api/v1/subsidies",
-            json!({ "household_id": w.h2, "amount": 0, "period": "monthly", "start_month": start, "source": "union" }),
-        )
-        .await;
+    let got = subsidy(w.h2, 0, "monthly", &start).await;
     assert_error("zero amount", &got, 400, "invalid_input", Some("amount"));
-    let gen = json!({ "union_id": w.t.county_a, "upto": this_month });
-    let (s, g) = w
-        .fund
-        .send("POST", "/api/v1/subsidies/generate", gen.clone())
-        .await;
+    // The fund officer generates the county's payments due up to this month.
+    let generate = || {
+        let gen = json!({ "union_id": w.t.county_a, "upto": this_month });
+        w.fund.send("POST", "/api/v1/subsidies/generate", gen)
+    };
+    let (s, g) = generate().await;
     assert_eq!(s, 200, "{g}");
     assert_eq!(g["created"], 3);
-    let (_, g) = w
-        .fund
-        .send("POST", "/api/v1/subsidies/generate", gen.clone())
-        .await;
+    let (_, g) = generate().await;
     assert_eq!(g["created"], 0, "generating twice adds nothing");
     let (_, due) = w.fund.get("/api/v1/subsidies/due").await;
     assert_eq!(due["total"], 3);
     assert_eq!(due["amount"], 90_000);
     // Not enough money: nothing paid, the message says how much is missing.
     receive(&w, 50_000).await;
-    let got = w
-        .fund
-        .send("POST", "/api/v1/subsidies/pay", json!({ "all": true }))
-        .await;
+    let got = pay(&w.fund, json!({ "all": true })).await;
     assert_error("short batch", &got, 422, "rule_violation", None);
     assert!(
         got.1["error"]["message"]
@@ -654,48 +478,25 @@ async fn subsidies_generate_once_pay_in_a_batch_and_stop() {
         got.1
     );
     assert_eq!(w.fund.get("/api/v1/subsidies/due").await.1["total"], 3);
-    assert!(history(&w.officer, w.h1).await["records"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(assistance_records(&w.officer, w.h1).await.is_empty());
     assert_eq!(funds(&w).await, (50_000, 0));
     // The officer may not pay.
-    let got = w
-        .officer
-        .send("POST", "/api/v1/subsidies/pay", json!({ "all": true }))
-        .await;
+    let got = pay(&w.officer, json!({ "all": true })).await;
     assert_error("officer pays", &got, 403, "forbidden", None);
     // Selected ones, then the rest.
     let first = due["items"][0]["id"].as_i64().unwrap();
-    let (s, paid) = w
-        .fund
-        .send(
-            "POST",
-            "/api/v1/subsidies/pay",
-            json!({ "payment_ids": [first] }),
-        )
-        .await;
+    let (s, paid) = pay(&w.fund, json!({ "payment_ids": [first] })).await;
     assert_eq!(s, 200, "{paid}");
     assert_eq!(paid["paid"], 1);
     receive(&w, 100_000).await;
-    let (s, paid) = w
-        .fund
-        .send("POST", "/api/v1/subsidies/pay", json!({ "all": true }))
-        .await;
+    let (s, paid) = pay(&w.fund, json!({ "all": true })).await;
     assert_eq!(s, 200, "{paid}");
     assert_eq!(paid["paid"], 2);
     assert_eq!(paid["amount"], 60_000);
     assert_eq!(funds(&w).await, (60_000, 90_000));
-    let got = w
-        .fund
-        .send(
-            "POST",
-            "/api/v1/subsidies/pay",
-            json!({ "payment_ids": [first] }),
-        )
-        .await;
+    let got = pay(&w.fund, json!({ "payment_ids": [first] })).await;
     assert_error("pay twice", &got, 422, "rule_violation", None);
-    let h = history(&w.officer, w.h1).await;
+    let h = assistance_history(&w.officer, w.h1).await;
     let records = h["records"].as_array().unwrap();
     assert_eq!(records.len(), 3);
     assert!(records
@@ -714,42 +515,15 @@ async fn subsidies_generate_once_pay_in_a_batch_and_stop() {
         .await;
     assert_eq!(s, 200, "{stopped}");
     assert_eq!(stopped["status"], "stopped");
-    let (_, g) = w
-        .fund
-        .send("POST", "/api/v1/subsidies/generate", gen.clone())
-        .await;
+    let (_, g) = generate().await;
     assert_eq!(g["created"], 0);
     // A quarterly subsidy of a file that then closes: its due payment is cancelled.
-    let (_, q) = w
-        .officer
-        .send(
-            "POST",
-            "/api/v1/subsidies",
-            json!({ "household_id": w.h2, "amount": 10_000, "period": "quarterly", "start_month": this_month, "source": "union" }),
-        )
-        .await;
+    let (_, q) = subsidy(w.h2, 10_000, "quarterly", &this_month).await;
     assert_eq!(q["period"], "quarterly");
-    let (_, g) = w
-        .fund
-        .send("POST", "/api/v1/subsidies/generate", gen.clone())
-        .await;
+    let (_, g) = generate().await;
     assert_eq!(g["created"], 1);
-    let h2 = w.h2;
-    w.app
-        .services
-        .seed_write(move |c| {
-            Ok(seed::close_household(
-                c,
-                h2,
-                chrono::Utc::now().naive_utc(),
-            )?)
-        })
-        .await
-        .expect("close");
-    let (_, g) = w
-        .fund
-        .send("POST", "/api/v1/subsidies/generate", gen.clone())
-        .await;
+    w.app.close_household(w.h2).await;
+    let (_, g) = generate().await;
     assert_eq!(g["created"], 0);
     assert_eq!(g["cancelled"], 1);
     assert_eq!(w.fund.get("/api/v1/subsidies/due").await.1["total"], 0);
@@ -909,7 +683,7 @@ async fn referrals_reach_only_their_department_and_a_grant_counts_as_a_policy() 
         )
         .await;
     assert_error("answer twice", &got, 422, "rule_violation", None);
-    let h = history(&w.officer, w.h1).await;
+    let h = assistance_history(&w.officer, w.h1).await;
     let policy = h["by_kind"]
         .as_array()
         .unwrap()
@@ -947,7 +721,7 @@ async fn referrals_reach_only_their_department_and_a_grant_counts_as_a_policy() 
     assert_eq!(s, 200, "{refused}");
     assert_eq!(refused["status"], "refused");
     assert_eq!(
-        history(&w.officer, w.h2).await["totals"]["household_times"],
+        assistance_history(&w.officer, w.h2).await["totals"]["household_times"],
         0
     );
 }
@@ -962,34 +736,26 @@ async fn pages_record_list_export_and_approve_in_the_browser() {
     assert_eq!(s, 200, "{html}");
     let form = common::form_html(&html, "assistance-form").expect("record form");
     let csrf = common::input_value(form, "csrf").expect("csrf");
+    // Living assistance of `cash` yuan for two from the union funds, through the page.
+    let living = |cash: &'static str| {
+        let (app, officer, path, csrf) = (&w.app, &officer, &path, &csrf);
+        async move {
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("kind", "living"),
+                ("cash", cash),
+                ("source", "union"),
+                ("persons", "2"),
+            ];
+            app.post_form(officer, path, &fields).await
+        }
+    };
     // A bad amount is shown on the form, nothing written.
-    let res = officer
-        .post(w.app.url(&path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "living"),
-            ("cash", "12.345"),
-            ("source", "union"),
-            ("persons", "2"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert!(res.text().await.unwrap().contains("assistance-form"));
-    let res = officer
-        .post(w.app.url(&path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "living"),
-            ("cash", "123.45"),
-            ("source", "union"),
-            ("persons", "2"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    let (s, body) = living("12.345").await;
+    assert_eq!(s, 400);
+    assert!(body.contains("assistance-form"));
+    let (s, _) = living("123.45").await;
+    assert_eq!(s, 303);
     let (_, html) = w
         .app
         .page(&officer, &format!("{path}?notice=recorded"))
@@ -1010,27 +776,20 @@ async fn pages_record_list_export_and_approve_in_the_browser() {
         .page(&officer, &format!("/households/{}/referrals", w.h1))
         .await;
     assert_eq!(s, 200);
-    let res = officer
-        .get(w.app.url("/assistance/export.xlsx"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let bytes = res.bytes().await.unwrap();
-    assert_eq!(&bytes[..2], b"PK");
+    w.app.assert_xlsx(&officer, "/assistance/export.xlsx").await;
     // The reviewer sees the pending list and approves from it.
     let (_, big) = record(&w.officer, w.h1, cash(250_000)).await;
     receive(&w, 300_000).await;
     let (reviewer, _) = w.app.html_login("a_reviewer", PASSWORD).await;
     let (_, html) = w.app.page(&reviewer, "/assistance").await;
     assert!(html.contains(&format!("/assistance/{}/approve", big["id"])));
-    let res = reviewer
-        .post(w.app.url(&format!("/assistance/{}/approve", big["id"])))
-        .form(&[("csrf", csrf_of(&w.app, &reviewer).await.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    let csrf = csrf_of(&w.app, &reviewer).await;
+    let approve = format!("/assistance/{}/approve", big["id"]);
+    let (s, _) = w
+        .app
+        .post_form(&reviewer, &approve, &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(s, 303);
     let (_, got) = w
         .officer
         .get(&format!("/api/v1/assistance/{}", big["id"]))

@@ -6,42 +6,12 @@
 
 mod common;
 
-use bangfu_domain::id_number::check_digit;
-use bangfu_domain::UnionId;
-use bangfu_storage::seed::{self, MeasureRow, PlanRow};
-use bangfu_storage::unions;
 use chrono::Datelike;
-use common::{assert_error, audit_json, Api, TestApp, Tree, PASSWORD};
+use common::{
+    assert_error, assistance_records, audit_json, file_two_households, receive_union_funds, today,
+    union_funds, Api, TestApp, Tree, PASSWORD,
+};
 use serde_json::{json, Value};
-
-fn person(region: &str, birth: &str, seq: u32) -> String {
-    let first17 = format!("{region}{birth}{seq:03}");
-    format!("{first17}{}", check_digit(&first17).expect("17 digits"))
-}
-
-/// Today in China Standard Time.
-fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
-fn household(name: &str, id: &str, union_id: i64) -> Value {
-    json!({
-        "union_id": union_id,
-        "worker_name": name,
-        "worker_id_number": id,
-        "phone": "13800138000",
-        "address": "广州市荔湾区多宝路 12 号",
-        "employer": "广州某纺织厂",
-        "employer_kind": "state_owned",
-        "employment": "laid_off",
-        "labour_capacity": "partial",
-        "health": "chronic",
-        "causes": ["illness"],
-        "category": "near_dibao",
-        "tier": "national",
-        "members": [],
-    })
-}
 
 struct World {
     app: TestApp,
@@ -56,16 +26,7 @@ async fn world() -> World {
     let t = app.tree().await;
     app.user("a_officer", "officer", t.county_a).await;
     let officer = app.api_as("a_officer").await;
-    let h1 = file(
-        &officer,
-        household("王建国", &person("440103", "19700101", 11), t.county_a),
-    )
-    .await;
-    let h2 = file(
-        &officer,
-        household("李秀英", &person("440103", "19720202", 22), t.county_a),
-    )
-    .await;
+    let (h1, h2) = file_two_households(&officer, t.county_a).await;
     World {
         officer,
         app,
@@ -73,87 +34,6 @@ async fn world() -> World {
         h1,
         h2,
     }
-}
-
-async fn file(api: &Api, body: Value) -> i64 {
-    let (status, got) = api.send("POST", "/api/v1/households", body).await;
-    assert_eq!(status, 201, "file: {got}");
-    got["id"].as_i64().expect("id")
-}
-
-/// A plan to seed: (household, year, plan status, [(track, content, measure status)]).
-type PlanSeed = (
-    i64,
-    i32,
-    &'static str,
-    Vec<(&'static str, String, &'static str)>,
-);
-
-/// Seeds plans with their measures in the county; returns the measure ids
-/// in the order given.
-async fn seed_plans(w: &World, plans: Vec<PlanSeed>) -> Vec<i64> {
-    let county = w.t.county_a;
-    w.app
-        .services
-        .seed_write(move |c| {
-            let path = unions::find_unscoped(c, UnionId(county))?
-                .expect("union")
-                .path;
-            let ids = seed::next_ids(c)?;
-            let now = chrono::Utc::now().naive_utc();
-            let (mut plan_id, mut measure_id) = (ids.plan, ids.measure);
-            let mut made = Vec::new();
-            for (household_id, year, status, measures) in plans {
-                seed::insert_plans(
-                    c,
-                    &[PlanRow {
-                        id: plan_id,
-                        household_id,
-                        union_path: path.as_str().into(),
-                        year,
-                        goal: "exit".into(),
-                        target_on: None,
-                        summary: "计划".into(),
-                        status: status.into(),
-                        approved_by: None,
-                        approved_at: None,
-                        version: 1,
-                        created_by: None,
-                        created_at: now,
-                        updated_at: now,
-                    }],
-                )?;
-                for (track, content, mstatus) in measures {
-                    seed::insert_measures(
-                        c,
-                        &[MeasureRow {
-                            id: measure_id,
-                            plan_id,
-                            household_id,
-                            union_path: path.as_str().into(),
-                            track: track.into(),
-                            programme: None,
-                            guarantee_line: None,
-                            content,
-                            due_on: today(),
-                            responsible_id: None,
-                            status: mstatus.into(),
-                            done_on: None,
-                            version: 1,
-                            created_at: now,
-                            updated_at: now,
-                        }],
-                    )?;
-                    made.push(measure_id);
-                    measure_id += 1;
-                }
-                plan_id += 1;
-            }
-            seed::sync_sequences(c)?;
-            Ok(made)
-        })
-        .await
-        .expect("seed plans")
 }
 
 /// The `(value, text, selected)` of the options of `<select name="…">`.
@@ -191,80 +71,46 @@ fn selected(opts: &[(String, String, bool)]) -> Option<String> {
     opts.iter().find(|o| o.2).map(|o| o.0.clone())
 }
 
-async fn history(api: &Api, h: i64) -> Value {
-    let (s, body) = api.get(&format!("/api/v1/households/{h}/assistance")).await;
-    assert_eq!(s, 200, "history: {body}");
-    body
-}
-
-/// (available, disbursed) of a union's union-funds account.
-async fn funds(api: &Api, union_id: i64) -> (i64, i64) {
-    let (s, body) = api
-        .get(&format!("/api/v1/funds/accounts?union_id={union_id}"))
-        .await;
-    assert_eq!(s, 200, "accounts: {body}");
-    let src = body["sources"]
-        .as_array()
-        .expect("sources")
-        .iter()
-        .find(|s| s["source"] == "union")
-        .cloned()
-        .unwrap_or(json!({ "available": 0, "disbursed": 0 }));
-    (
-        src["available"].as_i64().unwrap_or(0),
-        src["disbursed"].as_i64().unwrap_or(0),
-    )
-}
-
-async fn receive(api: &Api, union_id: i64, fen: i64) {
-    let got = api
-        .send(
-            "POST",
-            "/api/v1/funds/receipts",
-            json!({ "union_id": union_id, "source": "union", "amount": fen, "memo": "测试拨款" }),
-        )
-        .await;
-    assert_eq!(got.0, 201, "receipt: {}", got.1);
-}
-
 #[tokio::test]
 async fn the_measure_is_chosen_from_the_households_own_measures() {
     let w = world().await;
     let year = today().year();
     let long = "组织参加电工技能培训并推荐到本市国有企业就业，跟踪三个月稳定就业情况".to_owned();
-    let ids = seed_plans(
-        &w,
-        vec![
-            (
-                w.h1,
-                year,
-                "approved",
-                vec![
-                    ("employment", long.clone(), "planned"),
-                    ("medical", "办理大病保险".into(), "cancelled"),
-                ],
-            ),
-            (
-                w.h1,
-                year - 1,
-                "draft",
-                vec![("safety_net", "申请低保".into(), "done")],
-            ),
-            (
-                w.h1,
-                year - 3,
-                "approved",
-                vec![("insurance", "旧计划的措施".into(), "planned")],
-            ),
-            (
-                w.h2,
-                year,
-                "approved",
-                vec![("employment", "别人家的措施".into(), "planned")],
-            ),
-        ],
-    )
-    .await;
+    let ids = w
+        .app
+        .seed_plans(
+            w.t.county_a,
+            vec![
+                (
+                    w.h1,
+                    year,
+                    "approved",
+                    vec![
+                        ("employment", long.clone(), "planned"),
+                        ("medical", "办理大病保险".into(), "cancelled"),
+                    ],
+                ),
+                (
+                    w.h1,
+                    year - 1,
+                    "draft",
+                    vec![("safety_net", "申请低保".into(), "done")],
+                ),
+                (
+                    w.h1,
+                    year - 3,
+                    "approved",
+                    vec![("insurance", "旧计划的措施".into(), "planned")],
+                ),
+                (
+                    w.h2,
+                    year,
+                    "approved",
+                    vec![("employment", "别人家的措施".into(), "planned")],
+                ),
+            ],
+        )
+        .await;
     let (this_year, cancelled, last_year, old, other) = (ids[0], ids[1], ids[2], ids[3], ids[4]);
 
     let (officer, _) = w.app.html_login("a_officer", PASSWORD).await;
@@ -313,71 +159,46 @@ async fn the_measure_is_chosen_from_the_households_own_measures() {
     assert_eq!(values2, ["".to_owned(), other.to_string()]);
 
     let csrf = common::input_value(form, "csrf").expect("csrf");
+    // Training for `persons` under `measure_id` through the page, with a
+    // note if given.
+    let training = |persons: &'static str, measure_id: i64, note: Option<&'static str>| {
+        let (app, officer, path, csrf) = (&w.app, &officer, &path, &csrf);
+        let measure_id = measure_id.to_string();
+        async move {
+            let mut fields = vec![
+                ("csrf", csrf.as_str()),
+                ("kind", "training"),
+                ("persons", persons),
+                ("measure_id", measure_id.as_str()),
+            ];
+            fields.extend(note.map(|n| ("note", n)));
+            app.post_form(officer, path, &fields).await
+        }
+    };
     // Another household's measure posted through the page: refused on the
     // form with the reason, nothing written.
-    let other_s = other.to_string();
-    let res = officer
-        .post(w.app.url(&path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "training"),
-            ("persons", "1"),
-            ("measure_id", other_s.as_str()),
-            ("note", "上门送培训资料"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    let body = res.text().await.unwrap();
+    let (s, body) = training("1", other, Some("上门送培训资料")).await;
+    assert_eq!(s, 400);
     assert!(body.contains("所选帮扶措施不属于该家庭"), "{body}");
     let again = common::form_html(&body, "assistance-form").expect("form again");
     assert!(again.contains("上门送培训资料"), "the typed note is kept");
-    assert!(history(&w.officer, w.h1).await["records"]
-        .as_array()
-        .unwrap()
-        .is_empty());
-    assert!(history(&w.officer, w.h2).await["records"]
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(assistance_records(&w.officer, w.h1).await.is_empty());
+    assert!(assistance_records(&w.officer, w.h2).await.is_empty());
 
     // A refusal for another reason keeps the chosen measure selected.
-    let last_s = last_year.to_string();
-    let res = officer
-        .post(w.app.url(&path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "training"),
-            ("persons", "0"),
-            ("measure_id", last_s.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    let body = res.text().await.unwrap();
+    let (s, body) = training("0", last_year, None).await;
+    assert_eq!(s, 400);
     let again = common::form_html(&body, "assistance-form").expect("form again");
     assert_eq!(
         selected(&options(again, "measure_id")),
-        Some(last_s.clone())
+        Some(last_year.to_string())
     );
 
     // The household's own measure is recorded with the act.
-    let res = officer
-        .post(w.app.url(&path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "training"),
-            ("persons", "1"),
-            ("measure_id", last_s.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    let records = history(&w.officer, w.h1).await["records"].clone();
-    assert_eq!(records.as_array().unwrap().len(), 1);
+    let (s, _) = training("1", last_year, None).await;
+    assert_eq!(s, 303);
+    let records = assistance_records(&w.officer, w.h1).await;
+    assert_eq!(records.len(), 1);
     assert_eq!(records[0]["measure_id"], last_year);
 }
 
@@ -389,8 +210,8 @@ async fn the_paying_union_can_be_an_ancestor_in_scope() {
     w.app.user("a_fund", "fund_officer", w.t.county_a).await;
     let city_fund = w.app.api_as("c_fund").await;
     let county_fund = w.app.api_as("a_fund").await;
-    receive(&city_fund, w.t.city, 500_000).await;
-    receive(&county_fund, w.t.county_a, 300_000).await;
+    receive_union_funds(&city_fund, w.t.city, 500_000).await;
+    receive_union_funds(&county_fund, w.t.county_a, 300_000).await;
     let path = format!("/households/{}/assistance", w.h1);
 
     // The county officer: only the county itself, which is the default.
@@ -414,76 +235,55 @@ async fn the_paying_union_can_be_an_ancestor_in_scope() {
     assert_eq!(unions[1].1, "广州市总工会");
     assert_eq!(selected(&unions), Some(w.t.city.to_string()));
     let csrf = common::input_value(form, "csrf").expect("csrf");
+    // The city officer pays living assistance of `cash` yuan from the union
+    // funds of `union_id` through the page (with an `extra` field if given).
+    let pay = |cash: &'static str, union_id: i64, extra: Option<(&'static str, &'static str)>| {
+        let (app, client, path, csrf) = (&w.app, &city_officer, &path, &csrf);
+        let union_id = union_id.to_string();
+        async move {
+            let mut fields = vec![
+                ("csrf", csrf.as_str()),
+                ("kind", "living"),
+                ("cash", cash),
+                ("source", "union"),
+            ];
+            fields.extend(extra);
+            fields.push(("union_id", union_id.as_str()));
+            app.post_form(client, path, &fields).await
+        }
+    };
 
     // Paid from the city: the city's fund is debited, the county's is not.
-    let city = w.t.city.to_string();
-    let res = city_officer
-        .post(w.app.url(&path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "living"),
-            ("cash", "800.00"),
-            ("source", "union"),
-            ("persons", "2"),
-            ("union_id", city.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    assert_eq!(funds(&city_fund, w.t.city).await, (420_000, 80_000));
-    assert_eq!(funds(&county_fund, w.t.county_a).await, (300_000, 0));
-    let records = history(&w.officer, w.h1).await["records"].clone();
+    let (s, _) = pay("800.00", w.t.city, Some(("persons", "2"))).await;
+    assert_eq!(s, 303);
+    assert_eq!(union_funds(&city_fund, w.t.city).await, (420_000, 80_000));
+    assert_eq!(union_funds(&county_fund, w.t.county_a).await, (300_000, 0));
+    let records = assistance_records(&w.officer, w.h1).await;
     assert_eq!(records[0]["union_id"], w.t.city);
 
     // Paid from the household's county by the same officer.
-    let county = w.t.county_a.to_string();
-    let res = city_officer
-        .post(w.app.url(&path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "living"),
-            ("cash", "100.00"),
-            ("source", "union"),
-            ("union_id", county.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    assert_eq!(funds(&county_fund, w.t.county_a).await, (290_000, 10_000));
-    assert_eq!(funds(&city_fund, w.t.city).await, (420_000, 80_000));
+    let (s, _) = pay("100.00", w.t.county_a, None).await;
+    assert_eq!(s, 303);
+    assert_eq!(
+        union_funds(&county_fund, w.t.county_a).await,
+        (290_000, 10_000)
+    );
+    assert_eq!(union_funds(&city_fund, w.t.city).await, (420_000, 80_000));
 
     // A union outside the household's chain is refused on the form, the
     // choice kept, nothing paid.
-    let sibling = w.t.county_b.to_string();
-    let res = city_officer
-        .post(w.app.url(&path))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "living"),
-            ("cash", "100.00"),
-            ("source", "union"),
-            ("union_id", sibling.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    let body = res.text().await.unwrap();
+    let (s, body) = pay("100.00", w.t.county_b, None).await;
+    assert_eq!(s, 400);
     assert!(
         body.contains("发放工会应为该家庭所在的工会或其上级工会"),
         "{body}"
     );
+    assert_eq!(assistance_records(&w.officer, w.h1).await.len(), 2);
+    assert_eq!(union_funds(&city_fund, w.t.city).await, (420_000, 80_000));
     assert_eq!(
-        history(&w.officer, w.h1).await["records"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
+        union_funds(&county_fund, w.t.county_a).await,
+        (290_000, 10_000)
     );
-    assert_eq!(funds(&city_fund, w.t.city).await, (420_000, 80_000));
-    assert_eq!(funds(&county_fund, w.t.county_a).await, (290_000, 10_000));
 }
 
 /// The audit entries for one object and action, newest first.

@@ -16,38 +16,8 @@ mod common;
 
 use chrono::Datelike;
 use common::browser::*;
-use serde_json::{json, Value};
-
-fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
-fn household(union_id: i64) -> Value {
-    json!({
-        "union_id": union_id,
-        "worker_name": "陈立新",
-        "worker_id_number": id_number("44010319680405123"),
-        "phone": "13800138000",
-        "address": "广州市荔湾区多宝路 12 号",
-        "employer": "广州某纺织厂",
-        "employer_kind": "state_owned",
-        "employment": "laid_off",
-        "labour_capacity": "partial",
-        "health": "chronic",
-        "causes": ["illness"],
-        "category": "near_dibao",
-        "tier": "national",
-        "filed_on": "2024-01-01",
-        "members": [],
-    })
-}
-
-fn id_number(first17: &str) -> String {
-    format!(
-        "{first17}{}",
-        bangfu_domain::id_number::check_digit(first17).unwrap()
-    )
-}
+use common::{file, household, id_number, today};
+use serde_json::json;
 
 struct World {
     app: common::TestApp,
@@ -64,13 +34,14 @@ async fn world() -> World {
     app.user("fund", "fund_officer", t.county_a).await;
     app.user("auditor", "auditor", t.county_a).await;
     let off = app.api_as("officer").await;
-    let (s, h) = off
-        .send("POST", "/api/v1/households", household(t.county_a))
-        .await;
-    assert_eq!(s, 201, "{h}");
+    let h = file(
+        &off,
+        household("陈立新", &id_number("44010319680405123"), t.county_a),
+    )
+    .await;
     World {
         county: t.county_a,
-        household: h["id"].as_i64().unwrap(),
+        household: h,
         officer_id,
         app,
     }

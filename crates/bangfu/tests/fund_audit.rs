@@ -7,45 +7,13 @@
 mod common;
 
 use bangfu_domain::funds::{AccountKind, Source};
-use bangfu_domain::id_number::check_digit;
 use bangfu_domain::UnionId;
 use bangfu_storage::seed::{self, AssistanceRow, EntryRow, MeasureRow, PlanRow, TransferRow};
 use bangfu_storage::{ledger, unions};
 use chrono::{NaiveDate, NaiveDateTime};
-use common::{assert_error, Api, TestApp, Tree};
+use common::{assert_error, file, file_two_households, household, person, Api, TestApp, Tree};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
-
-fn person(region: &str, birth: &str, seq: u32) -> String {
-    let first17 = format!("{region}{birth}{seq:03}");
-    format!("{first17}{}", check_digit(&first17).expect("17 digits"))
-}
-
-fn household(name: &str, id: &str, union_id: i64) -> Value {
-    json!({
-        "union_id": union_id,
-        "worker_name": name,
-        "worker_id_number": id,
-        "phone": "13800138000",
-        "address": "广州市荔湾区多宝路 12 号",
-        "employer": "广州某纺织厂",
-        "employer_kind": "state_owned",
-        "employment": "laid_off",
-        "labour_capacity": "partial",
-        "health": "chronic",
-        "causes": ["illness"],
-        "category": "near_dibao",
-        "tier": "national",
-        "filed_on": "2024-01-01",
-        "members": [],
-    })
-}
-
-async fn file(api: &Api, body: Value) -> i64 {
-    let (status, got) = api.send("POST", "/api/v1/households", body).await;
-    assert_eq!(status, 201, "file: {got}");
-    got["id"].as_i64().expect("id")
-}
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
@@ -71,16 +39,7 @@ async fn plant(app: &TestApp, tree: &Tree) -> Planted {
     app.user("off-b", "officer", tree.county_b).await;
     let a = app.api_as("off-a").await;
     let b = app.api_as("off-b").await;
-    let h1 = file(
-        &a,
-        household("王建国", &person("440103", "19700101", 11), tree.county_a),
-    )
-    .await;
-    let h3 = file(
-        &a,
-        household("李秀英", &person("440103", "19720202", 22), tree.county_a),
-    )
-    .await;
+    let (h1, h3) = file_two_households(&a, tree.county_a).await;
     let h2 = file(
         &b,
         household("张志强", &person("440104", "19750303", 33), tree.county_b),
@@ -375,15 +334,34 @@ async fn set_standards(app: &TestApp, tree: &Tree) {
     app.user("adm", "admin", tree.root).await;
     let adm = app.api_as("adm").await;
     for (code, fen) in [("000000", 300_000), ("440103", 800_000)] {
-        let got = adm
-            .send(
-                "PUT",
-                "/api/v1/standards",
-                json!({ "kind": "medical", "division_code": code, "max_cash": fen }),
-            )
-            .await;
+        let got = standard(&adm, "medical", code, json!(fen)).await;
         assert_eq!(got.0, 200, "set standard {code}: {}", got.1);
     }
+}
+
+/// Sets (or, with `max_cash` null, removes) the standard for assistance of
+/// `kind` in the region `division_code`: the answer to PUT /api/v1/standards.
+async fn standard(api: &Api, kind: &str, division_code: &str, max_cash: Value) -> (u16, Value) {
+    api.send(
+        "PUT",
+        "/api/v1/standards",
+        json!({ "kind": kind, "division_code": division_code, "max_cash": max_cash }),
+    )
+    .await
+}
+
+/// A server with the standards set and everything of [`plant`] planted.
+async fn planted() -> (TestApp, Tree, Planted) {
+    let app = common::spawn().await;
+    let tree = app.tree().await;
+    set_standards(&app, &tree).await;
+    let p = plant(&app, &tree).await;
+    (app, tree, p)
+}
+
+/// Runs the fund audit as `api` (POST /api/v1/fund-audit/run).
+async fn run_audit(api: &Api) -> (u16, Value) {
+    api.send("POST", "/api/v1/fund-audit/run", json!({})).await
 }
 
 /// All findings a caller sees, as (check, subject) → finding.
@@ -412,14 +390,11 @@ fn one<'a>(list: &'a [Value], subject: &str) -> &'a Value {
 
 #[tokio::test]
 async fn each_kind_of_finding_is_found_once_with_its_evidence() {
-    let app = common::spawn().await;
-    let tree = app.tree().await;
-    set_standards(&app, &tree).await;
-    let p = plant(&app, &tree).await;
+    let (app, tree, p) = planted().await;
     app.user("aud", "auditor", tree.city).await;
     let aud = app.api_as("aud").await;
 
-    let (status, run) = aud.send("POST", "/api/v1/fund-audit/run", json!({})).await;
+    let (status, run) = run_audit(&aud).await;
     assert_eq!(status, 200, "{run}");
     let list = findings(&aud).await;
     let r = &p.r;
@@ -501,15 +476,12 @@ async fn each_kind_of_finding_is_found_once_with_its_evidence() {
 
 #[tokio::test]
 async fn running_again_adds_nothing_and_resolutions_stay() {
-    let app = common::spawn().await;
-    let tree = app.tree().await;
-    set_standards(&app, &tree).await;
-    let p = plant(&app, &tree).await;
+    let (app, tree, p) = planted().await;
     app.user("aud", "auditor", tree.city).await;
     let aud = app.api_as("aud").await;
-    let (_, first) = aud.send("POST", "/api/v1/fund-audit/run", json!({})).await;
+    let (_, first) = run_audit(&aud).await;
     let before = findings(&aud).await;
-    let (status, again) = aud.send("POST", "/api/v1/fund-audit/run", json!({})).await;
+    let (status, again) = run_audit(&aud).await;
     assert_eq!(status, 200);
     assert_eq!(again["added"], json!(0), "{again}");
     assert_eq!(again["found"], first["found"]);
@@ -587,7 +559,7 @@ async fn running_again_adds_nothing_and_resolutions_stay() {
     let (_, log) = aud.get("/api/v1/audit?action=resolve_finding").await;
     assert_eq!(log["total"], json!(2), "{log}");
 
-    let (_, third) = aud.send("POST", "/api/v1/fund-audit/run", json!({})).await;
+    let (_, third) = run_audit(&aud).await;
     assert_eq!(third["added"], json!(0));
     let after = findings(&aud).await;
     assert_eq!(after.len(), before.len());
@@ -602,19 +574,14 @@ async fn running_again_adds_nothing_and_resolutions_stay() {
 
 #[tokio::test]
 async fn auditors_see_their_scope_and_officers_cannot_run_it() {
-    let app = common::spawn().await;
-    let tree = app.tree().await;
-    set_standards(&app, &tree).await;
-    let p = plant(&app, &tree).await;
+    let (app, tree, p) = planted().await;
     app.user("aud-b", "auditor", tree.county_b).await;
     app.user("aud", "auditor", tree.city).await;
     let aud_b = app.api_as("aud-b").await;
     let aud = app.api_as("aud").await;
 
     // 越秀's auditor runs over 越秀 only: the over-standard payment there.
-    let (status, run) = aud_b
-        .send("POST", "/api/v1/fund-audit/run", json!({}))
-        .await;
+    let (status, run) = run_audit(&aud_b).await;
     assert_eq!(status, 200, "{run}");
     assert_eq!(run["added"], json!(1), "{run}");
     let mine = findings(&aud_b).await;
@@ -622,7 +589,7 @@ async fn auditors_see_their_scope_and_officers_cannot_run_it() {
     assert_eq!(mine[0]["subject"], format!("a:{}", p.r[6]));
 
     // The city's auditor finds the rest; 越秀's still sees only its own.
-    aud.send("POST", "/api/v1/fund-audit/run", json!({})).await;
+    run_audit(&aud).await;
     let all = findings(&aud).await;
     assert!(all.len() > 1);
     assert_eq!(findings(&aud_b).await.len(), 1);
@@ -645,7 +612,7 @@ async fn auditors_see_their_scope_and_officers_cannot_run_it() {
 
     // An officer may not run it nor read findings; nothing was recorded.
     let off = app.api_as("off-a").await;
-    let got = off.send("POST", "/api/v1/fund-audit/run", json!({})).await;
+    let got = run_audit(&off).await;
     assert_error("officer runs", &got, 403, "forbidden", None);
     let got = off.get("/api/v1/fund-audit/findings").await;
     assert_error("officer reads", &got, 403, "forbidden", None);
@@ -667,24 +634,12 @@ async fn standards_are_set_by_administrators_within_their_region() {
     assert_eq!(status, 200);
     assert_eq!(list, json!([]));
 
-    let (status, list) = adm
-        .send(
-            "PUT",
-            "/api/v1/standards",
-            json!({ "kind": "living", "division_code": "440103", "max_cash": 150_000 }),
-        )
-        .await;
+    let (status, list) = standard(&adm, "living", "440103", json!(150_000)).await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(list[0]["division_code"], "440103");
     assert_eq!(list[0]["max_cash"], json!(150_000));
     // Outside the city, or nationwide: refused.
-    let got = adm
-        .send(
-            "PUT",
-            "/api/v1/standards",
-            json!({ "kind": "living", "division_code": "440300", "max_cash": 1 }),
-        )
-        .await;
+    let got = standard(&adm, "living", "440300", json!(1)).await;
     assert_error(
         "other city",
         &got,
@@ -692,13 +647,7 @@ async fn standards_are_set_by_administrators_within_their_region() {
         "invalid_input",
         Some("division_code"),
     );
-    let got = adm
-        .send(
-            "PUT",
-            "/api/v1/standards",
-            json!({ "kind": "living", "division_code": "", "max_cash": 1 }),
-        )
-        .await;
+    let got = standard(&adm, "living", "", json!(1)).await;
     assert_error(
         "nationwide",
         &got,
@@ -706,41 +655,17 @@ async fn standards_are_set_by_administrators_within_their_region() {
         "invalid_input",
         Some("division_code"),
     );
-    let got = adm
-        .send(
-            "PUT",
-            "/api/v1/standards",
-            json!({ "kind": "nonsense", "division_code": "440103", "max_cash": 1 }),
-        )
-        .await;
+    let got = standard(&adm, "nonsense", "440103", json!(1)).await;
     assert_error("kind", &got, 400, "invalid_input", Some("kind"));
-    let got = adm
-        .send(
-            "PUT",
-            "/api/v1/standards",
-            json!({ "kind": "living", "division_code": "440103", "max_cash": -5 }),
-        )
-        .await;
+    let got = standard(&adm, "living", "440103", json!(-5)).await;
     assert_error("negative", &got, 400, "invalid_input", Some("max_cash"));
     // Auditors read but do not edit.
-    let got = aud
-        .send(
-            "PUT",
-            "/api/v1/standards",
-            json!({ "kind": "living", "division_code": "440103", "max_cash": 1 }),
-        )
-        .await;
+    let got = standard(&aud, "living", "440103", json!(1)).await;
     assert_error("auditor edits", &got, 403, "forbidden", None);
     let (_, list) = aud.get("/api/v1/standards").await;
     assert_eq!(list[0]["max_cash"], json!(150_000));
     // Removing (null) is audited like setting.
-    let (status, list) = adm
-        .send(
-            "PUT",
-            "/api/v1/standards",
-            json!({ "kind": "living", "division_code": "440103", "max_cash": null }),
-        )
-        .await;
+    let (status, list) = standard(&adm, "living", "440103", json!(null)).await;
     assert_eq!(status, 200);
     assert_eq!(list, json!([]));
     let (_, log) = aud.get("/api/v1/audit?action=set_standard").await;
@@ -749,13 +674,10 @@ async fn standards_are_set_by_administrators_within_their_region() {
 
 #[tokio::test]
 async fn the_audit_page_runs_lists_and_exports() {
-    let app = common::spawn().await;
-    let tree = app.tree().await;
-    set_standards(&app, &tree).await;
-    let p = plant(&app, &tree).await;
+    let (app, tree, p) = planted().await;
     app.user("aud", "auditor", tree.city).await;
     let aud = app.api_as("aud").await;
-    aud.send("POST", "/api/v1/fund-audit/run", json!({})).await;
+    run_audit(&aud).await;
     let (client, _) = app.html_login("aud", common::PASSWORD).await;
     let (status, html) = app.page(&client, "/fund-audit").await;
     assert_eq!(status, 200);
@@ -767,12 +689,5 @@ async fn the_audit_page_runs_lists_and_exports() {
     assert!(html.contains("间隔 14 天"), "{html}");
     let (status, _) = app.page(&client, "/fund-audit/standards").await;
     assert_eq!(status, 200);
-    let res = client
-        .get(app.url("/fund-audit/export.xlsx"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let bytes = res.bytes().await.unwrap();
-    assert_eq!(&bytes[..2], b"PK");
+    app.assert_xlsx(&client, "/fund-audit/export.xlsx").await;
 }

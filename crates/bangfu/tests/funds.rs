@@ -6,14 +6,15 @@
 mod common;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{assert_error, form_action, form_html, input_value, Api, TestApp, Tree, PASSWORD};
+use common::{
+    assert_error, form_action, form_html, input_value, today, Api, TestApp, Tree, PASSWORD,
+};
 use serde_json::{json, Value};
 use std::io::Cursor;
 
 /// A date `days` from today (China Standard Time), `YYYY-MM-DD`.
 fn day(days: i64) -> String {
-    ((chrono::Utc::now() + chrono::Duration::hours(8)).date_naive() + chrono::Duration::days(days))
-        .to_string()
+    (today() + chrono::Duration::days(days)).to_string()
 }
 
 struct World {
@@ -838,24 +839,19 @@ async fn the_funds_page_takes_yuan_and_explains_mistakes() {
     let csrf = input_value(form, "csrf").unwrap();
     let action = form_action(form, "/funds");
     let post = |amount: &'static str, date: String| {
-        let (client, csrf, url) = (client.clone(), csrf.clone(), w.app.url(&action));
+        let (app, client, action, csrf) = (&w.app, &client, &action, &csrf);
         async move {
-            let res = client
-                .post(url)
-                .form(&[
-                    ("csrf", csrf.as_str()),
-                    ("union_id", &t.city.to_string()),
-                    ("source", "union"),
-                    ("amount", amount),
-                    ("on_date", date.as_str()),
-                    ("payer", "某基金会"),
-                    ("memo", ""),
-                ])
-                .send()
-                .await
-                .unwrap();
-            let status = res.status().as_u16();
-            (status, res.text().await.unwrap())
+            let city = t.city.to_string();
+            let fields = [
+                ("csrf", csrf.as_str()),
+                ("union_id", city.as_str()),
+                ("source", "union"),
+                ("amount", amount),
+                ("on_date", date.as_str()),
+                ("payer", "某基金会"),
+                ("memo", ""),
+            ];
+            app.post_form(client, action, &fields).await
         }
     };
     let (s, body) = post("12.345", day(0)).await;

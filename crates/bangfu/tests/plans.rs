@@ -9,47 +9,14 @@
 
 mod common;
 
-use bangfu_domain::id_number::check_digit;
-use chrono::{Datelike, NaiveDate};
-use common::{assert_error, form_html, input_value, Api, TestApp, Tree};
+use chrono::Datelike;
+use common::{
+    assert_error, file, file_two_households, form_html, household, input_value, person, today, Api,
+    TestApp, Tree,
+};
 use serde_json::{json, Value};
 
-fn person(region: &str, birth: &str, seq: u32) -> String {
-    let first17 = format!("{region}{birth}{seq:03}");
-    format!("{first17}{}", check_digit(&first17).expect("17 digits"))
-}
-
-fn household(name: &str, id: &str, union_id: i64) -> Value {
-    json!({
-        "union_id": union_id,
-        "worker_name": name,
-        "worker_id_number": id,
-        "phone": "13800138000",
-        "address": "广州市荔湾区多宝路 12 号",
-        "employer": "广州某纺织厂",
-        "employer_kind": "state_owned",
-        "employment": "laid_off",
-        "labour_capacity": "partial",
-        "health": "chronic",
-        "causes": ["illness"],
-        "category": "near_dibao",
-        "tier": "national",
-        "filed_on": "2024-01-01",
-        "members": [],
-    })
-}
-
-async fn file(api: &Api, body: Value) -> i64 {
-    let (status, got) = api.send("POST", "/api/v1/households", body).await;
-    assert_eq!(status, 201, "file: {got}");
-    got["id"].as_i64().expect("id")
-}
-
-/// Today in China Standard Time (the server's dates).
-fn today() -> NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
+/// This year in China Standard Time.
 fn year() -> i32 {
     today().year()
 }
@@ -89,16 +56,7 @@ async fn world() -> World {
     app.user("county-admin", "admin", tree.county_a).await;
     let off_a = app.api_as("off-a").await;
     let off_b = app.api_as("off-b").await;
-    let h1 = file(
-        &off_a,
-        household("王建国", &person("440103", "19700101", 11), tree.county_a),
-    )
-    .await;
-    let h2 = file(
-        &off_a,
-        household("李秀英", &person("440103", "19720202", 22), tree.county_a),
-    )
-    .await;
+    let (h1, h2) = file_two_households(&off_a, tree.county_a).await;
     let hb = file(
         &off_b,
         household("张志强", &person("440104", "19750303", 33), tree.county_b),
@@ -139,14 +97,6 @@ async fn list(api: &Api, path: &str) -> Vec<i64> {
     ids(&body)
 }
 
-async fn close(app: &TestApp, household: i64) {
-    let at = chrono::Utc::now().naive_utc();
-    app.services
-        .seed_write(move |c| Ok(bangfu_storage::seed::close_household(c, household, at)?))
-        .await
-        .expect("close household");
-}
-
 async fn make_plan(api: &Api, h: i64, year: i32) -> Value {
     let (s, p) = api
         .send(
@@ -172,6 +122,12 @@ async fn add_measure(api: &Api, plan: i64, track: &str, due_on: &str) -> (u16, V
 async fn measures_now(api: &Api, h: i64, y: i32) -> usize {
     let (_, v) = api.get(&format!("/api/v1/households/{h}/plans/{y}")).await;
     v["measures"].as_array().map(Vec::len).unwrap_or(0)
+}
+
+/// Adds (POST) or edits (PATCH) a dictionary entry, `kind/code`.
+async fn dictionary(api: &Api, method: &str, entry: &str, body: Value) -> (u16, Value) {
+    api.send(method, &format!("/api/v1/dictionary/{entry}"), body)
+        .await
 }
 
 async fn audit_count(w: &World, action: &str, object_id: i64) -> i64 {
@@ -367,7 +323,7 @@ async fn pairing_is_audited_and_the_work_lists_follow() {
     assert_eq!(my["items"][0]["visit_overdue"], false);
 
     // A closed file is no longer paired, and leaves the lists.
-    close(&w.app, h2).await;
+    w.app.close_household(h2).await;
     let got = w
         .off_a
         .send(
@@ -413,38 +369,42 @@ async fn bulk_pairing_from_the_page() {
     assert_eq!(s, 200);
     let form = form_html(&html, "bulk-form").expect("bulk form");
     let csrf = input_value(form, "csrf").expect("csrf");
-    let res = client
-        .post(w.app.url("/pairing/assign"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("h", &w.h1.to_string()),
-            ("h", &w.h2.to_string()),
-            ("union_id", &w.tree.county_a.to_string()),
-            ("responsible_id", &w.off_a2_id.to_string()),
-            ("list", "unassigned"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    let (s, _) = w
+        .app
+        .post_form(
+            &client,
+            "/pairing/assign",
+            &[
+                ("csrf", csrf.as_str()),
+                ("h", &w.h1.to_string()),
+                ("h", &w.h2.to_string()),
+                ("union_id", &w.tree.county_a.to_string()),
+                ("responsible_id", &w.off_a2_id.to_string()),
+                ("list", "unassigned"),
+            ],
+        )
+        .await;
+    assert_eq!(s, 303);
     assert!(list(&w.off_a, "/api/v1/pairing/unassigned")
         .await
         .is_empty());
     assert_eq!(audit_count(&w, "assign_pairing", w.h2).await, 1);
     // One household out of scope spoils the batch: nothing is written.
-    let res = client
-        .post(w.app.url("/pairing/assign"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("h", &w.h1.to_string()),
-            ("h", &w.hb.to_string()),
-            ("union_id", &w.tree.county_a.to_string()),
-            ("responsible_id", &w.off_a_id.to_string()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 404);
+    let (s, _) = w
+        .app
+        .post_form(
+            &client,
+            "/pairing/assign",
+            &[
+                ("csrf", csrf.as_str()),
+                ("h", &w.h1.to_string()),
+                ("h", &w.hb.to_string()),
+                ("union_id", &w.tree.county_a.to_string()),
+                ("responsible_id", &w.off_a_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(s, 404);
     let (_, p) = w
         .off_a
         .get(&format!("/api/v1/households/{}/pairing", w.h1))
@@ -580,7 +540,7 @@ async fn plans_measures_and_approval() {
     assert_error("other county approves", &got, 404, "not_found", None);
 
     // A closed file gets no new plan.
-    close(&w.app, h2).await;
+    w.app.close_household(h2).await;
     let got = w
         .off_a
         .send(
@@ -855,7 +815,7 @@ async fn visits_dates_and_photos() {
     assert_eq!(s, 404, "photo download checks scope");
 
     // A closed file gets no visits.
-    close(&w.app, h2).await;
+    w.app.close_household(h2).await;
     let got = w
         .off_a
         .send("POST", &format!("/api/v1/households/{h2}/visits"), good)
@@ -882,81 +842,50 @@ async fn dictionary_edits_and_old_measures() {
     let mid = m["id"].as_i64().unwrap();
 
     // Adding: a code of lowercase letters, digits and underscores, once.
-    let got = w
-        .admin
-        .send(
-            "POST",
-            "/api/v1/dictionary/track/Night-School",
-            json!({ "label": "夜校" }),
-        )
-        .await;
+    let got = dictionary(
+        &w.admin,
+        "POST",
+        "track/Night-School",
+        json!({ "label": "夜校" }),
+    )
+    .await;
     assert_error("bad code", &got, 400, "invalid_input", Some("code"));
-    let got = w
-        .admin
-        .send(
-            "POST",
-            "/api/v1/dictionary/shoes/x",
-            json!({ "label": "鞋" }),
-        )
-        .await;
+    let got = dictionary(&w.admin, "POST", "shoes/x", json!({ "label": "鞋" })).await;
     assert_error("bad kind", &got, 400, "invalid_input", Some("kind"));
-    let (s, e) = w
-        .admin
-        .send(
-            "POST",
-            "/api/v1/dictionary/programme/night_school",
-            json!({ "label": "职工夜校计划" }),
-        )
-        .await;
+    let (s, e) = dictionary(
+        &w.admin,
+        "POST",
+        "programme/night_school",
+        json!({ "label": "职工夜校计划" }),
+    )
+    .await;
     assert_eq!(s, 201, "{e}");
     assert_eq!(e["position"], 11, "at the end");
-    let got = w
-        .admin
-        .send(
-            "POST",
-            "/api/v1/dictionary/programme/night_school",
-            json!({ "label": "重复" }),
-        )
-        .await;
+    let got = dictionary(
+        &w.admin,
+        "POST",
+        "programme/night_school",
+        json!({ "label": "重复" }),
+    )
+    .await;
     assert_error("duplicate", &got, 409, "conflict", Some("code"));
     // Only the top union's administrator edits; an officer or a county admin may not.
-    let got = w
-        .county_admin
-        .send(
-            "PATCH",
-            "/api/v1/dictionary/track/medical",
-            json!({ "active": false }),
-        )
-        .await;
+    let inactive = || json!({ "active": false });
+    let got = dictionary(&w.county_admin, "PATCH", "track/medical", inactive()).await;
     assert_error("county admin", &got, 403, "forbidden", None);
-    let got = w
-        .off_a
-        .send(
-            "PATCH",
-            "/api/v1/dictionary/track/medical",
-            json!({ "active": false }),
-        )
-        .await;
+    let got = dictionary(&w.off_a, "PATCH", "track/medical", inactive()).await;
     assert_error("officer", &got, 403, "forbidden", None);
-    let got = w
-        .admin
-        .send(
-            "PATCH",
-            "/api/v1/dictionary/track/nothing",
-            json!({ "active": false }),
-        )
-        .await;
+    let got = dictionary(&w.admin, "PATCH", "track/nothing", inactive()).await;
     assert_error("unknown entry", &got, 404, "not_found", None);
 
     // Deactivate: gone from forms, kept for old records.
-    let (s, e) = w
-        .admin
-        .send(
-            "PATCH",
-            "/api/v1/dictionary/track/medical",
-            json!({ "active": false, "label": "大病保险和医疗互助一批" }),
-        )
-        .await;
+    let (s, e) = dictionary(
+        &w.admin,
+        "PATCH",
+        "track/medical",
+        json!({ "active": false, "label": "大病保险和医疗互助一批" }),
+    )
+    .await;
     assert_eq!(s, 200, "{e}");
     assert_eq!(e["active"], false);
     let (_, tracks) = w.off_a.get("/api/v1/dictionary?kind=track").await;

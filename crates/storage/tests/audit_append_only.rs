@@ -2,58 +2,12 @@
 //! code runs against it (database triggers from the migrations).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use bangfu_storage::audit::{self, NewAuditEntry};
 use bangfu_storage::{Conn, Db, DbOptions, StorageError};
+use common::fresh;
 use diesel::RunQueryDsl;
-
-/// A fresh database: a temporary SQLite file, or a new PostgreSQL database
-/// when `BANGFU_TEST_DATABASE_URL` names a server. Returns the URL and a
-/// clean-up closure.
-fn fresh() -> (String, Box<dyn FnOnce()>) {
-    let unique = format!(
-        "{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    );
-    match std::env::var("BANGFU_TEST_DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => {
-            let base = url.trim_end_matches('/').to_owned();
-            let name = format!("bangfu_storage_test_{unique}");
-            let admin = format!("{base}/postgres");
-            let ok = std::process::Command::new("psql")
-                .args([
-                    admin.as_str(),
-                    "-qc",
-                    &format!("CREATE DATABASE \"{name}\""),
-                ])
-                .status()
-                .expect("psql")
-                .success();
-            assert!(ok, "create database");
-            let drop_name = name.clone();
-            (
-                format!("{base}/{name}"),
-                Box::new(move || {
-                    let _ = std::process::Command::new("psql")
-                        .args([
-                            admin.as_str(),
-                            "-qc",
-                            &format!("DROP DATABASE IF EXISTS \"{drop_name}\" WITH (FORCE)"),
-                        ])
-                        .status();
-                }),
-            )
-        }
-        _ => {
-            let dir = std::env::temp_dir().join(format!("bangfu-storage-{unique}"));
-            let url = format!("sqlite://{}/t.db", dir.display());
-            (url, Box::new(move || drop(std::fs::remove_dir_all(dir))))
-        }
-    }
-}
 
 fn tamper(conn: &mut Conn, sql: &'static str) -> Result<usize, diesel::result::Error> {
     match conn {
@@ -64,7 +18,7 @@ fn tamper(conn: &mut Conn, sql: &'static str) -> Result<usize, diesel::result::E
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_entries_cannot_be_changed_or_deleted() {
-    let (url, cleanup) = fresh();
+    let (url, cleanup) = fresh("storage");
     let db = Db::open(&url, &DbOptions::default()).expect("open");
     db.migrate().expect("migrate");
     let entry = NewAuditEntry {

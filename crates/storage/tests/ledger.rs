@@ -11,6 +11,8 @@
 //!   and a posting is refused exactly when it would overdraw.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use bangfu_domain::funds::{
     movement, reversal, AccountId, AccountKind, LedgerError, Source, TransferId, TransferKind,
 };
@@ -19,58 +21,10 @@ use bangfu_storage::ledger::{self, Account, NewTransfer, PostError};
 use bangfu_storage::unions::{self, NewUnion, Union};
 use bangfu_storage::{Conn, Db, DbOptions, StorageError};
 use chrono::NaiveDate;
+use common::fresh;
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-
-/// A fresh database: a temporary SQLite file, or a new PostgreSQL database
-/// when `BANGFU_TEST_DATABASE_URL` names a server. Returns the URL and a
-/// clean-up closure.
-fn fresh() -> (String, Box<dyn FnOnce()>) {
-    let unique = format!(
-        "{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    );
-    match std::env::var("BANGFU_TEST_DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => {
-            let base = url.trim_end_matches('/').to_owned();
-            let name = format!("bangfu_ledger_test_{unique}");
-            let admin = format!("{base}/postgres");
-            let ok = std::process::Command::new("psql")
-                .args([
-                    admin.as_str(),
-                    "-qc",
-                    &format!("CREATE DATABASE \"{name}\""),
-                ])
-                .status()
-                .expect("psql")
-                .success();
-            assert!(ok, "create database");
-            let drop_name = name.clone();
-            (
-                format!("{base}/{name}"),
-                Box::new(move || {
-                    let _ = std::process::Command::new("psql")
-                        .args([
-                            admin.as_str(),
-                            "-qc",
-                            &format!("DROP DATABASE IF EXISTS \"{drop_name}\" WITH (FORCE)"),
-                        ])
-                        .status();
-                }),
-            )
-        }
-        _ => {
-            let dir = std::env::temp_dir().join(format!("bangfu-ledger-{unique}"));
-            let url = format!("sqlite://{}/t.db", dir.display());
-            (url, Box::new(move || drop(std::fs::remove_dir_all(dir))))
-        }
-    }
-}
 
 fn open(url: &str) -> Db {
     let db = Db::open(
@@ -135,7 +89,7 @@ fn entries_sum(c: &mut Conn, account: AccountId) -> (i64, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_disbursements_never_overdraw_or_lose_an_entry() {
-    let (url, cleanup) = fresh();
+    let (url, cleanup) = fresh("ledger");
     let db = open(&url);
     const COVERED: i64 = 25;
     const TASKS: usize = 40;
@@ -228,7 +182,7 @@ async fn concurrent_disbursements_never_overdraw_or_lose_an_entry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_reversals_of_one_transfer_write_exactly_one() {
-    let (url, cleanup) = fresh();
+    let (url, cleanup) = fresh("ledger");
     let db = open(&url);
     let (union, receipt) = db
         .write(|c| {
@@ -566,7 +520,7 @@ fn any_sequence_keeps_the_ledger_sound() {
         .enable_all()
         .build()
         .expect("runtime");
-    let (url, cleanup) = fresh();
+    let (url, cleanup) = fresh("ledger");
     let db = open(&url);
     let root = rt
         .block_on(db.write(|c| new_union(c, None, "全国总工会", UnionLevel::National)))

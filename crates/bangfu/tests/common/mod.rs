@@ -321,6 +321,34 @@ impl TestApp {
         let status = res.status().as_u16();
         (status, res.text().await.unwrap_or_default())
     }
+
+    /// Downloads `path` with a cookie client, asserting a 200 answer that is
+    /// an .xlsx workbook (a zip archive: it starts with `PK`).
+    pub async fn assert_xlsx(&self, client: &reqwest::Client, path: &str) {
+        let res = client.get(self.url(path)).send().await.expect("GET xlsx");
+        assert_eq!(res.status(), 200, "GET {path}");
+        let bytes = res.bytes().await.expect("body");
+        assert_eq!(&bytes[..2], b"PK", "GET {path}: not an .xlsx");
+    }
+
+    /// Posts a form with a cookie client: `fields` URL-encoded (the CSRF
+    /// token among them) to `path`. Returns (status, body); the server does
+    /// not follow a redirect, so a 303 comes back as such.
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String) {
+        let res = client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST form");
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap_or_default())
+    }
 }
 
 impl Api {
@@ -473,4 +501,215 @@ pub fn form_action(form: &str, page_path: &str) -> String {
         Some(a) => a,
         None => page_path.to_owned(),
     }
+}
+
+// ---------------------------------------------------------------------------
+// Households, dates and plans for the assistance, plan and fund tests.
+// ---------------------------------------------------------------------------
+
+/// Today in China Standard Time (UTC+8), the calendar the server's dates use.
+pub fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// A valid 18-character ID number: `first17` followed by its check digit.
+pub fn id_number(first17: &str) -> String {
+    let check = bangfu_domain::id_number::check_digit(first17).expect("17 digits");
+    format!("{first17}{check}")
+}
+
+/// A valid ID number from its parts: the six-digit `region` code, the
+/// `birth` date as `YYYYMMDD` and a sequence number (three digits).
+pub fn person(region: &str, birth: &str, seq: u32) -> String {
+    id_number(&format!("{region}{birth}{seq:03}"))
+}
+
+/// The JSON body to file a household (`POST /api/v1/households`) for the
+/// worker `name` with ID number `id` in union `union_id`: a chronically ill,
+/// laid-off worker of a state-owned textile factory in 荔湾区, near-dibao,
+/// national tier, no members, filed on 2024-01-01. Change fields of the
+/// returned value where a test needs another household.
+pub fn household(name: &str, id: &str, union_id: i64) -> Value {
+    json!({
+        "union_id": union_id,
+        "worker_name": name,
+        "worker_id_number": id,
+        "phone": "13800138000",
+        "address": "广州市荔湾区多宝路 12 号",
+        "employer": "广州某纺织厂",
+        "employer_kind": "state_owned",
+        "employment": "laid_off",
+        "labour_capacity": "partial",
+        "health": "chronic",
+        "causes": ["illness"],
+        "category": "near_dibao",
+        "tier": "national",
+        "filed_on": "2024-01-01",
+        "members": [],
+    })
+}
+
+/// Files a household through the API as `api`, asserting it was created;
+/// returns its id.
+pub async fn file(api: &Api, body: Value) -> i64 {
+    let (status, got) = api.send("POST", "/api/v1/households", body).await;
+    assert_eq!(status, 201, "file: {got}");
+    got["id"].as_i64().expect("id")
+}
+
+/// Files the two households most of these tests work with into `union_id`
+/// (a county in 荔湾区): 王建国 (born 1970-01-01), then 李秀英 (born
+/// 1972-02-02). Returns their ids in that order.
+pub async fn file_two_households(api: &Api, union_id: i64) -> (i64, i64) {
+    let wang = file(
+        api,
+        household("王建国", &person("440103", "19700101", 11), union_id),
+    )
+    .await;
+    let li = file(
+        api,
+        household("李秀英", &person("440103", "19720202", 22), union_id),
+    )
+    .await;
+    (wang, li)
+}
+
+/// A plan to seed: (household, year, plan status, its measures as
+/// [(track, content, measure status)]).
+pub type PlanSeed = (
+    i64,
+    i32,
+    &'static str,
+    Vec<(&'static str, String, &'static str)>,
+);
+
+impl TestApp {
+    /// Writes plans with their measures straight into the database, in union
+    /// `union_id`: goal "exit", no approver, every measure due today.
+    /// Returns the measure ids in the order given.
+    pub async fn seed_plans(&self, union_id: i64, plans: Vec<PlanSeed>) -> Vec<i64> {
+        use bangfu_storage::seed::{self, MeasureRow, PlanRow};
+        self.services
+            .seed_write(move |c| {
+                let path =
+                    bangfu_storage::unions::find_unscoped(c, bangfu_domain::UnionId(union_id))?
+                        .expect("union")
+                        .path;
+                let ids = seed::next_ids(c)?;
+                let now = chrono::Utc::now().naive_utc();
+                let (mut plan_id, mut measure_id) = (ids.plan, ids.measure);
+                let mut made = Vec::new();
+                for (household_id, year, status, measures) in plans {
+                    seed::insert_plans(
+                        c,
+                        &[PlanRow {
+                            id: plan_id,
+                            household_id,
+                            union_path: path.as_str().into(),
+                            year,
+                            goal: "exit".into(),
+                            target_on: None,
+                            summary: "计划".into(),
+                            status: status.into(),
+                            approved_by: None,
+                            approved_at: None,
+                            version: 1,
+                            created_by: None,
+                            created_at: now,
+                            updated_at: now,
+                        }],
+                    )?;
+                    for (track, content, mstatus) in measures {
+                        seed::insert_measures(
+                            c,
+                            &[MeasureRow {
+                                id: measure_id,
+                                plan_id,
+                                household_id,
+                                union_path: path.as_str().into(),
+                                track: track.into(),
+                                programme: None,
+                                guarantee_line: None,
+                                content,
+                                due_on: today(),
+                                responsible_id: None,
+                                status: mstatus.into(),
+                                done_on: None,
+                                version: 1,
+                                created_at: now,
+                                updated_at: now,
+                            }],
+                        )?;
+                        made.push(measure_id);
+                        measure_id += 1;
+                    }
+                    plan_id += 1;
+                }
+                seed::sync_sequences(c)?;
+                Ok(made)
+            })
+            .await
+            .expect("seed plans")
+    }
+
+    /// Closes a household's file now, straight in the database.
+    pub async fn close_household(&self, household_id: i64) {
+        let at = chrono::Utc::now().naive_utc();
+        self.services
+            .seed_write(move |c| Ok(bangfu_storage::seed::close_household(c, household_id, at)?))
+            .await
+            .expect("close household");
+    }
+}
+
+/// A household's assistance history (`GET /api/v1/households/{h}/assistance`):
+/// its records and totals.
+pub async fn assistance_history(api: &Api, household_id: i64) -> Value {
+    let (s, body) = api
+        .get(&format!("/api/v1/households/{household_id}/assistance"))
+        .await;
+    assert_eq!(s, 200, "history: {body}");
+    body
+}
+
+/// The records of a household's assistance history.
+pub async fn assistance_records(api: &Api, household_id: i64) -> Vec<Value> {
+    let history = assistance_history(api, household_id).await;
+    history["records"]
+        .as_array()
+        .unwrap_or_else(|| panic!("records: {history}"))
+        .clone()
+}
+
+/// Puts `fen` into a union's union-funds account (a receipt), asserting it
+/// was recorded.
+pub async fn receive_union_funds(api: &Api, union_id: i64, fen: i64) {
+    let got = api
+        .send(
+            "POST",
+            "/api/v1/funds/receipts",
+            json!({ "union_id": union_id, "source": "union", "amount": fen, "memo": "测试拨款" }),
+        )
+        .await;
+    assert_eq!(got.0, 201, "receipt: {}", got.1);
+}
+
+/// (available, disbursed) of a union's union-funds account; (0, 0) before
+/// it has one.
+pub async fn union_funds(api: &Api, union_id: i64) -> (i64, i64) {
+    let (s, body) = api
+        .get(&format!("/api/v1/funds/accounts?union_id={union_id}"))
+        .await;
+    assert_eq!(s, 200, "accounts: {body}");
+    let src = body["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["source"] == "union")
+        .cloned()
+        .unwrap_or(json!({ "available": 0, "disbursed": 0 }));
+    (
+        src["available"].as_i64().unwrap_or(0),
+        src["disbursed"].as_i64().unwrap_or(0),
+    )
 }
