@@ -101,7 +101,7 @@ enum UserCommand {
     Create {
         #[arg(long)]
         username: String,
-        /// Role code (admin, officer, reviewer, fund_officer, auditor); repeat or separate with commas
+        /// Role code (admin, officer, reviewer, fund_officer, auditor, department); repeat or separate with commas
         #[arg(long = "role", required = true, value_delimiter = ',')]
         roles: Vec<String>,
         /// The union: its id (#12), division code (440100) or exact name; default the root union
@@ -110,6 +110,9 @@ enum UserCommand {
         /// The name shown in the interface (default: the user name)
         #[arg(long)]
         display_name: Option<String>,
+        /// For the role `department`: the department's code (civil_affairs, hrss, education, health, medical_security, housing, disabled, other)
+        #[arg(long)]
+        department: Option<String>,
     },
     /// Set a new password (read from standard input) that must be changed at next login
     ResetPassword {
@@ -420,16 +423,18 @@ async fn user(services: &Services, cmd: UserCommand) -> Result<(), String> {
             roles,
             union,
             display_name,
+            department,
         } => {
             let password = read_password()?;
             let u = services
-                .operator_create_user(
+                .operator_create_user_in(
                     Operator,
                     &username,
                     display_name.as_deref(),
                     &roles,
                     union.as_deref(),
                     &password,
+                    department.as_deref(),
                 )
                 .await
                 .map_err(|e| e.to_string())?;

@@ -837,3 +837,32 @@ async fn the_openapi_document_lists_the_assistance_paths() {
     }
     assert!(doc["components"]["schemas"]["AssistanceRequest"].is_object());
 }
+
+#[tokio::test]
+async fn the_command_line_cannot_make_a_department_user_without_a_department() {
+    let app = common::spawn().await;
+    let make = |department: Option<&'static str>| {
+        let services = app.services.clone();
+        async move {
+            services
+                .operator_create_user_in(
+                    bangfu_service::Operator,
+                    "dept-cli",
+                    None,
+                    &["department".to_owned()],
+                    None,
+                    common::PASSWORD,
+                    department,
+                )
+                .await
+        }
+    };
+    let missing = make(None).await.unwrap_err();
+    assert_eq!(missing.field(), Some("department"), "{missing}");
+    let unknown = make(Some("tax")).await.unwrap_err();
+    assert_eq!(unknown.field(), Some("department"), "{unknown}");
+    let made = make(Some("civil_affairs"))
+        .await
+        .expect("a department user");
+    assert_eq!(made.department.as_deref(), Some("civil_affairs"));
+}

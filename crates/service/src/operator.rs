@@ -4,7 +4,7 @@
 use crate::audit::{self, Record, Who};
 use crate::crypto::hash_password;
 use crate::unions::create_under;
-use crate::users::insert_user;
+use crate::users::insert_user_in;
 use crate::{now, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::{DivisionCode, NATIONAL};
@@ -99,13 +99,30 @@ impl Services {
     /// the operator for the account they are creating, so it need not be changed.
     pub async fn operator_create_user(
         &self,
-        _: Operator,
+        op: Operator,
         username: &str,
         display_name: Option<&str>,
         roles: &[String],
         union: Option<&str>,
         password: &str,
     ) -> Result<User, ServiceError> {
+        self.operator_create_user_in(op, username, display_name, roles, union, password, None)
+            .await
+    }
+
+    /// [`Services::operator_create_user`] with a department, for the role `department`.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn operator_create_user_in(
+        &self,
+        _: Operator,
+        username: &str,
+        display_name: Option<&str>,
+        roles: &[String],
+        union: Option<&str>,
+        password: &str,
+        department: Option<&str>,
+    ) -> Result<User, ServiceError> {
+        let department = department.map(str::to_owned);
         let username = Username::parse(username)?;
         let display_name = DisplayName::parse(display_name.unwrap_or(username.as_str()))?;
         let roles = Roles::parse_codes(roles.iter().map(String::as_str))?;
@@ -115,7 +132,7 @@ impl Services {
         let union = union.map(str::to_owned);
         self.write(move |c| {
             let union = resolve_union(c, union.as_deref())?;
-            insert_user(
+            insert_user_in(
                 c,
                 Who::Operator,
                 &username,
@@ -124,6 +141,7 @@ impl Services {
                 &union,
                 &hash,
                 false,
+                department.as_deref(),
             )
         })
         .await

@@ -114,6 +114,24 @@ pub(crate) fn insert_user_in(
     must_change: bool,
     department: Option<&str>,
 ) -> Result<User, ServiceError> {
+    // A department user without a department would see nothing and answer
+    // nothing; every way of creating accounts comes through here.
+    let department = department.map(str::trim).filter(|d| !d.is_empty());
+    match department {
+        None if roles.contains(Role::Department) => {
+            return Err(ValidationError::new("department", "部门用户须选择所属部门").into());
+        }
+        Some(d) => {
+            crate::dictionary::require_active(
+                c,
+                bangfu_domain::assistance::Catalogue::Department,
+                "department",
+                d,
+            )?;
+        }
+        None => {}
+    }
+    let department = department.filter(|_| roles.contains(Role::Department));
     let id = users::insert(
         c,
         &NewUser {
@@ -229,9 +247,6 @@ impl Services {
                 .map(str::trim)
                 .unwrap_or_default()
                 .to_owned();
-            if d.is_empty() {
-                return Err(ValidationError::new("department", "部门用户须选择所属部门").into());
-            }
             Some(d)
         } else {
             None
@@ -243,14 +258,6 @@ impl Services {
         let user = self
             .write(move |c| {
                 let union = union_in_scope(c, &scope, union_id)?;
-                if let Some(d) = &department {
-                    crate::dictionary::require_active(
-                        c,
-                        bangfu_domain::assistance::Catalogue::Department,
-                        "department",
-                        d,
-                    )?;
-                }
                 insert_user_in(
                     c,
                     Who::Actor(&a),
