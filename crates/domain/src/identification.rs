@@ -192,7 +192,9 @@ pub fn identify(h: &Household, params: Params) -> Result<Identification, Validat
 }
 
 /// Sorts by month, refusing duplicates and negative amounts.
-fn sorted_and_checked(months: &[MonthFigures]) -> Result<Vec<MonthFigures>, ValidationError> {
+pub(crate) fn sorted_and_checked(
+    months: &[MonthFigures],
+) -> Result<Vec<MonthFigures>, ValidationError> {
     let mut sorted = months.to_vec();
     sorted.sort_by_key(|f| f.month);
     if let Some(pair) = sorted.windows(2).find(|p| p[0].month == p[1].month) {
@@ -220,7 +222,7 @@ fn sorted_and_checked(months: &[MonthFigures]) -> Result<Vec<MonthFigures>, Vali
 
 /// Index of the first month of the run of consecutive months that ends with
 /// the latest one (0 for an empty list).
-fn start_of_latest_run(sorted: &[MonthFigures]) -> usize {
+pub(crate) fn start_of_latest_run(sorted: &[MonthFigures]) -> usize {
     let mut start = sorted.len().saturating_sub(1);
     while start > 0 && sorted[start - 1].month.succ() == sorted[start].month {
         start -= 1;
@@ -516,7 +518,7 @@ fn shown_low_income_line(f: &MonthFigures) -> Fen {
 }
 
 /// floor(value / divisor) as fen, for display; `divisor` is positive.
-fn fen_floor(value: i128, divisor: i128) -> Fen {
+pub(crate) fn fen_floor(value: i128, divisor: i128) -> Fen {
     fen_saturating(value.div_euclid(divisor))
 }
 

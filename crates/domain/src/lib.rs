@@ -8,6 +8,7 @@ pub mod assistance;
 pub mod audit;
 pub mod division;
 pub mod error;
+pub mod exit;
 pub mod funds;
 pub mod household;
 pub mod id_number;

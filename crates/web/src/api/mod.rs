@@ -104,7 +104,7 @@ impl Modify for BearerAuth {
         households::reveal, households::reidentify,
         households::list_lines, households::set_line, households::delete_line,
         households::get_params, households::set_params,
-        households::evaluate, households::validate_id,
+        households::evaluate, households::evaluate_exit, households::validate_id,
         import::import_households, import::get_job,
         applications::submit_application, applications::list_applications,
         applications::get_application, applications::act, applications::application_status,
