@@ -5,13 +5,16 @@ use crate::audit::{self, Record, Who};
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::DivisionCode;
+use bangfu_domain::exit::ExitEvaluation;
 use bangfu_domain::household::{
     check_people, file_no, file_no_prefix, parse_disability_grade, parse_name, parse_phone,
     parse_text, Causes, Cohort, EmployerKind, Employment, Health, HouseholdData, HouseholdId,
     LabourCapacity, Member, MonthlyIncome, Relation, Schooling, Status, Tier,
 };
 use bangfu_domain::identification::{Category, Identification};
-use bangfu_domain::lines::{decision_of, identify_file, LineBook, ParamBook, RegionParams};
+use bangfu_domain::lines::{
+    decision_of, evaluate_exit_file, identify_file, LineBook, ParamBook, RegionParams,
+};
 use bangfu_domain::{Fen, IdNumber, Month, Permission, UnionId, ValidationError};
 use bangfu_storage::households::{self, Derived, Household, HouseholdFilter};
 use bangfu_storage::{lines, unions, Conn, Page, PageRequest, Scope, StorageError};
@@ -74,6 +77,9 @@ pub struct HouseholdDetail {
     pub members: Vec<Member>,
     pub incomes: Vec<MonthlyIncome>,
     pub identification: Identification,
+    /// The exit standard (脱困) on the recorded months, the causes of
+    /// hardship assumed removed until an officer confirms it.
+    pub exit: ExitEvaluation,
     pub params: RegionParams,
     /// Whether the caller may see full ID numbers (after giving a reason).
     pub may_reveal: bool,
@@ -345,6 +351,24 @@ impl Books {
         Ok(identify_file(data, size, incomes, &self.lines, p.params)?)
     }
 
+    /// The exit standard on a file's months, with the same lines and `N`.
+    pub fn evaluate_exit(
+        &self,
+        data: &HouseholdData,
+        size: usize,
+        incomes: &[MonthlyIncome],
+    ) -> Result<ExitEvaluation, ServiceError> {
+        let p = self.params.for_region(&data.division_code);
+        let size = u32::try_from(size).unwrap_or(u32::MAX);
+        Ok(evaluate_exit_file(
+            data,
+            size,
+            incomes,
+            &self.lines,
+            p.params,
+        )?)
+    }
+
     fn derived(
         &self,
         data: &HouseholdData,
@@ -490,6 +514,7 @@ impl Services {
             let incomes = households::incomes_of(c, id)?;
             let books = Books::load(c)?;
             let identification = books.identify(&household.data, members.len() + 1, &incomes)?;
+            let exit = books.evaluate_exit(&household.data, members.len() + 1, &incomes)?;
             let params = books.params.for_region(&household.data.division_code);
             Ok(HouseholdDetail {
                 may_edit: may_edit && household.status == Status::OnFile,
@@ -497,6 +522,7 @@ impl Services {
                 members,
                 incomes,
                 identification,
+                exit,
                 params,
                 may_reveal,
             })

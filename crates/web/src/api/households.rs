@@ -451,6 +451,39 @@ pub struct HouseholdDetailDto {
     pub incomes: Vec<IncomeDto>,
     pub identification: IdentificationDto,
     pub baseline_cutoff: String,
+    /// The exit standard (脱困) on the recorded months.
+    pub exit: FileExitDto,
+}
+
+/// The exit standard (DOMAIN.md §5) evaluated on a file's recorded months,
+/// each against the line in force that month, over the region's `N`. Only
+/// the income test is decided: the causes of hardship are for an officer to
+/// confirm, and the reasons say so.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileExitDto {
+    /// Every month of a full window is above its line (pending the
+    /// officer's confirmation that the causes are removed).
+    pub meets_standard: bool,
+    /// Fewer than N consecutive months end with the latest month on record.
+    pub insufficient_data: bool,
+    pub window_months: u32,
+    /// The latest N consecutive months, ascending (fewer when data is insufficient).
+    pub window: Vec<ExitMonthDto>,
+    /// In Chinese: the standard met or each month that failed, then the confirmation still due.
+    pub reasons: Vec<String>,
+}
+
+impl From<&exit::ExitEvaluation> for FileExitDto {
+    fn from(e: &exit::ExitEvaluation) -> Self {
+        let all = ExitEvaluationDto::from(e);
+        Self {
+            meets_standard: all.meets_standard,
+            insufficient_data: all.insufficient_data,
+            window_months: all.window_months,
+            window: all.window,
+            reasons: all.reasons,
+        }
+    }
 }
 
 impl From<&HouseholdDetail> for HouseholdDetailDto {
@@ -461,6 +494,7 @@ impl From<&HouseholdDetail> for HouseholdDetailDto {
             incomes: d.incomes.iter().map(IncomeDto::from).collect(),
             identification: IdentificationDto::from(&d.identification),
             baseline_cutoff: d.params.baseline_cutoff.to_string(),
+            exit: FileExitDto::from(&d.exit),
         }
     }
 }

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
+use bangfu_domain::exit::ExitEvaluation;
 use bangfu_domain::household::{
     Cohort, Decision, EmployerKind, Employment, HardshipCause, Health, HouseholdId, LabourCapacity,
     MonthlyIncome, Relation, Schooling, Status, Tier,
@@ -952,6 +953,55 @@ pub(super) fn decision_view(i: &Identification) -> DecisionView {
     }
 }
 
+/// One month of the exit window as the page shows it.
+pub struct ExitMonthView {
+    pub(super) month: String,
+    pub(super) per_capita: String,
+    pub(super) line: String,
+    pub(super) above_line: bool,
+}
+
+/// The exit evaluation (脱困评估) as the file's page shows it.
+pub struct ExitView {
+    pub(super) headline: String,
+    pub(super) class: &'static str,
+    pub(super) reasons: Vec<String>,
+    pub(super) months: Vec<ExitMonthView>,
+    pub(super) window_months: u32,
+}
+
+fn exit_view(e: &ExitEvaluation) -> ExitView {
+    let (headline, class) = if e.meets_standard {
+        (
+            format!(
+                "达到脱困收入标准：连续 {} 个月人均收入高于低保标准",
+                e.window.len()
+            ),
+            "success",
+        )
+    } else if e.insufficient_data {
+        ("尚未达到脱困收入标准（收入数据不足）".to_owned(), "info")
+    } else {
+        ("尚未达到脱困收入标准".to_owned(), "error")
+    };
+    ExitView {
+        headline,
+        class,
+        reasons: e.reasons.clone(),
+        months: e
+            .window
+            .iter()
+            .map(|m| ExitMonthView {
+                month: m.month.to_string(),
+                per_capita: yuan(m.per_capita_income),
+                line: yuan(m.dibao_line),
+                above_line: m.above_line,
+            })
+            .collect(),
+        window_months: e.window_months,
+    }
+}
+
 pub struct MemberView {
     pub(super) name: String,
     pub(super) id_masked: String,
@@ -972,6 +1022,7 @@ struct DetailPage {
     file: FileView,
     members: Vec<MemberView>,
     decision: DecisionView,
+    exit: ExitView,
     notice: Option<String>,
     may_reveal: bool,
     may_edit: bool,
@@ -1129,6 +1180,7 @@ async fn detail_view(
             file: file_view(&d),
             members: member_views(&d),
             decision: decision_view(&d.identification),
+            exit: exit_view(&d.exit),
             notice,
             may_reveal: d.may_reveal,
             may_edit: d.may_edit,
