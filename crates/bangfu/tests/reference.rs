@@ -102,6 +102,27 @@ async fn personal_data_is_never_cached() {
         .to_str()
         .unwrap()
         .contains("max-age"));
+    // The vendored chart library is served from the binary, nothing fetched elsewhere.
+    let res = client
+        .get(app.url("/assets/echarts.min.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("Apache License"),
+        "the licence header is kept"
+    );
+    assert!(
+        body.len() > 500_000,
+        "the whole library: {} bytes",
+        body.len()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,8 @@ use axum::Router;
 
 const CSS: &str = include_str!("../assets/app.css");
 const HTMX: &str = include_str!("../assets/vendor/htmx.min.js");
+/// Apache ECharts for the statistics pages' charts (vendored; see assets/vendor/README.md).
+const ECHARTS: &str = include_str!("../assets/vendor/echarts.min.js");
 const APP_JS: &str = include_str!("../assets/app.js");
 const PRINT_CSS: &str = include_str!("../assets/print.css");
 
@@ -30,6 +32,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/assets/htmx.min.js",
             get(|| async { asset("text/javascript; charset=utf-8", HTMX) }),
+        )
+        .route(
+            "/assets/echarts.min.js",
+            get(|| async { asset("text/javascript; charset=utf-8", ECHARTS) }),
         )
         .route(
             "/assets/print.css",
