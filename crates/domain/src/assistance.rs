@@ -95,6 +95,27 @@ impl MeasureStatus {
     pub fn is_open(self) -> bool {
         matches!(self, MeasureStatus::Planned | MeasureStatus::InProgress)
     }
+
+    /// Still open after its due date.
+    pub fn overdue(self, due_on: NaiveDate, today: NaiveDate) -> bool {
+        self.is_open() && due_on < today
+    }
+}
+
+/// The first day a visit still counts as recent: a household last visited
+/// before it (or never) is due a visit.
+pub fn visit_cutoff(today: NaiveDate, interval_days: u32) -> NaiveDate {
+    today - chrono::Duration::days(i64::from(interval_days))
+}
+
+/// Whether a household is due a home visit.
+pub fn visit_overdue(
+    last_visit_on: Option<NaiveDate>,
+    today: NaiveDate,
+    interval_days: u32,
+) -> bool {
+    let cutoff = visit_cutoff(today, interval_days);
+    last_visit_on.is_none_or(|d| d < cutoff)
 }
 
 coded!(
@@ -189,6 +210,13 @@ coded!(
         Refused = "refused", "未落实";
     }
 );
+
+impl ReferralStatus {
+    /// Still unanswered after its deadline.
+    pub fn overdue(self, deadline: NaiveDate, today: NaiveDate) -> bool {
+        self == ReferralStatus::Sent && deadline < today
+    }
+}
 
 coded!(
     /// The checks of the fund audit (002, 004).
@@ -304,6 +332,20 @@ mod tests {
                 "{p:?} {start} {end:?} {upto}"
             );
         }
+    }
+
+    #[test]
+    fn overdue_rules() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let today = d("2026-06-15");
+        assert!(MeasureStatus::Planned.overdue(d("2026-06-14"), today));
+        assert!(!MeasureStatus::Planned.overdue(d("2026-06-15"), today));
+        assert!(!MeasureStatus::Done.overdue(d("2026-01-01"), today));
+        assert!(ReferralStatus::Sent.overdue(d("2026-06-14"), today));
+        assert!(!ReferralStatus::Granted.overdue(d("2026-06-14"), today));
+        assert!(visit_overdue(None, today, 90));
+        assert!(!visit_overdue(Some(d("2026-03-17")), today, 90));
+        assert!(visit_overdue(Some(d("2026-03-16")), today, 90));
     }
 
     #[test]

@@ -486,7 +486,7 @@ pub async fn load_households(
         ));
     }
     let grassroots = std::sync::Arc::new(grassroots);
-    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let today = crate::households::today();
     let last_month = Month::of_date(today).pred();
     let born_workers = NaiveDate::from_ymd_opt(1966, 1, 1).unwrap_or_default();
     let born_children = NaiveDate::from_ymd_opt(2004, 1, 1).unwrap_or_default();

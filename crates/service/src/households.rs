@@ -95,7 +95,8 @@ pub struct Revealed {
     pub members: Vec<(String, Option<String>)>,
 }
 
-pub(crate) fn today() -> NaiveDate {
+/// Today's date where the programme runs.
+pub fn today() -> NaiveDate {
     // Dates of the programme are China Standard Time dates.
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }

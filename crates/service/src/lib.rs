@@ -31,7 +31,9 @@ pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStat
 pub use audit::AuditQuery;
 pub use auth::LoginOutcome;
 pub use error::ServiceError;
-pub use households::{HouseholdDetail, HouseholdInput, HouseholdSummary, MemberInput, Revealed};
+pub use households::{
+    today, HouseholdDetail, HouseholdInput, HouseholdSummary, MemberInput, Revealed,
+};
 pub use lines::{check_line, LineInput, ParamsView};
 pub use operator::Operator;
 pub use unions::{CreateUnion, MoveUnion, UnionDetail, UpdateUnion};

@@ -24,11 +24,6 @@ pub fn current_year() -> i32 {
     today().year()
 }
 
-/// Today (China time), for forms and "overdue".
-pub fn current_date() -> NaiveDate {
-    today()
-}
-
 /// A new pairing as typed.
 #[derive(Debug, Clone, Default)]
 pub struct PairingInput {
@@ -450,7 +445,7 @@ impl Services {
 
     /// Visits on or after this date are within the interval.
     fn visit_cutoff(&self) -> NaiveDate {
-        today() - chrono::Duration::days(i64::from(self.settings().visit_interval_days))
+        bangfu_domain::assistance::visit_cutoff(today(), self.settings().visit_interval_days)
     }
 
     /// How many households each work list holds.
@@ -482,7 +477,7 @@ impl Services {
         actor.require(Permission::ReadAssistance)?;
         let scope = actor.scope();
         let me = actor.user.id;
-        let cutoff = self.visit_cutoff();
+        let days = self.settings().visit_interval_days;
         let today = today();
         self.read(move |c| {
             let p = store::worklist(c, &scope, None, Worklist::ResponsibleOf(me), page)?;
@@ -497,10 +492,16 @@ impl Services {
                 .into_iter()
                 .map(|item| {
                     let open_measures = open.remove(&item.household_id.0).unwrap_or_default();
-                    let overdue_measures =
-                        open_measures.iter().filter(|m| m.due_on < today).count();
+                    let overdue_measures = open_measures
+                        .iter()
+                        .filter(|m| m.status.overdue(m.due_on, today))
+                        .count();
                     MyHousehold {
-                        visit_overdue: item.last_visit_on.is_none_or(|d| d < cutoff),
+                        visit_overdue: bangfu_domain::assistance::visit_overdue(
+                            item.last_visit_on,
+                            today,
+                            days,
+                        ),
                         plan_this_year: plans.get(&item.household_id.0).copied(),
                         item,
                         open_measures,

@@ -318,12 +318,7 @@ pub fn list(
     filter: &AssistanceFilter,
     page: PageRequest,
 ) -> Result<Page<Assistance>, StorageError> {
-    let (start, end) = match &filter.union_path {
-        Some(p) => (p.as_str().to_owned(), p.subtree_end()),
-        None => (scope.start().to_owned(), scope.end().to_owned()),
-    };
-    let start = start.max(scope.start().to_owned());
-    let end = end.min(scope.end().to_owned());
+    let (start, end) = scope.range_within(filter.union_path.as_ref());
     let q = filter
         .q
         .as_deref()

@@ -712,13 +712,7 @@ pub fn list(
     filter: &HouseholdFilter,
     page: PageRequest,
 ) -> Result<Page<Household>, StorageError> {
-    let (start, end) = match &filter.union_path {
-        Some(p) => (p.as_str().to_owned(), p.subtree_end()),
-        None => (scope.start().to_owned(), scope.end().to_owned()),
-    };
-    // A narrower union must still lie inside the scope.
-    let start = start.max(scope.start().to_owned());
-    let end = end.min(scope.end().to_owned());
+    let (start, end) = scope.range_within(filter.union_path.as_ref());
     let name_q = filter
         .q
         .as_deref()

@@ -156,12 +156,7 @@ pub fn worklist(
     list: Worklist,
     page: PageRequest,
 ) -> Result<Page<WorkItem>, StorageError> {
-    let (start, end) = match within {
-        Some(p) => (p.as_str().to_owned(), p.subtree_end()),
-        None => (scope.start().to_owned(), scope.end().to_owned()),
-    };
-    let start = start.max(scope.start().to_owned());
-    let end = end.min(scope.end().to_owned());
+    let (start, end) = scope.range_within(within);
     macro_rules! filtered {
         () => {{
             let mut b = households::table

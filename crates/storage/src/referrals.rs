@@ -187,12 +187,7 @@ pub fn list(
     filter: &ReferralFilter,
     page: PageRequest,
 ) -> Result<Page<Referral>, StorageError> {
-    let (start, end) = match &filter.union_path {
-        Some(p) => (p.as_str().to_owned(), p.subtree_end()),
-        None => (scope.start().to_owned(), scope.end().to_owned()),
-    };
-    let start = start.max(scope.start().to_owned());
-    let end = end.min(scope.end().to_owned());
+    let (start, end) = scope.range_within(filter.union_path.as_ref());
     macro_rules! filtered {
         () => {{
             let mut b = referrals::table

@@ -34,6 +34,17 @@ impl Scope {
         &self.end
     }
 
+    /// The path range of the scope narrowed to one union's subtree, if
+    /// given: a narrower union outside the scope narrows it to nothing, never
+    /// widens it. Every list filtered "by union" reads through this.
+    pub(crate) fn range_within(&self, union: Option<&UnionPath>) -> (String, String) {
+        let (start, end) = match union {
+            Some(p) => (p.as_str().to_owned(), p.subtree_end()),
+            None => (self.start.clone(), self.end.clone()),
+        };
+        (start.max(self.start.clone()), end.min(self.end.clone()))
+    }
+
     /// The root's scope also sees rows with no union at all (e.g. failed
     /// logins for names that do not exist).
     pub(crate) fn is_root(&self) -> bool {

@@ -174,24 +174,13 @@ pub struct SubsidyFilter {
     pub status: Option<SubsidyStatus>,
 }
 
-fn range(scope: &Scope, narrower: Option<&UnionPath>) -> (String, String) {
-    let (start, end) = match narrower {
-        Some(p) => (p.as_str().to_owned(), p.subtree_end()),
-        None => (scope.start().to_owned(), scope.end().to_owned()),
-    };
-    (
-        start.max(scope.start().to_owned()),
-        end.min(scope.end().to_owned()),
-    )
-}
-
 pub fn list(
     conn: &mut Conn,
     scope: &Scope,
     filter: &SubsidyFilter,
     page: PageRequest,
 ) -> Result<Page<Subsidy>, StorageError> {
-    let (start, end) = range(scope, filter.union_path.as_ref());
+    let (start, end) = scope.range_within(filter.union_path.as_ref());
     macro_rules! filtered {
         () => {{
             let mut b = subsidies::table
@@ -232,7 +221,7 @@ pub fn active_in(
     scope: &Scope,
     union_path: &UnionPath,
 ) -> Result<Vec<Subsidy>, StorageError> {
-    let (start, end) = range(scope, Some(union_path));
+    let (start, end) = scope.range_within(Some(union_path));
     let rows: Vec<Joined> = run!(conn, c => subsidies::table
         .inner_join(households::table)
         .filter(subsidies::union_path.ge(&start))
@@ -459,7 +448,7 @@ pub fn payments(
     filter: &PaymentFilter,
     page: Option<PageRequest>,
 ) -> Result<(Vec<Payment>, i64, Fen), StorageError> {
-    let (start, end) = range(scope, filter.union_path.as_ref());
+    let (start, end) = scope.range_within(filter.union_path.as_ref());
     macro_rules! filtered {
         () => {{
             let mut b = subsidy_payments::table

@@ -778,11 +778,6 @@ pub struct ReferralDto {
     pub created_at: String,
 }
 
-pub(crate) fn overdue(r: &Referral) -> bool {
-    r.status == bangfu_domain::assistance::ReferralStatus::Sent
-        && r.deadline < (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
-
 impl From<&Referral> for ReferralDto {
     fn from(r: &Referral) -> Self {
         Self {
@@ -798,7 +793,7 @@ impl From<&Referral> for ReferralDto {
             deadline: r.deadline.to_string(),
             status: r.status.code().into(),
             status_label: r.status.label().into(),
-            overdue: overdue(r),
+            overdue: r.status.overdue(r.deadline, bangfu_service::today()),
             answer: r.answer.clone(),
             answered_by_name: r.answered_by_name.clone(),
             answered_at: r.answered_at.as_ref().map(api_time),

@@ -1174,7 +1174,7 @@ pub struct ValidateIdResponse {
     request_body = ValidateIdRequest,
     responses((status = 200, body = ValidateIdResponse)))]
 pub async fn validate_id(ApiJson(req): ApiJson<ValidateIdRequest>) -> Json<ValidateIdResponse> {
-    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let today = bangfu_service::today();
     Json(match IdNumber::parse("id_number", &req.id_number, today) {
         Ok(id) => ValidateIdResponse {
             valid: true,

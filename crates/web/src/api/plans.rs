@@ -292,7 +292,7 @@ fn measure_dto(m: &Measure, labels: &Labels, today: chrono::NaiveDate) -> Measur
         status: m.status.code().into(),
         status_label: m.status.label().into(),
         done_on: m.done_on.map(|d| d.to_string()),
-        overdue: m.status.is_open() && m.due_on < today,
+        overdue: m.status.overdue(m.due_on, today),
         plan_year: m.plan_year,
         plan_status: m.plan_status.code().into(),
         version: m.version,
@@ -323,7 +323,7 @@ pub struct PlanDetailDto {
 
 impl From<&PlanView> for PlanDetailDto {
     fn from(v: &PlanView) -> Self {
-        let today = bangfu_service::plans::current_date();
+        let today = bangfu_service::today();
         Self {
             household_id: v.item.household_id.0,
             year: v.year,
@@ -668,7 +668,7 @@ pub async fn list_not_visited(
 }
 
 pub(crate) fn my_dto(h: &MyHousehold, labels: &Labels) -> MyHouseholdDto {
-    let today = bangfu_service::plans::current_date();
+    let today = bangfu_service::today();
     MyHouseholdDto {
         household: WorkItemDto::from(&h.item),
         open_measures: h
@@ -784,11 +784,7 @@ pub async fn add_measure(
     let labels = labels(&state, &actor).await?;
     Ok((
         StatusCode::CREATED,
-        Json(measure_dto(
-            &m,
-            &labels,
-            bangfu_service::plans::current_date(),
-        )),
+        Json(measure_dto(&m, &labels, bangfu_service::today())),
     ))
 }
 
@@ -801,11 +797,7 @@ pub async fn get_measure(
 ) -> ApiResult<Json<MeasureDto>> {
     let m = state.services.measure_get(&actor, MeasureId(id)).await?;
     let labels = labels(&state, &actor).await?;
-    Ok(Json(measure_dto(
-        &m,
-        &labels,
-        bangfu_service::plans::current_date(),
-    )))
+    Ok(Json(measure_dto(&m, &labels, bangfu_service::today())))
 }
 
 #[utoipa::path(patch, path = "/api/v1/measures/{id}", tag = "plans", params(("id" = i64, Path)),
@@ -824,11 +816,7 @@ pub async fn update_measure(
         .measure_update(&actor, MeasureId(id), req.input())
         .await?;
     let labels = labels(&state, &actor).await?;
-    Ok(Json(measure_dto(
-        &m,
-        &labels,
-        bangfu_service::plans::current_date(),
-    )))
+    Ok(Json(measure_dto(&m, &labels, bangfu_service::today())))
 }
 
 // ---------- visits ----------

@@ -743,9 +743,7 @@ async fn detail_view_page(
                 .collect(),
             notice,
             error,
-            today: (chrono::Utc::now() + chrono::Duration::hours(8))
-                .date_naive()
-                .to_string(),
+            today: bangfu_service::today().to_string(),
         },
     ))
 }

@@ -53,9 +53,7 @@ pub fn routes() -> Router<AppState> {
 
 type Opts = Vec<(String, String)>;
 
-fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
-}
+use bangfu_service::today;
 
 fn sources() -> Opts {
     [
@@ -1142,7 +1140,7 @@ fn referral_view(r: &Referral, departments: &Opts) -> ReferralView {
             bangfu_domain::assistance::ReferralStatus::Refused => "off",
         },
         open,
-        overdue: open && r.deadline < today(),
+        overdue: r.status.overdue(r.deadline, today()),
         answer: r.answer.clone().unwrap_or_default(),
         answered: match (&r.answered_at, r.answered_by_name.is_empty()) {
             (Some(t), false) => format!("{} {}", r.answered_by_name, local_time(t)),

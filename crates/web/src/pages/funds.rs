@@ -33,9 +33,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn today() -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(8))
-        .date_naive()
-        .to_string()
+    bangfu_service::today().to_string()
 }
 
 // ---------- views ----------

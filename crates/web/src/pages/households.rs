@@ -1294,7 +1294,7 @@ pub struct GridQuery {
 }
 
 pub(super) fn this_month() -> Month {
-    Month::of_date((chrono::Utc::now() + chrono::Duration::hours(8)).date_naive())
+    Month::of_date(bangfu_service::today())
 }
 
 fn grid_rows(end: Month, recorded: &[MonthlyIncome]) -> Vec<GridRow> {

@@ -19,8 +19,8 @@ use bangfu_domain::household::{HouseholdId, Status};
 use bangfu_domain::{Permission, ValidationError};
 use bangfu_service::dictionary::{may_edit, DictionaryEntry, EntryChanges, NewEntry};
 use bangfu_service::plans::{
-    current_date, current_year, Measure, MeasureInput, MyHousehold, PairingInput, PlanInput,
-    PlanView, WorkItem, WorklistKind,
+    current_year, Measure, MeasureInput, MyHousehold, PairingInput, PlanInput, PlanView, WorkItem,
+    WorklistKind,
 };
 use bangfu_service::visits::{Visit, VisitInput, MAX_PHOTOS};
 use bangfu_service::{Actor, PageRequest, ServiceError, Upload};
@@ -289,7 +289,7 @@ pub struct MyView {
 }
 
 fn my_view(h: &MyHousehold, tracks: &HashMap<String, String>) -> MyView {
-    let today = current_date();
+    let today = bangfu_service::today();
     MyView {
         h: ItemView::from(&h.item),
         visit_overdue: h.visit_overdue,
@@ -310,7 +310,7 @@ fn my_view(h: &MyHousehold, tracks: &HashMap<String, String>) -> MyView {
                     .unwrap_or_else(|| m.track.clone()),
                 due_on: m.due_on.to_string(),
                 status: m.status.label(),
-                overdue: m.due_on < today,
+                overdue: m.status.overdue(m.due_on, today),
             })
             .collect(),
     }
@@ -440,7 +440,7 @@ fn measure_view(m: &Measure, v: &PlanView, today: chrono::NaiveDate) -> MeasureV
         status: m.status.code(),
         status_label: m.status.label(),
         done_on: date_or_none(m.done_on),
-        overdue: m.status.is_open() && m.due_on < today,
+        overdue: m.status.overdue(m.due_on, today),
     }
 }
 
@@ -585,7 +585,7 @@ async fn plan_view(
         .plan_view(actor, HouseholdId(id), year)
         .await?;
     let pairing = state.services.pairing_get(actor, HouseholdId(id)).await?;
-    let today = current_date();
+    let today = bangfu_service::today();
     let mut years: Vec<(i32, String)> = v
         .years
         .iter()
@@ -1002,7 +1002,6 @@ async fn visits_view(
         .visit_list(actor, HouseholdId(id), PageRequest::new(page, Some(20)))
         .await?;
     let days = state.services.settings().visit_interval_days;
-    let cutoff = current_date() - chrono::Duration::days(i64::from(days));
     Ok(render_status(
         status,
         &VisitsPage {
@@ -1013,7 +1012,11 @@ async fn visits_view(
             ),
             household_id: id,
             tab: "visits",
-            visit_overdue: pairing.item.last_visit_on.is_none_or(|d| d < cutoff),
+            visit_overdue: bangfu_domain::assistance::visit_overdue(
+                pairing.item.last_visit_on,
+                bangfu_service::today(),
+                days,
+            ),
             h: ItemView::from(&pairing.item),
             visit_days: days,
             visits: list.items.iter().map(VisitView::from).collect(),
@@ -1026,7 +1029,7 @@ async fn visits_view(
             ),
             can_manage: actor.can(Permission::ManageAssistance),
             form: form.unwrap_or_else(|| VisitForm {
-                visited_on: current_date().to_string(),
+                visited_on: bangfu_service::today().to_string(),
                 ..Default::default()
             }),
             max_photos: MAX_PHOTOS,
