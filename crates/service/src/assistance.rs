@@ -605,12 +605,12 @@ impl Services {
         self.read(move |c| {
             let household = households::find(c, &scope, household_id)?
                 .ok_or(ServiceError::NotFound("困难职工档案"))?;
-            let records = store::of_household(c, household_id)?;
+            let records = store::of_household(c, &scope, household_id)?;
             let kind_labels = dictionary::labels(c, Catalogue::AssistanceKind)?;
             let track_labels = dictionary::labels(c, Catalogue::Track)?;
             let year = crate::plans::current_year();
             let measures =
-                plan_store::live_measures_of_household(c, household_id, &[year, year - 1])?;
+                plan_store::live_measures_of_household(c, &scope, household_id, &[year, year - 1])?;
             let paying_unions = paying_unions(c, &scope, &household)?;
             let default_union_id = if paying_unions.iter().any(|u| u.id == own_union) {
                 own_union

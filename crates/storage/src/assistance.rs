@@ -287,12 +287,17 @@ pub fn find(
     Ok(assemble(conn, rows)?.into_iter().next())
 }
 
-/// Every record of a household, newest first (the caller has checked the
-/// household is in scope).
-pub fn of_household(conn: &mut Conn, id: HouseholdId) -> Result<Vec<Assistance>, StorageError> {
+/// Every record of a household in scope, newest first.
+pub fn of_household(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: HouseholdId,
+) -> Result<Vec<Assistance>, StorageError> {
     let rows: Vec<Joined> = run!(conn, c => assistance::table
         .inner_join(households::table)
         .filter(assistance::household_id.eq(id.0))
+        .filter(assistance::union_path.ge(scope.start()))
+        .filter(assistance::union_path.lt(scope.end()))
         .order((assistance::given_on.desc(), assistance::id.desc()))
         .select((Row::as_select(), households::worker_name, households::file_no))
         .load(c))?;

@@ -668,6 +668,7 @@ pub fn open_measures_of(
 /// for choosing the measure an act of assistance serves).
 pub fn live_measures_of_household(
     conn: &mut Conn,
+    scope: &Scope,
     household: HouseholdId,
     years: &[i32],
 ) -> Result<Vec<Measure>, StorageError> {
@@ -678,6 +679,8 @@ pub fn live_measures_of_household(
     let rows: Vec<(MeasureRow, i32, String)> = run!(conn, c => measures::table
         .inner_join(plans::table)
         .filter(measures::household_id.eq(household.0))
+        .filter(measures::union_path.ge(scope.start()))
+        .filter(measures::union_path.lt(scope.end()))
         .filter(plans::year.eq_any(years))
         .filter(measures::status.ne(cancelled))
         .order((plans::year.desc(), measures::due_on.asc(), measures::id.asc()))
