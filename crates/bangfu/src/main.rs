@@ -79,6 +79,18 @@ struct ServeArgs {
     /// Days after which money allocated to a child union and not used is an audit finding (default 90)
     #[arg(long, env = "BANGFU_PASS_ON_DAYS")]
     pass_on_days: Option<u32>,
+    /// Kinds of exit decision that go through public notice, comma-separated: out, relief, removal, revoke (default out,relief,removal)
+    #[arg(long, env = "BANGFU_EXIT_NOTICE")]
+    exit_notice: Option<String>,
+    /// Months an exited household is followed for relapse (default 12)
+    #[arg(long, env = "BANGFU_FOLLOW_MONTHS")]
+    follow_months: Option<u32>,
+    /// Default yearly targets: wuzhou (30/25/25/20 % for 2017–2020, default) or guangdong (20 % a year)
+    #[arg(long, env = "BANGFU_TARGET_PLAN")]
+    target_plan: Option<String>,
+    /// Start the monthly run when a month's run is due (default true)
+    #[arg(long, env = "BANGFU_MONTHLY_SCHEDULE")]
+    monthly_schedule: Option<bool>,
 }
 
 #[derive(Args)]
@@ -134,6 +146,10 @@ struct FileConfig {
     approval_threshold_yuan: Option<String>,
     visit_interval_days: Option<u32>,
     pass_on_days: Option<u32>,
+    exit_notice: Option<String>,
+    follow_months: Option<u32>,
+    target_plan: Option<String>,
+    monthly_schedule: Option<bool>,
 }
 
 fn load_file(path: Option<&PathBuf>) -> Result<FileConfig, String> {
@@ -210,6 +226,18 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(d) = file.pass_on_days {
         config.settings.pass_on_days = d;
     }
+    if let Some(k) = file.exit_notice.as_deref() {
+        config.settings.exit_flow = exit_flow(k)?;
+    }
+    if let Some(m) = file.follow_months {
+        config.settings.follow_months = m;
+    }
+    if let Some(p) = file.target_plan.as_deref() {
+        config.settings.target_plan = target_plan(p)?;
+    }
+    if let Some(b) = file.monthly_schedule {
+        config.settings.monthly_schedule = b;
+    }
     let fail = |e: AppError| e.to_string();
     match cli.command {
         Command::Serve(args) => {
@@ -242,6 +270,18 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             if let Some(d) = args.pass_on_days {
                 config.settings.pass_on_days = d;
+            }
+            if let Some(k) = args.exit_notice.as_deref() {
+                config.settings.exit_flow = exit_flow(k)?;
+            }
+            if let Some(m) = args.follow_months {
+                config.settings.follow_months = m;
+            }
+            if let Some(p) = args.target_plan.as_deref() {
+                config.settings.target_plan = target_plan(p)?;
+            }
+            if let Some(b) = args.monthly_schedule {
+                config.settings.monthly_schedule = b;
             }
             serve(config, args.demo).await
         }
@@ -459,4 +499,13 @@ async fn user(services: &Services, cmd: UserCommand) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn exit_flow(raw: &str) -> Result<bangfu_domain::leaving::ExitFlow, String> {
+    bangfu_domain::leaving::ExitFlow::parse(raw).map_err(|e| format!("公示设置有误：{}", e.message))
+}
+
+fn target_plan(raw: &str) -> Result<bangfu_domain::target::DefaultPlan, String> {
+    bangfu_domain::target::DefaultPlan::parse(raw)
+        .map_err(|e| format!("目标方案有误：{}", e.message))
 }

@@ -51,10 +51,21 @@ pub enum Action {
     EditDictionary,
     SendReferral,
     AnswerReferral,
+    ProposeExit,
+    ReviewExit,
+    NoticeExit,
+    ObjectExit,
+    ApproveExit,
+    RejectExit,
+    FlagRelapse,
+    ReopenHousehold,
+    SetTarget,
+    RunMonthly,
+    CloseTodo,
 }
 
 impl Action {
-    pub const ALL: [Action; 46] = [
+    pub const ALL: [Action; 57] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -101,6 +112,17 @@ impl Action {
         Action::EditDictionary,
         Action::SendReferral,
         Action::AnswerReferral,
+        Action::ProposeExit,
+        Action::ReviewExit,
+        Action::NoticeExit,
+        Action::ObjectExit,
+        Action::ApproveExit,
+        Action::RejectExit,
+        Action::FlagRelapse,
+        Action::ReopenHousehold,
+        Action::SetTarget,
+        Action::RunMonthly,
+        Action::CloseTodo,
     ];
 
     pub fn code(self) -> &'static str {
@@ -151,6 +173,17 @@ impl Action {
             Action::EditDictionary => "edit_dictionary",
             Action::SendReferral => "send_referral",
             Action::AnswerReferral => "answer_referral",
+            Action::ProposeExit => "propose_exit",
+            Action::ReviewExit => "review_exit",
+            Action::NoticeExit => "notice_exit",
+            Action::ObjectExit => "object_exit",
+            Action::ApproveExit => "approve_exit",
+            Action::RejectExit => "reject_exit",
+            Action::FlagRelapse => "flag_relapse",
+            Action::ReopenHousehold => "reopen_household",
+            Action::SetTarget => "set_target",
+            Action::RunMonthly => "run_monthly",
+            Action::CloseTodo => "close_todo",
         }
     }
 
@@ -202,6 +235,17 @@ impl Action {
             Action::EditDictionary => "维护目录",
             Action::SendReferral => "推送需求",
             Action::AnswerReferral => "答复需求推送",
+            Action::ProposeExit => "提出退出申请",
+            Action::ReviewExit => "审核退出（入户核查）",
+            Action::NoticeExit => "退出公示",
+            Action::ObjectExit => "记录退出公示异议",
+            Action::ApproveExit => "批准退出",
+            Action::RejectExit => "不予退出",
+            Action::FlagRelapse => "标记返困",
+            Action::ReopenHousehold => "返困重新建档",
+            Action::SetTarget => "设置目标任务",
+            Action::RunMonthly => "运行月度评估",
+            Action::CloseTodo => "办结待办事项",
         }
     }
 
@@ -230,6 +274,10 @@ pub fn object_label(kind: &str) -> &'static str {
         "standard" => "发放标准",
         "dictionary" => "目录",
         "referral" => "需求推送",
+        "exit" => "退出决定",
+        "target" => "目标任务",
+        "run" => "月度评估",
+        "todo" => "待办事项",
         _ => "其他",
     }
 }

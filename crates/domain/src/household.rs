@@ -73,14 +73,35 @@ macro_rules! coded {
 pub(crate) use coded;
 
 coded!(
-    /// Whether the file is open. Exits (脱困, 解困, 退出) build on this later.
+    /// Where the file stands (DOMAIN.md §5). Only `OnFile` counts as "on
+    /// file" in the statistics; the others left it by an approved decision.
     Status, "status", "档案状态" {
         /// 在档: on file, receiving assistance.
         OnFile = "on_file", "在档";
-        /// 已关闭: closed (removed, died, moved away).
+        /// 已关闭: closed before exits existed (kept for old data).
         Closed = "closed", "已关闭";
+        /// 已脱困: out of hardship, followed for a period afterwards.
+        Exited = "exited", "已脱困";
+        /// 已解困: relieved; stays under regular assistance and monitoring.
+        Relieved = "relieved", "已解困";
+        /// 已退出: removed by a re-check, or closed for death or moving away.
+        Removed = "removed", "已退出";
     }
 );
+
+impl Status {
+    /// Whether assistance may still be given and recorded: a relieved
+    /// household stays under the union's regular assistance (001 §四(二)).
+    pub fn under_assistance(self) -> bool {
+        matches!(self, Status::OnFile | Status::Relieved)
+    }
+
+    /// Whether monthly incomes may still be recorded: exited and relieved
+    /// households are followed (DOMAIN.md §5).
+    pub fn followed(self) -> bool {
+        matches!(self, Status::OnFile | Status::Relieved | Status::Exited)
+    }
+}
 
 coded!(
     /// 致困原因 (003 §二); several may apply.

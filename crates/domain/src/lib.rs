@@ -13,11 +13,13 @@ pub mod funds;
 pub mod household;
 pub mod id_number;
 pub mod identification;
+pub mod leaving;
 pub mod lines;
 pub mod money;
 pub mod month;
 pub mod password;
 pub mod role;
+pub mod target;
 pub mod union;
 pub mod user;
 
@@ -29,3 +31,9 @@ pub use password::{Password, PasswordPolicyError};
 pub use role::{Permission, Role, Roles};
 pub use union::{UnionId, UnionLevel, UnionName, UnionPath};
 pub use user::{DisplayName, UserId, Username};
+
+/// The programme's date of a UTC instant: its dates (filing, decisions,
+/// notices, statistics "as of") are China Standard Time dates.
+pub fn china_date(utc: chrono::NaiveDateTime) -> chrono::NaiveDate {
+    (utc + chrono::Duration::hours(8)).date()
+}

@@ -91,6 +91,9 @@ impl Role {
                 ManageUsers,
                 ManageLines,
                 ManageCatalogues,
+                ReadStats,
+                ManageTargets,
+                RunMonthly,
             ],
             Role::Officer => &[
                 ReadUnions,
@@ -101,6 +104,7 @@ impl Role {
                 ReadAssistance,
                 ManageAssistance,
                 SendReferrals,
+                ReadStats,
             ],
             Role::Reviewer => &[
                 ReadUnions,
@@ -111,6 +115,8 @@ impl Role {
                 ReadAssistance,
                 ReadFunds,
                 ApproveAssistance,
+                ApproveExits,
+                ReadStats,
             ],
             Role::FundOfficer => &[
                 ReadUnions,
@@ -119,6 +125,7 @@ impl Role {
                 ReadAssistance,
                 ReadFunds,
                 ManageFunds,
+                ReadStats,
             ],
             Role::Auditor => &[
                 ReadUnions,
@@ -129,6 +136,7 @@ impl Role {
                 ReadAssistance,
                 ReadFunds,
                 RunFundAudit,
+                ReadStats,
             ],
             Role::Department => &[AnswerReferrals],
         }
@@ -178,6 +186,15 @@ pub enum Permission {
     SendReferrals,
     /// Answer the referrals sent to one's own department.
     AnswerReferrals,
+    /// Review, publish and approve or refuse exits, reliefs and removals
+    /// (proposing one, and reopening after a relapse, needs `ManageHouseholds`).
+    ApproveExits,
+    /// Read the statistics panel, target progress and the dashboards (figures only, no person).
+    ReadStats,
+    /// Set the yearly targets (目标任务) of a union and its subtree.
+    ManageTargets,
+    /// Start the monthly evaluation run by hand.
+    RunMonthly,
 }
 
 impl Permission {
@@ -206,6 +223,10 @@ impl Permission {
             }
             Permission::SendReferrals => "向部门推送帮扶需求",
             Permission::AnswerReferrals => "答复推送给本部门的需求",
+            Permission::ApproveExits => "审核、公示、批准脱困、解困和退出",
+            Permission::ReadStats => "查看统计报表、目标任务进度和工作台",
+            Permission::ManageTargets => "设置年度目标任务",
+            Permission::RunMonthly => "手动运行月度评估",
         }
     }
 }

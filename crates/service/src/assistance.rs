@@ -317,7 +317,7 @@ impl Services {
             let h = households::find(c, &scope, household_id)?
                 .ok_or(ServiceError::NotFound("困难职工档案"))?;
             let kind_label = require_active(c, Catalogue::AssistanceKind, "kind", &input.kind)?;
-            if h.status != Status::OnFile {
+            if !h.status.under_assistance() {
                 return Err(ServiceError::Rule("档案已关闭，不能再发放".into()));
             }
             let measure = check_measure(c, h.id, input.measure_id)?;
@@ -404,7 +404,7 @@ impl Services {
             }
             let h = households::find(c, &scope, before.household_id)?
                 .ok_or(ServiceError::NotFound("困难职工档案"))?;
-            if h.status != Status::OnFile {
+            if !h.status.under_assistance() {
                 return Err(ServiceError::Rule("档案已关闭，不能再发放".into()));
             }
             if !store::change_status(

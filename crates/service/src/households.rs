@@ -97,8 +97,7 @@ pub struct Revealed {
 
 /// Today's date where the programme runs.
 pub fn today() -> NaiveDate {
-    // Dates of the programme are China Standard Time dates.
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+    bangfu_domain::china_date(chrono::Utc::now().naive_utc())
 }
 
 fn parse_date(field: &'static str, raw: &str) -> Result<Option<NaiveDate>, ValidationError> {
@@ -609,8 +608,10 @@ impl Services {
         self.write(move |c| {
             let before =
                 households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
-            if before.status != Status::OnFile {
-                return Err(ServiceError::Rule("档案已关闭，不能修改".into()));
+            if !before.status.followed() {
+                return Err(ServiceError::Rule(
+                    "档案已退出且不在跟踪期，不能再录入月收入".into(),
+                ));
             }
             if before.version != version {
                 return Err(stale());

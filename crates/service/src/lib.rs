@@ -10,6 +10,7 @@ mod audit;
 mod auth;
 mod crypto;
 pub mod dictionary;
+pub mod exits;
 pub use crypto::random_token;
 pub mod demo;
 mod error;
@@ -18,9 +19,11 @@ pub mod funds;
 mod households;
 pub mod import;
 mod lines;
+pub mod monthly;
 mod operator;
 pub mod plans;
 pub mod referrals;
+pub mod stats;
 pub mod subsidies;
 mod unions;
 mod users;
@@ -70,6 +73,15 @@ pub struct Settings {
     /// Money allocated to a child union and still unspent after this many
     /// days is a fund-audit finding (default 90).
     pub pass_on_days: u32,
+    /// Which kinds of exit decision go through public notice (公示).
+    pub exit_flow: bangfu_domain::leaving::ExitFlow,
+    /// Months an exited household is followed for relapse (default 12).
+    pub follow_months: u32,
+    /// Yearly target shares for unions that set none (default 梧州).
+    pub target_plan: bangfu_domain::target::DefaultPlan,
+    /// Whether this process starts the monthly run when a month's run is
+    /// due (any number may: the first to claim the month runs it).
+    pub monthly_schedule: bool,
 }
 
 impl Default for Settings {
@@ -83,6 +95,10 @@ impl Default for Settings {
             approval_threshold: bangfu_domain::Fen(200_000),
             visit_interval_days: 90,
             pass_on_days: 90,
+            exit_flow: bangfu_domain::leaving::ExitFlow::default(),
+            follow_months: bangfu_domain::leaving::DEFAULT_FOLLOW_MONTHS,
+            target_plan: bangfu_domain::target::DefaultPlan::Wuzhou,
+            monthly_schedule: true,
         }
     }
 }

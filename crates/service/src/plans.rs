@@ -7,7 +7,7 @@ use crate::households::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{Catalogue, Goal, MeasureId, MeasureStatus, PlanId, PlanStatus};
 use bangfu_domain::audit::Action;
-use bangfu_domain::household::{parse_text, HouseholdId, Status};
+use bangfu_domain::household::{parse_text, HouseholdId};
 use bangfu_domain::{Permission, Role, UnionId, UserId, ValidationError};
 use bangfu_storage::dictionary as dict;
 use bangfu_storage::plans::{self as store, MeasureFields, PlanFields, Worklist};
@@ -376,7 +376,7 @@ impl Services {
             let mut changed = 0;
             for id in ids {
                 let h = household(c, &scope, id)?;
-                if h.status != Status::OnFile {
+                if !h.status.under_assistance() {
                     return Err(ServiceError::Rule(format!(
                         "{}（{}）的档案已关闭，不再结对帮扶",
                         h.worker_name, h.file_no
@@ -623,7 +623,7 @@ impl Services {
             let at = now();
             match store::plan_for_year(c, &scope, id, year)? {
                 None => {
-                    if h.status != Status::OnFile {
+                    if !h.status.under_assistance() {
                         return Err(ServiceError::Rule(
                             "该户档案已关闭，不能制定新的帮扶计划".into(),
                         ));
@@ -825,7 +825,7 @@ impl Services {
                 .into());
             }
             let h = household(c, &scope, plan.household_id)?;
-            if existing.is_none() && h.status != Status::OnFile {
+            if existing.is_none() && !h.status.under_assistance() {
                 return Err(ServiceError::Rule(
                     "该户档案已关闭，不能再增加帮扶措施".into(),
                 ));

@@ -13,7 +13,7 @@ use crate::households::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{kind, AssistanceStatus, Catalogue, ReferralId, ReferralStatus};
 use bangfu_domain::audit::Action;
-use bangfu_domain::household::{parse_text, HouseholdId, Status};
+use bangfu_domain::household::{parse_text, HouseholdId};
 use bangfu_domain::{Fen, Permission, UnionId, ValidationError};
 use bangfu_storage::assistance::{self as records, NewAssistance};
 use bangfu_storage::referrals::{self as store, NewReferral};
@@ -94,7 +94,7 @@ impl Services {
             let h = households::find(c, &scope, HouseholdId(input.household_id))?
                 .ok_or(ServiceError::NotFound("困难职工档案"))?;
             require_active(c, Catalogue::Department, "department", &input.department)?;
-            if h.status != Status::OnFile {
+            if !h.status.under_assistance() {
                 return Err(ServiceError::Rule("档案已关闭，不能再推送需求".into()));
             }
             let id = store::insert(

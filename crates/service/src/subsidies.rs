@@ -12,7 +12,7 @@ use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{kind, AssistanceStatus, PaymentId, SubsidyId, SubsidyPeriod};
 use bangfu_domain::audit::Action;
 use bangfu_domain::funds::{AccountKind, Source};
-use bangfu_domain::household::{parse_text, HouseholdId, Status};
+use bangfu_domain::household::{parse_text, HouseholdId};
 use bangfu_domain::{Fen, Month, Permission, UnionId, ValidationError};
 use bangfu_storage::assistance::{self as records, NewAssistance};
 use bangfu_storage::subsidies::{self as store, NewSubsidy, PaymentFilter};
@@ -104,7 +104,7 @@ impl Services {
         self.write(move |c| {
             let h = households::find(c, &scope, HouseholdId(input.household_id))?
                 .ok_or(ServiceError::NotFound("困难职工档案"))?;
-            if h.status != Status::OnFile {
+            if !h.status.under_assistance() {
                 return Err(ServiceError::Rule("档案已关闭，不能再发放".into()));
             }
             let measure = check_measure(c, h.id, input.measure_id)?;
@@ -230,7 +230,7 @@ impl Services {
             let at = now();
             let mut out = Generated::default();
             for s in store::active_in(c, &scope, &u.path)? {
-                if s.household_status != Status::OnFile {
+                if !s.household_status.under_assistance() {
                     out.cancelled += store::cancel_due(c, s.id, Some(a.user.id.0), at)?;
                     continue;
                 }
@@ -367,7 +367,7 @@ impl Services {
             let mut out = Paid::default();
             let mut payable = Vec::new();
             for p in list {
-                if p.household_status == Status::OnFile {
+                if p.household_status.under_assistance() {
                     payable.push(p);
                 } else if store::cancel_payment(c, p.id, by, at)? {
                     out.cancelled += 1;

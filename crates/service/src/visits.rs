@@ -13,7 +13,7 @@ use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::application::uploads;
 use bangfu_domain::assistance::VisitId;
 use bangfu_domain::audit::Action;
-use bangfu_domain::household::{parse_text, HouseholdId, Status};
+use bangfu_domain::household::{parse_text, HouseholdId};
 use bangfu_domain::{Permission, ValidationError};
 use bangfu_storage::plans as pairing;
 use bangfu_storage::visits::{self as store, NewVisit};
@@ -130,7 +130,7 @@ impl Services {
         self.write(move |c| {
             let h = pairing::work_item(c, &scope, household)?
                 .ok_or(ServiceError::NotFound("困难职工档案"))?;
-            if h.status != Status::OnFile {
+            if !h.status.followed() {
                 return Err(ServiceError::Rule("该户档案已关闭，不能再记录走访".into()));
             }
             let at = now();

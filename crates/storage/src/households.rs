@@ -42,6 +42,28 @@ pub struct Household {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub leaving: Leaving,
+}
+
+/// Where a file stands on its way out of hardship (DOMAIN.md §5), beside its
+/// status: set by approved decisions, the monthly run and reopening.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leaving {
+    /// The day the approved exit, relief or removal took effect.
+    pub left_on: Option<NaiveDate>,
+    /// An exited household is followed until this day.
+    pub follow_until: Option<NaiveDate>,
+    /// The exit standard is met; the suggested pathway (a `Pathway` code).
+    pub ready_pathway: Option<String>,
+    /// The relief standard is met.
+    pub relief_ready: bool,
+    /// 返困: flagged on this day, and why.
+    pub relapse_on: Option<NaiveDate>,
+    pub relapse_reason: Option<String>,
+    /// The exited file this one reopens.
+    pub previous_id: Option<HouseholdId>,
+    /// The file that reopened this one after a relapse.
+    pub reopened_id: Option<HouseholdId>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -85,6 +107,14 @@ struct Row {
     created_by: Option<i64>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    left_on: Option<NaiveDate>,
+    follow_until: Option<NaiveDate>,
+    ready_pathway: Option<String>,
+    relief_ready: bool,
+    relapse_on: Option<NaiveDate>,
+    relapse_reason: Option<String>,
+    previous_id: Option<i64>,
+    reopened_id: Option<i64>,
 }
 
 fn corrupt(id: i64, what: &str, v: &str) -> StorageError {
@@ -150,6 +180,16 @@ fn convert(r: Row, union_name: String) -> Result<Household, StorageError> {
         created_by: r.created_by,
         created_at: r.created_at,
         updated_at: r.updated_at,
+        leaving: Leaving {
+            left_on: r.left_on,
+            follow_until: r.follow_until,
+            ready_pathway: r.ready_pathway,
+            relief_ready: r.relief_ready,
+            relapse_on: r.relapse_on,
+            relapse_reason: r.relapse_reason,
+            previous_id: r.previous_id.map(HouseholdId),
+            reopened_id: r.reopened_id.map(HouseholdId),
+        },
     })
 }
 
@@ -237,6 +277,17 @@ pub fn insert(
         ))
         .returning(households::id)
         .get_result(c))?;
+    crate::spans::open_new(
+        conn,
+        id,
+        union_id.0,
+        union_path.as_str(),
+        d.tier.code(),
+        d.category.code(),
+        derived.cohort.code(),
+        derived.size,
+        d.filed_on,
+    )?;
     Ok(HouseholdId(id))
 }
 
@@ -301,6 +352,9 @@ pub fn update(
         ),
     ))
     .execute(c))?;
+    if n == 1 {
+        crate::spans::sync(conn, id.0, bangfu_domain::china_date(now))?;
+    }
     Ok(n == 1)
 }
 
@@ -348,6 +402,7 @@ pub fn set_decision(
             households::decided_at.eq(Some(now)),
         ))
         .execute(c))?;
+    crate::spans::sync(conn, id.0, bangfu_domain::china_date(now))?;
     Ok(())
 }
 
@@ -944,4 +999,84 @@ pub fn count_by_decision(
                 .map_err(|_| StorageError::Corrupt(format!("decision {d}")))
         })
         .collect()
+}
+
+/// Takes a file off the file, or puts it back, as an approved decision says:
+/// sets its status, the day it left and the follow-up, releases its people
+/// from `open_persons` when it leaves (putting it back must claim them again
+/// with [`set_open_persons`]), and closes or reopens its span — all in the
+/// caller's transaction. `on` is the decision's day.
+pub fn set_status(
+    conn: &mut Conn,
+    id: HouseholdId,
+    status: Status,
+    on: NaiveDate,
+    follow_until: Option<NaiveDate>,
+    now: NaiveDateTime,
+) -> Result<(), StorageError> {
+    let left_on = (status != Status::OnFile).then_some(on);
+    run!(conn, c => diesel::update(households::table.filter(households::id.eq(id.0)))
+        .set((
+            households::status.eq(status.code()),
+            households::left_on.eq(left_on),
+            households::follow_until.eq(follow_until),
+            households::ready_pathway.eq(None::<String>),
+            households::relief_ready.eq(false),
+            households::version.eq(households::version + 1_i64),
+            households::updated_at.eq(now),
+        ))
+        .execute(c))?;
+    if status != Status::OnFile {
+        set_open_persons(conn, id, &[])?;
+    }
+    crate::spans::sync(conn, id.0, on)?;
+    Ok(())
+}
+
+/// Records (or clears) the monthly run's findings on a file: the suggested
+/// pathway when the exit standard is met, whether relief is met. Not an edit
+/// of the file: the version stays.
+pub fn set_readiness(
+    conn: &mut Conn,
+    id: HouseholdId,
+    ready_pathway: Option<&str>,
+    relief_ready: bool,
+) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(households::table.filter(households::id.eq(id.0)))
+        .set((
+            households::ready_pathway.eq(ready_pathway),
+            households::relief_ready.eq(relief_ready),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Flags (or clears) a relapse (返困) on an exited file.
+pub fn set_relapse(
+    conn: &mut Conn,
+    id: HouseholdId,
+    relapse: Option<(NaiveDate, &str)>,
+) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(households::table.filter(households::id.eq(id.0)))
+        .set((
+            households::relapse_on.eq(relapse.map(|r| r.0)),
+            households::relapse_reason.eq(relapse.map(|r| r.1)),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Links a reopened file to the exited file it continues.
+pub fn link_reopened(
+    conn: &mut Conn,
+    old: HouseholdId,
+    new: HouseholdId,
+) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(households::table.filter(households::id.eq(new.0)))
+        .set(households::previous_id.eq(Some(old.0)))
+        .execute(c))?;
+    run!(conn, c => diesel::update(households::table.filter(households::id.eq(old.0)))
+        .set(households::reopened_id.eq(Some(new.0)))
+        .execute(c))?;
+    Ok(())
 }

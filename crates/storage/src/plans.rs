@@ -162,7 +162,7 @@ pub fn worklist(
             let mut b = households::table
                 .filter(households::union_path.ge(&start))
                 .filter(households::union_path.lt(&end))
-                .filter(households::status.eq(Status::OnFile.code()))
+                .filter(households::status.eq_any([Status::OnFile.code(), Status::Relieved.code()]))
                 .into_boxed();
             match list {
                 Worklist::Unassigned => {

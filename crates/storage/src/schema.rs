@@ -150,6 +150,14 @@ diesel::table! {
         pairing_union_id -> Nullable<BigInt>,
         responsible_id -> Nullable<BigInt>,
         last_visit_on -> Nullable<Date>,
+        left_on -> Nullable<Date>,
+        follow_until -> Nullable<Date>,
+        ready_pathway -> Nullable<Text>,
+        relief_ready -> Bool,
+        relapse_on -> Nullable<Date>,
+        relapse_reason -> Nullable<Text>,
+        previous_id -> Nullable<BigInt>,
+        reopened_id -> Nullable<BigInt>,
     }
 }
 
@@ -503,6 +511,93 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    file_spans (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        tier -> Text,
+        category -> Text,
+        cohort -> Text,
+        persons -> Integer,
+        from_on -> Date,
+        until_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    exits (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        kind -> Text,
+        pathway -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        note -> Text,
+        evidence -> Text,
+        cohort -> Text,
+        status -> Text,
+        notice_from -> Nullable<Date>,
+        notice_until -> Nullable<Date>,
+        decided_on -> Nullable<Date>,
+        revokes_id -> Nullable<BigInt>,
+        revoked_by_id -> Nullable<BigInt>,
+        evaluation_json -> Text,
+        version -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exit_steps (id) {
+        id -> BigInt,
+        exit_id -> BigInt,
+        step -> Text,
+        actor_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        at -> Timestamp,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    targets (union_id, year) {
+        union_id -> BigInt,
+        year -> Integer,
+        share_bp -> Integer,
+        set_by -> Nullable<BigInt>,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    monthly_runs (month) {
+        month -> Text,
+        job_id -> BigInt,
+        started_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    todos (id) {
+        id -> BigInt,
+        month -> Text,
+        household_id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        responsible_id -> Nullable<BigInt>,
+        kind -> Text,
+        detail -> Text,
+        created_at -> Timestamp,
+        done_at -> Nullable<Timestamp>,
+        done_by -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(users -> unions (union_id));
 diesel::joinable!(applications -> unions (union_id));
 diesel::joinable!(application_steps -> applications (application_id));
@@ -525,6 +620,11 @@ diesel::joinable!(assistance -> households (household_id));
 diesel::joinable!(subsidies -> households (household_id));
 diesel::joinable!(subsidy_payments -> subsidies (subsidy_id));
 diesel::joinable!(referrals -> households (household_id));
+diesel::joinable!(file_spans -> households (household_id));
+diesel::joinable!(exits -> households (household_id));
+diesel::joinable!(exit_steps -> exits (exit_id));
+diesel::joinable!(targets -> unions (union_id));
+diesel::joinable!(todos -> households (household_id));
 diesel::allow_tables_to_appear_in_same_query!(
     unions,
     users,
@@ -556,5 +656,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     subsidy_payments,
     assistance_standards,
     fund_findings,
-    referrals
+    referrals,
+    file_spans,
+    exits,
+    exit_steps,
+    targets,
+    monthly_runs,
+    todos
 );

@@ -311,6 +311,7 @@ pub fn set_filed_on(conn: &mut Conn, household_id: i64, on: NaiveDate) -> Result
     run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
         .set(households::filed_on.eq(on))
         .execute(c))?;
+    crate::spans::sync(conn, household_id, on)?;
     Ok(())
 }
 
@@ -325,5 +326,6 @@ pub fn close_household(
     run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
         .set((households::status.eq("closed"), households::updated_at.eq(at)))
         .execute(c))?;
+    crate::spans::sync(conn, household_id, bangfu_domain::china_date(at))?;
     Ok(())
 }

@@ -4,11 +4,14 @@
 mod applications;
 mod assistance;
 mod dto;
+mod exits;
 mod fund_audit;
 mod funds;
 mod households;
 mod import;
+mod monthly;
 mod plans;
+mod stats;
 
 pub use households::HouseholdQuery;
 pub use import::explain_too_large;
@@ -75,6 +78,9 @@ pub fn routes() -> Router<AppState> {
         .merge(assistance::routes())
         .merge(funds::routes())
         .merge(fund_audit::routes())
+        .merge(exits::routes())
+        .merge(stats::routes())
+        .merge(monthly::routes())
         .fallback(|| async { ApiError::UnknownRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
@@ -122,6 +128,9 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(assistance::Doc::openapi());
     doc.merge(funds::Doc::openapi());
     doc.merge(fund_audit::Doc::openapi());
+    doc.merge(exits::Doc::openapi());
+    doc.merge(stats::Doc::openapi());
+    doc.merge(monthly::Doc::openapi());
     doc
 }
 

@@ -18,7 +18,7 @@ use bangfu_domain::assistance::{
     SubsidyPeriod,
 };
 use bangfu_domain::funds::Source;
-use bangfu_domain::household::{HouseholdId, Status};
+use bangfu_domain::household::HouseholdId;
 use bangfu_domain::{Fen, Permission};
 use bangfu_service::assistance::{Assistance, AssistanceInput, AssistanceQuery};
 use bangfu_service::plans::Measure;
@@ -341,7 +341,7 @@ async fn household_view(
         Some((m, f)) => (Some(m), f.unwrap_or("")),
         None => (None, ""),
     };
-    let closed = h.household.status != Status::OnFile;
+    let closed = !h.household.status.under_assistance();
     Ok(render_status(
         status,
         &HouseholdPage {
@@ -1331,7 +1331,7 @@ async fn household_referrals_view(
         Some((m, f)) => (Some(m), f.unwrap_or("")),
         None => (None, ""),
     };
-    let closed = h.household.status != Status::OnFile;
+    let closed = !h.household.status.under_assistance();
     Ok(render_status(
         status,
         &HouseholdReferralsPage {

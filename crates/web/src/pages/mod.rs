@@ -13,12 +13,15 @@ macro_rules! options {
 
 mod applications;
 mod assistance;
+mod exits;
 mod forms;
 mod fund_audit;
 mod funds;
 mod households;
 mod import;
+mod monthly;
 mod plans;
+mod stats;
 
 pub use import::{explain_too_large, read_workbook};
 
@@ -77,6 +80,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(fund_audit::routes())
         .merge(applications::routes())
         .merge(import::routes())
+        .merge(exits::routes())
+        .merge(stats::routes())
+        .merge(monthly::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state, page_guard))
 }
@@ -110,6 +116,9 @@ pub struct Chrome {
     pub can_catalogues: bool,
     /// Unions, users, roles and lines: everyone but department users.
     pub can_unions: bool,
+    /// The statistics panel, targets and dashboards.
+    pub can_stats: bool,
+    pub can_run_monthly: bool,
 }
 
 impl Chrome {
@@ -129,6 +138,8 @@ impl Chrome {
             is_department: actor.can(Permission::AnswerReferrals),
             can_catalogues: actor.can(Permission::ManageCatalogues),
             can_unions: actor.can(Permission::ReadUnions),
+            can_stats: actor.can(Permission::ReadStats),
+            can_run_monthly: actor.can(Permission::RunMonthly),
         }
     }
 }

@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::Form;
 use bangfu_domain::assistance::{Catalogue, Goal, MeasureId, MeasureStatus, PlanId, VisitId};
-use bangfu_domain::household::{HouseholdId, Status};
+use bangfu_domain::household::HouseholdId;
 use bangfu_domain::{Permission, ValidationError};
 use bangfu_service::dictionary::{may_edit, DictionaryEntry, EntryChanges, NewEntry};
 use bangfu_service::plans::{
@@ -78,7 +78,7 @@ impl From<&WorkItem> for ItemView {
             file_no: w.file_no.clone(),
             name: w.worker_name.clone(),
             union_name: w.union_name.clone(),
-            closed: w.status != Status::OnFile,
+            closed: !w.status.under_assistance(),
             pairing_union: w.pairing_union_name.clone().unwrap_or_default(),
             responsible: w.responsible_name.clone().unwrap_or_default(),
             last_visit: w

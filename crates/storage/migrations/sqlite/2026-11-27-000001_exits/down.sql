@@ -1,0 +1,16 @@
+DROP TABLE todos;
+DROP TABLE monthly_runs;
+DROP TABLE targets;
+DROP TABLE exit_steps;
+DROP TABLE exits;
+DROP TABLE file_spans;
+DROP INDEX households_previous;
+DROP INDEX households_ready;
+ALTER TABLE households DROP COLUMN reopened_id;
+ALTER TABLE households DROP COLUMN previous_id;
+ALTER TABLE households DROP COLUMN relapse_reason;
+ALTER TABLE households DROP COLUMN relapse_on;
+ALTER TABLE households DROP COLUMN relief_ready;
+ALTER TABLE households DROP COLUMN ready_pathway;
+ALTER TABLE households DROP COLUMN follow_until;
+ALTER TABLE households DROP COLUMN left_on;

@@ -1,0 +1,13 @@
+//! API: exits (脱困), reliefs (解困), removals and their approval, relapse and reopening.
+
+use crate::AppState;
+use axum::Router;
+use utoipa::OpenApi;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}
+
+#[derive(OpenApi)]
+#[openapi()]
+pub struct Doc;
