@@ -79,6 +79,11 @@ pub async fn start(config: Config) -> Result<Running, AppError> {
             tracing::error!(error = %e, "server stopped");
         }
     });
+    if config.settings.monthly_schedule {
+        // The monthly run (月度评估): checked now and every hour; of all the
+        // processes serving the database, the first to claim a month runs it.
+        tokio::spawn(services.clone().monthly_schedule());
+    }
     Ok(Running {
         addr,
         services,

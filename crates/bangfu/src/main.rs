@@ -100,11 +100,16 @@ struct DemoArgs {
     /// the counties and one officer per county: data for benchmarks
     #[arg(long, default_value_t = 0)]
     grassroots: usize,
-    /// Also file this many generated households (members, 12 months of
-    /// incomes, and three years of plans, assistance and the ledger entries
-    /// of its cash) over the grassroots unions: data for load and scale work
+    /// Also file this many generated households (members, monthly incomes,
+    /// three years of exits, reliefs, removals and relapses, and three years
+    /// of plans, assistance and the ledger entries of its cash) over the
+    /// grassroots unions: data for load and scale work
     #[arg(long, default_value_t = 0)]
     households: usize,
+    /// Months of incomes recorded for each generated household, ending last
+    /// month (36 for the benchmark of the monthly run and the panel)
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=120))]
+    months: u16,
 }
 
 #[derive(Subcommand)]
@@ -315,15 +320,28 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             if args.households > 0 {
                 let started = std::time::Instant::now();
-                let summary =
-                    demo::load_households(&services, args.households, &|line| println!("  {line}"))
-                        .await
-                        .map_err(cli_error)?;
+                let summary = demo::load_households_months(
+                    &services,
+                    args.households,
+                    usize::from(args.months),
+                    &|line| println!("  {line}"),
+                )
+                .await
+                .map_err(cli_error)?;
                 println!(
                     "已生成 {} 户困难职工家庭（{} 人，{} 个月收入记录），用时 {:.1} 秒。",
                     summary.households,
                     summary.people,
                     summary.months,
+                    started.elapsed().as_secs_f64()
+                );
+                let started = std::time::Instant::now();
+                let e = demo::load_exits(&services, &|line| println!("  {line}"))
+                    .await
+                    .map_err(cli_error)?;
+                println!(
+                    "已生成近三年退出决定：{}，用时 {:.1} 秒。",
+                    exit_line(&e),
                     started.elapsed().as_secs_f64()
                 );
                 let started = std::time::Instant::now();
@@ -406,11 +424,37 @@ fn cli_error(e: bangfu_service::ServiceError) -> String {
 }
 
 /// Households in the demo dataset: enough for every list and page to show something real.
-const DEMO_HOUSEHOLDS: usize = 300;
+const DEMO_HOUSEHOLDS: usize = 600;
+
+/// The decisions generated, in one line.
+fn exit_line(e: &demo::ExitSummary) -> String {
+    let pathways = bangfu_domain::leaving::Pathway::ALL
+        .iter()
+        .filter_map(|p| e.out.get(p.code()).map(|n| format!("{} {n}", p.label())))
+        .collect::<Vec<_>>()
+        .join("、");
+    format!(
+        "在 {} 户中脱困 {} 户（{}）、解困 {} 户、退出 {} 户、撤销 {} 个决定；返困 {} 户（已重新建档 {} 户），另有 {} 户脱困后收入回落待发现，{} 户在档户已连续多月高于低保标准待脱困；设定目标任务 {} 项",
+        e.households,
+        e.exits(),
+        if pathways.is_empty() { "无".to_owned() } else { pathways },
+        e.relieved,
+        e.removed,
+        e.revoked,
+        e.relapses,
+        e.reopened,
+        e.falling_back,
+        e.ready,
+        e.targets
+    )
+}
 
 async fn load_demo(services: &Services) -> Result<(), String> {
     let accounts = demo::load(services).await.map_err(cli_error)?;
     let households = demo::load_households(services, DEMO_HOUSEHOLDS, &|_| {})
+        .await
+        .map_err(cli_error)?;
+    let exits = demo::load_exits(services, &|_| {})
         .await
         .map_err(cli_error)?;
     let assistance = demo::load_assistance(services, 2, true, &|_| {})
@@ -423,6 +467,10 @@ async fn load_demo(services: &Services) -> Result<(), String> {
     println!(
         "以及 {} 户困难职工家庭（含家庭成员和近 12 个月收入）和各地低保标准。",
         households.households
+    );
+    println!(
+        "以及近三年的脱困、解困、退出和返困（可在“脱困解困”“统计报表”“目标任务”中查看）：{}。",
+        exit_line(&exits)
     );
     println!(
         "以及近两年的帮扶：结对、计划和措施、入户走访、{} 条帮扶记录及其资金收支、{} 户常态化生活补助（资金管理员可在“常态化补助”生成应发名单并批量发放），并预置了几个资金审计问题（重复发放、超标准发放、下拨未使用）。",

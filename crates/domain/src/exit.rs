@@ -910,3 +910,347 @@ mod properties {
         under_regular_assistance: true,
     };
 }
+
+// ---------------------------------------------------------------------------
+// Relapse (返困, DOMAIN.md §5, 000): an exited household followed up that
+// falls back below the line.
+// ---------------------------------------------------------------------------
+
+/// One month of the relapse window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RelapseMonth {
+    pub month: Month,
+    pub income: Fen,
+    /// floor(income / size): display only.
+    pub per_capita_income: Fen,
+    pub dibao_line: Fen,
+    /// `I(m) < L`, decided as income < L × size.
+    pub below_line: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RelapseEvaluation {
+    /// Every month of a full window is below its line.
+    pub relapsed: bool,
+    /// Fewer than `N` consecutive months end with the latest month on record.
+    pub insufficient_data: bool,
+    pub window_months: u32,
+    /// The latest `N` consecutive months (fewer when data is insufficient), ascending.
+    pub window: Vec<RelapseMonth>,
+    /// In Chinese: the relapse and its months, or why it is not one.
+    pub reasons: Vec<String>,
+}
+
+/// Decides whether a household that left the file has fallen back into
+/// hardship (返困): each of the latest `window_months` consecutive months on
+/// record has `I(m) < L`, decided as household income < L × size, each month
+/// against its own line. Income equal to the line is not below it.
+///
+/// The caller passes the months it wants judged (for an exited household,
+/// those recorded since it left). Too few consecutive months is no relapse,
+/// with `insufficient_data` set. Refuses the same input as [`evaluate_exit`].
+pub fn relapsed(h: &Household, window_months: u32) -> Result<RelapseEvaluation, ValidationError> {
+    let w = Latest::of(h, window_months, "返困判断")?;
+    let window: Vec<RelapseMonth> = w
+        .months
+        .iter()
+        .map(|f| RelapseMonth {
+            month: f.month,
+            income: f.income,
+            per_capita_income: fen_floor(i128::from(f.income.0), w.size),
+            dibao_line: f.dibao_line,
+            below_line: i128::from(f.income.0) < w.line_total(f),
+        })
+        .collect();
+    let insufficient_data = !w.shortfall.is_empty();
+    let relapsed = !insufficient_data && !window.is_empty() && window.iter().all(|m| m.below_line);
+    let mut reasons = Vec::new();
+    if relapsed {
+        reasons.push(format!(
+            "返困：{} 连续 {} 个月家庭人均可支配收入均低于当月低保标准",
+            w.span(),
+            window.len()
+        ));
+    } else {
+        reasons.extend(w.shortfall.iter().cloned());
+        reasons.extend(window.iter().filter(|m| !m.below_line).map(|m| {
+            format!(
+                "{} 家庭人均可支配收入 {} 元，不低于当月低保标准 {} 元",
+                m.month,
+                m.per_capita_income.yuan_grouped(),
+                m.dibao_line.yuan_grouped()
+            )
+        }));
+    }
+    Ok(RelapseEvaluation {
+        relapsed,
+        insufficient_data,
+        window_months,
+        window,
+        reasons,
+    })
+}
+
+#[cfg(test)]
+mod relapse_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    const L: i64 = 100_000;
+
+    fn m(s: &str) -> Month {
+        Month::parse("month", s).unwrap()
+    }
+
+    /// `incomes` in consecutive months from `start`, households of two, line `L`
+    /// (1,200.00 元 from 2025-04 where `rising`).
+    fn hh(start: &str, incomes: &[i64], rising: bool) -> Household {
+        let months = incomes
+            .iter()
+            .enumerate()
+            .map(|(i, income)| {
+                let month = m(start).add_months(i32::try_from(i).unwrap());
+                MonthFigures {
+                    month,
+                    income: Fen(*income),
+                    rigid_expenditure: Fen(0),
+                    dibao_line: if rising && month >= m("2025-04") {
+                        Fen(120_000)
+                    } else {
+                        Fen(L)
+                    },
+                    low_income_line: None,
+                }
+            })
+            .collect();
+        Household { size: 2, months }
+    }
+
+    #[test]
+    fn relapse_table() {
+        // (name, household, N, relapsed, insufficient, reasons that must appear)
+        let below = 199_999;
+        let cases: Vec<(&str, Household, u32, bool, bool, Vec<&str>)> = vec![
+            (
+                "one fen below L × size six months running",
+                hh("2025-01", &[below; 6], false),
+                6,
+                true,
+                false,
+                vec!["返困：2025-01 至 2025-06 连续 6 个月家庭人均可支配收入均低于当月低保标准"],
+            ),
+            (
+                "income equal to the line is not below it",
+                hh("2025-01", &[below, below, 200_000, below, below, below], false),
+                6,
+                false,
+                false,
+                vec!["2025-03 家庭人均可支配收入 1,000.00 元，不低于当月低保标准 1,000.00 元"],
+            ),
+            (
+                "only the latest N months count: an old good month does not matter",
+                hh("2024-12", &[900_000, below, below, below, below, below, below], false),
+                6,
+                true,
+                false,
+                vec!["返困：2025-01 至 2025-06 连续 6 个月家庭人均可支配收入均低于当月低保标准"],
+            ),
+            (
+                "a recovery in the latest month undoes it",
+                hh("2025-01", &[below, below, below, below, below, below, 200_001], false),
+                6,
+                false,
+                false,
+                vec!["2025-07 家庭人均可支配收入 1,000.00 元，不低于当月低保标准 1,000.00 元"],
+            ),
+            (
+                "a line rise inside the window: 2,200.00 for two is above 1,000 but below 1,200",
+                hh("2025-01", &[200_000, 200_000, 200_000, 220_000, 220_000, 220_000], true),
+                6,
+                false,
+                false,
+                vec!["2025-01 家庭人均可支配收入 1,000.00 元，不低于当月低保标准 1,000.00 元"],
+            ),
+            (
+                "after the rise every month is below its own line",
+                hh("2025-01", &[199_999, 199_999, 199_999, 239_999, 239_999, 239_999], true),
+                6,
+                true,
+                false,
+                vec![],
+            ),
+            (
+                "too few months since leaving",
+                hh("2025-01", &[below; 5], false),
+                6,
+                false,
+                true,
+                vec!["数据不足：截至 2025-05，连续有收入记录的月份只有 5 个月，返困判断需要连续 6 个月"],
+            ),
+            (
+                "a gap breaks the run",
+                Household {
+                    size: 2,
+                    months: [hh("2025-01", &[below; 3], false).months, hh("2025-05", &[below; 4], false).months]
+                        .concat(),
+                },
+                6,
+                false,
+                true,
+                vec!["缺少 2025-04 的收入记录，连续月份在此中断"],
+            ),
+            ("no months at all", hh("2025-01", &[], false), 6, false, true, vec![]),
+            (
+                "a shorter N set by the region",
+                hh("2025-01", &[900_000, below, below, below], false),
+                3,
+                true,
+                false,
+                vec!["返困：2025-02 至 2025-04 连续 3 个月家庭人均可支配收入均低于当月低保标准"],
+            ),
+        ];
+        for (name, h, n, want, insufficient, reasons) in cases {
+            let r = relapsed(&h, n).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert_eq!(r.relapsed, want, "{name}: {:?}", r.reasons);
+            assert_eq!(r.insufficient_data, insufficient, "{name}");
+            assert!(
+                !r.reasons.is_empty() || h.months.is_empty(),
+                "{name}: no reasons"
+            );
+            for reason in reasons {
+                assert!(
+                    r.reasons.iter().any(|x| x == reason),
+                    "{name}: missing {reason:?} in {:?}",
+                    r.reasons
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bad_input_is_refused() {
+        assert_eq!(
+            relapsed(&hh("2025-01", &[1; 6], false), 0)
+                .unwrap_err()
+                .field,
+            "window_months"
+        );
+        let e = relapsed(
+            &Household {
+                size: 0,
+                months: hh("2025-01", &[1; 6], false).months,
+            },
+            6,
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "household_size");
+        assert_eq!(
+            relapsed(&hh("2025-01", &[1, -1, 1, 1, 1, 1], false), 6)
+                .unwrap_err()
+                .field,
+            "months"
+        );
+    }
+}
+
+#[cfg(test)]
+mod relapse_properties {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    const LINES: [i64; 3] = [80_000, 80_001, 120_000];
+
+    /// Up to 12 months with occasional gaps, incomes near line × size.
+    fn arb_household() -> impl Strategy<Value = (Household, u32)> {
+        (
+            1u32..=6,
+            vec(
+                (
+                    0..LINES.len(),
+                    80i64..=120,
+                    -2i64..=2,
+                    prop::bool::weighted(0.08),
+                ),
+                0..=12,
+            ),
+            1u32..=8,
+        )
+            .prop_map(|(size, raws, n)| {
+                let mut month = Month::new(2025, 1).unwrap_or(Month::MIN);
+                let mut months = Vec::new();
+                for (line, pct, jitter, gap) in raws {
+                    let line = LINES[line];
+                    let total = line * i64::from(size);
+                    months.push(MonthFigures {
+                        month,
+                        income: Fen((total * pct / 100 + jitter).max(0)),
+                        rigid_expenditure: Fen(0),
+                        dibao_line: Fen(line),
+                        low_income_line: None,
+                    });
+                    month = month.add_months(if gap { 2 } else { 1 });
+                }
+                (Household { size, months }, n)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Relapsed means a full window ending at the latest month, every
+        /// month strictly below its own line in exact totals.
+        #[test]
+        fn relapsed_means_every_month_below((h, n) in arb_household()) {
+            let r = relapsed(&h, n).unwrap();
+            prop_assert_eq!(r.insufficient_data, r.window.len() < n as usize);
+            prop_assert_eq!(r.window.last().map(|w| w.month), h.months.iter().map(|f| f.month).max());
+            if r.relapsed {
+                prop_assert_eq!(r.window.len(), n as usize);
+                let size = i128::from(h.size);
+                for w in &r.window {
+                    let f = h.months.iter().find(|f| f.month == w.month).unwrap();
+                    prop_assert!(i128::from(f.income.0) < i128::from(f.dibao_line.0) * size);
+                }
+            }
+        }
+
+        /// Lowering incomes never undoes a relapse; raising them never makes one.
+        #[test]
+        fn monotone((h, n) in arb_household(), cuts in vec(0i64..=50_000, 1..=6)) {
+            let mut poorer = h.clone();
+            for (f, c) in poorer.months.iter_mut().zip(cuts.iter().cycle()) {
+                f.income = Fen((f.income.0 - c).max(0));
+            }
+            let before = relapsed(&h, n).unwrap();
+            let after = relapsed(&poorer, n).unwrap();
+            if before.relapsed {
+                prop_assert!(after.relapsed, "{:?}", after.reasons);
+            }
+            if !after.relapsed {
+                prop_assert!(!before.relapsed);
+            }
+        }
+
+        /// A relapse and the exit standard never hold on the same window.
+        #[test]
+        fn never_both_relapsed_and_out((h, n) in arb_household()) {
+            let r = relapsed(&h, n).unwrap();
+            let e = evaluate_exit(&h, true, n).unwrap();
+            prop_assert!(!(r.relapsed && e.meets_standard));
+        }
+
+        /// The order the months are given in does not matter.
+        #[test]
+        fn order_does_not_matter(
+            ((h, n), shuffled) in arb_household().prop_flat_map(|(h, n)| {
+                let months = h.months.clone();
+                (Just((h, n)), Just(months).prop_shuffle())
+            }),
+        ) {
+            let shuffled = Household { months: shuffled, ..h.clone() };
+            prop_assert_eq!(relapsed(&shuffled, n), relapsed(&h, n));
+        }
+    }
+}

@@ -8,8 +8,9 @@
 //! this module holds the vocabulary of the decisions and the small rules
 //! around them (the steps, the suggested pathway, the follow-up period).
 
-use crate::household::coded;
-use crate::ValidationError;
+use crate::household::{coded, Status};
+use crate::{Month, ValidationError};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -216,6 +217,64 @@ pub fn exit_no(id: ExitId) -> String {
     format!("TC{:08}", id.0)
 }
 
+impl ExitKind {
+    /// The status a file takes when a decision of this kind is approved: a
+    /// revocation puts the file back on file.
+    pub fn status_after(self) -> Status {
+        match self {
+            ExitKind::Out => Status::Exited,
+            ExitKind::Relief => Status::Relieved,
+            ExitKind::Removal => Status::Removed,
+            ExitKind::Revoke => Status::OnFile,
+        }
+    }
+
+    /// The kinds an officer proposes for a file on file (a revocation is
+    /// proposed from the decision it revokes).
+    pub const PROPOSED_ON_FILE: [ExitKind; 3] =
+        [ExitKind::Out, ExitKind::Relief, ExitKind::Removal];
+}
+
+impl ExitStep {
+    /// The steps taken on a decision after it was proposed, in their usual order.
+    pub const ACTS: [ExitStep; 5] = [
+        ExitStep::Review,
+        ExitStep::Notice,
+        ExitStep::Objection,
+        ExitStep::Approve,
+        ExitStep::Reject,
+    ];
+}
+
+/// Whether the household was taken into 低保, 特困供养 or another scheme of
+/// the government's safety net *after* it was filed: a scheme starting in a
+/// month later than the filing month. That is out of hardship by itself
+/// (社会救助脱困, 001 §四(一)4), with or without months above the line; a
+/// household already on 低保 when filed is not "taken in" by it.
+pub fn safety_net_since_filing(
+    filed_on: NaiveDate,
+    dibao_since: Option<Month>,
+    other_relief_since: Option<Month>,
+) -> bool {
+    let filed = Month::of_date(filed_on);
+    dibao_since.is_some_and(|m| m > filed) || other_relief_since.is_some_and(|m| m > filed)
+}
+
+/// The last day an exited household is followed: `months` calendar months
+/// after the day the exit took effect (the month's last day when that day
+/// does not exist, e.g. 08-31 + 1 month = 09-30).
+pub fn follow_until(exited_on: NaiveDate, months: u32) -> NaiveDate {
+    exited_on
+        .checked_add_months(chrono::Months::new(months))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+/// Whether a relapse (返困) may still be flagged on an exited household on
+/// `today`: within its follow-up period (the last day included).
+pub fn within_follow_up(follow_until: Option<NaiveDate>, today: NaiveDate) -> bool {
+    follow_until.is_some_and(|until| today <= until)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,5 +336,125 @@ mod tests {
             }
         );
         assert!(ExitFlow::parse("nothing").is_err());
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn mo(s: &str) -> Month {
+        Month::parse("month", s).unwrap()
+    }
+
+    #[test]
+    fn safety_net_counts_only_when_entered_after_the_filing_month() {
+        let filed = d("2019-03-15");
+        let cases = [
+            (None, None, false),
+            (Some("2019-02"), None, false),
+            (Some("2019-03"), None, false),
+            (Some("2019-04"), None, true),
+            (None, Some("2020-01"), true),
+            (Some("2018-01"), Some("2019-03"), false),
+            (Some("2018-01"), Some("2019-05"), true),
+        ];
+        for (dibao, other, want) in cases {
+            assert_eq!(
+                safety_net_since_filing(filed, dibao.map(mo), other.map(mo)),
+                want,
+                "{dibao:?} {other:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn follow_up_runs_calendar_months_from_the_exit_day() {
+        assert_eq!(follow_until(d("2024-03-15"), 12), d("2025-03-15"));
+        assert_eq!(follow_until(d("2024-08-31"), 1), d("2024-09-30"));
+        assert_eq!(follow_until(d("2024-02-29"), 12), d("2025-02-28"));
+        assert_eq!(follow_until(d("2024-05-01"), 0), d("2024-05-01"));
+        let until = follow_until(d("2024-03-15"), 12);
+        assert!(
+            within_follow_up(Some(until), d("2025-03-15")),
+            "last day included"
+        );
+        assert!(!within_follow_up(Some(until), d("2025-03-16")));
+        assert!(within_follow_up(Some(until), d("2024-03-15")));
+        assert!(!within_follow_up(None, d("2024-03-15")));
+    }
+
+    #[test]
+    fn an_approved_decision_sets_the_status_of_its_kind() {
+        assert_eq!(ExitKind::Out.status_after(), Status::Exited);
+        assert_eq!(ExitKind::Relief.status_after(), Status::Relieved);
+        assert_eq!(ExitKind::Removal.status_after(), Status::Removed);
+        assert_eq!(ExitKind::Revoke.status_after(), Status::OnFile);
+        assert!(ExitKind::PROPOSED_ON_FILE
+            .iter()
+            .all(|k| k.status_after() != Status::OnFile));
+    }
+
+    #[test]
+    fn every_act_leads_somewhere_from_some_open_status() {
+        use ExitStatus as S;
+        for step in ExitStep::ACTS {
+            let reachable = [S::Proposed, S::Reviewed, S::Notice]
+                .iter()
+                .any(|s| s.after(step, true).is_some() || s.after(step, false).is_some());
+            assert!(reachable, "{step:?}");
+        }
+        // Nothing is done to a closed decision.
+        for s in [S::Approved, S::Rejected] {
+            for step in ExitStep::ACTS {
+                assert_eq!(s.after(step, true), None);
+                assert_eq!(s.after(step, false), None);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use proptest::prelude::*;
+
+    fn day(offset: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2016, 1, 1).unwrap() + chrono::Duration::days(i64::from(offset))
+    }
+
+    proptest! {
+        /// The follow-up covers the exit day and every day up to its end,
+        /// never fewer than `months` × 28 days, and grows with `months`.
+        #[test]
+        fn follow_up_covers_the_period(offset in 0u32..5000, months in 0u32..60) {
+            let exited = day(offset);
+            let until = follow_until(exited, months);
+            prop_assert!(until >= exited);
+            prop_assert!(within_follow_up(Some(until), exited));
+            prop_assert!(within_follow_up(Some(until), until));
+            prop_assert!(!within_follow_up(Some(until), until + chrono::Duration::days(1)));
+            prop_assert!((until - exited).num_days() >= i64::from(months) * 28);
+            prop_assert!(follow_until(exited, months + 1) > until);
+        }
+
+        /// Entering the safety net after filing is decided by month alone:
+        /// the same for every day of the filing month, and a scheme starting
+        /// later never counts less than one starting earlier.
+        #[test]
+        fn safety_net_depends_on_the_month_only(offset in 0u32..5000, a in -30i32..30, b in -30i32..30) {
+            let filed = day(offset);
+            let m = Month::of_date(filed);
+            let first = m.first_day();
+            let (early, late) = (m.add_months(a.min(b)), m.add_months(a.max(b)));
+            prop_assert_eq!(
+                safety_net_since_filing(filed, Some(early), None),
+                safety_net_since_filing(first, Some(early), None)
+            );
+            prop_assert_eq!(safety_net_since_filing(filed, Some(early), None), a.min(b) > 0);
+            if safety_net_since_filing(filed, None, Some(early)) {
+                prop_assert!(safety_net_since_filing(filed, None, Some(late)));
+            }
+        }
     }
 }

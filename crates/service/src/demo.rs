@@ -458,6 +458,25 @@ pub async fn load_households(
     n: usize,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<HouseholdSummary, ServiceError> {
+    load_households_months(services, n, 12, progress).await
+}
+
+/// [`load_households`] with `months` months of incomes each (ending last
+/// month, never before the filing month's year 2014).
+///
+/// The incomes already tell each file's future that [`load_exits`] will
+/// record (see [`fate`]): a household that gets out is above the line for
+/// the months before its exit and after it (below again from a relapse);
+/// one that stays on file dips to or below the line at least one month in
+/// any six — except about 5 % that have been above it for the last nine
+/// months, the "ready to exit" list the monthly run will find.
+pub async fn load_households_months(
+    services: &Services,
+    n: usize,
+    months: usize,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<HouseholdSummary, ServiceError> {
+    let recorded = i32::try_from(months.clamp(1, 120)).unwrap_or(12);
     use crate::audit::Who;
     use crate::households::{file_household, Books};
     use bangfu_domain::household::*;
@@ -633,9 +652,19 @@ pub async fn load_households(
                         other_relief_since: None,
                         notes: String::new(),
                     };
-                    // Twelve months ending last month, around the household's level.
-                    let mut incomes = Vec::with_capacity(12);
-                    for back in (0..12).rev() {
+                    // The months ending last month, around the household's level
+                    // and shaped by what will become of it.
+                    let destiny = fate(
+                        &id_str,
+                        union.id.0,
+                        filed_on,
+                        health != Health::Healthy,
+                        category,
+                        today,
+                    );
+                    let phase = i32::try_from(r.below(4)).unwrap_or(0);
+                    let mut incomes = Vec::with_capacity(usize::try_from(recorded).unwrap_or(12));
+                    for back in (0..recorded).rev() {
                         let month = last_month.add_months(-back);
                         let line = books
                             .lines
@@ -643,8 +672,24 @@ pub async fn load_households(
                             .map(|l| l.dibao_line.0)
                             .unwrap_or(80_000);
                         let wobble = 95 + i64::try_from(r.below(11)).unwrap_or(0);
-                        let per_capita =
-                            line * i64::try_from(factor_pct).unwrap_or(100) / 100 * wobble / 100;
+                        let base = i64::try_from(factor_pct).unwrap_or(100);
+                        let pct = match destiny.above_line(month, last_month) {
+                            // 108 % × 95 % > 100 %: above the line whatever the wobble.
+                            Some(true) => base.max(108 + i64::try_from(r.below(30)).unwrap_or(0)),
+                            // 95 % × 105 % < 100 %: below it.
+                            Some(false) => 60 + i64::try_from(r.below(36)).unwrap_or(0),
+                            // A lean month in every four (work lost, a bill):
+                            // no six months in a row above the line.
+                            None if base >= 100
+                                && (month.year() * 12 + i32::try_from(month.month()).unwrap_or(0) + phase)
+                                    % 4
+                                    == 0 =>
+                            {
+                                80 + i64::try_from(r.below(15)).unwrap_or(0)
+                            }
+                            None => base,
+                        };
+                        let per_capita = line * pct / 100 * wobble / 100;
                         let total = per_capita * size;
                         let rigid = line * size * i64::try_from(rigid_pct).unwrap_or(0) / 100;
                         incomes.push(MonthlyIncome {
@@ -810,6 +855,12 @@ pub async fn load_assistance(
                 let mut ids = ids0;
                 let union_ids: Vec<i64> = batch.iter().map(|b| b.0).collect();
                 let households = seed::households_of(c, &union_ids, after)?;
+                // Files that left get records only before they left (a
+                // relieved one stays under regular assistance).
+                let left_on = seed::left_on_of(
+                    c,
+                    &households.iter().map(|h| h.id).collect::<Vec<_>>(),
+                )?;
                 let mut plans = Vec::new();
                 let mut measures = Vec::new();
                 let mut records = Vec::new();
@@ -864,28 +915,36 @@ pub async fn load_assistance(
                     // Cash paid per year, for the receipts that fund it.
                     let mut paid_by_year: std::collections::BTreeMap<i32, i64> = Default::default();
                     for h in households.iter().filter(|h| h.union_id == *union_id) {
-                        if h.status != "on_file" {
-                            continue;
-                        }
+                        let until = match h.status.as_str() {
+                            "on_file" | "relieved" => today + Duration::days(1),
+                            "exited" | "removed" => match left_on.get(&h.id) {
+                                Some(d) => *d,
+                                None => continue,
+                            },
+                            _ => continue,
+                        };
                         let mut r = Gen(0x51_7CC1_B727_220A
                             ^ (u64::try_from(h.id).unwrap_or(0) + 7)
                                 .wrapping_mul(0x9E37_79B9_7F4A_7C15));
                         r.next();
                         if let Some((user, ou)) = officer {
-                            pairings.push(seed::PairingRow {
-                                household_id: h.id,
-                                union_id: ou,
-                                responsible_id: user,
-                                from_at: at(h.filed_on.max(today - Duration::days(400)), 9),
-                                until_at: None,
-                                note: "一帮一结对".into(),
-                                created_by: None,
-                            });
+                            let from = h.filed_on.max(today - Duration::days(400));
+                            if from < until {
+                                pairings.push(seed::PairingRow {
+                                    household_id: h.id,
+                                    union_id: ou,
+                                    responsible_id: user,
+                                    from_at: at(from, 9),
+                                    until_at: (until <= today).then(|| at(until, 17)),
+                                    note: "一帮一结对".into(),
+                                    created_by: None,
+                                });
+                            }
                             let mut last = None;
                             for k in 0..(1 + r.below(3)) {
                                 let back = i64::try_from(20 + k * 110 + r.below(60)).unwrap_or(30);
                                 let on = today - Duration::days(back);
-                                if on < h.filed_on {
+                                if on < h.filed_on || on >= until {
                                     continue;
                                 }
                                 visits.push(seed::VisitRow {
@@ -925,7 +984,7 @@ pub async fn load_assistance(
                             }
                             let approved_on =
                                 (jan1 + Duration::days(9)).max(h.filed_on + Duration::days(7));
-                            if approved_on >= dec31 {
+                            if approved_on >= dec31 || approved_on >= until {
                                 continue;
                             }
                             let plan_id = ids.plan;
@@ -987,7 +1046,7 @@ pub async fn load_assistance(
                                             .unwrap_or(0)
                                             + 1,
                                     );
-                                if on > today {
+                                if on > today || on >= until {
                                     continue;
                                 }
                                 let (kind, cash_pct, lo, hi) = *r.pick(&KINDS);
@@ -1018,7 +1077,7 @@ pub async fn load_assistance(
                                         + Duration::days(
                                             i64::try_from(5 + r.below(20)).unwrap_or(10),
                                         );
-                                    if again <= today {
+                                    if again <= today && again < until {
                                         extra = Some(again);
                                         plant = plant.max(1);
                                     }
@@ -1345,4 +1404,693 @@ pub async fn load_subsidies(services: &Services) -> Result<usize, ServiceError> 
             Ok(set)
         })
         .await
+}
+
+// ---------------------------------------------------------------------------
+// Leaving the file (issue 5): what becomes of each generated household.
+// ---------------------------------------------------------------------------
+
+use bangfu_domain::identification::Category;
+use bangfu_domain::leaving::{ExitKind, Pathway, RemovalReason};
+use bangfu_domain::Month;
+use chrono::NaiveDate;
+
+/// Years of decisions the generator writes, ending today.
+const DECISION_YEARS: i64 = 3;
+/// A file is on file at least this long before it can be decided (six
+/// months of incomes above the line, then the steps).
+const MIN_DAYS_ON_FILE: i64 = 270;
+
+/// What becomes of a generated household, decided from what is stored of it
+/// (its worker's ID number, union, filing date, health and category) so
+/// that [`load_households_months`] shapes its incomes and [`load_exits`]
+/// records its decisions without either storing anything for the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fate {
+    pub decided: Option<Decided>,
+    /// Stays on file and has been above the line for the last nine months.
+    pub ready: bool,
+}
+
+/// An approved decision of the last three years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decided {
+    pub kind: ExitKind,
+    pub pathway: Option<Pathway>,
+    pub reason: Option<RemovalReason>,
+    pub decided_on: NaiveDate,
+    /// A later decision revoked it (the file is back on file from then).
+    pub revoked_on: Option<NaiveDate>,
+    pub relapse: Option<Relapse>,
+}
+
+/// 返困 after an exit: incomes below the line from `below_from`; flagged on
+/// a day (a sudden event recorded by hand) and maybe reopened as a new file,
+/// or not flagged yet (the monthly run will find it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Relapse {
+    pub below_from: Month,
+    pub flagged_on: Option<NaiveDate>,
+    pub reopened_on: Option<NaiveDate>,
+    pub reason: &'static str,
+}
+
+impl Fate {
+    /// Whether `month`'s income must be above the line (`Some(true)`), below
+    /// it (`Some(false)`) or follow the household's usual level (`None`).
+    pub fn above_line(&self, month: Month, last_month: Month) -> Option<bool> {
+        match self.decided {
+            Some(Decided {
+                kind: ExitKind::Out,
+                revoked_on: None,
+                decided_on,
+                relapse,
+                ..
+            }) => {
+                if relapse.is_some_and(|r| month >= r.below_from) {
+                    Some(false)
+                } else if month >= Month::of_date(decided_on).add_months(-8) {
+                    Some(true)
+                } else {
+                    None
+                }
+            }
+            None if self.ready && month >= last_month.add_months(-8) => Some(true),
+            _ => None,
+        }
+    }
+}
+
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+fn days(n: u64) -> chrono::Duration {
+    chrono::Duration::days(i64::try_from(n).unwrap_or(0))
+}
+
+fn weighted<T: Copy>(r: &mut Gen, items: &[(T, u64)]) -> Option<T> {
+    let total: u64 = items.iter().map(|x| x.1).sum();
+    let mut k = r.below(total);
+    for (item, w) in items {
+        if k < *w {
+            return Some(*item);
+        }
+        k -= w;
+    }
+    items.last().map(|x| x.0)
+}
+
+/// The fate of one household (deterministic). Proportions follow seed 000
+/// (most baseline households out within three years): of the files on file
+/// long enough, up to 90 % of the baseline cohort and 80 % of the others
+/// are decided within the three years, less in lagging unions (65–105 % of
+/// that pace, by union) and pro rata for files filed within the period. Of
+/// the decisions: reliefs for about half of the households with serious
+/// illness or disability; otherwise exits (就业创业 most, then 社会救助 —
+/// more for 低保户 —, 医疗救助, 落实待遇, 其他) and about one in eight
+/// removals (re-check, moving away, death). A few exits and
+/// re-check removals are later revoked (3 %); about 7 % of exits relapse after
+/// an event (most reopened as a new file), and some exits of the last
+/// year fall below the line for the latest six months without a flag yet.
+/// Of the files left on file, about 5 % are ready to exit (more in the
+/// lagging unions).
+pub fn fate(
+    worker_id_number: &str,
+    union_id: i64,
+    filed_on: NaiveDate,
+    poor_health: bool,
+    category: Category,
+    today: NaiveDate,
+) -> Fate {
+    let mut r = Gen(fnv(worker_id_number) ^ 0x5EED_0F_F4_7E00 | 1);
+    r.next();
+    let mut u = Gen(fnv(&union_id.to_string()) ^ 0x1A66 | 1);
+    u.next();
+    let pace = 65 + u.below(41);
+    let baseline = filed_on <= bangfu_domain::household::default_baseline_cutoff();
+    let period_start = today - chrono::Duration::days(365 * DECISION_YEARS);
+    let start = (filed_on + chrono::Duration::days(MIN_DAYS_ON_FILE)).max(period_start);
+    let end = today - chrono::Duration::days(7);
+    let share = if baseline { 90 } else { 80 } * pace;
+    // Pro rata for files that could be decided only part of the period.
+    let open_days = u64::try_from((end - start).num_days().max(0)).unwrap_or(0);
+    let full_days = u64::try_from((end - period_start).num_days().max(1)).unwrap_or(1);
+    let chance = share * open_days / full_days; // in 1/10 000
+    let decided = r.below(10_000) < chance && open_days > 0;
+    let ready_roll = r.below(100);
+    if !decided {
+        return Fate {
+            decided: None,
+            // Lagging unions have more files ready and not yet decided:
+            // 2–12 % by union, about 5 % overall.
+            ready: ready_roll < 2 + (105 - pace) / 4,
+        };
+    }
+    let decided_on = start + days(r.below(open_days));
+    let kind = if poor_health && r.chance(50) {
+        ExitKind::Relief
+    } else if r.chance(13) {
+        ExitKind::Removal
+    } else {
+        ExitKind::Out
+    };
+    let social = if category == Category::Dibao { 45 } else { 18 };
+    let medical = if poor_health { 30 } else { 12 };
+    let pathway = (kind == ExitKind::Out)
+        .then(|| {
+            weighted(
+                &mut r,
+                &[
+                    (Pathway::Employment, 40),
+                    (Pathway::SocialAssistance, social),
+                    (Pathway::Medical, medical),
+                    (Pathway::Entitlements, 12),
+                    (Pathway::Other, 12),
+                ],
+            )
+        })
+        .flatten();
+    let reason = (kind == ExitKind::Removal)
+        .then(|| {
+            weighted(
+                &mut r,
+                &[
+                    (RemovalReason::Recheck, 50),
+                    (RemovalReason::Moved, 30),
+                    (RemovalReason::Death, 20),
+                ],
+            )
+        })
+        .flatten();
+    let revocable = kind == ExitKind::Out || reason == Some(RemovalReason::Recheck);
+    let revoked_on = (revocable && r.chance(3))
+        .then(|| decided_on + days(20 + r.below(100)))
+        .filter(|d| *d < today);
+    let follow_until = add_months(decided_on, bangfu_domain::leaving::DEFAULT_FOLLOW_MONTHS);
+    let last_month = Month::of_date(today).pred();
+    let mut relapse = None;
+    if kind == ExitKind::Out && revoked_on.is_none() {
+        let roll = r.below(100);
+        let flag = decided_on + days(40 + r.below(280));
+        if roll < 7 && flag < today && flag < follow_until {
+            let reopen = flag + days(7 + r.below(35));
+            let reopened_on = (reopen < today && !r.chance(20)).then_some(reopen);
+            // Below the line from the month before the event (at least one
+            // recorded month below), never in the month of the exit itself.
+            relapse = Some(Relapse {
+                below_from: Month::of_date(flag)
+                    .pred()
+                    .max(Month::of_date(decided_on).succ()),
+                flagged_on: Some(flag),
+                reopened_on,
+                reason: *r.pick(&[
+                    "突发重大疾病，医疗支出骤增，家庭人均收入低于当地低保标准",
+                    "家庭主要劳动力失业，家庭人均收入低于当地低保标准",
+                    "遭遇意外事故，家庭生活陷入困难",
+                ]),
+            });
+        } else if roll < 32
+            && follow_until > today
+            && Month::of_date(decided_on) <= last_month.add_months(-6)
+        {
+            // Falling back without anyone noticing yet: the latest six
+            // months below the line, within the follow-up.
+            relapse = Some(Relapse {
+                below_from: last_month.add_months(-5),
+                flagged_on: None,
+                reopened_on: None,
+                reason: "",
+            });
+        }
+    }
+    Fate {
+        decided: Some(Decided {
+            kind,
+            pathway,
+            reason,
+            decided_on,
+            revoked_on,
+            relapse,
+        }),
+        ready: false,
+    }
+}
+
+fn add_months(d: NaiveDate, months: u32) -> NaiveDate {
+    d.checked_add_months(chrono::Months::new(months))
+        .unwrap_or(d)
+}
+
+/// What the decision generator made.
+#[derive(Debug, Clone, Default)]
+pub struct ExitSummary {
+    /// Files looked at.
+    pub households: usize,
+    /// Approved exits (脱困), by pathway code.
+    pub out: std::collections::BTreeMap<&'static str, usize>,
+    pub relieved: usize,
+    pub removed: usize,
+    /// Approved revocations (the file is back on file).
+    pub revoked: usize,
+    /// Relapses flagged (by hand, after an event).
+    pub relapses: usize,
+    /// Of those, reopened as a new file.
+    pub reopened: usize,
+    /// Exited households within follow-up below the line for six months, not flagged yet.
+    pub falling_back: usize,
+    /// Files left on file above the line for the last months (ready to exit).
+    pub ready: usize,
+    /// Target rows set.
+    pub targets: usize,
+}
+
+impl ExitSummary {
+    pub fn exits(&self) -> usize {
+        self.out.values().sum()
+    }
+}
+
+fn decision_text(kind: ExitKind, pathway: Option<Pathway>, reason: Option<RemovalReason>) -> (&'static str, &'static str) {
+    match (kind, pathway, reason) {
+        (ExitKind::Out, Some(Pathway::Employment), _) => (
+            "经技能培训和就业推荐，家庭成员已稳定就业，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
+            "劳动合同、近 6 个月工资流水；入户核查记录",
+        ),
+        (ExitKind::Out, Some(Pathway::Entitlements), _) => (
+            "拖欠的社会保险和工资待遇已落实到位，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
+            "社保缴费记录、待遇核定通知；入户核查记录",
+        ),
+        (ExitKind::Out, Some(Pathway::Medical), _) => (
+            "经医疗救助、职工医疗互助和二次报销，医疗负担明显减轻，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
+            "医疗费用结算单、互助金领取记录；入户核查记录",
+        ),
+        (ExitKind::Out, Some(Pathway::SocialAssistance), _) => (
+            "已纳入政府低保（特困供养）等社会救助保障，按规定视为脱困。",
+            "民政部门低保（特困）审批材料；入户核查记录",
+        ),
+        (ExitKind::Out, _, _) => (
+            "经工会持续帮扶，家庭经济状况明显好转，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
+            "收入证明；入户核查记录",
+        ),
+        (ExitKind::Relief, _, _) => (
+            "家庭成员患重病或残疾，无法通过就业脱困；已纳入政府兜底保障和工会常态化帮扶，家庭实际生活水平达到当地低保标准，予以解困。",
+            "低保证、常态化帮扶记录、医疗诊断或残疾证明；入户核查记录",
+        ),
+        (ExitKind::Removal, _, Some(RemovalReason::Death)) => (
+            "职工本人去世，家庭无其他需帮扶的困难情形，档案退出。",
+            "死亡证明；社区证明",
+        ),
+        (ExitKind::Removal, _, Some(RemovalReason::Moved)) => (
+            "职工已迁离本地，档案退出。",
+            "户籍迁移证明；社区证明",
+        ),
+        (ExitKind::Removal, _, _) => (
+            "复核发现家庭收入超过建档标准，不符合建档条件，予以退出。",
+            "部门核对结果、收入证明；复核记录",
+        ),
+        (ExitKind::Revoke, _, _) => (
+            "复查发现原决定所依据的收入证明不实，撤销原决定，恢复在档帮扶。",
+            "复查记录、收入核对结果",
+        ),
+    }
+}
+
+/// Who did the steps: the demo's officer and reviewer in their county,
+/// otherwise the roles by name (generated history has no accounts).
+#[derive(Debug, Clone)]
+struct StepActors {
+    /// (union path prefix, officer (id, name), reviewer (id, name))
+    demo: Vec<(String, (i64, String), (i64, String))>,
+}
+
+impl StepActors {
+    fn for_path(&self, path: &str) -> ((Option<i64>, String), (Option<i64>, String)) {
+        match self.demo.iter().find(|d| path.starts_with(d.0.as_str())) {
+            Some((_, o, v)) => ((Some(o.0), o.1.clone()), (Some(v.0), v.1.clone())),
+            None => (
+                (None, "基层工会帮扶干部".to_owned()),
+                (None, "县级工会审核人".to_owned()),
+            ),
+        }
+    }
+}
+
+/// Records the decisions [`fate`] gives every file on file filed after the
+/// last one that has any (and is not itself a reopened file): an approved
+/// `exits` row with its steps (propose, review, notice when the kind has
+/// one, approve) on plausible dates, the file's status, leaving date and
+/// follow-up, its span closed on the decision day; revocations that put a
+/// file back on file (a new span from then); relapses flagged, most of them
+/// reopened as a new incremental file linked both ways (filed through the
+/// same path as any file, audited). Then a few yearly targets: 20 % a year
+/// for the last three years at the root, the Guangdong province 25 % this
+/// year, Guangzhou 30 % last year.
+///
+/// On file at any day D stays filings − decisions + revocations +
+/// reopenings as of D (`bangfu_storage::seed::on_file_ledger`).
+pub async fn load_exits(
+    services: &Services,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<ExitSummary, ServiceError> {
+    use crate::audit::{self, Record, Who};
+    use crate::households::{file_household, Books};
+    use bangfu_domain::audit::Action;
+    use bangfu_domain::household::{HouseholdId, Status};
+    use bangfu_domain::UnionId;
+    use bangfu_storage::{households as hs, seed, unions, users, Scope};
+
+    let today = crate::households::today();
+    let flow = services.settings().exit_flow;
+    let follow_months = services.settings().follow_months;
+    let (unions_list, actors, after) = services
+        .write(move |c| {
+            let after = seed::last_decided_household(c)?;
+            let mut demo = Vec::new();
+            if let (Some((o, _)), Some((v, _))) = (
+                users::credentials(c, "demo-officer")?,
+                users::credentials(c, "demo-reviewer")?,
+            ) {
+                demo.push((
+                    o.union_path.as_str().to_owned(),
+                    (o.id.0, o.display_name.clone()),
+                    (v.id.0, v.display_name.clone()),
+                ));
+            }
+            Ok((seed::household_unions(c, after)?, StepActors { demo }, after))
+        })
+        .await?;
+    let total: i64 = unions_list.iter().map(|u| u.2).sum();
+    let mut summary = ExitSummary::default();
+    let mut i = 0usize;
+    let mut seen = 0i64;
+    while i < unions_list.len() {
+        let mut j = i;
+        let mut n = 0;
+        while j < unions_list.len() && (n < 2_000 || j == i) {
+            n += unions_list[j].2;
+            j += 1;
+        }
+        let union_ids: Vec<i64> = unions_list[i..j].iter().map(|u| u.0).collect();
+        seen += n;
+        i = j;
+        let actors = actors.clone();
+        let s = services
+            .write(move |c| {
+                let at = |d: NaiveDate, h: u32| d.and_hms_opt(h, 0, 0).unwrap_or_default();
+                let mut s = ExitSummary::default();
+                let households = seed::on_file_of(c, &union_ids, after)?;
+                let mut next = seed::next_exit_id(c)?;
+                let mut decisions = Vec::new();
+                let mut revokes = Vec::new();
+                let mut steps = Vec::new();
+                let mut left = Vec::new();
+                let mut back = Vec::new();
+                let mut relapses = Vec::new();
+                for h in &households {
+                    s.households += 1;
+                    let category = Category::parse(&h.category).unwrap_or(Category::Sudden);
+                    let f = fate(
+                        &h.worker_id_number,
+                        h.union_id,
+                        h.filed_on,
+                        h.health != "healthy",
+                        category,
+                        today,
+                    );
+                    let Some(d) = f.decided else {
+                        s.ready += usize::from(f.ready);
+                        continue;
+                    };
+                    let mut r = Gen(fnv(&h.worker_id_number) ^ 0xD0C5 | 1);
+                    r.next();
+                    let ((officer_id, officer), (reviewer_id, reviewer)) =
+                        actors.for_path(&h.union_path);
+                    // Steps back from the approval: notice of 7 days ending
+                    // 0–3 days before, review 1–4 days before the notice,
+                    // proposal 2–10 days before the review.
+                    let mut plan = |id: i64,
+                                    kind: ExitKind,
+                                    approved: NaiveDate,
+                                    notice: bool,
+                                    steps: &mut Vec<seed::ExitStepRow>|
+                     -> (Option<NaiveDate>, Option<NaiveDate>, NaiveDate) {
+                        let notice_until = approved - days(r.below(4));
+                        let notice_from = notice_until - days(7);
+                        let reviewed = if notice {
+                            notice_from - days(1 + r.below(4))
+                        } else {
+                            approved - days(2 + r.below(6))
+                        };
+                        let proposed = reviewed - days(2 + r.below(9));
+                        let label = kind.label();
+                        let mut step = |step: &str, who: &(Option<i64>, String), on: NaiveDate, h: u32, note: String| {
+                            steps.push(seed::ExitStepRow {
+                                exit_id: id,
+                                step: step.into(),
+                                actor_id: who.0,
+                                actor_name: who.1.clone(),
+                                at: at(on, h),
+                                note,
+                            });
+                        };
+                        let off = (officer_id, officer.clone());
+                        let rev = (reviewer_id, reviewer.clone());
+                        step("propose", &off, proposed, 10, format!("提出{label}"));
+                        step("review", &rev, reviewed, 15, "入户核查，情况属实".into());
+                        if notice {
+                            step(
+                                "notice",
+                                &rev,
+                                notice_from,
+                                9,
+                                format!("在工会公示栏和社区公示至 {notice_until}"),
+                            );
+                            step("approve", &rev, approved, 16, "公示期满无异议，予以批准".into());
+                            (Some(notice_from), Some(notice_until), proposed)
+                        } else {
+                            step("approve", &rev, approved, 16, "经审核，予以批准".into());
+                            (None, None, proposed)
+                        }
+                    };
+                    let id = next;
+                    next += 1;
+                    let notice = flow.notice(d.kind);
+                    let (nf, nu, proposed) = plan(id, d.kind, d.decided_on, notice, &mut steps);
+                    let (note, evidence) = decision_text(d.kind, d.pathway, d.reason);
+                    decisions.push(seed::ExitRow {
+                        id,
+                        household_id: h.id,
+                        union_id: h.union_id,
+                        union_path: h.union_path.clone(),
+                        kind: d.kind.code().into(),
+                        pathway: d.pathway.map(|p| p.code().into()),
+                        reason: d.reason.map(|p| p.code().into()),
+                        note: note.into(),
+                        evidence: evidence.into(),
+                        cohort: h.cohort.clone(),
+                        status: "approved".into(),
+                        notice_from: nf,
+                        notice_until: nu,
+                        decided_on: Some(d.decided_on),
+                        revokes_id: None,
+                        revoked_by_id: None,
+                        evaluation_json: "{}".into(),
+                        version: if notice { 4 } else { 3 },
+                        created_by: officer_id,
+                        created_at: at(proposed, 10),
+                        updated_at: at(d.decided_on, 16),
+                    });
+                    match d.kind {
+                        ExitKind::Out => {
+                            *s.out.entry(d.pathway.map_or("other", |p| p.code())).or_default() += 1
+                        }
+                        ExitKind::Relief => s.relieved += 1,
+                        _ => s.removed += 1,
+                    }
+                    if let Some(on) = d.revoked_on {
+                        let rid = next;
+                        next += 1;
+                        let notice = flow.notice(ExitKind::Revoke);
+                        let (nf, nu, proposed) = plan(rid, ExitKind::Revoke, on, notice, &mut steps);
+                        let (note, evidence) = decision_text(ExitKind::Revoke, None, None);
+                        revokes.push(seed::ExitRow {
+                            id: rid,
+                            household_id: h.id,
+                            union_id: h.union_id,
+                            union_path: h.union_path.clone(),
+                            kind: ExitKind::Revoke.code().into(),
+                            pathway: None,
+                            reason: None,
+                            note: note.into(),
+                            evidence: evidence.into(),
+                            cohort: h.cohort.clone(),
+                            status: "approved".into(),
+                            notice_from: nf,
+                            notice_until: nu,
+                            decided_on: Some(on),
+                            revokes_id: Some(id),
+                            revoked_by_id: None,
+                            evaluation_json: "{}".into(),
+                            version: if notice { 4 } else { 3 },
+                            created_by: officer_id,
+                            created_at: at(proposed, 10),
+                            updated_at: at(on, 16),
+                        });
+                        back.push((h.clone(), d.decided_on, on, id, rid));
+                        s.revoked += 1;
+                        continue;
+                    }
+                    let status = match d.kind {
+                        ExitKind::Out => Status::Exited,
+                        ExitKind::Relief => Status::Relieved,
+                        _ => Status::Removed,
+                    };
+                    left.push(seed::Left {
+                        household_id: h.id,
+                        status: status.code(),
+                        left_on: d.decided_on,
+                        follow_until: (status == Status::Exited)
+                            .then(|| add_months(d.decided_on, follow_months)),
+                        at: at(d.decided_on, 16),
+                    });
+                    if let Some(rel) = d.relapse {
+                        match rel.flagged_on {
+                            Some(on) => {
+                                relapses.push((h.id, h.union_id, on, rel.reason, rel.reopened_on));
+                                s.relapses += 1;
+                                s.reopened += usize::from(rel.reopened_on.is_some());
+                            }
+                            None => s.falling_back += 1,
+                        }
+                    }
+                }
+                seed::insert_exits(c, &decisions)?;
+                seed::insert_exits(c, &revokes)?;
+                for x in &revokes {
+                    if let Some(of) = x.revokes_id {
+                        seed::set_revoked_by(c, of, x.id)?;
+                    }
+                }
+                seed::insert_exit_steps(c, &steps)?;
+                seed::mark_left(c, &left)?;
+                // Revoked: out from the decision to the revocation, then on file again.
+                let mut spans = Vec::new();
+                for (h, out_on, back_on, _, _) in &back {
+                    seed::close_span(c, h.id, *out_on)?;
+                    seed::bump_version(c, h.id, 2)?;
+                    spans.push(seed::SpanRow {
+                        household_id: h.id,
+                        union_id: h.union_id,
+                        union_path: h.union_path.clone(),
+                        tier: h.tier.clone(),
+                        category: h.category.clone(),
+                        cohort: h.cohort.clone(),
+                        persons: h.size,
+                        from_on: *back_on,
+                        until_on: None,
+                    });
+                }
+                seed::insert_spans(c, &spans)?;
+                seed::sync_exit_sequence(c)?;
+                // Relapses: flagged, and most reopened as a new file with the
+                // same people and data, filed the day it was reopened.
+                let mut books = None;
+                let root = unions::by_level_unscoped(c, UnionLevel::National)?;
+                for (hid, union_id, on, reason, reopen) in relapses {
+                    let id = HouseholdId(hid);
+                    hs::set_relapse(c, id, Some((on, reason)))?;
+                    let Some(reopen_on) = reopen else { continue };
+                    let Some(union) = unions::find_unscoped(c, UnionId(union_id))? else {
+                        continue;
+                    };
+                    let scope = Scope::of(
+                        root.first()
+                            .map(|u| u.path.clone())
+                            .unwrap_or_else(|| union.path.clone()),
+                    );
+                    let Some(old) = hs::find(c, &scope, id)? else { continue };
+                    let members = hs::members_of(c, id)?;
+                    let incomes = hs::incomes_of(c, id)?;
+                    if books.is_none() {
+                        books = Some(Books::load(c)?);
+                    }
+                    let Some(b) = books.as_ref() else { continue };
+                    let mut data = old.data.clone();
+                    data.filed_on = reopen_on;
+                    let new = file_household(c, Who::Operator, &union, &data, &members, &incomes, b)?;
+                    hs::link_reopened(c, id, new)?;
+                    audit::write(
+                        c,
+                        Who::Operator,
+                        Record::change(
+                            Action::ReopenHousehold,
+                            "household",
+                            new,
+                            (union.id.0, &union.path),
+                            None,
+                            Some(serde_json::json!({
+                                "previous_id": hid,
+                                "previous_file_no": old.file_no,
+                                "relapse_on": on,
+                                "relapse_reason": reason,
+                                "filed_on": reopen_on,
+                            })),
+                        ),
+                    )?;
+                }
+                Ok(s)
+            })
+            .await?;
+        summary.households += s.households;
+        for (k, v) in s.out {
+            *summary.out.entry(k).or_default() += v;
+        }
+        summary.relieved += s.relieved;
+        summary.removed += s.removed;
+        summary.revoked += s.revoked;
+        summary.relapses += s.relapses;
+        summary.reopened += s.reopened;
+        summary.falling_back += s.falling_back;
+        summary.ready += s.ready;
+        if seen % 20_000 < 2_100 || i >= unions_list.len() {
+            progress(&format!("已为 {seen} / {total} 户生成退出决定"));
+        }
+    }
+    summary.targets = services
+        .write(move |c| {
+            let year = chrono::Datelike::year(&today);
+            let set_at = crate::now();
+            let mut rows = Vec::new();
+            let mut push = |union_id: UnionId, year: i32, share_bp: i32| {
+                rows.push(seed::TargetRow {
+                    union_id: union_id.0,
+                    year,
+                    share_bp,
+                    set_by: None,
+                    set_at,
+                });
+            };
+            for root in unions::by_level_unscoped(c, UnionLevel::National)? {
+                for y in year - 2..=year {
+                    push(root.id, y, 2000);
+                }
+            }
+            for p in unions::by_level_unscoped(c, UnionLevel::Province)? {
+                if p.division_code == "440000" {
+                    push(p.id, year, 2500);
+                }
+            }
+            for city in unions::by_level_unscoped(c, UnionLevel::City)? {
+                if city.division_code == "440100" {
+                    push(city.id, year - 1, 3000);
+                }
+            }
+            Ok(seed::insert_targets(c, &rows)?)
+        })
+        .await?;
+    services.read(|c| Ok(c.analyze()?)).await?;
+    Ok(summary)
 }

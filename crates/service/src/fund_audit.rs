@@ -8,9 +8,9 @@
 //! is stored once per (check, subject): running again adds what is new,
 //! leaves open ones open and resolved ones resolved.
 //!
-//! Not on file: a closed file counts as closed from the date it was last
-//! changed (`updated_at`) — exits with their own dates come later (issue 5);
-//! a payment on or after that date is a finding.
+//! Not on file: a file that left (exited, removed) counts as gone from the
+//! day its decision took effect (`left_on`); a payment on or after that day
+//! is a finding. A relieved file stays under regular assistance.
 
 use crate::audit::{self, Record, Who};
 use crate::households::today;
@@ -165,14 +165,14 @@ fn run_checks(
 
     // Not on file at the payment date.
     let mut v = Vec::new();
-    for (p, filed_on, status, updated_at) in findings::not_on_file(c, scope)? {
-        let closed = status == "closed" && p.given_on >= updated_at.date();
+    for (p, filed_on, status, left_on) in findings::not_on_file(c, scope)? {
+        let closed = left_on.is_some_and(|d| p.given_on >= d);
         let evidence = json!({
             "payment": payment_json(&p, &labels),
             "household": household_json(&p),
             "filed_on": filed_on.to_string(),
             "status": status,
-            "closed_on": (status == "closed").then(|| updated_at.date().to_string()),
+            "closed_on": left_on.map(|d| d.to_string()),
             "reason": if closed && filed_on <= p.given_on { "closed" } else { "filed_later" },
         });
         v.push(on_payment(

@@ -627,6 +627,8 @@ impl Services {
             if !households::touch(c, id, version, decision, condition, now())? {
                 return Err(stale());
             }
+            // The ready-to-exit flags (and a relapse) follow the new months.
+            crate::monthly::refresh_household(c, &scope, &books, id, today())?;
             let changed: Vec<&MonthlyIncome> = list
                 .iter()
                 .filter(|n| !old.iter().any(|o| o == *n))

@@ -460,27 +460,28 @@ macro_rules! payment_cols {
 }
 
 /// Cash given to a household whose file was not on file that day: filed
-/// later, or closed (a closed file counts as closed from the date it was
-/// last changed, `updated_at`, until exits carry their own dates).
-/// With the file's filing date, status and closing date.
+/// later, or on or after the day it left (exited, removed, or closed before
+/// exits existed). A relieved file stays under regular assistance, so cash
+/// to it is not a finding. With the file's filing date, status and the day
+/// it left.
 pub fn not_on_file(
     conn: &mut Conn,
     scope: &Scope,
-) -> Result<Vec<(Payment, NaiveDate, String, NaiveDateTime)>, StorageError> {
-    let closed = format!(
-        "(households.status = 'closed' AND assistance.given_on >= {})",
-        day_of(conn.backend(), "households.updated_at")
-    );
+) -> Result<Vec<(Payment, NaiveDate, String, Option<NaiveDate>)>, StorageError> {
     let rows = run!(conn, c => assistance::table
         .inner_join(households::table)
         .filter(assistance::union_path.ge(scope.start()))
         .filter(assistance::union_path.lt(scope.end()))
         .filter(assistance::status.eq("given"))
         .filter(assistance::cash.gt(0))
-        .filter(households::filed_on.gt(assistance::given_on).or(sql::<Bool>(&closed)))
-        .select((payment_cols!(), households::filed_on, households::status, households::updated_at))
+        .filter(
+            households::filed_on.gt(assistance::given_on).or(households::status
+                .eq_any(["closed", "exited", "removed"])
+                .and(households::left_on.le(assistance::given_on.nullable()))),
+        )
+        .select((payment_cols!(), households::filed_on, households::status, households::left_on))
         .order(assistance::id)
-        .load::<(Payment, NaiveDate, String, NaiveDateTime)>(c))?;
+        .load::<(Payment, NaiveDate, String, Option<NaiveDate>)>(c))?;
     Ok(rows)
 }
 

@@ -315,8 +315,7 @@ pub fn set_filed_on(conn: &mut Conn, household_id: i64, on: NaiveDate) -> Result
     Ok(())
 }
 
-/// Tests only: closes a file as of `at` (the fund audit reads a closed
-/// file's `updated_at` as its closing date).
+/// Tests only: closes a file as of `at` (it left on `at`'s China date).
 #[doc(hidden)]
 pub fn close_household(
     conn: &mut Conn,
@@ -324,8 +323,317 @@ pub fn close_household(
     at: NaiveDateTime,
 ) -> Result<(), StorageError> {
     run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
-        .set((households::status.eq("closed"), households::updated_at.eq(at)))
+        .set((
+            households::status.eq("closed"),
+            households::left_on.eq(Some(bangfu_domain::china_date(at))),
+            households::updated_at.eq(at),
+        ))
         .execute(c))?;
     crate::spans::sync(conn, household_id, bangfu_domain::china_date(at))?;
     Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Leaving the file (issue 5): generated decisions, their steps, the spans
+// they close and open, and yearly targets.
+// ---------------------------------------------------------------------------
+
+/// An approved decision as the generator writes it (explicit id, so a
+/// revocation and the steps can point at it).
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = crate::schema::exits)]
+pub struct ExitRow {
+    pub id: i64,
+    pub household_id: i64,
+    pub union_id: i64,
+    pub union_path: String,
+    pub kind: String,
+    pub pathway: Option<String>,
+    pub reason: Option<String>,
+    pub note: String,
+    pub evidence: String,
+    pub cohort: String,
+    pub status: String,
+    pub notice_from: Option<NaiveDate>,
+    pub notice_until: Option<NaiveDate>,
+    pub decided_on: Option<NaiveDate>,
+    pub revokes_id: Option<i64>,
+    pub revoked_by_id: Option<i64>,
+    pub evaluation_json: String,
+    pub version: i64,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = crate::schema::exit_steps)]
+pub struct ExitStepRow {
+    pub exit_id: i64,
+    pub step: String,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub at: NaiveDateTime,
+    pub note: String,
+}
+
+/// A stretch on file the generator opens itself (a file back on file after
+/// its exit was revoked). Everything else goes through `spans::sync`.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = crate::schema::file_spans)]
+pub struct SpanRow {
+    pub household_id: i64,
+    pub union_id: i64,
+    pub union_path: String,
+    pub tier: String,
+    pub category: String,
+    pub cohort: String,
+    pub persons: i32,
+    pub from_on: NaiveDate,
+    pub until_on: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = crate::schema::targets)]
+pub struct TargetRow {
+    pub union_id: i64,
+    pub year: i32,
+    pub share_bp: i32,
+    pub set_by: Option<i64>,
+    pub set_at: NaiveDateTime,
+}
+
+bulk!(insert_exits, ExitRow, crate::schema::exits::table, 1000);
+bulk!(insert_exit_steps, ExitStepRow, crate::schema::exit_steps::table, 2000);
+bulk!(insert_spans, SpanRow, crate::schema::file_spans::table, 2000);
+
+/// Sets targets that are not set yet (a union's own row for a year wins).
+pub fn insert_targets(conn: &mut Conn, rows: &[TargetRow]) -> Result<usize, StorageError> {
+    let mut n = 0;
+    for row in rows {
+        n += run!(conn, c => diesel::insert_into(crate::schema::targets::table)
+            .values(row)
+            .on_conflict((crate::schema::targets::union_id, crate::schema::targets::year))
+            .do_nothing()
+            .execute(c))?;
+    }
+    Ok(n)
+}
+
+/// The next free decision id (max + 1). Call inside the transaction that inserts.
+pub fn next_exit_id(conn: &mut Conn) -> Result<i64, StorageError> {
+    use crate::schema::exits;
+    let n: Option<i64> = run!(conn, c => exits::table.select(diesel::dsl::max(exits::id)).first(c))?;
+    Ok(n.unwrap_or(0) + 1)
+}
+
+/// Moves PostgreSQL's identity sequence of `exits` past the explicit ids
+/// (no-op on SQLite).
+pub fn sync_exit_sequence(conn: &mut Conn) -> Result<(), StorageError> {
+    if let Conn::Pg(c) = conn {
+        c.batch_execute(
+            "SELECT setval(pg_get_serial_sequence('exits', 'id'), GREATEST((SELECT MAX(id) FROM exits), 1));",
+        )?;
+    }
+    Ok(())
+}
+
+/// Marks a decision revoked by a later one.
+pub fn set_revoked_by(conn: &mut Conn, exit_id: i64, by: i64) -> Result<(), StorageError> {
+    use crate::schema::exits;
+    run!(conn, c => diesel::update(exits::table.filter(exits::id.eq(exit_id)))
+        .set(exits::revoked_by_id.eq(Some(by)))
+        .execute(c))?;
+    Ok(())
+}
+
+/// The highest household id the decision generator has dealt with: the
+/// last with a decision, or the last reopened file (0 if none).
+pub fn last_decided_household(conn: &mut Conn) -> Result<i64, StorageError> {
+    use crate::schema::exits;
+    let e: Option<i64> =
+        run!(conn, c => exits::table.select(diesel::dsl::max(exits::household_id)).first(c))?;
+    let r: Option<i64> = run!(conn, c => households::table
+        .filter(households::previous_id.is_not_null())
+        .select(diesel::dsl::max(households::id))
+        .first(c))?;
+    Ok(e.unwrap_or(0).max(r.unwrap_or(0)))
+}
+
+/// A file on file as the decision generator reads it.
+#[derive(Debug, Clone, Queryable)]
+pub struct LeavingSeed {
+    pub id: i64,
+    pub union_id: i64,
+    pub union_path: String,
+    pub worker_id_number: String,
+    pub filed_on: NaiveDate,
+    pub cohort: String,
+    pub health: String,
+    pub category: String,
+    pub tier: String,
+    pub size: i32,
+}
+
+/// The original files on file (not reopened ones) of some unions with ids
+/// above `after`, by id.
+pub fn on_file_of(
+    conn: &mut Conn,
+    union_ids: &[i64],
+    after: i64,
+) -> Result<Vec<LeavingSeed>, StorageError> {
+    let rows: Vec<LeavingSeed> = run!(conn, c => households::table
+        .filter(households::union_id.eq_any(union_ids))
+        .filter(households::id.gt(after))
+        .filter(households::status.eq("on_file"))
+        .filter(households::previous_id.is_null())
+        .select((
+            households::id,
+            households::union_id,
+            households::union_path,
+            households::worker_id_number,
+            households::filed_on,
+            households::cohort,
+            households::health,
+            households::category,
+            households::tier,
+            households::size,
+        ))
+        .order(households::id)
+        .load(c))?;
+    Ok(rows)
+}
+
+/// A file leaving as of a past day, as the generator decides it.
+#[derive(Debug, Clone)]
+pub struct Left {
+    pub household_id: i64,
+    /// `exited`, `relieved` or `removed`.
+    pub status: &'static str,
+    pub left_on: NaiveDate,
+    pub follow_until: Option<NaiveDate>,
+    pub at: NaiveDateTime,
+}
+
+/// Takes files off the file as of past days: their status and dates, their
+/// open span closed at the day they left, their people free for another
+/// file — what `households::set_status` does today, dated in the past.
+pub fn mark_left(conn: &mut Conn, rows: &[Left]) -> Result<(), StorageError> {
+    use crate::schema::open_persons;
+    for l in rows {
+        run!(conn, c => diesel::update(households::table.filter(households::id.eq(l.household_id)))
+            .set((
+                households::status.eq(l.status),
+                households::left_on.eq(Some(l.left_on)),
+                households::follow_until.eq(l.follow_until),
+                households::ready_pathway.eq(None::<String>),
+                households::relief_ready.eq(false),
+                households::version.eq(households::version + 1_i64),
+                households::updated_at.eq(l.at),
+            ))
+            .execute(c))?;
+        close_span(conn, l.household_id, l.left_on)?;
+    }
+    let ids: Vec<i64> = rows.iter().map(|l| l.household_id).collect();
+    for chunk in ids.chunks(1000) {
+        run!(conn, c => diesel::delete(open_persons::table.filter(open_persons::household_id.eq_any(chunk)))
+            .execute(c))?;
+    }
+    Ok(())
+}
+
+/// Closes a file's open span at `on` (a past day after it opened).
+pub fn close_span(conn: &mut Conn, household_id: i64, on: NaiveDate) -> Result<(), StorageError> {
+    use crate::schema::file_spans;
+    run!(conn, c => diesel::update(
+        file_spans::table
+            .filter(file_spans::household_id.eq(household_id))
+            .filter(file_spans::until_on.is_null()),
+    )
+    .set(file_spans::until_on.eq(Some(on)))
+    .execute(c))?;
+    Ok(())
+}
+
+/// Bumps a file's version (a revoked decision changed it twice).
+pub fn bump_version(conn: &mut Conn, household_id: i64, by: i64) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
+        .set(households::version.eq(households::version + by))
+        .execute(c))?;
+    Ok(())
+}
+
+/// When files left (`left_on`) by id, for those that did.
+pub fn left_on_of(
+    conn: &mut Conn,
+    ids: &[i64],
+) -> Result<std::collections::HashMap<i64, NaiveDate>, StorageError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(2000) {
+        let rows: Vec<(i64, Option<NaiveDate>)> = run!(conn, c => households::table
+            .filter(households::id.eq_any(chunk))
+            .filter(households::left_on.is_not_null())
+            .select((households::id, households::left_on))
+            .load(c))?;
+        out.extend(rows.into_iter().filter_map(|(i, d)| d.map(|d| (i, d))));
+    }
+    Ok(out)
+}
+
+/// The figures of the identity "on file at D = filings − decisions + revocations
+/// + reopenings" as of the end of day `d`, over the whole database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnFileLedger {
+    /// Spans covering `d`.
+    pub on_file: i64,
+    /// Original files (not reopened) filed on or before `d`.
+    pub filings: i64,
+    /// Approved exits, reliefs and removals decided on or before `d`.
+    pub decisions: i64,
+    /// Approved revocations decided on or before `d`.
+    pub revocations: i64,
+    /// Reopened files filed on or before `d`.
+    pub reopenings: i64,
+}
+
+/// Counts [`OnFileLedger`] at `d` (tests and the benchmark check the identity).
+pub fn on_file_ledger(conn: &mut Conn, d: NaiveDate) -> Result<OnFileLedger, StorageError> {
+    use crate::schema::{exits, file_spans};
+    let (on_file, filings, decisions, revocations, reopenings) = run!(conn, c => {
+        let on_file: i64 = file_spans::table
+            .filter(file_spans::from_on.le(d))
+            .filter(file_spans::until_on.is_null().or(file_spans::until_on.gt(d)))
+            .count()
+            .get_result(c)?;
+        let filings: i64 = households::table
+            .filter(households::previous_id.is_null())
+            .filter(households::filed_on.le(d))
+            .count()
+            .get_result(c)?;
+        let decisions: i64 = exits::table
+            .filter(exits::status.eq("approved"))
+            .filter(exits::kind.ne("revoke"))
+            .filter(exits::decided_on.le(d))
+            .count()
+            .get_result(c)?;
+        let revocations: i64 = exits::table
+            .filter(exits::status.eq("approved"))
+            .filter(exits::kind.eq("revoke"))
+            .filter(exits::decided_on.le(d))
+            .count()
+            .get_result(c)?;
+        let reopenings: i64 = households::table
+            .filter(households::previous_id.is_not_null())
+            .filter(households::filed_on.le(d))
+            .count()
+            .get_result(c)?;
+        Ok::<_, diesel::result::Error>((on_file, filings, decisions, revocations, reopenings))
+    })?;
+    Ok(OnFileLedger {
+        on_file,
+        filings,
+        decisions,
+        revocations,
+        reopenings,
+    })
 }

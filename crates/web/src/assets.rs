@@ -45,4 +45,16 @@ pub fn routes() -> Router<AppState> {
             "/assets/app.js",
             get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
         )
+        .route(
+            "/assets/stats.js",
+            get(|| async { asset("text/javascript; charset=utf-8", STATS_JS) }),
+        )
+        .route(
+            "/assets/stats.css",
+            get(|| async { asset("text/css; charset=utf-8", STATS_CSS) }),
+        )
 }
+
+/// The statistics pages' charts and print layout (helper B, issue 5).
+const STATS_JS: &str = include_str!("../assets/stats.js");
+const STATS_CSS: &str = include_str!("../assets/stats.css");

@@ -254,7 +254,7 @@ pub struct HouseholdDto {
     pub file_no: String,
     pub union_id: i64,
     pub union_name: String,
-    /// on_file, closed.
+    /// on_file, exited (脱困), relieved (解困), removed (退出), closed.
     pub status: String,
     pub worker_name: String,
     /// First 4 and last 4 characters; see POST /households/{id}/reveal.
@@ -294,6 +294,45 @@ pub struct HouseholdDto {
     pub version: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// Where the file stands on its way out of hardship (issue 5).
+    pub leaving: LeavingDto,
+}
+
+/// Exit, follow-up, relapse and reopening of a file (DOMAIN.md §5).
+/// `status` above says where the file stands: on_file, exited, relieved, removed, closed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeavingDto {
+    /// The day the approved exit, relief or removal took effect.
+    pub left_on: Option<String>,
+    /// An exited household is followed until this day.
+    pub follow_until: Option<String>,
+    /// The exit standard is met (monthly run): the suggested pathway code.
+    pub ready_pathway: Option<String>,
+    /// The relief standard is met (monthly run).
+    pub relief_ready: bool,
+    /// 返困: flagged on this day, and why.
+    pub relapse_on: Option<String>,
+    pub relapse_reason: Option<String>,
+    /// The exited file this one reopens.
+    pub previous_id: Option<i64>,
+    /// The file that reopened this one after a relapse.
+    pub reopened_id: Option<i64>,
+}
+
+impl From<&Household> for LeavingDto {
+    fn from(h: &Household) -> Self {
+        let l = &h.leaving;
+        Self {
+            left_on: l.left_on.map(|d| d.to_string()),
+            follow_until: l.follow_until.map(|d| d.to_string()),
+            ready_pathway: l.ready_pathway.clone(),
+            relief_ready: l.relief_ready,
+            relapse_on: l.relapse_on.map(|d| d.to_string()),
+            relapse_reason: l.relapse_reason.clone(),
+            previous_id: l.previous_id.map(|i| i.0),
+            reopened_id: l.reopened_id.map(|i| i.0),
+        }
+    }
 }
 
 impl From<&Household> for HouseholdDto {
@@ -337,6 +376,7 @@ impl From<&Household> for HouseholdDto {
             version: h.version,
             created_at: api_time(&h.created_at),
             updated_at: api_time(&h.updated_at),
+            leaving: LeavingDto::from(h),
         }
     }
 }

@@ -1031,6 +1031,8 @@ struct DetailPage {
     incomes_recorded: usize,
     household_id: i64,
     tab: &'static str,
+    /// The "退出与返困" card (issue 5).
+    leaving: super::exits::LeavingCard,
 }
 
 /// The worker's fields for the file page and the printed card.
@@ -1149,6 +1151,8 @@ fn notice_text(code: &str) -> &'static str {
         "saved" => "已保存。",
         "incomes" => "月收入已保存，识别结论已更新。",
         "approved" => "已批准建档，申请中的家庭成员和月收入已录入档案。",
+        "relapse" => "已标记返困。核实后可为该家庭返困重新建档。",
+        "reopened" => "已返困重新建档：本档案为增量库新档案，与原档案相互关联。",
         _ => "操作已完成。",
     }
 }
@@ -1168,6 +1172,7 @@ async fn detail_view(
     status: StatusCode,
 ) -> PageResult {
     let d = state.services.household_get(actor, HouseholdId(id)).await?;
+    let leaving = super::exits::leaving_card(state, actor, &d.household).await?;
     Ok(render_status(
         status,
         &DetailPage {
@@ -1189,6 +1194,7 @@ async fn detail_view(
             incomes_recorded: d.incomes.len(),
             household_id: d.household.id.0,
             tab: "file",
+            leaving,
         },
     ))
 }
