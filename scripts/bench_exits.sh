@@ -109,7 +109,7 @@ single "panel drill-down: province 440000, as of today" "/api/v1/stats/panel?uni
 single "panel drill-down: county 440103, as of today" "/api/v1/stats/panel?union=$county&as_of=$today" "${auth[@]}"
 single "target progress, top union, $year" "/api/v1/targets/progress?union=$root&year=$year" "${auth[@]}"
 if panel=$(api "/api/v1/stats/panel?union=$root&as_of=$today" 2>/dev/null); then
-    echo "top union as of $today: $(json '"on file %s households (%s persons), filed %s, exits %s, relief %s, removals %s, reopened %s" % (d["total"]["on_file"]["households"], d["total"]["on_file"]["persons"], d["total"]["filed"], d["total"]["out"], d["total"]["relief"], d["total"]["removal"], d["total"]["reopened"])' <<<"$panel" 2>/dev/null || echo "(figures not read)")"
+    echo "top union as of $today: $(json '"on file %s households (%s persons), filed %s, exits %s, relief %s, removals %s, reopened %s; %s child unions" % (d["total"]["on_file"]["households"], d["total"]["on_file"]["persons"], d["total"]["filed"], d["total"]["decisions"]["out"], d["total"]["decisions"]["relief"], d["total"]["decisions"]["removal"], d["total"]["reopened"], len(d["children"]))' <<<"$panel" 2>/dev/null || echo "(figures not read)")"
 fi
 echo "households on file (list total): $(api '/api/v1/households?status=on_file&per_page=1' | json 'd["total"]')"
 

@@ -1,6 +1,8 @@
 //! The demo data `serve --demo` loads is a working year of the programme: the
-//! fund audit finds the planted problems, and the regular subsidies can be
-//! generated and paid from the funds the demo received.
+//! fund audit finds the planted problems, the regular subsidies can be
+//! generated and paid from the funds the demo received, and three years of
+//! exits, reliefs, removals and relapses show in the lists, the panel and
+//! the targets.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -19,6 +21,10 @@ async fn the_demo_is_a_working_year_of_assistance() {
         .await
         .expect("demo households");
     assert_eq!(households.households, 300);
+    let exits = demo::load_exits(&app.services, &|_| {})
+        .await
+        .expect("demo exits");
+    assert!(exits.exits() > 0 && exits.relapses > 0, "{exits:?}");
     let assistance = demo::load_assistance(&app.services, 2, true, &|_| {})
         .await
         .expect("demo assistance");
@@ -81,4 +87,41 @@ async fn the_demo_is_a_working_year_of_assistance() {
     let (s, due) = fund.get("/api/v1/subsidies/due").await;
     assert_eq!(s, 200, "{due}");
     assert_eq!(due["total"], 0, "everything due was paid: {due}");
+
+    // Exits: decided ones, a ready list, relapses flagged, the province
+    // panel showing them, the province's own target for this year.
+    let province = find("广东省总工会").await;
+    let (s, list) = auditor.get("/api/v1/exits?status=approved").await;
+    assert_eq!(s, 200, "{list}");
+    assert!(list["total"].as_i64().unwrap() > 50, "{list}");
+    let ready = auditor.total("/api/v1/exits/ready").await;
+    assert_eq!(ready as usize, exits.ready);
+    assert!(ready > 0);
+    let relapses = auditor.total("/api/v1/exits/relapses").await;
+    assert_eq!(relapses as usize, exits.relapses - exits.reopened);
+    let today = common::today();
+    let (s, panel) = auditor
+        .get(&format!("/api/v1/stats/panel?union={root}&as_of={today}"))
+        .await;
+    assert_eq!(s, 200, "{panel}");
+    let total = &panel["total"];
+    assert_eq!(total["filed"], 300, "{total}");
+    assert!(total["decisions"]["out"].as_i64().unwrap() > 50, "{total}");
+    assert_eq!(total["reopened"], exits.reopened, "{total}");
+    let trend = panel["trend"].as_array().unwrap();
+    let first = trend.first().unwrap()["households"].as_i64().unwrap();
+    let last = trend.last().unwrap()["households"].as_i64().unwrap();
+    assert!(
+        last < first,
+        "on file falls over the three years: {first} → {last}"
+    );
+    let year = chrono::Datelike::year(&today);
+    let (s, progress) = auditor
+        .get(&format!(
+            "/api/v1/targets/progress?union={province}&year={year}"
+        ))
+        .await;
+    assert_eq!(s, 200, "{progress}");
+    assert_eq!(progress["share_bp"], 2500, "{progress}");
+    assert!(progress["achieved"].as_i64().unwrap() > 0, "{progress}");
 }

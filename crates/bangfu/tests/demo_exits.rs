@@ -71,11 +71,17 @@ async fn three_years_of_generated_decisions_add_up() {
         decided * 100 >= HOUSEHOLDS * 40 && decided * 100 <= HOUSEHOLDS * 80,
         "{e:?}"
     );
-    assert!(e.exits() > e.relieved && e.relieved > 0 && e.removed > 0, "{e:?}");
+    assert!(
+        e.exits() > e.relieved && e.relieved > 0 && e.removed > 0,
+        "{e:?}"
+    );
     let employment = e.out.get("employment").copied().unwrap_or(0);
     assert!(e.out.values().all(|n| *n <= employment), "{e:?}");
     assert_eq!(e.out.len(), 5, "every pathway: {e:?}");
-    assert!(e.revoked > 0 && e.relapses > e.reopened && e.reopened > 0, "{e:?}");
+    assert!(
+        e.revoked > 0 && e.relapses > e.reopened && e.reopened > 0,
+        "{e:?}"
+    );
     assert!(e.falling_back > 0 && e.ready > 0, "{e:?}");
     assert_eq!(e.targets, 5, "{e:?}");
 
@@ -97,11 +103,20 @@ async fn three_years_of_generated_decisions_add_up() {
     assert_eq!(now.filings as usize, HOUSEHOLDS, "{now:?}");
     let three_years_ago = ledger(&app, today - Duration::days(3 * 365 + 1)).await;
     assert_eq!(three_years_ago.decisions, 0, "{three_years_ago:?}");
-    assert!(now.on_file < three_years_ago.on_file, "{now:?} {three_years_ago:?}");
+    assert!(
+        now.on_file < three_years_ago.on_file,
+        "{now:?} {three_years_ago:?}"
+    );
 
     // Running it again finds nothing new to decide.
-    let again = demo::load_exits(&app.services, &|_| {}).await.expect("again");
-    assert_eq!(again.exits() + again.relieved + again.removed, 0, "{again:?}");
+    let again = demo::load_exits(&app.services, &|_| {})
+        .await
+        .expect("again");
+    assert_eq!(
+        again.exits() + again.relieved + again.removed,
+        0,
+        "{again:?}"
+    );
     assert_eq!(ledger(&app, today).await, now);
 
     // What a national auditor sees agrees.
@@ -132,10 +147,19 @@ async fn three_years_of_generated_decisions_add_up() {
         match h["status"].as_str().unwrap() {
             "on_file" => assert!(l["left_on"].is_null(), "{h}"),
             "exited" => {
-                assert!(l["left_on"].is_string() && l["follow_until"].is_string(), "{h}");
-                assert!(l["left_on"].as_str() < Some(today.to_string().as_str()), "{h}");
+                assert!(
+                    l["left_on"].is_string() && l["follow_until"].is_string(),
+                    "{h}"
+                );
+                assert!(
+                    l["left_on"].as_str() < Some(today.to_string().as_str()),
+                    "{h}"
+                );
             }
-            _ => assert!(l["left_on"].is_string() && l["follow_until"].is_null(), "{h}"),
+            _ => assert!(
+                l["left_on"].is_string() && l["follow_until"].is_null(),
+                "{h}"
+            ),
         }
     }
 
@@ -154,9 +178,14 @@ async fn three_years_of_generated_decisions_add_up() {
         assert_ne!(new["file_no"], old["file_no"]);
         assert_eq!(old["status"], "exited", "{old}");
         assert_eq!(old["leaving"]["reopened_id"], new["id"], "{old}");
-        let flagged = old["leaving"]["relapse_on"].as_str().expect("relapse flagged");
+        let flagged = old["leaving"]["relapse_on"]
+            .as_str()
+            .expect("relapse flagged");
         assert!(new["filed_on"].as_str().unwrap() > flagged, "{new} {old}");
-        assert!(flagged > old["leaving"]["left_on"].as_str().unwrap(), "{old}");
+        assert!(
+            flagged > old["leaving"]["left_on"].as_str().unwrap(),
+            "{old}"
+        );
     }
     let flagged = all
         .values()
@@ -184,7 +213,10 @@ async fn three_years_of_generated_decisions_add_up() {
         assert_eq!(window.len(), 6, "{d}");
         if status == "on_file" {
             on_file += 1;
-            ready += usize::from(d["exit"]["meets_standard"] == true);
+            let meets = d["exit"]["meets_standard"] == true;
+            ready += usize::from(meets);
+            // Flagged as saving the incomes would have, for the ready list.
+            assert_eq!(h["leaving"]["ready_pathway"].is_string(), meets, "{h}");
         } else if window.iter().all(|m| m["above_line"] == false) {
             falling += 1;
         } else {
@@ -198,6 +230,37 @@ async fn three_years_of_generated_decisions_add_up() {
     assert!(ready * 100 <= on_file * 12, "{ready} of {on_file}");
     assert_eq!(falling, e.falling_back);
 
+    // The province panel gives the same figures, today, on past days and
+    // month by month in its trend.
+    let mut days: Vec<chrono::NaiveDate> =
+        (0..=12).map(|q| today - Duration::days(91 * q)).collect();
+    days.push(today - Duration::days(3 * 365 + 30));
+    for d in days {
+        let (s, panel) = api
+            .get(&format!("/api/v1/stats/panel?union={root}&as_of={d}"))
+            .await;
+        assert_eq!(s, 200, "{panel}");
+        let t = &panel["total"];
+        let l = ledger(&app, d).await;
+        let decided = t["decisions"]["out"].as_i64().unwrap()
+            + t["decisions"]["relief"].as_i64().unwrap()
+            + t["decisions"]["removal"].as_i64().unwrap();
+        assert_eq!(t["on_file"]["households"], l.on_file, "on {d}: {l:?} {t}");
+        assert_eq!(t["filed"], l.filings, "on {d}: {l:?} {t}");
+        assert_eq!(t["reopened"], l.reopenings, "on {d}: {l:?} {t}");
+        assert_eq!(decided, l.decisions - l.revocations, "on {d}: {l:?} {t}");
+        if d == today {
+            for point in panel["trend"].as_array().unwrap() {
+                let on: chrono::NaiveDate = point["on"].as_str().unwrap().parse().unwrap();
+                assert_eq!(
+                    point["households"],
+                    ledger(&app, on).await.on_file,
+                    "{point}"
+                );
+            }
+        }
+    }
+
     // No assistance after a file left (a relieved one stays assisted).
     let mut looked = 0;
     for h in all
@@ -207,7 +270,10 @@ async fn three_years_of_generated_decisions_add_up() {
     {
         let left_on = h["leaving"]["left_on"].as_str().unwrap().to_owned();
         for r in common::assistance_records(&api, h["id"].as_i64().unwrap()).await {
-            assert!(r["given_on"].as_str().unwrap() < left_on.as_str(), "{r} {h}");
+            assert!(
+                r["given_on"].as_str().unwrap() < left_on.as_str(),
+                "{r} {h}"
+            );
             looked += 1;
         }
     }

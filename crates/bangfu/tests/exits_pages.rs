@@ -188,14 +188,20 @@ async fn an_officer_and_a_reviewer_exit_a_household_in_the_browser() {
     assert_eq!(res.status(), 303);
     let (_, html) = app.page(&rclient, &location(&res)).await;
     assert!(html.contains("已批准"), "{html}");
+    let (_, html) = app.page(&rclient, "/exits").await;
+    assert!(
+        html.contains("没有正在办理的退出决定"),
+        "a reviewer starts on the open decisions"
+    );
     let (_, html) = app.page(&rclient, "/exits?tab=decided").await;
     assert!(html.contains(&number));
     app.assert_xlsx(&rclient, "/exits/export.xlsx?tab=decided")
         .await;
 
-    // A stale form is refused with a message.
+    // Nothing more to do on an approved decision.
     let (_, html) = app.page(&rclient, &page).await;
     assert!(form_html(&html, "approve-form").is_none());
+    assert!(form_html(&html, "reject-form").is_none());
 
     // The file's card: exited, the decision, the follow-up, relapse.
     let hpage = format!("/households/{id}");
@@ -206,6 +212,10 @@ async fn an_officer_and_a_reviewer_exit_a_household_in_the_browser() {
     assert!(card.contains(&number));
     assert!(card.contains("跟踪期至"));
     assert!(card.contains(&format!("/households/{id}/relapse")));
+    assert!(
+        card.contains("录入跟踪期月收入"),
+        "exited households are followed"
+    );
 
     // Relapse by hand, then reopen.
     let rpage = format!("/households/{id}/relapse");

@@ -1030,7 +1030,8 @@ mod relapse_tests {
     fn relapse_table() {
         // (name, household, N, relapsed, insufficient, reasons that must appear)
         let below = 199_999;
-        let cases: Vec<(&str, Household, u32, bool, bool, Vec<&str>)> = vec![
+        type Case = (&'static str, Household, u32, bool, bool, Vec<&'static str>);
+        let cases: Vec<Case> = vec![
             (
                 "one fen below L × size six months running",
                 hh("2025-01", &[below; 6], false),

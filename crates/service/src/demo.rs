@@ -681,7 +681,9 @@ pub async fn load_households_months(
                             // A lean month in every four (work lost, a bill):
                             // no six months in a row above the line.
                             None if base >= 100
-                                && (month.year() * 12 + i32::try_from(month.month()).unwrap_or(0) + phase)
+                                && (month.year() * 12
+                                    + i32::try_from(month.month()).unwrap_or(0)
+                                    + phase)
                                     % 4
                                     == 0 =>
                             {
@@ -857,10 +859,8 @@ pub async fn load_assistance(
                 let households = seed::households_of(c, &union_ids, after)?;
                 // Files that left get records only before they left (a
                 // relieved one stays under regular assistance).
-                let left_on = seed::left_on_of(
-                    c,
-                    &households.iter().map(|h| h.id).collect::<Vec<_>>(),
-                )?;
+                let left_on =
+                    seed::left_on_of(c, &households.iter().map(|h| h.id).collect::<Vec<_>>())?;
                 let mut plans = Vec::new();
                 let mut measures = Vec::new();
                 let mut records = Vec::new();
@@ -1525,7 +1525,7 @@ pub fn fate(
     category: Category,
     today: NaiveDate,
 ) -> Fate {
-    let mut r = Gen(fnv(worker_id_number) ^ 0x5EED_0F_F4_7E00 | 1);
+    let mut r = Gen(fnv(worker_id_number) ^ 0x5EED_0FF4_7E00 | 1);
     r.next();
     let mut u = Gen(fnv(&union_id.to_string()) ^ 0x1A66 | 1);
     u.next();
@@ -1606,11 +1606,8 @@ pub fn fate(
                     .max(Month::of_date(decided_on).succ()),
                 flagged_on: Some(flag),
                 reopened_on,
-                reason: *r.pick(&[
-                    "突发重大疾病，医疗支出骤增，家庭人均收入低于当地低保标准",
-                    "家庭主要劳动力失业，家庭人均收入低于当地低保标准",
-                    "遭遇意外事故，家庭生活陷入困难",
-                ]),
+                reason: RELAPSE_REASONS
+                    [usize::try_from(r.below(RELAPSE_REASONS.len() as u64)).unwrap_or(0)],
             });
         } else if roll < 32
             && follow_until > today
@@ -1638,6 +1635,13 @@ pub fn fate(
         ready: false,
     }
 }
+
+/// Why a followed household fell back, as an officer records it.
+const RELAPSE_REASONS: [&str; 3] = [
+    "突发重大疾病，医疗支出骤增，家庭人均收入低于当地低保标准",
+    "家庭主要劳动力失业，家庭人均收入低于当地低保标准",
+    "遭遇意外事故，家庭生活陷入困难",
+];
 
 fn add_months(d: NaiveDate, months: u32) -> NaiveDate {
     d.checked_add_months(chrono::Months::new(months))
@@ -1673,7 +1677,11 @@ impl ExitSummary {
     }
 }
 
-fn decision_text(kind: ExitKind, pathway: Option<Pathway>, reason: Option<RemovalReason>) -> (&'static str, &'static str) {
+fn decision_text(
+    kind: ExitKind,
+    pathway: Option<Pathway>,
+    reason: Option<RemovalReason>,
+) -> (&'static str, &'static str) {
     match (kind, pathway, reason) {
         (ExitKind::Out, Some(Pathway::Employment), _) => (
             "经技能培训和就业推荐，家庭成员已稳定就业，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
@@ -1722,9 +1730,11 @@ fn decision_text(kind: ExitKind, pathway: Option<Pathway>, reason: Option<Remova
 /// otherwise the roles by name (generated history has no accounts).
 #[derive(Debug, Clone)]
 struct StepActors {
-    /// (union path prefix, officer (id, name), reviewer (id, name))
-    demo: Vec<(String, (i64, String), (i64, String))>,
+    demo: Vec<DemoActors>,
 }
+
+/// The union path a demo officer and reviewer work in, with their (id, name).
+type DemoActors = (String, (i64, String), (i64, String));
 
 impl StepActors {
     fn for_path(&self, path: &str) -> ((Option<i64>, String), (Option<i64>, String)) {
@@ -1745,7 +1755,9 @@ impl StepActors {
 /// follow-up, its span closed on the decision day; revocations that put a
 /// file back on file (a new span from then); relapses flagged, most of them
 /// reopened as a new incremental file linked both ways (filed through the
-/// same path as any file, audited). Then a few yearly targets: 20 % a year
+/// same path as any file, audited). Files left on file that are ready to
+/// exit are flagged so (`ready_pathway`), as saving their incomes would
+/// have done. Then a few yearly targets: 20 % a year
 /// for the last three years at the root, the Guangdong province 25 % this
 /// year, Guangzhou 30 % last year.
 ///
@@ -1779,7 +1791,11 @@ pub async fn load_exits(
                     (v.id.0, v.display_name.clone()),
                 ));
             }
-            Ok((seed::household_unions(c, after)?, StepActors { demo }, after))
+            Ok((
+                seed::household_unions(c, after)?,
+                StepActors { demo },
+                after,
+            ))
         })
         .await?;
     let total: i64 = unions_list.iter().map(|u| u.2).sum();
@@ -1809,6 +1825,7 @@ pub async fn load_exits(
                 let mut left = Vec::new();
                 let mut back = Vec::new();
                 let mut relapses = Vec::new();
+                let mut ready = Vec::new();
                 for h in &households {
                     s.households += 1;
                     let category = Category::parse(&h.category).unwrap_or(Category::Sudden);
@@ -1820,12 +1837,28 @@ pub async fn load_exits(
                         category,
                         today,
                     );
-                    let Some(d) = f.decided else {
-                        s.ready += usize::from(f.ready);
-                        continue;
-                    };
                     let mut r = Gen(fnv(&h.worker_id_number) ^ 0xD0C5 | 1);
                     r.next();
+                    let Some(d) = f.decided else {
+                        if f.ready {
+                            // What saving its incomes would have recorded (and
+                            // the monthly run will confirm): ready, with the
+                            // pathway its measures suggest.
+                            let p = weighted(
+                                &mut r,
+                                &[
+                                    (Pathway::Employment, 50),
+                                    (Pathway::Medical, 15),
+                                    (Pathway::Entitlements, 15),
+                                    (Pathway::Other, 20),
+                                ],
+                            )
+                            .unwrap_or(Pathway::Other);
+                            ready.push((HouseholdId(h.id), p.code()));
+                            s.ready += 1;
+                        }
+                        continue;
+                    };
                     let ((officer_id, officer), (reviewer_id, reviewer)) =
                         actors.for_path(&h.union_path);
                     // Steps back from the approval: notice of 7 days ending
@@ -1966,6 +1999,9 @@ pub async fn load_exits(
                             None => s.falling_back += 1,
                         }
                     }
+                }
+                for (id, pathway) in ready {
+                    hs::set_readiness(c, id, Some(pathway), false)?;
                 }
                 seed::insert_exits(c, &decisions)?;
                 seed::insert_exits(c, &revokes)?;

@@ -775,7 +775,7 @@ impl Services {
                 evaluation.causes_removed = true;
                 for r in evaluation.reasons.iter_mut() {
                     if r.as_str() == CAUSES_TO_CONFIRM {
-                        *r = format!("{}已确认致困原因已消除", a.user.display_name);
+                        *r = format!("帮扶干部 {} 已确认致困原因已消除", a.user.display_name);
                     }
                 }
             }

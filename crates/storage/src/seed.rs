@@ -404,8 +404,18 @@ pub struct TargetRow {
 }
 
 bulk!(insert_exits, ExitRow, crate::schema::exits::table, 1000);
-bulk!(insert_exit_steps, ExitStepRow, crate::schema::exit_steps::table, 2000);
-bulk!(insert_spans, SpanRow, crate::schema::file_spans::table, 2000);
+bulk!(
+    insert_exit_steps,
+    ExitStepRow,
+    crate::schema::exit_steps::table,
+    2000
+);
+bulk!(
+    insert_spans,
+    SpanRow,
+    crate::schema::file_spans::table,
+    2000
+);
 
 /// Sets targets that are not set yet (a union's own row for a year wins).
 pub fn insert_targets(conn: &mut Conn, rows: &[TargetRow]) -> Result<usize, StorageError> {
@@ -423,7 +433,8 @@ pub fn insert_targets(conn: &mut Conn, rows: &[TargetRow]) -> Result<usize, Stor
 /// The next free decision id (max + 1). Call inside the transaction that inserts.
 pub fn next_exit_id(conn: &mut Conn) -> Result<i64, StorageError> {
     use crate::schema::exits;
-    let n: Option<i64> = run!(conn, c => exits::table.select(diesel::dsl::max(exits::id)).first(c))?;
+    let n: Option<i64> =
+        run!(conn, c => exits::table.select(diesel::dsl::max(exits::id)).first(c))?;
     Ok(n.unwrap_or(0) + 1)
 }
 

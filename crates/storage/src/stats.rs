@@ -167,6 +167,13 @@ pub fn reopenings(
         .load(c))?)
 }
 
+/// (union path, kind, pathway, reason) of a decision.
+type DecisionKey = (String, String, Option<String>, Option<String>);
+/// A [`DecisionKey`] with its count.
+type DecisionTuple = (String, String, Option<String>, Option<String>, i64);
+/// (union path, acts, persons, cash, goods) as summed by the database.
+type GivenTuple = (String, i64, Option<i64>, Option<i64>, Option<i64>);
+
 /// Approved decisions counted by what they decided.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecisionRow {
@@ -187,7 +194,7 @@ pub fn decisions(
     on: NaiveDate,
 ) -> Result<Vec<DecisionRow>, StorageError> {
     let (start, end) = range(scope, union);
-    let rows: Vec<(String, String, Option<String>, Option<String>, i64)> = run!(conn, c => exits::table
+    let rows: Vec<DecisionTuple> = run!(conn, c => exits::table
         .filter(exits::union_path.ge(&start))
         .filter(exits::union_path.lt(&end))
         .filter(exits::status.eq("approved"))
@@ -222,7 +229,7 @@ pub fn revocations(
     let orig = diesel::alias!(exits as revoked);
     // Revocations are rare: read them one by one and count here (an
     // aliased column cannot be grouped by).
-    let each: Vec<(String, String, Option<String>, Option<String>)> = run!(conn, c => exits::table
+    let each: Vec<DecisionKey> = run!(conn, c => exits::table
         .inner_join(orig.on(exits::revokes_id.eq(orig.field(exits::id).nullable())))
         .filter(exits::union_path.ge(&start))
         .filter(exits::union_path.lt(&end))
@@ -236,12 +243,11 @@ pub fn revocations(
             orig.field(exits::reason),
         ))
         .load(c))?;
-    let mut counted: HashMap<(String, String, Option<String>, Option<String>), i64> =
-        HashMap::new();
+    let mut counted: HashMap<DecisionKey, i64> = HashMap::new();
     for key in each {
         *counted.entry(key).or_default() += 1;
     }
-    let rows: Vec<(String, String, Option<String>, Option<String>, i64)> = counted
+    let rows: Vec<DecisionTuple> = counted
         .into_iter()
         .map(|((p, k, w, r), n)| (p, k, w, r, n))
         .collect();
@@ -322,7 +328,7 @@ pub fn given(
     on: NaiveDate,
 ) -> Result<Vec<GivenRow>, StorageError> {
     let (start, end) = range(scope, union);
-    let rows: Vec<(String, i64, Option<i64>, Option<i64>, Option<i64>)> = run!(conn, c => assistance::table
+    let rows: Vec<GivenTuple> = run!(conn, c => assistance::table
         .filter(assistance::union_path.ge(&start))
         .filter(assistance::union_path.lt(&end))
         .filter(assistance::status.eq_any(["given", "reversed"]))

@@ -232,6 +232,15 @@ pub fn responsible_of_many(
         .collect())
 }
 
+/// A completed measure: household, done on, updated at, track, programme.
+type DoneMeasure = (
+    i64,
+    Option<NaiveDate>,
+    NaiveDateTime,
+    String,
+    Option<String>,
+);
+
 /// The catalogue codes of each file's completed measures (programme, then
 /// track) and of the assistance it was given (kind), newest first: what the
 /// suggested pathway out of hardship reads.
@@ -240,13 +249,7 @@ pub fn pathway_codes_of_many(
     ids: &[HouseholdId],
 ) -> Result<HashMap<HouseholdId, Vec<String>>, StorageError> {
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
-    let done: Vec<(
-        i64,
-        Option<NaiveDate>,
-        NaiveDateTime,
-        String,
-        Option<String>,
-    )> = run!(conn, c => measures::table
+    let done: Vec<DoneMeasure> = run!(conn, c => measures::table
             .filter(measures::household_id.eq_any(&raw))
             .filter(measures::status.eq("done"))
             .select((
@@ -287,7 +290,7 @@ pub fn pathway_codes_of_many(
     Ok(dated
         .into_iter()
         .map(|(h, mut v)| {
-            v.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+            v.sort_by_key(|d| std::cmp::Reverse((d.0, d.1)));
             (h, v.into_iter().flat_map(|(_, _, c)| c).collect())
         })
         .collect())

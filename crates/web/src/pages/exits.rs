@@ -367,6 +367,18 @@ impl ListQ {
         Tab::parse(self.tab.as_deref())
     }
 
+    /// The tab asked for; without one, a reviewer (who decides rather than
+    /// proposes) starts on the open decisions, everyone else on the ready list.
+    fn with_default_tab(mut self, actor: &Actor) -> Self {
+        if self.tab.as_deref().is_none_or(str::is_empty)
+            && actor.can(Permission::ApproveExits)
+            && !actor.can(Permission::ManageHouseholds)
+        {
+            self.tab = Some(Tab::Open.code().to_owned());
+        }
+        self
+    }
+
     fn params(&self) -> Vec<(&'static str, String)> {
         let tab = self.tab();
         let mut p = vec![
@@ -457,6 +469,7 @@ async fn list_page(
     PageActor(actor): PageActor,
     Query(q): Query<ListQ>,
 ) -> PageResult {
+    let q = q.with_default_tab(&actor);
     let tab = q.tab();
     let page = PageRequest::new(q.page, Some(20));
     let mut candidates = Vec::new();
@@ -543,6 +556,7 @@ async fn export(
     PageActor(actor): PageActor,
     Query(q): Query<ListQ>,
 ) -> PageResult {
+    let q = q.with_default_tab(&actor);
     let tab = q.tab();
     let filename = format!("脱困解困-{}.xlsx", tab.label());
     if tab.candidates() {
@@ -671,15 +685,14 @@ async fn form_view(
     household: i64,
     kind: &str,
     revokes: Option<i64>,
-    typed: Option<&ProposeForm>,
-    error: Option<(String, Option<&'static str>)>,
+    failed: Option<(&ProposeForm, String, Option<&'static str>)>,
     status: StatusCode,
 ) -> PageResult {
     let p = state
         .services
         .exit_preview(actor, HouseholdId(household), kind, revokes)
         .await?;
-    let v = match typed {
+    let v = match failed.as_ref().map(|f| f.0) {
         Some(f) => FormValues {
             pathway: f.pathway.clone(),
             reason: f.reason.clone(),
@@ -695,8 +708,8 @@ async fn form_view(
             causes_removed: false,
         },
     };
-    let (error, error_field) = match error {
-        Some((m, f)) => (Some(m), f.unwrap_or("").to_owned()),
+    let (error, error_field) = match failed {
+        Some((_, m, f)) => (Some(m), f.unwrap_or("").to_owned()),
         None => (None, String::new()),
     };
     Ok(render_status(
@@ -744,7 +757,6 @@ async fn new_page(
         &kind,
         id_param(q.revokes.as_deref()),
         None,
-        None,
         StatusCode::OK,
     )
     .await
@@ -781,8 +793,7 @@ async fn propose_submit(
                 household,
                 &f.kind,
                 revokes,
-                Some(&f),
-                Some((msg, field)),
+                Some((&f, msg, field)),
                 status,
             )
             .await
@@ -1003,6 +1014,8 @@ pub struct LeavingCard {
     pub propose: Vec<(&'static str, &'static str)>,
     pub may_flag_relapse: bool,
     pub may_reopen: bool,
+    /// Exited and relieved households are followed: their incomes are still recorded.
+    pub may_record_incomes: bool,
 }
 
 /// Builds the card for a file's page.
@@ -1043,6 +1056,9 @@ pub(super) async fn leaving_card(
             .collect(),
         may_flag_relapse: v.may_flag_relapse,
         may_reopen: v.may_reopen,
+        may_record_incomes: actor.can(Permission::ManageHouseholds)
+            && h.status.followed()
+            && h.status != Status::OnFile,
     })
 }
 

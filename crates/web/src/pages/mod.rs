@@ -428,9 +428,16 @@ struct HomePage {
     /// For those who read assistance: the pairing work lists' counts.
     work: Option<bangfu_service::plans::WorklistCounts>,
     visit_days: u32,
+    /// The dashboard (工作台) for those who read statistics.
+    dash: Option<monthly::HomeDash>,
 }
 
 async fn home(State(state): State<AppState>, PageActor(actor): PageActor) -> PageResult {
+    // A partner department's user has no union pages: their work is the
+    // referrals sent to their department.
+    if !actor.can(Permission::ReadUnions) && actor.can(Permission::AnswerReferrals) {
+        return Ok(Redirect::to("/referrals").into_response());
+    }
     let d = state.services.union_home(&actor).await?;
     Ok(render(&HomePage {
         chrome: Chrome::new(&actor, "首页", "home"),
@@ -456,6 +463,7 @@ async fn home(State(state): State<AppState>, PageActor(actor): PageActor) -> Pag
             None
         },
         visit_days: state.services.settings().visit_interval_days,
+        dash: monthly::home_dashboard(&state, &actor).await?,
     }))
 }
 

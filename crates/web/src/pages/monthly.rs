@@ -460,3 +460,109 @@ async fn done_submit(
         }
     }
 }
+
+// ---------- the home dashboard ----------
+
+/// The subtree's key numbers from the statistics panel (as of today).
+pub struct KeyNumbers {
+    pub on_file: i64,
+    pub persons: i64,
+    pub out: i64,
+    pub relief: i64,
+    pub removal: i64,
+    pub reopened: i64,
+}
+
+/// This year's target of the caller's union.
+pub struct TargetView {
+    pub year: i32,
+    pub share: String,
+    pub baseline: i64,
+    pub target: i64,
+    pub achieved: i64,
+    pub expected_to_date: i64,
+    pub progress: String,
+    pub behind: bool,
+    /// Child unions behind schedule, of all children.
+    pub children_behind: usize,
+    pub children: usize,
+}
+
+/// What the home page shows as a dashboard, by role.
+pub struct HomeDash {
+    /// An officer's own households.
+    pub mine: Option<bangfu_service::monthly::MyCounts>,
+    /// A manager's subtree.
+    pub subtree: Option<bangfu_service::monthly::SubtreeCounts>,
+    pub key: Option<KeyNumbers>,
+    pub target: Option<TargetView>,
+    pub latest_run: Option<RunCard>,
+    pub year: i32,
+    pub visit_days: u32,
+    pub can_todos: bool,
+}
+
+fn percent_bp(bp: u32) -> String {
+    format!("{}.{:02}%", bp / 100, bp % 100)
+}
+
+/// The dashboard for someone who reads statistics; `None` for others.
+/// The statistics panel and the target are shown when they can be read
+/// (a failure there does not keep the home page from showing).
+pub(super) async fn home_dashboard(
+    state: &AppState,
+    actor: &Actor,
+) -> Result<Option<HomeDash>, PageError> {
+    if !actor.can(Permission::ReadStats) {
+        return Ok(None);
+    }
+    let d = state.services.dashboard(actor).await?;
+    let (key, target) = if d.subtree.is_some() {
+        let today = bangfu_service::today();
+        let key = match state.services.stats_panel(actor, None, today).await {
+            Ok(p) => Some(KeyNumbers {
+                on_file: p.total.on_file.households,
+                persons: p.total.on_file.persons,
+                out: p.total.out,
+                relief: p.total.relief,
+                removal: p.total.removal,
+                reopened: p.total.reopened,
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "home: statistics panel");
+                None
+            }
+        };
+        let target = match state.services.target_progress(actor, None, d.year).await {
+            Ok(p) => Some(TargetView {
+                year: p.year,
+                share: percent_bp(p.line.share.bp),
+                baseline: p.line.baseline,
+                target: p.line.target,
+                achieved: p.line.achieved,
+                expected_to_date: p.line.expected_to_date,
+                progress: p.line.progress_bp.map(percent_bp).unwrap_or_else(|| "—".into()),
+                behind: p.line.behind,
+                children_behind: p.children.iter().filter(|c| c.line.behind).count(),
+                children: p.children.len(),
+            }),
+            Err(e) => {
+                tracing::warn!(error = %e, "home: target progress");
+                None
+            }
+        };
+        (key, target)
+    } else {
+        (None, None)
+    };
+    Ok(Some(HomeDash {
+        mine: d.mine,
+        subtree: d.subtree,
+        key,
+        target,
+        latest_run: d.latest_run.as_ref().map(run_card),
+        year: d.year,
+        visit_days: d.visit_days,
+        can_todos: actor.can(Permission::ReadHouseholds),
+    }))
+}
