@@ -80,8 +80,12 @@ pub async fn start(config: Config) -> Result<Running, AppError> {
         }
     });
     if config.settings.monthly_schedule {
-        // The monthly run (月度评估): checked now and every hour; of all the
-        // processes serving the database, the first to claim a month runs it.
+        // The monthly run (月度评估): checked now (before serving, so a fresh
+        // database is seen empty) and then every hour; of all the processes
+        // serving the database, the first to claim a month runs it.
+        if let Err(e) = services.monthly_run_due().await {
+            tracing::error!(error = %e, "monthly run could not start");
+        }
         tokio::spawn(services.clone().monthly_schedule());
     }
     Ok(Running {

@@ -808,4 +808,68 @@ async fn the_monthly_pages_run_and_show_progress() {
     let (_, html) = app.page(&oc, "/todos?done=true").await;
     assert!(html.contains("已处理"), "{html}");
     assert!(html.contains("王建国"));
+
+    // The API is in the OpenAPI document.
+    let (_, doc) = admin.get("/api/v1/openapi.json").await;
+    for p in [
+        "/api/v1/todos",
+        "/api/v1/todos/{id}/done",
+        "/api/v1/monthly/run",
+        "/api/v1/monthly/runs",
+        "/api/v1/monthly/runs/{id}",
+        "/api/v1/monthly/counts",
+    ] {
+        assert!(doc["paths"][p].is_object(), "{p} in the OpenAPI document");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_starts_the_due_run_and_a_second_one_does_not() {
+    let url = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = url.clone();
+    let app = common::spawn_configured(move |c| {
+        c.settings = quiet();
+        *seen.lock().unwrap() = c.database_url.clone();
+    })
+    .await;
+    let t = app.tree().await;
+    app.user("root_admin", "admin", t.root).await;
+    app.user("a_officer", "officer", t.county_a).await;
+    let officer = app.api_as("a_officer").await;
+    for i in 0..3 {
+        common::file(
+            &officer,
+            household(
+                &format!("职工{i}"),
+                &person("440103", "19700101", 200 + i),
+                t.county_a,
+            ),
+        )
+        .await;
+    }
+    let admin = app.api_as("root_admin").await;
+    let (_, runs) = admin.get("/api/v1/monthly/runs").await;
+    assert_eq!(runs, json!([]), "the first server's schedule is off");
+
+    // Two more processes on the same database with the schedule on: the
+    // first to start claims this month's run; the second finds it claimed.
+    let url = url.lock().unwrap().clone();
+    let start = |url: String| async move {
+        let mut config = bangfu::Config::new(url, "127.0.0.1:0");
+        config.db.max_connections = 4;
+        bangfu::start(config).await.expect("server starts")
+    };
+    let second = start(url.clone()).await;
+    let third = start(url).await;
+    let (s, runs) = admin.get("/api/v1/monthly/runs").await;
+    assert_eq!(s, 200, "{runs}");
+    let runs = runs.as_array().unwrap().clone();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["trigger"], "schedule");
+    assert_eq!(runs[0]["month"], this_month());
+    let r = wait_run(&admin, runs[0]["id"].as_i64().unwrap()).await;
+    assert_eq!(r["status"], "succeeded", "{r}");
+    assert_eq!(r["evaluated"], 3);
+    second.task.abort();
+    third.task.abort();
 }

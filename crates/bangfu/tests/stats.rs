@@ -153,6 +153,18 @@ fn assert_adds_up(p: &Value) -> usize {
     total.len()
 }
 
+/// (key, worker, region, union, tier, category, filed on, extra members).
+type FileSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    i64,
+    &'static str,
+    &'static str,
+    &'static str,
+    usize,
+);
+
 struct World {
     app: TestApp,
     t: Tree,
@@ -195,7 +207,7 @@ async fn world() -> World {
     let officer = app.api_as("p_officer").await;
     let fund = app.api_as("p_fund").await;
     let mut h = BTreeMap::new();
-    let files: [(&str, &str, &str, i64, &str, &str, &str, usize); 8] = [
+    let files: [FileSpec; 8] = [
         (
             "p",
             "省直职工",
@@ -762,6 +774,47 @@ async fn refusals_and_scope() {
     assert!(doc["paths"]["/api/v1/stats/panel"]["get"].is_object());
     assert!(doc["paths"]["/api/v1/targets/progress"]["get"].is_object());
     assert!(doc["paths"]["/api/v1/targets"]["put"].is_object());
+    assert!(doc["paths"]["/api/v1/targets"]["delete"].is_object());
+    // Every schema these paths refer to is in the document.
+    let mut refs = Vec::new();
+    for p in [
+        "/api/v1/stats/panel",
+        "/api/v1/targets/progress",
+        "/api/v1/targets",
+    ] {
+        collect_refs(&doc["paths"][p], &mut refs);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(r) = refs.pop() {
+        let name = r.trim_start_matches("#/components/schemas/").to_owned();
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let schema = &doc["components"]["schemas"][&name];
+        assert!(schema.is_object(), "schema {name} is in the document");
+        collect_refs(schema, &mut refs);
+    }
+    assert!(
+        seen.contains("PanelDto") && seen.contains("StatsRefDto"),
+        "{seen:?}"
+    );
+}
+
+/// Every `$ref` inside a JSON value.
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k == "$ref" {
+                    out.extend(x.as_str().map(str::to_owned));
+                } else {
+                    collect_refs(x, out);
+                }
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
 }
 
 /// Attribute values as the browser reads them.

@@ -1545,8 +1545,8 @@ pub fn fate(
         return Fate {
             decided: None,
             // Lagging unions have more files ready and not yet decided:
-            // 2–12 % by union, about 5 % overall.
-            ready: ready_roll < 2 + (105 - pace) / 4,
+            // 1–9 % by union, about 5 % overall.
+            ready: ready_roll < 1 + (105 - pace) / 5,
         };
     }
     let decided_on = start + days(r.below(open_days));
@@ -1777,6 +1777,7 @@ pub async fn load_exits(
     let today = crate::households::today();
     let flow = services.settings().exit_flow;
     let follow_months = services.settings().follow_months;
+    let notice_days = u64::from(services.settings().notice_days);
     let (unions_list, actors, after) = services
         .write(move |c| {
             let after = seed::last_decided_household(c)?;
@@ -1861,7 +1862,7 @@ pub async fn load_exits(
                     };
                     let ((officer_id, officer), (reviewer_id, reviewer)) =
                         actors.for_path(&h.union_path);
-                    // Steps back from the approval: notice of 7 days ending
+                    // Steps back from the approval: the notice period ending
                     // 0–3 days before, review 1–4 days before the notice,
                     // proposal 2–10 days before the review.
                     let mut plan = |id: i64,
@@ -1871,7 +1872,7 @@ pub async fn load_exits(
                                     steps: &mut Vec<seed::ExitStepRow>|
                      -> (Option<NaiveDate>, Option<NaiveDate>, NaiveDate) {
                         let notice_until = approved - days(r.below(4));
-                        let notice_from = notice_until - days(7);
+                        let notice_from = notice_until - days(notice_days);
                         let reviewed = if notice {
                             notice_from - days(1 + r.below(4))
                         } else {

@@ -651,14 +651,14 @@ fn run_batch(
 /// Who asked for a run.
 enum Trigger {
     Schedule,
-    Manual(Actor),
+    Manual,
 }
 
 impl Trigger {
     fn code(&self) -> &'static str {
         match self {
             Trigger::Schedule => "schedule",
-            Trigger::Manual(_) => "manual",
+            Trigger::Manual => "manual",
         }
     }
 }
@@ -671,7 +671,7 @@ impl Services {
         actor.require(Permission::RunMonthly)?;
         let scope = actor.scope();
         let today = today();
-        let trigger = Trigger::Manual(actor.clone());
+        let a = actor.clone();
         let s = scope.clone();
         let job = self
             .write(move |c| {
@@ -685,12 +685,10 @@ impl Services {
                         message: format!("月度评估正在运行（任务 #{}），请等它完成后再运行", j.id),
                     });
                 }
-                let Trigger::Manual(a) = &trigger else {
-                    return Err(ServiceError::Internal("trigger".into()));
-                };
+
                 let job_id = insert_job(
                     c,
-                    &trigger,
+                    &Trigger::Manual,
                     a.user.id.0,
                     a.user.union_id,
                     &a.user.union_path,
@@ -702,7 +700,7 @@ impl Services {
                 }
                 audit::write(
                     c,
-                    Who::Actor(a),
+                    Who::Actor(&a),
                     Record::change(
                         Action::RunMonthly,
                         "run",
@@ -799,17 +797,17 @@ impl Services {
         }
     }
 
-    /// Checks now and then every [`SCHEDULE_EVERY`] whether this month's
-    /// run is due, and starts it (see [`Services::monthly_run_due`]). Runs
-    /// until the process ends.
+    /// Every [`SCHEDULE_EVERY`], checks whether this month's run is due and
+    /// starts it (see [`Services::monthly_run_due`]; the server also checks
+    /// once at start). Runs until the process ends.
     pub async fn monthly_schedule(self) {
         loop {
+            tokio::time::sleep(SCHEDULE_EVERY).await;
             match self.monthly_run_due().await {
                 Ok(Some(id)) => tracing::info!(job_id = id, "monthly run started"),
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "monthly run could not start"),
             }
-            tokio::time::sleep(SCHEDULE_EVERY).await;
         }
     }
 
@@ -840,7 +838,7 @@ impl Services {
     async fn monthly_job(self, job_id: i64, scope: Scope, today: NaiveDate) {
         let started = Instant::now();
         let initial: RunResult = self
-            .read(move |c| Ok(jobs_result(c, job_id)?))
+            .read(move |c| jobs_result(c, job_id))
             .await
             .unwrap_or_default();
         let outcome = self.monthly_batches(job_id, &scope, today, initial).await;

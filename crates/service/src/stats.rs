@@ -356,9 +356,6 @@ fn trend(
             (m, if m == last { on } else { m.last_day() })
         })
         .collect();
-    let count_by = |rows: &[(NaiveDate, i64)], d: NaiveDate| -> i64 {
-        rows.iter().filter(|(x, _)| *x <= d).map(|(_, n)| n).sum()
-    };
     // Sorted once, then a running sum per point.
     let mut opened = days.opened;
     let mut closed = days.closed;
@@ -375,7 +372,6 @@ fn trend(
             c_sum += closed[ci].1;
             ci += 1;
         }
-        debug_assert_eq!(o_sum - c_sum, count_by(&opened, d) - count_by(&closed, d));
         out.push(TrendPoint {
             month: m,
             on: d,

@@ -531,25 +531,88 @@ pub struct Left {
 /// file — what `households::set_status` does today, dated in the past.
 pub fn mark_left(conn: &mut Conn, rows: &[Left]) -> Result<(), StorageError> {
     use crate::schema::open_persons;
-    for l in rows {
-        run!(conn, c => diesel::update(households::table.filter(households::id.eq(l.household_id)))
-            .set((
-                households::status.eq(l.status),
-                households::left_on.eq(Some(l.left_on)),
-                households::follow_until.eq(l.follow_until),
-                households::ready_pathway.eq(None::<String>),
-                households::relief_ready.eq(false),
-                households::version.eq(households::version + 1_i64),
-                households::updated_at.eq(l.at),
-            ))
-            .execute(c))?;
-        close_span(conn, l.household_id, l.left_on)?;
+    match conn {
+        // One statement per thousand files: a round trip per row is what
+        // makes PostgreSQL slow here.
+        Conn::Pg(c) => {
+            for chunk in rows.chunks(1000) {
+                mark_left_pg(c, chunk)?;
+            }
+        }
+        Conn::Sqlite(_) => {
+            for l in rows {
+                run!(conn, c => diesel::update(households::table.filter(households::id.eq(l.household_id)))
+                    .set((
+                        households::status.eq(l.status),
+                        households::left_on.eq(Some(l.left_on)),
+                        households::follow_until.eq(l.follow_until),
+                        households::ready_pathway.eq(None::<String>),
+                        households::relief_ready.eq(false),
+                        households::version.eq(households::version + 1_i64),
+                        households::updated_at.eq(l.at),
+                    ))
+                    .execute(c))?;
+                close_span(conn, l.household_id, l.left_on)?;
+            }
+        }
     }
     let ids: Vec<i64> = rows.iter().map(|l| l.household_id).collect();
     for chunk in ids.chunks(1000) {
         run!(conn, c => diesel::delete(open_persons::table.filter(open_persons::household_id.eq_any(chunk)))
             .execute(c))?;
     }
+    Ok(())
+}
+
+/// [`mark_left`] for a chunk on PostgreSQL: `UPDATE … FROM (VALUES …)`.
+fn mark_left_pg(c: &mut diesel::pg::PgConnection, rows: &[Left]) -> Result<(), StorageError> {
+    use diesel::sql_types::{BigInt, Date, Nullable, Text, Timestamp};
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let values = |per: usize, types: &[&str]| {
+        (0..rows.len())
+            .map(|k| {
+                let cols: Vec<String> = types
+                    .iter()
+                    .enumerate()
+                    .map(|(j, t)| format!("${}::{t}", k * per + j + 1))
+                    .collect();
+                format!("({})", cols.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sql = format!(
+        "UPDATE households AS h SET status = v.status, left_on = v.left_on, \
+         follow_until = v.follow_until, ready_pathway = NULL, relief_ready = FALSE, \
+         version = h.version + 1, updated_at = v.at \
+         FROM (VALUES {}) AS v(id, status, left_on, follow_until, at) WHERE h.id = v.id",
+        values(5, &["bigint", "text", "date", "date", "timestamp"])
+    );
+    let mut q = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
+    for l in rows {
+        q = q
+            .bind::<BigInt, _>(l.household_id)
+            .bind::<Text, _>(l.status)
+            .bind::<Date, _>(l.left_on)
+            .bind::<Nullable<Date>, _>(l.follow_until)
+            .bind::<Timestamp, _>(l.at);
+    }
+    q.execute(c)?;
+    let sql = format!(
+        "UPDATE file_spans AS s SET until_on = v.until_on \
+         FROM (VALUES {}) AS v(household_id, until_on) \
+         WHERE s.household_id = v.household_id AND s.until_on IS NULL",
+        values(2, &["bigint", "date"])
+    );
+    let mut q = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
+    for l in rows {
+        q = q
+            .bind::<BigInt, _>(l.household_id)
+            .bind::<Date, _>(l.left_on);
+    }
+    q.execute(c)?;
     Ok(())
 }
 

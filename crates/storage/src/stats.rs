@@ -358,14 +358,14 @@ pub fn given(
         })
         .collect();
     // Reversals are rare: read them one by one.
-    type Reversed = (i64, String, i32, i64, i64, NaiveDateTime);
+    type Reversed = (Option<i64>, String, i32, i64, i64, NaiveDateTime);
     let reversed: Vec<Reversed> = run!(conn, c => assistance::table
+        .filter(assistance::status.eq("reversed"))
         .filter(assistance::union_path.ge(&start))
         .filter(assistance::union_path.lt(&end))
-        .filter(assistance::status.eq("reversed"))
         .filter(assistance::given_on.le(on))
         .select((
-            assistance::id,
+            assistance::transfer_id,
             assistance::union_path,
             assistance::persons,
             assistance::cash,
@@ -373,20 +373,19 @@ pub fn given(
             assistance::updated_at,
         ))
         .load(c))?;
+    // The reversal posting of each payment, through the unique `reverses_id`.
     let mut dates: HashMap<i64, NaiveDate> = HashMap::new();
-    let ids: Vec<i64> = reversed.iter().map(|r| r.0).collect();
-    for chunk in ids.chunks(500) {
+    let paid: Vec<i64> = reversed.iter().filter_map(|r| r.0).collect();
+    for chunk in paid.chunks(500) {
         let posted: Vec<(Option<i64>, NaiveDate)> = run!(conn, c => fund_transfers::table
-            .filter(fund_transfers::kind.eq("reversal"))
-            .filter(fund_transfers::assistance_id.eq_any(chunk))
-            .select((fund_transfers::assistance_id, fund_transfers::on_date))
+            .filter(fund_transfers::reverses_id.eq_any(chunk))
+            .select((fund_transfers::reverses_id, fund_transfers::on_date))
             .load(c))?;
-        dates.extend(posted.into_iter().filter_map(|(a, d)| Some((a?, d))));
+        dates.extend(posted.into_iter().filter_map(|(t, d)| Some((t?, d))));
     }
-    for (id, path, persons, cash, goods, updated_at) in reversed {
-        let undone_on = dates
-            .get(&id)
-            .copied()
+    for (transfer, path, persons, cash, goods, updated_at) in reversed {
+        let undone_on = transfer
+            .and_then(|t| dates.get(&t).copied())
             .unwrap_or_else(|| bangfu_domain::china_date(updated_at));
         if undone_on > on {
             continue;

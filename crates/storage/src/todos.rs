@@ -702,6 +702,8 @@ pub fn my_counts(
 #[derive(Debug, Clone, Default)]
 pub struct SubtreeCounts {
     pub on_file: i64,
+    /// Their people (worker and members).
+    pub persons: i64,
     pub exited_this_year: i64,
     pub relieved_this_year: i64,
     /// Exited households flagged as relapsed this year.
@@ -730,9 +732,9 @@ pub fn subtree_counts(
         };
     }
     run!(conn, c => {
-        let on_file = files!()
+        let (on_file, persons): (i64, Option<i64>) = files!()
             .filter(households::status.eq(Status::OnFile.code()))
-            .count()
+            .select((diesel::dsl::count_star(), diesel::dsl::sum(households::size)))
             .get_result(c)?;
         let exited_this_year = files!()
             .filter(households::status.eq(Status::Exited.code()))
@@ -779,6 +781,7 @@ pub fn subtree_counts(
             .get_result(c)?;
         Ok::<_, diesel::result::Error>(SubtreeCounts {
             on_file,
+            persons: persons.unwrap_or(0),
             exited_this_year,
             relieved_this_year,
             relapses_this_year,

@@ -291,9 +291,9 @@ fn todo_view(t: &Todo) -> TodoView {
             ("可解困名单", "/exits?tab=relief".into()),
         ],
         Some(TodoKind::Relapse) => vec![("返困名单", "/exits?tab=relapse".into())],
-        Some(TodoKind::NotEligible) => vec![
-            ("复核退出", format!("/exits/new?household={h}&kind=removal")),
-        ],
+        Some(TodoKind::NotEligible) => {
+            vec![("复核退出", format!("/exits/new?household={h}&kind=removal"))]
+        }
         Some(TodoKind::PlanOverdue) => vec![("帮扶计划", format!("/households/{h}/plan"))],
         Some(TodoKind::CausesChanged) | None => vec![],
     };
@@ -408,7 +408,10 @@ async fn todos_view(
         union: q.union.unwrap_or_default(),
         done: q.done.unwrap_or_default(),
         month: q.month.unwrap_or_default(),
-        kinds: TodoKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+        kinds: TodoKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect(),
         unions,
         can_close: actor.can(Permission::ManageHouseholds),
         notice,
@@ -463,16 +466,6 @@ async fn done_submit(
 
 // ---------- the home dashboard ----------
 
-/// The subtree's key numbers from the statistics panel (as of today).
-pub struct KeyNumbers {
-    pub on_file: i64,
-    pub persons: i64,
-    pub out: i64,
-    pub relief: i64,
-    pub removal: i64,
-    pub reopened: i64,
-}
-
 /// This year's target of the caller's union.
 pub struct TargetView {
     pub year: i32,
@@ -494,7 +487,6 @@ pub struct HomeDash {
     pub mine: Option<bangfu_service::monthly::MyCounts>,
     /// A manager's subtree.
     pub subtree: Option<bangfu_service::monthly::SubtreeCounts>,
-    pub key: Option<KeyNumbers>,
     pub target: Option<TargetView>,
     pub latest_run: Option<RunCard>,
     pub year: i32,
@@ -507,8 +499,8 @@ fn percent_bp(bp: u32) -> String {
 }
 
 /// The dashboard for someone who reads statistics; `None` for others.
-/// The statistics panel and the target are shown when they can be read
-/// (a failure there does not keep the home page from showing).
+/// The target is shown when it can be read (a failure there does not keep
+/// the home page from showing).
 pub(super) async fn home_dashboard(
     state: &AppState,
     actor: &Actor,
@@ -517,23 +509,10 @@ pub(super) async fn home_dashboard(
         return Ok(None);
     }
     let d = state.services.dashboard(actor).await?;
-    let (key, target) = if d.subtree.is_some() {
-        let today = bangfu_service::today();
-        let key = match state.services.stats_panel(actor, None, today).await {
-            Ok(p) => Some(KeyNumbers {
-                on_file: p.total.on_file.households,
-                persons: p.total.on_file.persons,
-                out: p.total.out,
-                relief: p.total.relief,
-                removal: p.total.removal,
-                reopened: p.total.reopened,
-            }),
-            Err(e) => {
-                tracing::warn!(error = %e, "home: statistics panel");
-                None
-            }
-        };
-        let target = match state.services.target_progress(actor, None, d.year).await {
+    // The full statistics panel is one click away (/stats): at national
+    // scale it takes a second, too slow for the page everyone opens first.
+    let target = if d.subtree.is_some() {
+        match state.services.target_progress(actor, None, d.year).await {
             Ok(p) => Some(TargetView {
                 year: p.year,
                 share: percent_bp(p.line.share.bp),
@@ -541,7 +520,11 @@ pub(super) async fn home_dashboard(
                 target: p.line.target,
                 achieved: p.line.achieved,
                 expected_to_date: p.line.expected_to_date,
-                progress: p.line.progress_bp.map(percent_bp).unwrap_or_else(|| "—".into()),
+                progress: p
+                    .line
+                    .progress_bp
+                    .map(percent_bp)
+                    .unwrap_or_else(|| "—".into()),
                 behind: p.line.behind,
                 children_behind: p.children.iter().filter(|c| c.line.behind).count(),
                 children: p.children.len(),
@@ -550,15 +533,13 @@ pub(super) async fn home_dashboard(
                 tracing::warn!(error = %e, "home: target progress");
                 None
             }
-        };
-        (key, target)
+        }
     } else {
-        (None, None)
+        None
     };
     Ok(Some(HomeDash {
         mine: d.mine,
         subtree: d.subtree,
-        key,
         target,
         latest_run: d.latest_run.as_ref().map(run_card),
         year: d.year,

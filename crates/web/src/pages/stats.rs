@@ -129,6 +129,16 @@ pub struct Table {
     pub note: String,
 }
 
+impl Table {
+    /// Whether column `i` holds numbers (its header is right-aligned).
+    pub fn numeric(&self, i: &usize) -> bool {
+        self.rows
+            .first()
+            .and_then(|r| r.cells.get(*i))
+            .is_some_and(Cell::is_num)
+    }
+}
+
 fn headers(h: &[&str]) -> Vec<String> {
     h.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -238,15 +248,15 @@ fn on_file_table(f: &Figures) -> Table {
         rows.push(row(&format!("　其中：{}", c.label()), f.categories[i]).class("sub"));
     }
     rows.push(row("地方级", f.local));
-    rows.push(row("存量（建档时即在基数内）", f.baseline_on_file));
-    rows.push(row("增量库", f.incremental_on_file));
+    rows.push(row("存量户", f.baseline_on_file));
+    rows.push(row("增量户", f.incremental_on_file));
     Table {
         id: "on-file",
         title: "在档情况".into(),
         sheet: "在档情况",
         headers: headers(&["项目", "户数", "供养人口（人）"]),
         rows,
-        note: "统计日当天日终仍在档的家庭；供养人口为家庭人口之和。低保户、低保边缘户、意外致困户仅统计全国级档案。".into(),
+        note: "统计日当天日终仍在档的家庭；供养人口为家庭人口之和。低保户、低保边缘户、意外致困户仅统计全国级档案；存量户为基准日前建档的家庭，增量户为其后建档的家庭。".into(),
     }
 }
 
@@ -499,7 +509,10 @@ async fn panel_page(
                 { "name": "已完成", "data": progress.children.iter().map(|c| c.line.achieved).collect::<Vec<_>>() },
             ])
             .to_string(),
-            empty: progress.children.is_empty(),
+            empty: progress
+                .children
+                .iter()
+                .all(|c| c.line.target == 0 && c.line.achieved == 0),
         },
     ];
     let crumbs = p
