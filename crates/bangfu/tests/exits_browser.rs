@@ -1,9 +1,11 @@
-//! The exit journey in a real headless Chromium (issue 5 items 1, 4, 5): on
-//! a phone, an officer takes a household from the ready list, confirms the
+//! The exit journey in a real headless Chromium (issue 5 items 1, 4, 5, 8):
+//! a household's sixth month above the line is recorded and it appears on
+//! the ready list; on a phone, an officer takes it from there, confirms the
 //! causes are removed and proposes its exit; at a desk, a reviewer reviews,
-//! publishes and approves it; back on the phone, the officer flags a
-//! relapse and reopens the household as a new linked file. Every page fits
-//! a 390 px screen.
+//! publishes and approves it, and the panel's on-file count, its trend chart
+//! and its pathway chart change; back on the phone, the officer flags a
+//! relapse and reopens the household as a new linked file, and the panel
+//! counts it on file again. Every page fits a 390 px screen.
 //!
 //! With `BANGFU_SCREENSHOTS=1` it writes `docs/screenshots/exit-form-phone.png`
 //! and `docs/screenshots/exit-decision.png`.
@@ -14,7 +16,6 @@
 
 mod common;
 
-use bangfu_domain::household::HouseholdId;
 use bangfu_service::Settings;
 use common::browser::*;
 use common::{household, person};
@@ -46,24 +47,85 @@ async fn world() -> World {
         .await;
     assert_eq!(got.0, 200, "{}", got.1);
     let officer = app.api_as("officer").await;
+    // Five months above the line: not yet ready.
     let mut body = household("陈立新", &person("440103", "19680405", 123), t.county_a);
-    body["incomes"] = json!((1..=6)
+    body["incomes"] = json!((1..=5)
         .map(|m| json!({ "month": format!("2024-{m:02}"), "wages_fen": 95_000 }))
         .collect::<Vec<_>>());
     let id = common::file(&officer, body).await;
-    // What the monthly run records for a household that meets the standard.
-    app.services
-        .seed_write(move |c| {
-            Ok(bangfu_storage::households::set_readiness(
-                c,
-                HouseholdId(id),
-                Some("employment"),
-                false,
-            )?)
-        })
-        .await
-        .unwrap();
+    // A placement into a job: the pathway it suggests is 就业创业.
+    let got = officer
+        .send(
+            "POST",
+            &format!("/api/v1/households/{id}/assistance"),
+            json!({ "kind": "job", "persons": 1, "note": "推荐到家政公司就业" }),
+        )
+        .await;
+    assert_eq!(got.0, 201, "{}", got.1);
+    let (_, ready) = officer.get("/api/v1/exits/ready").await;
+    assert_eq!(ready["total"], 0, "five months are not enough: {ready}");
+    // The sixth month is recorded: the household is ready to exit.
+    let path = format!("/api/v1/households/{id}");
+    let (_, d) = officer.get(&path).await;
+    let got = officer
+        .send(
+            "PUT",
+            &format!("{path}/incomes"),
+            json!({
+                "version": d["household"]["version"],
+                "months": [{ "month": "2024-06", "wages_fen": 95_000 }],
+            }),
+        )
+        .await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    let (_, ready) = officer.get("/api/v1/exits/ready").await;
+    assert_eq!(ready["total"], 1, "six months above the line: {ready}");
     World { app, household: id }
+}
+
+/// The panel's figures as the reviewer's browser shows them: households on
+/// file (the first figure), the last point of the on-file trend chart, and
+/// the exits by pathway the pie chart draws.
+async fn panel_in_browser(b: &Browser, w: &World) -> R<(String, i64, Vec<i64>)> {
+    goto(b, &w.app.base, "/stats").await?;
+    wait_in(b, "#kpis", "在档家庭").await?;
+    let started = std::time::Instant::now();
+    loop {
+        let drawn = b
+            .execute(
+                "return document.querySelectorAll('#chart-trend[data-drawn=\"1\"] svg').length;",
+                vec![],
+            )
+            .await
+            .map_err(err("trend chart"))?
+            .as_u64()
+            .unwrap_or(0);
+        if drawn > 0 {
+            break;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(10) {
+            return Err("the trend chart was not drawn".into());
+        }
+        common::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let v = b
+        .execute(
+            "const k = document.querySelector('#kpis .kpi-value').textContent.trim();\
+             const t = JSON.parse(document.getElementById('chart-trend').dataset.series)[0].data;\
+             const p = document.getElementById('chart-pathways');\
+             const s = p ? JSON.parse(p.dataset.series)[0].data : [];\
+             return [k, t[t.length - 1], s];",
+            vec![],
+        )
+        .await
+        .map_err(err("panel figures"))?;
+    let on_file = v[0].as_str().unwrap_or_default().to_owned();
+    let trend = v[1].as_i64().unwrap_or(-1);
+    let pathways = v[2]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_i64()).collect())
+        .unwrap_or_default();
+    Ok((on_file, trend, pathways))
 }
 
 async fn fits_a_phone(b: &Browser, what: &str) -> R<()> {
@@ -86,7 +148,7 @@ async fn propose_on_a_phone(b: &Browser, w: &World) -> R<()> {
     wait_in(b, "#evaluation", "2024-06").await?;
     fits_a_phone(b, "the confirmation form").await?;
     screenshot(b, Screen::Phone, "exit-form-phone.png").await?;
-    // The pathway is pre-selected from the monthly run.
+    // The pathway is pre-selected from the job placement.
     let chosen = values(b, "#x-pathway").await?;
     if chosen != ["employment"] {
         return Err(format!("pathway pre-selected: {chosen:?}"));
@@ -104,6 +166,10 @@ async fn propose_on_a_phone(b: &Browser, w: &World) -> R<()> {
 async fn approve_at_a_desk(b: &Browser, w: &World) -> R<()> {
     let base = w.app.base.as_str();
     login(b, base, "reviewer").await?;
+    let before = panel_in_browser(b, w).await?;
+    if before.0 != "1" || before.1 != 1 || before.2.iter().sum::<i64>() != 0 {
+        return Err(format!("panel before the exit: {before:?}"));
+    }
     goto(b, base, "/exits?tab=open").await?;
     wait_in(b, "main", "陈立新").await?;
     click(b, "#results table a[href^='/exits/']").await?;
@@ -120,6 +186,11 @@ async fn approve_at_a_desk(b: &Browser, w: &World) -> R<()> {
     submit_confirmed(b, "#approve-form", "确认批准").await?;
     wait_in(b, "main", "已批准，档案状态已随之更新").await?;
     screenshot(b, Screen::Desktop, "exit-decision.png").await?;
+    // Out of hardship: no longer on file, and counted under 就业创业.
+    let after = panel_in_browser(b, w).await?;
+    if after.0 != "0" || after.1 != 0 || after.2.first() != Some(&1) {
+        return Err(format!("panel after the exit: {after:?}"));
+    }
     logout(b).await?;
     Ok(())
 }
@@ -143,6 +214,13 @@ async fn relapse_on_a_phone(b: &Browser, w: &World) -> R<()> {
     wait_in(b, "main", "已返困重新建档").await?;
     wait_in(b, "#leaving", "原档案").await?;
     use_screen(b, Screen::Desktop).await?;
+    logout(b).await?;
+    // Back in hardship: the reopened file is on file again.
+    login(b, base, "reviewer").await?;
+    let reopened = panel_in_browser(b, w).await?;
+    if reopened.0 != "1" || reopened.1 != 1 {
+        return Err(format!("panel after reopening: {reopened:?}"));
+    }
     logout(b).await?;
     Ok(())
 }

@@ -459,6 +459,9 @@ macro_rules! payment_cols {
     };
 }
 
+/// A payment, its file's filing date, status and the day it left.
+pub type OffFilePayment = (Payment, NaiveDate, String, Option<NaiveDate>);
+
 /// Cash given to a household whose file was not on file that day: filed
 /// later, or on or after the day it left (exited, removed, or closed before
 /// exits existed). A relieved file stays under regular assistance, so cash
@@ -467,7 +470,7 @@ macro_rules! payment_cols {
 pub fn not_on_file(
     conn: &mut Conn,
     scope: &Scope,
-) -> Result<Vec<(Payment, NaiveDate, String, Option<NaiveDate>)>, StorageError> {
+) -> Result<Vec<OffFilePayment>, StorageError> {
     let rows = run!(conn, c => assistance::table
         .inner_join(households::table)
         .filter(assistance::union_path.ge(scope.start()))
@@ -481,7 +484,7 @@ pub fn not_on_file(
         )
         .select((payment_cols!(), households::filed_on, households::status, households::left_on))
         .order(assistance::id)
-        .load::<(Payment, NaiveDate, String, Option<NaiveDate>)>(c))?;
+        .load::<OffFilePayment>(c))?;
     Ok(rows)
 }
 
