@@ -184,7 +184,11 @@ fn figures(h: &Household, incomes: &[MonthlyIncome], books: &Books) -> Vec<Month
 }
 
 /// Judges one household as the monthly run does (see the module's doc).
-pub(crate) fn assess(f: &Facts<'_>, books: &Books, today: NaiveDate) -> Result<Assessment, ServiceError> {
+pub(crate) fn assess(
+    f: &Facts<'_>,
+    books: &Books,
+    today: NaiveDate,
+) -> Result<Assessment, ServiceError> {
     let h = f.household;
     let data = &h.data;
     let region = books.params.for_region(&data.division_code);

@@ -331,6 +331,21 @@ pub fn subsidised_in(
     Ok(rows.into_iter().map(HouseholdId).collect())
 }
 
+/// The files among `ids` with an exit, relief or removal decision under way
+/// (proposed, reviewed or on notice).
+pub fn with_open_decision(
+    conn: &mut Conn,
+    ids: &[HouseholdId],
+) -> Result<HashSet<HouseholdId>, StorageError> {
+    let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    let rows: Vec<i64> = run!(conn, c => exits::table
+        .filter(exits::household_id.eq_any(&raw))
+        .filter(exits::status.eq_any(["proposed", "reviewed", "notice"]))
+        .select(exits::household_id)
+        .load(c))?;
+    Ok(rows.into_iter().map(HouseholdId).collect())
+}
+
 // ---------- to-do items ----------
 
 /// A to-do item the run leaves.
