@@ -79,7 +79,7 @@ async fn three_years_of_generated_decisions_add_up() {
     assert!(e.out.values().all(|n| *n <= employment), "{e:?}");
     assert_eq!(e.out.len(), 5, "every pathway: {e:?}");
     assert!(
-        e.revoked > 0 && e.relapses > e.reopened && e.reopened > 0,
+        e.revoked > 0 && e.relapses >= e.reopened && e.reopened > 0,
         "{e:?}"
     );
     assert!(e.falling_back > 0 && e.ready > 0, "{e:?}");

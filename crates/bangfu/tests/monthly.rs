@@ -873,3 +873,37 @@ async fn a_server_starts_the_due_run_and_a_second_one_does_not() {
     second.task.abort();
     third.task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_under_way_is_not_asked_for_again() {
+    let w = world().await;
+    let (admin, officer) = (&w.root_admin, &w.officer);
+    set_line(admin, "440100", 90_000).await;
+    let mut ids = Vec::new();
+    for (i, name) in ["王建国", "李秀英"].iter().enumerate() {
+        let id = common::file(
+            officer,
+            household(
+                name,
+                &person("440103", "19700101", 40 + i as u32),
+                w.t.county_a,
+            ),
+        )
+        .await;
+        save_incomes(officer, id, half_2019(90_001)).await;
+        ids.push(id);
+    }
+    let got = officer
+        .send(
+            "POST",
+            "/api/v1/exits",
+            json!({ "household_id": ids[0], "kind": "out", "pathway": "employment", "causes_removed": true, "note": "已稳定就业" }),
+        )
+        .await;
+    assert_eq!(got.0, 201, "{}", got.1);
+    let r = run_now(admin).await;
+    assert_eq!(r["found"]["exit_ready"], 1, "{r}");
+    let items = todos(officer, "").await;
+    assert!(kinds_of(&items, ids[0]).is_empty(), "{items:?}");
+    assert_eq!(kinds_of(&items, ids[1]), ["exit_ready"]);
+}

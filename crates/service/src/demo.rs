@@ -2131,3 +2131,80 @@ pub async fn load_exits(
     services.read(|c| Ok(c.analyze()?)).await?;
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fates over many households and days: every date in order, whatever
+    /// day the generator runs on.
+    #[test]
+    fn fates_keep_their_dates_in_order() {
+        let mut counts = [0usize; 6];
+        for today_offset in [0i64, 17, 45, 100, 200, 333] {
+            let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap_or_default()
+                + chrono::Duration::days(today_offset);
+            let last_month = Month::of_date(today).pred();
+            let filed_from = NaiveDate::from_ymd_opt(2014, 1, 1).unwrap_or_default();
+            for i in 0..3_000i64 {
+                let id = demo_id(
+                    "440103",
+                    NaiveDate::from_ymd_opt(1966, 1, 1).unwrap_or_default(),
+                    12_000,
+                    0,
+                    i,
+                )
+                .unwrap_or_default();
+                let filed_on = filed_from + chrono::Duration::days((i * 7919) % 4_700);
+                let category = Category::ALL[usize::try_from(i % 3).unwrap_or(0)];
+                let f = fate(&id, 10 + i % 40, filed_on, i % 4 == 0, category, today);
+                let Some(d) = f.decided else {
+                    counts[0] += usize::from(f.ready);
+                    continue;
+                };
+                assert!(!f.ready);
+                assert!(d.decided_on >= filed_on + chrono::Duration::days(MIN_DAYS_ON_FILE));
+                assert!(
+                    d.decided_on < today && d.decided_on >= today - chrono::Duration::days(3 * 365)
+                );
+                assert_eq!(d.pathway.is_some(), d.kind == ExitKind::Out);
+                assert_eq!(d.reason.is_some(), d.kind == ExitKind::Removal);
+                if let Some(r) = d.revoked_on {
+                    assert!(r > d.decided_on && r < today);
+                    assert!(d.relapse.is_none());
+                    counts[1] += 1;
+                }
+                if let Some(r) = d.relapse {
+                    assert_eq!(d.kind, ExitKind::Out);
+                    assert!(r.below_from > Month::of_date(d.decided_on));
+                    assert!(r.below_from <= last_month);
+                    match r.flagged_on {
+                        Some(flag) => {
+                            assert!(flag > d.decided_on && flag < today);
+                            assert!(flag < add_months(d.decided_on, 12));
+                            counts[2] += 1;
+                            if let Some(re) = r.reopened_on {
+                                assert!(re > flag && re < today);
+                                counts[3] += 1;
+                            }
+                        }
+                        None => {
+                            // Still followed, six months below the line.
+                            assert!(add_months(d.decided_on, 12) > today);
+                            assert_eq!(r.below_from, last_month.add_months(-5));
+                            counts[4] += 1;
+                        }
+                    }
+                }
+                counts[5] += 1;
+                // Above the line for the months before the exit.
+                if d.kind == ExitKind::Out && d.revoked_on.is_none() {
+                    let m = Month::of_date(d.decided_on).pred();
+                    assert_eq!(f.above_line(m, last_month), Some(true));
+                }
+            }
+        }
+        // Every kind of story occurs on every day the generator might run.
+        assert!(counts.iter().all(|n| *n > 0), "{counts:?}");
+    }
+}

@@ -136,6 +136,9 @@ pub struct Facts<'a> {
     pub overdue_measures: i64,
     /// A regular subsidy (常态化帮扶) runs this month.
     pub subsidised: bool,
+    /// An exit, relief or removal decision is under way: what it decides
+    /// is not asked again.
+    pub open_decision: bool,
 }
 
 /// What the run concludes about one household.
@@ -238,7 +241,7 @@ pub(crate) fn assess(
             )?;
             out.relief_ready = relief.ready;
 
-            if let Some(p) = out.ready_pathway {
+            if let Some(p) = out.ready_pathway.filter(|_| !f.open_decision) {
                 if !(out.relief_ready && cannot_get_out(h)) {
                     let why = match net_since_filing {
                         Some(m) if !exit_eval.meets_standard => {
@@ -255,7 +258,7 @@ pub(crate) fn assess(
                     ));
                 }
             }
-            if out.relief_ready {
+            if out.relief_ready && !f.open_decision {
                 out.todos.push((
                     TodoKind::ReliefReady,
                     relief.reasons.first().cloned().unwrap_or_default(),
@@ -265,7 +268,10 @@ pub(crate) fn assess(
             let ident = books.identify(data, f.size, f.incomes)?;
             let (decision, condition) = decision_of(&ident);
             let cohort = Cohort::of(data.filed_on, region.baseline_cutoff);
-            if decision == Decision::NotEligible && out.ready_pathway.is_none() && !out.relief_ready
+            if decision == Decision::NotEligible
+                && !f.open_decision
+                && out.ready_pathway.is_none()
+                && !out.relief_ready
             {
                 let why = ident
                     .reasons
@@ -414,6 +420,7 @@ pub(crate) fn refresh_household(
         .copied()
         .unwrap_or(0);
     let subsidised = todos::subsidised_in(c, &ids, Month::of_date(today))?.contains(&id);
+    let open_decision = todos::with_open_decision(c, &ids)?.contains(&id);
     let a = assess(
         &Facts {
             household: &h,
@@ -422,6 +429,7 @@ pub(crate) fn refresh_household(
             pathway_codes: &codes,
             overdue_measures: overdue,
             subsidised,
+            open_decision,
         },
         books,
         today,
@@ -619,6 +627,7 @@ fn run_batch(
     let overdue = todos::overdue_measures_of_many(c, &ids, today)?;
     let subsidised: HashSet<HouseholdId> = todos::subsidised_in(c, &ids, Month::of_date(today))?;
     let responsible: HashMap<HouseholdId, i64> = todos::responsible_of_many(c, &ids)?;
+    let deciding = todos::with_open_decision(c, &ids)?;
     let mut list = Vec::new();
     for h in &files {
         let facts = Facts {
@@ -628,6 +637,7 @@ fn run_batch(
             pathway_codes: codes.get(&h.id).map(Vec::as_slice).unwrap_or(&[]),
             overdue_measures: overdue.get(&h.id).copied().unwrap_or(0),
             subsidised: subsidised.contains(&h.id),
+            open_decision: deciding.contains(&h.id),
         };
         let a = match assess(&facts, books, today) {
             Ok(a) => a,

@@ -29,14 +29,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(list_todos, close_todo, start_run, list_runs, get_run, month_counts),
-    components(schemas(
-        TodoDto,
-        RunDto,
-        StartedDto,
-        CountsDto,
-        KindCountDto,
-        UnionCountDto
-    ))
+    components(schemas(TodoDto, RunDto, StartedDto, CountsDto, KindCountDto, UnionCountDto))
 )]
 pub struct Doc;
 
