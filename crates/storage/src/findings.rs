@@ -467,10 +467,7 @@ pub type OffFilePayment = (Payment, NaiveDate, String, Option<NaiveDate>);
 /// exits existed). A relieved file stays under regular assistance, so cash
 /// to it is not a finding. With the file's filing date, status and the day
 /// it left.
-pub fn not_on_file(
-    conn: &mut Conn,
-    scope: &Scope,
-) -> Result<Vec<OffFilePayment>, StorageError> {
+pub fn not_on_file(conn: &mut Conn, scope: &Scope) -> Result<Vec<OffFilePayment>, StorageError> {
     let rows = run!(conn, c => assistance::table
         .inner_join(households::table)
         .filter(assistance::union_path.ge(scope.start()))

@@ -4,6 +4,8 @@ DROP TABLE targets;
 DROP TABLE exit_steps;
 DROP TABLE exits;
 DROP TABLE file_spans;
+DROP INDEX assistance_panel;
+DROP INDEX households_panel;
 DROP INDEX households_previous;
 DROP INDEX households_ready;
 ALTER TABLE households DROP COLUMN reopened_id;

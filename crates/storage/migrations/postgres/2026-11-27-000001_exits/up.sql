@@ -21,6 +21,10 @@ ALTER TABLE households ADD COLUMN previous_id BIGINT;
 ALTER TABLE households ADD COLUMN reopened_id BIGINT;
 CREATE INDEX households_ready ON households(union_path, ready_pathway);
 CREATE INDEX households_previous ON households(previous_id);
+-- Covering indexes for the panel's sums over a subtree (filings, and the
+-- assistance given), read from the index without touching the wide rows.
+CREATE INDEX households_panel ON households(union_path, filed_on, previous_id, cohort);
+CREATE INDEX assistance_panel ON assistance(union_path, given_on, status, cash, goods_value, persons);
 
 -- One row per stretch of time a file was on file with the same union, tier,
 -- category and size: from_on inclusive, until_on exclusive (NULL while it
@@ -38,7 +42,9 @@ CREATE TABLE file_spans (
     from_on      DATE NOT NULL,
     until_on     DATE
 );
-CREATE INDEX file_spans_scope ON file_spans(union_path, from_on);
+-- Covering: the panel counts on file by union, tier, category and cohort
+-- from the index alone.
+CREATE INDEX file_spans_scope ON file_spans(union_path, from_on, until_on, tier, category, cohort, persons);
 CREATE INDEX file_spans_household ON file_spans(household_id, until_on);
 INSERT INTO file_spans (household_id, union_id, union_path, tier, category, cohort, persons, from_on, until_on)
 SELECT id, union_id, union_path, tier, category, cohort, size, filed_on,
