@@ -735,7 +735,8 @@ impl Services {
     /// its run was interrupted), claims it and starts the run over the whole
     /// tree. Of any number of processes calling at once, one runs it; the
     /// others get `None`. Nothing is claimed while there are no households
-    /// or no administrator of the root union (the job belongs to the earliest).
+    /// or no administrator (the job belongs to the earliest of the highest
+    /// union that has one, and covers its subtree).
     pub async fn monthly_run_due(&self) -> Result<Option<i64>, ServiceError> {
         let today = today();
         let month = Month::of_date(today);

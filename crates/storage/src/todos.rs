@@ -142,20 +142,24 @@ pub fn run_result_json(conn: &mut Conn, id: i64) -> Result<Option<String>, Stora
     .flatten())
 }
 
-/// The longest-serving administrator of the root union (the scheduled
-/// run's job belongs to them): (user id, root union id, root path).
+/// Who the scheduled run is recorded as, and the subtree it covers: the
+/// earliest active administrator of the highest union that has one — the
+/// root union in any real deployment; a province in the demo, whose
+/// administrator sits there.
 pub fn root_admin(conn: &mut Conn) -> Result<Option<(i64, i64, String)>, StorageError> {
     use crate::schema::user_roles;
-    Ok(run!(conn, c => users::table
+    let admins: Vec<(i64, i64, String)> = run!(conn, c => users::table
         .inner_join(unions::table.on(unions::id.eq(users::union_id)))
         .inner_join(user_roles::table.on(user_roles::user_id.eq(users::id)))
-        .filter(unions::parent_id.is_null())
         .filter(user_roles::role.eq("admin"))
         .filter(users::active.eq(true))
+        .filter(unions::active.eq(true))
         .order(users::id.asc())
         .select((users::id, unions::id, unions::path))
-        .first(c)
-        .optional())?)
+        .load(c))?;
+    Ok(admins
+        .into_iter()
+        .min_by_key(|(id, _, path)| (path.matches('/').count(), *id)))
 }
 
 // ---------- what the run reads, a batch at a time ----------
