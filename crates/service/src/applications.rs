@@ -662,16 +662,30 @@ fn approval_blocker(
     app: &Application,
     level: UnionLevel,
 ) -> Result<Option<String>, ServiceError> {
+    approval_blocked(c, actor, "建档申请", app.notice_until, level, today())
+}
+
+/// The one approval rule of filings and exit decisions: the approver sits at
+/// `level` or above, and a public notice has ended (`notice_until` is the
+/// last day of objections). `what` names the thing in the refusal.
+pub(crate) fn approval_blocked(
+    c: &mut Conn,
+    actor: &Actor,
+    what: &str,
+    notice_until: Option<NaiveDate>,
+    level: UnionLevel,
+    today: NaiveDate,
+) -> Result<Option<String>, ServiceError> {
     let own =
         unions::find_unscoped(c, actor.user.union_id)?.ok_or(ServiceError::NotFound("工会"))?;
     if rank(own.level) > rank(level) {
         return Ok(Some(format!(
-            "建档申请须由{}及以上工会的审核人批准",
+            "{what}须由{}及以上工会的审核人批准",
             level.label()
         )));
     }
-    if let Some(until) = app.notice_until {
-        if today() < until {
+    if let Some(until) = notice_until {
+        if today < until {
             return Ok(Some(format!("公示期至 {until}，期满后方可批准")));
         }
     }

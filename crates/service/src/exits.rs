@@ -220,20 +220,7 @@ fn stale() -> ServiceError {
     }
 }
 
-/// Lower is higher in the tree; an industry union ranks with a county (as
-/// for filings, `applications::approval_blocker`).
-fn rank(level: UnionLevel) -> u8 {
-    match level {
-        UnionLevel::National => 0,
-        UnionLevel::Province => 1,
-        UnionLevel::City => 2,
-        UnionLevel::County | UnionLevel::Industry => 3,
-        UnionLevel::Grassroots => 4,
-    }
-}
-
-/// Why `actor` may not approve `e` now: not at the approving level, or the
-/// notice has not run its course — the same rule as for filings.
+/// Why `actor` may not approve `e` now: the same rule as for filings.
 fn approval_blocker(
     c: &mut Conn,
     actor: &Actor,
@@ -241,21 +228,8 @@ fn approval_blocker(
     level: UnionLevel,
     today: NaiveDate,
 ) -> Result<Option<String>, ServiceError> {
-    let own =
-        unions::find_unscoped(c, actor.user.union_id)?.ok_or(ServiceError::NotFound("工会"))?;
-    if rank(own.level) > rank(level) {
-        return Ok(Some(format!(
-            "{}决定须由{}及以上工会的审核人批准",
-            e.kind.label(),
-            level.label()
-        )));
-    }
-    if let Some(until) = e.notice_until {
-        if today < until {
-            return Ok(Some(format!("公示期至 {until}，期满后方可批准")));
-        }
-    }
-    Ok(None)
+    let what = format!("{}决定", e.kind.label());
+    crate::applications::approval_blocked(c, actor, &what, e.notice_until, level, today)
 }
 
 /// The recorded months of a file with the line in force each month (months
