@@ -1,20 +1,23 @@
 //! Three years of decisions over the generated files: exits, reliefs and
-//! removals with their steps, revocations, relapses (most reopened as new
-//! files), the files ready to exit, and a few yearly targets.
+//! removals, revocations, relapses (most reopened as new files), the files
+//! ready to exit, and a few yearly targets.
 
-use crate::fate::{add_months, fate};
-use crate::now;
-use crate::random::{days, Gen};
+use crate::decisions::{Decision, Decisions, StepActors};
+use crate::fate::{add_months, fate, Relapse};
+use crate::random::Gen;
+use crate::{at, chunks, now};
 use bangfu_domain::household::{HouseholdId, Status};
 use bangfu_domain::identification::Category;
-use bangfu_domain::leaving::{ExitKind, Pathway, RemovalReason};
+use bangfu_domain::leaving::{ExitKind, Pathway};
 use bangfu_domain::{UnionId, UnionLevel};
 use bangfu_service::seeding::{self, Books};
 use bangfu_service::today;
 use bangfu_service::{ServiceError, Services};
-use bangfu_storage::{households as hs, seed, unions, users, Scope};
+use bangfu_storage::seed::{self, LeavingSeed};
+use bangfu_storage::{households as hs, unions, users, Conn, Scope};
 use chrono::NaiveDate;
 
+/// What the decision generator made.
 #[derive(Debug, Clone, Default)]
 pub struct ExitSummary {
     /// Files looked at.
@@ -43,78 +46,7 @@ impl ExitSummary {
     }
 }
 
-fn decision_text(
-    kind: ExitKind,
-    pathway: Option<Pathway>,
-    reason: Option<RemovalReason>,
-) -> (&'static str, &'static str) {
-    match (kind, pathway, reason) {
-        (ExitKind::Out, Some(Pathway::Employment), _) => (
-            "经技能培训和就业推荐，家庭成员已稳定就业，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
-            "劳动合同、近 6 个月工资流水；入户核查记录",
-        ),
-        (ExitKind::Out, Some(Pathway::Entitlements), _) => (
-            "拖欠的社会保险和工资待遇已落实到位，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
-            "社保缴费记录、待遇核定通知；入户核查记录",
-        ),
-        (ExitKind::Out, Some(Pathway::Medical), _) => (
-            "经医疗救助、职工医疗互助和二次报销，医疗负担明显减轻，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
-            "医疗费用结算单、互助金领取记录；入户核查记录",
-        ),
-        (ExitKind::Out, Some(Pathway::SocialAssistance), _) => (
-            "已纳入政府低保（特困供养）等社会救助保障，按规定视为脱困。",
-            "民政部门低保（特困）审批材料；入户核查记录",
-        ),
-        (ExitKind::Out, _, _) => (
-            "经工会持续帮扶，家庭经济状况明显好转，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
-            "收入证明；入户核查记录",
-        ),
-        (ExitKind::Relief, _, _) => (
-            "家庭成员患重病或残疾，无法通过就业脱困；已纳入政府兜底保障和工会常态化帮扶，家庭实际生活水平达到当地低保标准，予以解困。",
-            "低保证、常态化帮扶记录、医疗诊断或残疾证明；入户核查记录",
-        ),
-        (ExitKind::Removal, _, Some(RemovalReason::Death)) => (
-            "职工本人去世，家庭无其他需帮扶的困难情形，档案退出。",
-            "死亡证明；社区证明",
-        ),
-        (ExitKind::Removal, _, Some(RemovalReason::Moved)) => (
-            "职工已迁离本地，档案退出。",
-            "户籍迁移证明；社区证明",
-        ),
-        (ExitKind::Removal, _, _) => (
-            "复核发现家庭收入超过建档标准，不符合建档条件，予以退出。",
-            "部门核对结果、收入证明；复核记录",
-        ),
-        (ExitKind::Revoke, _, _) => (
-            "复查发现原决定所依据的收入证明不实，撤销原决定，恢复在档帮扶。",
-            "复查记录、收入核对结果",
-        ),
-    }
-}
-
-/// Who did the steps: the demo's officer and reviewer in their county,
-/// otherwise the roles by name (generated history has no accounts).
-#[derive(Debug, Clone)]
-struct StepActors {
-    demo: Vec<DemoActors>,
-}
-
-/// The union path a demo officer and reviewer work in, with their (id, name).
-type DemoActors = (String, (i64, String), (i64, String));
-
-impl StepActors {
-    fn for_path(&self, path: &str) -> ((Option<i64>, String), (Option<i64>, String)) {
-        match self.demo.iter().find(|d| path.starts_with(d.0.as_str())) {
-            Some((_, o, v)) => ((Some(o.0), o.1.clone()), (Some(v.0), v.1.clone())),
-            None => (
-                (None, "基层工会帮扶干部".to_owned()),
-                (None, "县级工会审核人".to_owned()),
-            ),
-        }
-    }
-}
-
-/// Records the decisions [`fate`] gives every file on file filed after the
+/// Records the decisions [`crate::fate`] gives every file on file filed after the
 /// last one that has any (and is not itself a reopened file): an approved
 /// `exits` row with its steps (propose, review, notice when the kind has
 /// one, approve) on plausible dates, the file's status, leaving date and
@@ -160,28 +92,17 @@ pub async fn load_exits(
         .await?;
     let total: i64 = unions_list.iter().map(|u| u.2).sum();
     let mut summary = ExitSummary::default();
-    let mut i = 0usize;
     let mut seen = 0i64;
-    while i < unions_list.len() {
-        let mut j = i;
-        let mut n = 0;
-        while j < unions_list.len() && (n < 2_000 || j == i) {
-            n += unions_list[j].2;
-            j += 1;
-        }
-        let union_ids: Vec<i64> = unions_list[i..j].iter().map(|u| u.0).collect();
-        seen += n;
-        i = j;
+    let batches = chunks(&unions_list);
+    for (k, batch) in batches.iter().enumerate() {
+        let union_ids: Vec<i64> = batch.iter().map(|u| u.0).collect();
+        seen += batch.iter().map(|u| u.2).sum::<i64>();
         let actors = actors.clone();
         let s = services
             .seed_write(move |c| {
-                let at = |d: NaiveDate, h: u32| d.and_hms_opt(h, 0, 0).unwrap_or_default();
                 let mut s = ExitSummary::default();
                 let households = seed::on_file_of(c, &union_ids, after)?;
-                let mut next = seed::next_exit_id(c)?;
-                let mut decisions = Vec::new();
-                let mut revokes = Vec::new();
-                let mut steps = Vec::new();
+                let mut book = Decisions::new(seed::next_exit_id(c)?, flow, notice_days);
                 let mut left = Vec::new();
                 let mut back = Vec::new();
                 let mut relapses = Vec::new();
@@ -203,133 +124,48 @@ pub async fn load_exits(
                             // What saving its incomes would have recorded (and
                             // the monthly run will confirm): ready, with the
                             // pathway its measures suggest.
-                            let p = r.weighted(&[
+                            let p = r
+                                .weighted(&[
                                     (Pathway::Employment, 50),
                                     (Pathway::Medical, 15),
                                     (Pathway::Entitlements, 15),
                                     (Pathway::Other, 20),
-                                ],
-                            )
-                            .unwrap_or(Pathway::Other);
+                                ])
+                                .unwrap_or(Pathway::Other);
                             ready.push((HouseholdId(h.id), p.code()));
                             s.ready += 1;
                         }
                         continue;
                     };
-                    let ((officer_id, officer), (reviewer_id, reviewer)) =
-                        actors.for_path(&h.union_path);
-                    // Steps back from the approval: the notice period ending
-                    // 0–3 days before, review 1–4 days before the notice,
-                    // proposal 2–10 days before the review.
-                    let mut plan = |id: i64,
-                                    kind: ExitKind,
-                                    approved: NaiveDate,
-                                    notice: bool,
-                                    steps: &mut Vec<seed::ExitStepRow>|
-                     -> (Option<NaiveDate>, Option<NaiveDate>, NaiveDate) {
-                        let notice_until = approved - days(r.below(4));
-                        let notice_from = notice_until - days(notice_days);
-                        let reviewed = if notice {
-                            notice_from - days(1 + r.below(4))
-                        } else {
-                            approved - days(2 + r.below(6))
-                        };
-                        let proposed = reviewed - days(2 + r.below(9));
-                        let label = kind.label();
-                        let mut step = |step: &str, who: &(Option<i64>, String), on: NaiveDate, h: u32, note: String| {
-                            steps.push(seed::ExitStepRow {
-                                exit_id: id,
-                                step: step.into(),
-                                actor_id: who.0,
-                                actor_name: who.1.clone(),
-                                at: at(on, h),
-                                note,
-                            });
-                        };
-                        let off = (officer_id, officer.clone());
-                        let rev = (reviewer_id, reviewer.clone());
-                        step("propose", &off, proposed, 10, format!("提出{label}"));
-                        step("review", &rev, reviewed, 15, "入户核查，情况属实".into());
-                        if notice {
-                            step(
-                                "notice",
-                                &rev,
-                                notice_from,
-                                9,
-                                format!("在工会公示栏和社区公示至 {notice_until}"),
-                            );
-                            step("approve", &rev, approved, 16, "公示期满无异议，予以批准".into());
-                            (Some(notice_from), Some(notice_until), proposed)
-                        } else {
-                            step("approve", &rev, approved, 16, "经审核，予以批准".into());
-                            (None, None, proposed)
-                        }
+                    let (officer, reviewer) = actors.for_path(&h.union_path);
+                    let who = (&officer, &reviewer);
+                    let decision = Decision {
+                        kind: d.kind,
+                        pathway: d.pathway,
+                        reason: d.reason,
+                        approved: d.decided_on,
+                        revokes: None,
                     };
-                    let id = next;
-                    next += 1;
-                    let notice = flow.notice(d.kind);
-                    let (nf, nu, proposed) = plan(id, d.kind, d.decided_on, notice, &mut steps);
-                    let (note, evidence) = decision_text(d.kind, d.pathway, d.reason);
-                    decisions.push(seed::ExitRow {
-                        id,
-                        household_id: h.id,
-                        union_id: h.union_id,
-                        union_path: h.union_path.clone(),
-                        kind: d.kind.code().into(),
-                        pathway: d.pathway.map(|p| p.code().into()),
-                        reason: d.reason.map(|p| p.code().into()),
-                        note: note.into(),
-                        evidence: evidence.into(),
-                        cohort: h.cohort.clone(),
-                        status: "approved".into(),
-                        notice_from: nf,
-                        notice_until: nu,
-                        decided_on: Some(d.decided_on),
-                        revokes_id: None,
-                        revoked_by_id: None,
-                        evaluation_json: "{}".into(),
-                        version: if notice { 4 } else { 3 },
-                        created_by: officer_id,
-                        created_at: at(proposed, 10),
-                        updated_at: at(d.decided_on, 16),
-                    });
+                    let id = book.record(&mut r, h, who, decision);
                     match d.kind {
                         ExitKind::Out => {
-                            *s.out.entry(d.pathway.map_or("other", |p| p.code())).or_default() += 1
+                            *s.out
+                                .entry(d.pathway.map_or("other", |p| p.code()))
+                                .or_default() += 1
                         }
                         ExitKind::Relief => s.relieved += 1,
                         _ => s.removed += 1,
                     }
                     if let Some(on) = d.revoked_on {
-                        let rid = next;
-                        next += 1;
-                        let notice = flow.notice(ExitKind::Revoke);
-                        let (nf, nu, proposed) = plan(rid, ExitKind::Revoke, on, notice, &mut steps);
-                        let (note, evidence) = decision_text(ExitKind::Revoke, None, None);
-                        revokes.push(seed::ExitRow {
-                            id: rid,
-                            household_id: h.id,
-                            union_id: h.union_id,
-                            union_path: h.union_path.clone(),
-                            kind: ExitKind::Revoke.code().into(),
+                        let revocation = Decision {
+                            kind: ExitKind::Revoke,
                             pathway: None,
                             reason: None,
-                            note: note.into(),
-                            evidence: evidence.into(),
-                            cohort: h.cohort.clone(),
-                            status: "approved".into(),
-                            notice_from: nf,
-                            notice_until: nu,
-                            decided_on: Some(on),
-                            revokes_id: Some(id),
-                            revoked_by_id: None,
-                            evaluation_json: "{}".into(),
-                            version: if notice { 4 } else { 3 },
-                            created_by: officer_id,
-                            created_at: at(proposed, 10),
-                            updated_at: at(on, 16),
-                        });
-                        back.push((h.clone(), d.decided_on, on, id, rid));
+                            approved: on,
+                            revokes: Some(id),
+                        };
+                        book.record(&mut r, h, who, revocation);
+                        back.push((h, d.decided_on, on));
                         s.revoked += 1;
                         continue;
                     }
@@ -349,7 +185,7 @@ pub async fn load_exits(
                     if let Some(rel) = d.relapse {
                         match rel.flagged_on {
                             Some(on) => {
-                                relapses.push((h.id, h.union_id, on, rel.reason, rel.reopened_on));
+                                relapses.push((h.id, h.union_id, on, rel));
                                 s.relapses += 1;
                                 s.reopened += usize::from(rel.reopened_on.is_some());
                             }
@@ -360,107 +196,133 @@ pub async fn load_exits(
                 for (id, pathway) in ready {
                     hs::set_readiness(c, id, Some(pathway), false)?;
                 }
-                seed::insert_exits(c, &decisions)?;
-                seed::insert_exits(c, &revokes)?;
-                for x in &revokes {
-                    if let Some(of) = x.revokes_id {
-                        seed::set_revoked_by(c, of, x.id)?;
-                    }
-                }
-                seed::insert_exit_steps(c, &steps)?;
+                book.insert(c)?;
                 seed::mark_left(c, &left)?;
-                // Revoked: out from the decision to the revocation, then on file again.
-                let mut spans = Vec::new();
-                for (h, out_on, back_on, _, _) in &back {
-                    seed::close_span(c, h.id, *out_on)?;
-                    seed::bump_version(c, h.id, 2)?;
-                    spans.push(seed::SpanRow {
-                        household_id: h.id,
-                        union_id: h.union_id,
-                        union_path: h.union_path.clone(),
-                        tier: h.tier.clone(),
-                        category: h.category.clone(),
-                        cohort: h.cohort.clone(),
-                        persons: h.size,
-                        from_on: *back_on,
-                        until_on: None,
-                    });
-                }
-                seed::insert_spans(c, &spans)?;
+                back_on_file(c, &back)?;
                 seed::sync_exit_sequence(c)?;
-                // Relapses: flagged, and most reopened as a new file with the
-                // same people and data, filed the day it was reopened.
-                let mut books = None;
-                let root = unions::by_level_unscoped(c, UnionLevel::National)?;
-                for (hid, union_id, on, reason, reopen) in relapses {
-                    let id = HouseholdId(hid);
-                    hs::set_relapse(c, id, Some((on, reason)))?;
-                    let Some(reopen_on) = reopen else { continue };
-                    let Some(union) = unions::find_unscoped(c, UnionId(union_id))? else {
-                        continue;
-                    };
-                    let scope = Scope::of(
-                        root.first()
-                            .map(|u| u.path.clone())
-                            .unwrap_or_else(|| union.path.clone()),
-                    );
-                    let Some(old) = hs::find(c, &scope, id)? else { continue };
-                    if books.is_none() {
-                        books = Some(Books::load(c)?);
-                    }
-                    let Some(b) = books.as_ref() else { continue };
-                    seeding::reopen_household(c, &union, &old, (on, reason), reopen_on, b)?;
-                }
+                relapse(c, relapses)?;
                 Ok(s)
             })
             .await?;
-        summary.households += s.households;
-        for (k, v) in s.out {
-            *summary.out.entry(k).or_default() += v;
-        }
-        summary.relieved += s.relieved;
-        summary.removed += s.removed;
-        summary.revoked += s.revoked;
-        summary.relapses += s.relapses;
-        summary.reopened += s.reopened;
-        summary.falling_back += s.falling_back;
-        summary.ready += s.ready;
-        if seen % 20_000 < 2_100 || i >= unions_list.len() {
+        summary.add(s);
+        if seen % 20_000 < 2_100 || k + 1 == batches.len() {
             progress(&format!("已为 {seen} / {total} 户生成退出决定"));
         }
     }
     summary.targets = services
         .seed_write(move |c| {
-            let year = chrono::Datelike::year(&today);
-            let set_at = now();
-            let mut rows = Vec::new();
-            let mut push = |union_id: UnionId, year: i32, share_bp: i32| {
-                rows.push(seed::TargetRow {
-                    union_id: union_id.0,
-                    year,
-                    share_bp,
-                    set_by: None,
-                    set_at,
-                });
-            };
-            for root in unions::by_level_unscoped(c, UnionLevel::National)? {
-                for y in year - 2..=year {
-                    push(root.id, y, 2000);
-                }
-            }
-            for p in unions::by_level_unscoped(c, UnionLevel::Province)? {
-                if p.division_code == "440000" {
-                    push(p.id, year, 2500);
-                }
-            }
-            for city in unions::by_level_unscoped(c, UnionLevel::City)? {
-                if city.division_code == "440100" {
-                    push(city.id, year - 1, 3000);
-                }
-            }
+            let rows = targets(c, today)?;
             Ok(seed::insert_targets(c, &rows)?)
         })
         .await?;
     services.seed_analyze().await?;
     Ok(summary)
+}
+
+impl ExitSummary {
+    fn add(&mut self, s: ExitSummary) {
+        self.households += s.households;
+        for (k, v) in s.out {
+            *self.out.entry(k).or_default() += v;
+        }
+        self.relieved += s.relieved;
+        self.removed += s.removed;
+        self.revoked += s.revoked;
+        self.relapses += s.relapses;
+        self.reopened += s.reopened;
+        self.falling_back += s.falling_back;
+        self.ready += s.ready;
+    }
+}
+
+/// Revoked decisions: out from the decision to the revocation, then on
+/// file again (a new span).
+fn back_on_file(
+    c: &mut Conn,
+    back: &[(&LeavingSeed, NaiveDate, NaiveDate)],
+) -> Result<(), ServiceError> {
+    let mut spans = Vec::new();
+    for (h, out_on, back_on) in back {
+        seed::close_span(c, h.id, *out_on)?;
+        seed::bump_version(c, h.id, 2)?;
+        spans.push(seed::SpanRow {
+            household_id: h.id,
+            union_id: h.union_id,
+            union_path: h.union_path.clone(),
+            tier: h.tier.clone(),
+            category: h.category.clone(),
+            cohort: h.cohort.clone(),
+            persons: h.size,
+            from_on: *back_on,
+            until_on: None,
+        });
+    }
+    Ok(seed::insert_spans(c, &spans)?)
+}
+
+/// Relapses: flagged, and most reopened as a new file with the same people
+/// and data, filed the day it was reopened (through the filing rule).
+fn relapse(
+    c: &mut Conn,
+    relapses: Vec<(i64, i64, NaiveDate, Relapse)>,
+) -> Result<(), ServiceError> {
+    let mut books = None;
+    let root = unions::by_level_unscoped(c, UnionLevel::National)?;
+    for (hid, union_id, on, rel) in relapses {
+        let id = HouseholdId(hid);
+        hs::set_relapse(c, id, Some((on, rel.reason)))?;
+        let Some(reopen_on) = rel.reopened_on else {
+            continue;
+        };
+        let Some(union) = unions::find_unscoped(c, UnionId(union_id))? else {
+            continue;
+        };
+        let scope = Scope::of(
+            root.first()
+                .map(|u| u.path.clone())
+                .unwrap_or_else(|| union.path.clone()),
+        );
+        let Some(old) = hs::find(c, &scope, id)? else {
+            continue;
+        };
+        if books.is_none() {
+            books = Some(Books::load(c)?);
+        }
+        let Some(b) = books.as_ref() else { continue };
+        seeding::reopen_household(c, &union, &old, (on, rel.reason), reopen_on, b)?;
+    }
+    Ok(())
+}
+
+/// Yearly targets: 20 % a year for the last three years at the root, the
+/// Guangdong province 25 % this year, Guangzhou 30 % last year.
+fn targets(c: &mut Conn, today: NaiveDate) -> Result<Vec<seed::TargetRow>, ServiceError> {
+    let year = chrono::Datelike::year(&today);
+    let set_at = now();
+    let mut rows = Vec::new();
+    let mut push = |union_id: UnionId, year: i32, share_bp: i32| {
+        rows.push(seed::TargetRow {
+            union_id: union_id.0,
+            year,
+            share_bp,
+            set_by: None,
+            set_at,
+        });
+    };
+    for root in unions::by_level_unscoped(c, UnionLevel::National)? {
+        for y in year - 2..=year {
+            push(root.id, y, 2000);
+        }
+    }
+    for p in unions::by_level_unscoped(c, UnionLevel::Province)? {
+        if p.division_code == "440000" {
+            push(p.id, year, 2500);
+        }
+    }
+    for city in unions::by_level_unscoped(c, UnionLevel::City)? {
+        if city.division_code == "440100" {
+            push(city.id, year - 1, 3000);
+        }
+    }
+    Ok(rows)
 }

@@ -18,12 +18,14 @@
 //! of each household), exits and decisions, assistance, and funds.
 
 mod assistance;
+mod decisions;
 mod exits;
 mod fate;
 mod funds;
 mod households;
 mod incomes;
 mod national;
+mod plans;
 mod random;
 mod tree;
 
@@ -35,7 +37,33 @@ pub use households::{load_households, load_households_months, HouseholdSummary};
 pub use national::{load_national, NationalSummary};
 pub use tree::{load, DemoAccount};
 
-/// The time generated rows are written at.
-fn now() -> chrono::NaiveDateTime {
+use chrono::{NaiveDate, NaiveDateTime};
+
+/// The time rows made now are written at.
+fn now() -> NaiveDateTime {
     chrono::Utc::now().naive_utc()
+}
+
+/// The time of a generated event: day `d` at `hour` o'clock.
+fn at(d: NaiveDate, hour: u32) -> NaiveDateTime {
+    d.and_hms_opt(hour, 0, 0).unwrap_or_default()
+}
+
+/// The unions with files to generate history for, `(id, path, files)` as
+/// `bangfu_storage::seed::household_unions` lists them, cut into runs of
+/// about 2 000 files: one transaction each.
+fn chunks(unions: &[(i64, String, i64)]) -> Vec<&[(i64, String, i64)]> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < unions.len() {
+        let mut j = i;
+        let mut n = 0;
+        while j < unions.len() && (n < 2_000 || j == i) {
+            n += unions[j].2;
+            j += 1;
+        }
+        out.push(&unions[i..j]);
+        i = j;
+    }
+    out
 }
