@@ -1,7 +1,8 @@
 //! `bangfu`: the server and the operator's command line.
 
 use bangfu::{AppError, Config};
-use bangfu_service::{demo, Operator, Services};
+use bangfu_demo as demo;
+use bangfu_service::{Operator, Services};
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 use std::io::{BufRead, IsTerminal, Write};

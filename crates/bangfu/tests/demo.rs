@@ -7,7 +7,8 @@
 
 mod common;
 
-use bangfu_service::{demo, Operator};
+use bangfu_demo as demo;
+use bangfu_service::Operator;
 use serde_json::json;
 use std::collections::BTreeSet;
 

@@ -9,17 +9,18 @@
 
 mod common;
 
-use bangfu_service::{demo, Operator, Settings};
-use bangfu_storage::seed;
+use bangfu_demo as demo;
+use bangfu_service::{Operator, Settings};
+use bangfu_storage::test_support;
 use chrono::Duration;
 use serde_json::Value;
 use std::collections::HashMap;
 
 const HOUSEHOLDS: usize = 600;
 
-async fn ledger(app: &common::TestApp, d: chrono::NaiveDate) -> seed::OnFileLedger {
+async fn ledger(app: &common::TestApp, d: chrono::NaiveDate) -> test_support::OnFileLedger {
     app.services
-        .seed_write(move |c| Ok(seed::on_file_ledger(c, d)?))
+        .seed_write(move |c| Ok(test_support::on_file_ledger(c, d)?))
         .await
         .expect("ledger")
 }

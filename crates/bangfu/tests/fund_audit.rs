@@ -54,7 +54,7 @@ async fn plant(app: &TestApp, tree: &Tree) -> Planted {
                 unions::find_unscoped(c, UnionId(id)).map(|u| u.expect("union").path)
             };
             let (pa, pb, pc) = (path(c, county_a)?, path(c, county_b)?, path(c, city)?);
-            seed::close_household(c, h3, t("2025-01-10"))?;
+            bangfu_storage::test_support::close_household(c, h3, t("2025-01-10"))?;
             let ids = seed::next_ids(c)?;
             let now = t("2024-01-05");
             let mut plans = Vec::new();

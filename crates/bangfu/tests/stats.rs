@@ -60,7 +60,7 @@ async fn decide(
 ) -> i64 {
     let on = d(on);
     app.services
-        .seed_write(move |c| Ok(bangfu_storage::stats::fixture::decide(c, h, kind, why, on)?))
+        .seed_write(move |c| Ok(bangfu_storage::test_support::decide(c, h, kind, why, on)?))
         .await
         .expect("decide")
 }
@@ -68,7 +68,7 @@ async fn decide(
 async fn revoke(app: &TestApp, exit: i64, on: &str) -> i64 {
     let on = d(on);
     app.services
-        .seed_write(move |c| Ok(bangfu_storage::stats::fixture::revoke(c, exit, on)?))
+        .seed_write(move |c| Ok(bangfu_storage::test_support::revoke(c, exit, on)?))
         .await
         .expect("revoke")
 }
@@ -312,7 +312,7 @@ async fn world() -> World {
     let rev_id = rev["id"].as_i64().expect("reversal id");
     app.services
         .seed_write(move |c| {
-            Ok(bangfu_storage::stats::fixture::set_transfer_on(
+            Ok(bangfu_storage::test_support::set_transfer_on(
                 c,
                 rev_id,
                 d("2025-04-01"),
@@ -354,7 +354,7 @@ async fn world() -> World {
     let ap = a["p"];
     app.services
         .seed_write(move |c| {
-            Ok(bangfu_storage::stats::fixture::set_assistance_reversal_on(
+            Ok(bangfu_storage::test_support::set_assistance_reversal_on(
                 c,
                 ap,
                 d("2025-06-01"),

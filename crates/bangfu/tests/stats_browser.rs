@@ -54,7 +54,7 @@ async fn world() -> World {
         let on = NaiveDate::from_ymd_opt(year, month, 15).unwrap();
         app.services
             .seed_write(move |c| {
-                Ok(bangfu_storage::stats::fixture::decide(
+                Ok(bangfu_storage::test_support::decide(
                     c,
                     h,
                     "out",

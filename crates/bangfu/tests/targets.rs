@@ -28,7 +28,7 @@ async fn decide(
 ) -> i64 {
     let on = d(on);
     app.services
-        .seed_write(move |c| Ok(bangfu_storage::stats::fixture::decide(c, h, kind, why, on)?))
+        .seed_write(move |c| Ok(bangfu_storage::test_support::decide(c, h, kind, why, on)?))
         .await
         .expect("decide")
 }
@@ -36,7 +36,7 @@ async fn decide(
 async fn revoke(app: &TestApp, exit: i64, on: &str) -> i64 {
     let on = d(on);
     app.services
-        .seed_write(move |c| Ok(bangfu_storage::stats::fixture::revoke(c, exit, on)?))
+        .seed_write(move |c| Ok(bangfu_storage::test_support::revoke(c, exit, on)?))
         .await
         .expect("revoke")
 }

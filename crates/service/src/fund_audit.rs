@@ -675,14 +675,4 @@ impl Services {
         })
         .await
     }
-
-    /// Tests and generators: runs `f` in one transaction on the database
-    /// (e.g. `bangfu_storage::seed` inserts). Not for request handlers.
-    #[doc(hidden)]
-    pub async fn seed_write<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut Conn) -> Result<T, ServiceError> + Send + 'static,
-    ) -> Result<T, ServiceError> {
-        self.write(f).await
-    }
 }

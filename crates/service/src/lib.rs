@@ -12,7 +12,6 @@ mod crypto;
 pub mod dictionary;
 pub mod exits;
 pub use crypto::random_token;
-pub mod demo;
 mod error;
 pub mod fund_audit;
 pub mod funds;
@@ -23,6 +22,8 @@ pub mod monthly;
 mod operator;
 pub mod plans;
 pub mod referrals;
+#[cfg(feature = "seeding")]
+pub mod seeding;
 pub mod stats;
 pub mod subsidies;
 mod unions;

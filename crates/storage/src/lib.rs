@@ -29,6 +29,8 @@ pub mod sessions;
 pub mod spans;
 pub mod stats;
 pub mod subsidies;
+#[cfg(feature = "test-support")]
+pub mod test_support;
 pub mod throttle;
 pub mod todos;
 pub mod unions;

@@ -305,34 +305,6 @@ pub fn set_last_visit(
     Ok(())
 }
 
-/// Tests only: sets a file's filing date.
-#[doc(hidden)]
-pub fn set_filed_on(conn: &mut Conn, household_id: i64, on: NaiveDate) -> Result<(), StorageError> {
-    run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
-        .set(households::filed_on.eq(on))
-        .execute(c))?;
-    crate::spans::sync(conn, household_id, on)?;
-    Ok(())
-}
-
-/// Tests only: closes a file as of `at` (it left on `at`'s China date).
-#[doc(hidden)]
-pub fn close_household(
-    conn: &mut Conn,
-    household_id: i64,
-    at: NaiveDateTime,
-) -> Result<(), StorageError> {
-    run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
-        .set((
-            households::status.eq("closed"),
-            households::left_on.eq(Some(bangfu_domain::china_date(at))),
-            households::updated_at.eq(at),
-        ))
-        .execute(c))?;
-    crate::spans::sync(conn, household_id, bangfu_domain::china_date(at))?;
-    Ok(())
-}
-
 // ---------------------------------------------------------------------------
 // Leaving the file (issue 5): generated decisions, their steps, the spans
 // they close and open, and yearly targets.
@@ -652,62 +624,4 @@ pub fn left_on_of(
         out.extend(rows.into_iter().filter_map(|(i, d)| d.map(|d| (i, d))));
     }
     Ok(out)
-}
-
-/// The figures of the identity "on file at D = filings − decisions + revocations
-/// + reopenings" as of the end of day `d`, over the whole database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OnFileLedger {
-    /// Spans covering `d`.
-    pub on_file: i64,
-    /// Original files (not reopened) filed on or before `d`.
-    pub filings: i64,
-    /// Approved exits, reliefs and removals decided on or before `d`.
-    pub decisions: i64,
-    /// Approved revocations decided on or before `d`.
-    pub revocations: i64,
-    /// Reopened files filed on or before `d`.
-    pub reopenings: i64,
-}
-
-/// Counts [`OnFileLedger`] at `d` (tests and the benchmark check the identity).
-pub fn on_file_ledger(conn: &mut Conn, d: NaiveDate) -> Result<OnFileLedger, StorageError> {
-    use crate::schema::{exits, file_spans};
-    let (on_file, filings, decisions, revocations, reopenings) = run!(conn, c => {
-        let on_file: i64 = file_spans::table
-            .filter(file_spans::from_on.le(d))
-            .filter(file_spans::until_on.is_null().or(file_spans::until_on.gt(d)))
-            .count()
-            .get_result(c)?;
-        let filings: i64 = households::table
-            .filter(households::previous_id.is_null())
-            .filter(households::filed_on.le(d))
-            .count()
-            .get_result(c)?;
-        let decisions: i64 = exits::table
-            .filter(exits::status.eq("approved"))
-            .filter(exits::kind.ne("revoke"))
-            .filter(exits::decided_on.le(d))
-            .count()
-            .get_result(c)?;
-        let revocations: i64 = exits::table
-            .filter(exits::status.eq("approved"))
-            .filter(exits::kind.eq("revoke"))
-            .filter(exits::decided_on.le(d))
-            .count()
-            .get_result(c)?;
-        let reopenings: i64 = households::table
-            .filter(households::previous_id.is_not_null())
-            .filter(households::filed_on.le(d))
-            .count()
-            .get_result(c)?;
-        Ok::<_, diesel::result::Error>((on_file, filings, decisions, revocations, reopenings))
-    })?;
-    Ok(OnFileLedger {
-        on_file,
-        filings,
-        decisions,
-        revocations,
-        reopenings,
-    })
 }

@@ -656,7 +656,13 @@ impl TestApp {
     pub async fn close_household(&self, household_id: i64) {
         let at = chrono::Utc::now().naive_utc();
         self.services
-            .seed_write(move |c| Ok(bangfu_storage::seed::close_household(c, household_id, at)?))
+            .seed_write(move |c| {
+                Ok(bangfu_storage::test_support::close_household(
+                    c,
+                    household_id,
+                    at,
+                )?)
+            })
             .await
             .expect("close household");
     }

@@ -1,0 +1,237 @@
+//! Test support: writes no endpoint makes, for tests that need history at
+//! past dates (a decision three years ago, a payment dated last December)
+//! or a check over the whole database. Compiled only with the
+//! `test-support` feature, which the integration tests turn on from their
+//! `[dev-dependencies]`: the release binary does not contain it.
+//!
+//! Real decisions go through the exits service; these write the rows
+//! straight, with the file's status change and its spans, and check no rule.
+
+use crate::db::{run, Conn};
+use crate::schema::{assistance, exits, file_spans, fund_transfers, households, ledger_entries};
+use crate::StorageError;
+use bangfu_domain::household::{HouseholdId, Status};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+fn household(conn: &mut Conn, id: i64) -> Result<(i64, String, String), StorageError> {
+    run!(conn, c => households::table
+        .filter(households::id.eq(id))
+        .select((households::union_id, households::union_path, households::cohort))
+        .first(c)
+        .optional())?
+    .ok_or_else(|| StorageError::Corrupt(format!("household {id} missing")))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert(
+    conn: &mut Conn,
+    household_id: i64,
+    kind: &str,
+    pathway: Option<&str>,
+    reason: Option<&str>,
+    on: NaiveDate,
+    revokes: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<i64, StorageError> {
+    let (union_id, union_path, cohort) = household(conn, household_id)?;
+    let id: i64 = run!(conn, c => diesel::insert_into(exits::table)
+        .values((
+            exits::household_id.eq(household_id),
+            exits::union_id.eq(union_id),
+            exits::union_path.eq(&union_path),
+            exits::kind.eq(kind),
+            exits::pathway.eq(pathway),
+            exits::reason.eq(reason),
+            exits::note.eq("测试"),
+            exits::evidence.eq(""),
+            exits::cohort.eq(&cohort),
+            exits::status.eq("approved"),
+            exits::decided_on.eq(Some(on)),
+            exits::revokes_id.eq(revokes),
+            exits::evaluation_json.eq("{}"),
+            exits::version.eq(1_i64),
+            exits::created_at.eq(now),
+            exits::updated_at.eq(now),
+        ))
+        .returning(exits::id)
+        .get_result(c))?;
+    Ok(id)
+}
+
+/// An approved exit (`out`, with a pathway), relief or removal (with a
+/// reason) decided on `on`; the file leaves on that day.
+pub fn decide(
+    conn: &mut Conn,
+    household_id: i64,
+    kind: &str,
+    pathway_or_reason: Option<&str>,
+    on: NaiveDate,
+) -> Result<i64, StorageError> {
+    let now = chrono::Utc::now().naive_utc();
+    let (status, pathway, reason) = match kind {
+        "out" => (Status::Exited, pathway_or_reason, None),
+        "relief" => (Status::Relieved, None, None),
+        _ => (Status::Removed, None, pathway_or_reason),
+    };
+    let id = insert(conn, household_id, kind, pathway, reason, on, None, now)?;
+    crate::households::set_status(conn, HouseholdId(household_id), status, on, None, now)?;
+    Ok(id)
+}
+
+/// An approved revocation of decision `exit_id` on `on`: the file is back
+/// on file from that day.
+pub fn revoke(conn: &mut Conn, exit_id: i64, on: NaiveDate) -> Result<i64, StorageError> {
+    let now = chrono::Utc::now().naive_utc();
+    let household_id: i64 = run!(conn, c => exits::table
+        .filter(exits::id.eq(exit_id))
+        .select(exits::household_id)
+        .first(c))?;
+    let id = insert(
+        conn,
+        household_id,
+        "revoke",
+        None,
+        None,
+        on,
+        Some(exit_id),
+        now,
+    )?;
+    run!(conn, c => diesel::update(exits::table.filter(exits::id.eq(exit_id)))
+        .set(exits::revoked_by_id.eq(Some(id)))
+        .execute(c))?;
+    crate::households::set_status(
+        conn,
+        HouseholdId(household_id),
+        Status::OnFile,
+        on,
+        None,
+        now,
+    )?;
+    Ok(id)
+}
+
+/// Dates an assistance record (and its payment, if any) to `on`.
+pub fn set_given_on(
+    conn: &mut Conn,
+    assistance_id: i64,
+    on: NaiveDate,
+) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(assistance::table.filter(assistance::id.eq(assistance_id)))
+        .set(assistance::given_on.eq(on))
+        .execute(c))?;
+    run!(conn, c => diesel::update(
+        fund_transfers::table
+            .filter(fund_transfers::assistance_id.eq(assistance_id))
+            .filter(fund_transfers::kind.eq("disbursement")),
+    )
+    .set(fund_transfers::on_date.eq(on))
+    .execute(c))?;
+    Ok(())
+}
+
+/// Dates the reversal of an assistance record's payment to `on`.
+pub fn set_assistance_reversal_on(
+    conn: &mut Conn,
+    assistance_id: i64,
+    on: NaiveDate,
+) -> Result<(), StorageError> {
+    let ids: Vec<i64> = run!(conn, c => fund_transfers::table
+        .filter(fund_transfers::assistance_id.eq(assistance_id))
+        .filter(fund_transfers::kind.eq("reversal"))
+        .select(fund_transfers::id)
+        .load(c))?;
+    for id in ids {
+        set_transfer_on(conn, id, on)?;
+    }
+    Ok(())
+}
+
+/// Dates a fund transfer (a receipt, a reversal) to `on`.
+pub fn set_transfer_on(
+    conn: &mut Conn,
+    transfer_id: i64,
+    on: NaiveDate,
+) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(fund_transfers::table.filter(fund_transfers::id.eq(transfer_id)))
+        .set(fund_transfers::on_date.eq(on))
+        .execute(c))?;
+    run!(conn, c => diesel::update(ledger_entries::table.filter(ledger_entries::transfer_id.eq(transfer_id)))
+        .set(ledger_entries::on_date.eq(on))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Closes a file as of `at` (it left on `at`'s China date).
+pub fn close_household(
+    conn: &mut Conn,
+    household_id: i64,
+    at: NaiveDateTime,
+) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
+        .set((
+            households::status.eq("closed"),
+            households::left_on.eq(Some(bangfu_domain::china_date(at))),
+            households::updated_at.eq(at),
+        ))
+        .execute(c))?;
+    crate::spans::sync(conn, household_id, bangfu_domain::china_date(at))?;
+    Ok(())
+}
+
+/// The figures of the identity "on file at D = filings − decisions + revocations
+/// + reopenings" as of the end of day `d`, over the whole database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnFileLedger {
+    /// Spans covering `d`.
+    pub on_file: i64,
+    /// Original files (not reopened) filed on or before `d`.
+    pub filings: i64,
+    /// Approved exits, reliefs and removals decided on or before `d`.
+    pub decisions: i64,
+    /// Approved revocations decided on or before `d`.
+    pub revocations: i64,
+    /// Reopened files filed on or before `d`.
+    pub reopenings: i64,
+}
+
+/// Counts [`OnFileLedger`] at `d` (the generator's history must keep the identity).
+pub fn on_file_ledger(conn: &mut Conn, d: NaiveDate) -> Result<OnFileLedger, StorageError> {
+    let (on_file, filings, decisions, revocations, reopenings) = run!(conn, c => {
+        let on_file: i64 = file_spans::table
+            .filter(file_spans::from_on.le(d))
+            .filter(file_spans::until_on.is_null().or(file_spans::until_on.gt(d)))
+            .count()
+            .get_result(c)?;
+        let filings: i64 = households::table
+            .filter(households::previous_id.is_null())
+            .filter(households::filed_on.le(d))
+            .count()
+            .get_result(c)?;
+        let decisions: i64 = exits::table
+            .filter(exits::status.eq("approved"))
+            .filter(exits::kind.ne("revoke"))
+            .filter(exits::decided_on.le(d))
+            .count()
+            .get_result(c)?;
+        let revocations: i64 = exits::table
+            .filter(exits::status.eq("approved"))
+            .filter(exits::kind.eq("revoke"))
+            .filter(exits::decided_on.le(d))
+            .count()
+            .get_result(c)?;
+        let reopenings: i64 = households::table
+            .filter(households::previous_id.is_not_null())
+            .filter(households::filed_on.le(d))
+            .count()
+            .get_result(c)?;
+        Ok::<_, diesel::result::Error>((on_file, filings, decisions, revocations, reopenings))
+    })?;
+    Ok(OnFileLedger {
+        on_file,
+        filings,
+        decisions,
+        revocations,
+        reopenings,
+    })
+}
