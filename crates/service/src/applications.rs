@@ -5,7 +5,9 @@
 //! reason. Each step records the identification decision it was taken on.
 
 use crate::audit::{self, Record, Who};
-use crate::households::{check_months, check_open_elsewhere, file_household, today, Books};
+use crate::books::Books;
+use crate::clock::today;
+use crate::households::{check_months, check_open_elsewhere, file_household};
 use crate::{now, Actor, HouseholdInput, Origin, ServiceError, Services};
 use bangfu_domain::application::{uploads, AppStatus, ApplicationId, Step};
 use bangfu_domain::audit::Action;

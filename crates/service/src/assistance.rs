@@ -2,8 +2,8 @@
 //! fund, for which measure; cash above the threshold waits for a reviewer.
 
 use crate::audit::{self, Record, Who};
+use crate::clock::today;
 use crate::dictionary::require_active;
-use crate::households::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{
     check_amounts, kind, AssistanceId, AssistanceStatus, Catalogue, MeasureId, Stage,

@@ -34,9 +34,10 @@ pub enum ServiceError {
     Internal(String),
 }
 
+/// A storage failure is internal: its detail travels in the error and is
+/// logged once, where the error is turned into a response (or a job's end).
 impl From<StorageError> for ServiceError {
     fn from(e: StorageError) -> Self {
-        tracing::error!(error = %e, "storage error");
         ServiceError::Internal(e.to_string())
     }
 }

@@ -34,7 +34,9 @@
 //! incremental pool (增量库), linked both ways to the old one.
 
 use crate::audit::{self, Record, Who};
-use crate::households::{check_open_elsewhere, file_household, today, Books};
+use crate::books::Books;
+use crate::clock::today;
+use crate::households::{check_open_elsewhere, file_household};
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::exit::{self, ExitEvaluation, ReliefEvaluation, ReliefFlags};
@@ -232,26 +234,6 @@ fn approval_blocker(
     crate::applications::approval_blocked(c, actor, &what, e.notice_until, level, today)
 }
 
-/// The recorded months of a file with the line in force each month (months
-/// without a line are left out, as the exit rule does).
-fn figures(books: &Books, data: &HouseholdData, incomes: &[MonthlyIncome]) -> Vec<MonthFigures> {
-    incomes
-        .iter()
-        .filter_map(|m| {
-            books
-                .lines
-                .line_for(&data.division_code, m.month)
-                .map(|l| MonthFigures {
-                    month: m.month,
-                    income: m.income(),
-                    rigid_expenditure: m.rigid(),
-                    dibao_line: l.dibao_line,
-                    low_income_line: l.low_income_line,
-                })
-        })
-        .collect()
-}
-
 fn out_evaluation(e: &ExitEvaluation, size: u32, net: bool, suggested: Pathway) -> Evaluation {
     let headline = if e.meets_standard {
         format!(
@@ -378,7 +360,7 @@ fn evaluate(
             let r = exit::relief_ready(
                 &exit::Household {
                     size: size32.max(1),
-                    months: figures(books, &h.data, &incomes),
+                    months: books.figures(&h.data, &incomes),
                 },
                 flags,
                 window,
@@ -1134,7 +1116,7 @@ impl Services {
                         let r = exit::relief_ready(
                             &exit::Household {
                                 size: u32::try_from(size).unwrap_or(1),
-                                months: figures(b, &h.data, months),
+                                months: b.figures(&h.data, months),
                             },
                             ReliefFlags {
                                 in_safety_net: true,

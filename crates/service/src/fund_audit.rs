@@ -13,7 +13,7 @@
 //! is a finding. A relieved file stays under regular assistance.
 
 use crate::audit::{self, Record, Who};
-use crate::households::today;
+use crate::clock::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{
     Catalogue, Check, FindingId, FindingStatus, DUPLICATE_WINDOW_DAYS,

@@ -115,7 +115,7 @@ pub(crate) fn reverse(
 // ---------------------------------------------------------------------------
 
 use crate::audit::{self, Record, Who};
-use crate::households::today;
+use crate::clock::today;
 use crate::{Actor, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::funds::{check_amount, AccountId};

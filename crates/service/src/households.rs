@@ -2,6 +2,9 @@
 //! identification of each file, finding files, and revealing an ID number.
 
 use crate::audit::{self, Record, Who};
+// The generator reads these here too.
+pub(crate) use crate::books::Books;
+pub(crate) use crate::clock::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::DivisionCode;
@@ -12,12 +15,10 @@ use bangfu_domain::household::{
     LabourCapacity, Member, MonthlyIncome, Relation, Schooling, Status, Tier,
 };
 use bangfu_domain::identification::{Category, Identification};
-use bangfu_domain::lines::{
-    decision_of, evaluate_exit_file, identify_file, LineBook, ParamBook, RegionParams,
-};
+use bangfu_domain::lines::{decision_of, RegionParams};
 use bangfu_domain::{Fen, IdNumber, Month, Permission, UnionId, ValidationError};
-use bangfu_storage::households::{self, Derived, Household, HouseholdFilter};
-use bangfu_storage::{lines, unions, Conn, Page, PageRequest, Scope, StorageError};
+use bangfu_storage::households::{self, Household, HouseholdFilter};
+use bangfu_storage::{unions, Conn, Page, PageRequest, Scope, StorageError};
 use chrono::{Datelike, NaiveDate};
 use serde_json::{json, Value};
 
@@ -93,11 +94,6 @@ pub struct Revealed {
     pub phone: String,
     /// Member names with their full numbers.
     pub members: Vec<(String, Option<String>)>,
-}
-
-/// Today's date where the programme runs.
-pub fn today() -> NaiveDate {
-    bangfu_domain::china_date(chrono::Utc::now().naive_utc())
 }
 
 fn parse_date(field: &'static str, raw: &str) -> Result<Option<NaiveDate>, ValidationError> {
@@ -324,68 +320,6 @@ fn register_people(
         },
         other => other.into(),
     })
-}
-
-/// The lines and parameters every identification needs, read once per unit of work.
-pub(crate) struct Books {
-    pub lines: LineBook,
-    pub params: ParamBook,
-}
-
-impl Books {
-    pub fn load(c: &mut Conn) -> Result<Self, ServiceError> {
-        Ok(Self {
-            lines: lines::book(c)?,
-            params: lines::param_book(c)?,
-        })
-    }
-
-    pub fn identify(
-        &self,
-        data: &HouseholdData,
-        size: usize,
-        incomes: &[MonthlyIncome],
-    ) -> Result<Identification, ServiceError> {
-        let p = self.params.for_region(&data.division_code);
-        let size = u32::try_from(size).unwrap_or(u32::MAX);
-        Ok(identify_file(data, size, incomes, &self.lines, p.params)?)
-    }
-
-    /// The exit standard on a file's months, with the same lines and `N`.
-    pub fn evaluate_exit(
-        &self,
-        data: &HouseholdData,
-        size: usize,
-        incomes: &[MonthlyIncome],
-    ) -> Result<ExitEvaluation, ServiceError> {
-        let p = self.params.for_region(&data.division_code);
-        let size = u32::try_from(size).unwrap_or(u32::MAX);
-        Ok(evaluate_exit_file(
-            data,
-            size,
-            incomes,
-            &self.lines,
-            p.params,
-        )?)
-    }
-
-    fn derived(
-        &self,
-        data: &HouseholdData,
-        members: &[Member],
-        incomes: &[MonthlyIncome],
-    ) -> Result<Derived, ServiceError> {
-        let cutoff = self.params.for_region(&data.division_code).baseline_cutoff;
-        let size = members.len() + 1;
-        let ident = self.identify(data, size, incomes)?;
-        let (decision, decision_condition) = decision_of(&ident);
-        Ok(Derived {
-            cohort: Cohort::of(data.filed_on, cutoff),
-            size: i32::try_from(size).unwrap_or(i32::MAX),
-            decision,
-            decision_condition,
-        })
-    }
 }
 
 /// Files a household under `union` (shared by officers, imports and the demo).

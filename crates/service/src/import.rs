@@ -14,7 +14,11 @@
 //! the `jobs` table, so any process can show its progress.
 
 use crate::audit::{self, Record, Who};
-use crate::households::{file_household, today, Books};
+use crate::books::Books;
+use crate::clock::today;
+use crate::households::file_household;
+use crate::jobs::{interrupted, Ending};
+pub use crate::jobs::{JobStatus, STALE_AFTER};
 use crate::{now, Actor, HouseholdInput, MemberInput, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::{DivisionCode, NATIONAL};
@@ -23,6 +27,7 @@ use bangfu_domain::household::{
     HardshipCause, Health, HouseholdData, LabourCapacity, Member, MonthlyIncome, Relation,
     Schooling, Tier, MAX_MONTHLY_FEN,
 };
+use bangfu_domain::id_number::mask_id_number;
 use bangfu_domain::identification::Category;
 use bangfu_domain::{Fen, IdNumber, Month, UnionId, ValidationError};
 use bangfu_storage::jobs::{self, NewJob};
@@ -54,8 +59,6 @@ pub const BACKGROUND_ABOVE: usize = 2_000;
 pub const MAX_LISTED_ERRORS: usize = 10_000;
 /// Uploaded rows with errors kept for the error workbook.
 pub const MAX_ERROR_ROWS: usize = 5_000;
-/// A running job not heard from for this long was interrupted.
-pub const STALE_AFTER: Duration = Duration::from_secs(10 * 60);
 
 pub const JOB_KIND: &str = "household_import";
 pub const PHASE_QUEUED: &str = "排队中";
@@ -482,43 +485,6 @@ pub enum ImportOutcome {
     Invalid { job_id: i64, report: ImportReport },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobStatus {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-}
-
-impl JobStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            JobStatus::Queued => "queued",
-            JobStatus::Running => "running",
-            JobStatus::Succeeded => "succeeded",
-            JobStatus::Failed => "failed",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            JobStatus::Queued => "排队中",
-            JobStatus::Running => "进行中",
-            JobStatus::Succeeded => "已完成",
-            JobStatus::Failed => "未成功",
-        }
-    }
-
-    fn parse(s: &str) -> JobStatus {
-        match s {
-            "queued" => JobStatus::Queued,
-            "running" => JobStatus::Running,
-            "succeeded" => JobStatus::Succeeded,
-            _ => JobStatus::Failed,
-        }
-    }
-}
-
 /// A job as its owner sees it.
 #[derive(Debug, Clone)]
 pub struct JobView {
@@ -547,7 +513,7 @@ pub struct JobView {
 
 impl JobView {
     pub fn finished(&self) -> bool {
-        matches!(self.status, JobStatus::Succeeded | JobStatus::Failed) || self.interrupted
+        self.status.finished() || self.interrupted
     }
 
     /// Percent done, 0–100.
@@ -576,9 +542,7 @@ impl JobView {
             (JobStatus::Failed, Some(v)) => (None, serde_json::from_value(v).ok()),
             _ => (None, None),
         };
-        let stale = chrono::Duration::from_std(STALE_AFTER).unwrap_or(chrono::Duration::MAX);
-        let interrupted = matches!(status, JobStatus::Queued | JobStatus::Running)
-            && at.signed_duration_since(j.updated_at) > stale;
+        let interrupted = interrupted(&j, at);
         JobView {
             id: j.id,
             kind: j.kind,
@@ -743,17 +707,6 @@ fn month_opt(field: &'static str, s: &str) -> Result<Option<Month>, ValidationEr
 /// An ID number as typed, for matching rows: trimmed, upper-case X.
 fn id_key(s: &str) -> String {
     s.trim().to_ascii_uppercase()
-}
-
-/// First 4 and last 4 of whatever was typed, for messages.
-fn masked(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    if chars.len() <= 8 {
-        return s.to_owned();
-    }
-    let head: String = chars[..4].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 8))
 }
 
 // ---------------------------------------------------------------------------
@@ -1207,7 +1160,7 @@ impl<'a> Validator<'a> {
             }
             None => format!(
                 "在“家庭”表中找不到身份证号码为 {} 的职工；成员和收入须对应到“家庭”表中的一户",
-                masked(&key)
+                mask_id_number(&key)
             ),
         })
     }
@@ -1413,7 +1366,7 @@ impl<'a> Validator<'a> {
                     Some(*column),
                     format!(
                         "{name}（{}）已在{union_name}的在档困难职工家庭中，一人只能属于一个在档家庭；如需转档，请联系该工会",
-                        masked(id)
+                        mask_id_number(id)
                     ),
                 );
                 if *sheet == HH {
@@ -1561,9 +1514,7 @@ impl Progress {
         self.last_done = self.done;
         self.last_at = Instant::now();
         let Some(id) = self.job else { return Ok(()) };
-        let (done, total) = (self.done, self.total);
-        s.write(move |c| Ok(jobs::progress(c, id, phase, done, total, now())?))
-            .await
+        s.job_progress(id, phase, self.done, self.total).await
     }
 
     /// Counts one row; every few hundred rows (and not more than a few
@@ -1625,26 +1576,12 @@ impl Services {
             let job_id = self.start_job(&work).await?;
             work.job = Some(job_id);
             let s = self.clone();
-            let task = tokio::spawn(async move { s.run_job(work, job_id).await });
-            let s = self.clone();
-            tokio::spawn(async move {
-                if let Err(e) = task.await {
-                    tracing::error!(error = %e, job_id, "import task ended abnormally");
-                    let _ = s
-                        .write(move |c| {
-                            Ok::<_, ServiceError>(jobs::finish(
-                                c,
-                                job_id,
-                                JobStatus::Failed.code(),
-                                "失败",
-                                "导入任务意外中止，未写入任何数据，请重新导入",
-                                None,
-                                now(),
-                            )?)
-                        })
-                        .await;
-                }
-            });
+            self.spawn_job(
+                job_id,
+                "import",
+                "导入任务意外中止，未写入任何数据，请重新导入",
+                async move { s.run_job(work, job_id).await },
+            );
             return Ok(ImportOutcome::Queued { job_id });
         }
         match self.run(&work).await? {
@@ -1767,22 +1704,17 @@ impl Services {
                 )
             }
         };
-        let r = self
-            .write(move |c| {
-                Ok::<_, ServiceError>(jobs::finish(
-                    c,
-                    job_id,
-                    status.code(),
-                    phase,
-                    &message,
-                    body.as_deref(),
-                    now(),
-                )?)
-            })
-            .await;
-        if let Err(e) = r {
-            tracing::error!(error = %e, job_id, "could not record the end of an import job");
-        }
+        self.finish_job(
+            job_id,
+            "import",
+            Ending {
+                status,
+                phase,
+                message,
+                body,
+            },
+        )
+        .await;
     }
 
     /// Checks every row, then writes everything in one transaction.
@@ -1822,9 +1754,12 @@ impl Services {
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(Duration::from_secs(60)).await;
-                    let _ = s
+                    let r = s
                         .write(move |c| Ok::<_, ServiceError>(jobs::touch(c, id, now())?))
                         .await;
+                    if let Err(e) = r {
+                        tracing::warn!(error = %e, job_id = id, "could not record a job's heartbeat");
+                    }
                 }
             })
         });

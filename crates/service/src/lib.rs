@@ -8,6 +8,8 @@ mod applications;
 pub mod assistance;
 mod audit;
 mod auth;
+mod books;
+mod clock;
 mod crypto;
 pub mod dictionary;
 pub mod exits;
@@ -18,6 +20,7 @@ pub mod fund_audit;
 pub mod funds;
 mod households;
 pub mod import;
+mod jobs;
 mod lines;
 pub mod monthly;
 mod operator;
@@ -33,10 +36,11 @@ pub use actor::{Actor, Origin};
 pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStatusView, Upload};
 pub use audit::AuditQuery;
 pub use auth::LoginOutcome;
+pub(crate) use clock::now;
+pub use clock::today;
 pub use error::ServiceError;
-pub use households::{
-    today, HouseholdDetail, HouseholdInput, HouseholdSummary, MemberInput, Revealed,
-};
+pub use households::{HouseholdDetail, HouseholdInput, HouseholdSummary, MemberInput, Revealed};
+pub use jobs::JobStatus;
 pub use lines::{check_line, LineInput, ParamsView};
 pub use operator::Operator;
 pub use unions::{CreateUnion, MoveUnion, UnionDetail, UpdateUnion};
@@ -128,10 +132,6 @@ impl Services {
     pub async fn health(&self) -> Result<(), ServiceError> {
         self.read(|c| c.ping().map_err(ServiceError::from)).await
     }
-}
-
-pub(crate) fn now() -> chrono::NaiveDateTime {
-    chrono::Utc::now().naive_utc()
 }
 
 impl Services {

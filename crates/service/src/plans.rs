@@ -2,8 +2,8 @@
 //! a scope, "my households", and plans and measures (一户一计划、一户一措施).
 
 use crate::audit::{self, Record, Who};
+use crate::clock::today;
 use crate::dictionary::require_active;
-use crate::households::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{Catalogue, Goal, MeasureId, MeasureStatus, PlanId, PlanStatus};
 use bangfu_domain::audit::Action;

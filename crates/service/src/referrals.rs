@@ -8,8 +8,8 @@
 
 use crate::assistance::parse_date;
 use crate::audit::{self, Record, Who};
+use crate::clock::today;
 use crate::dictionary::require_active;
-use crate::households::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{kind, AssistanceStatus, Catalogue, ReferralId, ReferralStatus};
 use bangfu_domain::audit::Action;

@@ -7,7 +7,7 @@
 
 use crate::assistance::{check_measure, parse_source, pay, paying_union};
 use crate::audit::{self, Record, Who};
-use crate::households::today;
+use crate::clock::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{kind, AssistanceStatus, PaymentId, SubsidyId, SubsidyPeriod};
 use bangfu_domain::audit::Action;

@@ -8,7 +8,7 @@
 
 use crate::applications::Upload;
 use crate::audit::{self, Record, Who};
-use crate::households::today;
+use crate::clock::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::application::uploads;
 use bangfu_domain::assistance::VisitId;
