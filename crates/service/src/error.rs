@@ -47,6 +47,15 @@ impl ServiceError {
         ServiceError::Invalid(ValidationError::new(field, e.to_string()))
     }
 
+    /// Someone else changed the row since the caller read it (its version no
+    /// longer matches): nothing was saved, and `message` says what to do.
+    pub fn stale(message: impl Into<String>) -> Self {
+        ServiceError::Conflict {
+            field: "version",
+            message: message.into(),
+        }
+    }
+
     /// The machine-readable code of the API's error body.
     pub fn code(&self) -> &'static str {
         match self {

@@ -1,7 +1,8 @@
 //! The household file: filing, editing, members, monthly incomes, the
 //! identification of each file, finding files, and revealing an ID number.
 
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
+use crate::unions::narrow_to_union;
 // The generator reads these here too.
 pub(crate) use crate::books::Books;
 pub(crate) use crate::clock::today;
@@ -353,18 +354,14 @@ pub(crate) fn file_household(
     }
     let mut after = snapshot(data, members, &number, union.id.0);
     after["months_recorded"] = json!(incomes.len());
-    audit::write(
-        c,
-        who,
-        Record::change(
-            Action::CreateHousehold,
-            "household",
-            id,
-            (union.id.0, &union.path),
-            None,
-            Some(after),
-        ),
-    )?;
+    Record::of(
+        Action::CreateHousehold,
+        "household",
+        id,
+        (union.id.0, &union.path),
+    )
+    .after(after)
+    .write(c, who)?;
     Ok(id)
 }
 
@@ -381,10 +378,7 @@ fn filing_union(
 }
 
 fn stale() -> ServiceError {
-    ServiceError::Conflict {
-        field: "version",
-        message: "该档案已被他人修改，您的修改未保存。请刷新页面，查看最新内容后再修改。".into(),
-    }
+    ServiceError::stale("该档案已被他人修改，您的修改未保存。请刷新页面，查看最新内容后再修改。")
 }
 
 /// Incomes as typed: each month once, no negative parts.
@@ -498,28 +492,25 @@ impl Services {
             }
             households::replace_members(c, id, &members)?;
             register_people(c, id, &data, &members)?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::UpdateHousehold,
-                    "household",
-                    id,
-                    (before.union_id.0, &before.union_path),
-                    Some(snapshot(
-                        &before.data,
-                        &old_members,
-                        &before.file_no,
-                        before.union_id.0,
-                    )),
-                    Some(snapshot(
-                        &data,
-                        &members,
-                        &before.file_no,
-                        before.union_id.0,
-                    )),
-                ),
-            )?;
+            Record::of(
+                Action::UpdateHousehold,
+                "household",
+                id,
+                (before.union_id.0, &before.union_path),
+            )
+            .before(snapshot(
+                &before.data,
+                &old_members,
+                &before.file_no,
+                before.union_id.0,
+            ))
+            .after(snapshot(
+                &data,
+                &members,
+                &before.file_no,
+                before.union_id.0,
+            ))
+            .write(c, Who::Actor(&a))?;
             households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
         })
         .await
@@ -572,24 +563,21 @@ impl Services {
                 .filter(|o| list.iter().any(|n| n.month == o.month) || remove.contains(&o.month))
                 .map(income_json)
                 .collect();
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::RecordIncomes,
-                    "household",
-                    id,
-                    (before.union_id.0, &before.union_path),
-                    Some(json!({ "months": months_before })),
-                    Some(json!({
-                        "months": changed.iter().map(|i| income_json(i)).collect::<Vec<_>>(),
-                        "removed": remove.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
-                        "removed_count": removed,
-                        "decision": decision.code(),
-                        "condition": condition,
-                    })),
-                ),
-            )?;
+            Record::of(
+                Action::RecordIncomes,
+                "household",
+                id,
+                (before.union_id.0, &before.union_path),
+            )
+            .before(json!({ "months": months_before }))
+            .after(json!({
+                "months": changed.iter().map(|i| income_json(i)).collect::<Vec<_>>(),
+                "removed": remove.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+                "removed_count": removed,
+                "decision": decision.code(),
+                "condition": condition,
+            }))
+            .write(c, Who::Actor(&a))?;
             households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
         })
         .await
@@ -606,11 +594,7 @@ impl Services {
         let scope = actor.scope();
         self.read(move |c| {
             let mut filter = filter;
-            if let Some(u) = union_id {
-                let u =
-                    unions::find(c, &scope, UnionId(u))?.ok_or(ServiceError::NotFound("工会"))?;
-                filter.union_path = Some(u.path);
-            }
+            narrow_to_union(c, &scope, union_id, &mut filter.union_path)?;
             Ok(households::list(c, &scope, &filter, page)?)
         })
         .await
@@ -635,18 +619,14 @@ impl Services {
             let h =
                 households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
             let members = households::members_of(c, id)?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::RevealIdentity,
-                    "household",
-                    id,
-                    (h.union_id.0, &h.union_path),
-                    None,
-                    Some(json!({ "reason": reason, "file_no": h.file_no })),
-                ),
-            )?;
+            Record::of(
+                Action::RevealIdentity,
+                "household",
+                id,
+                (h.union_id.0, &h.union_path),
+            )
+            .after(json!({ "reason": reason, "file_no": h.file_no }))
+            .write(c, Who::Actor(&a))?;
             Ok(Revealed {
                 worker_id_number: h.data.worker_id_number.as_str().to_owned(),
                 phone: h.data.phone.clone(),
@@ -716,18 +696,9 @@ impl Services {
         let path = actor.user.union_path.clone();
         let union_id = actor.user.union_id.0;
         self.write(move |c| {
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::Reidentify,
-                    "household",
-                    "*",
-                    (union_id, &path),
-                    None,
-                    Some(json!({ "evaluated": seen, "changed": changed })),
-                ),
-            )
+            Record::of(Action::Reidentify, "household", "*", (union_id, &path))
+                .after(json!({ "evaluated": seen, "changed": changed }))
+                .write(c, Who::Actor(&a))
         })
         .await?;
         Ok((seen, changed))

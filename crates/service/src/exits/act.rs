@@ -1,7 +1,7 @@
 //! The steps taken on a proposed decision: review, notice, objection, approval
 //! and rejection.
 
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
 use crate::clock::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::household::{parse_text, Status};
@@ -164,18 +164,10 @@ impl Services {
             if !effect.is_null() {
                 after["effect"] = effect;
             }
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    action_of(step),
-                    "exit",
-                    id,
-                    (e.union_id.0, &e.union_path),
-                    Some(json!({ "status": e.status.code() })),
-                    Some(after),
-                ),
-            )?;
+            Record::of(action_of(step), "exit", id, (e.union_id.0, &e.union_path))
+                .before(json!({ "status": e.status.code() }))
+                .after(after)
+                .write(c, Who::Actor(&a))?;
             find_exit(c, &scope, id)
         })
         .await

@@ -27,10 +27,7 @@ pub(super) fn nonempty(s: &Option<String>) -> Option<&str> {
 }
 
 pub(super) fn stale() -> ServiceError {
-    ServiceError::Conflict {
-        field: "version",
-        message: "该退出决定刚刚已被他人处理，请刷新页面查看最新状态。".into(),
-    }
+    ServiceError::stale("该退出决定刚刚已被他人处理，请刷新页面查看最新状态。")
 }
 
 /// Why `actor` may not approve `e` now: the same rule as for filings.

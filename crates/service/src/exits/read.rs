@@ -3,13 +3,14 @@
 
 use crate::books::Books;
 use crate::clock::today;
+use crate::unions::narrow_to_union;
 use crate::{Actor, ServiceError, Services};
 use bangfu_domain::exit::{self, ReliefFlags};
 use bangfu_domain::household::HouseholdId;
 use bangfu_domain::leaving::{ExitId, ExitKind, ExitStatus, ExitStep, Pathway};
-use bangfu_domain::{Permission, UnionId};
+use bangfu_domain::Permission;
 use bangfu_storage::exits::{self as store, Candidates};
-use bangfu_storage::{households, unions, Page, PageRequest};
+use bangfu_storage::{households, Page, PageRequest};
 
 use bangfu_storage::exits::{CandidateFilter, Exit, ExitFilter};
 
@@ -87,11 +88,7 @@ impl Services {
         };
         let scope = actor.scope();
         self.read(move |c| {
-            if let Some(u) = query.union_id {
-                let u =
-                    unions::find(c, &scope, UnionId(u))?.ok_or(ServiceError::NotFound("工会"))?;
-                filter.union_path = Some(u.path);
-            }
+            narrow_to_union(c, &scope, query.union_id, &mut filter.union_path)?;
             Ok(store::list(c, &scope, &filter, page)?)
         })
         .await
@@ -149,11 +146,7 @@ impl Services {
                 pathway,
                 ..Default::default()
             };
-            if let Some(u) = query.union_id {
-                let u =
-                    unions::find(c, &scope, UnionId(u))?.ok_or(ServiceError::NotFound("工会"))?;
-                filter.union_path = Some(u.path);
-            }
+            narrow_to_union(c, &scope, query.union_id, &mut filter.union_path)?;
             let found = store::candidates(c, &scope, which, &filter, page)?;
             let books = if which == Candidates::Relapse {
                 None

@@ -1,6 +1,6 @@
 //! Running an import: at once or as a background job, all or nothing.
 
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
 use crate::books::Books;
 use crate::clock::today;
 use crate::households::file_household;
@@ -408,24 +408,20 @@ impl Services {
                     members,
                     months,
                 };
-                audit::write(
-                    c,
-                    Who::Actor(&a),
-                    Record::change(
-                        Action::ImportHouseholds,
-                        "household",
-                        "*",
-                        (union.id.0, &union.path),
-                        None,
-                        Some(json!({
-                            "file_name": summary.file_name,
-                            "households": summary.households,
-                            "members": summary.members,
-                            "months": summary.months,
-                            "job_id": job,
-                        })),
-                    ),
-                )?;
+                Record::of(
+                    Action::ImportHouseholds,
+                    "household",
+                    "*",
+                    (union.id.0, &union.path),
+                )
+                .after(json!({
+                    "file_name": summary.file_name,
+                    "households": summary.households,
+                    "members": summary.members,
+                    "months": summary.months,
+                    "job_id": job,
+                }))
+                .write(c, Who::Actor(&a))?;
                 Ok(summary)
             })
             .await;

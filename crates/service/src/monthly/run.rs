@@ -3,7 +3,7 @@
 
 use super::assess::run_batch;
 use super::TodoKind;
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
 use crate::books::Books;
 use crate::clock::{now, today};
 use crate::jobs::{interrupted, Ending, JobStatus};
@@ -202,18 +202,14 @@ impl Services {
                 if a.user.union_path.depth() == 1 {
                     todos::claim_month(c, Month::of_date(today), job_id, at)?;
                 }
-                audit::write(
-                    c,
-                    Who::Actor(&a),
-                    Record::change(
-                        Action::RunMonthly,
-                        "run",
-                        job_id,
-                        (a.user.union_id.0, &a.user.union_path),
-                        None,
-                        Some(json!({ "month": Month::of_date(today), "trigger": "manual" })),
-                    ),
-                )?;
+                Record::of(
+                    Action::RunMonthly,
+                    "run",
+                    job_id,
+                    (a.user.union_id.0, &a.user.union_path),
+                )
+                .after(json!({ "month": Month::of_date(today), "trigger": "manual" }))
+                .write(c, Who::Actor(&a))?;
                 Ok(job_id)
             })
             .await?;
@@ -276,18 +272,9 @@ impl Services {
                         message: "本月评估已由其他进程运行".into(),
                     });
                 }
-                audit::write(
-                    c,
-                    Who::Operator,
-                    Record::change(
-                        Action::RunMonthly,
-                        "run",
-                        job_id,
-                        (union_id, &path),
-                        None,
-                        Some(json!({ "month": month, "trigger": "schedule", "by": "定时任务" })),
-                    ),
-                )?;
+                Record::of(Action::RunMonthly, "run", job_id, (union_id, &path))
+                    .after(json!({ "month": month, "trigger": "schedule", "by": "定时任务" }))
+                    .write(c, Who::Operator)?;
                 Ok(Some((job_id, scope)))
             })
             .await;

@@ -1,12 +1,13 @@
 //! The to-do list the monthly run leaves, and marking an item handled.
 
 use super::TodoKind;
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
 use crate::clock::now;
+use crate::unions::narrow_to_union;
 use crate::{Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::household::HouseholdId;
-use bangfu_domain::{Month, Permission, UnionId, ValidationError};
+use bangfu_domain::{Month, Permission, ValidationError};
 use bangfu_storage::todos::{self, Todo, TodoFilter, Whose};
 use bangfu_storage::{Page, PageRequest};
 use serde_json::json;
@@ -85,11 +86,7 @@ impl Services {
             household_id: q.household_id.map(HouseholdId),
         };
         self.read(move |c| {
-            if let Some(u) = q.union_id {
-                let u = bangfu_storage::unions::find(c, &scope, UnionId(u))?
-                    .ok_or(ServiceError::NotFound("工会"))?;
-                filter.union_path = Some(u.path);
-            }
+            narrow_to_union(c, &scope, q.union_id, &mut filter.union_path)?;
             Ok(todos::list(c, &scope, &filter, page)?)
         })
         .await
@@ -114,23 +111,15 @@ impl Services {
             if !todos::mark_done(c, id, a.user.id, now())? {
                 return Err(ServiceError::Rule("该待办事项已处理".into()));
             }
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::CloseTodo,
-                    "todo",
-                    id,
-                    (t.union_id.0, &t.union_path),
-                    Some(json!({ "done": false })),
-                    Some(json!({
-                        "done": true,
-                        "kind": t.kind,
-                        "month": t.month,
-                        "household_id": t.household_id.0,
-                    })),
-                ),
-            )?;
+            Record::of(Action::CloseTodo, "todo", id, (t.union_id.0, &t.union_path))
+                .before(json!({ "done": false }))
+                .after(json!({
+                    "done": true,
+                    "kind": t.kind,
+                    "month": t.month,
+                    "household_id": t.household_id.0,
+                }))
+                .write(c, Who::Actor(&a))?;
             todos::find(c, &scope, id)?.ok_or(ServiceError::NotFound("待办事项"))
         })
         .await
