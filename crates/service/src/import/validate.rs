@@ -10,7 +10,7 @@ use bangfu_domain::household::{
 };
 use bangfu_domain::id_number::mask_id_number;
 use bangfu_domain::identification::Category;
-use bangfu_domain::{Fen, IdNumber, Month};
+use bangfu_domain::{Fen, IdNumber, Month, ValidationError};
 use chrono::NaiveDate;
 use std::collections::{BTreeSet, HashMap};
 
@@ -153,31 +153,17 @@ impl<'a> Validator<'a> {
         let mut bad: Vec<(usize, String)> = Vec::new();
         let today = self.today;
         let s = |k: usize| t[k].as_deref();
-        macro_rules! check {
-            ($k:expr, |$v:ident| $e:expr) => {
-                match s($k) {
-                    Some($v) => match $e {
-                        Ok(x) => Some(x),
-                        Err(e) => {
-                            bad.push(($k, e.message));
-                            None
-                        }
-                    },
-                    None => None,
-                }
-            };
-        }
-        check!(h::NAME, |v| parse_name("worker_name", v));
-        let id = check!(h::ID, |v| IdNumber::parse("worker_id_number", v, today));
-        check!(h::PHONE, |v| parse_phone("phone", v));
-        check!(h::ADDRESS, |v| parse_text(
-            "address",
-            "家庭住址",
-            v,
-            true,
-            200
-        ));
-        let region = check!(h::DIVISION, |v| {
+        check(&mut bad, h::NAME, s(h::NAME), |v| {
+            parse_name("worker_name", v)
+        });
+        let id = check(&mut bad, h::ID, s(h::ID), |v| {
+            IdNumber::parse("worker_id_number", v, today)
+        });
+        check(&mut bad, h::PHONE, s(h::PHONE), |v| parse_phone("phone", v));
+        check(&mut bad, h::ADDRESS, s(h::ADDRESS), |v| {
+            parse_text("address", "家庭住址", v, true, 200)
+        });
+        let region = check(&mut bad, h::DIVISION, s(h::DIVISION), |v| {
             if v.is_empty() {
                 Ok(self.region_default.clone())
             } else {
@@ -191,18 +177,22 @@ impl<'a> Validator<'a> {
                     .into(),
             ));
         }
-        check!(h::EMPLOYER, |v| parse_text(
-            "employer",
-            "工作单位",
-            v,
-            false,
-            100
-        ));
-        check!(h::EMPLOYER_KIND, |v| EmployerKind::parse(v));
-        check!(h::EMPLOYMENT, |v| Employment::parse(v));
-        check!(h::LABOUR, |v| LabourCapacity::parse(v));
-        let health = check!(h::HEALTH, |v| Health::parse(v));
-        let grade = check!(h::GRADE, |v| parse_grade("disability_grade", v));
+        check(&mut bad, h::EMPLOYER, s(h::EMPLOYER), |v| {
+            parse_text("employer", "工作单位", v, false, 100)
+        });
+        check(&mut bad, h::EMPLOYER_KIND, s(h::EMPLOYER_KIND), |v| {
+            EmployerKind::parse(v)
+        });
+        check(&mut bad, h::EMPLOYMENT, s(h::EMPLOYMENT), |v| {
+            Employment::parse(v)
+        });
+        check(&mut bad, h::LABOUR, s(h::LABOUR), |v| {
+            LabourCapacity::parse(v)
+        });
+        let health = check(&mut bad, h::HEALTH, s(h::HEALTH), Health::parse);
+        let grade = check(&mut bad, h::GRADE, s(h::GRADE), |v| {
+            parse_grade("disability_grade", v)
+        });
         if let (Some(health), Some(grade)) = (health, grade) {
             if let Err(e) = parse_disability_grade(health, grade) {
                 bad.push((h::GRADE, e.message));
@@ -218,20 +208,30 @@ impl<'a> Validator<'a> {
         .into_iter()
         .enumerate()
         {
-            if let Some(b) = check!(k, |v| parse_yes_no("flag", v)) {
+            if let Some(b) = check(&mut bad, k, s(k), |v| parse_yes_no("flag", v)) {
                 flags[n] = b;
             }
         }
-        let causes = check!(h::CAUSES, |v| Causes::parse_list(v));
-        check!(h::CATEGORY, |v| Category::parse(v));
-        check!(h::TIER, |v| Tier::parse(v));
-        check!(h::FILED_ON, |v| parse_date("filed_on", v, today));
-        check!(h::DIBAO_SINCE, |v| month_opt("dibao_since", v));
-        check!(h::OTHER_RELIEF_SINCE, |v| month_opt(
-            "other_relief_since",
-            v
-        ));
-        check!(h::NOTES, |v| parse_text("notes", "备注", v, false, 2000));
+        let causes = check(&mut bad, h::CAUSES, s(h::CAUSES), Causes::parse_list);
+        check(&mut bad, h::CATEGORY, s(h::CATEGORY), |v| {
+            Category::parse(v)
+        });
+        check(&mut bad, h::TIER, s(h::TIER), Tier::parse);
+        check(&mut bad, h::FILED_ON, s(h::FILED_ON), |v| {
+            parse_date("filed_on", v, today)
+        });
+        check(&mut bad, h::DIBAO_SINCE, s(h::DIBAO_SINCE), |v| {
+            month_opt("dibao_since", v)
+        });
+        check(
+            &mut bad,
+            h::OTHER_RELIEF_SINCE,
+            s(h::OTHER_RELIEF_SINCE),
+            |v| month_opt("other_relief_since", v),
+        );
+        check(&mut bad, h::NOTES, s(h::NOTES), |v| {
+            parse_text("notes", "备注", v, false, 2000)
+        });
 
         let key = s(h::ID).map(id_key).unwrap_or_default();
         if key == EXAMPLE_WORKER_ID {
@@ -336,20 +336,6 @@ impl<'a> Validator<'a> {
         let mut bad: Vec<(usize, String)> = Vec::new();
         let today = self.today;
         let s = |k: usize| t[k].as_deref();
-        macro_rules! check {
-            ($k:expr, |$v:ident| $e:expr) => {
-                match s($k) {
-                    Some($v) => match $e {
-                        Ok(x) => Some(x),
-                        Err(e) => {
-                            bad.push(($k, e.message));
-                            None
-                        }
-                    },
-                    None => None,
-                }
-            };
-        }
         let household = match self.link(s(m::WORKER)) {
             Ok(i) => Some(i),
             Err(msg) => {
@@ -359,8 +345,8 @@ impl<'a> Validator<'a> {
                 None
             }
         };
-        let name = check!(m::NAME, |v| parse_name("name", v));
-        let id = check!(m::ID, |v| {
+        let name = check(&mut bad, m::NAME, s(m::NAME), |v| parse_name("name", v));
+        let id = check(&mut bad, m::ID, s(m::ID), |v| {
             if v.is_empty() {
                 Ok(None)
             } else {
@@ -368,23 +354,32 @@ impl<'a> Validator<'a> {
             }
         })
         .flatten();
-        check!(m::RELATION, |v| Relation::parse(v));
-        let health = check!(m::HEALTH, |v| Health::parse(v));
-        let grade = check!(m::GRADE, |v| parse_grade("disability_grade", v));
+        check(&mut bad, m::RELATION, s(m::RELATION), |v| {
+            Relation::parse(v)
+        });
+        let health = check(&mut bad, m::HEALTH, s(m::HEALTH), Health::parse);
+        let grade = check(&mut bad, m::GRADE, s(m::GRADE), |v| {
+            parse_grade("disability_grade", v)
+        });
         if let (Some(health), Some(grade)) = (health, grade) {
             if let Err(e) = parse_disability_grade(health, grade) {
                 bad.push((m::GRADE, e.message));
             }
         }
-        let schooling = check!(m::SCHOOLING, |v| {
+        let schooling = check(&mut bad, m::SCHOOLING, s(m::SCHOOLING), |v| {
             if v.is_empty() {
                 Ok(Schooling::NotInSchool)
             } else {
                 Schooling::parse(v)
             }
         });
-        check!(m::EMPLOYMENT, |v| Employment::parse(v));
-        let income = check!(m::INCOME, |v| Fen::parse_yuan_opt("income", v)).flatten();
+        check(&mut bad, m::EMPLOYMENT, s(m::EMPLOYMENT), |v| {
+            Employment::parse(v)
+        });
+        let income = check(&mut bad, m::INCOME, s(m::INCOME), |v| {
+            Fen::parse_yuan_opt("income", v)
+        })
+        .flatten();
         if let Some(id) = &id {
             let key = id.as_str().to_owned();
             if key == EXAMPLE_MEMBER_ID {
@@ -626,5 +621,23 @@ pub(super) fn report(file: &ImportFile, layout: Option<&Layout>, issues: Issues)
         error_total: issues.total,
         errors,
         rows,
+    }
+}
+
+/// What `parse` makes of the cell `text` of column `k` (`None` when the cell
+/// is empty); a cell that does not parse gives `None` and its problem is
+/// added to `bad`.
+fn check<T>(
+    bad: &mut Vec<(usize, String)>,
+    k: usize,
+    text: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, ValidationError>,
+) -> Option<T> {
+    match parse(text?) {
+        Ok(x) => Some(x),
+        Err(e) => {
+            bad.push((k, e.message));
+            None
+        }
     }
 }
