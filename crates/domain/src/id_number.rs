@@ -146,7 +146,7 @@ impl IdNumber {
     /// First 4 and last 4 characters, the rest as '*': "4401**********123X".
     /// Enough to tell people apart in a list without exposing the number.
     pub fn masked(&self) -> String {
-        mask_keeping(&self.0, 4, 4)
+        mask_id_number(&self.0)
     }
 }
 
@@ -174,6 +174,13 @@ pub fn check_digit(first17: &str) -> Option<char> {
         .map(|(b, w)| u32::from(b - b'0') * w)
         .sum();
     CHECK_CHARS.get((sum % 11) as usize).copied()
+}
+
+/// Masks an ID number as typed, valid or not (an import names rows by it):
+/// first 4 and last 4 characters, the rest as '*'; a text too short to keep
+/// both is masked entirely.
+pub fn mask_id_number(raw: &str) -> String {
+    mask_keeping(raw, 4, 4)
 }
 
 /// Masks a phone number for lists: mobile (11 digits) keeps first 3 and
@@ -312,6 +319,8 @@ mod tests {
         assert_eq!(mask_phone("1234"), "****");
         assert_eq!(mask_phone(""), "");
         assert_eq!(IdNumber::from_stored("short".to_owned()).masked(), "*****");
+        assert_eq!(mask_id_number("4401031980"), "4401**1980");
+        assert_eq!(mask_id_number("12345678"), "********");
     }
 
     proptest! {

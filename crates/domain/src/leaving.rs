@@ -1,5 +1,5 @@
 //! Decisions that take a household off the file, or put it back (DOMAIN.md
-//! §5, issue 5): out of hardship (脱困) by one of five pathways, relieved
+//! §5): out of hardship (脱困) by one of five pathways, relieved
 //! (解困), removed (退出), and the revocation of an earlier decision. Each
 //! is proposed, reviewed, published and approved like a filing; nothing is
 //! ever deleted — a wrong decision is undone by a new one that revokes it.
@@ -175,7 +175,7 @@ impl ExitFlow {
 }
 
 /// The pathway a track, programme or kind of assistance leads to, by its
-/// catalogue code (issue 4's dictionary): a job placement or training leads
+/// catalogue code (the dictionary of assistance): a job placement or training leads
 /// to 就业创业, settled insurance or legal aid to 落实待遇, medical relief
 /// and mutual aid to 医疗救助, the safety net and school aid (金秋助学, 001
 /// §四(一)4) to 社会救助. Codes the catalogue adds later lead nowhere.

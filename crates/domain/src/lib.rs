@@ -18,6 +18,7 @@ pub mod lines;
 pub mod money;
 pub mod month;
 pub mod password;
+pub mod readiness;
 pub mod role;
 pub mod target;
 pub mod union;

@@ -152,6 +152,17 @@ pub fn identify_file(
 pub const CAUSES_TO_CONFIRM: &str = "须由帮扶干部确认致困原因已消除";
 
 /// The recorded months of a stored file, each with the line in force for the
+/// file's region that month; the months without a line are left out (they
+/// count as missing, as every rule on months does).
+pub fn months_with_lines(
+    data: &HouseholdData,
+    months: &[MonthlyIncome],
+    lines: &LineBook,
+) -> Vec<MonthFigures> {
+    file_figures(data, months, lines).0
+}
+
+/// The recorded months of a stored file, each with the line in force for the
 /// file's region that month; the months without a line, apart.
 fn file_figures(
     data: &HouseholdData,

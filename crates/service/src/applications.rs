@@ -4,8 +4,10 @@
 //! level approves it — which files the household — or refuses it with a
 //! reason. Each step records the identification decision it was taken on.
 
-use crate::audit::{self, Record, Who};
-use crate::households::{check_months, check_open_elsewhere, file_household, today, Books};
+use crate::audit::{Record, Who};
+use crate::books::Books;
+use crate::clock::today;
+use crate::households::{check_months, check_open_elsewhere, file_household};
 use crate::{now, Actor, HouseholdInput, Origin, ServiceError, Services};
 use bangfu_domain::application::{uploads, AppStatus, ApplicationId, Step};
 use bangfu_domain::audit::Action;
@@ -216,10 +218,7 @@ fn unpack(
 }
 
 fn stale() -> ServiceError {
-    ServiceError::Conflict {
-        field: "version",
-        message: "该申请刚刚已被他人处理，请刷新页面查看最新状态。".into(),
-    }
+    ServiceError::stale("该申请刚刚已被他人处理，请刷新页面查看最新状态。")
 }
 
 impl Services {
@@ -331,24 +330,13 @@ impl Services {
                     origin: &origin,
                 },
             };
-            audit::write(
-                c,
-                who,
-                Record::change(
-                    Action::SubmitApplication,
-                    "application",
-                    id,
-                    (union.id.0, &union.path),
-                    None,
-                    Some(json!({
+            Record::of(Action::SubmitApplication, "application", id, (union.id.0, &union.path)).after(json!({
                         "worker_name": data.worker_name,
                         "worker_id_number": data.worker_id_number.masked(),
                         "union_id": union.id.0,
                         "files": files.len(),
                         "months": input.incomes.len(),
-                    })),
-                ),
-            )?;
+                    })).write(c, who)?;
             Ok(id)
         })
         .await
@@ -552,18 +540,15 @@ impl Services {
             if let Some(h) = household {
                 after["household_id"] = json!(h.0);
             }
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    act.action(),
-                    "application",
-                    id,
-                    (app.union_id.0, &app.union_path),
-                    Some(json!({ "status": app.status.code() })),
-                    Some(after),
-                ),
-            )?;
+            Record::of(
+                act.action(),
+                "application",
+                id,
+                (app.union_id.0, &app.union_path),
+            )
+            .before(json!({ "status": app.status.code() }))
+            .after(after)
+            .write(c, Who::Actor(&a))?;
             apps::find(c, &scope, id)?.ok_or(ServiceError::NotFound("建档申请"))
         })
         .await

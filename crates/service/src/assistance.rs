@@ -1,9 +1,10 @@
 //! Recording assistance (帮扶记录): what was given, to whom, from which
 //! fund, for which measure; cash above the threshold waits for a reviewer.
 
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
+use crate::clock::today;
 use crate::dictionary::require_active;
-use crate::households::today;
+use crate::unions::narrow_to_union;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{
     check_amounts, kind, AssistanceId, AssistanceStatus, Catalogue, MeasureId, Stage,
@@ -367,18 +368,14 @@ impl Services {
                 }
             }
             let rec = store::find(c, &scope, id)?.ok_or(ServiceError::NotFound("帮扶记录"))?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::RecordAssistance,
-                    "assistance",
-                    id,
-                    (h.union_id.0, &h.union_path),
-                    None,
-                    Some(snapshot(&rec)),
-                ),
-            )?;
+            Record::of(
+                Action::RecordAssistance,
+                "assistance",
+                id,
+                (h.union_id.0, &h.union_path),
+            )
+            .after(snapshot(&rec))
+            .write(c, Who::Actor(&a))?;
             Ok(rec)
         })
         .await
@@ -440,18 +437,15 @@ impl Services {
                 )?;
             }
             let after = store::find(c, &scope, id)?.ok_or(ServiceError::NotFound("帮扶记录"))?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::ApproveAssistance,
-                    "assistance",
-                    id,
-                    (h.union_id.0, &h.union_path),
-                    Some(snapshot(&before)),
-                    Some(snapshot(&after)),
-                ),
-            )?;
+            Record::of(
+                Action::ApproveAssistance,
+                "assistance",
+                id,
+                (h.union_id.0, &h.union_path),
+            )
+            .before(snapshot(&before))
+            .after(snapshot(&after))
+            .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await
@@ -490,18 +484,15 @@ impl Services {
             let after = store::find(c, &scope, id)?.ok_or(ServiceError::NotFound("帮扶记录"))?;
             let mut after_json = snapshot(&after);
             after_json["reason"] = json!(reason);
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::RefuseAssistance,
-                    "assistance",
-                    id,
-                    (before.union_id.0, &before.union_path),
-                    Some(snapshot(&before)),
-                    Some(after_json),
-                ),
-            )?;
+            Record::of(
+                Action::RefuseAssistance,
+                "assistance",
+                id,
+                (before.union_id.0, &before.union_path),
+            )
+            .before(snapshot(&before))
+            .after(after_json)
+            .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await
@@ -563,18 +554,15 @@ impl Services {
             let mut after_json = snapshot(&after);
             after_json["reason"] = json!(reason);
             after_json["reversal_transfer_id"] = json!(reversal.map(|t| t.0));
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::ReverseAssistance,
-                    "assistance",
-                    id,
-                    (before.union_id.0, &before.union_path),
-                    Some(snapshot(&before)),
-                    Some(after_json),
-                ),
-            )?;
+            Record::of(
+                Action::ReverseAssistance,
+                "assistance",
+                id,
+                (before.union_id.0, &before.union_path),
+            )
+            .before(snapshot(&before))
+            .after(after_json)
+            .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await
@@ -679,11 +667,7 @@ impl Services {
         let union_id = query.union_id;
         self.read(move |c| {
             let mut filter = filter;
-            if let Some(u) = union_id {
-                let u =
-                    unions::find(c, &scope, UnionId(u))?.ok_or(ServiceError::NotFound("工会"))?;
-                filter.union_path = Some(u.path);
-            }
+            narrow_to_union(c, &scope, union_id, &mut filter.union_path)?;
             Ok(store::list(c, &scope, &filter, page)?)
         })
         .await

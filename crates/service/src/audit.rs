@@ -31,6 +31,43 @@ pub(crate) struct Record<'a> {
 }
 
 impl<'a> Record<'a> {
+    /// A successful act on an object that belongs to a union, with nothing
+    /// before or after it yet (see [`Record::before`], [`Record::after`]).
+    pub fn of(
+        action: Action,
+        object_kind: &'static str,
+        object_id: impl ToString,
+        union: (i64, &'a UnionPath),
+    ) -> Self {
+        Self::change(action, object_kind, object_id, union, None, None)
+    }
+
+    /// What the object was before the act.
+    pub fn before(self, before: Value) -> Self {
+        self.before_opt(Some(before))
+    }
+
+    /// What the object is after the act.
+    pub fn after(self, after: Value) -> Self {
+        self.after_opt(Some(after))
+    }
+
+    pub fn before_opt(mut self, before: Option<Value>) -> Self {
+        self.before = before;
+        self
+    }
+
+    pub fn after_opt(mut self, after: Option<Value>) -> Self {
+        self.after = after;
+        self
+    }
+
+    /// Writes the entry as done by `who`, in the caller's transaction (so
+    /// the act and its record are never separated).
+    pub fn write(self, conn: &mut Conn, who: Who<'_>) -> Result<(), ServiceError> {
+        write(conn, who, self)
+    }
+
     /// A successful act on an object that belongs to a union.
     pub fn change(
         action: Action,

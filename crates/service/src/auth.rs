@@ -265,18 +265,13 @@ impl Services {
         self.write(move |c| {
             users::set_password(c, a.user.id, &hash, false, now())?;
             sessions::delete_for_user(c, a.user.id, Some(&a.session_hash))?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::ChangePassword,
-                    "user",
-                    a.user.id,
-                    (a.user.union_id.0, &a.user.union_path),
-                    None,
-                    None,
-                ),
+            Record::of(
+                Action::ChangePassword,
+                "user",
+                a.user.id,
+                (a.user.union_id.0, &a.user.union_path),
             )
+            .write(c, Who::Actor(&a))
         })
         .await
     }

@@ -6,7 +6,7 @@
 //! their meaning. Forms offer only active entries; every code a use case
 //! accepts is checked with [`require_active`].
 
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
 use crate::{Actor, ServiceError, Services};
 use bangfu_domain::assistance::Catalogue;
 use bangfu_domain::audit::Action;
@@ -190,18 +190,14 @@ impl Services {
                     message: format!("{}中已有代码“{}”", kind.label(), e.code),
                 });
             }
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::EditDictionary,
-                    "dictionary",
-                    format!("{}/{}", kind.code(), e.code),
-                    (a.user.union_id.0, &a.user.union_path),
-                    None,
-                    Some(entry_json(&e)),
-                ),
-            )?;
+            Record::of(
+                Action::EditDictionary,
+                "dictionary",
+                format!("{}/{}", kind.code(), e.code),
+                (a.user.union_id.0, &a.user.union_path),
+            )
+            .after(entry_json(&e))
+            .write(c, Who::Actor(&a))?;
             Ok(e)
         })
         .await
@@ -246,18 +242,15 @@ impl Services {
             if !dict::update(c, &after)? {
                 return Err(ServiceError::NotFound("目录条目"));
             }
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::EditDictionary,
-                    "dictionary",
-                    format!("{}/{}", kind.code(), after.code),
-                    (a.user.union_id.0, &a.user.union_path),
-                    Some(entry_json(&before)),
-                    Some(entry_json(&after)),
-                ),
-            )?;
+            Record::of(
+                Action::EditDictionary,
+                "dictionary",
+                format!("{}/{}", kind.code(), after.code),
+                (a.user.union_id.0, &a.user.union_path),
+            )
+            .before(entry_json(&before))
+            .after(entry_json(&after))
+            .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await

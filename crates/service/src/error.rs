@@ -34,9 +34,10 @@ pub enum ServiceError {
     Internal(String),
 }
 
+/// A storage failure is internal: its detail travels in the error and is
+/// logged once, where the error is turned into a response (or a job's end).
 impl From<StorageError> for ServiceError {
     fn from(e: StorageError) -> Self {
-        tracing::error!(error = %e, "storage error");
         ServiceError::Internal(e.to_string())
     }
 }
@@ -44,6 +45,15 @@ impl From<StorageError> for ServiceError {
 impl ServiceError {
     pub fn password(field: &'static str, e: PasswordPolicyError) -> Self {
         ServiceError::Invalid(ValidationError::new(field, e.to_string()))
+    }
+
+    /// Someone else changed the row since the caller read it (its version no
+    /// longer matches): nothing was saved, and `message` says what to do.
+    pub fn stale(message: impl Into<String>) -> Self {
+        ServiceError::Conflict {
+            field: "version",
+            message: message.into(),
+        }
     }
 
     /// The machine-readable code of the API's error body.

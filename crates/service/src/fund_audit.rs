@@ -12,8 +12,8 @@
 //! day its decision took effect (`left_on`); a payment on or after that day
 //! is a finding. A relieved file stays under regular assistance.
 
-use crate::audit::{self, Record, Who};
-use crate::households::today;
+use crate::audit::{Record, Who};
+use crate::clock::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{
     Catalogue, Check, FindingId, FindingStatus, DUPLICATE_WINDOW_DAYS,
@@ -396,18 +396,14 @@ impl Services {
                         )
                     })
                     .collect();
-                audit::write(
-                    c,
-                    Who::Actor(&a),
-                    Record::change(
-                        Action::RunFundAudit,
-                        "finding",
-                        "run",
-                        (a.user.union_id.0, &a.user.union_path),
-                        None,
-                        Some(Value::Object(counts)),
-                    ),
-                )?;
+                Record::of(
+                    Action::RunFundAudit,
+                    "finding",
+                    "run",
+                    (a.user.union_id.0, &a.user.union_path),
+                )
+                .after(Value::Object(counts))
+                .write(c, Who::Actor(&a))?;
                 let found = checks.iter().map(|k| k.found).sum();
                 let added = checks.iter().map(|k| k.added).sum();
                 Ok(RunSummary {
@@ -522,10 +518,18 @@ impl Services {
                 match findings::assistance_status(c, &scope, x)? {
                     Some((_, s)) if s == "reversed" => {}
                     Some(_) => {
-                        return Err(ValidationError::new("assistance_id", format!("帮扶记录 {x} 尚未冲销")).into())
+                        return Err(ValidationError::new(
+                            "assistance_id",
+                            format!("帮扶记录 {x} 尚未冲销"),
+                        )
+                        .into())
                     }
                     None => {
-                        return Err(ValidationError::new("assistance_id", format!("帮扶记录 {x} 不存在或不在您的权限范围内")).into())
+                        return Err(ValidationError::new(
+                            "assistance_id",
+                            format!("帮扶记录 {x} 不存在或不在您的权限范围内"),
+                        )
+                        .into())
                     }
                 }
             }
@@ -533,15 +537,27 @@ impl Services {
                 match ledger::find_transfer(c, &scope, TransferId(t))? {
                     Some(tr) if tr.kind == "reversal" => {}
                     Some(_) => {
-                        return Err(ValidationError::new("transfer_id", format!("资金业务 {t} 不是冲销业务")).into())
+                        return Err(ValidationError::new(
+                            "transfer_id",
+                            format!("资金业务 {t} 不是冲销业务"),
+                        )
+                        .into())
                     }
                     None => {
-                        return Err(ValidationError::new("transfer_id", format!("资金业务 {t} 不存在或不在您的权限范围内")).into())
+                        return Err(ValidationError::new(
+                            "transfer_id",
+                            format!("资金业务 {t} 不存在或不在您的权限范围内"),
+                        )
+                        .into())
                     }
                 }
             }
-            if status == FindingStatus::Explained && (r.assistance_id.is_some() || r.transfer_id.is_some()) {
-                return Err(ValidationError::new("status", "关联冲销记录时，处理方式应为“已冲销”").into());
+            if status == FindingStatus::Explained
+                && (r.assistance_id.is_some() || r.transfer_id.is_some())
+            {
+                return Err(
+                    ValidationError::new("status", "关联冲销记录时，处理方式应为“已冲销”").into(),
+                );
             }
             let resolution = json!({
                 "note": note,
@@ -555,18 +571,17 @@ impl Services {
                 });
             }
             let path = UnionPath::from_stored(f.union_path.clone());
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::ResolveFinding,
-                    "finding",
-                    id,
-                    (union_of(&path), &path),
-                    Some(json!({ "status": f.status.code(), "check": f.check.code(), "subject": f.subject })),
-                    Some(json!({ "status": status.code(), "resolution": resolution })),
-                ),
-            )?;
+            Record::of(
+                Action::ResolveFinding,
+                "finding",
+                id,
+                (union_of(&path), &path),
+            )
+            .before(
+                json!({ "status": f.status.code(), "check": f.check.code(), "subject": f.subject }),
+            )
+            .after(json!({ "status": status.code(), "resolution": resolution }))
+            .write(c, Who::Actor(&a))?;
             findings::find(c, &scope, id)?.ok_or(ServiceError::NotFound("审计问题"))
         })
         .await
@@ -653,24 +668,24 @@ impl Services {
                     }
                 }
             }
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::SetStandard,
-                    "standard",
-                    format!(
-                        "{kind}:{}",
-                        if region.is_empty() { NATIONAL } else { &region }
-                    ),
-                    (a.user.union_id.0, &a.user.union_path),
-                    before
-                        .map(|b| json!({ "kind": kind, "division_code": region, "max_cash": b.0 })),
-                    input
-                        .max_cash
-                        .map(|m| json!({ "kind": kind, "division_code": region, "max_cash": m.0 })),
+            Record::of(
+                Action::SetStandard,
+                "standard",
+                format!(
+                    "{kind}:{}",
+                    if region.is_empty() { NATIONAL } else { &region }
                 ),
-            )?;
+                (a.user.union_id.0, &a.user.union_path),
+            )
+            .before_opt(
+                before.map(|b| json!({ "kind": kind, "division_code": region, "max_cash": b.0 })),
+            )
+            .after_opt(
+                input
+                    .max_cash
+                    .map(|m| json!({ "kind": kind, "division_code": region, "max_cash": m.0 })),
+            )
+            .write(c, Who::Actor(&a))?;
             Ok(findings::standards(c)?)
         })
         .await

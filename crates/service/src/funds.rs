@@ -114,8 +114,8 @@ pub(crate) fn reverse(
 // transfer list and statements.
 // ---------------------------------------------------------------------------
 
-use crate::audit::{self, Record, Who};
-use crate::households::today;
+use crate::audit::{Record, Who};
+use crate::clock::today;
 use crate::{Actor, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::funds::{check_amount, AccountId};
@@ -500,18 +500,14 @@ impl Services {
             let mut after = transfer_json(&t);
             after["payer"] = json!(payer);
             after["note"] = json!(note);
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::ReceiveFunds,
-                    "transfer",
-                    id,
-                    (union.id.0, &union.path),
-                    None,
-                    Some(after),
-                ),
-            )?;
+            Record::of(
+                Action::ReceiveFunds,
+                "transfer",
+                id,
+                (union.id.0, &union.path),
+            )
+            .after(after)
+            .write(c, Who::Actor(&a))?;
             Ok(t)
         })
         .await
@@ -571,18 +567,14 @@ impl Services {
                 now,
             )?;
             let t = one_transfer(c, &scope, id)?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::AllocateFunds,
-                    "transfer",
-                    id,
-                    (parent.id.0, &parent.path),
-                    None,
-                    Some(transfer_json(&t)),
-                ),
-            )?;
+            Record::of(
+                Action::AllocateFunds,
+                "transfer",
+                id,
+                (parent.id.0, &parent.path),
+            )
+            .after(transfer_json(&t))
+            .write(c, Who::Actor(&a))?;
             Ok(t)
         })
         .await
@@ -603,7 +595,8 @@ impl Services {
         let scope = actor.scope();
         let a = actor.clone();
         self.write(move |c| {
-            let original = ledger::find_transfer(c, &scope, id)?.ok_or(ServiceError::NotFound("资金业务"))?;
+            let original =
+                ledger::find_transfer(c, &scope, id)?.ok_or(ServiceError::NotFound("资金业务"))?;
             let kind = TransferKind::parse(&original.kind)
                 .map_err(|_| ServiceError::Internal(format!("transfer {} kind", original.id)))?;
             match kind {
@@ -612,28 +605,29 @@ impl Services {
                         "发放给困难职工的资金不能在此冲销，请到对应的帮扶记录办理冲销".into(),
                     ))
                 }
-                TransferKind::Reversal => return Err(ServiceError::Rule("冲销业务不能再冲销".into())),
+                TransferKind::Reversal => {
+                    return Err(ServiceError::Rule("冲销业务不能再冲销".into()))
+                }
                 TransferKind::Receipt | TransferKind::Allocation => {}
             }
-            let new_id = reverse(c, &scope, id, today(), &reason, Some(a.user.id.0)).map_err(|e| match e {
-                ServiceError::Rule(m) if m.starts_with("余额不足") => ServiceError::Rule(format!(
-                    "不能冲销：这笔资金已部分使用或下拨，冲销会使账户透支（{m}）"
-                )),
-                other => other,
-            })?;
-            let path = UnionPath::from_stored(original.union_path.clone());
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::ReverseTransfer,
-                    "transfer",
-                    id,
-                    (original.union_id, &path),
-                    Some(json!({ "kind": original.kind, "amount": original.amount, "reversed": false })),
-                    Some(json!({ "reversed": true, "reversal_id": new_id.0, "reason": reason })),
-                ),
+            let new_id = reverse(c, &scope, id, today(), &reason, Some(a.user.id.0)).map_err(
+                |e| match e {
+                    ServiceError::Rule(m) if m.starts_with("余额不足") => ServiceError::Rule(
+                        format!("不能冲销：这笔资金已部分使用或下拨，冲销会使账户透支（{m}）"),
+                    ),
+                    other => other,
+                },
             )?;
+            let path = UnionPath::from_stored(original.union_path.clone());
+            Record::of(
+                Action::ReverseTransfer,
+                "transfer",
+                id,
+                (original.union_id, &path),
+            )
+            .before(json!({ "kind": original.kind, "amount": original.amount, "reversed": false }))
+            .after(json!({ "reversed": true, "reversal_id": new_id.0, "reason": reason }))
+            .write(c, Who::Actor(&a))?;
             one_transfer(c, &scope, new_id)
         })
         .await

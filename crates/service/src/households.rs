@@ -1,7 +1,11 @@
 //! The household file: filing, editing, members, monthly incomes, the
 //! identification of each file, finding files, and revealing an ID number.
 
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
+use crate::unions::narrow_to_union;
+// The generator reads these here too.
+pub(crate) use crate::books::Books;
+pub(crate) use crate::clock::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::DivisionCode;
@@ -12,12 +16,10 @@ use bangfu_domain::household::{
     LabourCapacity, Member, MonthlyIncome, Relation, Schooling, Status, Tier,
 };
 use bangfu_domain::identification::{Category, Identification};
-use bangfu_domain::lines::{
-    decision_of, evaluate_exit_file, identify_file, LineBook, ParamBook, RegionParams,
-};
+use bangfu_domain::lines::{decision_of, RegionParams};
 use bangfu_domain::{Fen, IdNumber, Month, Permission, UnionId, ValidationError};
-use bangfu_storage::households::{self, Derived, Household, HouseholdFilter};
-use bangfu_storage::{lines, unions, Conn, Page, PageRequest, Scope, StorageError};
+use bangfu_storage::households::{self, Household, HouseholdFilter};
+use bangfu_storage::{unions, Conn, Page, PageRequest, Scope, StorageError};
 use chrono::{Datelike, NaiveDate};
 use serde_json::{json, Value};
 
@@ -93,11 +95,6 @@ pub struct Revealed {
     pub phone: String,
     /// Member names with their full numbers.
     pub members: Vec<(String, Option<String>)>,
-}
-
-/// Today's date where the programme runs.
-pub fn today() -> NaiveDate {
-    bangfu_domain::china_date(chrono::Utc::now().naive_utc())
 }
 
 fn parse_date(field: &'static str, raw: &str) -> Result<Option<NaiveDate>, ValidationError> {
@@ -326,68 +323,6 @@ fn register_people(
     })
 }
 
-/// The lines and parameters every identification needs, read once per unit of work.
-pub(crate) struct Books {
-    pub lines: LineBook,
-    pub params: ParamBook,
-}
-
-impl Books {
-    pub fn load(c: &mut Conn) -> Result<Self, ServiceError> {
-        Ok(Self {
-            lines: lines::book(c)?,
-            params: lines::param_book(c)?,
-        })
-    }
-
-    pub fn identify(
-        &self,
-        data: &HouseholdData,
-        size: usize,
-        incomes: &[MonthlyIncome],
-    ) -> Result<Identification, ServiceError> {
-        let p = self.params.for_region(&data.division_code);
-        let size = u32::try_from(size).unwrap_or(u32::MAX);
-        Ok(identify_file(data, size, incomes, &self.lines, p.params)?)
-    }
-
-    /// The exit standard on a file's months, with the same lines and `N`.
-    pub fn evaluate_exit(
-        &self,
-        data: &HouseholdData,
-        size: usize,
-        incomes: &[MonthlyIncome],
-    ) -> Result<ExitEvaluation, ServiceError> {
-        let p = self.params.for_region(&data.division_code);
-        let size = u32::try_from(size).unwrap_or(u32::MAX);
-        Ok(evaluate_exit_file(
-            data,
-            size,
-            incomes,
-            &self.lines,
-            p.params,
-        )?)
-    }
-
-    fn derived(
-        &self,
-        data: &HouseholdData,
-        members: &[Member],
-        incomes: &[MonthlyIncome],
-    ) -> Result<Derived, ServiceError> {
-        let cutoff = self.params.for_region(&data.division_code).baseline_cutoff;
-        let size = members.len() + 1;
-        let ident = self.identify(data, size, incomes)?;
-        let (decision, decision_condition) = decision_of(&ident);
-        Ok(Derived {
-            cohort: Cohort::of(data.filed_on, cutoff),
-            size: i32::try_from(size).unwrap_or(i32::MAX),
-            decision,
-            decision_condition,
-        })
-    }
-}
-
 /// Files a household under `union` (shared by officers, imports and the demo).
 pub(crate) fn file_household(
     c: &mut Conn,
@@ -419,18 +354,14 @@ pub(crate) fn file_household(
     }
     let mut after = snapshot(data, members, &number, union.id.0);
     after["months_recorded"] = json!(incomes.len());
-    audit::write(
-        c,
-        who,
-        Record::change(
-            Action::CreateHousehold,
-            "household",
-            id,
-            (union.id.0, &union.path),
-            None,
-            Some(after),
-        ),
-    )?;
+    Record::of(
+        Action::CreateHousehold,
+        "household",
+        id,
+        (union.id.0, &union.path),
+    )
+    .after(after)
+    .write(c, who)?;
     Ok(id)
 }
 
@@ -447,10 +378,7 @@ fn filing_union(
 }
 
 fn stale() -> ServiceError {
-    ServiceError::Conflict {
-        field: "version",
-        message: "该档案已被他人修改，您的修改未保存。请刷新页面，查看最新内容后再修改。".into(),
-    }
+    ServiceError::stale("该档案已被他人修改，您的修改未保存。请刷新页面，查看最新内容后再修改。")
 }
 
 /// Incomes as typed: each month once, no negative parts.
@@ -564,28 +492,25 @@ impl Services {
             }
             households::replace_members(c, id, &members)?;
             register_people(c, id, &data, &members)?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::UpdateHousehold,
-                    "household",
-                    id,
-                    (before.union_id.0, &before.union_path),
-                    Some(snapshot(
-                        &before.data,
-                        &old_members,
-                        &before.file_no,
-                        before.union_id.0,
-                    )),
-                    Some(snapshot(
-                        &data,
-                        &members,
-                        &before.file_no,
-                        before.union_id.0,
-                    )),
-                ),
-            )?;
+            Record::of(
+                Action::UpdateHousehold,
+                "household",
+                id,
+                (before.union_id.0, &before.union_path),
+            )
+            .before(snapshot(
+                &before.data,
+                &old_members,
+                &before.file_no,
+                before.union_id.0,
+            ))
+            .after(snapshot(
+                &data,
+                &members,
+                &before.file_no,
+                before.union_id.0,
+            ))
+            .write(c, Who::Actor(&a))?;
             households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
         })
         .await
@@ -638,24 +563,21 @@ impl Services {
                 .filter(|o| list.iter().any(|n| n.month == o.month) || remove.contains(&o.month))
                 .map(income_json)
                 .collect();
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::RecordIncomes,
-                    "household",
-                    id,
-                    (before.union_id.0, &before.union_path),
-                    Some(json!({ "months": months_before })),
-                    Some(json!({
-                        "months": changed.iter().map(|i| income_json(i)).collect::<Vec<_>>(),
-                        "removed": remove.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
-                        "removed_count": removed,
-                        "decision": decision.code(),
-                        "condition": condition,
-                    })),
-                ),
-            )?;
+            Record::of(
+                Action::RecordIncomes,
+                "household",
+                id,
+                (before.union_id.0, &before.union_path),
+            )
+            .before(json!({ "months": months_before }))
+            .after(json!({
+                "months": changed.iter().map(|i| income_json(i)).collect::<Vec<_>>(),
+                "removed": remove.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+                "removed_count": removed,
+                "decision": decision.code(),
+                "condition": condition,
+            }))
+            .write(c, Who::Actor(&a))?;
             households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
         })
         .await
@@ -672,11 +594,7 @@ impl Services {
         let scope = actor.scope();
         self.read(move |c| {
             let mut filter = filter;
-            if let Some(u) = union_id {
-                let u =
-                    unions::find(c, &scope, UnionId(u))?.ok_or(ServiceError::NotFound("工会"))?;
-                filter.union_path = Some(u.path);
-            }
+            narrow_to_union(c, &scope, union_id, &mut filter.union_path)?;
             Ok(households::list(c, &scope, &filter, page)?)
         })
         .await
@@ -701,18 +619,14 @@ impl Services {
             let h =
                 households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
             let members = households::members_of(c, id)?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::RevealIdentity,
-                    "household",
-                    id,
-                    (h.union_id.0, &h.union_path),
-                    None,
-                    Some(json!({ "reason": reason, "file_no": h.file_no })),
-                ),
-            )?;
+            Record::of(
+                Action::RevealIdentity,
+                "household",
+                id,
+                (h.union_id.0, &h.union_path),
+            )
+            .after(json!({ "reason": reason, "file_no": h.file_no }))
+            .write(c, Who::Actor(&a))?;
             Ok(Revealed {
                 worker_id_number: h.data.worker_id_number.as_str().to_owned(),
                 phone: h.data.phone.clone(),
@@ -782,18 +696,9 @@ impl Services {
         let path = actor.user.union_path.clone();
         let union_id = actor.user.union_id.0;
         self.write(move |c| {
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::Reidentify,
-                    "household",
-                    "*",
-                    (union_id, &path),
-                    None,
-                    Some(json!({ "evaluated": seen, "changed": changed })),
-                ),
-            )
+            Record::of(Action::Reidentify, "household", "*", (union_id, &path))
+                .after(json!({ "evaluated": seen, "changed": changed }))
+                .write(c, Who::Actor(&a))
         })
         .await?;
         Ok((seen, changed))

@@ -8,6 +8,8 @@ mod applications;
 pub mod assistance;
 mod audit;
 mod auth;
+mod books;
+mod clock;
 mod crypto;
 pub mod dictionary;
 pub mod exits;
@@ -17,6 +19,7 @@ pub mod fund_audit;
 pub mod funds;
 mod households;
 pub mod import;
+mod jobs;
 mod lines;
 pub mod monthly;
 mod operator;
@@ -34,10 +37,11 @@ pub use actor::{Actor, Origin};
 pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStatusView, Upload};
 pub use audit::AuditQuery;
 pub use auth::LoginOutcome;
+pub(crate) use clock::now;
+pub use clock::today;
 pub use error::ServiceError;
-pub use households::{
-    today, HouseholdDetail, HouseholdInput, HouseholdSummary, MemberInput, Revealed,
-};
+pub use households::{HouseholdDetail, HouseholdInput, HouseholdSummary, MemberInput, Revealed};
+pub use jobs::JobStatus;
 pub use lines::{check_line, LineInput, ParamsView};
 pub use operator::Operator;
 pub use unions::{CreateUnion, MoveUnion, UnionDetail, UpdateUnion};
@@ -129,10 +133,6 @@ impl Services {
     pub async fn health(&self) -> Result<(), ServiceError> {
         self.read(|c| c.ping().map_err(ServiceError::from)).await
     }
-}
-
-pub(crate) fn now() -> chrono::NaiveDateTime {
-    chrono::Utc::now().naive_utc()
 }
 
 impl Services {

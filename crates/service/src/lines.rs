@@ -1,7 +1,7 @@
 //! The lines and identification parameters an administrator sets per
 //! region, and the stateless calculators (identification, ID numbers).
 
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::{self, DivisionCode};
@@ -123,18 +123,15 @@ impl Services {
             };
             let before = lines::find(c, code.as_str(), effective)?;
             lines::upsert(c, &line, Some(a.user.id.0), now())?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::SetLine,
-                    "line",
-                    format!("{}/{}", line.division_code, line.effective),
-                    (a.user.union_id.0, &a.user.union_path),
-                    before.map(|b| line_json(&b.line)),
-                    Some(line_json(&line)),
-                ),
-            )?;
+            Record::of(
+                Action::SetLine,
+                "line",
+                format!("{}/{}", line.division_code, line.effective),
+                (a.user.union_id.0, &a.user.union_path),
+            )
+            .before_opt(before.map(|b| line_json(&b.line)))
+            .after(line_json(&line))
+            .write(c, Who::Actor(&a))?;
             Ok(line)
         })
         .await
@@ -155,18 +152,14 @@ impl Services {
             let before = lines::find(c, code.as_str(), effective)?
                 .ok_or(ServiceError::NotFound("该标准"))?;
             lines::delete(c, code.as_str(), effective)?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::DeleteLine,
-                    "line",
-                    format!("{}/{}", code.as_str(), effective),
-                    (a.user.union_id.0, &a.user.union_path),
-                    Some(line_json(&before.line)),
-                    None,
-                ),
+            Record::of(
+                Action::DeleteLine,
+                "line",
+                format!("{}/{}", code.as_str(), effective),
+                (a.user.union_id.0, &a.user.union_path),
             )
+            .before(line_json(&before.line))
+            .write(c, Who::Actor(&a))
         })
         .await
     }
@@ -223,18 +216,15 @@ impl Services {
                     "baseline_cutoff": p.baseline_cutoff.to_string(),
                 })
             };
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::SetParams,
-                    "params",
-                    code.as_str(),
-                    (a.user.union_id.0, &a.user.union_path),
-                    Some(j(&before)),
-                    Some(j(&p)),
-                ),
-            )?;
+            Record::of(
+                Action::SetParams,
+                "params",
+                code.as_str(),
+                (a.user.union_id.0, &a.user.union_path),
+            )
+            .before(j(&before))
+            .after(j(&p))
+            .write(c, Who::Actor(&a))?;
             Ok(ParamsView {
                 division_code: code.as_str().to_owned(),
                 params: p,

@@ -1,7 +1,7 @@
 //! What the operator does at the server's command line (`bangfu user …`).
 //! The operator is trusted with the whole tree; every act is still audited.
 
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
 use crate::crypto::hash_password;
 use crate::unions::create_under;
 use crate::users::insert_user_in;
@@ -36,18 +36,14 @@ pub(crate) fn ensure_root(c: &mut Conn) -> Result<Union, ServiceError> {
         },
         now(),
     )?;
-    audit::write(
-        c,
-        Who::Operator,
-        Record::change(
-            Action::CreateUnion,
-            "union",
-            root.id,
-            (root.id.0, &root.path),
-            None,
-            Some(crate::unions::snapshot(&root)),
-        ),
-    )?;
+    Record::of(
+        Action::CreateUnion,
+        "union",
+        root.id,
+        (root.id.0, &root.path),
+    )
+    .after(crate::unions::snapshot(&root))
+    .write(c, Who::Operator)?;
     Ok(root)
 }
 
@@ -164,18 +160,14 @@ impl Services {
                 users::credentials(c, username.as_str())?.ok_or(ServiceError::NotFound("用户"))?;
             users::set_password(c, user.id, &hash, true, now())?;
             sessions::delete_for_user(c, user.id, None)?;
-            audit::write(
-                c,
-                Who::Operator,
-                Record::change(
-                    Action::ResetPassword,
-                    "user",
-                    user.id,
-                    (user.union_id.0, &user.union_path),
-                    None,
-                    Some(serde_json::json!({ "must_change_password": true })),
-                ),
-            )?;
+            Record::of(
+                Action::ResetPassword,
+                "user",
+                user.id,
+                (user.union_id.0, &user.union_path),
+            )
+            .after(serde_json::json!({ "must_change_password": true }))
+            .write(c, Who::Operator)?;
             Ok(user)
         })
         .await

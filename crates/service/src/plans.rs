@@ -1,9 +1,9 @@
 //! Pairing households with a responsible person (一帮一), the work lists of
 //! a scope, "my households", and plans and measures (一户一计划、一户一措施).
 
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
+use crate::clock::today;
 use crate::dictionary::require_active;
-use crate::households::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{Catalogue, Goal, MeasureId, MeasureStatus, PlanId, PlanStatus};
 use bangfu_domain::audit::Action;
@@ -170,10 +170,7 @@ pub struct MeasureInput {
 }
 
 fn stale(what: &str) -> ServiceError {
-    ServiceError::Conflict {
-        field: "version",
-        message: format!("该{what}刚刚已被他人修改，请刷新页面后再保存。"),
-    }
+    ServiceError::stale(format!("该{what}刚刚已被他人修改，请刷新页面后再保存。"))
 }
 
 fn parse_day(field: &'static str, what: &str, raw: &str) -> Result<NaiveDate, ValidationError> {
@@ -386,27 +383,24 @@ impl Services {
                     continue;
                 }
                 store::assign(c, id, union.id, person.id, &note, Some(a.user.id.0), at)?;
-                audit::write(
-                    c,
-                    Who::Actor(&a),
-                    Record::change(
-                        Action::AssignPairing,
-                        "household",
-                        id,
-                        (h.union_id.0, &h.union_path),
-                        Some(json!({
-                            "pairing_union_id": h.pairing_union_id.map(|u| u.0),
-                            "responsible_id": h.responsible_id.map(|u| u.0),
-                            "responsible_name": h.responsible_name,
-                        })),
-                        Some(json!({
-                            "pairing_union_id": union.id.0,
-                            "responsible_id": person.id.0,
-                            "responsible_name": person.display_name,
-                            "note": note,
-                        })),
-                    ),
-                )?;
+                Record::of(
+                    Action::AssignPairing,
+                    "household",
+                    id,
+                    (h.union_id.0, &h.union_path),
+                )
+                .before(json!({
+                    "pairing_union_id": h.pairing_union_id.map(|u| u.0),
+                    "responsible_id": h.responsible_id.map(|u| u.0),
+                    "responsible_name": h.responsible_name,
+                }))
+                .after(json!({
+                    "pairing_union_id": union.id.0,
+                    "responsible_id": person.id.0,
+                    "responsible_name": person.display_name,
+                    "note": note,
+                }))
+                .write(c, Who::Actor(&a))?;
                 changed += 1;
             }
             Ok(changed)
@@ -641,18 +635,9 @@ impl Services {
                         field: "year",
                         message: format!("该户 {year} 年度的帮扶计划刚刚已由他人建立，请刷新页面"),
                     })?;
-                    audit::write(
-                        c,
-                        Who::Actor(&a),
-                        Record::change(
-                            Action::SavePlan,
-                            "plan",
-                            pid,
-                            (h.union_id.0, &h.union_path),
-                            None,
-                            Some(plan_json(&fields, PlanStatus::Draft, year)),
-                        ),
-                    )?;
+                    Record::of(Action::SavePlan, "plan", pid, (h.union_id.0, &h.union_path))
+                    .after(plan_json(&fields, PlanStatus::Draft, year))
+                    .write(c, Who::Actor(&a))?;
                 }
                 Some(p) => {
                     let Some(version) = input.version else {
@@ -682,18 +667,10 @@ impl Services {
                     if !store::update_plan(c, p.id, version, &fields, status, at)? {
                         return Err(stale("帮扶计划"));
                     }
-                    audit::write(
-                        c,
-                        Who::Actor(&a),
-                        Record::change(
-                            Action::SavePlan,
-                            "plan",
-                            p.id,
-                            (h.union_id.0, &h.union_path),
-                            Some(plan_json(&old, p.status, year)),
-                            Some(plan_json(&fields, status, year)),
-                        ),
-                    )?;
+                    Record::of(Action::SavePlan, "plan", p.id, (h.union_id.0, &h.union_path))
+                    .before(plan_json(&old, p.status, year))
+                    .after(plan_json(&fields, status, year))
+                    .write(c, Who::Actor(&a))?;
                 }
             }
             store::plan_for_year(c, &scope, id, year)?.ok_or(ServiceError::NotFound("帮扶计划"))
@@ -728,18 +705,15 @@ impl Services {
             if !store::approve_plan(c, p.id, p.version, a.user.id.0, now())? {
                 return Err(stale("帮扶计划"));
             }
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::ApprovePlan,
-                    "plan",
-                    p.id,
-                    (h.union_id.0, &h.union_path),
-                    Some(json!({ "status": p.status.code(), "year": p.year })),
-                    Some(json!({ "status": PlanStatus::Approved.code(), "year": p.year })),
-                ),
-            )?;
+            Record::of(
+                Action::ApprovePlan,
+                "plan",
+                p.id,
+                (h.union_id.0, &h.union_path),
+            )
+            .before(json!({ "status": p.status.code(), "year": p.year }))
+            .after(json!({ "status": PlanStatus::Approved.code(), "year": p.year }))
+            .write(c, Who::Actor(&a))?;
             store::find_plan(c, &scope, id)?.ok_or(ServiceError::NotFound("帮扶计划"))
         })
         .await
@@ -923,18 +897,15 @@ impl Services {
                 }
                 None => store::insert_measure(c, &plan, &fields, at)?,
             };
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::SaveMeasure,
-                    "measure",
-                    id,
-                    (h.union_id.0, &h.union_path),
-                    old.as_ref().map(|o| measure_json(o, plan.status)),
-                    Some(measure_json(&fields, plan.status)),
-                ),
-            )?;
+            Record::of(
+                Action::SaveMeasure,
+                "measure",
+                id,
+                (h.union_id.0, &h.union_path),
+            )
+            .before_opt(old.as_ref().map(|o| measure_json(o, plan.status)))
+            .after(measure_json(&fields, plan.status))
+            .write(c, Who::Actor(&a))?;
             store::find_measure(c, &scope, id)?.ok_or(ServiceError::NotFound("帮扶措施"))
         })
         .await

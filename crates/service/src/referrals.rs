@@ -7,17 +7,18 @@
 //! 落实政策, written in the same transaction.
 
 use crate::assistance::parse_date;
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
+use crate::clock::today;
 use crate::dictionary::require_active;
-use crate::households::today;
+use crate::unions::narrow_to_union;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{kind, AssistanceStatus, Catalogue, ReferralId, ReferralStatus};
 use bangfu_domain::audit::Action;
 use bangfu_domain::household::{parse_text, HouseholdId};
-use bangfu_domain::{Fen, Permission, UnionId, ValidationError};
+use bangfu_domain::{Fen, Permission, ValidationError};
 use bangfu_storage::assistance::{self as records, NewAssistance};
 use bangfu_storage::referrals::{self as store, NewReferral};
-use bangfu_storage::{households, unions, Page, PageRequest};
+use bangfu_storage::{households, Page, PageRequest};
 use serde_json::json;
 
 pub use bangfu_storage::referrals::{Referral, ReferralFilter};
@@ -112,18 +113,14 @@ impl Services {
                 now(),
             )?;
             let r = store::find(c, &scope, id, None)?.ok_or(ServiceError::NotFound("需求推送"))?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::SendReferral,
-                    "referral",
-                    id,
-                    (h.union_id.0, &h.union_path),
-                    None,
-                    Some(snapshot(&r)),
-                ),
-            )?;
+            Record::of(
+                Action::SendReferral,
+                "referral",
+                id,
+                (h.union_id.0, &h.union_path),
+            )
+            .after(snapshot(&r))
+            .write(c, Who::Actor(&a))?;
             Ok(r)
         })
         .await
@@ -164,11 +161,7 @@ impl Services {
         let scope = actor.scope();
         self.read(move |c| {
             let mut filter = filter;
-            if let Some(u) = query.union_id {
-                let u =
-                    unions::find(c, &scope, UnionId(u))?.ok_or(ServiceError::NotFound("工会"))?;
-                filter.union_path = Some(u.path);
-            }
+            narrow_to_union(c, &scope, query.union_id, &mut filter.union_path)?;
             Ok(store::list(c, &scope, &filter, page)?)
         })
         .await
@@ -269,18 +262,10 @@ impl Services {
                 .ok_or(ServiceError::NotFound("需求推送"))?;
             let path = before.union_path.clone();
             let union_id = path.ids().last().map(|u| u.0).unwrap_or(before.union_id.0);
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::AnswerReferral,
-                    "referral",
-                    id,
-                    (union_id, &path),
-                    Some(snapshot(&before)),
-                    Some(snapshot(&after)),
-                ),
-            )?;
+            Record::of(Action::AnswerReferral, "referral", id, (union_id, &path))
+                .before(snapshot(&before))
+                .after(snapshot(&after))
+                .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await

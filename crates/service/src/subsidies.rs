@@ -6,8 +6,9 @@
 //! cannot cover its share — nothing is paid at all.
 
 use crate::assistance::{check_measure, parse_source, pay, paying_union};
-use crate::audit::{self, Record, Who};
-use crate::households::today;
+use crate::audit::{Record, Who};
+use crate::clock::today;
+use crate::unions::narrow_to_union;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{kind, AssistanceStatus, PaymentId, SubsidyId, SubsidyPeriod};
 use bangfu_domain::audit::Action;
@@ -126,18 +127,14 @@ impl Services {
                 now(),
             )?;
             let s = store::find(c, &scope, id)?.ok_or(ServiceError::NotFound("常态化补助"))?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::SaveSubsidy,
-                    "subsidy",
-                    id,
-                    (h.union_id.0, &h.union_path),
-                    None,
-                    Some(snapshot(&s)),
-                ),
-            )?;
+            Record::of(
+                Action::SaveSubsidy,
+                "subsidy",
+                id,
+                (h.union_id.0, &h.union_path),
+            )
+            .after(snapshot(&s))
+            .write(c, Who::Actor(&a))?;
             Ok(s)
         })
         .await
@@ -166,18 +163,15 @@ impl Services {
             let after = store::find(c, &scope, id)?.ok_or(ServiceError::NotFound("常态化补助"))?;
             let mut after_json = snapshot(&after);
             after_json["cancelled_payments"] = json!(cancelled);
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::StopSubsidy,
-                    "subsidy",
-                    id,
-                    (before.union_id.0, &before.union_path),
-                    Some(snapshot(&before)),
-                    Some(after_json),
-                ),
-            )?;
+            Record::of(
+                Action::StopSubsidy,
+                "subsidy",
+                id,
+                (before.union_id.0, &before.union_path),
+            )
+            .before(snapshot(&before))
+            .after(after_json)
+            .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await
@@ -196,11 +190,7 @@ impl Services {
         let scope = actor.scope();
         self.read(move |c| {
             let mut filter = filter;
-            if let Some(u) = union_id {
-                let u =
-                    unions::find(c, &scope, UnionId(u))?.ok_or(ServiceError::NotFound("工会"))?;
-                filter.union_path = Some(u.path);
-            }
+            narrow_to_union(c, &scope, union_id, &mut filter.union_path)?;
             Ok(store::list(c, &scope, &filter, page)?)
         })
         .await
@@ -226,7 +216,9 @@ impl Services {
         let a = actor.clone();
         self.write(move |c| {
             let id = union_id.map(UnionId).unwrap_or(a.user.union_id);
-            let u = unions::find(c, &scope, id)?.ok_or_else(|| ValidationError::new("union_id", "所选工会不存在或不在您的权限范围内"))?;
+            let u = unions::find(c, &scope, id)?.ok_or_else(|| {
+                ValidationError::new("union_id", "所选工会不存在或不在您的权限范围内")
+            })?;
             let at = now();
             let mut out = Generated::default();
             for s in store::active_in(c, &scope, &u.path)? {
@@ -240,18 +232,18 @@ impl Services {
                     }
                 }
             }
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::GeneratePayments,
-                    "subsidy_payments",
-                    "*",
-                    (u.id.0, &u.path),
-                    None,
-                    Some(json!({ "upto": upto.to_string(), "created": out.created, "cancelled": out.cancelled })),
-                ),
-            )?;
+            Record::of(
+                Action::GeneratePayments,
+                "subsidy_payments",
+                "*",
+                (u.id.0, &u.path),
+            )
+            .after(json!({
+                "upto": upto.to_string(),
+                "created": out.created,
+                "cancelled": out.cancelled,
+            }))
+            .write(c, Who::Actor(&a))?;
             Ok(out)
         })
         .await
@@ -461,23 +453,19 @@ impl Services {
                 ),
                 None => (a.user.union_id.0, a.user.union_path.clone()),
             };
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::PayBatch,
-                    "subsidy_payments",
-                    "*",
-                    (audit_union, &audit_path),
-                    None,
-                    Some(json!({
-                        "paid": out.paid,
-                        "amount_fen": out.amount.0,
-                        "cancelled": out.cancelled,
-                        "assistance_ids": out.assistance_ids,
-                    })),
-                ),
-            )?;
+            Record::of(
+                Action::PayBatch,
+                "subsidy_payments",
+                "*",
+                (audit_union, &audit_path),
+            )
+            .after(json!({
+                "paid": out.paid,
+                "amount_fen": out.amount.0,
+                "cancelled": out.cancelled,
+                "assistance_ids": out.assistance_ids,
+            }))
+            .write(c, Who::Actor(&a))?;
             Ok(out)
         })
         .await

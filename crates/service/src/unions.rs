@@ -1,14 +1,14 @@
 //! Managing the union tree.
 
-use crate::audit::{self, Record, Who};
+use crate::audit::{Record, Who};
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::DivisionCode;
 use bangfu_domain::union::check_division;
-use bangfu_domain::{Permission, UnionId, UnionLevel, UnionName, ValidationError};
+use bangfu_domain::{Permission, UnionId, UnionLevel, UnionName, UnionPath, ValidationError};
 use bangfu_storage::unions::{self, NewUnion, Union, UnionChanges, UnionFilter};
 use bangfu_storage::users::{self, UserFilter};
-use bangfu_storage::{Page, PageRequest, StorageError};
+use bangfu_storage::{Conn, Page, PageRequest, Scope, StorageError};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Default)]
@@ -46,6 +46,22 @@ pub struct UnionDetail {
     pub children_page: i64,
     pub children_pages: i64,
     pub user_count: i64,
+}
+
+/// Narrows a list to the subtree of the union the caller named (if any):
+/// `path` becomes its path. A union outside the caller's scope is not found,
+/// so a list never reaches beyond the scope.
+pub(crate) fn narrow_to_union(
+    c: &mut Conn,
+    scope: &Scope,
+    union_id: Option<i64>,
+    path: &mut Option<UnionPath>,
+) -> Result<(), ServiceError> {
+    if let Some(id) = union_id {
+        let u = unions::find(c, scope, UnionId(id))?.ok_or(ServiceError::NotFound("工会"))?;
+        *path = Some(u.path);
+    }
+    Ok(())
 }
 
 pub(crate) fn snapshot(u: &Union) -> Value {
@@ -104,18 +120,14 @@ pub(crate) fn create_under(
         now(),
     )
     .map_err(conflict_on_name)?;
-    audit::write(
-        c,
-        who,
-        Record::change(
-            Action::CreateUnion,
-            "union",
-            created.id,
-            (created.id.0, &created.path),
-            None,
-            Some(snapshot(&created)),
-        ),
-    )?;
+    Record::of(
+        Action::CreateUnion,
+        "union",
+        created.id,
+        (created.id.0, &created.path),
+    )
+    .after(snapshot(&created))
+    .write(c, who)?;
     Ok(created)
 }
 
@@ -308,18 +320,10 @@ impl Services {
             )
             .map_err(conflict_on_name)?;
             let after = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::UpdateUnion,
-                    "union",
-                    id,
-                    (id.0, &after.path),
-                    Some(snapshot(&before)),
-                    Some(snapshot(&after)),
-                ),
-            )?;
+            Record::of(Action::UpdateUnion, "union", id, (id.0, &after.path))
+                .before(snapshot(&before))
+                .after(snapshot(&after))
+                .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await
@@ -387,18 +391,10 @@ impl Services {
             let after = unions::find(c, &scope, id)?.ok_or(ServiceError::NotFound("工会"))?;
             let mut after_json = snapshot(&after);
             after_json["moved_unions"] = json!(moved);
-            audit::write(
-                c,
-                Who::Actor(&a),
-                Record::change(
-                    Action::MoveUnion,
-                    "union",
-                    id,
-                    (id.0, &after.path),
-                    Some(snapshot(&before)),
-                    Some(after_json),
-                ),
-            )?;
+            Record::of(Action::MoveUnion, "union", id, (id.0, &after.path))
+                .before(snapshot(&before))
+                .after(after_json)
+                .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await

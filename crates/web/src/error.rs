@@ -25,6 +25,15 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
     }
 }
 
+/// Logs an internal error's detail. This is the one place it is logged:
+/// where the error becomes a response (the service returns its errors
+/// without logging them), so each failure is in the log once.
+fn log_internal(e: &ServiceError) {
+    if let ServiceError::Internal(detail) = e {
+        tracing::error!(%detail, "internal error");
+    }
+}
+
 /// The body of every API error.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -122,9 +131,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message, field) = match self {
             ApiError::Service(e) => {
-                if let ServiceError::Internal(detail) = &e {
-                    tracing::error!(%detail, "internal error");
-                }
+                log_internal(&e);
                 (
                     status_of(&e),
                     e.code().to_owned(),
@@ -213,9 +220,7 @@ impl IntoResponse for PageError {
                 Redirect::to("/account/password").into_response()
             }
             PageError::Service(e) => {
-                if let ServiceError::Internal(detail) = &e {
-                    tracing::error!(%detail, "internal error");
-                }
+                log_internal(&e);
                 render_error_page(status_of(&e), &e.to_string())
             }
             PageError::Csrf => render_error_page(
