@@ -6,6 +6,7 @@
 //! the same ID number, whichever process writes it.
 
 use crate::db::{run, Conn};
+use crate::query::{name_of, page_of, union_names, Optional};
 use crate::schema::{file_no_counters, households, incomes, members, open_persons, unions};
 use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
 use bangfu_domain::household::{
@@ -414,8 +415,7 @@ pub fn find(
     let row: Option<(Row, String)> = run!(conn, c => households::table
         .inner_join(unions::table)
         .filter(households::id.eq(id.0))
-        .filter(households::union_path.ge(scope.start()))
-        .filter(households::union_path.lt(scope.end()))
+        .filter(scope.covers(households::union_path))
         .select((Row::as_select(), unions::name))
         .first(c)
         .optional())?;
@@ -767,7 +767,7 @@ pub fn list(
     filter: &HouseholdFilter,
     page: PageRequest,
 ) -> Result<Page<Household>, StorageError> {
-    let (start, end) = scope.range_within(filter.union_path.as_ref());
+    let range = scope.range_within(filter.union_path.as_ref());
     let name_q = filter
         .q
         .as_deref()
@@ -801,111 +801,100 @@ pub fn list(
         }
         _ => None,
     };
+    // The text searched for: the files an exact ID number names, the
+    // beginning of an ID or file number, or part of a name.
+    let text = q.as_deref().map(|text| match &exact_ids {
+        Some(ids) => Search::Ids(ids.clone()),
+        None if id_like => Search::Prefix(format!("{text}%")),
+        None => Search::Name,
+    });
     macro_rules! filtered {
-        () => {{
+        () => {
             // No join here: counting and sorting a large range is the cost;
             // the page's union names are read afterwards for its few rows.
-            let mut b = households::table
-                .filter(households::union_path.ge(&start))
-                .filter(households::union_path.lt(&end))
-                .into_boxed();
-            if let Some(text) = q.as_deref() {
-                if let Some(ids) = &exact_ids {
-                    b = b.filter(households::id.eq_any(ids.clone()));
-                } else if id_like {
-                    let prefix = format!("{text}%");
-                    b = b.filter(
+            households::table
+                .filter(range.covers(households::union_path))
+                .into_boxed()
+                .if_some(text.clone(), |b, text| match text {
+                    Search::Ids(ids) => b.filter(households::id.eq_any(ids)),
+                    Search::Prefix(prefix) => b.filter(
                         households::worker_id_number
                             .like(prefix.clone())
                             .or(households::file_no.like(prefix)),
-                    );
-                } else {
+                    ),
                     // Names compare without regard to case on both backends
                     // (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
-                    if name_q.chars().any(|c| c.is_ascii_alphabetic()) {
-                        b = b.filter(
-                            lower(households::worker_name)
-                                .like(like_pattern(&name_q.to_lowercase()))
-                                .escape('\\'),
-                        );
-                    } else {
-                        b = b.filter(
-                            households::worker_name
-                                .like(like_pattern(&name_q))
-                                .escape('\\'),
-                        );
-                    }
-                }
-            }
-            if let Some(s) = filter.status {
-                b = b.filter(households::status.eq(s.code()));
-            }
-            if let Some(v) = filter.category {
-                b = b.filter(households::category.eq(v.code()));
-            }
-            if let Some(v) = filter.tier {
-                b = b.filter(households::tier.eq(v.code()));
-            }
-            if let Some(v) = filter.cohort {
-                b = b.filter(households::cohort.eq(v.code()));
-            }
-            if let Some(v) = filter.cause {
-                b = b.filter(households::causes.like(Causes::like_one(v)));
-            }
-            if let Some(v) = filter.migrant {
-                b = b.filter(households::migrant.eq(v));
-            }
-            if let Some(v) = filter.decision {
-                b = b.filter(households::decision.eq(v.code()));
-            }
-            if let Some(p) = filter.division_prefix.as_deref().filter(|p| !p.is_empty()) {
-                b = b.filter(households::division_code.like(format!("{p}%")));
-            }
-            if let Some(d) = filter.filed_from {
-                b = b.filter(households::filed_on.ge(d));
-            }
-            if let Some(d) = filter.filed_until {
-                b = b.filter(households::filed_on.le(d));
-            }
-            b
-        }};
+                    Search::Name if name_q.chars().any(|c| c.is_ascii_alphabetic()) => b.filter(
+                        lower(households::worker_name)
+                            .like(like_pattern(&name_q.to_lowercase()))
+                            .escape('\\'),
+                    ),
+                    Search::Name => b.filter(
+                        households::worker_name
+                            .like(like_pattern(&name_q))
+                            .escape('\\'),
+                    ),
+                })
+                .if_some(filter.status.map(Status::code), |b, v| {
+                    b.filter(households::status.eq(v))
+                })
+                .if_some(filter.category.map(Category::code), |b, v| {
+                    b.filter(households::category.eq(v))
+                })
+                .if_some(filter.tier.map(Tier::code), |b, v| {
+                    b.filter(households::tier.eq(v))
+                })
+                .if_some(filter.cohort.map(Cohort::code), |b, v| {
+                    b.filter(households::cohort.eq(v))
+                })
+                .if_some(filter.cause, |b, v| {
+                    b.filter(households::causes.like(Causes::like_one(v)))
+                })
+                .if_some(filter.migrant, |b, v| b.filter(households::migrant.eq(v)))
+                .if_some(filter.decision.map(Decision::code), |b, v| {
+                    b.filter(households::decision.eq(v))
+                })
+                .if_some(
+                    filter.division_prefix.as_deref().filter(|p| !p.is_empty()),
+                    |b, p| b.filter(households::division_code.like(format!("{p}%"))),
+                )
+                .if_some(filter.filed_from, |b, d| {
+                    b.filter(households::filed_on.ge(d))
+                })
+                .if_some(filter.filed_until, |b, d| {
+                    b.filter(households::filed_on.le(d))
+                })
+        };
     }
-    let (rows, total): (Vec<Row>, i64) = run!(conn, c => {
-        let total = filtered!().count().get_result(c)?;
-        let sorted = match filter.sort {
+    let (rows, total): (Vec<Row>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        sorted: match filter.sort {
             Sort::FiledDesc => filtered!().order((households::filed_on.desc(), households::id.desc())),
             Sort::FiledAsc => filtered!().order((households::filed_on.asc(), households::id.asc())),
             Sort::FileNo => filtered!().order(households::file_no.asc()),
             Sort::Name => filtered!().order((households::worker_name.asc(), households::id.asc())),
             Sort::UpdatedDesc => filtered!().order((households::updated_at.desc(), households::id.desc())),
-        };
-        let rows = sorted
-            .limit(page.per_page)
-            .offset(page.offset())
-            .select(Row::as_select())
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((rows, total))
-    })?;
-    let union_ids: Vec<i64> = rows.iter().map(|r| r.union_id).collect();
-    let names: HashMap<i64, String> = run!(conn, c => unions::table
-        .filter(unions::id.eq_any(&union_ids))
-        .select((unions::id, unions::name))
-        .load::<(i64, String)>(c))?
-    .into_iter()
-    .collect();
-    let rows: Vec<(Row, String)> = rows
+        },
+        select: Row::as_select()))?;
+    let names = union_names(conn, rows.iter().map(|r| r.union_id))?;
+    let items = rows
         .into_iter()
         .map(|r| {
-            let n = names.get(&r.union_id).cloned().unwrap_or_default();
-            (r, n)
+            let n = name_of(&names, r.union_id);
+            convert(r, n)
         })
-        .collect();
-    Ok(Page {
-        items: convert_all(rows)?,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+        .collect::<Result<_, _>>()?;
+    Ok(page.of(items, total))
+}
+
+/// What the list's search text is taken as.
+#[derive(Clone)]
+enum Search {
+    /// A full ID number: the files it names.
+    Ids(Vec<i64>),
+    /// The beginning of an ID number or file number (a `LIKE` pattern).
+    Prefix(String),
+    /// Part of the worker's name.
+    Name,
 }
 
 /// The ids of open files in a scope after `after`, in id order, a batch at a
@@ -917,8 +906,7 @@ pub fn open_ids_after(
     limit: i64,
 ) -> Result<Vec<HouseholdId>, StorageError> {
     let ids: Vec<i64> = run!(conn, c => households::table
-        .filter(households::union_path.ge(scope.start()))
-        .filter(households::union_path.lt(scope.end()))
+        .filter(scope.covers(households::union_path))
         .filter(households::status.eq(Status::OnFile.code()))
         .filter(households::id.gt(after))
         .order(households::id.asc())
@@ -938,8 +926,7 @@ pub fn find_many(
     let rows: Vec<(Row, String)> = run!(conn, c => households::table
         .inner_join(unions::table)
         .filter(households::id.eq_any(&raw))
-        .filter(households::union_path.ge(scope.start()))
-        .filter(households::union_path.lt(scope.end()))
+        .filter(scope.covers(households::union_path))
         .order(households::id.asc())
         .select((Row::as_select(), unions::name))
         .load(c))?;
@@ -986,8 +973,7 @@ pub fn count_by_decision(
     scope: &Scope,
 ) -> Result<Vec<(Decision, i64)>, StorageError> {
     let rows: Vec<(String, i64)> = run!(conn, c => households::table
-        .filter(households::union_path.ge(scope.start()))
-        .filter(households::union_path.lt(scope.end()))
+        .filter(scope.covers(households::union_path))
         .filter(households::status.eq(Status::OnFile.code()))
         .group_by(households::decision)
         .select((households::decision, diesel::dsl::count_star()))
