@@ -1,7 +1,7 @@
 //! Applications for filing, their steps and supporting documents.
 
 use crate::db::{run, Conn};
-use crate::query::{insert_returning_id, page_of, Optional};
+use crate::query::{insert_returning_id, page_of, update_at_version, Optional};
 use crate::schema::{application_files, application_steps, applications, unions};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::application::{AppStatus, ApplicationId, Step};
@@ -213,18 +213,11 @@ pub fn advance(
     household: Option<HouseholdId>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let n = run!(conn, c => diesel::update(
-        applications::table
-            .filter(applications::id.eq(id.0))
-            .filter(applications::version.eq(version)),
-    )
-    .set((
+    let status = (
         applications::status.eq(status.code()),
-        applications::version.eq(version + 1),
         applications::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    if n != 1 {
+    );
+    if !update_at_version!(conn, applications, id.0, version, status)? {
         return Ok(false);
     }
     if let Some((from, until)) = notice {

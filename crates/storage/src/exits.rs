@@ -10,7 +10,9 @@
 
 use crate::db::{run, Conn};
 use crate::households::{self, Household};
-use crate::query::{insert_returning_id, name_of, page_of, union_names, user_names, Optional};
+use crate::query::{
+    insert_returning_id, name_of, page_of, union_names, update_at_version, user_names, Optional,
+};
 use crate::schema::{assistance, exit_steps, exits, households as hh, measures, subsidies};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::assistance::{AssistanceStatus, MeasureStatus, SubsidyStatus};
@@ -338,18 +340,8 @@ pub fn advance(
     decided_on: Option<NaiveDate>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let n = run!(conn, c => diesel::update(
-        exits::table
-            .filter(exits::id.eq(id.0))
-            .filter(exits::version.eq(version)),
-    )
-    .set((
-        exits::status.eq(status.code()),
-        exits::version.eq(version + 1),
-        exits::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    if n != 1 {
+    let status = (exits::status.eq(status.code()), exits::updated_at.eq(now));
+    if !update_at_version!(conn, exits, id.0, version, status)? {
         return Ok(false);
     }
     if let Some((from, until)) = notice {

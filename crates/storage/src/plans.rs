@@ -6,7 +6,7 @@
 //! household. Plans and measures carry the household's union path for scope.
 
 use crate::db::{run, Conn};
-use crate::query::{insert_returning_id, name_of, page_of};
+use crate::query::{insert_returning_id, name_of, page_of, update_at_version};
 use crate::schema::{households, measures, pairings, plans};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::assistance::{Goal, MeasureId, MeasureStatus, PlanId, PlanStatus};
@@ -428,38 +428,23 @@ pub fn update_plan(
     status: PlanStatus,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let (approved_by, approved_at): (Option<i64>, Option<NaiveDateTime>) = (None, None);
-    let n = run!(conn, c => {
-        let target = plans::table
-            .filter(plans::id.eq(id.0))
-            .filter(plans::version.eq(version));
-        if status == PlanStatus::Draft {
-            diesel::update(target)
-                .set((
-                    plans::goal.eq(f.goal.code()),
-                    plans::target_on.eq(f.target_on),
-                    plans::summary.eq(&f.summary),
-                    plans::status.eq(status.code()),
-                    plans::approved_by.eq(approved_by),
-                    plans::approved_at.eq(approved_at),
-                    plans::version.eq(version + 1),
-                    plans::updated_at.eq(now),
-                ))
-                .execute(c)
-        } else {
-            diesel::update(target)
-                .set((
-                    plans::goal.eq(f.goal.code()),
-                    plans::target_on.eq(f.target_on),
-                    plans::summary.eq(&f.summary),
-                    plans::status.eq(status.code()),
-                    plans::version.eq(version + 1),
-                    plans::updated_at.eq(now),
-                ))
-                .execute(c)
-        }
-    })?;
-    Ok(n == 1)
+    let fields = (
+        plans::goal.eq(f.goal.code()),
+        plans::target_on.eq(f.target_on),
+        plans::summary.eq(&f.summary),
+        plans::status.eq(status.code()),
+        plans::updated_at.eq(now),
+    );
+    if status == PlanStatus::Draft {
+        // Back to a draft: the approval no longer holds.
+        let unapproved = (
+            plans::approved_by.eq(None::<i64>),
+            plans::approved_at.eq(None::<NaiveDateTime>),
+        );
+        update_at_version!(conn, plans, id.0, version, (fields, unapproved))
+    } else {
+        update_at_version!(conn, plans, id.0, version, fields)
+    }
 }
 
 /// Marks a plan still at `version` approved; false when someone saved first.
@@ -470,20 +455,18 @@ pub fn approve_plan(
     by: i64,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let n = run!(conn, c => diesel::update(
-        plans::table
-            .filter(plans::id.eq(id.0))
-            .filter(plans::version.eq(version)),
+    update_at_version!(
+        conn,
+        plans,
+        id.0,
+        version,
+        (
+            plans::status.eq(PlanStatus::Approved.code()),
+            plans::approved_by.eq(Some(by)),
+            plans::approved_at.eq(Some(now)),
+            plans::updated_at.eq(now),
+        )
     )
-    .set((
-        plans::status.eq(PlanStatus::Approved.code()),
-        plans::approved_by.eq(Some(by)),
-        plans::approved_at.eq(Some(now)),
-        plans::version.eq(version + 1),
-        plans::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    Ok(n == 1)
 }
 
 // ---------- measures ----------
@@ -715,23 +698,21 @@ pub fn update_measure(
     f: &MeasureFields,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let n = run!(conn, c => diesel::update(
-        measures::table
-            .filter(measures::id.eq(id.0))
-            .filter(measures::version.eq(version)),
+    update_at_version!(
+        conn,
+        measures,
+        id.0,
+        version,
+        (
+            measures::track.eq(&f.track),
+            measures::programme.eq(&f.programme),
+            measures::guarantee_line.eq(&f.guarantee_line),
+            measures::content.eq(&f.content),
+            measures::due_on.eq(f.due_on),
+            measures::responsible_id.eq(f.responsible_id.map(|u| u.0)),
+            measures::status.eq(f.status.code()),
+            measures::done_on.eq(f.done_on),
+            measures::updated_at.eq(now),
+        )
     )
-    .set((
-        measures::track.eq(&f.track),
-        measures::programme.eq(&f.programme),
-        measures::guarantee_line.eq(&f.guarantee_line),
-        measures::content.eq(&f.content),
-        measures::due_on.eq(f.due_on),
-        measures::responsible_id.eq(f.responsible_id.map(|u| u.0)),
-        measures::status.eq(f.status.code()),
-        measures::done_on.eq(f.done_on),
-        measures::version.eq(version + 1),
-        measures::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    Ok(n == 1)
 }

@@ -120,3 +120,23 @@ macro_rules! insert_returning_id {
     };
 }
 pub(crate) use insert_returning_id;
+
+/// Writes `$set` (a tuple of `column.eq(value)`) to the row `$id` of
+/// `$table` only if it is still at `$version`, and bumps the version: the
+/// optimistic lock of every record people edit. Evaluates to
+/// `Result<bool, StorageError>`: false when someone else wrote first
+/// (nothing is written then).
+macro_rules! update_at_version {
+    ($conn:expr, $table:ident, $id:expr, $version:expr, $set:expr) => {
+        $crate::db::run!($conn, c => ::diesel::update(
+            $table::table
+                .filter($table::id.eq($id))
+                .filter($table::version.eq($version)),
+        )
+        .set(($set, $table::version.eq($version + 1)))
+        .execute(c))
+        .map(|n| n == 1)
+        .map_err($crate::StorageError::from)
+    };
+}
+pub(crate) use update_at_version;
