@@ -182,6 +182,18 @@ pub struct DecisionRow {
     pub count: i64,
 }
 
+impl From<DecisionTuple> for DecisionRow {
+    fn from((union_path, kind, pathway, reason, count): DecisionTuple) -> Self {
+        DecisionRow {
+            union_path,
+            kind,
+            pathway,
+            reason,
+            count,
+        }
+    }
+}
+
 /// Approved exits, reliefs and removals decided on or before `on`, by union
 /// path, kind, pathway and reason.
 pub fn decisions(
@@ -199,16 +211,7 @@ pub fn decisions(
         .group_by((exits::union_path, exits::kind, exits::pathway, exits::reason))
         .select((exits::union_path, exits::kind, exits::pathway, exits::reason, count_star()))
         .load(c))?;
-    Ok(rows
-        .into_iter()
-        .map(|(union_path, kind, pathway, reason, count)| DecisionRow {
-            union_path,
-            kind,
-            pathway,
-            reason,
-            count,
-        })
-        .collect())
+    Ok(rows.into_iter().map(DecisionRow::from).collect())
 }
 
 /// Approved revocations decided on or before `on`, counted by what the
@@ -242,19 +245,9 @@ pub fn revocations(
     for key in each {
         *counted.entry(key).or_default() += 1;
     }
-    let rows: Vec<DecisionTuple> = counted
+    Ok(counted
         .into_iter()
-        .map(|((p, k, w, r), n)| (p, k, w, r, n))
-        .collect();
-    Ok(rows
-        .into_iter()
-        .map(|(union_path, kind, pathway, reason, count)| DecisionRow {
-            union_path,
-            kind,
-            pathway,
-            reason,
-            count,
-        })
+        .map(|((p, k, w, r), n)| DecisionRow::from((p, k, w, r, n)))
         .collect())
 }
 

@@ -263,6 +263,30 @@ pub fn add_payment(
     Ok(n == 1)
 }
 
+/// Decides the payments `$which` picks that are still due, as `$set` says;
+/// evaluates to how many it decided (none when someone decided first).
+macro_rules! decide_due {
+    ($conn:expr, $which:expr, $set:expr) => {
+        run!($conn, c => diesel::update(
+            subsidy_payments::table
+                .filter($which)
+                .filter(subsidy_payments::status.eq(PaymentStatus::Due.code())),
+        )
+        .set($set)
+        .execute(c))
+    };
+}
+
+/// Who decided a payment and when.
+macro_rules! decided {
+    ($by:expr, $now:expr) => {
+        (
+            subsidy_payments::decided_by.eq($by),
+            subsidy_payments::decided_at.eq(Some($now)),
+        )
+    };
+}
+
 /// Cancels the due (unpaid) payments of a subsidy; returns how many.
 pub fn cancel_due(
     conn: &mut Conn,
@@ -270,17 +294,9 @@ pub fn cancel_due(
     by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<usize, StorageError> {
-    Ok(run!(conn, c => diesel::update(
-        subsidy_payments::table
-            .filter(subsidy_payments::subsidy_id.eq(subsidy.0))
-            .filter(subsidy_payments::status.eq(PaymentStatus::Due.code())),
-    )
-    .set((
-        subsidy_payments::status.eq(PaymentStatus::Cancelled.code()),
-        subsidy_payments::decided_by.eq(by),
-        subsidy_payments::decided_at.eq(Some(now)),
-    ))
-    .execute(c))?)
+    let cancelled = subsidy_payments::status.eq(PaymentStatus::Cancelled.code());
+    let which = subsidy_payments::subsidy_id.eq(subsidy.0);
+    Ok(decide_due!(conn, which, (cancelled, decided!(by, now)))?)
 }
 
 /// Cancels one due payment; false if it was no longer due.
@@ -290,18 +306,9 @@ pub fn cancel_payment(
     by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let n = run!(conn, c => diesel::update(
-        subsidy_payments::table
-            .filter(subsidy_payments::id.eq(id.0))
-            .filter(subsidy_payments::status.eq(PaymentStatus::Due.code())),
-    )
-    .set((
-        subsidy_payments::status.eq(PaymentStatus::Cancelled.code()),
-        subsidy_payments::decided_by.eq(by),
-        subsidy_payments::decided_at.eq(Some(now)),
-    ))
-    .execute(c))?;
-    Ok(n == 1)
+    let cancelled = subsidy_payments::status.eq(PaymentStatus::Cancelled.code());
+    let which = subsidy_payments::id.eq(id.0);
+    Ok(decide_due!(conn, which, (cancelled, decided!(by, now)))? == 1)
 }
 
 /// Marks a due payment paid by an assistance record; false if it was no longer due.
@@ -312,19 +319,12 @@ pub fn mark_paid(
     by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let n = run!(conn, c => diesel::update(
-        subsidy_payments::table
-            .filter(subsidy_payments::id.eq(id.0))
-            .filter(subsidy_payments::status.eq(PaymentStatus::Due.code())),
-    )
-    .set((
+    let paid = (
         subsidy_payments::status.eq(PaymentStatus::Paid.code()),
         subsidy_payments::assistance_id.eq(Some(record.0)),
-        subsidy_payments::decided_by.eq(by),
-        subsidy_payments::decided_at.eq(Some(now)),
-    ))
-    .execute(c))?;
-    Ok(n == 1)
+    );
+    let which = subsidy_payments::id.eq(id.0);
+    Ok(decide_due!(conn, which, (paid, decided!(by, now)))? == 1)
 }
 
 /// A due (or decided) payment with what paying it needs.
