@@ -310,6 +310,19 @@ pub struct FileInfo {
     pub created_at: NaiveDateTime,
 }
 
+/// The columns a [`FileInfo`] is read from.
+macro_rules! file_columns {
+    () => {
+        (
+            application_files::id,
+            application_files::name,
+            application_files::content_type,
+            application_files::size,
+            application_files::created_at,
+        )
+    };
+}
+
 pub fn add_file(
     conn: &mut Conn,
     id: ApplicationId,
@@ -336,13 +349,7 @@ pub fn files(conn: &mut Conn, id: ApplicationId) -> Result<Vec<FileInfo>, Storag
     let rows: Vec<(i64, String, String, i64, NaiveDateTime)> = run!(conn, c => application_files::table
         .filter(application_files::application_id.eq(id.0))
         .order(application_files::id.asc())
-        .select((
-            application_files::id,
-            application_files::name,
-            application_files::content_type,
-            application_files::size,
-            application_files::created_at,
-        ))
+        .select(file_columns!())
         .load(c))?;
     Ok(rows
         .into_iter()
@@ -362,30 +369,25 @@ pub fn file_data(
     id: ApplicationId,
     file: i64,
 ) -> Result<Option<(FileInfo, Vec<u8>)>, StorageError> {
-    type R = (i64, String, String, i64, NaiveDateTime, Vec<u8>);
+    type R = ((i64, String, String, i64, NaiveDateTime), Vec<u8>);
     let row: Option<R> = run!(conn, c => application_files::table
         .filter(application_files::application_id.eq(id.0))
         .filter(application_files::id.eq(file))
-        .select((
-            application_files::id,
-            application_files::name,
-            application_files::content_type,
-            application_files::size,
-            application_files::created_at,
-            application_files::data,
-        ))
+        .select((file_columns!(), application_files::data))
         .first(c)
         .optional())?;
-    Ok(row.map(|(id, name, content_type, size, created_at, data)| {
-        (
-            FileInfo {
-                id,
-                name,
-                content_type,
-                size,
-                created_at,
-            },
-            data,
-        )
-    }))
+    Ok(
+        row.map(|((id, name, content_type, size, created_at), data)| {
+            (
+                FileInfo {
+                    id,
+                    name,
+                    content_type,
+                    size,
+                    created_at,
+                },
+                data,
+            )
+        }),
+    )
 }
