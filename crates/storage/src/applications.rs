@@ -1,6 +1,7 @@
 //! Applications for filing, their steps and supporting documents.
 
 use crate::db::{run, Conn};
+use crate::query::{insert_returning_id, page_of, update_at_version, Optional};
 use crate::schema::{application_files, application_steps, applications, unions};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::application::{AppStatus, ApplicationId, Step};
@@ -95,8 +96,10 @@ pub fn insert(
     a: &NewApplication<'_>,
     now: NaiveDateTime,
 ) -> Result<ApplicationId, StorageError> {
-    let id: i64 = run!(conn, c => diesel::insert_into(applications::table)
-        .values((
+    let id = insert_returning_id!(
+        conn,
+        applications,
+        (
             applications::union_id.eq(a.union_id.0),
             applications::union_path.eq(a.union_path.as_str()),
             applications::channel.eq(a.channel),
@@ -110,9 +113,8 @@ pub fn insert(
             applications::created_by.eq(a.created_by),
             applications::created_at.eq(now),
             applications::updated_at.eq(now),
-        ))
-        .returning(applications::id)
-        .get_result(c))?;
+        )
+    )?;
     Ok(ApplicationId(id))
 }
 
@@ -124,8 +126,7 @@ pub fn find(
     let row: Option<(Row, String)> = run!(conn, c => applications::table
         .inner_join(unions::table)
         .filter(applications::id.eq(id.0))
-        .filter(applications::union_path.ge(scope.start()))
-        .filter(applications::union_path.lt(scope.end()))
+        .filter(scope.covers(applications::union_path))
         .select((Row::as_select(), unions::name))
         .first(c)
         .optional())?;
@@ -163,50 +164,41 @@ pub fn list(
         .iter()
         .map(|s| s.code())
         .collect();
+    let q = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_uppercase);
     macro_rules! filtered {
-        () => {{
-            let mut b = applications::table
+        () => {
+            applications::table
                 .inner_join(unions::table)
-                .filter(applications::union_path.ge(scope.start()))
-                .filter(applications::union_path.lt(scope.end()))
-                .into_boxed();
-            if let Some(s) = filter.status {
-                b = b.filter(applications::status.eq(s.code()));
-            }
-            if filter.open {
-                b = b.filter(applications::status.eq_any(open.clone()));
-            }
-            if let Some(q) = filter.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                let q = q.to_uppercase();
-                if q.len() == 18 {
-                    b = b.filter(applications::worker_id_number.eq(q));
-                } else {
-                    b = b.filter(
+                .filter(scope.covers(applications::union_path))
+                .into_boxed()
+                .if_some(filter.status, |b, s| {
+                    b.filter(applications::status.eq(s.code()))
+                })
+                .if_some(filter.open.then_some(()), |b, ()| {
+                    b.filter(applications::status.eq_any(open.clone()))
+                })
+                .if_some(q.as_deref(), |b, q| match q.len() {
+                    18 => b.filter(applications::worker_id_number.eq(q)),
+                    _ => b.filter(
                         applications::worker_name
-                            .like(crate::like_pattern(&q))
+                            .like(crate::like_pattern(q))
                             .escape('\\'),
-                    );
-                }
-            }
-            b
-        }};
+                    ),
+                })
+        };
     }
-    let (rows, total): (Vec<(Row, String)>, i64) = run!(conn, c => {
-        let total = filtered!().count().get_result(c)?;
-        let rows = filtered!()
-            .order(applications::id.desc())
-            .limit(page.per_page)
-            .offset(page.offset())
-            .select((Row::as_select(), unions::name))
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((rows, total))
-    })?;
-    Ok(Page {
-        items: rows.into_iter().map(convert).collect::<Result<_, _>>()?,
+    let (rows, total): (Vec<(Row, String)>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        order: applications::id.desc(),
+        select: (Row::as_select(), unions::name)))?;
+    Ok(page.of(
+        rows.into_iter().map(convert).collect::<Result<_, _>>()?,
         total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    ))
 }
 
 /// Moves an application to `status` if it is still at `version`; false when
@@ -221,18 +213,11 @@ pub fn advance(
     household: Option<HouseholdId>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let n = run!(conn, c => diesel::update(
-        applications::table
-            .filter(applications::id.eq(id.0))
-            .filter(applications::version.eq(version)),
-    )
-    .set((
+    let status = (
         applications::status.eq(status.code()),
-        applications::version.eq(version + 1),
         applications::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    if n != 1 {
+    );
+    if !update_at_version!(conn, applications, id.0, version, status)? {
         return Ok(false);
     }
     if let Some((from, until)) = notice {
@@ -325,6 +310,19 @@ pub struct FileInfo {
     pub created_at: NaiveDateTime,
 }
 
+/// The columns a [`FileInfo`] is read from.
+macro_rules! file_columns {
+    () => {
+        (
+            application_files::id,
+            application_files::name,
+            application_files::content_type,
+            application_files::size,
+            application_files::created_at,
+        )
+    };
+}
+
 pub fn add_file(
     conn: &mut Conn,
     id: ApplicationId,
@@ -351,13 +349,7 @@ pub fn files(conn: &mut Conn, id: ApplicationId) -> Result<Vec<FileInfo>, Storag
     let rows: Vec<(i64, String, String, i64, NaiveDateTime)> = run!(conn, c => application_files::table
         .filter(application_files::application_id.eq(id.0))
         .order(application_files::id.asc())
-        .select((
-            application_files::id,
-            application_files::name,
-            application_files::content_type,
-            application_files::size,
-            application_files::created_at,
-        ))
+        .select(file_columns!())
         .load(c))?;
     Ok(rows
         .into_iter()
@@ -377,30 +369,25 @@ pub fn file_data(
     id: ApplicationId,
     file: i64,
 ) -> Result<Option<(FileInfo, Vec<u8>)>, StorageError> {
-    type R = (i64, String, String, i64, NaiveDateTime, Vec<u8>);
+    type R = ((i64, String, String, i64, NaiveDateTime), Vec<u8>);
     let row: Option<R> = run!(conn, c => application_files::table
         .filter(application_files::application_id.eq(id.0))
         .filter(application_files::id.eq(file))
-        .select((
-            application_files::id,
-            application_files::name,
-            application_files::content_type,
-            application_files::size,
-            application_files::created_at,
-            application_files::data,
-        ))
+        .select((file_columns!(), application_files::data))
         .first(c)
         .optional())?;
-    Ok(row.map(|(id, name, content_type, size, created_at, data)| {
-        (
-            FileInfo {
-                id,
-                name,
-                content_type,
-                size,
-                created_at,
-            },
-            data,
-        )
-    }))
+    Ok(
+        row.map(|((id, name, content_type, size, created_at), data)| {
+            (
+                FileInfo {
+                    id,
+                    name,
+                    content_type,
+                    size,
+                    created_at,
+                },
+                data,
+            )
+        }),
+    )
 }

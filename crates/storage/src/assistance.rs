@@ -5,7 +5,8 @@
 //! row with its status.
 
 use crate::db::{run, Conn};
-use crate::schema::{assistance, households, measures, unions, users};
+use crate::query::{insert_returning_id, name_of, page_of, union_names, user_names, Optional};
+use crate::schema::{assistance, households, measures};
 use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
 use bangfu_domain::assistance::{
     AssistanceId, AssistanceStatus, MeasureId, ReferralId, Stage, SubsidyId,
@@ -15,7 +16,6 @@ use bangfu_domain::household::HouseholdId;
 use bangfu_domain::{Fen, UnionId, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use std::collections::HashMap;
 
 /// A record as stored, with its household's name and file number and the
 /// names of the giving union and the person who gave it.
@@ -88,24 +88,8 @@ fn corrupt(id: i64, what: &str) -> StorageError {
 
 /// Converts rows, reading the names of the giving unions and people in two queries.
 fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Assistance>, StorageError> {
-    let mut union_ids: Vec<i64> = rows.iter().map(|(r, _, _)| r.union_id).collect();
-    union_ids.sort_unstable();
-    union_ids.dedup();
-    let mut user_ids: Vec<i64> = rows.iter().filter_map(|(r, _, _)| r.given_by).collect();
-    user_ids.sort_unstable();
-    user_ids.dedup();
-    let union_names: HashMap<i64, String> = run!(conn, c => unions::table
-        .filter(unions::id.eq_any(&union_ids))
-        .select((unions::id, unions::name))
-        .load::<(i64, String)>(c))?
-    .into_iter()
-    .collect();
-    let user_names: HashMap<i64, String> = run!(conn, c => users::table
-        .filter(users::id.eq_any(&user_ids))
-        .select((users::id, users::display_name))
-        .load::<(i64, String)>(c))?
-    .into_iter()
-    .collect();
+    let union_names = union_names(conn, rows.iter().map(|(r, _, _)| r.union_id))?;
+    let user_names = user_names(conn, rows.iter().filter_map(|(r, _, _)| r.given_by))?;
     rows.into_iter()
         .map(|(r, worker_name, file_no)| {
             let id = r.id;
@@ -116,7 +100,7 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Assistance>, Stora
                 file_no,
                 union_path: UnionPath::from_stored(r.union_path),
                 union_id: UnionId(r.union_id),
-                union_name: union_names.get(&r.union_id).cloned().unwrap_or_default(),
+                union_name: name_of(&union_names, r.union_id),
                 kind: r.kind,
                 given_on: r.given_on,
                 cash: Fen(r.cash),
@@ -180,8 +164,10 @@ pub fn insert(
     a: &NewAssistance<'_>,
     now: NaiveDateTime,
 ) -> Result<AssistanceId, StorageError> {
-    let id: i64 = run!(conn, c => diesel::insert_into(assistance::table)
-        .values((
+    let id = insert_returning_id!(
+        conn,
+        assistance,
+        (
             assistance::household_id.eq(a.household_id.0),
             assistance::union_path.eq(a.union_path.as_str()),
             assistance::union_id.eq(a.union_id.0),
@@ -203,9 +189,8 @@ pub fn insert(
             assistance::created_by.eq(a.created_by),
             assistance::created_at.eq(now),
             assistance::updated_at.eq(now),
-        ))
-        .returning(assistance::id)
-        .get_result(c))?;
+        )
+    )?;
     Ok(AssistanceId(id))
 }
 
@@ -280,8 +265,7 @@ pub fn find(
     let rows: Vec<Joined> = run!(conn, c => assistance::table
         .inner_join(households::table)
         .filter(assistance::id.eq(id.0))
-        .filter(assistance::union_path.ge(scope.start()))
-        .filter(assistance::union_path.lt(scope.end()))
+        .filter(scope.covers(assistance::union_path))
         .select((Row::as_select(), households::worker_name, households::file_no))
         .load(c))?;
     Ok(assemble(conn, rows)?.into_iter().next())
@@ -296,8 +280,7 @@ pub fn of_household(
     let rows: Vec<Joined> = run!(conn, c => assistance::table
         .inner_join(households::table)
         .filter(assistance::household_id.eq(id.0))
-        .filter(assistance::union_path.ge(scope.start()))
-        .filter(assistance::union_path.lt(scope.end()))
+        .filter(scope.covers(assistance::union_path))
         .order((assistance::given_on.desc(), assistance::id.desc()))
         .select((Row::as_select(), households::worker_name, households::file_no))
         .load(c))?;
@@ -323,7 +306,7 @@ pub fn list(
     filter: &AssistanceFilter,
     page: PageRequest,
 ) -> Result<Page<Assistance>, StorageError> {
-    let (start, end) = scope.range_within(filter.union_path.as_ref());
+    let range = scope.range_within(filter.union_path.as_ref());
     let q = filter
         .q
         .as_deref()
@@ -331,49 +314,31 @@ pub fn list(
         .filter(|s| !s.is_empty())
         .map(like_pattern);
     macro_rules! filtered {
-        () => {{
-            let mut b = assistance::table
+        () => {
+            assistance::table
                 .inner_join(households::table)
-                .filter(assistance::union_path.ge(&start))
-                .filter(assistance::union_path.lt(&end))
-                .into_boxed();
-            if let Some(h) = filter.household_id {
-                b = b.filter(assistance::household_id.eq(h.0));
-            }
-            if let Some(k) = filter.kind.as_deref() {
-                b = b.filter(assistance::kind.eq(k));
-            }
-            if let Some(s) = filter.status {
-                b = b.filter(assistance::status.eq(s.code()));
-            }
-            if let Some(d) = filter.from {
-                b = b.filter(assistance::given_on.ge(d));
-            }
-            if let Some(d) = filter.until {
-                b = b.filter(assistance::given_on.le(d));
-            }
-            if let Some(p) = q.as_deref() {
-                b = b.filter(households::worker_name.like(p).escape('\\'));
-            }
-            b
-        }};
+                .filter(range.covers(assistance::union_path))
+                .into_boxed()
+                .if_some(filter.household_id, |b, h| {
+                    b.filter(assistance::household_id.eq(h.0))
+                })
+                .if_some(filter.kind.as_deref(), |b, k| {
+                    b.filter(assistance::kind.eq(k))
+                })
+                .if_some(filter.status, |b, s| {
+                    b.filter(assistance::status.eq(s.code()))
+                })
+                .if_some(filter.from, |b, d| b.filter(assistance::given_on.ge(d)))
+                .if_some(filter.until, |b, d| b.filter(assistance::given_on.le(d)))
+                .if_some(q.as_deref(), |b, p| {
+                    b.filter(households::worker_name.like(p).escape('\\'))
+                })
+        };
     }
-    let (rows, total): (Vec<Joined>, i64) = run!(conn, c => {
-        let total = filtered!().count().get_result(c)?;
-        let rows = filtered!()
-            .order((assistance::given_on.desc(), assistance::id.desc()))
-            .limit(page.per_page)
-            .offset(page.offset())
-            .select((Row::as_select(), households::worker_name, households::file_no))
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((rows, total))
-    })?;
-    Ok(Page {
-        items: assemble(conn, rows)?,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let (rows, total): (Vec<Joined>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        order: (assistance::given_on.desc(), assistance::id.desc()),
+        select: (Row::as_select(), households::worker_name, households::file_no)))?;
+    Ok(page.of(assemble(conn, rows)?, total))
 }
 
 /// The household a measure belongs to, if the measure exists.

@@ -1,6 +1,7 @@
 //! The audit log: append-only (the tables refuse UPDATE and DELETE).
 
 use crate::db::{run, Conn};
+use crate::query::{page_of, Optional};
 use crate::schema::audit_log as a;
 use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
 use chrono::NaiveDateTime;
@@ -65,61 +66,36 @@ pub fn list(
     page: PageRequest,
 ) -> Result<Page<AuditEntry>, StorageError> {
     let include_unowned = scope.is_root();
+    let given = |s: &Option<String>| s.clone().filter(|s| !s.is_empty());
+    let actor = f.actor.as_deref().map(str::trim).filter(|s| !s.is_empty());
     macro_rules! filtered {
-        () => {{
-            let in_range = a::union_path
-                .ge(scope.start())
-                .and(a::union_path.lt(scope.end()));
-            let mut q = a::table.into_boxed();
+        () => {
             // The root sees every entry: no predicate, so the newest-first
             // scan runs straight down the primary key.
-            if !include_unowned {
-                q = q.filter(in_range);
-            }
-            if let Some(actor) = f.actor.as_deref().filter(|s| !s.trim().is_empty()) {
-                q = q.filter(
-                    a::actor_username
-                        .like(like_pattern(actor.trim()))
-                        .escape('\\'),
-                );
-            }
-            if let Some(action) = f.action.as_deref().filter(|s| !s.is_empty()) {
-                q = q.filter(a::action.eq(action));
-            }
-            if let Some(kind) = f.object_kind.as_deref().filter(|s| !s.is_empty()) {
-                q = q.filter(a::object_kind.eq(kind));
-            }
-            if let Some(oid) = f.object_id.as_deref().filter(|s| !s.is_empty()) {
-                q = q.filter(a::object_id.eq(oid));
-            }
-            if let Some(from) = f.from {
-                q = q.filter(a::at.ge(from));
-            }
-            if let Some(until) = f.until {
-                q = q.filter(a::at.lt(until));
-            }
-            if let Some(s) = f.success {
-                q = q.filter(a::success.eq(s));
-            }
-            q
-        }};
+            a::table
+                .into_boxed()
+                .if_some((!include_unowned).then_some(()), |q, ()| {
+                    q.filter(
+                        a::union_path
+                            .ge(scope.start())
+                            .and(a::union_path.lt(scope.end())),
+                    )
+                })
+                .if_some(actor, |q, actor| {
+                    q.filter(a::actor_username.like(like_pattern(actor)).escape('\\'))
+                })
+                .if_some(given(&f.action), |q, v| q.filter(a::action.eq(v)))
+                .if_some(given(&f.object_kind), |q, v| q.filter(a::object_kind.eq(v)))
+                .if_some(given(&f.object_id), |q, v| q.filter(a::object_id.eq(v)))
+                .if_some(f.from, |q, from| q.filter(a::at.ge(from)))
+                .if_some(f.until, |q, until| q.filter(a::at.lt(until)))
+                .if_some(f.success, |q, s| q.filter(a::success.eq(s)))
+        };
     }
-    let (items, total): (Vec<AuditEntry>, i64) = run!(conn, c => {
-        let total = filtered!().count().get_result(c)?;
-        let rows = filtered!()
-            .order(a::id.desc())
-            .limit(page.per_page)
-            .offset(page.offset())
-            .select(AuditEntry::as_select())
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((rows, total))
-    })?;
-    Ok(Page {
-        items,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let (items, total): (Vec<AuditEntry>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        order: a::id.desc(),
+        select: AuditEntry::as_select()))?;
+    Ok(page.of(items, total))
 }
 
 pub fn find(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Option<AuditEntry>, StorageError> {
@@ -130,7 +106,7 @@ pub fn find(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Option<AuditEntry
         .first(c)
         .optional())?;
     Ok(row.filter(|e| match &e.union_path {
-        Some(p) => p.as_str() >= scope.start() && p.as_str() < scope.end(),
+        Some(p) => scope.range().contains(p),
         None => include_unowned,
     }))
 }

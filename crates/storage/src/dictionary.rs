@@ -34,6 +34,21 @@ fn convert((kind, code, label, position, active): R) -> Result<Entry, StorageErr
     })
 }
 
+/// The columns an [`Entry`] is read from.
+const ENTRY_COLUMNS: (
+    dictionary::kind,
+    dictionary::code,
+    dictionary::label,
+    dictionary::position,
+    dictionary::active,
+) = (
+    dictionary::kind,
+    dictionary::code,
+    dictionary::label,
+    dictionary::position,
+    dictionary::active,
+);
+
 /// The entries of one catalogue (or all, when `kind` is `None`), in order;
 /// only the active ones when `active_only`.
 pub fn list(
@@ -50,13 +65,7 @@ pub fn list(
             q = q.filter(dictionary::active.eq(true));
         }
         q.order((dictionary::kind.asc(), dictionary::position.asc(), dictionary::code.asc()))
-            .select((
-                dictionary::kind,
-                dictionary::code,
-                dictionary::label,
-                dictionary::position,
-                dictionary::active,
-            ))
+            .select(ENTRY_COLUMNS)
             .load(c)
     })?;
     rows.into_iter().map(convert).collect()
@@ -67,13 +76,7 @@ pub fn find(conn: &mut Conn, kind: Catalogue, code: &str) -> Result<Option<Entry
     let row: Option<R> = run!(conn, c => dictionary::table
         .filter(dictionary::kind.eq(kind.code()))
         .filter(dictionary::code.eq(code))
-        .select((
-            dictionary::kind,
-            dictionary::code,
-            dictionary::label,
-            dictionary::position,
-            dictionary::active,
-        ))
+        .select(ENTRY_COLUMNS)
         .first(c)
         .optional())?;
     row.map(convert).transpose()

@@ -10,9 +10,10 @@
 
 use crate::db::{run, Conn};
 use crate::households::{self, Household};
-use crate::schema::{
-    assistance, exit_steps, exits, households as hh, measures, subsidies, unions, users,
+use crate::query::{
+    insert_returning_id, name_of, page_of, union_names, update_at_version, user_names, Optional,
 };
+use crate::schema::{assistance, exit_steps, exits, households as hh, measures, subsidies};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::assistance::{AssistanceStatus, MeasureStatus, SubsidyStatus};
 use bangfu_domain::household::{Cohort, HouseholdId, Status};
@@ -92,24 +93,8 @@ fn corrupt(id: i64, what: &str, v: &str) -> StorageError {
 }
 
 fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Exit>, StorageError> {
-    let mut uids: Vec<i64> = rows.iter().map(|r| r.0.union_id).collect();
-    uids.sort_unstable();
-    uids.dedup();
-    let mut pids: Vec<i64> = rows.iter().filter_map(|r| r.0.created_by).collect();
-    pids.sort_unstable();
-    pids.dedup();
-    let union_names: HashMap<i64, String> = run!(conn, c => unions::table
-        .filter(unions::id.eq_any(&uids))
-        .select((unions::id, unions::name))
-        .load::<(i64, String)>(c))?
-    .into_iter()
-    .collect();
-    let people: HashMap<i64, String> = run!(conn, c => users::table
-        .filter(users::id.eq_any(&pids))
-        .select((users::id, users::display_name))
-        .load::<(i64, String)>(c))?
-    .into_iter()
-    .collect();
+    let union_names = union_names(conn, rows.iter().map(|r| r.0.union_id))?;
+    let people = user_names(conn, rows.iter().filter_map(|r| r.0.created_by))?;
     rows.into_iter()
         .map(
             |(r, worker_name, worker_id_number, file_no, household_status)| {
@@ -127,7 +112,7 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Exit>, StorageErro
                     file_no,
                     household_status: code!(Status, household_status),
                     union_id: UnionId(r.union_id),
-                    union_name: union_names.get(&r.union_id).cloned().unwrap_or_default(),
+                    union_name: name_of(&union_names, r.union_id),
                     union_path: UnionPath::from_stored(r.union_path),
                     kind: code!(ExitKind, r.kind),
                     pathway: match r.pathway {
@@ -197,8 +182,10 @@ pub fn insert(
     e: &NewExit<'_>,
     now: NaiveDateTime,
 ) -> Result<ExitId, StorageError> {
-    let id: i64 = run!(conn, c => diesel::insert_into(exits::table)
-        .values((
+    let id = insert_returning_id!(
+        conn,
+        exits,
+        (
             (
                 exits::household_id.eq(e.household_id.0),
                 exits::union_id.eq(e.union_id.0),
@@ -219,9 +206,8 @@ pub fn insert(
                 exits::created_at.eq(now),
                 exits::updated_at.eq(now),
             ),
-        ))
-        .returning(exits::id)
-        .get_result(c))?;
+        )
+    )?;
     Ok(ExitId(id))
 }
 
@@ -281,8 +267,7 @@ pub fn find(conn: &mut Conn, scope: &Scope, id: ExitId) -> Result<Option<Exit>, 
     let rows: Vec<Joined> = run!(conn, c => exits::table
         .inner_join(hh::table)
         .filter(exits::id.eq(id.0))
-        .filter(exits::union_path.ge(scope.start()))
-        .filter(exits::union_path.lt(scope.end()))
+        .filter(scope.covers(exits::union_path))
         .select(joined_columns!())
         .load(c))?;
     Ok(assemble(conn, rows)?.into_iter().next())
@@ -318,51 +303,29 @@ pub fn list(
     filter: &ExitFilter,
     page: PageRequest,
 ) -> Result<Page<Exit>, StorageError> {
-    let (start, end) = scope.range_within(filter.union_path.as_ref());
-    let open = open_codes();
+    let range = scope.range_within(filter.union_path.as_ref());
     macro_rules! filtered {
-        () => {{
-            let mut b = exits::table
+        () => {
+            exits::table
                 .inner_join(hh::table)
-                .filter(exits::union_path.ge(&start))
-                .filter(exits::union_path.lt(&end))
-                .into_boxed();
-            if let Some(k) = filter.kind {
-                b = b.filter(exits::kind.eq(k.code()));
-            }
-            if let Some(s) = filter.status {
-                b = b.filter(exits::status.eq(s.code()));
-            }
-            if let Some(p) = filter.pathway {
-                b = b.filter(exits::pathway.eq(p.code()));
-            }
-            if let Some(h) = filter.household_id {
-                b = b.filter(exits::household_id.eq(h.0));
-            }
-            match filter.open {
-                Some(true) => b = b.filter(exits::status.eq_any(open)),
-                Some(false) => b = b.filter(exits::status.ne_all(open)),
-                None => {}
-            }
-            b
-        }};
+                .filter(range.covers(exits::union_path))
+                .into_boxed()
+                .if_some(filter.kind, |b, k| b.filter(exits::kind.eq(k.code())))
+                .if_some(filter.status, |b, s| b.filter(exits::status.eq(s.code())))
+                .if_some(filter.pathway, |b, p| b.filter(exits::pathway.eq(p.code())))
+                .if_some(filter.household_id, |b, h| {
+                    b.filter(exits::household_id.eq(h.0))
+                })
+                .if_some(filter.open, |b, open| match open {
+                    true => b.filter(exits::status.eq_any(open_codes())),
+                    false => b.filter(exits::status.ne_all(open_codes())),
+                })
+        };
     }
-    let (rows, total): (Vec<Joined>, i64) = run!(conn, c => {
-        let total = filtered!().count().get_result(c)?;
-        let rows = filtered!()
-            .order(exits::id.desc())
-            .limit(page.per_page)
-            .offset(page.offset())
-            .select(joined_columns!())
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((rows, total))
-    })?;
-    Ok(Page {
-        items: assemble(conn, rows)?,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let (rows, total): (Vec<Joined>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        order: exits::id.desc(),
+        select: joined_columns!()))?;
+    Ok(page.of(assemble(conn, rows)?, total))
 }
 
 /// Moves a decision read at `version` to `status`; false when someone else
@@ -377,18 +340,8 @@ pub fn advance(
     decided_on: Option<NaiveDate>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let n = run!(conn, c => diesel::update(
-        exits::table
-            .filter(exits::id.eq(id.0))
-            .filter(exits::version.eq(version)),
-    )
-    .set((
-        exits::status.eq(status.code()),
-        exits::version.eq(version + 1),
-        exits::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    if n != 1 {
+    let status = (exits::status.eq(status.code()), exits::updated_at.eq(now));
+    if !update_at_version!(conn, exits, id.0, version, status)? {
         return Ok(false);
     }
     if let Some((from, until)) = notice {
@@ -460,8 +413,7 @@ pub fn open_of_household(
         .inner_join(hh::table)
         .filter(exits::household_id.eq(household.0))
         .filter(exits::status.eq_any(open))
-        .filter(exits::union_path.ge(scope.start()))
-        .filter(exits::union_path.lt(scope.end()))
+        .filter(scope.covers(exits::union_path))
         .order(exits::id.desc())
         .select(joined_columns!())
         .load(c))?;
@@ -497,66 +449,48 @@ pub fn candidates(
     filter: &CandidateFilter,
     page: PageRequest,
 ) -> Result<Page<Household>, StorageError> {
-    let (start, end) = scope.range_within(filter.union_path.as_ref());
+    let range = scope.range_within(filter.union_path.as_ref());
     let open = open_codes();
     macro_rules! filtered {
         () => {{
-            let mut b = hh::table
-                .filter(hh::union_path.ge(&start))
-                .filter(hh::union_path.lt(&end))
-                .into_boxed();
+            let b = hh::table.filter(range.covers(hh::union_path)).into_boxed();
             match which {
                 Candidates::Ready | Candidates::Relief => {
-                    b = b
-                        .filter(hh::status.eq(Status::OnFile.code()))
-                        .filter(diesel::dsl::not(diesel::dsl::exists(
-                            exits::table
-                                .filter(exits::household_id.eq(hh::id))
-                                .filter(exits::status.eq_any(open)),
-                        )));
+                    let b =
+                        b.filter(hh::status.eq(Status::OnFile.code()))
+                            .filter(diesel::dsl::not(diesel::dsl::exists(
+                                exits::table
+                                    .filter(exits::household_id.eq(hh::id))
+                                    .filter(exits::status.eq_any(open)),
+                            )));
                     if which == Candidates::Ready {
-                        b = b.filter(hh::ready_pathway.is_not_null());
-                        if let Some(p) = filter.pathway {
-                            b = b.filter(hh::ready_pathway.eq(p.code()));
-                        }
+                        b.filter(hh::ready_pathway.is_not_null())
+                            .if_some(filter.pathway, |b, p| {
+                                b.filter(hh::ready_pathway.eq(p.code()))
+                            })
                     } else {
-                        b = b.filter(hh::relief_ready.eq(true));
+                        b.filter(hh::relief_ready.eq(true))
                     }
                 }
-                Candidates::Relapse => {
-                    b = b
-                        .filter(hh::status.eq(Status::Exited.code()))
-                        .filter(hh::relapse_on.is_not_null())
-                        .filter(hh::reopened_id.is_null());
-                }
+                Candidates::Relapse => b
+                    .filter(hh::status.eq(Status::Exited.code()))
+                    .filter(hh::relapse_on.is_not_null())
+                    .filter(hh::reopened_id.is_null()),
             }
-            b
         }};
     }
-    let (ids, total): (Vec<i64>, i64) = run!(conn, c => {
-        let total = filtered!().count().get_result(c)?;
-        let sorted = match which {
+    let (ids, total): (Vec<i64>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        sorted: match which {
             Candidates::Relapse => filtered!().order((hh::relapse_on.desc(), hh::id.desc())),
             _ => filtered!().order((hh::file_no.asc(), hh::id.asc())),
-        };
-        let ids = sorted
-            .limit(page.per_page)
-            .offset(page.offset())
-            .select(hh::id)
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((ids, total))
-    })?;
+        },
+        select: hh::id))?;
     let ids: Vec<HouseholdId> = ids.into_iter().map(HouseholdId).collect();
     let mut found: HashMap<HouseholdId, Household> = households::find_many(conn, scope, &ids)?
         .into_iter()
         .map(|h| (h.id, h))
         .collect();
-    Ok(Page {
-        items: ids.iter().filter_map(|i| found.remove(i)).collect(),
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    Ok(page.of(ids.iter().filter_map(|i| found.remove(i)).collect(), total))
 }
 
 /// The catalogue codes of what was done for a household, newest first: the

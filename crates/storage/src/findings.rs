@@ -8,6 +8,7 @@
 //! finding once resolved stays resolved with who, when and how.
 
 use crate::db::{run, Backend, Conn};
+use crate::query::{page_of, Optional};
 use crate::schema::{
     assistance, assistance_standards, fund_accounts, fund_findings, fund_transfers, households,
     ledger_entries, measures, plans, unions, users,
@@ -267,53 +268,40 @@ pub fn list(
     page: PageRequest,
 ) -> Result<Page<Finding>, StorageError> {
     macro_rules! filtered {
-        () => {{
-            let mut q = fund_findings::table
+        () => {
+            fund_findings::table
                 .left_join(
                     households::table.on(households::id.nullable().eq(fund_findings::household_id)),
                 )
                 .left_join(users::table.on(users::id.nullable().eq(fund_findings::resolved_by)))
-                .filter(fund_findings::union_path.ge(scope.start()))
-                .filter(fund_findings::union_path.lt(scope.end()))
-                .into_boxed();
-            if let Some(k) = filter.check {
-                q = q.filter(fund_findings::check_kind.eq(k.code()));
-            }
-            if let Some(s) = filter.status {
-                q = q.filter(fund_findings::status.eq(s.code()));
-            }
-            if let Some(u) = &filter.under {
-                q = q
-                    .filter(fund_findings::union_path.ge(u.start().to_owned()))
-                    .filter(fund_findings::union_path.lt(u.end().to_owned()));
-            }
-            if let Some(h) = filter.household_id {
-                q = q.filter(fund_findings::household_id.eq(h));
-            }
-            q
-        }};
+                .filter(scope.covers(fund_findings::union_path))
+                .into_boxed()
+                .if_some(filter.check, |q, k| {
+                    q.filter(fund_findings::check_kind.eq(k.code()))
+                })
+                .if_some(filter.status, |q, s| {
+                    q.filter(fund_findings::status.eq(s.code()))
+                })
+                .if_some(filter.under.as_ref(), |q, u| {
+                    q.filter(u.covers(fund_findings::union_path))
+                })
+                .if_some(filter.household_id, |q, h| {
+                    q.filter(fund_findings::household_id.eq(h))
+                })
+        };
     }
-    let (rows, total): (Vec<Joined>, i64) = run!(conn, c => {
-        let total = filtered!().count().get_result(c)?;
-        let rows = filtered!()
-            .select((
-                Row::as_select(),
-                households::worker_name.nullable(),
-                households::file_no.nullable(),
-                users::display_name.nullable(),
-            ))
-            .order(fund_findings::id.desc())
-            .limit(page.per_page)
-            .offset(page.offset())
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((rows, total))
-    })?;
-    Ok(Page {
-        items: rows.into_iter().map(convert).collect::<Result<_, _>>()?,
+    let (rows, total): (Vec<Joined>, i64) = run!(conn, c => page_of!(c, page, filtered,
+    order: fund_findings::id.desc(),
+    select: (
+        Row::as_select(),
+        households::worker_name.nullable(),
+        households::file_no.nullable(),
+        users::display_name.nullable(),
+    )))?;
+    Ok(page.of(
+        rows.into_iter().map(convert).collect::<Result<_, _>>()?,
         total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    ))
 }
 
 /// One finding in scope.
@@ -326,8 +314,7 @@ pub fn find(
         .left_join(households::table.on(households::id.nullable().eq(fund_findings::household_id)))
         .left_join(users::table.on(users::id.nullable().eq(fund_findings::resolved_by)))
         .filter(fund_findings::id.eq(id.0))
-        .filter(fund_findings::union_path.ge(scope.start()))
-        .filter(fund_findings::union_path.lt(scope.end()))
+        .filter(scope.covers(fund_findings::union_path))
         .select((
             Row::as_select(),
             households::worker_name.nullable(),
@@ -369,8 +356,7 @@ pub fn counts(
     scope: &Scope,
 ) -> Result<Vec<(Check, FindingStatus, i64)>, StorageError> {
     let rows: Vec<(String, String, i64)> = run!(conn, c => fund_findings::table
-        .filter(fund_findings::union_path.ge(scope.start()))
-        .filter(fund_findings::union_path.lt(scope.end()))
+        .filter(scope.covers(fund_findings::union_path))
         .group_by((fund_findings::check_kind, fund_findings::status))
         .select((fund_findings::check_kind, fund_findings::status, diesel::dsl::count_star()))
         .load(c))?;
@@ -386,8 +372,7 @@ pub fn unions_with_findings(
     scope: &Scope,
 ) -> Result<Vec<(i64, String)>, StorageError> {
     let paths: Vec<String> = run!(conn, c => fund_findings::table
-        .filter(fund_findings::union_path.ge(scope.start()))
-        .filter(fund_findings::union_path.lt(scope.end()))
+        .filter(scope.covers(fund_findings::union_path))
         .select(fund_findings::union_path)
         .distinct()
         .order(fund_findings::union_path)
@@ -470,8 +455,7 @@ pub type OffFilePayment = (Payment, NaiveDate, String, Option<NaiveDate>);
 pub fn not_on_file(conn: &mut Conn, scope: &Scope) -> Result<Vec<OffFilePayment>, StorageError> {
     let rows = run!(conn, c => assistance::table
         .inner_join(households::table)
-        .filter(assistance::union_path.ge(scope.start()))
-        .filter(assistance::union_path.lt(scope.end()))
+        .filter(scope.covers(assistance::union_path))
         .filter(assistance::status.eq("given"))
         .filter(assistance::cash.gt(0))
         .filter(
@@ -510,8 +494,7 @@ pub fn duplicates(
                 .and(other.field(assistance::cash).eq(assistance::cash))
                 .and(other.field(assistance::id).gt(assistance::id))),
         )
-        .filter(assistance::union_path.ge(scope.start()))
-        .filter(assistance::union_path.lt(scope.end()))
+        .filter(scope.covers(assistance::union_path))
         .filter(assistance::status.eq("given"))
         .filter(assistance::cash.gt(0))
         .filter(other.field(assistance::status).eq("given"))
@@ -543,8 +526,7 @@ pub fn over_standard(
     let rows = run!(conn, c => {
         let mut q = assistance::table
             .inner_join(households::table)
-            .filter(assistance::union_path.ge(scope.start()))
-            .filter(assistance::union_path.lt(scope.end()))
+            .filter(scope.covers(assistance::union_path))
             .filter(assistance::status.eq("given"))
             .filter(assistance::kind.eq(kind))
             .filter(assistance::cash.gt(max.0))
@@ -592,8 +574,7 @@ pub fn without_measure(
         .inner_join(households::table)
         .left_join(measures::table.on(measures::id.nullable().eq(assistance::measure_id)))
         .left_join(plans::table.on(plans::id.nullable().eq(measures::plan_id.nullable())))
-        .filter(assistance::union_path.ge(scope.start()))
-        .filter(assistance::union_path.lt(scope.end()))
+        .filter(scope.covers(assistance::union_path))
         .filter(assistance::status.eq("given"))
         .filter(assistance::cash.gt(0))
         .filter(sql::<Bool>(&cond))
@@ -647,8 +628,7 @@ pub fn unspent_allocations(
         .filter(fund_transfers::kind.eq("allocation"))
         .filter(fund_transfers::on_date.le(before))
         .filter(rev.field(fund_transfers::id).nullable().is_null())
-        .filter(fund_accounts::union_path.ge(scope.start()))
-        .filter(fund_accounts::union_path.lt(scope.end()))
+        .filter(scope.covers(fund_accounts::union_path))
         .select((
             fund_transfers::id,
             fund_transfers::union_id,
@@ -687,18 +667,7 @@ pub fn unspent_allocations(
         .collect())
 }
 
-/// Names of unions by id.
-pub fn union_names(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, String>, StorageError> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(1000) {
-        let rows: Vec<(i64, String)> = run!(conn, c => unions::table
-            .filter(unions::id.eq_any(chunk))
-            .select((unions::id, unions::name))
-            .load(c))?;
-        out.extend(rows);
-    }
-    Ok(out)
-}
+pub use crate::query::union_names;
 
 /// An assistance record's household and status, if it is in scope (to link a reversal).
 pub fn assistance_status(
@@ -708,8 +677,7 @@ pub fn assistance_status(
 ) -> Result<Option<(i64, String)>, StorageError> {
     let row: Option<(i64, String)> = run!(conn, c => assistance::table
         .filter(assistance::id.eq(id))
-        .filter(assistance::union_path.ge(scope.start()))
-        .filter(assistance::union_path.lt(scope.end()))
+        .filter(scope.covers(assistance::union_path))
         .select((assistance::household_id, assistance::status))
         .first(c)
         .optional())?;

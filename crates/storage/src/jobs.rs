@@ -72,8 +72,7 @@ pub fn find(
     Ok(run!(conn, c => jobs::table
         .filter(jobs::id.eq(id))
         .filter(jobs::user_id.eq(user_id))
-        .filter(jobs::union_path.ge(scope.start()))
-        .filter(jobs::union_path.lt(scope.end()))
+        .filter(scope.covers(jobs::union_path))
         .select(Job::as_select())
         .first(c)
         .optional())?)

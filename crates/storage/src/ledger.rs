@@ -8,6 +8,7 @@
 //! from one account are serialised and none can overdraw it.
 
 use crate::db::{run, Conn};
+use crate::query::{name_of, page_of, union_names, user_names, Optional};
 use crate::schema::{fund_accounts, fund_transfers, ledger_entries};
 use crate::{Scope, StorageError};
 use bangfu_domain::funds::{
@@ -84,8 +85,7 @@ pub fn accounts(
 ) -> Result<Vec<Account>, StorageError> {
     let rows: Vec<AccountRow> = run!(conn, c => {
         let mut q = fund_accounts::table
-            .filter(fund_accounts::union_path.ge(scope.start()))
-            .filter(fund_accounts::union_path.lt(scope.end()))
+            .filter(scope.covers(fund_accounts::union_path))
             .select(AccountRow::as_select())
             .order((fund_accounts::union_path, fund_accounts::id))
             .into_boxed();
@@ -105,8 +105,7 @@ pub fn find_account(
 ) -> Result<Option<Account>, StorageError> {
     let row: Option<AccountRow> = run!(conn, c => fund_accounts::table
         .filter(fund_accounts::id.eq(id.0))
-        .filter(fund_accounts::union_path.ge(scope.start()))
-        .filter(fund_accounts::union_path.lt(scope.end()))
+        .filter(scope.covers(fund_accounts::union_path))
         .select(AccountRow::as_select())
         .first(c)
         .optional())?;
@@ -280,8 +279,7 @@ pub fn find_transfer(
 ) -> Result<Option<TransferRow>, StorageError> {
     let row: Option<TransferRow> = run!(conn, c => fund_transfers::table
         .filter(fund_transfers::id.eq(id.0))
-        .filter(fund_transfers::union_path.ge(scope.start()))
-        .filter(fund_transfers::union_path.lt(scope.end()))
+        .filter(scope.covers(fund_transfers::union_path))
         .select(TransferRow::as_select())
         .first(c)
         .optional())?;
@@ -311,7 +309,7 @@ pub(crate) fn sum_amount(
 // ---------------------------------------------------------------------------
 
 fn in_scope(scope: &Scope, path: &str) -> bool {
-    path >= scope.start() && path < scope.end()
+    scope.range().contains(path)
 }
 
 /// One transfer if its union is in scope, or it is an allocation (or the
@@ -471,48 +469,33 @@ pub fn list_transfers(
     page: crate::PageRequest,
 ) -> Result<crate::Page<TransferInfo>, StorageError> {
     macro_rules! filtered {
-        () => {{
-            let mut q = fund_transfers::table.into_boxed();
+        () => {
             match filter.to_union_id {
                 // The receiving union was checked against the scope by the caller.
-                Some(to) => q = q.filter(fund_transfers::to_union_id.eq(to.0)),
-                None => {
-                    q = q
-                        .filter(fund_transfers::union_path.ge(scope.start()))
-                        .filter(fund_transfers::union_path.lt(scope.end()))
-                }
+                Some(to) => fund_transfers::table
+                    .into_boxed()
+                    .filter(fund_transfers::to_union_id.eq(to.0)),
+                None => fund_transfers::table
+                    .into_boxed()
+                    .filter(scope.covers(fund_transfers::union_path)),
             }
-            if let Some(u) = filter.union_id {
-                q = q.filter(fund_transfers::union_id.eq(u.0));
-            }
-            if let Some(s) = filter.source {
-                q = q.filter(fund_transfers::source.eq(s.code()));
-            }
-            if let Some(k) = filter.kind {
-                q = q.filter(fund_transfers::kind.eq(k.code()));
-            }
-            if let Some(d) = filter.from {
-                q = q.filter(fund_transfers::on_date.ge(d));
-            }
-            if let Some(d) = filter.until {
-                q = q.filter(fund_transfers::on_date.le(d));
-            }
-            q
-        }};
+            .if_some(filter.union_id, |q, u| {
+                q.filter(fund_transfers::union_id.eq(u.0))
+            })
+            .if_some(filter.source, |q, s| {
+                q.filter(fund_transfers::source.eq(s.code()))
+            })
+            .if_some(filter.kind, |q, k| {
+                q.filter(fund_transfers::kind.eq(k.code()))
+            })
+            .if_some(filter.from, |q, d| q.filter(fund_transfers::on_date.ge(d)))
+            .if_some(filter.until, |q, d| q.filter(fund_transfers::on_date.le(d)))
+        };
     }
-    let total: i64 = run!(conn, c => filtered!().count().get_result(c))?;
-    let rows: Vec<TransferRow> = run!(conn, c => filtered!()
-        .order((fund_transfers::on_date.desc(), fund_transfers::id.desc()))
-        .limit(page.per_page)
-        .offset(page.offset())
-        .select(TransferRow::as_select())
-        .load(c))?;
-    Ok(crate::Page {
-        items: describe(conn, rows)?,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let (rows, total): (Vec<TransferRow>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        order: (fund_transfers::on_date.desc(), fund_transfers::id.desc()),
+        select: TransferRow::as_select()))?;
+    Ok(page.of(describe(conn, rows)?, total))
 }
 
 /// Adds names and reversal links to transfer rows.
@@ -520,44 +503,24 @@ pub fn describe(
     conn: &mut Conn,
     rows: Vec<TransferRow>,
 ) -> Result<Vec<TransferInfo>, StorageError> {
-    use crate::schema::{unions, users};
-    let mut union_ids: Vec<i64> = rows
-        .iter()
-        .flat_map(|r| std::iter::once(r.union_id).chain(r.to_union_id))
-        .collect();
-    union_ids.sort_unstable();
-    union_ids.dedup();
-    let mut user_ids: Vec<i64> = rows.iter().filter_map(|r| r.created_by).collect();
-    user_ids.sort_unstable();
-    user_ids.dedup();
+    let names = union_names(
+        conn,
+        rows.iter()
+            .flat_map(|r| std::iter::once(r.union_id).chain(r.to_union_id)),
+    )?;
+    let people = user_names(conn, rows.iter().filter_map(|r| r.created_by))?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let names: Vec<(i64, String)> = run!(conn, c => unions::table
-        .filter(unions::id.eq_any(&union_ids))
-        .select((unions::id, unions::name))
-        .load(c))?;
-    let people: Vec<(i64, String)> = run!(conn, c => users::table
-        .filter(users::id.eq_any(&user_ids))
-        .select((users::id, users::display_name))
-        .load(c))?;
     let reversals: Vec<(i64, Option<i64>)> = run!(conn, c => fund_transfers::table
         .filter(fund_transfers::reverses_id.eq_any(&ids))
         .select((fund_transfers::id, fund_transfers::reverses_id))
         .load(c))?;
-    let name = |id: i64| {
-        names
-            .iter()
-            .find(|(i, _)| *i == id)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_default()
-    };
+    let name = |id: i64| name_of(&names, id);
     Ok(rows
         .into_iter()
         .map(|row| TransferInfo {
             union_name: name(row.union_id),
             to_union_name: row.to_union_id.map(name),
-            created_by_name: row
-                .created_by
-                .and_then(|u| people.iter().find(|(i, _)| *i == u).map(|(_, n)| n.clone())),
+            created_by_name: row.created_by.and_then(|u| people.get(&u).cloned()),
             reversed_by: reversals
                 .iter()
                 .find(|(_, r)| *r == Some(row.id))

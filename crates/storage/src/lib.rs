@@ -9,6 +9,7 @@
 
 mod db;
 mod error;
+mod query;
 mod schema;
 mod scope;
 

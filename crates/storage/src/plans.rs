@@ -6,7 +6,8 @@
 //! household. Plans and measures carry the household's union path for scope.
 
 use crate::db::{run, Conn};
-use crate::schema::{households, measures, pairings, plans, unions, users};
+use crate::query::{insert_returning_id, name_of, page_of, update_at_version};
+use crate::schema::{households, measures, pairings, plans};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::assistance::{Goal, MeasureId, MeasureStatus, PlanId, PlanStatus};
 use bangfu_domain::household::{HouseholdId, Status};
@@ -19,29 +20,7 @@ fn corrupt(what: &str, id: i64, v: &str) -> StorageError {
     StorageError::Corrupt(format!("{what} {id}: {v}"))
 }
 
-/// Display names of users by id.
-pub fn user_names(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, String>, StorageError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i64, String)> = run!(conn, c => users::table
-        .filter(users::id.eq_any(ids))
-        .select((users::id, users::display_name))
-        .load(c))?;
-    Ok(rows.into_iter().collect())
-}
-
-/// Names of unions by id.
-pub fn union_names(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, String>, StorageError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i64, String)> = run!(conn, c => unions::table
-        .filter(unions::id.eq_any(ids))
-        .select((unions::id, unions::name))
-        .load(c))?;
-    Ok(rows.into_iter().collect())
-}
+pub use crate::query::{union_names, user_names};
 
 // ---------- pairing and the work lists ----------
 
@@ -106,7 +85,7 @@ fn items(conn: &mut Conn, rows: Vec<ItemRow>) -> Result<Vec<WorkItem>, StorageEr
                 file_no: r.1,
                 worker_name: r.2,
                 union_id: UnionId(r.3),
-                union_name: unions.get(&r.3).cloned().unwrap_or_default(),
+                union_name: name_of(&unions, r.3),
                 union_path: UnionPath::from_stored(r.4),
                 status: Status::parse(&r.5).map_err(|_| corrupt("household status", r.0, &r.5))?,
                 filed_on: r.6,
@@ -128,8 +107,7 @@ pub fn work_item(
 ) -> Result<Option<WorkItem>, StorageError> {
     let rows: Vec<ItemRow> = run!(conn, c => households::table
         .filter(households::id.eq(id.0))
-        .filter(households::union_path.ge(scope.start()))
-        .filter(households::union_path.lt(scope.end()))
+        .filter(scope.covers(households::union_path))
         .select(item_columns!())
         .load(c))?;
     Ok(items(conn, rows)?.into_iter().next())
@@ -156,62 +134,40 @@ pub fn worklist(
     list: Worklist,
     page: PageRequest,
 ) -> Result<Page<WorkItem>, StorageError> {
-    let (start, end) = scope.range_within(within);
+    let range = scope.range_within(within);
     macro_rules! filtered {
         () => {{
-            let mut b = households::table
-                .filter(households::union_path.ge(&start))
-                .filter(households::union_path.lt(&end))
+            let b = households::table
+                .filter(range.covers(households::union_path))
                 .filter(households::status.eq_any([Status::OnFile.code(), Status::Relieved.code()]))
                 .into_boxed();
             match list {
-                Worklist::Unassigned => {
-                    b = b.filter(households::responsible_id.is_null());
-                }
-                Worklist::NoPlan(year) => {
-                    b = b.filter(diesel::dsl::not(diesel::dsl::exists(
-                        plans::table
-                            .filter(plans::household_id.eq(households::id))
-                            .filter(plans::year.eq(year)),
-                    )));
-                }
-                Worklist::NotVisitedSince(d) => {
-                    b = b.filter(
-                        households::last_visit_on
-                            .is_null()
-                            .or(households::last_visit_on.lt(d)),
-                    );
-                }
-                Worklist::ResponsibleOf(u) => {
-                    b = b.filter(households::responsible_id.eq(u.0));
-                }
+                Worklist::Unassigned => b.filter(households::responsible_id.is_null()),
+                Worklist::NoPlan(year) => b.filter(diesel::dsl::not(diesel::dsl::exists(
+                    plans::table
+                        .filter(plans::household_id.eq(households::id))
+                        .filter(plans::year.eq(year)),
+                ))),
+                Worklist::NotVisitedSince(d) => b.filter(
+                    households::last_visit_on
+                        .is_null()
+                        .or(households::last_visit_on.lt(d)),
+                ),
+                Worklist::ResponsibleOf(u) => b.filter(households::responsible_id.eq(u.0)),
             }
-            b
         }};
     }
-    let (rows, total): (Vec<ItemRow>, i64) = run!(conn, c => {
-        let total = filtered!().count().get_result(c)?;
-        let sorted = match list {
+    let (rows, total): (Vec<ItemRow>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        sorted: match list {
             Worklist::NotVisitedSince(_) => filtered!().order((
                 households::last_visit_on.is_not_null().asc(),
                 households::last_visit_on.asc(),
                 households::id.asc(),
             )),
             _ => filtered!().order(households::id.asc()),
-        };
-        let rows = sorted
-            .limit(page.per_page)
-            .offset(page.offset())
-            .select(item_columns!())
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((rows, total))
-    })?;
-    Ok(Page {
-        items: items(conn, rows)?,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+        },
+        select: item_columns!()))?;
+    Ok(page.of(items(conn, rows)?, total))
 }
 
 /// One pairing of the history.
@@ -292,17 +248,17 @@ pub fn history(conn: &mut Conn, household: HouseholdId) -> Result<Vec<Pairing>, 
             pairings::created_by,
         ))
         .load(c))?;
-    let unions = union_names(conn, &rows.iter().map(|r| r.2).collect::<Vec<_>>())?;
-    let people = user_names(conn, &rows.iter().map(|r| r.3).collect::<Vec<_>>())?;
+    let unions = union_names(conn, rows.iter().map(|r| r.2))?;
+    let people = user_names(conn, rows.iter().map(|r| r.3))?;
     Ok(rows
         .into_iter()
         .map(|r| Pairing {
             id: r.0,
             household_id: HouseholdId(r.1),
             union_id: UnionId(r.2),
-            union_name: unions.get(&r.2).cloned().unwrap_or_default(),
+            union_name: name_of(&unions, r.2),
             responsible_id: UserId(r.3),
-            responsible_name: people.get(&r.3).cloned().unwrap_or_default(),
+            responsible_name: name_of(&people, r.3),
             from_at: r.4,
             until_at: r.5,
             note: r.6,
@@ -381,8 +337,7 @@ fn plans_from(conn: &mut Conn, rows: Vec<PlanRow>) -> Result<Vec<Plan>, StorageE
 pub fn find_plan(conn: &mut Conn, scope: &Scope, id: PlanId) -> Result<Option<Plan>, StorageError> {
     let rows: Vec<PlanRow> = run!(conn, c => plans::table
         .filter(plans::id.eq(id.0))
-        .filter(plans::union_path.ge(scope.start()))
-        .filter(plans::union_path.lt(scope.end()))
+        .filter(scope.covers(plans::union_path))
         .select(PlanRow::as_select())
         .load(c))?;
     Ok(plans_from(conn, rows)?.into_iter().next())
@@ -397,8 +352,7 @@ pub fn plan_for_year(
     let rows: Vec<PlanRow> = run!(conn, c => plans::table
         .filter(plans::household_id.eq(household.0))
         .filter(plans::year.eq(year))
-        .filter(plans::union_path.ge(scope.start()))
-        .filter(plans::union_path.lt(scope.end()))
+        .filter(scope.covers(plans::union_path))
         .select(PlanRow::as_select())
         .load(c))?;
     Ok(plans_from(conn, rows)?.into_iter().next())
@@ -412,8 +366,7 @@ pub fn plan_years(
 ) -> Result<Vec<(i32, PlanStatus)>, StorageError> {
     let rows: Vec<(i32, String)> = run!(conn, c => plans::table
         .filter(plans::household_id.eq(household.0))
-        .filter(plans::union_path.ge(scope.start()))
-        .filter(plans::union_path.lt(scope.end()))
+        .filter(scope.covers(plans::union_path))
         .order(plans::year.desc())
         .select((plans::year, plans::status))
         .load(c))?;
@@ -475,38 +428,23 @@ pub fn update_plan(
     status: PlanStatus,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let (approved_by, approved_at): (Option<i64>, Option<NaiveDateTime>) = (None, None);
-    let n = run!(conn, c => {
-        let target = plans::table
-            .filter(plans::id.eq(id.0))
-            .filter(plans::version.eq(version));
-        if status == PlanStatus::Draft {
-            diesel::update(target)
-                .set((
-                    plans::goal.eq(f.goal.code()),
-                    plans::target_on.eq(f.target_on),
-                    plans::summary.eq(&f.summary),
-                    plans::status.eq(status.code()),
-                    plans::approved_by.eq(approved_by),
-                    plans::approved_at.eq(approved_at),
-                    plans::version.eq(version + 1),
-                    plans::updated_at.eq(now),
-                ))
-                .execute(c)
-        } else {
-            diesel::update(target)
-                .set((
-                    plans::goal.eq(f.goal.code()),
-                    plans::target_on.eq(f.target_on),
-                    plans::summary.eq(&f.summary),
-                    plans::status.eq(status.code()),
-                    plans::version.eq(version + 1),
-                    plans::updated_at.eq(now),
-                ))
-                .execute(c)
-        }
-    })?;
-    Ok(n == 1)
+    let fields = (
+        plans::goal.eq(f.goal.code()),
+        plans::target_on.eq(f.target_on),
+        plans::summary.eq(&f.summary),
+        plans::status.eq(status.code()),
+        plans::updated_at.eq(now),
+    );
+    if status == PlanStatus::Draft {
+        // Back to a draft: the approval no longer holds.
+        let unapproved = (
+            plans::approved_by.eq(None::<i64>),
+            plans::approved_at.eq(None::<NaiveDateTime>),
+        );
+        update_at_version!(conn, plans, id.0, version, (fields, unapproved))
+    } else {
+        update_at_version!(conn, plans, id.0, version, fields)
+    }
 }
 
 /// Marks a plan still at `version` approved; false when someone saved first.
@@ -517,20 +455,18 @@ pub fn approve_plan(
     by: i64,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let n = run!(conn, c => diesel::update(
-        plans::table
-            .filter(plans::id.eq(id.0))
-            .filter(plans::version.eq(version)),
+    update_at_version!(
+        conn,
+        plans,
+        id.0,
+        version,
+        (
+            plans::status.eq(PlanStatus::Approved.code()),
+            plans::approved_by.eq(Some(by)),
+            plans::approved_at.eq(Some(now)),
+            plans::updated_at.eq(now),
+        )
     )
-    .set((
-        plans::status.eq(PlanStatus::Approved.code()),
-        plans::approved_by.eq(Some(by)),
-        plans::approved_at.eq(Some(now)),
-        plans::version.eq(version + 1),
-        plans::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    Ok(n == 1)
 }
 
 // ---------- measures ----------
@@ -633,8 +569,7 @@ pub fn find_measure(
     let rows: Vec<(MeasureRow, i32, String)> = run!(conn, c => measures::table
         .inner_join(plans::table)
         .filter(measures::id.eq(id.0))
-        .filter(measures::union_path.ge(scope.start()))
-        .filter(measures::union_path.lt(scope.end()))
+        .filter(scope.covers(measures::union_path))
         .select((MeasureRow::as_select(), plans::year, plans::status))
         .load(c))?;
     Ok(measures_from(conn, rows)?.into_iter().next())
@@ -679,8 +614,7 @@ pub fn live_measures_of_household(
     let rows: Vec<(MeasureRow, i32, String)> = run!(conn, c => measures::table
         .inner_join(plans::table)
         .filter(measures::household_id.eq(household.0))
-        .filter(measures::union_path.ge(scope.start()))
-        .filter(measures::union_path.lt(scope.end()))
+        .filter(scope.covers(measures::union_path))
         .filter(plans::year.eq_any(years))
         .filter(measures::status.ne(cancelled))
         .order((plans::year.desc(), measures::due_on.asc(), measures::id.asc()))
@@ -733,8 +667,10 @@ pub fn insert_measure(
     f: &MeasureFields,
     now: NaiveDateTime,
 ) -> Result<MeasureId, StorageError> {
-    let id: i64 = run!(conn, c => diesel::insert_into(measures::table)
-        .values((
+    let id = insert_returning_id!(
+        conn,
+        measures,
+        (
             measures::plan_id.eq(plan.id.0),
             measures::household_id.eq(plan.household_id.0),
             measures::union_path.eq(plan.union_path.as_str()),
@@ -749,9 +685,8 @@ pub fn insert_measure(
             measures::version.eq(1_i64),
             measures::created_at.eq(now),
             measures::updated_at.eq(now),
-        ))
-        .returning(measures::id)
-        .get_result(c))?;
+        )
+    )?;
     Ok(MeasureId(id))
 }
 
@@ -763,23 +698,21 @@ pub fn update_measure(
     f: &MeasureFields,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let n = run!(conn, c => diesel::update(
-        measures::table
-            .filter(measures::id.eq(id.0))
-            .filter(measures::version.eq(version)),
+    update_at_version!(
+        conn,
+        measures,
+        id.0,
+        version,
+        (
+            measures::track.eq(&f.track),
+            measures::programme.eq(&f.programme),
+            measures::guarantee_line.eq(&f.guarantee_line),
+            measures::content.eq(&f.content),
+            measures::due_on.eq(f.due_on),
+            measures::responsible_id.eq(f.responsible_id.map(|u| u.0)),
+            measures::status.eq(f.status.code()),
+            measures::done_on.eq(f.done_on),
+            measures::updated_at.eq(now),
+        )
     )
-    .set((
-        measures::track.eq(&f.track),
-        measures::programme.eq(&f.programme),
-        measures::guarantee_line.eq(&f.guarantee_line),
-        measures::content.eq(&f.content),
-        measures::due_on.eq(f.due_on),
-        measures::responsible_id.eq(f.responsible_id.map(|u| u.0)),
-        measures::status.eq(f.status.code()),
-        measures::done_on.eq(f.done_on),
-        measures::version.eq(version + 1),
-        measures::updated_at.eq(now),
-    ))
-    .execute(c))?;
-    Ok(n == 1)
 }

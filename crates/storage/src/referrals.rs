@@ -4,14 +4,14 @@
 //! user's reads add their department to the filter.
 
 use crate::db::{run, Conn};
-use crate::schema::{households, referrals, unions, users};
+use crate::query::{insert_returning_id, name_of, page_of, union_names, user_names, Optional};
+use crate::schema::{households, referrals};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::assistance::{AssistanceId, ReferralId, ReferralStatus};
 use bangfu_domain::household::HouseholdId;
 use bangfu_domain::{UnionId, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct Referral {
@@ -61,24 +61,8 @@ struct Row {
 type Joined = (Row, String, String);
 
 fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Referral>, StorageError> {
-    let mut uids: Vec<i64> = rows.iter().map(|r| r.0.union_id).collect();
-    uids.sort_unstable();
-    uids.dedup();
-    let mut pids: Vec<i64> = rows.iter().filter_map(|r| r.0.answered_by).collect();
-    pids.sort_unstable();
-    pids.dedup();
-    let union_names: HashMap<i64, String> = run!(conn, c => unions::table
-        .filter(unions::id.eq_any(&uids))
-        .select((unions::id, unions::name))
-        .load::<(i64, String)>(c))?
-    .into_iter()
-    .collect();
-    let people: HashMap<i64, String> = run!(conn, c => users::table
-        .filter(users::id.eq_any(&pids))
-        .select((users::id, users::display_name))
-        .load::<(i64, String)>(c))?
-    .into_iter()
-    .collect();
+    let union_names = union_names(conn, rows.iter().map(|r| r.0.union_id))?;
+    let people = user_names(conn, rows.iter().filter_map(|r| r.0.answered_by))?;
     rows.into_iter()
         .map(|(r, worker_name, file_no)| {
             Ok(Referral {
@@ -87,7 +71,7 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Referral>, Storage
                 worker_name,
                 file_no,
                 union_id: UnionId(r.union_id),
-                union_name: union_names.get(&r.union_id).cloned().unwrap_or_default(),
+                union_name: name_of(&union_names, r.union_id),
                 union_path: UnionPath::from_stored(r.union_path),
                 department: r.department,
                 need: r.need,
@@ -127,8 +111,10 @@ pub fn insert(
     r: &NewReferral<'_>,
     now: NaiveDateTime,
 ) -> Result<ReferralId, StorageError> {
-    let id: i64 = run!(conn, c => diesel::insert_into(referrals::table)
-        .values((
+    let id = insert_returning_id!(
+        conn,
+        referrals,
+        (
             referrals::household_id.eq(r.household_id.0),
             referrals::union_id.eq(r.union_id.0),
             referrals::union_path.eq(r.union_path.as_str()),
@@ -141,9 +127,8 @@ pub fn insert(
             referrals::created_by.eq(r.created_by),
             referrals::created_at.eq(now),
             referrals::updated_at.eq(now),
-        ))
-        .returning(referrals::id)
-        .get_result(c))?;
+        )
+    )?;
     Ok(ReferralId(id))
 }
 
@@ -165,19 +150,14 @@ pub fn find(
     id: ReferralId,
     department: Option<&str>,
 ) -> Result<Option<Referral>, StorageError> {
-    let rows: Vec<Joined> = run!(conn, c => {
-        let mut q = referrals::table
-            .inner_join(households::table)
-            .filter(referrals::id.eq(id.0))
-            .filter(referrals::union_path.ge(scope.start()))
-            .filter(referrals::union_path.lt(scope.end()))
-            .into_boxed();
-        if let Some(d) = department {
-            q = q.filter(referrals::department.eq(d));
-        }
-        q.select((Row::as_select(), households::worker_name, households::file_no))
-            .load(c)
-    })?;
+    let rows: Vec<Joined> = run!(conn, c => referrals::table
+        .inner_join(households::table)
+        .filter(referrals::id.eq(id.0))
+        .filter(scope.covers(referrals::union_path))
+        .into_boxed()
+        .if_some(department, |q, d| q.filter(referrals::department.eq(d)))
+        .select((Row::as_select(), households::worker_name, households::file_no))
+        .load(c))?;
     Ok(assemble(conn, rows)?.into_iter().next())
 }
 
@@ -187,47 +167,32 @@ pub fn list(
     filter: &ReferralFilter,
     page: PageRequest,
 ) -> Result<Page<Referral>, StorageError> {
-    let (start, end) = scope.range_within(filter.union_path.as_ref());
+    let range = scope.range_within(filter.union_path.as_ref());
     macro_rules! filtered {
-        () => {{
-            let mut b = referrals::table
+        () => {
+            referrals::table
                 .inner_join(households::table)
-                .filter(referrals::union_path.ge(&start))
-                .filter(referrals::union_path.lt(&end))
-                .into_boxed();
-            if let Some(h) = filter.household_id {
-                b = b.filter(referrals::household_id.eq(h.0));
-            }
-            if let Some(d) = filter.department.as_deref() {
-                b = b.filter(referrals::department.eq(d));
-            }
-            if let Some(s) = filter.status {
-                b = b.filter(referrals::status.eq(s.code()));
-            }
-            if let Some(d) = filter.overdue_on {
-                b = b
-                    .filter(referrals::status.eq(ReferralStatus::Sent.code()))
-                    .filter(referrals::deadline.lt(d));
-            }
-            b
-        }};
+                .filter(range.covers(referrals::union_path))
+                .into_boxed()
+                .if_some(filter.household_id, |b, h| {
+                    b.filter(referrals::household_id.eq(h.0))
+                })
+                .if_some(filter.department.as_deref(), |b, d| {
+                    b.filter(referrals::department.eq(d))
+                })
+                .if_some(filter.status, |b, s| {
+                    b.filter(referrals::status.eq(s.code()))
+                })
+                .if_some(filter.overdue_on, |b, d| {
+                    b.filter(referrals::status.eq(ReferralStatus::Sent.code()))
+                        .filter(referrals::deadline.lt(d))
+                })
+        };
     }
-    let (rows, total): (Vec<Joined>, i64) = run!(conn, c => {
-        let total = filtered!().count().get_result(c)?;
-        let rows = filtered!()
-            .order(referrals::id.desc())
-            .limit(page.per_page)
-            .offset(page.offset())
-            .select((Row::as_select(), households::worker_name, households::file_no))
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((rows, total))
-    })?;
-    Ok(Page {
-        items: assemble(conn, rows)?,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let (rows, total): (Vec<Joined>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        order: referrals::id.desc(),
+        select: (Row::as_select(), households::worker_name, households::file_no)))?;
+    Ok(page.of(assemble(conn, rows)?, total))
 }
 
 /// Records the answer if the referral is still unanswered at `version`;

@@ -26,6 +26,21 @@ struct Current {
     filed_on: NaiveDate,
 }
 
+/// Where a span counts a file, as `column.eq(value)`: the same for a span
+/// opened and one corrected in place.
+macro_rules! span_columns {
+    ($cur:expr) => {
+        (
+            file_spans::union_id.eq($cur.union_id),
+            file_spans::union_path.eq(&$cur.union_path),
+            file_spans::tier.eq(&$cur.tier),
+            file_spans::category.eq(&$cur.category),
+            file_spans::cohort.eq(&$cur.cohort),
+            file_spans::persons.eq($cur.size),
+        )
+    };
+}
+
 #[derive(Debug, Clone, Queryable)]
 struct Open {
     id: i64,
@@ -110,14 +125,7 @@ pub fn sync(conn: &mut Conn, household_id: i64, on: NaiveDate) -> Result<(), Sto
             if o.from_on >= on {
                 // Opened today: corrected in place, it never covered a past day.
                 run!(conn, c => diesel::update(file_spans::table.filter(file_spans::id.eq(o.id)))
-                    .set((
-                        file_spans::union_id.eq(cur.union_id),
-                        file_spans::union_path.eq(&cur.union_path),
-                        file_spans::tier.eq(&cur.tier),
-                        file_spans::category.eq(&cur.category),
-                        file_spans::cohort.eq(&cur.cohort),
-                        file_spans::persons.eq(cur.size),
-                    ))
+                    .set(span_columns!(cur))
                     .execute(c))?;
                 return Ok(());
             }
@@ -158,12 +166,7 @@ fn insert(
     run!(conn, c => diesel::insert_into(file_spans::table)
         .values((
             file_spans::household_id.eq(household_id),
-            file_spans::union_id.eq(cur.union_id),
-            file_spans::union_path.eq(&cur.union_path),
-            file_spans::tier.eq(&cur.tier),
-            file_spans::category.eq(&cur.category),
-            file_spans::cohort.eq(&cur.cohort),
-            file_spans::persons.eq(cur.size),
+            span_columns!(cur),
             file_spans::from_on.eq(from),
         ))
         .execute(c))?;

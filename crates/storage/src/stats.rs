@@ -15,6 +15,7 @@
 
 use crate::db::{run, Conn};
 use crate::schema::{assistance, exits, file_spans, fund_transfers, households, targets, unions};
+use crate::scope::PathRange;
 use crate::{Scope, StorageError};
 use bangfu_domain::{UnionId, UnionLevel, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -30,7 +31,7 @@ fn sum_of(col: &str) -> diesel::expression::SqlLiteral<Nullable<BigInt>> {
 }
 
 /// The key range of `union`'s subtree within the scope.
-fn range(scope: &Scope, union: &UnionPath) -> (String, String) {
+fn range(scope: &Scope, union: &UnionPath) -> PathRange {
     scope.range_within(Some(union))
 }
 
@@ -52,8 +53,7 @@ pub fn children(
 ) -> Result<Vec<UnionRef>, StorageError> {
     let rows: Vec<(i64, String, String, String, bool)> = run!(conn, c => unions::table
         .filter(unions::parent_id.eq(parent.0))
-        .filter(unions::path.ge(scope.start()))
-        .filter(unions::path.lt(scope.end()))
+        .filter(scope.covers(unions::path))
         .order(unions::id.asc())
         .select((unions::id, unions::name, unions::path, unions::level, unions::active))
         .load(c))?;
@@ -91,10 +91,9 @@ pub fn on_file(
     union: &UnionPath,
     on: NaiveDate,
 ) -> Result<Vec<OnFileRow>, StorageError> {
-    let (start, end) = range(scope, union);
+    let range = range(scope, union);
     let rows: Vec<(String, String, String, String, i64, Option<i64>)> = run!(conn, c => file_spans::table
-        .filter(file_spans::union_path.ge(&start))
-        .filter(file_spans::union_path.lt(&end))
+        .filter(range.covers(file_spans::union_path))
         .filter(file_spans::from_on.le(on))
         .filter(file_spans::until_on.is_null().or(file_spans::until_on.gt(on)))
         .group_by((
@@ -135,10 +134,9 @@ pub fn filings(
     union: &UnionPath,
     on: NaiveDate,
 ) -> Result<Vec<(String, String, i64)>, StorageError> {
-    let (start, end) = range(scope, union);
+    let range = range(scope, union);
     Ok(run!(conn, c => households::table
-        .filter(households::union_path.ge(&start))
-        .filter(households::union_path.lt(&end))
+        .filter(range.covers(households::union_path))
         .filter(households::filed_on.le(on))
         .filter(households::previous_id.is_null())
         .group_by((households::union_path, households::cohort))
@@ -154,10 +152,9 @@ pub fn reopenings(
     union: &UnionPath,
     on: NaiveDate,
 ) -> Result<Vec<(String, i64)>, StorageError> {
-    let (start, end) = range(scope, union);
+    let range = range(scope, union);
     Ok(run!(conn, c => households::table
-        .filter(households::union_path.ge(&start))
-        .filter(households::union_path.lt(&end))
+        .filter(range.covers(households::union_path))
         .filter(households::filed_on.le(on))
         .filter(households::previous_id.is_not_null())
         .group_by(households::union_path)
@@ -183,6 +180,18 @@ pub struct DecisionRow {
     pub count: i64,
 }
 
+impl From<DecisionTuple> for DecisionRow {
+    fn from((union_path, kind, pathway, reason, count): DecisionTuple) -> Self {
+        DecisionRow {
+            union_path,
+            kind,
+            pathway,
+            reason,
+            count,
+        }
+    }
+}
+
 /// Approved exits, reliefs and removals decided on or before `on`, by union
 /// path, kind, pathway and reason.
 pub fn decisions(
@@ -191,26 +200,16 @@ pub fn decisions(
     union: &UnionPath,
     on: NaiveDate,
 ) -> Result<Vec<DecisionRow>, StorageError> {
-    let (start, end) = range(scope, union);
+    let range = range(scope, union);
     let rows: Vec<DecisionTuple> = run!(conn, c => exits::table
-        .filter(exits::union_path.ge(&start))
-        .filter(exits::union_path.lt(&end))
+        .filter(range.covers(exits::union_path))
         .filter(exits::status.eq("approved"))
         .filter(exits::kind.ne("revoke"))
         .filter(exits::decided_on.le(on))
         .group_by((exits::union_path, exits::kind, exits::pathway, exits::reason))
         .select((exits::union_path, exits::kind, exits::pathway, exits::reason, count_star()))
         .load(c))?;
-    Ok(rows
-        .into_iter()
-        .map(|(union_path, kind, pathway, reason, count)| DecisionRow {
-            union_path,
-            kind,
-            pathway,
-            reason,
-            count,
-        })
-        .collect())
+    Ok(rows.into_iter().map(DecisionRow::from).collect())
 }
 
 /// Approved revocations decided on or before `on`, counted by what the
@@ -223,14 +222,13 @@ pub fn revocations(
     union: &UnionPath,
     on: NaiveDate,
 ) -> Result<Vec<DecisionRow>, StorageError> {
-    let (start, end) = range(scope, union);
+    let range = range(scope, union);
     let orig = diesel::alias!(exits as revoked);
     // Revocations are rare: read them one by one and count here (an
     // aliased column cannot be grouped by).
     let each: Vec<DecisionKey> = run!(conn, c => exits::table
         .inner_join(orig.on(exits::revokes_id.eq(orig.field(exits::id).nullable())))
-        .filter(exits::union_path.ge(&start))
-        .filter(exits::union_path.lt(&end))
+        .filter(range.covers(exits::union_path))
         .filter(exits::status.eq("approved"))
         .filter(exits::kind.eq("revoke"))
         .filter(exits::decided_on.le(on))
@@ -245,19 +243,9 @@ pub fn revocations(
     for key in each {
         *counted.entry(key).or_default() += 1;
     }
-    let rows: Vec<DecisionTuple> = counted
+    Ok(counted
         .into_iter()
-        .map(|((p, k, w, r), n)| (p, k, w, r, n))
-        .collect();
-    Ok(rows
-        .into_iter()
-        .map(|(union_path, kind, pathway, reason, count)| DecisionRow {
-            union_path,
-            kind,
-            pathway,
-            reason,
-            count,
-        })
+        .map(|((p, k, w, r), n)| DecisionRow::from((p, k, w, r, n)))
         .collect())
 }
 
@@ -269,10 +257,9 @@ pub fn raised(
     union: &UnionPath,
     on: NaiveDate,
 ) -> Result<Vec<(String, i64)>, StorageError> {
-    let (start, end) = range(scope, union);
+    let range = range(scope, union);
     let received: Vec<(String, Option<i64>)> = run!(conn, c => fund_transfers::table
-        .filter(fund_transfers::union_path.ge(&start))
-        .filter(fund_transfers::union_path.lt(&end))
+        .filter(range.covers(fund_transfers::union_path))
         .filter(fund_transfers::kind.eq("receipt"))
         .filter(fund_transfers::on_date.le(on))
         .group_by(fund_transfers::union_path)
@@ -281,8 +268,7 @@ pub fn raised(
     let orig = diesel::alias!(fund_transfers as reversed);
     let undone: Vec<(String, Option<i64>)> = run!(conn, c => fund_transfers::table
         .inner_join(orig.on(fund_transfers::reverses_id.eq(orig.field(fund_transfers::id).nullable())))
-        .filter(fund_transfers::union_path.ge(&start))
-        .filter(fund_transfers::union_path.lt(&end))
+        .filter(range.covers(fund_transfers::union_path))
         .filter(fund_transfers::kind.eq("reversal"))
         .filter(orig.field(fund_transfers::kind).eq("receipt"))
         .filter(fund_transfers::on_date.le(on))
@@ -325,10 +311,9 @@ pub fn given(
     union: &UnionPath,
     on: NaiveDate,
 ) -> Result<Vec<GivenRow>, StorageError> {
-    let (start, end) = range(scope, union);
+    let range = range(scope, union);
     let rows: Vec<GivenTuple> = run!(conn, c => assistance::table
-        .filter(assistance::union_path.ge(&start))
-        .filter(assistance::union_path.lt(&end))
+        .filter(range.covers(assistance::union_path))
         .filter(assistance::status.eq_any(["given", "reversed"]))
         .filter(assistance::given_on.le(on))
         .group_by(assistance::union_path)
@@ -359,8 +344,7 @@ pub fn given(
     type Reversed = (Option<i64>, String, i32, i64, i64, NaiveDateTime);
     let reversed: Vec<Reversed> = run!(conn, c => assistance::table
         .filter(assistance::status.eq("reversed"))
-        .filter(assistance::union_path.ge(&start))
-        .filter(assistance::union_path.lt(&end))
+        .filter(range.covers(assistance::union_path))
         .filter(assistance::given_on.le(on))
         .select((
             assistance::transfer_id,
@@ -415,17 +399,15 @@ pub fn span_days(
     union: &UnionPath,
     until: NaiveDate,
 ) -> Result<SpanDays, StorageError> {
-    let (start, end) = range(scope, union);
+    let range = range(scope, union);
     let opened: Vec<(NaiveDate, i64)> = run!(conn, c => file_spans::table
-        .filter(file_spans::union_path.ge(&start))
-        .filter(file_spans::union_path.lt(&end))
+        .filter(range.covers(file_spans::union_path))
         .filter(file_spans::from_on.le(until))
         .group_by(file_spans::from_on)
         .select((file_spans::from_on, count_star()))
         .load(c))?;
     let closed: Vec<(Option<NaiveDate>, i64)> = run!(conn, c => file_spans::table
-        .filter(file_spans::union_path.ge(&start))
-        .filter(file_spans::union_path.lt(&end))
+        .filter(range.covers(file_spans::union_path))
         .filter(file_spans::until_on.le(until))
         .group_by(file_spans::until_on)
         .select((file_spans::until_on, count_star()))
@@ -527,10 +509,9 @@ pub fn achieved(
     from: NaiveDate,
     until: NaiveDate,
 ) -> Result<Vec<(String, NaiveDate, i64)>, StorageError> {
-    let (start, end) = range(scope, union);
+    let range = range(scope, union);
     let rows: Vec<(String, Option<NaiveDate>, i64)> = run!(conn, c => exits::table
-        .filter(exits::union_path.ge(&start))
-        .filter(exits::union_path.lt(&end))
+        .filter(range.covers(exits::union_path))
         .filter(exits::status.eq("approved"))
         .filter(exits::kind.eq_any(["out", "relief"]))
         .filter(exits::cohort.eq("baseline"))
@@ -554,12 +535,11 @@ pub fn achieved_revoked(
     from: NaiveDate,
     until: NaiveDate,
 ) -> Result<Vec<(String, NaiveDate, i64)>, StorageError> {
-    let (start, end) = range(scope, union);
+    let range = range(scope, union);
     let orig = diesel::alias!(exits as revoked);
     let rows: Vec<(String, Option<NaiveDate>, i64)> = run!(conn, c => exits::table
         .inner_join(orig.on(exits::revokes_id.eq(orig.field(exits::id).nullable())))
-        .filter(exits::union_path.ge(&start))
-        .filter(exits::union_path.lt(&end))
+        .filter(range.covers(exits::union_path))
         .filter(exits::status.eq("approved"))
         .filter(exits::kind.eq("revoke"))
         .filter(exits::decided_on.ge(from))

@@ -5,7 +5,8 @@
 //! subsidy and period, so generating twice adds nothing.
 
 use crate::db::{run, Conn};
-use crate::schema::{households, subsidies, subsidy_payments, unions};
+use crate::query::{insert_returning_id, name_of, page_of, union_names, Optional};
+use crate::schema::{households, subsidies, subsidy_payments};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::assistance::{
     AssistanceId, MeasureId, PaymentId, PaymentStatus, SubsidyId, SubsidyPeriod, SubsidyStatus,
@@ -15,7 +16,6 @@ use bangfu_domain::household::{HouseholdId, Status};
 use bangfu_domain::{Fen, Month, UnionId, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct Subsidy {
@@ -67,21 +67,21 @@ fn corrupt(id: i64, what: &str) -> StorageError {
     StorageError::Corrupt(format!("subsidy {id} {what}"))
 }
 
-fn union_names(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, String>, StorageError> {
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(run!(conn, c => unions::table
-        .filter(unions::id.eq_any(&ids))
-        .select((unions::id, unions::name))
-        .load::<(i64, String)>(c))?
-    .into_iter()
-    .collect())
+/// A row with its household's name, number, status and size.
+macro_rules! joined_columns {
+    () => {
+        (
+            Row::as_select(),
+            households::worker_name,
+            households::file_no,
+            households::status,
+            households::size,
+        )
+    };
 }
 
 fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Subsidy>, StorageError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.0.union_id).collect();
-    let names = union_names(conn, &ids)?;
+    let names = union_names(conn, rows.iter().map(|r| r.0.union_id))?;
     rows.into_iter()
         .map(|(r, worker_name, file_no, hstatus, size)| {
             let id = r.id;
@@ -95,7 +95,7 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Subsidy>, StorageE
                     .map_err(|_| corrupt(id, "household status"))?,
                 household_size: size,
                 union_id: UnionId(r.union_id),
-                union_name: names.get(&r.union_id).cloned().unwrap_or_default(),
+                union_name: name_of(&names, r.union_id),
                 union_path: UnionPath::from_stored(r.union_path),
                 amount: Fen(r.amount),
                 period: SubsidyPeriod::parse(&r.period).map_err(|_| corrupt(id, "period"))?,
@@ -131,8 +131,10 @@ pub fn insert(
     s: &NewSubsidy<'_>,
     now: NaiveDateTime,
 ) -> Result<SubsidyId, StorageError> {
-    let id: i64 = run!(conn, c => diesel::insert_into(subsidies::table)
-        .values((
+    let id = insert_returning_id!(
+        conn,
+        subsidies,
+        (
             subsidies::household_id.eq(s.household_id.0),
             subsidies::union_id.eq(s.union_id.0),
             subsidies::union_path.eq(s.union_path.as_str()),
@@ -146,9 +148,8 @@ pub fn insert(
             subsidies::created_by.eq(s.created_by),
             subsidies::created_at.eq(now),
             subsidies::updated_at.eq(now),
-        ))
-        .returning(subsidies::id)
-        .get_result(c))?;
+        )
+    )?;
     Ok(SubsidyId(id))
 }
 
@@ -160,9 +161,8 @@ pub fn find(
     let rows: Vec<Joined> = run!(conn, c => subsidies::table
         .inner_join(households::table)
         .filter(subsidies::id.eq(id.0))
-        .filter(subsidies::union_path.ge(scope.start()))
-        .filter(subsidies::union_path.lt(scope.end()))
-        .select((Row::as_select(), households::worker_name, households::file_no, households::status, households::size))
+        .filter(scope.covers(subsidies::union_path))
+        .select(joined_columns!())
         .load(c))?;
     Ok(assemble(conn, rows)?.into_iter().next())
 }
@@ -180,39 +180,25 @@ pub fn list(
     filter: &SubsidyFilter,
     page: PageRequest,
 ) -> Result<Page<Subsidy>, StorageError> {
-    let (start, end) = scope.range_within(filter.union_path.as_ref());
+    let range = scope.range_within(filter.union_path.as_ref());
     macro_rules! filtered {
-        () => {{
-            let mut b = subsidies::table
+        () => {
+            subsidies::table
                 .inner_join(households::table)
-                .filter(subsidies::union_path.ge(&start))
-                .filter(subsidies::union_path.lt(&end))
-                .into_boxed();
-            if let Some(h) = filter.household_id {
-                b = b.filter(subsidies::household_id.eq(h.0));
-            }
-            if let Some(s) = filter.status {
-                b = b.filter(subsidies::status.eq(s.code()));
-            }
-            b
-        }};
+                .filter(range.covers(subsidies::union_path))
+                .into_boxed()
+                .if_some(filter.household_id, |b, h| {
+                    b.filter(subsidies::household_id.eq(h.0))
+                })
+                .if_some(filter.status, |b, s| {
+                    b.filter(subsidies::status.eq(s.code()))
+                })
+        };
     }
-    let (rows, total): (Vec<Joined>, i64) = run!(conn, c => {
-        let total = filtered!().count().get_result(c)?;
-        let rows = filtered!()
-            .order(subsidies::id.desc())
-            .limit(page.per_page)
-            .offset(page.offset())
-            .select((Row::as_select(), households::worker_name, households::file_no, households::status, households::size))
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((rows, total))
-    })?;
-    Ok(Page {
-        items: assemble(conn, rows)?,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let (rows, total): (Vec<Joined>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        order: subsidies::id.desc(),
+        select: joined_columns!()))?;
+    Ok(page.of(assemble(conn, rows)?, total))
 }
 
 /// Every active subsidy of a union's subtree (inside the scope), for generating due payments.
@@ -221,14 +207,13 @@ pub fn active_in(
     scope: &Scope,
     union_path: &UnionPath,
 ) -> Result<Vec<Subsidy>, StorageError> {
-    let (start, end) = scope.range_within(Some(union_path));
+    let range = scope.range_within(Some(union_path));
     let rows: Vec<Joined> = run!(conn, c => subsidies::table
         .inner_join(households::table)
-        .filter(subsidies::union_path.ge(&start))
-        .filter(subsidies::union_path.lt(&end))
+        .filter(range.covers(subsidies::union_path))
         .filter(subsidies::status.eq(SubsidyStatus::Active.code()))
         .order(subsidies::id)
-        .select((Row::as_select(), households::worker_name, households::file_no, households::status, households::size))
+        .select(joined_columns!())
         .load(c))?;
     assemble(conn, rows)
 }
@@ -278,6 +263,30 @@ pub fn add_payment(
     Ok(n == 1)
 }
 
+/// Decides the payments `$which` picks that are still due, as `$set` says;
+/// evaluates to how many it decided (none when someone decided first).
+macro_rules! decide_due {
+    ($conn:expr, $which:expr, $set:expr) => {
+        run!($conn, c => diesel::update(
+            subsidy_payments::table
+                .filter($which)
+                .filter(subsidy_payments::status.eq(PaymentStatus::Due.code())),
+        )
+        .set($set)
+        .execute(c))
+    };
+}
+
+/// Who decided a payment and when.
+macro_rules! decided {
+    ($by:expr, $now:expr) => {
+        (
+            subsidy_payments::decided_by.eq($by),
+            subsidy_payments::decided_at.eq(Some($now)),
+        )
+    };
+}
+
 /// Cancels the due (unpaid) payments of a subsidy; returns how many.
 pub fn cancel_due(
     conn: &mut Conn,
@@ -285,17 +294,9 @@ pub fn cancel_due(
     by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<usize, StorageError> {
-    Ok(run!(conn, c => diesel::update(
-        subsidy_payments::table
-            .filter(subsidy_payments::subsidy_id.eq(subsidy.0))
-            .filter(subsidy_payments::status.eq(PaymentStatus::Due.code())),
-    )
-    .set((
-        subsidy_payments::status.eq(PaymentStatus::Cancelled.code()),
-        subsidy_payments::decided_by.eq(by),
-        subsidy_payments::decided_at.eq(Some(now)),
-    ))
-    .execute(c))?)
+    let cancelled = subsidy_payments::status.eq(PaymentStatus::Cancelled.code());
+    let which = subsidy_payments::subsidy_id.eq(subsidy.0);
+    Ok(decide_due!(conn, which, (cancelled, decided!(by, now)))?)
 }
 
 /// Cancels one due payment; false if it was no longer due.
@@ -305,18 +306,9 @@ pub fn cancel_payment(
     by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let n = run!(conn, c => diesel::update(
-        subsidy_payments::table
-            .filter(subsidy_payments::id.eq(id.0))
-            .filter(subsidy_payments::status.eq(PaymentStatus::Due.code())),
-    )
-    .set((
-        subsidy_payments::status.eq(PaymentStatus::Cancelled.code()),
-        subsidy_payments::decided_by.eq(by),
-        subsidy_payments::decided_at.eq(Some(now)),
-    ))
-    .execute(c))?;
-    Ok(n == 1)
+    let cancelled = subsidy_payments::status.eq(PaymentStatus::Cancelled.code());
+    let which = subsidy_payments::id.eq(id.0);
+    Ok(decide_due!(conn, which, (cancelled, decided!(by, now)))? == 1)
 }
 
 /// Marks a due payment paid by an assistance record; false if it was no longer due.
@@ -327,19 +319,12 @@ pub fn mark_paid(
     by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
-    let n = run!(conn, c => diesel::update(
-        subsidy_payments::table
-            .filter(subsidy_payments::id.eq(id.0))
-            .filter(subsidy_payments::status.eq(PaymentStatus::Due.code())),
-    )
-    .set((
+    let paid = (
         subsidy_payments::status.eq(PaymentStatus::Paid.code()),
         subsidy_payments::assistance_id.eq(Some(record.0)),
-        subsidy_payments::decided_by.eq(by),
-        subsidy_payments::decided_at.eq(Some(now)),
-    ))
-    .execute(c))?;
-    Ok(n == 1)
+    );
+    let which = subsidy_payments::id.eq(id.0);
+    Ok(decide_due!(conn, which, (paid, decided!(by, now)))? == 1)
 }
 
 /// A due (or decided) payment with what paying it needs.
@@ -379,8 +364,7 @@ pub struct PaymentFilter {
 }
 
 fn payments_of(conn: &mut Conn, rows: Vec<PaymentRow>) -> Result<Vec<Payment>, StorageError> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.1 .0).collect();
-    let names = union_names(conn, &ids)?;
+    let names = union_names(conn, rows.iter().map(|r| r.1 .0))?;
     rows.into_iter()
         .map(
             |(
@@ -400,7 +384,7 @@ fn payments_of(conn: &mut Conn, rows: Vec<PaymentRow>) -> Result<Vec<Payment>, S
                     household_size: size,
                     union_path: UnionPath::from_stored(union_path),
                     union_id: UnionId(union_id),
-                    union_name: names.get(&union_id).cloned().unwrap_or_default(),
+                    union_name: name_of(&names, union_id),
                     source: Source::parse(&source).map_err(|_| bad("source"))?,
                     measure_id: measure_id.map(MeasureId),
                     period: Month::parse("period", &period).map_err(|_| bad("period"))?,
@@ -448,22 +432,20 @@ pub fn payments(
     filter: &PaymentFilter,
     page: Option<PageRequest>,
 ) -> Result<(Vec<Payment>, i64, Fen), StorageError> {
-    let (start, end) = scope.range_within(filter.union_path.as_ref());
+    let range = scope.range_within(filter.union_path.as_ref());
     macro_rules! filtered {
-        () => {{
-            let mut b = subsidy_payments::table
+        () => {
+            subsidy_payments::table
                 .inner_join(subsidies::table.inner_join(households::table))
-                .filter(subsidy_payments::union_path.ge(&start))
-                .filter(subsidy_payments::union_path.lt(&end))
-                .into_boxed();
-            if let Some(s) = filter.status {
-                b = b.filter(subsidy_payments::status.eq(s.code()));
-            }
-            if let Some(ids) = &filter.ids {
-                b = b.filter(subsidy_payments::id.eq_any(ids.clone()));
-            }
-            b
-        }};
+                .filter(range.covers(subsidy_payments::union_path))
+                .into_boxed()
+                .if_some(filter.status, |b, s| {
+                    b.filter(subsidy_payments::status.eq(s.code()))
+                })
+                .if_some(filter.ids.clone(), |b, ids| {
+                    b.filter(subsidy_payments::id.eq_any(ids))
+                })
+        };
     }
     let (rows, total, sum): (Vec<PaymentRow>, i64, Option<i64>) = run!(conn, c => {
         let total = filtered!().count().get_result(c)?;
@@ -472,13 +454,11 @@ pub fn payments(
                 "CAST(SUM(subsidy_payments.amount) AS BIGINT)",
             ))
             .first::<Option<i64>>(c)?;
-        let mut q = filtered!()
+        let rows = filtered!()
             .order((subsidy_payments::period, subsidy_payments::id))
-            .select(payment_select!());
-        if let Some(p) = page {
-            q = q.limit(p.per_page).offset(p.offset());
-        }
-        let rows = q.load(c)?;
+            .select(payment_select!())
+            .if_some(page, |q, p| q.limit(p.per_page).offset(p.offset()))
+            .load(c)?;
         Ok::<_, diesel::result::Error>((rows, total, sum))
     })?;
     Ok((payments_of(conn, rows)?, total, Fen(sum.unwrap_or(0))))

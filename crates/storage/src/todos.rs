@@ -7,6 +7,7 @@
 
 use crate::db::{run, Conn};
 use crate::jobs::Job;
+use crate::query::{name_of, page_of, union_names, user_names, Optional};
 use crate::schema::{
     assistance, exits, households, jobs, measures, monthly_runs, subsidies, todos, unions, users,
 };
@@ -487,16 +488,8 @@ macro_rules! todo_columns {
 }
 
 fn assemble(conn: &mut Conn, rows: Vec<TodoRow>) -> Result<Vec<Todo>, StorageError> {
-    let union_ids: Vec<i64> = rows.iter().map(|r| r.0 .3).collect();
-    let unions_ = crate::plans::union_names(conn, &union_ids)?;
-    let mut people: Vec<i64> = rows
-        .iter()
-        .flat_map(|r| [r.0 .5, r.0 .10])
-        .flatten()
-        .collect();
-    people.sort_unstable();
-    people.dedup();
-    let names = crate::plans::user_names(conn, &people)?;
+    let unions_ = union_names(conn, rows.iter().map(|r| r.0 .3))?;
+    let names = user_names(conn, rows.iter().flat_map(|r| [r.0 .5, r.0 .10]).flatten())?;
     Ok(rows
         .into_iter()
         .map(|(t, h)| Todo {
@@ -507,7 +500,7 @@ fn assemble(conn: &mut Conn, rows: Vec<TodoRow>) -> Result<Vec<Todo>, StorageErr
             worker_name: h.1,
             household_status: h.2,
             union_id: UnionId(t.3),
-            union_name: unions_.get(&t.3).cloned().unwrap_or_default(),
+            union_name: name_of(&unions_, t.3),
             union_path: UnionPath::from_stored(t.4),
             responsible_id: t.5.map(UserId),
             responsible_name: t.5.and_then(|u| names.get(&u).cloned()),
@@ -528,62 +521,48 @@ pub fn list(
     filter: &TodoFilter,
     page: PageRequest,
 ) -> Result<Page<Todo>, StorageError> {
-    let (start, end) = scope.range_within(filter.union_path.as_ref());
+    let range = scope.range_within(filter.union_path.as_ref());
+    // The responsible person, and whether items with nobody responsible count too.
+    let whose = match filter.whose {
+        Whose::All => None,
+        Whose::Mine(u) => Some((u.0, false)),
+        Whose::MineOrNobody(u) => Some((u.0, true)),
+    };
     macro_rules! filtered {
-        () => {{
-            let mut b = todos::table
+        () => {
+            todos::table
                 .inner_join(households::table)
-                .filter(todos::union_path.ge(&start))
-                .filter(todos::union_path.lt(&end))
-                .into_boxed();
-            match filter.whose {
-                Whose::All => {}
-                Whose::Mine(u) => b = b.filter(todos::responsible_id.eq(u.0)),
-                Whose::MineOrNobody(u) => {
-                    b = b.filter(
+                .filter(range.covers(todos::union_path))
+                .into_boxed()
+                .if_some(whose, |b, (u, or_nobody)| match or_nobody {
+                    false => b.filter(todos::responsible_id.eq(u)),
+                    true => b.filter(
                         todos::responsible_id
-                            .eq(u.0)
+                            .eq(u)
                             .or(todos::responsible_id.is_null()),
-                    )
-                }
-            }
-            if let Some(k) = &filter.kind {
-                b = b.filter(todos::kind.eq(k.clone()));
-            }
-            match filter.done {
-                Some(true) => b = b.filter(todos::done_at.is_not_null()),
-                Some(false) => b = b.filter(todos::done_at.is_null()),
-                None => {}
-            }
-            if let Some(m) = filter.month {
-                b = b.filter(todos::month.eq(m.to_string()));
-            }
-            if let Some(h) = filter.household_id {
-                b = b.filter(todos::household_id.eq(h.0));
-            }
-            b
-        }};
+                    ),
+                })
+                .if_some(filter.kind.clone(), |b, k| b.filter(todos::kind.eq(k)))
+                .if_some(filter.done, |b, done| match done {
+                    true => b.filter(todos::done_at.is_not_null()),
+                    false => b.filter(todos::done_at.is_null()),
+                })
+                .if_some(filter.month, |b, m| {
+                    b.filter(todos::month.eq(m.to_string()))
+                })
+                .if_some(filter.household_id, |b, h| {
+                    b.filter(todos::household_id.eq(h.0))
+                })
+        };
     }
-    let (rows, total): (Vec<TodoRow>, i64) = run!(conn, c => {
-        let total = filtered!().count().get_result(c)?;
-        let rows = filtered!()
-            .order((
-                todos::done_at.is_not_null().asc(),
-                todos::month.desc(),
-                todos::id.asc(),
-            ))
-            .limit(page.per_page)
-            .offset(page.offset())
-            .select(todo_columns!())
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((rows, total))
-    })?;
-    Ok(Page {
-        items: assemble(conn, rows)?,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let (rows, total): (Vec<TodoRow>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        order: (
+            todos::done_at.is_not_null().asc(),
+            todos::month.desc(),
+            todos::id.asc(),
+        ),
+        select: todo_columns!()))?;
+    Ok(page.of(assemble(conn, rows)?, total))
 }
 
 /// One item in the scope.
@@ -591,8 +570,7 @@ pub fn find(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Option<Todo>, Sto
     let rows: Vec<TodoRow> = run!(conn, c => todos::table
         .inner_join(households::table)
         .filter(todos::id.eq(id))
-        .filter(todos::union_path.ge(scope.start()))
-        .filter(todos::union_path.lt(scope.end()))
+        .filter(scope.covers(todos::union_path))
         .select(todo_columns!())
         .load(c))?;
     Ok(assemble(conn, rows)?.into_iter().next())
@@ -621,8 +599,7 @@ pub fn counts_by_union(
     month: Month,
 ) -> Result<Vec<(String, String, i64, i64)>, StorageError> {
     let rows: Vec<(String, String, i64, i64)> = run!(conn, c => todos::table
-        .filter(todos::union_path.ge(scope.start()))
-        .filter(todos::union_path.lt(scope.end()))
+        .filter(scope.covers(todos::union_path))
         .filter(todos::month.eq(month.to_string()))
         .group_by((todos::union_path, todos::kind))
         .select((
@@ -665,8 +642,7 @@ pub fn my_counts(
     macro_rules! mine {
         () => {
             households::table
-                .filter(households::union_path.ge(scope.start()))
-                .filter(households::union_path.lt(scope.end()))
+                .filter(scope.covers(households::union_path))
                 .filter(households::responsible_id.eq(me.0))
                 .filter(households::status.eq_any([Status::OnFile.code(), Status::Relieved.code()]))
         };
@@ -692,15 +668,13 @@ pub fn my_counts(
             .count()
             .get_result(c)?;
         let todos_open = todos::table
-            .filter(todos::union_path.ge(scope.start()))
-            .filter(todos::union_path.lt(scope.end()))
+            .filter(scope.covers(todos::union_path))
             .filter(todos::responsible_id.eq(me.0))
             .filter(todos::done_at.is_null())
             .count()
             .get_result(c)?;
         let todos_unassigned = todos::table
-            .filter(todos::union_path.ge(scope.start()))
-            .filter(todos::union_path.lt(scope.end()))
+            .filter(scope.covers(todos::union_path))
             .filter(todos::responsible_id.is_null())
             .filter(todos::done_at.is_null())
             .count()
@@ -745,9 +719,7 @@ pub fn subtree_counts(
 ) -> Result<SubtreeCounts, StorageError> {
     macro_rules! files {
         () => {
-            households::table
-                .filter(households::union_path.ge(scope.start()))
-                .filter(households::union_path.lt(scope.end()))
+            households::table.filter(scope.covers(households::union_path))
         };
     }
     run!(conn, c => {
@@ -780,21 +752,18 @@ pub fn subtree_counts(
             .count()
             .get_result(c)?;
         let open_decisions = exits::table
-            .filter(exits::union_path.ge(scope.start()))
-            .filter(exits::union_path.lt(scope.end()))
+            .filter(scope.covers(exits::union_path))
             .filter(exits::status.eq_any(["proposed", "reviewed", "notice"]))
             .count()
             .get_result(c)?;
         let overdue_measures = measures::table
-            .filter(measures::union_path.ge(scope.start()))
-            .filter(measures::union_path.lt(scope.end()))
+            .filter(scope.covers(measures::union_path))
             .filter(measures::status.eq_any(["planned", "in_progress"]))
             .filter(measures::due_on.lt(today))
             .count()
             .get_result(c)?;
         let todos_open = todos::table
-            .filter(todos::union_path.ge(scope.start()))
-            .filter(todos::union_path.lt(scope.end()))
+            .filter(scope.covers(todos::union_path))
             .filter(todos::done_at.is_null())
             .count()
             .get_result(c)?;

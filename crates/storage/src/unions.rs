@@ -62,8 +62,7 @@ fn convert(rows: Vec<Row>) -> Result<Vec<Union>, StorageError> {
 pub fn find(conn: &mut Conn, scope: &Scope, id: UnionId) -> Result<Option<Union>, StorageError> {
     let row: Option<Row> = run!(conn, c => unions::table
         .filter(unions::id.eq(id.0))
-        .filter(unions::path.ge(scope.start()))
-        .filter(unions::path.lt(scope.end()))
+        .filter(scope.covers(unions::path))
         .select(Row::as_select())
         .first(c)
         .optional())?;
@@ -123,8 +122,7 @@ pub fn list(
     macro_rules! filtered {
         () => {{
             let mut q = unions::table
-                .filter(unions::path.ge(scope.start()))
-                .filter(unions::path.lt(scope.end()))
+                .filter(scope.covers(unions::path))
                 .into_boxed();
             if let Some(text) = filter.q.as_deref().filter(|s| !s.trim().is_empty()) {
                 let pat = like_pattern(text.trim());
@@ -174,8 +172,7 @@ pub fn ancestors_in_scope(
     let ids: Vec<i64> = u.path.ids().into_iter().map(|i| i.0).collect();
     let rows: Vec<Row> = run!(conn, c => unions::table
         .filter(unions::id.eq_any(&ids))
-        .filter(unions::path.ge(scope.start()))
-        .filter(unions::path.lt(scope.end()))
+        .filter(scope.covers(unions::path))
         .select(Row::as_select())
         .load(c))?;
     let mut v = convert(rows)?;

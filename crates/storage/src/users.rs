@@ -88,8 +88,7 @@ pub fn find(conn: &mut Conn, scope: &Scope, id: UserId) -> Result<Option<User>, 
     let rows: Vec<Joined> = run!(conn, c => users::table
         .inner_join(unions::table)
         .filter(users::id.eq(id.0))
-        .filter(users::union_path.ge(scope.start()))
-        .filter(users::union_path.lt(scope.end()))
+        .filter(scope.covers(users::union_path))
         .select((Row::as_select(), unions::name, users::union_path))
         .load(c))?;
     Ok(assemble(conn, rows)?.into_iter().next())
@@ -151,8 +150,7 @@ pub fn list(
         () => {{
             let mut q = users::table
                 .inner_join(unions::table)
-                .filter(users::union_path.ge(scope.start()))
-                .filter(users::union_path.lt(scope.end()))
+                .filter(scope.covers(users::union_path))
                 .into_boxed();
             if let Some(text) = filter.q.as_deref().filter(|s| !s.trim().is_empty()) {
                 let pat = like_pattern(text.trim());

@@ -1,6 +1,7 @@
 //! Home visits (入户走访) and their photos.
 
 use crate::db::{run, Conn};
+use crate::query::{insert_returning_id, name_of, page_of, user_names};
 use crate::schema::{households, visit_photos, visits};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::assistance::VisitId;
@@ -59,8 +60,7 @@ struct Row {
 
 fn assemble(conn: &mut Conn, rows: Vec<Row>) -> Result<Vec<Visit>, StorageError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let users: Vec<i64> = rows.iter().map(|r| r.recorded_by).collect();
-    let names = crate::plans::user_names(conn, &users)?;
+    let names = user_names(conn, rows.iter().map(|r| r.recorded_by))?;
     let mut photos: HashMap<i64, Vec<PhotoInfo>> = HashMap::new();
     if !ids.is_empty() {
         let ps: Vec<(i64, i64, String, String, i64)> = run!(conn, c => visit_photos::table
@@ -97,7 +97,7 @@ fn assemble(conn: &mut Conn, rows: Vec<Row>) -> Result<Vec<Visit>, StorageError>
             findings: r.findings,
             needs: r.needs,
             recorded_by: UserId(r.recorded_by),
-            recorded_by_name: names.get(&r.recorded_by).cloned().unwrap_or_default(),
+            recorded_by_name: name_of(&names, r.recorded_by),
             created_at: r.created_at,
             photos: photos.remove(&r.id).unwrap_or_default(),
         })
@@ -120,8 +120,10 @@ pub struct NewVisit {
 }
 
 pub fn insert(conn: &mut Conn, v: &NewVisit, now: NaiveDateTime) -> Result<VisitId, StorageError> {
-    let id: i64 = run!(conn, c => diesel::insert_into(visits::table)
-        .values((
+    let id = insert_returning_id!(
+        conn,
+        visits,
+        (
             visits::household_id.eq(v.household_id.0),
             visits::union_path.eq(v.union_path.as_str()),
             visits::visited_on.eq(v.visited_on),
@@ -133,9 +135,8 @@ pub fn insert(conn: &mut Conn, v: &NewVisit, now: NaiveDateTime) -> Result<Visit
             visits::needs.eq(&v.needs),
             visits::recorded_by.eq(v.recorded_by.0),
             visits::created_at.eq(now),
-        ))
-        .returning(visits::id)
-        .get_result(c))?;
+        )
+    )?;
     Ok(VisitId(id))
 }
 
@@ -158,8 +159,7 @@ pub fn note_on_household(
 pub fn find(conn: &mut Conn, scope: &Scope, id: VisitId) -> Result<Option<Visit>, StorageError> {
     let rows: Vec<Row> = run!(conn, c => visits::table
         .filter(visits::id.eq(id.0))
-        .filter(visits::union_path.ge(scope.start()))
-        .filter(visits::union_path.lt(scope.end()))
+        .filter(scope.covers(visits::union_path))
         .select(Row::as_select())
         .load(c))?;
     Ok(assemble(conn, rows)?.into_iter().next())
@@ -176,26 +176,13 @@ pub fn list(
         () => {
             visits::table
                 .filter(visits::household_id.eq(household.0))
-                .filter(visits::union_path.ge(scope.start()))
-                .filter(visits::union_path.lt(scope.end()))
+                .filter(scope.covers(visits::union_path))
         };
     }
-    let (rows, total): (Vec<Row>, i64) = run!(conn, c => {
-        let total = filtered!().count().get_result(c)?;
-        let rows = filtered!()
-            .order((visits::visited_on.desc(), visits::id.desc()))
-            .limit(page.per_page)
-            .offset(page.offset())
-            .select(Row::as_select())
-            .load(c)?;
-        Ok::<_, diesel::result::Error>((rows, total))
-    })?;
-    Ok(Page {
-        items: assemble(conn, rows)?,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let (rows, total): (Vec<Row>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        order: (visits::visited_on.desc(), visits::id.desc()),
+        select: Row::as_select()))?;
+    Ok(page.of(assemble(conn, rows)?, total))
 }
 
 pub fn photo_count(conn: &mut Conn, visit: VisitId) -> Result<i64, StorageError> {

@@ -1,0 +1,220 @@
+//! The list of files: filters, search and sort, a page at a time.
+
+use super::{convert, Household, Row};
+use crate::db::{run, Conn};
+use crate::query::{name_of, page_of, union_names, Optional};
+use crate::schema::{households, open_persons};
+use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
+use bangfu_domain::household::{Causes, Cohort, Decision, HardshipCause, Status, Tier};
+use bangfu_domain::identification::Category;
+use bangfu_domain::UnionPath;
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+diesel::define_sql_function! {
+    /// `lower(text)`, the same on SQLite and PostgreSQL.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest files first (the default).
+    #[default]
+    FiledDesc,
+    FiledAsc,
+    FileNo,
+    Name,
+    UpdatedDesc,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 5] = [
+        Sort::FiledDesc,
+        Sort::FiledAsc,
+        Sort::FileNo,
+        Sort::Name,
+        Sort::UpdatedDesc,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Sort::FiledDesc => "filed_desc",
+            Sort::FiledAsc => "filed_asc",
+            Sort::FileNo => "file_no",
+            Sort::Name => "name",
+            Sort::UpdatedDesc => "updated_desc",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Sort::FiledDesc => "建档日期（新→旧）",
+            Sort::FiledAsc => "建档日期（旧→新）",
+            Sort::FileNo => "档案编号",
+            Sort::Name => "姓名",
+            Sort::UpdatedDesc => "最近修改",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|s| s.code() == raw)
+    }
+}
+
+/// Filters of the household list; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct HouseholdFilter {
+    /// A name (substring), a full ID number (worker or member of an open
+    /// file), or the beginning of an ID number or file number.
+    pub q: Option<String>,
+    pub status: Option<Status>,
+    pub category: Option<Category>,
+    pub tier: Option<Tier>,
+    pub cohort: Option<Cohort>,
+    pub cause: Option<HardshipCause>,
+    pub migrant: Option<bool>,
+    pub decision: Option<Decision>,
+    /// Only files of this union's subtree (must lie inside the scope).
+    pub union_path: Option<UnionPath>,
+    /// Division codes starting with this (a province `44`, a city `4401`).
+    pub division_prefix: Option<String>,
+    pub filed_from: Option<NaiveDate>,
+    pub filed_until: Option<NaiveDate>,
+    pub sort: Sort,
+}
+
+pub fn list(
+    conn: &mut Conn,
+    scope: &Scope,
+    filter: &HouseholdFilter,
+    page: PageRequest,
+) -> Result<Page<Household>, StorageError> {
+    let range = scope.range_within(filter.union_path.as_ref());
+    let name_q = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default()
+        .to_owned();
+    let q = filter
+        .q
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_uppercase());
+    let id_like = q
+        .as_deref()
+        .is_some_and(|s| s.len() >= 4 && s.chars().all(|c| c.is_ascii_digit() || c == 'X'));
+    // A full ID number: the files it names, found by two index lookups
+    // (the worker's number, and everyone in an open file) rather than one
+    // OR that PostgreSQL answers with a scan.
+    let exact_ids: Option<Vec<i64>> = match q.as_deref() {
+        Some(text) if id_like && text.len() == 18 => {
+            let mut ids: Vec<i64> = run!(conn, c => households::table
+                .filter(households::worker_id_number.eq(text))
+                .select(households::id)
+                .load(c))?;
+            let open: Vec<i64> = run!(conn, c => open_persons::table
+                .filter(open_persons::id_number.eq(text))
+                .select(open_persons::household_id)
+                .load(c))?;
+            ids.extend(open);
+            Some(ids)
+        }
+        _ => None,
+    };
+    // The text searched for: the files an exact ID number names, the
+    // beginning of an ID or file number, or part of a name.
+    let text = q.as_deref().map(|text| match &exact_ids {
+        Some(ids) => Search::Ids(ids.clone()),
+        None if id_like => Search::Prefix(format!("{text}%")),
+        None => Search::Name,
+    });
+    macro_rules! filtered {
+        () => {
+            // No join here: counting and sorting a large range is the cost;
+            // the page's union names are read afterwards for its few rows.
+            households::table
+                .filter(range.covers(households::union_path))
+                .into_boxed()
+                .if_some(text.clone(), |b, text| match text {
+                    Search::Ids(ids) => b.filter(households::id.eq_any(ids)),
+                    Search::Prefix(prefix) => b.filter(
+                        households::worker_id_number
+                            .like(prefix.clone())
+                            .or(households::file_no.like(prefix)),
+                    ),
+                    // Names compare without regard to case on both backends
+                    // (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
+                    Search::Name if name_q.chars().any(|c| c.is_ascii_alphabetic()) => b.filter(
+                        lower(households::worker_name)
+                            .like(like_pattern(&name_q.to_lowercase()))
+                            .escape('\\'),
+                    ),
+                    Search::Name => b.filter(
+                        households::worker_name
+                            .like(like_pattern(&name_q))
+                            .escape('\\'),
+                    ),
+                })
+                .if_some(filter.status.map(Status::code), |b, v| {
+                    b.filter(households::status.eq(v))
+                })
+                .if_some(filter.category.map(Category::code), |b, v| {
+                    b.filter(households::category.eq(v))
+                })
+                .if_some(filter.tier.map(Tier::code), |b, v| {
+                    b.filter(households::tier.eq(v))
+                })
+                .if_some(filter.cohort.map(Cohort::code), |b, v| {
+                    b.filter(households::cohort.eq(v))
+                })
+                .if_some(filter.cause, |b, v| {
+                    b.filter(households::causes.like(Causes::like_one(v)))
+                })
+                .if_some(filter.migrant, |b, v| b.filter(households::migrant.eq(v)))
+                .if_some(filter.decision.map(Decision::code), |b, v| {
+                    b.filter(households::decision.eq(v))
+                })
+                .if_some(
+                    filter.division_prefix.as_deref().filter(|p| !p.is_empty()),
+                    |b, p| b.filter(households::division_code.like(format!("{p}%"))),
+                )
+                .if_some(filter.filed_from, |b, d| {
+                    b.filter(households::filed_on.ge(d))
+                })
+                .if_some(filter.filed_until, |b, d| {
+                    b.filter(households::filed_on.le(d))
+                })
+        };
+    }
+    let (rows, total): (Vec<Row>, i64) = run!(conn, c => page_of!(c, page, filtered,
+        sorted: match filter.sort {
+            Sort::FiledDesc => filtered!().order((households::filed_on.desc(), households::id.desc())),
+            Sort::FiledAsc => filtered!().order((households::filed_on.asc(), households::id.asc())),
+            Sort::FileNo => filtered!().order(households::file_no.asc()),
+            Sort::Name => filtered!().order((households::worker_name.asc(), households::id.asc())),
+            Sort::UpdatedDesc => filtered!().order((households::updated_at.desc(), households::id.desc())),
+        },
+        select: Row::as_select()))?;
+    let names = union_names(conn, rows.iter().map(|r| r.union_id))?;
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            let n = name_of(&names, r.union_id);
+            convert(r, n)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(page.of(items, total))
+}
+
+/// What the list's search text is taken as.
+#[derive(Clone)]
+enum Search {
+    /// A full ID number: the files it names.
+    Ids(Vec<i64>),
+    /// The beginning of an ID number or file number (a `LIKE` pattern).
+    Prefix(String),
+    /// Part of the worker's name.
+    Name,
+}

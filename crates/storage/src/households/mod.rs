@@ -1,0 +1,227 @@
+//! Household files, their members and monthly incomes.
+//!
+//! Files carry their filing union's path (like users) so a scope is one
+//! index range. A person in an open file is also a row of `open_persons`,
+//! whose primary key lets the database itself refuse a second open file for
+//! the same ID number, whichever process writes it.
+//!
+//! The area is split by what a caller does: `write` files and saves a
+//! file and records what happens to it, `read` finds files, `list` is
+//! the filtered, sorted list, `persons` keeps `open_persons`, and
+//! `members` and `incomes` hold a file's members and monthly incomes.
+//! Everything is re-exported here, so callers name `households::…`.
+
+mod incomes;
+mod list;
+mod members;
+mod persons;
+mod read;
+mod write;
+
+pub use incomes::{delete_incomes, incomes_of, incomes_of_many, upsert_incomes};
+pub use list::{list, HouseholdFilter, Sort};
+pub use members::{members_of, members_of_many, replace_members};
+pub use persons::{open_holder, open_holders, set_open_persons};
+pub use read::{count_all, count_by_decision, file_no_unscoped, find, find_many, open_ids_after};
+pub use write::{
+    insert, link_reopened, next_seq, set_decision, set_readiness, set_relapse, set_status, touch,
+    update,
+};
+
+use crate::schema::households;
+use crate::StorageError;
+use bangfu_domain::household::{
+    Causes, Cohort, Decision, EmployerKind, Employment, Health, HouseholdData, HouseholdId,
+    LabourCapacity, Status, Tier,
+};
+use bangfu_domain::identification::Category;
+use bangfu_domain::{IdNumber, Month, Sex, UnionId, UnionPath};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+/// A file as stored, with the fields the system derives.
+#[derive(Debug, Clone)]
+pub struct Household {
+    pub id: HouseholdId,
+    pub union_id: UnionId,
+    pub union_name: String,
+    pub union_path: UnionPath,
+    pub file_no: String,
+    pub status: Status,
+    pub data: HouseholdData,
+    pub worker_sex: Sex,
+    pub worker_birth_date: Option<NaiveDate>,
+    pub cohort: Cohort,
+    /// Worker and members.
+    pub size: i32,
+    pub decision: Decision,
+    pub decision_condition: Option<i32>,
+    pub decided_at: Option<NaiveDateTime>,
+    /// Bumped by every change; a save naming an older version is refused.
+    pub version: i64,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub leaving: Leaving,
+}
+
+/// Where a file stands on its way out of hardship, beside its status: set
+/// by approved decisions, the monthly run and reopening.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Leaving {
+    /// The day the approved exit, relief or removal took effect.
+    pub left_on: Option<NaiveDate>,
+    /// An exited household is followed until this day.
+    pub follow_until: Option<NaiveDate>,
+    /// The exit standard is met; the suggested pathway (a `Pathway` code).
+    pub ready_pathway: Option<String>,
+    /// The relief standard is met.
+    pub relief_ready: bool,
+    /// 返困: flagged on this day, and why.
+    pub relapse_on: Option<NaiveDate>,
+    pub relapse_reason: Option<String>,
+    /// The exited file this one reopens.
+    pub previous_id: Option<HouseholdId>,
+    /// The file that reopened this one after a relapse.
+    pub reopened_id: Option<HouseholdId>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = households)]
+struct Row {
+    id: i64,
+    union_id: i64,
+    union_path: String,
+    file_no: String,
+    status: String,
+    worker_name: String,
+    worker_id_number: String,
+    worker_sex: String,
+    worker_birth_date: Option<NaiveDate>,
+    phone: String,
+    address: String,
+    division_code: String,
+    employer: String,
+    employer_kind: String,
+    employment: String,
+    labour_capacity: String,
+    health: String,
+    disability_grade: Option<i32>,
+    migrant: bool,
+    zero_employment: bool,
+    closure_laid_off: bool,
+    trade_friction: bool,
+    causes: String,
+    category: String,
+    tier: String,
+    cohort: String,
+    filed_on: NaiveDate,
+    dibao_since: Option<String>,
+    other_relief_since: Option<String>,
+    notes: String,
+    size: i32,
+    decision: String,
+    decision_condition: Option<i32>,
+    decided_at: Option<NaiveDateTime>,
+    version: i64,
+    created_by: Option<i64>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+    left_on: Option<NaiveDate>,
+    follow_until: Option<NaiveDate>,
+    ready_pathway: Option<String>,
+    relief_ready: bool,
+    relapse_on: Option<NaiveDate>,
+    relapse_reason: Option<String>,
+    previous_id: Option<i64>,
+    reopened_id: Option<i64>,
+}
+
+fn corrupt(id: i64, what: &str, v: &str) -> StorageError {
+    StorageError::Corrupt(format!("household {id} {what} {v}"))
+}
+
+fn month_opt(id: i64, v: Option<String>) -> Result<Option<Month>, StorageError> {
+    v.map(|s| Month::parse("month", &s).map_err(|_| corrupt(id, "month", &s)))
+        .transpose()
+}
+
+fn convert(r: Row, union_name: String) -> Result<Household, StorageError> {
+    let id = r.id;
+    macro_rules! code {
+        ($t:ty, $v:expr) => {
+            <$t>::parse(&$v).map_err(|_| corrupt(id, stringify!($t), &$v))?
+        };
+    }
+    let sex = if r.worker_sex == Sex::Female.code() {
+        Sex::Female
+    } else {
+        Sex::Male
+    };
+    Ok(Household {
+        id: HouseholdId(id),
+        union_id: UnionId(r.union_id),
+        union_name,
+        union_path: UnionPath::from_stored(r.union_path),
+        file_no: r.file_no,
+        status: code!(Status, r.status),
+        data: HouseholdData {
+            worker_name: r.worker_name,
+            worker_id_number: IdNumber::from_stored(r.worker_id_number),
+            phone: r.phone,
+            address: r.address,
+            division_code: r.division_code,
+            employer: r.employer,
+            employer_kind: code!(EmployerKind, r.employer_kind),
+            employment: code!(Employment, r.employment),
+            labour_capacity: code!(LabourCapacity, r.labour_capacity),
+            health: code!(Health, r.health),
+            disability_grade: r.disability_grade,
+            migrant: r.migrant,
+            zero_employment: r.zero_employment,
+            closure_laid_off: r.closure_laid_off,
+            trade_friction: r.trade_friction,
+            causes: Causes::from_stored(&r.causes),
+            category: code!(Category, r.category),
+            tier: code!(Tier, r.tier),
+            filed_on: r.filed_on,
+            dibao_since: month_opt(id, r.dibao_since)?,
+            other_relief_since: month_opt(id, r.other_relief_since)?,
+            notes: r.notes,
+        },
+        worker_sex: sex,
+        worker_birth_date: r.worker_birth_date,
+        cohort: code!(Cohort, r.cohort),
+        size: r.size,
+        decision: code!(Decision, r.decision),
+        decision_condition: r.decision_condition,
+        decided_at: r.decided_at,
+        version: r.version,
+        created_by: r.created_by,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        leaving: Leaving {
+            left_on: r.left_on,
+            follow_until: r.follow_until,
+            ready_pathway: r.ready_pathway,
+            relief_ready: r.relief_ready,
+            relapse_on: r.relapse_on,
+            relapse_reason: r.relapse_reason,
+            previous_id: r.previous_id.map(HouseholdId),
+            reopened_id: r.reopened_id.map(HouseholdId),
+        },
+    })
+}
+
+fn convert_all(rows: Vec<(Row, String)>) -> Result<Vec<Household>, StorageError> {
+    rows.into_iter().map(|(r, n)| convert(r, n)).collect()
+}
+
+/// What the system stores beside the entered data.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    pub cohort: Cohort,
+    pub size: i32,
+    pub decision: Decision,
+    pub decision_condition: Option<i32>,
+}
