@@ -4,7 +4,7 @@
 //! level approves it — which files the household — or refuses it with a
 //! reason. Each step records the identification decision it was taken on.
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::books::Books;
 use crate::clock::today;
 use crate::households::{check_months, check_open_elsewhere, file_household};
@@ -330,7 +330,7 @@ impl Services {
                     origin: &origin,
                 },
             };
-            Record::of(Action::SubmitApplication, "application", id, (union.id.0, &union.path)).after(json!({
+            Record::of(Action::SubmitApplication, "application", id, union.owner()).after(json!({
                         "worker_name": data.worker_name,
                         "worker_id_number": data.worker_id_number.masked(),
                         "union_id": union.id.0,
@@ -540,15 +540,10 @@ impl Services {
             if let Some(h) = household {
                 after["household_id"] = json!(h.0);
             }
-            Record::of(
-                act.action(),
-                "application",
-                id,
-                (app.union_id.0, &app.union_path),
-            )
-            .before(json!({ "status": app.status.code() }))
-            .after(after)
-            .write(c, Who::Actor(&a))?;
+            Record::of(act.action(), "application", id, app.owner())
+                .before(json!({ "status": app.status.code() }))
+                .after(after)
+                .write(c, Who::Actor(&a))?;
             apps::find(c, &scope, id)?.ok_or(ServiceError::NotFound("建档申请"))
         })
         .await

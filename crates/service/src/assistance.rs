@@ -1,7 +1,7 @@
 //! Recording assistance (帮扶记录): what was given, to whom, from which
 //! fund, for which measure; cash above the threshold waits for a reviewer.
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::clock::today;
 use crate::dictionary::require_active;
 use crate::unions::narrow_to_union;
@@ -368,14 +368,9 @@ impl Services {
                 }
             }
             let rec = store::find(c, &scope, id)?.ok_or(ServiceError::NotFound("帮扶记录"))?;
-            Record::of(
-                Action::RecordAssistance,
-                "assistance",
-                id,
-                (h.union_id.0, &h.union_path),
-            )
-            .after(snapshot(&rec))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::RecordAssistance, "assistance", id, h.owner())
+                .after(snapshot(&rec))
+                .write(c, Who::Actor(&a))?;
             Ok(rec)
         })
         .await
@@ -437,15 +432,10 @@ impl Services {
                 )?;
             }
             let after = store::find(c, &scope, id)?.ok_or(ServiceError::NotFound("帮扶记录"))?;
-            Record::of(
-                Action::ApproveAssistance,
-                "assistance",
-                id,
-                (h.union_id.0, &h.union_path),
-            )
-            .before(snapshot(&before))
-            .after(snapshot(&after))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::ApproveAssistance, "assistance", id, h.owner())
+                .before(snapshot(&before))
+                .after(snapshot(&after))
+                .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await
@@ -484,15 +474,10 @@ impl Services {
             let after = store::find(c, &scope, id)?.ok_or(ServiceError::NotFound("帮扶记录"))?;
             let mut after_json = snapshot(&after);
             after_json["reason"] = json!(reason);
-            Record::of(
-                Action::RefuseAssistance,
-                "assistance",
-                id,
-                (before.union_id.0, &before.union_path),
-            )
-            .before(snapshot(&before))
-            .after(after_json)
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::RefuseAssistance, "assistance", id, before.owner())
+                .before(snapshot(&before))
+                .after(after_json)
+                .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await
@@ -554,15 +539,10 @@ impl Services {
             let mut after_json = snapshot(&after);
             after_json["reason"] = json!(reason);
             after_json["reversal_transfer_id"] = json!(reversal.map(|t| t.0));
-            Record::of(
-                Action::ReverseAssistance,
-                "assistance",
-                id,
-                (before.union_id.0, &before.union_path),
-            )
-            .before(snapshot(&before))
-            .after(after_json)
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::ReverseAssistance, "assistance", id, before.owner())
+                .before(snapshot(&before))
+                .after(after_json)
+                .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await

@@ -19,6 +19,41 @@ pub(crate) enum Who<'a> {
     },
 }
 
+/// A row that belongs to a union: its audit entries are read by people
+/// whose scope covers that union.
+pub(crate) trait Owned {
+    /// The union's id and path, as an audit entry keeps them.
+    fn owner(&self) -> (i64, &UnionPath);
+}
+
+/// Rows that name their union in `union_id` and `union_path`.
+macro_rules! owned_through_union_fields {
+    ($($row:ty),+ $(,)?) => {$(
+        impl Owned for $row {
+            fn owner(&self) -> (i64, &UnionPath) {
+                (self.union_id.0, &self.union_path)
+            }
+        }
+    )+};
+}
+
+owned_through_union_fields!(
+    bangfu_storage::applications::Application,
+    bangfu_storage::assistance::Assistance,
+    bangfu_storage::exits::Exit,
+    bangfu_storage::households::Household,
+    bangfu_storage::plans::WorkItem,
+    bangfu_storage::subsidies::Subsidy,
+    bangfu_storage::todos::Todo,
+    bangfu_storage::users::User,
+);
+
+impl Owned for bangfu_storage::unions::Union {
+    fn owner(&self) -> (i64, &UnionPath) {
+        (self.id.0, &self.path)
+    }
+}
+
 pub(crate) struct Record<'a> {
     pub action: Action,
     pub object_kind: &'static str,

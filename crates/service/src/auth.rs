@@ -1,6 +1,6 @@
 //! Signing in and out, sessions, lockout, password changes.
 
-use crate::audit::{self, Record, Who};
+use crate::audit::{self, Owned, Record, Who};
 use crate::crypto::{hash_password, random_token, token_hash, verify_password};
 use crate::{now, Actor, Origin, ServiceError, Services};
 use bangfu_domain::audit::Action;
@@ -265,13 +265,8 @@ impl Services {
         self.write(move |c| {
             users::set_password(c, a.user.id, &hash, false, now())?;
             sessions::delete_for_user(c, a.user.id, Some(&a.session_hash))?;
-            Record::of(
-                Action::ChangePassword,
-                "user",
-                a.user.id,
-                (a.user.union_id.0, &a.user.union_path),
-            )
-            .write(c, Who::Actor(&a))
+            Record::of(Action::ChangePassword, "user", a.user.id, a.user.owner())
+                .write(c, Who::Actor(&a))
         })
         .await
     }

@@ -6,7 +6,7 @@
 //! their meaning. Forms offer only active entries; every code a use case
 //! accepts is checked with [`require_active`].
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::{Actor, ServiceError, Services};
 use bangfu_domain::assistance::Catalogue;
 use bangfu_domain::audit::Action;
@@ -194,7 +194,7 @@ impl Services {
                 Action::EditDictionary,
                 "dictionary",
                 format!("{}/{}", kind.code(), e.code),
-                (a.user.union_id.0, &a.user.union_path),
+                a.user.owner(),
             )
             .after(entry_json(&e))
             .write(c, Who::Actor(&a))?;
@@ -246,7 +246,7 @@ impl Services {
                 Action::EditDictionary,
                 "dictionary",
                 format!("{}/{}", kind.code(), after.code),
-                (a.user.union_id.0, &a.user.union_path),
+                a.user.owner(),
             )
             .before(entry_json(&before))
             .after(entry_json(&after))

@@ -114,7 +114,7 @@ pub(crate) fn reverse(
 // transfer list and statements.
 // ---------------------------------------------------------------------------
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::clock::today;
 use crate::{Actor, Services};
 use bangfu_domain::audit::Action;
@@ -500,14 +500,9 @@ impl Services {
             let mut after = transfer_json(&t);
             after["payer"] = json!(payer);
             after["note"] = json!(note);
-            Record::of(
-                Action::ReceiveFunds,
-                "transfer",
-                id,
-                (union.id.0, &union.path),
-            )
-            .after(after)
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::ReceiveFunds, "transfer", id, union.owner())
+                .after(after)
+                .write(c, Who::Actor(&a))?;
             Ok(t)
         })
         .await
@@ -567,14 +562,9 @@ impl Services {
                 now,
             )?;
             let t = one_transfer(c, &scope, id)?;
-            Record::of(
-                Action::AllocateFunds,
-                "transfer",
-                id,
-                (parent.id.0, &parent.path),
-            )
-            .after(transfer_json(&t))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::AllocateFunds, "transfer", id, parent.owner())
+                .after(transfer_json(&t))
+                .write(c, Who::Actor(&a))?;
             Ok(t)
         })
         .await

@@ -1,7 +1,7 @@
 //! The household file: filing, editing, members, monthly incomes, the
 //! identification of each file, finding files, and revealing an ID number.
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::unions::narrow_to_union;
 // The generator reads these here too.
 pub(crate) use crate::books::Books;
@@ -354,14 +354,9 @@ pub(crate) fn file_household(
     }
     let mut after = snapshot(data, members, &number, union.id.0);
     after["months_recorded"] = json!(incomes.len());
-    Record::of(
-        Action::CreateHousehold,
-        "household",
-        id,
-        (union.id.0, &union.path),
-    )
-    .after(after)
-    .write(c, who)?;
+    Record::of(Action::CreateHousehold, "household", id, union.owner())
+        .after(after)
+        .write(c, who)?;
     Ok(id)
 }
 
@@ -492,25 +487,20 @@ impl Services {
             }
             households::replace_members(c, id, &members)?;
             register_people(c, id, &data, &members)?;
-            Record::of(
-                Action::UpdateHousehold,
-                "household",
-                id,
-                (before.union_id.0, &before.union_path),
-            )
-            .before(snapshot(
-                &before.data,
-                &old_members,
-                &before.file_no,
-                before.union_id.0,
-            ))
-            .after(snapshot(
-                &data,
-                &members,
-                &before.file_no,
-                before.union_id.0,
-            ))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::UpdateHousehold, "household", id, before.owner())
+                .before(snapshot(
+                    &before.data,
+                    &old_members,
+                    &before.file_no,
+                    before.union_id.0,
+                ))
+                .after(snapshot(
+                    &data,
+                    &members,
+                    &before.file_no,
+                    before.union_id.0,
+                ))
+                .write(c, Who::Actor(&a))?;
             households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
         })
         .await
@@ -563,21 +553,16 @@ impl Services {
                 .filter(|o| list.iter().any(|n| n.month == o.month) || remove.contains(&o.month))
                 .map(income_json)
                 .collect();
-            Record::of(
-                Action::RecordIncomes,
-                "household",
-                id,
-                (before.union_id.0, &before.union_path),
-            )
-            .before(json!({ "months": months_before }))
-            .after(json!({
-                "months": changed.iter().map(|i| income_json(i)).collect::<Vec<_>>(),
-                "removed": remove.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
-                "removed_count": removed,
-                "decision": decision.code(),
-                "condition": condition,
-            }))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::RecordIncomes, "household", id, before.owner())
+                .before(json!({ "months": months_before }))
+                .after(json!({
+                    "months": changed.iter().map(|i| income_json(i)).collect::<Vec<_>>(),
+                    "removed": remove.iter().map(|m| m.to_string()).collect::<Vec<_>>(),
+                    "removed_count": removed,
+                    "decision": decision.code(),
+                    "condition": condition,
+                }))
+                .write(c, Who::Actor(&a))?;
             households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
         })
         .await
@@ -619,14 +604,9 @@ impl Services {
             let h =
                 households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
             let members = households::members_of(c, id)?;
-            Record::of(
-                Action::RevealIdentity,
-                "household",
-                id,
-                (h.union_id.0, &h.union_path),
-            )
-            .after(json!({ "reason": reason, "file_no": h.file_no }))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::RevealIdentity, "household", id, h.owner())
+                .after(json!({ "reason": reason, "file_no": h.file_no }))
+                .write(c, Who::Actor(&a))?;
             Ok(Revealed {
                 worker_id_number: h.data.worker_id_number.as_str().to_owned(),
                 phone: h.data.phone.clone(),

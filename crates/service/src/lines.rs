@@ -1,7 +1,7 @@
 //! The lines and identification parameters an administrator sets per
 //! region, and the stateless calculators (identification, ID numbers).
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::{self, DivisionCode};
@@ -127,7 +127,7 @@ impl Services {
                 Action::SetLine,
                 "line",
                 format!("{}/{}", line.division_code, line.effective),
-                (a.user.union_id.0, &a.user.union_path),
+                a.user.owner(),
             )
             .before_opt(before.map(|b| line_json(&b.line)))
             .after(line_json(&line))
@@ -156,7 +156,7 @@ impl Services {
                 Action::DeleteLine,
                 "line",
                 format!("{}/{}", code.as_str(), effective),
-                (a.user.union_id.0, &a.user.union_path),
+                a.user.owner(),
             )
             .before(line_json(&before.line))
             .write(c, Who::Actor(&a))
@@ -216,15 +216,10 @@ impl Services {
                     "baseline_cutoff": p.baseline_cutoff.to_string(),
                 })
             };
-            Record::of(
-                Action::SetParams,
-                "params",
-                code.as_str(),
-                (a.user.union_id.0, &a.user.union_path),
-            )
-            .before(j(&before))
-            .after(j(&p))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::SetParams, "params", code.as_str(), a.user.owner())
+                .before(j(&before))
+                .after(j(&p))
+                .write(c, Who::Actor(&a))?;
             Ok(ParamsView {
                 division_code: code.as_str().to_owned(),
                 params: p,

@@ -1,7 +1,7 @@
 //! What the operator does at the server's command line (`bangfu user …`).
 //! The operator is trusted with the whole tree; every act is still audited.
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::crypto::hash_password;
 use crate::unions::create_under;
 use crate::users::insert_user_in;
@@ -36,14 +36,9 @@ pub(crate) fn ensure_root(c: &mut Conn) -> Result<Union, ServiceError> {
         },
         now(),
     )?;
-    Record::of(
-        Action::CreateUnion,
-        "union",
-        root.id,
-        (root.id.0, &root.path),
-    )
-    .after(crate::unions::snapshot(&root))
-    .write(c, Who::Operator)?;
+    Record::of(Action::CreateUnion, "union", root.id, root.owner())
+        .after(crate::unions::snapshot(&root))
+        .write(c, Who::Operator)?;
     Ok(root)
 }
 
@@ -160,14 +155,9 @@ impl Services {
                 users::credentials(c, username.as_str())?.ok_or(ServiceError::NotFound("用户"))?;
             users::set_password(c, user.id, &hash, true, now())?;
             sessions::delete_for_user(c, user.id, None)?;
-            Record::of(
-                Action::ResetPassword,
-                "user",
-                user.id,
-                (user.union_id.0, &user.union_path),
-            )
-            .after(serde_json::json!({ "must_change_password": true }))
-            .write(c, Who::Operator)?;
+            Record::of(Action::ResetPassword, "user", user.id, user.owner())
+                .after(serde_json::json!({ "must_change_password": true }))
+                .write(c, Who::Operator)?;
             Ok(user)
         })
         .await

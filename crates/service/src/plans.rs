@@ -1,7 +1,7 @@
 //! Pairing households with a responsible person (一帮一), the work lists of
 //! a scope, "my households", and plans and measures (一户一计划、一户一措施).
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::clock::today;
 use crate::dictionary::require_active;
 use crate::{now, Actor, ServiceError, Services};
@@ -383,24 +383,19 @@ impl Services {
                     continue;
                 }
                 store::assign(c, id, union.id, person.id, &note, Some(a.user.id.0), at)?;
-                Record::of(
-                    Action::AssignPairing,
-                    "household",
-                    id,
-                    (h.union_id.0, &h.union_path),
-                )
-                .before(json!({
-                    "pairing_union_id": h.pairing_union_id.map(|u| u.0),
-                    "responsible_id": h.responsible_id.map(|u| u.0),
-                    "responsible_name": h.responsible_name,
-                }))
-                .after(json!({
-                    "pairing_union_id": union.id.0,
-                    "responsible_id": person.id.0,
-                    "responsible_name": person.display_name,
-                    "note": note,
-                }))
-                .write(c, Who::Actor(&a))?;
+                Record::of(Action::AssignPairing, "household", id, h.owner())
+                    .before(json!({
+                        "pairing_union_id": h.pairing_union_id.map(|u| u.0),
+                        "responsible_id": h.responsible_id.map(|u| u.0),
+                        "responsible_name": h.responsible_name,
+                    }))
+                    .after(json!({
+                        "pairing_union_id": union.id.0,
+                        "responsible_id": person.id.0,
+                        "responsible_name": person.display_name,
+                        "note": note,
+                    }))
+                    .write(c, Who::Actor(&a))?;
                 changed += 1;
             }
             Ok(changed)
@@ -635,7 +630,7 @@ impl Services {
                         field: "year",
                         message: format!("该户 {year} 年度的帮扶计划刚刚已由他人建立，请刷新页面"),
                     })?;
-                    Record::of(Action::SavePlan, "plan", pid, (h.union_id.0, &h.union_path))
+                    Record::of(Action::SavePlan, "plan", pid, h.owner())
                     .after(plan_json(&fields, PlanStatus::Draft, year))
                     .write(c, Who::Actor(&a))?;
                 }
@@ -667,7 +662,7 @@ impl Services {
                     if !store::update_plan(c, p.id, version, &fields, status, at)? {
                         return Err(stale("帮扶计划"));
                     }
-                    Record::of(Action::SavePlan, "plan", p.id, (h.union_id.0, &h.union_path))
+                    Record::of(Action::SavePlan, "plan", p.id, h.owner())
                     .before(plan_json(&old, p.status, year))
                     .after(plan_json(&fields, status, year))
                     .write(c, Who::Actor(&a))?;
@@ -705,15 +700,10 @@ impl Services {
             if !store::approve_plan(c, p.id, p.version, a.user.id.0, now())? {
                 return Err(stale("帮扶计划"));
             }
-            Record::of(
-                Action::ApprovePlan,
-                "plan",
-                p.id,
-                (h.union_id.0, &h.union_path),
-            )
-            .before(json!({ "status": p.status.code(), "year": p.year }))
-            .after(json!({ "status": PlanStatus::Approved.code(), "year": p.year }))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::ApprovePlan, "plan", p.id, h.owner())
+                .before(json!({ "status": p.status.code(), "year": p.year }))
+                .after(json!({ "status": PlanStatus::Approved.code(), "year": p.year }))
+                .write(c, Who::Actor(&a))?;
             store::find_plan(c, &scope, id)?.ok_or(ServiceError::NotFound("帮扶计划"))
         })
         .await
@@ -897,15 +887,10 @@ impl Services {
                 }
                 None => store::insert_measure(c, &plan, &fields, at)?,
             };
-            Record::of(
-                Action::SaveMeasure,
-                "measure",
-                id,
-                (h.union_id.0, &h.union_path),
-            )
-            .before_opt(old.as_ref().map(|o| measure_json(o, plan.status)))
-            .after(measure_json(&fields, plan.status))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::SaveMeasure, "measure", id, h.owner())
+                .before_opt(old.as_ref().map(|o| measure_json(o, plan.status)))
+                .after(measure_json(&fields, plan.status))
+                .write(c, Who::Actor(&a))?;
             store::find_measure(c, &scope, id)?.ok_or(ServiceError::NotFound("帮扶措施"))
         })
         .await

@@ -7,7 +7,7 @@
 //! 落实政策, written in the same transaction.
 
 use crate::assistance::parse_date;
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::clock::today;
 use crate::dictionary::require_active;
 use crate::unions::narrow_to_union;
@@ -113,14 +113,9 @@ impl Services {
                 now(),
             )?;
             let r = store::find(c, &scope, id, None)?.ok_or(ServiceError::NotFound("需求推送"))?;
-            Record::of(
-                Action::SendReferral,
-                "referral",
-                id,
-                (h.union_id.0, &h.union_path),
-            )
-            .after(snapshot(&r))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::SendReferral, "referral", id, h.owner())
+                .after(snapshot(&r))
+                .write(c, Who::Actor(&a))?;
             Ok(r)
         })
         .await

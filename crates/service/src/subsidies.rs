@@ -6,7 +6,7 @@
 //! cannot cover its share — nothing is paid at all.
 
 use crate::assistance::{check_measure, parse_source, pay, paying_union};
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::clock::today;
 use crate::unions::narrow_to_union;
 use crate::{now, Actor, ServiceError, Services};
@@ -127,14 +127,9 @@ impl Services {
                 now(),
             )?;
             let s = store::find(c, &scope, id)?.ok_or(ServiceError::NotFound("常态化补助"))?;
-            Record::of(
-                Action::SaveSubsidy,
-                "subsidy",
-                id,
-                (h.union_id.0, &h.union_path),
-            )
-            .after(snapshot(&s))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::SaveSubsidy, "subsidy", id, h.owner())
+                .after(snapshot(&s))
+                .write(c, Who::Actor(&a))?;
             Ok(s)
         })
         .await
@@ -163,15 +158,10 @@ impl Services {
             let after = store::find(c, &scope, id)?.ok_or(ServiceError::NotFound("常态化补助"))?;
             let mut after_json = snapshot(&after);
             after_json["cancelled_payments"] = json!(cancelled);
-            Record::of(
-                Action::StopSubsidy,
-                "subsidy",
-                id,
-                (before.union_id.0, &before.union_path),
-            )
-            .before(snapshot(&before))
-            .after(after_json)
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::StopSubsidy, "subsidy", id, before.owner())
+                .before(snapshot(&before))
+                .after(after_json)
+                .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await
@@ -232,18 +222,13 @@ impl Services {
                     }
                 }
             }
-            Record::of(
-                Action::GeneratePayments,
-                "subsidy_payments",
-                "*",
-                (u.id.0, &u.path),
-            )
-            .after(json!({
-                "upto": upto.to_string(),
-                "created": out.created,
-                "cancelled": out.cancelled,
-            }))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::GeneratePayments, "subsidy_payments", "*", u.owner())
+                .after(json!({
+                    "upto": upto.to_string(),
+                    "created": out.created,
+                    "cancelled": out.cancelled,
+                }))
+                .write(c, Who::Actor(&a))?;
             Ok(out)
         })
         .await

@@ -1,6 +1,6 @@
 //! Managing the union tree.
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::DivisionCode;
@@ -120,14 +120,9 @@ pub(crate) fn create_under(
         now(),
     )
     .map_err(conflict_on_name)?;
-    Record::of(
-        Action::CreateUnion,
-        "union",
-        created.id,
-        (created.id.0, &created.path),
-    )
-    .after(snapshot(&created))
-    .write(c, who)?;
+    Record::of(Action::CreateUnion, "union", created.id, created.owner())
+        .after(snapshot(&created))
+        .write(c, who)?;
     Ok(created)
 }
 

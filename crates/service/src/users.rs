@@ -1,6 +1,6 @@
 //! Managing users: accounts, roles, enabling and disabling, password resets.
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::crypto::{generate_password, hash_password};
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
@@ -150,14 +150,9 @@ pub(crate) fn insert_user_in(
         users::set_department(c, id, department)?;
     }
     let user = users::find_unscoped(c, id)?.ok_or(ServiceError::NotFound("用户"))?;
-    Record::of(
-        Action::CreateUser,
-        "user",
-        id,
-        (user.union_id.0, &user.union_path),
-    )
-    .after(snapshot(&user))
-    .write(c, who)?;
+    Record::of(Action::CreateUser, "user", id, user.owner())
+        .after(snapshot(&user))
+        .write(c, who)?;
     Ok(user)
 }
 
@@ -322,15 +317,10 @@ impl Services {
                 sessions::delete_for_user(c, id, None)?;
             }
             let after = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
-            Record::of(
-                Action::UpdateUser,
-                "user",
-                id,
-                (after.union_id.0, &after.union_path),
-            )
-            .before(snapshot(&before))
-            .after(snapshot(&after))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::UpdateUser, "user", id, after.owner())
+                .before(snapshot(&before))
+                .after(snapshot(&after))
+                .write(c, Who::Actor(&a))?;
             Ok(after)
         })
         .await
@@ -353,14 +343,9 @@ impl Services {
             let user = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
             users::set_password(c, id, &hash, true, now())?;
             sessions::delete_for_user(c, id, None)?;
-            Record::of(
-                Action::ResetPassword,
-                "user",
-                id,
-                (user.union_id.0, &user.union_path),
-            )
-            .after(json!({ "must_change_password": true }))
-            .write(c, Who::Actor(&a))
+            Record::of(Action::ResetPassword, "user", id, user.owner())
+                .after(json!({ "must_change_password": true }))
+                .write(c, Who::Actor(&a))
         })
         .await?;
         Ok(generated.then_some(password))

@@ -7,7 +7,7 @@
 //! bytes, at most 5 MB each). The file's last visit date follows.
 
 use crate::applications::Upload;
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::clock::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::application::uploads;
@@ -154,19 +154,14 @@ impl Services {
                 store::add_photo(c, id, name, kind, bytes, at)?;
             }
             store::note_on_household(c, household, visited_on)?;
-            Record::of(
-                Action::RecordVisit,
-                "visit",
-                id,
-                (h.union_id.0, &h.union_path),
-            )
-            .after(json!({
-                "household_id": household.0,
-                "visited_on": visited_on.to_string(),
-                "photos": photos.len(),
-                "previous_visit_on": h.last_visit_on.map(|d| d.to_string()),
-            }))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::RecordVisit, "visit", id, h.owner())
+                .after(json!({
+                    "household_id": household.0,
+                    "visited_on": visited_on.to_string(),
+                    "photos": photos.len(),
+                    "previous_visit_on": h.last_visit_on.map(|d| d.to_string()),
+                }))
+                .write(c, Who::Actor(&a))?;
             store::find(c, &scope, id)?.ok_or(ServiceError::NotFound("入户走访"))
         })
         .await
@@ -195,15 +190,10 @@ impl Services {
             for (name, kind, bytes) in &photos {
                 store::add_photo(c, id, name, kind, bytes, at)?;
             }
-            Record::of(
-                Action::RecordVisit,
-                "visit",
-                id,
-                (h.union_id.0, &h.union_path),
-            )
-            .before(json!({ "photos": already }))
-            .after(json!({ "photos": already + photos.len() }))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::RecordVisit, "visit", id, h.owner())
+                .before(json!({ "photos": already }))
+                .after(json!({ "photos": already + photos.len() }))
+                .write(c, Who::Actor(&a))?;
             store::find(c, &scope, id)?.ok_or(ServiceError::NotFound("入户走访"))
         })
         .await

@@ -1,7 +1,7 @@
 //! The steps taken on a proposed decision: review, notice, objection, approval
 //! and rejection.
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::clock::today;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::household::{parse_text, Status};
@@ -164,7 +164,7 @@ impl Services {
             if !effect.is_null() {
                 after["effect"] = effect;
             }
-            Record::of(action_of(step), "exit", id, (e.union_id.0, &e.union_path))
+            Record::of(action_of(step), "exit", id, e.owner())
                 .before(json!({ "status": e.status.code() }))
                 .after(after)
                 .write(c, Who::Actor(&a))?;

@@ -1,7 +1,7 @@
 //! After an exit: the leaving card of a file, flagging a relapse and reopening
 //! the file.
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::books::Books;
 use crate::clock::today;
 use crate::households::file_household;
@@ -116,19 +116,14 @@ impl Services {
                 )));
             }
             households::set_relapse(c, id, Some((today, reason.as_str())))?;
-            Record::of(
-                Action::FlagRelapse,
-                "household",
-                id,
-                (h.union_id.0, &h.union_path),
-            )
-            .before(json!({ "relapse_on": null }))
-            .after(json!({
-                "file_no": h.file_no,
-                "relapse_on": today.to_string(),
-                "reason": reason,
-            }))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::FlagRelapse, "household", id, h.owner())
+                .before(json!({ "relapse_on": null }))
+                .after(json!({
+                    "file_no": h.file_no,
+                    "relapse_on": today.to_string(),
+                    "reason": reason,
+                }))
+                .write(c, Who::Actor(&a))?;
             find_household(c, &scope, id)
         })
         .await
@@ -189,20 +184,15 @@ impl Services {
                 file_household(c, Who::Actor(&a), &union, &data, &members, &incomes, &books)?;
             households::link_reopened(c, id, new_id)?;
             let new = find_household(c, &scope, new_id)?;
-            Record::of(
-                Action::ReopenHousehold,
-                "household",
-                id,
-                (h.union_id.0, &h.union_path),
-            )
-            .before(json!({ "file_no": h.file_no, "reopened_id": null }))
-            .after(json!({
-                "file_no": h.file_no,
-                "reopened_id": new_id.0,
-                "reopened_file_no": new.file_no,
-                "cohort": new.cohort.code(),
-            }))
-            .write(c, Who::Actor(&a))?;
+            Record::of(Action::ReopenHousehold, "household", id, h.owner())
+                .before(json!({ "file_no": h.file_no, "reopened_id": null }))
+                .after(json!({
+                    "file_no": h.file_no,
+                    "reopened_id": new_id.0,
+                    "reopened_file_no": new.file_no,
+                    "cohort": new.cohort.code(),
+                }))
+                .write(c, Who::Actor(&a))?;
             Ok(new)
         })
         .await

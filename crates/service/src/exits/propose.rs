@@ -1,7 +1,7 @@
 //! Proposing a decision: the confirmation form's preview and the proposal
 //! itself.
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::books::Books;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
@@ -151,7 +151,7 @@ impl Services {
             let mut after = snapshot(&e);
             after["evaluation"] = json!(evaluation.headline);
             after["causes_removed"] = json!(p.causes_removed);
-            Record::of(Action::ProposeExit, "exit", id, (h.union_id.0, &h.union_path))
+            Record::of(Action::ProposeExit, "exit", id, h.owner())
             .after(after)
             .write(c, Who::Actor(&a))?;
             Ok(e)

@@ -1,6 +1,6 @@
 //! Running an import: at once or as a background job, all or nothing.
 
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::books::Books;
 use crate::clock::today;
 use crate::households::file_household;
@@ -408,20 +408,15 @@ impl Services {
                     members,
                     months,
                 };
-                Record::of(
-                    Action::ImportHouseholds,
-                    "household",
-                    "*",
-                    (union.id.0, &union.path),
-                )
-                .after(json!({
-                    "file_name": summary.file_name,
-                    "households": summary.households,
-                    "members": summary.members,
-                    "months": summary.months,
-                    "job_id": job,
-                }))
-                .write(c, Who::Actor(&a))?;
+                Record::of(Action::ImportHouseholds, "household", "*", union.owner())
+                    .after(json!({
+                        "file_name": summary.file_name,
+                        "households": summary.households,
+                        "members": summary.members,
+                        "months": summary.months,
+                        "job_id": job,
+                    }))
+                    .write(c, Who::Actor(&a))?;
                 Ok(summary)
             })
             .await;

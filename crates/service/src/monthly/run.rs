@@ -3,7 +3,7 @@
 
 use super::assess::run_batch;
 use super::TodoKind;
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::books::Books;
 use crate::clock::{now, today};
 use crate::jobs::{interrupted, Ending, JobStatus};
@@ -202,14 +202,9 @@ impl Services {
                 if a.user.union_path.depth() == 1 {
                     todos::claim_month(c, Month::of_date(today), job_id, at)?;
                 }
-                Record::of(
-                    Action::RunMonthly,
-                    "run",
-                    job_id,
-                    (a.user.union_id.0, &a.user.union_path),
-                )
-                .after(json!({ "month": Month::of_date(today), "trigger": "manual" }))
-                .write(c, Who::Actor(&a))?;
+                Record::of(Action::RunMonthly, "run", job_id, a.user.owner())
+                    .after(json!({ "month": Month::of_date(today), "trigger": "manual" }))
+                    .write(c, Who::Actor(&a))?;
                 Ok(job_id)
             })
             .await?;

@@ -1,7 +1,7 @@
 //! The to-do list the monthly run leaves, and marking an item handled.
 
 use super::TodoKind;
-use crate::audit::{Record, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::clock::now;
 use crate::unions::narrow_to_union;
 use crate::{Actor, ServiceError, Services};
@@ -111,7 +111,7 @@ impl Services {
             if !todos::mark_done(c, id, a.user.id, now())? {
                 return Err(ServiceError::Rule("该待办事项已处理".into()));
             }
-            Record::of(Action::CloseTodo, "todo", id, (t.union_id.0, &t.union_path))
+            Record::of(Action::CloseTodo, "todo", id, t.owner())
                 .before(json!({ "done": false }))
                 .after(json!({
                     "done": true,
