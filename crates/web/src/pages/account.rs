@@ -1,0 +1,97 @@
+//! The signed-in user's own account: the password change (forced after an
+//! administrator set the password).
+
+use super::forms::*;
+use super::*;
+use crate::auth::PageActor;
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use bangfu_service::Actor;
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub(crate) struct AccountPage {
+    chrome: Chrome,
+    forced: bool,
+    username: String,
+    roles: String,
+    error: Option<String>,
+    notice: Option<String>,
+}
+
+pub(crate) fn account(
+    actor: &Actor,
+    error: Option<String>,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let forced = actor.user.must_change_password;
+    render_status(
+        status,
+        &AccountPage {
+            chrome: Chrome::new(
+                actor,
+                if forced {
+                    "修改初始密码"
+                } else {
+                    "我的账户"
+                },
+                "account",
+            ),
+            forced,
+            username: actor.user.username.clone(),
+            roles: actor.user.roles.labels(),
+            error,
+            notice,
+        },
+    )
+}
+
+pub(crate) async fn account_page(
+    PageActor(actor): PageActor,
+    Query(q): Query<NoticeQuery>,
+) -> Response {
+    account(
+        &actor,
+        None,
+        q.notice.as_deref().map(notice_text).map(str::to_owned),
+        StatusCode::OK,
+    )
+}
+
+pub(crate) async fn password_page(PageActor(actor): PageActor) -> Response {
+    account(&actor, None, None, StatusCode::OK)
+}
+
+pub(crate) async fn password_submit(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Form(form): Form<PasswordForm>,
+) -> PageResult {
+    if form.new_password != form.confirm_password {
+        return Ok(account(
+            &actor,
+            Some("两次输入的新密码不一致".into()),
+            None,
+            StatusCode::BAD_REQUEST,
+        ));
+    }
+    match state
+        .services
+        .change_password(&actor, &form.current_password, &form.new_password)
+        .await
+    {
+        Ok(()) if actor.user.must_change_password => Ok(Redirect::to("/").into_response()),
+        Ok(()) => Ok(Redirect::to("/account?notice=password").into_response()),
+        Err(e) => {
+            let (status, msg, _) = form_failure(e)?;
+            Ok(account(&actor, Some(msg), None, status))
+        }
+    }
+}
+
+// ---------- roles ----------
