@@ -4,6 +4,7 @@
 use super::forms::*;
 use super::*;
 use crate::auth::PageActor;
+use crate::pages::notice::Notice;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -20,13 +21,13 @@ pub(crate) struct AccountPage {
     username: String,
     roles: String,
     error: Option<String>,
-    notice: Option<String>,
+    notice: Option<Notice>,
 }
 
 pub(crate) fn account(
     actor: &Actor,
     error: Option<String>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     status: StatusCode,
 ) -> Response {
     let forced = actor.user.must_change_password;
@@ -58,7 +59,7 @@ pub(crate) async fn account_page(
     account(
         &actor,
         None,
-        q.notice.as_deref().map(notice_text).map(str::to_owned),
+        Notice::find_or_done(Notice::ACCOUNT, q.notice.as_deref()),
         StatusCode::OK,
     )
 }
@@ -86,7 +87,9 @@ pub(crate) async fn password_submit(
         .await
     {
         Ok(()) if actor.user.must_change_password => Ok(Redirect::to("/").into_response()),
-        Ok(()) => Ok(Redirect::to("/account?notice=password").into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&format!("/account?{}", Notice::PasswordChanged.query())).into_response(),
+        ),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             Ok(account(&actor, Some(msg), None, status))

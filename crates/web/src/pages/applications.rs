@@ -7,6 +7,8 @@ use super::households::{
 use super::{form_failure, pager, render, render_status, Chrome, PageResult};
 use crate::auth::{ClientOrigin, MaybeActor, PageActor, LOGIN_CSRF_COOKIE};
 use crate::error::PageError;
+use crate::pages::notice::Notice;
+use crate::pages::pager::Pager;
 use crate::view::{division_name, local_time};
 use crate::AppState;
 use askama::Template;
@@ -353,7 +355,10 @@ async fn apply_submit(
             if actor.is_some() {
                 Ok((
                     jar,
-                    Redirect::to(&format!("/applications/{id}?notice=submitted")),
+                    Redirect::to(&format!(
+                        "/applications/{id}?{}",
+                        Notice::ApplicationSubmitted.query()
+                    )),
                 )
                     .into_response())
             } else {
@@ -526,7 +531,7 @@ struct ListPage {
     statuses: Vec<(&'static str, &'static str)>,
     total: i64,
     items: Vec<AppRow>,
-    pager: String,
+    pager: Pager,
     can_enter: bool,
 }
 
@@ -635,7 +640,7 @@ struct DetailPage {
     decision: DecisionView,
     steps: Vec<StepView>,
     files: Vec<(i64, String, String)>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<String>,
     today: String,
 }
@@ -710,7 +715,7 @@ async fn detail_view_page(
     state: &AppState,
     actor: &Actor,
     id: i64,
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
@@ -754,18 +759,7 @@ async fn detail_page(
     Path(id): Path<i64>,
     Query(q): Query<NoticeQ>,
 ) -> PageResult {
-    let notice = q.notice.map(|n| {
-        match n.as_str() {
-            "submitted" => "申请已提交，等待基层审核和入户核查。",
-            "review" => "已完成基层审核（入户核查），下一步：开始公示。",
-            "notice" => "已开始公示，公示期满后由审批工会批准。",
-            "objection" => "异议已记录。",
-            "approve" => "已批准，档案已建立。",
-            "reject" => "已不予通过，申请人可凭身份证号码和手机号码查询到理由。",
-            _ => "操作已完成。",
-        }
-        .to_owned()
-    });
+    let notice = Notice::find_or_done(Notice::APPLICATION, q.notice.as_deref());
     detail_view_page(&state, &actor, id, notice, None, StatusCode::OK).await
 }
 
@@ -819,10 +813,19 @@ async fn act_submit(
         Ok(a) => {
             let code = f.act.as_str();
             match (code, a.household_id) {
-                ("approve", Some(h)) => {
-                    Ok(Redirect::to(&format!("/households/{h}?notice=approved")).into_response())
+                ("approve", Some(h)) => Ok(Redirect::to(&format!(
+                    "/households/{h}?{}",
+                    Notice::FilingApproved.query()
+                ))
+                .into_response()),
+                _ => {
+                    let done = Notice::find_or_done(Notice::APPLICATION, Some(code))
+                        .unwrap_or(Notice::Done);
+                    Ok(
+                        Redirect::to(&format!("/applications/{id}?{}", done.query()))
+                            .into_response(),
+                    )
                 }
-                _ => Ok(Redirect::to(&format!("/applications/{id}?notice={code}")).into_response()),
             }
         }
         Err(e) => {

@@ -1,6 +1,7 @@
 //! The audit log: the filtered list and its Excel export.
 
 use crate::auth::PageActor;
+use crate::pages::pager::Pager;
 use crate::view::local_time;
 use crate::AppState;
 use askama::Template;
@@ -32,7 +33,7 @@ pub(crate) struct AuditPage {
     actions: Vec<(&'static str, &'static str)>,
     total: i64,
     items: Vec<AuditView>,
-    pager: String,
+    pager: Pager,
     export_href: String,
 }
 

@@ -4,6 +4,7 @@
 
 use super::{all_pages, pager, render, with_query, xlsx_response, Chrome, PageResult};
 use crate::auth::PageActor;
+use crate::pages::pager::Pager;
 use crate::view::{division_name, local_time};
 use crate::AppState;
 use askama::Template;
@@ -272,7 +273,7 @@ struct ListPage {
     union_id: String,
     items: Vec<FindingRow>,
     total: i64,
-    pager: String,
+    pager: Pager,
     export_href: String,
     notice: Option<String>,
     error: Option<String>,

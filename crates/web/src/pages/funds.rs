@@ -4,6 +4,8 @@
 use super::{form_failure, pager, render_status, union_options, with_query, Chrome, PageResult};
 use crate::auth::PageActor;
 use crate::error::PageError;
+use crate::pages::notice::Notice;
+use crate::pages::pager::Pager;
 use crate::view::local_time;
 use crate::AppState;
 use askama::Template;
@@ -154,7 +156,7 @@ struct FundsPage {
     recent: Vec<TransferView>,
     recent_total: i64,
     can_manage: bool,
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<String>,
     /// Which form the error is about: receipt, allocation or reverse.
     error_form: &'static str,
@@ -177,7 +179,7 @@ fn union_param(raw: &str) -> Option<i64> {
 }
 
 struct Outcome {
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<FormError>,
     receipt: ReceiptForm,
     allocation: AllocationForm,
@@ -284,15 +286,7 @@ async fn funds_page(
     PageActor(actor): PageActor,
     Query(q): Query<FundsQuery>,
 ) -> PageResult {
-    let notice = q.notice.as_deref().map(|n| {
-        match n {
-            "receipt" => "资金收入已登记。",
-            "allocation" => "资金已下拨，下级工会可在其资金页面看到这笔下拨。",
-            "reverse" => "已冲销：记入了一笔反向分录，原业务保留可查。",
-            _ => "操作已完成。",
-        }
-        .to_owned()
-    });
+    let notice = Notice::find_or_done(Notice::FUNDS, q.notice.as_deref());
     funds_view(
         &state,
         &actor,
@@ -344,8 +338,9 @@ async fn receipt_submit(
     };
     match result {
         Ok(t) => Ok(Redirect::to(&format!(
-            "/funds?union_id={}&notice=receipt",
-            t.row.union_id
+            "/funds?union_id={}&{}",
+            t.row.union_id,
+            Notice::FundsReceipt.query()
         ))
         .into_response()),
         Err(e) => {
@@ -399,8 +394,9 @@ async fn allocation_submit(
     };
     match result {
         Ok(t) => Ok(Redirect::to(&format!(
-            "/funds?union_id={}&notice=allocation",
-            t.row.union_id
+            "/funds?union_id={}&{}",
+            t.row.union_id,
+            Notice::FundsAllocation.query()
         ))
         .into_response()),
         Err(e) => {
@@ -451,9 +447,9 @@ async fn reverse_submit(
             };
             let sep = if back.contains('?') { '&' } else { '?' };
             let back = if back.ends_with('?') {
-                format!("{back}notice=reverse")
+                format!("{back}{}", Notice::FundsReversed.query())
             } else {
-                format!("{back}{sep}notice=reverse")
+                format!("{back}{sep}{}", Notice::FundsReversed.query())
             };
             Ok(Redirect::to(&back).into_response())
         }
@@ -505,9 +501,9 @@ struct TransfersPage {
     kind_options: Vec<(&'static str, &'static str)>,
     total: i64,
     items: Vec<TransferView>,
-    pager: String,
+    pager: Pager,
     error: Option<String>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     back: String,
 }
 
@@ -555,7 +551,7 @@ async fn transfers_page(
             p.total,
             pager("/funds/transfers", &params, p.page, p.pages()),
         ),
-        None => (Vec::new(), 0, String::new()),
+        None => (Vec::new(), 0, Pager::none()),
     };
     Ok(render_status(
         status,
@@ -568,10 +564,7 @@ async fn transfers_page(
             items,
             pager: pager_html,
             error,
-            notice: q
-                .notice
-                .as_deref()
-                .map(|_| "已冲销：记入了一笔反向分录，原业务保留可查。".to_owned()),
+            notice: q.notice.as_deref().map(|_| Notice::FundsReversed),
             back: with_query("/funds/transfers", &params),
             q,
         },

@@ -24,6 +24,8 @@ mod households;
 mod import;
 mod login;
 mod monthly;
+mod notice;
+mod pager;
 mod plans;
 mod roles;
 mod stats;
@@ -46,17 +48,9 @@ use bangfu_service::{Actor, PageRequest, ServiceError, UnionFilter};
 
 type PageResult = Result<Response, PageError>;
 
-use unions::{division_options, UnionView};
+use pager::pager;
 
-fn notice_text(code: &str) -> &'static str {
-    match code {
-        "created" => "已新建工会。",
-        "saved" => "已保存。",
-        "moved" => "已调整隶属关系，其下级工会和用户随之调整。",
-        "password" => "密码已修改。",
-        _ => "操作已完成。",
-    }
-}
+use unions::{division_options, UnionView};
 
 pub fn routes(state: AppState) -> Router<AppState> {
     Router::new()
@@ -212,33 +206,6 @@ fn with_query(path: &str, params: &[(&str, String)]) -> String {
         ser.append_pair(k, v);
     }
     format!("{path}?{}", ser.finish())
-}
-
-/// Page links that keep the current filters.
-fn pager(path: &str, params: &[(&str, String)], page: i64, pages: i64) -> String {
-    if pages <= 1 {
-        return String::new();
-    }
-    let link = |p: i64| {
-        let mut ser = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in params.iter().filter(|(_, v)| !v.is_empty()) {
-            ser.append_pair(k, v);
-        }
-        ser.append_pair("page", &p.to_string());
-        format!("{path}?{}", ser.finish().replace('&', "&amp;"))
-    };
-    let mut html = String::from("<nav class=\"pagination\" aria-label=\"分页\">");
-    if page > 1 {
-        html.push_str(&format!("<a href=\"{}\">上一页</a>", link(page - 1)));
-    }
-    html.push_str(&format!(
-        "<span aria-current=\"page\">第 {page} / {pages} 页</span>"
-    ));
-    if page < pages {
-        html.push_str(&format!("<a href=\"{}\">下一页</a>", link(page + 1)));
-    }
-    html.push_str("</nav>");
-    html
 }
 
 fn yes_no(s: &str) -> Option<bool> {

@@ -9,6 +9,7 @@
 use super::{pager, render, with_query, Chrome, PageResult};
 use crate::auth::PageActor;
 use crate::error::PageError;
+use crate::pages::pager::Pager;
 use crate::view::local_time;
 use crate::AppState;
 use askama::Template;
@@ -348,7 +349,7 @@ struct TodosPage {
     chrome: Chrome,
     items: Vec<TodoView>,
     total: i64,
-    pager: String,
+    pager: Pager,
     mine: bool,
     kind: String,
     union: String,

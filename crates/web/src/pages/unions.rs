@@ -5,6 +5,8 @@ use super::forms::*;
 use super::*;
 use crate::auth::PageActor;
 use crate::error::PageError;
+use crate::pages::notice::Notice;
+use crate::pages::pager::Pager;
 use crate::view::{division_name, local_time};
 use crate::AppState;
 use askama::Template;
@@ -53,7 +55,7 @@ pub(crate) struct UnionPage {
     children: Vec<ChildView>,
     user_count: i64,
     children_total: i64,
-    children_pager: String,
+    pager: Pager,
     can_manage: bool,
     child_levels: Vec<(&'static str, &'static str)>,
     division_options: Vec<(String, String)>,
@@ -62,7 +64,7 @@ pub(crate) struct UnionPage {
     create_error: Option<String>,
     edit_error: Option<String>,
     move_error: Option<String>,
-    notice: Option<String>,
+    notice: Option<Notice>,
 }
 
 pub(crate) fn division_options(parent_code: &str) -> Vec<(String, String)> {
@@ -85,7 +87,7 @@ pub(crate) struct UnionPageExtras {
     create_error: Option<String>,
     edit_error: Option<String>,
     move_error: Option<String>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     /// Which page of the children to show.
     page: Option<i64>,
 }
@@ -173,7 +175,7 @@ pub(crate) async fn union_view(
                 .collect(),
             user_count: d.user_count,
             children_total: d.children_total,
-            children_pager: pager(
+            pager: pager(
                 &format!("/unions/{id}"),
                 &[],
                 d.children_page,
@@ -198,7 +200,7 @@ pub(crate) async fn union_page(
     Path(id): Path<i64>,
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
-    let notice = q.notice.as_deref().map(notice_text).map(str::to_owned);
+    let notice = Notice::find_or_done(Notice::ACCOUNT, q.notice.as_deref());
     union_view(
         &state,
         &actor,
@@ -224,7 +226,9 @@ pub(crate) async fn union_move(
         division_code: form.division_code,
     };
     match state.services.union_move(&actor, UnionId(id), input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/unions/{id}?notice=moved")).into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/unions/{id}?{}", Notice::UnionMoved.query())).into_response(),
+        ),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             union_view(
@@ -289,7 +293,7 @@ pub(crate) struct UnionSearchPage {
     levels: Vec<(&'static str, &'static str)>,
     total: i64,
     items: Vec<UnionView>,
-    pager: String,
+    pager: Pager,
 }
 
 pub(crate) async fn union_create(
@@ -305,7 +309,12 @@ pub(crate) async fn union_create(
         division_code: form.division_code.clone(),
     };
     match state.services.union_create(&actor, input).await {
-        Ok(u) => Ok(Redirect::to(&format!("/unions/{}?notice=created", u.id)).into_response()),
+        Ok(u) => Ok(Redirect::to(&format!(
+            "/unions/{}?{}",
+            u.id,
+            Notice::UnionCreated.query()
+        ))
+        .into_response()),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             let extras = UnionPageExtras {
@@ -334,7 +343,9 @@ pub(crate) async fn union_update(
         .union_update(&actor, UnionId(id), input)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/unions/{id}?notice=saved")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/unions/{id}?{}", Notice::Saved.query())).into_response())
+        }
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             let extras = UnionPageExtras {

@@ -4,6 +4,8 @@
 use super::forms::*;
 use super::*;
 use crate::auth::PageActor;
+use crate::pages::notice::Notice;
+use crate::pages::pager::Pager;
 use crate::view::local_time;
 use crate::AppState;
 use askama::Template;
@@ -60,7 +62,7 @@ pub(crate) struct UsersPage {
     roles: Vec<(&'static str, &'static str)>,
     total: i64,
     items: Vec<UserView>,
-    pager: String,
+    pager: Pager,
     export_href: String,
 }
 
@@ -164,7 +166,7 @@ pub(crate) struct UserFormPage {
     error: Option<String>,
     field: &'static str,
     field_message: String,
-    notice: Option<String>,
+    notice: Option<Notice>,
     shown_password: Option<String>,
     /// Departments a department user may belong to (code, label).
     department_options: Vec<(String, String)>,
@@ -214,7 +216,7 @@ impl UserFormView {
 pub(crate) struct UserPageExtras {
     /// The message and, when known, the field it is about.
     error: Option<(String, Option<&'static str>)>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     /// A generated initial password, shown once.
     shown_password: Option<String>,
 }
@@ -344,7 +346,7 @@ pub(crate) async fn user_create(
                 Some(&created.user),
                 view,
                 UserPageExtras {
-                    notice: Some("用户已创建。".into()),
+                    notice: Some(Notice::UserCreated),
                     shown_password: created.generated_password,
                     ..Default::default()
                 },
@@ -377,7 +379,7 @@ pub(crate) async fn user_page(
     Query(q): Query<NoticeQuery>,
 ) -> PageResult {
     let user = state.services.user_get(&actor, UserId(id)).await?;
-    let notice = q.notice.as_deref().map(notice_text).map(str::to_owned);
+    let notice = Notice::find_or_done(Notice::ACCOUNT, q.notice.as_deref());
     user_form_page(
         &state,
         &actor,
@@ -406,7 +408,9 @@ pub(crate) async fn user_update(
         department: form.department.clone(),
     };
     match state.services.user_update(&actor, UserId(id), input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/users/{id}?notice=saved")).into_response()),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/users/{id}?{}", Notice::Saved.query())).into_response())
+        }
         Err(e) => {
             let (status, msg, field) = form_failure(e)?;
             let user = state.services.user_get(&actor, UserId(id)).await?;
@@ -442,7 +446,7 @@ pub(crate) async fn user_reset(
         Some(&user),
         UserFormView::of(&user),
         UserPageExtras {
-            notice: Some("密码已重置，该用户的登录已全部失效。".into()),
+            notice: Some(Notice::PasswordReset),
             shown_password: generated,
             ..Default::default()
         },

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::auth::PageActor;
+use crate::pages::notice::Notice;
 use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -93,7 +94,7 @@ pub(crate) struct HouseholdPage {
     pub(crate) stages: Opts,
     pub(crate) periods: Opts,
     pub(crate) this_month: String,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
     pub(crate) field: &'static str,
 }
@@ -120,7 +121,7 @@ pub(crate) async fn household_view(
     actor: &Actor,
     id: i64,
     form: Option<RecordForm>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<(String, Option<&'static str>)>,
     status: StatusCode,
 ) -> PageResult {
@@ -306,12 +307,15 @@ pub(crate) async fn household_record(
     };
     match result {
         Ok(a) => {
-            let code = if a.status == AssistanceStatus::Pending {
-                "pending"
+            let done = if a.status == AssistanceStatus::Pending {
+                Notice::AssistancePending
             } else {
-                "recorded"
+                Notice::AssistanceRecorded
             };
-            Ok(Redirect::to(&format!("/households/{id}/assistance?notice={code}")).into_response())
+            Ok(
+                Redirect::to(&format!("/households/{id}/assistance?{}", done.query()))
+                    .into_response(),
+            )
         }
         Err(e) => {
             let (status, msg, field) = form_failure(e)?;

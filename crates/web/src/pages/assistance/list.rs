@@ -3,6 +3,8 @@
 use super::*;
 use crate::auth::PageActor;
 use crate::pages::households::filing_unions;
+use crate::pages::notice::Notice;
+use crate::pages::pager::Pager;
 use crate::pages::{
     all_pages, form_failure, pager, render_status, xlsx_response, Chrome, PageResult,
 };
@@ -85,12 +87,12 @@ pub(crate) struct ListPage {
     pub(crate) statuses: Opts,
     pub(crate) items: Vec<RecordView>,
     pub(crate) total: i64,
-    pub(crate) pager: String,
+    pub(crate) pager: Pager,
     pub(crate) export: String,
     pub(crate) pending: Vec<RecordView>,
     pub(crate) can_approve: bool,
     pub(crate) can_reverse: bool,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
 }
 
@@ -218,13 +220,13 @@ pub struct ActForm {
     pub(crate) back: String,
 }
 
-pub(crate) fn back_to(back: &str, code: &str) -> String {
+pub(crate) fn back_to(back: &str, done: Notice) -> String {
     let base = if back.starts_with("/households/") || back.starts_with("/assistance") {
         back.split('?').next().unwrap_or("/assistance")
     } else {
         "/assistance"
     };
-    format!("{base}?notice={code}")
+    format!("{base}?{}", done.query())
 }
 
 pub(crate) async fn act_result(
@@ -232,10 +234,10 @@ pub(crate) async fn act_result(
     actor: &Actor,
     r: Result<Assistance, ServiceError>,
     back: &str,
-    code: &str,
+    done: Notice,
 ) -> PageResult {
     match r {
-        Ok(_) => Ok(Redirect::to(&back_to(back, code)).into_response()),
+        Ok(_) => Ok(Redirect::to(&back_to(back, done)).into_response()),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             list_view(state, actor, &ListQ::default(), Some(msg), status).await
@@ -253,7 +255,7 @@ pub(crate) async fn approve(
         .services
         .assistance_approve(&actor, AssistanceId(id))
         .await;
-    act_result(&state, &actor, r, &f.back, "approved").await
+    act_result(&state, &actor, r, &f.back, Notice::AssistanceApproved).await
 }
 
 pub(crate) async fn refuse(
@@ -266,7 +268,7 @@ pub(crate) async fn refuse(
         .services
         .assistance_refuse(&actor, AssistanceId(id), &f.reason)
         .await;
-    act_result(&state, &actor, r, &f.back, "refused").await
+    act_result(&state, &actor, r, &f.back, Notice::AssistanceRefused).await
 }
 
 pub(crate) async fn reverse(
@@ -279,5 +281,5 @@ pub(crate) async fn reverse(
         .services
         .assistance_reverse(&actor, AssistanceId(id), &f.reason)
         .await;
-    act_result(&state, &actor, r, &f.back, "reversed").await
+    act_result(&state, &actor, r, &f.back, Notice::AssistanceReversed).await
 }

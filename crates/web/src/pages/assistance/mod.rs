@@ -1,6 +1,7 @@
 //! Pages: assistance records, regular subsidies and referrals.
 
 use crate::error::PageError;
+use crate::pages::notice::Notice;
 use crate::AppState;
 use axum::routing::{get, post};
 use axum::Router;
@@ -90,23 +91,9 @@ fn label_of(opts: &Opts, code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
-fn notice(code: &str) -> Option<String> {
-    Some(
-        match code {
-            "" => return None,
-            "recorded" => "帮扶记录已保存。",
-            "pending" => "现金超过审批限额，已提交审核人审批，批准后发放。",
-            "approved" => "已批准并发放。",
-            "refused" => "已不予批准，未发放资金。",
-            "reversed" => "已冲销，资金已退回账户。",
-            "subsidy" => "常态化补助已设定。到期后在“常态化补助”页生成应发名单。",
-            "stopped" => "已停发，未发放的应发补助已取消。",
-            "sent" => "需求已推送给部门。",
-            "answered" => "答复已记录。",
-            _ => "操作已完成。",
-        }
-        .to_owned(),
-    )
+/// The notice of the assistance pages for `?notice=<code>`.
+fn notice(code: &str) -> Option<Notice> {
+    Notice::find_or_done(Notice::ASSISTANCE, Some(code))
 }
 
 fn status_class(s: AssistanceStatus) -> &'static str {

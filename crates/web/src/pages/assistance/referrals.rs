@@ -2,6 +2,8 @@
 
 use super::*;
 use crate::auth::PageActor;
+use crate::pages::notice::Notice;
+use crate::pages::pager::Pager;
 use crate::pages::{form_failure, pager, render_status, Chrome, PageResult};
 use crate::view::local_time;
 use crate::AppState;
@@ -87,9 +89,9 @@ pub(crate) struct ReferralsPage {
     pub(crate) can_answer: bool,
     pub(crate) items: Vec<ReferralView>,
     pub(crate) total: i64,
-    pub(crate) pager: String,
+    pub(crate) pager: Pager,
     pub(crate) back: String,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
 }
 
@@ -175,9 +177,13 @@ pub(crate) async fn referral_answer(
     {
         Ok(r) => {
             let to = if f.back.starts_with("/households/") {
-                format!("/households/{}/referrals?notice=answered", r.household_id.0)
+                format!(
+                    "/households/{}/referrals?{}",
+                    r.household_id.0,
+                    Notice::ReferralAnswered.query()
+                )
             } else {
-                "/referrals?notice=answered".to_owned()
+                format!("/referrals?{}", Notice::ReferralAnswered.query())
             };
             Ok(Redirect::to(&to).into_response())
         }
@@ -216,7 +222,7 @@ pub(crate) struct HouseholdReferralsPage {
     pub(crate) form: SendForm,
     pub(crate) today: String,
     pub(crate) back: String,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
     pub(crate) field: &'static str,
 }
@@ -226,7 +232,7 @@ pub(crate) async fn household_referrals_view(
     actor: &Actor,
     id: i64,
     form: Option<SendForm>,
-    notice_msg: Option<String>,
+    notice_msg: Option<Notice>,
     error: Option<(String, Option<&'static str>)>,
     status: StatusCode,
 ) -> PageResult {
@@ -307,9 +313,11 @@ pub(crate) async fn household_send(
         deadline: f.deadline.clone(),
     };
     match state.services.referral_send(&actor, input).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/households/{id}/referrals?notice=sent")).into_response())
-        }
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/households/{id}/referrals?{}",
+            Notice::ReferralSent.query()
+        ))
+        .into_response()),
         Err(e) => {
             let (status, msg, field) = form_failure(e)?;
             household_referrals_view(

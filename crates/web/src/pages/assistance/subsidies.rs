@@ -3,6 +3,8 @@
 use super::*;
 use crate::auth::PageActor;
 use crate::pages::households::filing_unions;
+use crate::pages::notice::Notice;
+use crate::pages::pager::Pager;
 use crate::pages::{form_failure, pager, render_status, Chrome, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -90,7 +92,7 @@ pub(crate) struct SubsidiesPage {
     pub(crate) unions: Vec<(i64, String)>,
     pub(crate) items: Vec<SubsidyView>,
     pub(crate) total: i64,
-    pub(crate) pager: String,
+    pub(crate) pager: Pager,
     pub(crate) due: Vec<PaymentView>,
     pub(crate) due_total: i64,
     pub(crate) due_amount: String,
@@ -98,7 +100,7 @@ pub(crate) struct SubsidiesPage {
     pub(crate) can_pay: bool,
     pub(crate) can_stop: bool,
     pub(crate) this_month: String,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
 }
 
@@ -114,7 +116,7 @@ pub(crate) async fn subsidies_view(
     state: &AppState,
     actor: &Actor,
     q: &SubsidiesQ,
-    notice_msg: Option<String>,
+    notice_msg: Option<Notice>,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
@@ -196,9 +198,11 @@ pub(crate) async fn subsidy_create(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/households/{id}/assistance?notice=subsidy")).into_response(),
-        ),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/households/{id}/assistance?{}",
+            Notice::SubsidySet.query()
+        ))
+        .into_response()),
         Err(e) => {
             let (status, msg, field) = form_failure(e)?;
             household_view(
@@ -228,9 +232,13 @@ pub(crate) async fn subsidy_stop(
     {
         Ok(s) => {
             let to = if f.back.starts_with("/households/") {
-                format!("/households/{}/assistance?notice=stopped", s.household_id.0)
+                format!(
+                    "/households/{}/assistance?{}",
+                    s.household_id.0,
+                    Notice::SubsidyStopped.query()
+                )
             } else {
-                "/subsidies?notice=stopped".to_owned()
+                format!("/subsidies?{}", Notice::SubsidyStopped.query())
             };
             Ok(Redirect::to(&to).into_response())
         }
@@ -273,10 +281,10 @@ pub(crate) async fn subsidy_generate(
         .await
     {
         Ok(g) => {
-            let msg = format!(
-                "已生成 {} 笔应发补助（已生成过的不重复生成）；因档案关闭取消 {} 笔。",
-                g.created, g.cancelled
-            );
+            let msg = Notice::SubsidiesDue {
+                created: count(g.created),
+                cancelled: count(g.cancelled),
+            };
             subsidies_view(&state, &actor, &q, Some(msg), None, StatusCode::OK).await
         }
         Err(e) => {
@@ -316,16 +324,11 @@ pub(crate) async fn subsidy_pay(
     };
     match state.services.subsidy_pay(&actor, union, ids).await {
         Ok(p) => {
-            let msg = format!(
-                "已发放 {} 笔，共 {} 元，已记入各户帮扶记录{}。",
-                p.paid,
-                p.amount.yuan(),
-                if p.cancelled > 0 {
-                    format!("；{} 笔因档案关闭已取消", p.cancelled)
-                } else {
-                    String::new()
-                }
-            );
+            let msg = Notice::SubsidiesPaid {
+                paid: count(p.paid),
+                amount: p.amount,
+                cancelled: count(p.cancelled),
+            };
             subsidies_view(&state, &actor, &q, Some(msg), None, StatusCode::OK).await
         }
         Err(e) => {
@@ -333,4 +336,9 @@ pub(crate) async fn subsidy_pay(
             subsidies_view(&state, &actor, &q, None, Some(msg), status).await
         }
     }
+}
+
+/// A count from the service as a notice carries it.
+fn count<N: TryInto<u64>>(n: N) -> u64 {
+    n.try_into().unwrap_or(0)
 }

@@ -3,6 +3,7 @@
 use super::*;
 use crate::auth::PageActor;
 use crate::error::PageError;
+use crate::pages::notice::Notice;
 use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::view::local_time;
 use crate::AppState;
@@ -63,28 +64,15 @@ pub(crate) struct DetailPage {
     pub(crate) can_reject: bool,
     pub(crate) can_revoke: bool,
     pub(crate) approve_blocked: String,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
-}
-
-pub(crate) fn detail_notice(code: Option<&str>) -> Option<String> {
-    let text = match code? {
-        "proposed" => "已提出，等待审核人审核（入户核查）。",
-        "review" => "已审核。",
-        "notice" => "已开始公示，公示期满后由审核人批准。",
-        "objection" => "已记录公示期间收到的异议。",
-        "approve" => "已批准，档案状态已随之更新。",
-        "reject" => "已不予通过。",
-        _ => "操作已完成。",
-    };
-    Some(text.into())
 }
 
 pub(crate) async fn detail_view(
     state: &AppState,
     actor: &Actor,
     id: i64,
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
@@ -165,7 +153,7 @@ pub(crate) async fn detail_page(
         &state,
         &actor,
         id,
-        detail_notice(q.notice.as_deref()),
+        Notice::find_or_done(Notice::EXIT, q.notice.as_deref()),
         None,
         StatusCode::OK,
     )
@@ -199,8 +187,9 @@ pub(crate) async fn act_submit(
         .await
     {
         Ok(_) => {
-            let code: String = f.step.chars().filter(|c| c.is_ascii_lowercase()).collect();
-            Ok(Redirect::to(&format!("/exits/{id}?notice={code}")).into_response())
+            let done =
+                Notice::find_or_done(Notice::EXIT, Some(f.step.trim())).unwrap_or(Notice::Done);
+            Ok(Redirect::to(&format!("/exits/{id}?{}", done.query())).into_response())
         }
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;

@@ -4,6 +4,8 @@
 use super::*;
 use crate::auth::PageActor;
 use crate::pages::households::filing_unions;
+use crate::pages::notice::Notice;
+use crate::pages::pager::Pager;
 use crate::pages::{
     all_pages, pager, render_status, with_query, xlsx_response, Chrome, PageResult,
 };
@@ -169,17 +171,10 @@ pub(crate) struct ListPage {
     pub(crate) decisions: Vec<DecisionRow>,
     pub(crate) is_candidates: bool,
     pub(crate) total: i64,
-    pub(crate) pager: String,
+    pub(crate) pager: Pager,
     pub(crate) export: String,
     pub(crate) can_propose: bool,
-    pub(crate) notice: Option<String>,
-}
-
-pub(crate) fn list_notice(code: Option<&str>) -> Option<String> {
-    match code? {
-        "reopened" => Some("已重新建档。".into()),
-        _ => None,
-    }
+    pub(crate) notice: Option<Notice>,
 }
 
 pub(crate) async fn list_page(
@@ -264,7 +259,7 @@ pub(crate) async fn list_page(
             pager: pager("/exits", &params, at, pages),
             export: with_query("/exits/export.xlsx", &params),
             can_propose: actor.can(Permission::ManageHouseholds),
-            notice: list_notice(q.notice.as_deref()),
+            notice: Notice::find(Notice::EXITS, q.notice.as_deref()),
         },
     ))
 }

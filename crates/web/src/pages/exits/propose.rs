@@ -3,6 +3,7 @@
 use super::*;
 use crate::auth::PageActor;
 use crate::error::PageError;
+use crate::pages::notice::Notice;
 use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -193,7 +194,12 @@ pub(crate) async fn propose_submit(
         .exit_propose(&actor, HouseholdId(household), input)
         .await
     {
-        Ok(e) => Ok(Redirect::to(&format!("/exits/{}?notice=proposed", e.id.0)).into_response()),
+        Ok(e) => Ok(Redirect::to(&format!(
+            "/exits/{}?{}",
+            e.id.0,
+            Notice::ExitProposed.query()
+        ))
+        .into_response()),
         Err(e) => {
             let (status, msg, field) = form_failure(e)?;
             form_view(

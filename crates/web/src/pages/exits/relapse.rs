@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::auth::PageActor;
+use crate::pages::notice::Notice;
 use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -123,7 +124,9 @@ pub(crate) async fn relapse_submit(
         .household_flag_relapse(&actor, HouseholdId(id), &f.reason)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/households/{id}?notice=relapse")).into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/households/{id}?{}", Notice::Relapsed.query())).into_response(),
+        ),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             relapse_view(&state, &actor, id, false, f.reason, Some(msg), status).await
@@ -141,9 +144,12 @@ pub(crate) async fn reopen_submit(
         .household_reopen(&actor, HouseholdId(id))
         .await
     {
-        Ok(new) => {
-            Ok(Redirect::to(&format!("/households/{}?notice=reopened", new.id.0)).into_response())
-        }
+        Ok(new) => Ok(Redirect::to(&format!(
+            "/households/{}?{}",
+            new.id.0,
+            Notice::Reopened.query()
+        ))
+        .into_response()),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             relapse_view(&state, &actor, id, true, String::new(), Some(msg), status).await

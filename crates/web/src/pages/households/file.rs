@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::auth::PageActor;
+use crate::pages::notice::Notice;
 use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::view::{division_name, local_time};
 use crate::AppState;
@@ -169,7 +170,7 @@ pub(crate) struct DetailPage {
     pub(crate) members: Vec<MemberView>,
     pub(crate) decision: DecisionView,
     pub(crate) exit: ExitView,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) may_reveal: bool,
     pub(crate) may_edit: bool,
     pub(crate) revealed: Option<bangfu_service::Revealed>,
@@ -291,18 +292,6 @@ pub(crate) fn member_views(d: &HouseholdDetail) -> Vec<MemberView> {
         .collect()
 }
 
-pub(crate) fn notice_text(code: &str) -> &'static str {
-    match code {
-        "created" => "已建档。请录入近几个月的家庭收入，系统将自动给出识别结论。",
-        "saved" => "已保存。",
-        "incomes" => "月收入已保存，识别结论已更新。",
-        "approved" => "已批准建档，申请中的家庭成员和月收入已录入档案。",
-        "relapse" => "已标记返困。核实后可为该家庭返困重新建档。",
-        "reopened" => "已返困重新建档：本档案为增量库新档案，与原档案相互关联。",
-        _ => "操作已完成。",
-    }
-}
-
 #[derive(Debug, Deserialize, Default)]
 pub struct NoticeQ {
     pub(crate) notice: Option<String>,
@@ -312,7 +301,7 @@ pub(crate) async fn detail_view(
     state: &AppState,
     actor: &Actor,
     id: i64,
-    notice: Option<String>,
+    notice: Option<Notice>,
     revealed: Option<bangfu_service::Revealed>,
     reveal_error: Option<String>,
     status: StatusCode,
@@ -351,7 +340,7 @@ pub(crate) async fn detail_page(
     Path(id): Path<i64>,
     Query(q): Query<NoticeQ>,
 ) -> PageResult {
-    let notice = q.notice.as_deref().map(notice_text).map(str::to_owned);
+    let notice = Notice::find_or_done(Notice::HOUSEHOLD, q.notice.as_deref());
     detail_view(&state, &actor, id, notice, None, None, StatusCode::OK).await
 }
 

@@ -3,6 +3,7 @@
 use super::*;
 use crate::auth::PageActor;
 use crate::error::PageError;
+use crate::pages::notice::Notice;
 use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::view::division_name;
 use crate::AppState;
@@ -413,7 +414,12 @@ pub(crate) async fn create_submit(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(h) => Ok(Redirect::to(&format!("/households/{}?notice=created", h.id)).into_response()),
+        Ok(h) => Ok(Redirect::to(&format!(
+            "/households/{}?{}",
+            h.id,
+            Notice::HouseholdCreated.query()
+        ))
+        .into_response()),
         Err(e) => {
             let (status, msg, field) = form_failure(e)?;
             form_page(
@@ -470,7 +476,9 @@ pub(crate) async fn edit_submit(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/households/{id}?notice=saved")).into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/households/{id}?{}", Notice::Saved.query())).into_response(),
+        ),
         Err(e) => {
             let (status, msg, field) = form_failure(e)?;
             let d = state

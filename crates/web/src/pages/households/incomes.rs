@@ -3,6 +3,7 @@
 use super::*;
 use crate::auth::PageActor;
 use crate::error::PageError;
+use crate::pages::notice::Notice;
 use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -245,7 +246,11 @@ pub(crate) async fn incomes_submit(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/households/{id}?notice=incomes")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/households/{id}?{}",
+            Notice::IncomesSaved.query()
+        ))
+        .into_response()),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             incomes_view(&state, &actor, id, end, Some(f.rows()), Some(msg), status).await

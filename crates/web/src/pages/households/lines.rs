@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::auth::PageActor;
+use crate::pages::notice::Notice;
 use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::view::{division_name, local_time};
 use crate::AppState;
@@ -36,7 +37,7 @@ pub(crate) struct LinesPage {
     pub(crate) regions: Vec<(String, String)>,
     pub(crate) own_region: String,
     pub(crate) params: ParamsFormView,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
     pub(crate) form: LineForm,
 }
@@ -66,13 +67,16 @@ pub struct LineForm {
 pub struct LinesQuery {
     pub(crate) notice: Option<String>,
     pub(crate) region: Option<String>,
+    /// With `notice=reidentified`: how many files were evaluated, how many changed.
+    pub(crate) evaluated: Option<u64>,
+    pub(crate) changed: Option<u64>,
 }
 
 pub(crate) async fn lines_view(
     state: &AppState,
     actor: &Actor,
     region: Option<String>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<String>,
     form: LineForm,
     status: StatusCode,
@@ -124,14 +128,12 @@ pub(crate) async fn lines_page(
     PageActor(actor): PageActor,
     Query(q): Query<LinesQuery>,
 ) -> PageResult {
-    let notice = q.notice.map(|n| match n.as_str() {
-        "line" => {
-            "标准已保存。已建档家庭的识别结论将在打开档案或“重新识别”后按新标准计算。".to_owned()
+    let notice = match (q.notice.as_deref(), q.evaluated, q.changed) {
+        (Some("reidentified"), Some(evaluated), Some(changed)) => {
+            Some(Notice::Reidentified { evaluated, changed })
         }
-        "deleted" => "标准已删除。".to_owned(),
-        "params" => "识别参数已保存。".to_owned(),
-        other => other.to_owned(),
-    });
+        (code, _, _) => Notice::find(Notice::LINES, code),
+    };
     lines_view(
         &state,
         &actor,
@@ -169,7 +171,9 @@ pub(crate) async fn line_submit(
         Err(e) => Err(e.into()),
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/lines?notice=line").into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/lines?{}", Notice::LineSaved.query())).into_response())
+        }
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             lines_view(&state, &actor, None, None, Some(msg), f, status).await
@@ -195,7 +199,9 @@ pub(crate) async fn line_delete(
         .line_delete(&actor, &f.division_code, &f.effective_month)
         .await
     {
-        Ok(()) => Ok(Redirect::to("/lines?notice=deleted").into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/lines?{}", Notice::LineDeleted.query())).into_response())
+        }
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             lines_view(
@@ -259,7 +265,8 @@ pub(crate) async fn params_submit(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!(
-            "/lines?notice=params&region={}",
+            "/lines?{}&region={}",
+            Notice::ParamsSaved.query(),
             f.division_code.trim()
         ))
         .into_response()),
@@ -284,8 +291,9 @@ pub(crate) async fn reidentify_submit(
     PageActor(actor): PageActor,
 ) -> PageResult {
     let (n, changed) = state.services.households_reidentify(&actor).await?;
-    let msg = format!("已按现行标准重新识别 {n} 户在档家庭，其中 {changed} 户的识别结论发生变化。");
-    let mut ser = form_urlencoded::Serializer::new(String::new());
-    ser.append_pair("notice", &msg);
-    Ok(Redirect::to(&format!("/lines?{}", ser.finish())).into_response())
+    let done = Notice::Reidentified {
+        evaluated: u64::try_from(n).unwrap_or(0),
+        changed: u64::try_from(changed).unwrap_or(0),
+    };
+    Ok(Redirect::to(&format!("/lines?{}", done.query())).into_response())
 }

@@ -4,6 +4,7 @@ use super::*;
 use crate::api::HouseholdQuery;
 use crate::auth::PageActor;
 use crate::error::PageError;
+use crate::pages::pager::Pager;
 use crate::pages::{
     all_pages, pager, render_status, with_query, xlsx_response, Chrome, PageResult,
 };
@@ -103,7 +104,7 @@ pub(crate) struct ListPage {
     pub(crate) can_manage: bool,
     pub(crate) total: i64,
     pub(crate) items: Vec<Row>,
-    pub(crate) pager: String,
+    pub(crate) pager: Pager,
     pub(crate) export_href: String,
     pub(crate) error: Option<String>,
     pub(crate) statuses: Options,
@@ -266,7 +267,7 @@ pub(crate) async fn list_page(
             p.items.iter().map(Row::from).collect(),
             pager("/households", &params, p.page, p.pages()),
         ),
-        None => (0, Vec::new(), String::new()),
+        None => (0, Vec::new(), Pager::none()),
     };
     Ok(render_status(
         status,

@@ -1,8 +1,8 @@
 //! The dictionary of goals, measure kinds and other catalogues (/dictionary).
 
-use super::*;
 use crate::auth::PageActor;
 use crate::error::PageError;
+use crate::pages::notice::Notice;
 use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -37,7 +37,7 @@ pub(crate) struct DictionaryPage {
     pub(crate) chrome: Chrome,
     pub(crate) catalogues: Vec<CatalogueView>,
     pub(crate) can_edit: bool,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
     /// The new-entry form as typed when refused: kind, code, label, position.
     pub(crate) new_kind: String,
@@ -61,7 +61,7 @@ pub(crate) struct EntryForm {
 pub(crate) async fn dictionary_view(
     state: &AppState,
     actor: &Actor,
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<String>,
     new: Option<(String, EntryForm)>,
     status: StatusCode,
@@ -118,7 +118,7 @@ pub(crate) async fn dictionary_page(
     dictionary_view(
         &state,
         &actor,
-        notice_text(&q.notice),
+        Notice::find(Notice::PLANS, Some(&q.notice)),
         None,
         None,
         StatusCode::OK,
@@ -165,7 +165,11 @@ pub(crate) async fn entry_new_submit(
         Err(e) => Err(e),
     };
     match r {
-        Ok(_) => Ok(Redirect::to(&format!("/dictionary?notice=entry#{kind}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/dictionary?{}#{kind}",
+            Notice::EntrySaved.query()
+        ))
+        .into_response()),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             dictionary_view(&state, &actor, None, Some(msg), Some((kind, f)), status).await
@@ -203,7 +207,11 @@ pub(crate) async fn entry_edit_submit(
         Err(e) => Err(e),
     };
     match r {
-        Ok(_) => Ok(Redirect::to(&format!("/dictionary?notice=entry#{kind}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/dictionary?{}#{kind}",
+            Notice::EntrySaved.query()
+        ))
+        .into_response()),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             dictionary_view(&state, &actor, None, Some(msg), None, status).await

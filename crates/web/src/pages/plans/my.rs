@@ -3,6 +3,7 @@
 use super::*;
 use crate::auth::PageActor;
 use crate::error::PageError;
+use crate::pages::pager::Pager;
 use crate::pages::{pager, render_status, Chrome, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -109,7 +110,7 @@ pub(crate) struct MyPage {
     pub(crate) chrome: Chrome,
     pub(crate) items: Vec<MyView>,
     pub(crate) total: i64,
-    pub(crate) pager: String,
+    pub(crate) pager: Pager,
     pub(crate) visit_days: u32,
 }
 

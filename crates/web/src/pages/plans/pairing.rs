@@ -3,6 +3,8 @@
 
 use super::*;
 use crate::auth::PageActor;
+use crate::pages::notice::Notice;
+use crate::pages::pager::Pager;
 use crate::pages::{form_failure, pager, render_status, Chrome, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -30,12 +32,12 @@ pub(crate) struct PairingPage {
     pub(crate) union_options: Vec<(i64, String)>,
     pub(crate) items: Vec<ItemView>,
     pub(crate) total: i64,
-    pub(crate) pager: String,
+    pub(crate) pager: Pager,
     pub(crate) can_manage: bool,
     pub(crate) candidates: Vec<(i64, String)>,
     pub(crate) visit_days: u32,
     pub(crate) year: i32,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
 }
 
@@ -48,6 +50,8 @@ pub(crate) struct PairingQuery {
     pub(crate) page: Option<i64>,
     #[serde(default)]
     pub(crate) notice: String,
+    /// How many households were just paired, with `notice=paired`.
+    pub(crate) count: Option<u64>,
 }
 
 pub(crate) async fn pairing_view(
@@ -69,10 +73,9 @@ pub(crate) async fn pairing_view(
         ("list", kind.code().to_owned()),
         ("union_id", q.union_id.clone()),
     ];
-    let notice = match q.notice.as_str() {
-        "" => None,
-        n => Some(format!("已为 {n} 户家庭落实结对责任人。")),
-    };
+    let notice = Notice::find(&[Notice::Paired], Some(&q.notice))
+        .and(q.count)
+        .map(Notice::PairedMany);
     Ok(render_status(
         status,
         &PairingPage {
@@ -167,6 +170,7 @@ pub(crate) async fn pairing_bulk_submit(
         union_id: f.filter_union_id.clone(),
         page: f.page,
         notice: String::new(),
+        count: None,
     };
     match result {
         Ok(n) => {
@@ -175,8 +179,11 @@ pub(crate) async fn pairing_bulk_submit(
             if !f.filter_union_id.is_empty() {
                 ser.append_pair("union_id", &f.filter_union_id);
             }
-            ser.append_pair("notice", &n.to_string());
-            Ok(Redirect::to(&format!("/pairing?{}", ser.finish())).into_response())
+            let done = Notice::PairedMany(u64::try_from(n).unwrap_or(0));
+            Ok(
+                Redirect::to(&format!("/pairing?{}&{}", ser.finish(), done.query()))
+                    .into_response(),
+            )
         }
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;

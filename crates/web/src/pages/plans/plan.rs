@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::auth::PageActor;
+use crate::pages::notice::Notice;
 use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::view::local_time;
 use crate::AppState;
@@ -157,7 +158,7 @@ pub(crate) struct PlanPage {
     pub(crate) history: Vec<PairingRow>,
     pub(crate) can_manage: bool,
     pub(crate) can_approve: bool,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
 }
 
@@ -175,25 +176,10 @@ pub(crate) struct PlanQuery {
     pub(crate) notice: String,
 }
 
-pub(crate) fn notice_text(code: &str) -> Option<String> {
-    Some(
-        match code {
-            "paired" => "已落实结对帮扶责任人。",
-            "plan" => "帮扶计划已保存。",
-            "approved" => "帮扶计划已审定。",
-            "measure" => "帮扶措施已保存。",
-            "visit" => "走访记录已保存。",
-            "entry" => "目录已保存。",
-            _ => return None,
-        }
-        .to_owned(),
-    )
-}
-
 pub(crate) struct PlanExtras {
     pub(crate) plan_form: Option<PlanForm>,
     pub(crate) measure_form: Option<MeasureForm>,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
 }
 
@@ -340,7 +326,7 @@ pub(crate) async fn plan_page(
         PlanExtras {
             plan_form: None,
             measure_form: None,
-            notice: notice_text(&q.notice),
+            notice: Notice::find(Notice::PLANS, Some(&q.notice)),
             error: None,
         },
         StatusCode::OK,
@@ -348,9 +334,10 @@ pub(crate) async fn plan_page(
     .await
 }
 
-pub(crate) fn back_to_plan(id: i64, year: i32, notice: &str) -> Response {
+pub(crate) fn back_to_plan(id: i64, year: i32, done: Notice) -> Response {
     Redirect::to(&format!(
-        "/households/{id}/plan?year={year}&notice={notice}#plan"
+        "/households/{id}/plan?year={year}&{}#plan",
+        done.query()
     ))
     .into_response()
 }
@@ -418,7 +405,7 @@ pub(crate) async fn pairing_submit(
         )
         .await;
     match r {
-        Ok(_) => Ok(back_to_plan(id, year, "paired")),
+        Ok(_) => Ok(back_to_plan(id, year, Notice::Paired)),
         Err(e) => plan_failure(&state, &actor, id, year, e, None, None).await,
     }
 }
@@ -445,7 +432,7 @@ pub(crate) async fn plan_submit(
         )
         .await;
     match r {
-        Ok(_) => Ok(back_to_plan(id, year, "plan")),
+        Ok(_) => Ok(back_to_plan(id, year, Notice::PlanSaved)),
         Err(e) => plan_failure(&state, &actor, id, year, e, Some(f), None).await,
     }
 }
@@ -476,7 +463,7 @@ pub(crate) async fn approve_submit(
         )
         .await;
     match r {
-        Ok(_) => Ok(back_to_plan(id, year, "approved")),
+        Ok(_) => Ok(back_to_plan(id, year, Notice::PlanApproved)),
         Err(e) => plan_failure(&state, &actor, id, year, e, None, None).await,
     }
 }
@@ -511,7 +498,7 @@ pub(crate) async fn measure_new_submit(
         )
         .await;
     match r {
-        Ok(_) => Ok(back_to_plan(id, year, "measure")),
+        Ok(_) => Ok(back_to_plan(id, year, Notice::MeasureSaved)),
         Err(e) => plan_failure(&state, &actor, id, year, e, None, Some(f)).await,
     }
 }
@@ -528,7 +515,7 @@ pub(crate) async fn measure_edit_submit(
         .measure_update(&actor, MeasureId(mid), measure_input(id, &f))
         .await;
     match r {
-        Ok(_) => Ok(back_to_plan(id, year, "measure")),
+        Ok(_) => Ok(back_to_plan(id, year, Notice::MeasureSaved)),
         Err(e) => plan_failure(&state, &actor, id, year, e, None, None).await,
     }
 }

@@ -3,6 +3,8 @@
 use super::*;
 use crate::auth::PageActor;
 use crate::error::PageError;
+use crate::pages::notice::Notice;
+use crate::pages::pager::Pager;
 use crate::pages::{form_failure, pager, render_status, Chrome, PageResult};
 use crate::AppState;
 use askama::Template;
@@ -78,11 +80,11 @@ pub(crate) struct VisitsPage {
     pub(crate) visit_days: u32,
     pub(crate) visits: Vec<VisitView>,
     pub(crate) total: i64,
-    pub(crate) pager: String,
+    pub(crate) pager: Pager,
     pub(crate) can_manage: bool,
     pub(crate) form: VisitForm,
     pub(crate) max_photos: usize,
-    pub(crate) notice: Option<String>,
+    pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
 }
 
@@ -100,7 +102,7 @@ pub(crate) async fn visits_view(
     id: i64,
     page: Option<i64>,
     form: Option<VisitForm>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
@@ -159,7 +161,7 @@ pub(crate) async fn visits_page(
         id,
         q.page,
         None,
-        notice_text(&q.notice),
+        Notice::find(Notice::PLANS, Some(&q.notice)),
         None,
         StatusCode::OK,
     )
@@ -229,7 +231,11 @@ pub(crate) async fn visit_submit(
         )
         .await;
     match r {
-        Ok(_) => Ok(Redirect::to(&format!("/households/{id}/visits?notice=visit")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/households/{id}/visits?{}",
+            Notice::VisitSaved.query()
+        ))
+        .into_response()),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             visits_view(&state, &actor, id, None, Some(f), None, Some(msg), status).await
