@@ -7,8 +7,8 @@ use crate::error::ErrorBody;
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
-use bangfu_domain::exit;
 use bangfu_domain::identification::{self, Params};
+use bangfu_domain::{calculator, exit};
 use bangfu_domain::{Fen, IdNumber, Month, ValidationError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = EvaluateParamsRequest)]
 pub struct EvaluateParams {
     #[serde(default = "default_window")]
     pub window_months: i64,
@@ -34,6 +35,7 @@ pub(crate) fn default_k() -> i64 {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = EvaluateMonthRequest)]
 pub struct EvaluateMonth {
     /// YYYY-MM
     pub month: String,
@@ -90,21 +92,24 @@ impl EvaluateRequest {
     }
 }
 
-/// 1–50 people, as the calculators accept.
+/// The household size within the calculators' limits.
 pub(crate) fn parse_household_size(raw: i64) -> Result<u32, ValidationError> {
-    u32::try_from(raw)
-        .ok()
-        .filter(|s| (1..=50).contains(s))
-        .ok_or_else(|| ValidationError::new("household_size", "家庭人口数应为 1–50 之间的整数"))
+    calculator::household_size(raw).ok_or_else(|| {
+        ValidationError::new(
+            "household_size",
+            format!(
+                "家庭人口数应为 1–{} 之间的整数",
+                calculator::MAX_HOUSEHOLD_SIZE
+            ),
+        )
+    })
 }
 
 /// The calculators' months, each checked; errors name `months` and the index.
 pub(crate) fn parse_months(
     months: &[EvaluateMonth],
 ) -> Result<Vec<identification::MonthFigures>, ValidationError> {
-    if months.len() > 600 {
-        return Err(ValidationError::new("months", "月份不能超过 600 个"));
-    }
+    calculator::check_month_count("months", months.len())?;
     let mut figures = Vec::with_capacity(months.len());
     for (i, m) in months.iter().enumerate() {
         let at = |msg: String| ValidationError::new("months", format!("months[{i}]：{msg}"));
@@ -126,7 +131,7 @@ pub(crate) fn parse_months(
     Ok(figures)
 }
 
-#[utoipa::path(post, path = "/api/v1/identification/evaluate", tag = "calculators", security(()),
+#[utoipa::path(post, operation_id = "evaluate_identification", path = "/api/v1/identification/evaluate", tag = "calculators", security(()),
     request_body = EvaluateRequest,
     responses((status = 200, body = IdentificationDto), (status = 400, body = ErrorBody)))]
 pub async fn evaluate(
@@ -235,6 +240,7 @@ pub struct ValidateIdRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ValidateIdDto)]
 pub struct ValidateIdResponse {
     pub valid: bool,
     /// Upper-case X, no spaces.

@@ -7,7 +7,7 @@ use crate::pages::{render_status, PageResult};
 use askama::Template;
 use axum::http::StatusCode;
 use bangfu_domain::identification::{self, Identification, Params};
-use bangfu_domain::{Fen, Month, ValidationError};
+use bangfu_domain::{calculator, Fen, Month, ValidationError};
 use serde::Deserialize;
 
 // ---------- the public self-check ----------
@@ -46,13 +46,18 @@ impl CheckQuery {
     }
 
     pub(crate) fn evaluate(&self) -> Result<Identification, ValidationError> {
-        let size: u32 = self
+        let size = self
             .size
             .trim()
             .parse()
             .ok()
-            .filter(|s| (1..=50).contains(s))
-            .ok_or_else(|| ValidationError::new("size", "请填写家庭人口数（1–50）"))?;
+            .and_then(calculator::household_size)
+            .ok_or_else(|| {
+                ValidationError::new(
+                    "size",
+                    format!("请填写家庭人口数（1–{}）", calculator::MAX_HOUSEHOLD_SIZE),
+                )
+            })?;
         let line = Fen::parse_yuan("line", &self.line)
             .map_err(|_| ValidationError::new("line", "请填写当地低保标准（元/人·月）"))?;
         if line.0 <= 0 {
@@ -60,12 +65,14 @@ impl CheckQuery {
         }
         let low = Fen::parse_yuan_opt("low_line", &self.low_line)?;
         let end = self.end_month();
+        calculator::check_month_count("income", self.income.len())?;
         let mut months = Vec::new();
         for (k, raw) in self.income.iter().enumerate() {
             if raw.trim().is_empty() {
                 continue;
             }
-            let month = end.add_months(i32::try_from(k).unwrap_or(0) - 5);
+            let month =
+                end.add_months(i32::try_from(k).unwrap_or(0) - (calculator::CHECK_MONTHS - 1));
             let income = Fen::parse_yuan("income", raw)
                 .map_err(|e| ValidationError::new("income", format!("{month}：{}", e.message)))?;
             let rigid =
@@ -97,9 +104,11 @@ pub(crate) async fn check_page(
     axum_extra::extract::Query(q): axum_extra::extract::Query<CheckQuery>,
 ) -> PageResult {
     let end = q.end_month();
-    let months = (0..6)
+    let months = (0..calculator::CHECK_MONTHS)
         .map(|k| {
-            let m = end.add_months(k - 5).to_string();
+            let m = end
+                .add_months(k - (calculator::CHECK_MONTHS - 1))
+                .to_string();
             let i = usize::try_from(k).unwrap_or(0);
             (
                 m,
