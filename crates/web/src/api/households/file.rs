@@ -114,13 +114,14 @@ pub struct RevealedMemberDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = RevealDto)]
 pub struct RevealResponse {
     pub worker_id_number: String,
     pub phone: String,
     pub members: Vec<RevealedMemberDto>,
 }
 
-#[utoipa::path(post, path = "/api/v1/households/{id}/reveal", tag = "households", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "reveal_household", path = "/api/v1/households/{id}/reveal", tag = "households", params(("id" = i64, Path)),
     request_body = RevealRequest,
     responses((status = 200, body = RevealResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn reveal(
@@ -145,12 +146,13 @@ pub async fn reveal(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ReidentifyDto)]
 pub struct ReidentifyResponse {
     pub evaluated: usize,
     pub changed: usize,
 }
 
-#[utoipa::path(post, path = "/api/v1/households/reidentify", tag = "households",
+#[utoipa::path(post, operation_id = "reidentify_households", path = "/api/v1/households/reidentify", tag = "households",
     responses((status = 200, body = ReidentifyResponse), (status = 403, body = ErrorBody)))]
 pub async fn reidentify(
     State(state): State<AppState>,

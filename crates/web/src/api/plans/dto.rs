@@ -463,6 +463,7 @@ pub struct NewEntryRequest {
 
 #[derive(Debug, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
+#[schema(as = EditEntryRequest)]
 pub struct EntryPatch {
     #[serde(default)]
     pub label: Option<String>,
