@@ -9,6 +9,7 @@ use crate::auth::{ClientOrigin, MaybeActor, PageActor, LOGIN_CSRF_COOKIE};
 use crate::error::PageError;
 use crate::pages::notice::Notice;
 use crate::pages::pager::Pager;
+use crate::pages::{render_results, SwapsResults};
 use crate::view::{division_name, local_time};
 use crate::AppState;
 use askama::Template;
@@ -535,6 +536,8 @@ struct ListPage {
     can_enter: bool,
 }
 
+results_partial!(ListPage => ApplicationsResults, "applications_partial.html");
+
 #[derive(Debug, Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
@@ -546,6 +549,7 @@ pub struct ListQuery {
 
 async fn list_page(
     State(state): State<AppState>,
+    swap: SwapsResults,
     PageActor(actor): PageActor,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
@@ -560,21 +564,25 @@ async fn list_page(
         .await?;
     let mut statuses = vec![("open", "办理中")];
     statuses.extend(AppStatus::ALL.iter().map(|s| (s.code(), s.label())));
-    Ok(render(&ListPage {
-        chrome: Chrome::new(&actor, "建档申请", "applications"),
-        pager: pager(
-            "/applications",
-            &[("status", q.status.clone()), ("q", q.q.clone())],
-            page.page,
-            page.pages(),
-        ),
-        status: q.status,
-        q: q.q,
-        statuses,
-        total: page.total,
-        items: page.items.iter().map(AppRow::from).collect(),
-        can_enter: actor.can(Permission::ManageHouseholds),
-    }))
+    Ok(render_results(
+        swap,
+        StatusCode::OK,
+        &ListPage {
+            chrome: Chrome::new(&actor, "建档申请", "applications"),
+            pager: pager(
+                "/applications",
+                &[("status", q.status.clone()), ("q", q.q.clone())],
+                page.page,
+                page.pages(),
+            ),
+            status: q.status,
+            q: q.q,
+            statuses,
+            total: page.total,
+            items: page.items.iter().map(AppRow::from).collect(),
+            can_enter: actor.can(Permission::ManageHouseholds),
+        },
+    ))
 }
 
 pub struct StepView {

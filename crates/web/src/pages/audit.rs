@@ -37,6 +37,8 @@ pub(crate) struct AuditPage {
     export_href: String,
 }
 
+results_partial!(AuditPage => AuditResults, "audit_partial.html");
+
 pub(crate) fn audit_query(f: &AuditForm) -> AuditQuery {
     let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
     AuditQuery {
@@ -117,6 +119,7 @@ pub(crate) async fn audit_export(
 
 pub(crate) async fn audit_page(
     State(state): State<AppState>,
+    swap: SwapsResults,
     PageActor(actor): PageActor,
     Query(f): Query<AuditForm>,
 ) -> PageResult {
@@ -133,15 +136,19 @@ pub(crate) async fn audit_page(
         ("from", f.from.clone()),
         ("until", f.until.clone()),
     ];
-    Ok(render(&AuditPage {
-        chrome: Chrome::new(&actor, "操作日志", "audit"),
-        pager: pager("/audit", &params, page.page, page.pages()),
-        export_href: with_query("/audit/export.xlsx", &params),
-        f,
-        actions: Action::ALL.iter().map(|a| (a.code(), a.label())).collect(),
-        total: page.total,
-        items,
-    }))
+    Ok(render_results(
+        swap,
+        StatusCode::OK,
+        &AuditPage {
+            chrome: Chrome::new(&actor, "操作日志", "audit"),
+            pager: pager("/audit", &params, page.page, page.pages()),
+            export_href: with_query("/audit/export.xlsx", &params),
+            f,
+            actions: Action::ALL.iter().map(|a| (a.code(), a.label())).collect(),
+            total: page.total,
+            items,
+        },
+    ))
 }
 
 // ---------- account ----------

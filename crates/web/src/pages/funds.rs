@@ -6,6 +6,7 @@ use crate::auth::PageActor;
 use crate::error::PageError;
 use crate::pages::notice::Notice;
 use crate::pages::pager::Pager;
+use crate::pages::{render_results, SwapsResults};
 use crate::view::local_time;
 use crate::AppState;
 use askama::Template;
@@ -507,8 +508,11 @@ struct TransfersPage {
     back: String,
 }
 
+results_partial!(TransfersPage => TransfersResults, "funds_transfers_partial.html");
+
 async fn transfers_page(
     State(state): State<AppState>,
+    swap: SwapsResults,
     PageActor(actor): PageActor,
     Query(q): Query<TransfersQuery>,
 ) -> PageResult {
@@ -553,7 +557,8 @@ async fn transfers_page(
         ),
         None => (Vec::new(), 0, Pager::none()),
     };
-    Ok(render_status(
+    Ok(render_results(
+        swap,
         status,
         &TransfersPage {
             chrome: Chrome::new(&actor, "资金业务", "funds"),

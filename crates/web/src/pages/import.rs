@@ -330,7 +330,7 @@ struct JobPage {
 }
 
 #[derive(Template)]
-#[template(path = "job_progress.html")]
+#[template(path = "job_progress_partial.html")]
 struct JobFragment {
     j: JobCard,
 }

@@ -11,6 +11,30 @@ macro_rules! options {
     };
 }
 
+/// `results_partial!(Page => Partial, "x_partial.html")`: the `#results`
+/// fragment of a list page as a template of its own, rendered from the page's
+/// own data (the partial derefs to the page), so the two cannot disagree.
+macro_rules! results_partial {
+    ($page:ty => $partial:ident, $path:literal) => {
+        #[derive(askama::Template)]
+        #[template(path = $path)]
+        struct $partial<'a>(&'a $page);
+
+        impl std::ops::Deref for $partial<'_> {
+            type Target = $page;
+            fn deref(&self) -> &$page {
+                self.0
+            }
+        }
+
+        impl crate::pages::Results for $page {
+            fn render_results(&self) -> askama::Result<String> {
+                askama::Template::render(&$partial(self))
+            }
+        }
+    };
+}
+
 mod account;
 mod applications;
 mod assistance;
@@ -38,6 +62,8 @@ use crate::auth::page_guard;
 use crate::error::PageError;
 use crate::AppState;
 use askama::Template;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
@@ -45,6 +71,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use bangfu_domain::Permission;
 use bangfu_service::{Actor, PageRequest, ServiceError, UnionFilter};
+use std::convert::Infallible;
 
 type PageResult = Result<Response, PageError>;
 
@@ -147,6 +174,46 @@ impl Chrome {
             can_unions: actor.can(Permission::ReadUnions),
             can_stats: actor.can(Permission::ReadStats),
             can_run_monthly: actor.can(Permission::RunMonthly),
+        }
+    }
+}
+
+/// A list page whose results htmx swaps alone.
+trait Results: Template {
+    /// The `*_partial.html` fragment: the `#results` element only.
+    fn render_results(&self) -> askama::Result<String>;
+}
+
+/// Whether the request is htmx swapping a list's `#results` (a filter
+/// changed): it then gets the fragment, any other request the whole page —
+/// a browser without JavaScript, a link, htmx restoring history.
+#[derive(Debug, Clone, Copy, Default)]
+struct SwapsResults(bool);
+
+impl<S: Send + Sync> FromRequestParts<S> for SwapsResults {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let is = |name: &str, value: &str| {
+            parts
+                .headers
+                .get(name)
+                .is_some_and(|v| v.as_bytes() == value.as_bytes())
+        };
+        Ok(Self(is("hx-request", "true") && is("hx-target", "results")))
+    }
+}
+
+/// A list page, or only its results for [`SwapsResults`].
+fn render_results(swap: SwapsResults, status: StatusCode, page: &impl Results) -> Response {
+    if !swap.0 {
+        return render_status(status, page);
+    }
+    match page.render_results() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template");
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面渲染失败").into_response()
         }
     }
 }

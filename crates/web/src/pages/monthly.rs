@@ -230,7 +230,7 @@ struct RunPage {
 }
 
 #[derive(Template)]
-#[template(path = "monthly_progress.html")]
+#[template(path = "monthly_progress_partial.html")]
 struct RunFragment {
     r: RunCard,
     can_todos: bool,

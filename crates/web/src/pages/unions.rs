@@ -248,6 +248,7 @@ pub(crate) async fn union_move(
 
 pub(crate) async fn unions_index(
     State(state): State<AppState>,
+    swap: SwapsResults,
     PageActor(actor): PageActor,
     Query(q): Query<UnionSearch>,
 ) -> PageResult {
@@ -265,23 +266,27 @@ pub(crate) async fn unions_index(
         .services
         .union_list(&actor, filter, PageRequest::new(q.page, Some(50)))
         .await?;
-    Ok(render(&UnionSearchPage {
-        chrome: Chrome::new(&actor, "查找工会", "unions"),
-        pager: pager(
-            "/unions",
-            &[("q", text.clone()), ("level", level.clone())],
-            page.page,
-            page.pages(),
-        ),
-        q: text,
-        level,
-        levels: UnionLevel::ALL
-            .iter()
-            .map(|l| (l.code(), l.label()))
-            .collect(),
-        total: page.total,
-        items: page.items.iter().map(UnionView::from).collect(),
-    }))
+    Ok(render_results(
+        swap,
+        StatusCode::OK,
+        &UnionSearchPage {
+            chrome: Chrome::new(&actor, "查找工会", "unions"),
+            pager: pager(
+                "/unions",
+                &[("q", text.clone()), ("level", level.clone())],
+                page.page,
+                page.pages(),
+            ),
+            q: text,
+            level,
+            levels: UnionLevel::ALL
+                .iter()
+                .map(|l| (l.code(), l.label()))
+                .collect(),
+            total: page.total,
+            items: page.items.iter().map(UnionView::from).collect(),
+        },
+    ))
 }
 
 #[derive(Template)]
@@ -295,6 +300,8 @@ pub(crate) struct UnionSearchPage {
     items: Vec<UnionView>,
     pager: Pager,
 }
+
+results_partial!(UnionSearchPage => UnionSearchResults, "union_search_partial.html");
 
 pub(crate) async fn union_create(
     State(state): State<AppState>,

@@ -66,6 +66,8 @@ pub(crate) struct UsersPage {
     export_href: String,
 }
 
+results_partial!(UsersPage => UsersResults, "users_partial.html");
+
 pub(crate) fn role_options() -> Vec<(&'static str, &'static str)> {
     Role::ALL.iter().map(|r| (r.code(), r.label())).collect()
 }
@@ -119,6 +121,7 @@ pub(crate) async fn users_export(
 
 pub(crate) async fn users_page(
     State(state): State<AppState>,
+    swap: SwapsResults,
     PageActor(actor): PageActor,
     Query(q): Query<UserSearch>,
 ) -> PageResult {
@@ -138,19 +141,23 @@ pub(crate) async fn users_page(
             q.union_id.map(|u| u.to_string()).unwrap_or_default(),
         ),
     ];
-    Ok(render(&UsersPage {
-        chrome: Chrome::new(&actor, "用户管理", "users"),
-        can_manage: actor.can(Permission::ManageUsers),
-        pager: pager("/users", &params, page.page, page.pages()),
-        export_href: with_query("/users/export.xlsx", &params),
-        q: text,
-        role,
-        active,
-        union_id: q.union_id,
-        roles: role_options(),
-        total: page.total,
-        items: page.items.iter().map(UserView::from).collect(),
-    }))
+    Ok(render_results(
+        swap,
+        StatusCode::OK,
+        &UsersPage {
+            chrome: Chrome::new(&actor, "用户管理", "users"),
+            can_manage: actor.can(Permission::ManageUsers),
+            pager: pager("/users", &params, page.page, page.pages()),
+            export_href: with_query("/users/export.xlsx", &params),
+            q: text,
+            role,
+            active,
+            union_id: q.union_id,
+            roles: role_options(),
+            total: page.total,
+            items: page.items.iter().map(UserView::from).collect(),
+        },
+    ))
 }
 
 #[derive(Template)]

@@ -5,9 +5,8 @@ use crate::auth::PageActor;
 use crate::pages::households::filing_unions;
 use crate::pages::notice::Notice;
 use crate::pages::pager::Pager;
-use crate::pages::{
-    all_pages, form_failure, pager, render_status, xlsx_response, Chrome, PageResult,
-};
+use crate::pages::{all_pages, form_failure, pager, xlsx_response, Chrome, PageResult};
+use crate::pages::{render_results, SwapsResults};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -96,9 +95,12 @@ pub(crate) struct ListPage {
     pub(crate) error: Option<String>,
 }
 
+results_partial!(ListPage => AssistanceResults, "assistance_partial.html");
+
 pub(crate) async fn list_view(
     state: &AppState,
     actor: &Actor,
+    swap: SwapsResults,
     q: &ListQ,
     error: Option<String>,
     status: StatusCode,
@@ -128,7 +130,8 @@ pub(crate) async fn list_view(
     let params = q.params();
     let export = export_link(&params);
     let unions = filing_unions(state, actor).await.unwrap_or_default();
-    Ok(render_status(
+    Ok(render_results(
+        swap,
         status,
         &ListPage {
             chrome: Chrome::new(actor, "帮扶记录", "assistance"),
@@ -170,10 +173,11 @@ pub(crate) async fn list_view(
 
 pub(crate) async fn list_page(
     State(state): State<AppState>,
+    swap: SwapsResults,
     PageActor(actor): PageActor,
     Query(q): Query<ListQ>,
 ) -> PageResult {
-    list_view(&state, &actor, &q, None, StatusCode::OK).await
+    list_view(&state, &actor, swap, &q, None, StatusCode::OK).await
 }
 
 pub(crate) async fn list_export(
@@ -240,7 +244,15 @@ pub(crate) async fn act_result(
         Ok(_) => Ok(Redirect::to(&back_to(back, done)).into_response()),
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
-            list_view(state, actor, &ListQ::default(), Some(msg), status).await
+            list_view(
+                state,
+                actor,
+                SwapsResults::default(),
+                &ListQ::default(),
+                Some(msg),
+                status,
+            )
+            .await
         }
     }
 }

@@ -5,6 +5,7 @@ use crate::auth::PageActor;
 use crate::pages::notice::Notice;
 use crate::pages::pager::Pager;
 use crate::pages::{form_failure, pager, render_status, Chrome, PageResult};
+use crate::pages::{render_results, SwapsResults};
 use crate::view::local_time;
 use crate::AppState;
 use askama::Template;
@@ -95,9 +96,12 @@ pub(crate) struct ReferralsPage {
     pub(crate) error: Option<String>,
 }
 
+results_partial!(ReferralsPage => ReferralsResults, "referrals_partial.html");
+
 pub(crate) async fn referrals_view(
     state: &AppState,
     actor: &Actor,
+    swap: SwapsResults,
     q: &ReferralsQ,
     error: Option<String>,
     status: StatusCode,
@@ -120,7 +124,8 @@ pub(crate) async fn referrals_view(
         ("department", q.department.clone().unwrap_or_default()),
     ];
     let is_department = !actor.can(Permission::ReadAssistance);
-    Ok(render_status(
+    Ok(render_results(
+        swap,
         status,
         &ReferralsPage {
             chrome: Chrome::new(actor, "需求推送", "referrals"),
@@ -146,10 +151,11 @@ pub(crate) async fn referrals_view(
 
 pub(crate) async fn referrals_page(
     State(state): State<AppState>,
+    swap: SwapsResults,
     PageActor(actor): PageActor,
     Query(q): Query<ReferralsQ>,
 ) -> PageResult {
-    referrals_view(&state, &actor, &q, None, StatusCode::OK).await
+    referrals_view(&state, &actor, swap, &q, None, StatusCode::OK).await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -189,7 +195,15 @@ pub(crate) async fn referral_answer(
         }
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
-            referrals_view(&state, &actor, &ReferralsQ::default(), Some(msg), status).await
+            referrals_view(
+                &state,
+                &actor,
+                SwapsResults::default(),
+                &ReferralsQ::default(),
+                Some(msg),
+                status,
+            )
+            .await
         }
     }
 }

@@ -6,9 +6,8 @@ use crate::auth::PageActor;
 use crate::pages::households::filing_unions;
 use crate::pages::notice::Notice;
 use crate::pages::pager::Pager;
-use crate::pages::{
-    all_pages, pager, render_status, with_query, xlsx_response, Chrome, PageResult,
-};
+use crate::pages::{all_pages, pager, with_query, xlsx_response, Chrome, PageResult};
+use crate::pages::{render_results, SwapsResults};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -177,8 +176,11 @@ pub(crate) struct ListPage {
     pub(crate) notice: Option<Notice>,
 }
 
+results_partial!(ListPage => ExitsResults, "exits_partial.html");
+
 pub(crate) async fn list_page(
     State(state): State<AppState>,
+    swap: SwapsResults,
     PageActor(actor): PageActor,
     Query(q): Query<ListQ>,
 ) -> PageResult {
@@ -231,7 +233,8 @@ pub(crate) async fn list_page(
             }
         })
         .collect();
-    Ok(render_status(
+    Ok(render_results(
+        swap,
         StatusCode::OK,
         &ListPage {
             chrome: Chrome::new(&actor, format!("脱困解困 · {}", tab.label()), "exits"),

@@ -5,9 +5,8 @@ use crate::api::HouseholdQuery;
 use crate::auth::PageActor;
 use crate::error::PageError;
 use crate::pages::pager::Pager;
-use crate::pages::{
-    all_pages, pager, render_status, with_query, xlsx_response, Chrome, PageResult,
-};
+use crate::pages::{all_pages, pager, with_query, xlsx_response, Chrome, PageResult};
+use crate::pages::{render_results, SwapsResults};
 use crate::view::division_name;
 use crate::AppState;
 use askama::Template;
@@ -116,6 +115,8 @@ pub(crate) struct ListPage {
     pub(crate) sorts: Options,
     pub(crate) regions: Vec<(String, String)>,
 }
+
+results_partial!(ListPage => HouseholdsResults, "households_partial.html");
 
 /// The query as the form shows it back.
 #[derive(Default)]
@@ -240,6 +241,7 @@ pub(crate) async fn own_division(state: &AppState, actor: &Actor) -> Result<Stri
 
 pub(crate) async fn list_page(
     State(state): State<AppState>,
+    swap: SwapsResults,
     PageActor(actor): PageActor,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
@@ -269,7 +271,8 @@ pub(crate) async fn list_page(
         ),
         None => (0, Vec::new(), Pager::none()),
     };
-    Ok(render_status(
+    Ok(render_results(
+        swap,
         status,
         &ListPage {
             chrome: Chrome::new(&actor, "困难职工档案", "households"),
