@@ -3,15 +3,7 @@
 
 use super::forms::*;
 use super::*;
-use crate::auth::PageActor;
-use crate::pages::notice::Notice;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::Form;
-use bangfu_service::Actor;
+use crate::pages::prelude::*;
 
 #[derive(Template)]
 #[template(path = "account.html")]
@@ -96,5 +88,3 @@ pub(crate) async fn password_submit(
         }
     }
 }
-
-// ---------- roles ----------

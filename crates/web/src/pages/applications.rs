@@ -4,22 +4,14 @@
 use super::households::{
     decision_view, this_month, typed_month, DecisionView, HouseholdForm, Options,
 };
-use super::{form_failure, pager, render, render_status, Chrome, PageResult};
-use crate::auth::{ClientOrigin, MaybeActor, PageActor, LOGIN_CSRF_COOKIE};
-use crate::error::PageError;
-use crate::pages::notice::Notice;
-use crate::pages::pager::Pager;
-use crate::pages::{render_results, SwapsResults};
+use crate::auth::{ClientOrigin, MaybeActor, LOGIN_CSRF_COOKIE};
+use crate::pages::prelude::*;
 use crate::view::{division_name, local_time};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::Multipart;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
-use axum_extra::extract::Form;
 use bangfu_domain::application::{application_no, AppStatus, ApplicationId, Step};
 use bangfu_domain::household::{
     EmployerKind, Employment, HardshipCause, Health, LabourCapacity, MonthlyIncome, Relation,
@@ -28,10 +20,9 @@ use bangfu_domain::household::{
 use bangfu_domain::id_number::mask_phone;
 use bangfu_domain::{Permission, ValidationError};
 use bangfu_service::{
-    Act, Actor, ApplicationDetail, ApplicationFilter, ApplicationInput, ApplicationStatusView,
+    Act, ApplicationDetail, ApplicationFilter, ApplicationInput, ApplicationStatusView,
     PageRequest, ServiceError, Upload,
 };
-use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

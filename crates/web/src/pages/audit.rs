@@ -1,11 +1,7 @@
 //! The audit log: the filtered list and its Excel export.
 
-use crate::auth::PageActor;
-use crate::pages::pager::Pager;
+use crate::pages::prelude::*;
 use crate::view::local_time;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Query, State};
 
 use super::forms::*;
 use super::*;

@@ -2,24 +2,16 @@
 //! their evidence in plain Chinese, resolve them, export them — and the
 //! standards the over-standard check reads.
 
-use super::{all_pages, pager, render, with_query, xlsx_response, Chrome, PageResult};
-use crate::auth::PageActor;
-use crate::pages::pager::Pager;
-use crate::pages::{render_results, SwapsResults};
+use super::{all_pages, with_query, xlsx_response};
+use crate::pages::prelude::*;
 use crate::view::{division_name, local_time};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::Form;
 use bangfu_domain::assistance::{Check, FindingId, FindingStatus};
 use bangfu_domain::{Fen, Permission};
 use bangfu_service::fund_audit::{Finding, FindingQuery, Resolution, Standard, StandardInput};
-use bangfu_service::{Actor, PageRequest, ServiceError};
-use serde::Deserialize;
+use bangfu_service::{PageRequest, ServiceError};
 use serde_json::Value;
 
 pub fn routes() -> Router<AppState> {

@@ -1,28 +1,17 @@
 //! Pages: fund accounts, receipts, allocations, reversals and statements
 //! (帮扶资金). Amounts are typed and shown in yuan.
 
-use super::{form_failure, pager, render_status, union_options, with_query, Chrome, PageResult};
-use crate::auth::PageActor;
-use crate::error::PageError;
-use crate::pages::notice::Notice;
-use crate::pages::pager::Pager;
-use crate::pages::{render_results, SwapsResults};
+use super::{union_options, with_query};
+use crate::pages::prelude::*;
 use crate::view::local_time;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::Form;
 use bangfu_domain::funds::{AccountId, Source, TransferId, TransferKind};
 use bangfu_domain::{Fen, Permission};
 use bangfu_service::funds::{
     AllocationInput, ReceiptInput, SourceFunds, Statement, TransferInfo, UnionFunds,
 };
-use bangfu_service::{Actor, PageRequest, ServiceError};
-use serde::Deserialize;
+use bangfu_service::{PageRequest, ServiceError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

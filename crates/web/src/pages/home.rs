@@ -2,12 +2,8 @@
 //! let them read.
 
 use super::*;
-use crate::auth::PageActor;
+use crate::pages::prelude::*;
 use crate::view::local_time;
-use crate::AppState;
-use askama::Template;
-use axum::extract::State;
-use axum::response::{IntoResponse, Redirect};
 use bangfu_domain::Permission;
 
 #[derive(Template)]
@@ -64,5 +60,3 @@ pub(crate) async fn home(State(state): State<AppState>, PageActor(actor): PageAc
         dash: monthly::home_dashboard(&state, &actor).await?,
     }))
 }
-
-// ---------- unions ----------

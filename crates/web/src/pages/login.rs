@@ -3,17 +3,10 @@
 
 use super::forms::*;
 use super::*;
-use crate::auth::{
-    removal, secure, session_cookie, MaybeActor, PageActor, LOGIN_CSRF_COOKIE, SESSION_COOKIE,
-};
-use crate::error::PageError;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Query, State};
+use crate::auth::{removal, secure, session_cookie, MaybeActor, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::pages::prelude::*;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
-use axum_extra::extract::Form;
 
 // ---------- login ----------
 

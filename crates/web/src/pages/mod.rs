@@ -51,6 +51,7 @@ mod monthly;
 mod notice;
 mod pager;
 mod plans;
+mod prelude;
 mod roles;
 mod stats;
 mod unions;
@@ -73,9 +74,7 @@ use bangfu_domain::Permission;
 use bangfu_service::{Actor, PageRequest, ServiceError, UnionFilter};
 use std::convert::Infallible;
 
-type PageResult = Result<Response, PageError>;
-
-use pager::pager;
+pub(crate) type PageResult = Result<Response, PageError>;
 
 use unions::{division_options, UnionView};
 
@@ -179,7 +178,7 @@ impl Chrome {
 }
 
 /// A list page whose results htmx swaps alone.
-trait Results: Template {
+pub(crate) trait Results: Template {
     /// The `*_partial.html` fragment: the `#results` element only.
     fn render_results(&self) -> askama::Result<String>;
 }
@@ -188,7 +187,7 @@ trait Results: Template {
 /// changed): it then gets the fragment, any other request the whole page —
 /// a browser without JavaScript, a link, htmx restoring history.
 #[derive(Debug, Clone, Copy, Default)]
-struct SwapsResults(bool);
+pub(crate) struct SwapsResults(bool);
 
 impl<S: Send + Sync> FromRequestParts<S> for SwapsResults {
     type Rejection = Infallible;
@@ -205,7 +204,11 @@ impl<S: Send + Sync> FromRequestParts<S> for SwapsResults {
 }
 
 /// A list page, or only its results for [`SwapsResults`].
-fn render_results(swap: SwapsResults, status: StatusCode, page: &impl Results) -> Response {
+pub(crate) fn render_results(
+    swap: SwapsResults,
+    status: StatusCode,
+    page: &impl Results,
+) -> Response {
     if !swap.0 {
         return render_status(status, page);
     }
@@ -218,11 +221,11 @@ fn render_results(swap: SwapsResults, status: StatusCode, page: &impl Results) -
     }
 }
 
-fn render(t: &impl Template) -> Response {
+pub(crate) fn render(t: &impl Template) -> Response {
     render_status(StatusCode::OK, t)
 }
 
-fn render_status(status: StatusCode, t: &impl Template) -> Response {
+pub(crate) fn render_status(status: StatusCode, t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -257,7 +260,9 @@ async fn not_found() -> Response {
 
 /// A failed form submission: the message to show above the form, and the
 /// status the page is served with.
-fn form_failure(e: ServiceError) -> Result<(StatusCode, String, Option<&'static str>), PageError> {
+pub(crate) fn form_failure(
+    e: ServiceError,
+) -> Result<(StatusCode, String, Option<&'static str>), PageError> {
     match e {
         ServiceError::Invalid(_) | ServiceError::Conflict { .. } | ServiceError::Rule(_) => {
             Ok((crate::error::status_of(&e), e.to_string(), e.field()))

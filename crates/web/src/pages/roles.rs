@@ -1,9 +1,7 @@
 //! The roles and what each may do, for reference.
 
 use super::*;
-use crate::auth::PageActor;
-use askama::Template;
-use axum::response::Response;
+use crate::pages::prelude::*;
 use bangfu_domain::Role;
 
 pub struct RoleView {

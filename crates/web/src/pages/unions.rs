@@ -3,19 +3,10 @@
 
 use super::forms::*;
 use super::*;
-use crate::auth::PageActor;
-use crate::error::PageError;
-use crate::pages::notice::Notice;
-use crate::pages::pager::Pager;
+use crate::pages::prelude::*;
 use crate::view::{division_name, local_time};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
 use bangfu_domain::{division, Permission, UnionId, UnionLevel};
-use bangfu_service::{Actor, CreateUnion, MoveUnion, PageRequest, Union, UnionFilter, UpdateUnion};
+use bangfu_service::{CreateUnion, MoveUnion, PageRequest, Union, UnionFilter, UpdateUnion};
 
 pub struct UnionView {
     pub id: i64,
@@ -363,5 +354,3 @@ pub(crate) async fn union_update(
         }
     }
 }
-
-// ---------- users ----------

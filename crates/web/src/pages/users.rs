@@ -3,18 +3,10 @@
 
 use super::forms::*;
 use super::*;
-use crate::auth::PageActor;
-use crate::pages::notice::Notice;
-use crate::pages::pager::Pager;
+use crate::pages::prelude::*;
 use crate::view::local_time;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
 use bangfu_domain::{Permission, Role, UnionId, UserId};
-use bangfu_service::{Actor, CreateUser, PageRequest, ServiceError, UpdateUser, User, UserFilter};
+use bangfu_service::{CreateUser, PageRequest, ServiceError, UpdateUser, User, UserFilter};
 
 pub struct UserView {
     pub id: i64,
@@ -461,5 +453,3 @@ pub(crate) async fn user_reset(
     )
     .await
 }
-
-// ---------- audit ----------

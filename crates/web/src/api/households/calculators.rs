@@ -13,8 +13,6 @@ use bangfu_domain::{Fen, IdNumber, Month, ValidationError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-// ---------- stateless calculators ----------
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = EvaluateParamsRequest)]

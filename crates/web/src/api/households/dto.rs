@@ -13,8 +13,6 @@ use bangfu_service::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-// ---------- shapes ----------
-
 #[derive(Debug, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct MemberRequest {

@@ -15,8 +15,6 @@ use bangfu_service::PageRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-// ---------- handlers ----------
-
 #[utoipa::path(get, path = "/api/v1/households", tag = "households", params(HouseholdQuery),
     responses((status = 200, body = PageDto<HouseholdDto>), (status = 400, body = ErrorBody)))]
 pub async fn list_households(

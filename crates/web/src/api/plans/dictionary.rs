@@ -11,8 +11,6 @@ use axum::Json;
 use bangfu_domain::assistance::Catalogue;
 use bangfu_service::dictionary::{EntryChanges, NewEntry};
 
-// ---------- dictionary ----------
-
 pub(crate) fn catalogue(raw: &str) -> Result<Catalogue, ApiError> {
     Catalogue::parse(raw).map_err(|e| {
         ApiError::Service(bangfu_domain::ValidationError::new("kind", e.message).into())

@@ -12,8 +12,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 
-// ---------- DTOs ----------
-
 /// A household as the pairing lists show it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkItemDto {

@@ -12,8 +12,6 @@ use bangfu_domain::household::HouseholdId;
 use bangfu_service::plans::{MyHousehold, PairingInput, WorklistKind};
 use bangfu_service::{Actor, PageRequest};
 
-// ---------- pairing ----------
-
 #[utoipa::path(get, path = "/api/v1/households/{id}/pairing", tag = "plans", params(("id" = i64, Path)),
     responses((status = 200, body = PairingDto), (status = 404, body = ErrorBody)))]
 pub async fn get_pairing(

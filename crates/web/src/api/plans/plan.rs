@@ -12,8 +12,6 @@ use bangfu_domain::assistance::{MeasureId, PlanId};
 use bangfu_domain::household::HouseholdId;
 use bangfu_service::plans::PlanInput;
 
-// ---------- plans and measures ----------
-
 #[utoipa::path(get, path = "/api/v1/households/{id}/plans/{year}", tag = "plans",
     params(("id" = i64, Path), ("year" = i32, Path)),
     responses((status = 200, body = PlanDetailDto), (status = 404, body = ErrorBody)))]

@@ -15,8 +15,6 @@ use bangfu_domain::household::HouseholdId;
 use bangfu_service::visits::{VisitInput, MAX_PHOTO_BYTES};
 use bangfu_service::{PageRequest, Upload};
 
-// ---------- visits ----------
-
 #[utoipa::path(get, path = "/api/v1/households/{id}/visits", tag = "visits", params(("id" = i64, Path), PageQuery),
     responses((status = 200, body = PageDto<VisitDto>), (status = 404, body = ErrorBody)))]
 pub async fn list_visits(

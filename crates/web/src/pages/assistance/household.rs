@@ -1,27 +1,14 @@
 //! A household's assistance page: recording help given, with its approval.
 
 use super::*;
-use crate::auth::PageActor;
-use crate::pages::notice::Notice;
-use crate::pages::{form_failure, render_status, Chrome, PageResult};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
 use bangfu_domain::assistance::{AssistanceStatus, Catalogue, PlanStatus, SubsidyPeriod};
 use bangfu_domain::household::HouseholdId;
 use bangfu_domain::Fen;
 use bangfu_service::assistance::AssistanceInput;
 use bangfu_service::plans::Measure;
 use bangfu_service::subsidies::SubsidyFilter;
-use bangfu_service::today;
-use bangfu_service::{Actor, PageRequest, ServiceError};
-use serde::Deserialize;
+use bangfu_service::{today, PageRequest, ServiceError};
 use std::collections::HashMap;
-
-// ---------------------------------------------------------------- household page
 
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct RecordForm {

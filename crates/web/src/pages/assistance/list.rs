@@ -1,25 +1,12 @@
 //! The list of assistance given (/assistance), its actions and Excel export.
 
 use super::*;
-use crate::auth::PageActor;
 use crate::pages::households::filing_unions;
-use crate::pages::notice::Notice;
-use crate::pages::pager::Pager;
-use crate::pages::{all_pages, form_failure, pager, xlsx_response, Chrome, PageResult};
-use crate::pages::{render_results, SwapsResults};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
+use crate::pages::{all_pages, xlsx_response};
 use bangfu_domain::assistance::{AssistanceId, AssistanceStatus, Catalogue};
 use bangfu_domain::Permission;
 use bangfu_service::assistance::{Assistance, AssistanceQuery};
-use bangfu_service::{Actor, PageRequest, ServiceError};
-use serde::Deserialize;
-
-// ---------------------------------------------------------------- the list
+use bangfu_service::{PageRequest, ServiceError};
 
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct ListQ {

@@ -1,14 +1,11 @@
 //! Pages: assistance records, regular subsidies and referrals.
 
-use crate::error::PageError;
-use crate::pages::notice::Notice;
-use crate::AppState;
+use crate::pages::prelude::*;
 use axum::routing::{get, post};
 use axum::Router;
 use bangfu_domain::assistance::{AssistanceStatus, Catalogue, Stage};
 use bangfu_domain::funds::Source;
 use bangfu_service::assistance::Assistance;
-use bangfu_service::Actor;
 
 mod household;
 mod list;

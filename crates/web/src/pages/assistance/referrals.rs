@@ -1,27 +1,12 @@
 //! Referrals to partner departments: sending a need and recording the answer.
 
 use super::*;
-use crate::auth::PageActor;
-use crate::pages::notice::Notice;
-use crate::pages::pager::Pager;
-use crate::pages::{form_failure, pager, render_status, Chrome, PageResult};
-use crate::pages::{render_results, SwapsResults};
 use crate::view::local_time;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
 use bangfu_domain::assistance::{Catalogue, ReferralId};
 use bangfu_domain::household::HouseholdId;
 use bangfu_domain::Permission;
 use bangfu_service::referrals::{Referral, ReferralInput, ReferralQuery};
-use bangfu_service::today;
-use bangfu_service::{Actor, PageRequest};
-use serde::Deserialize;
-
-// ---------------------------------------------------------------- referrals
+use bangfu_service::{today, PageRequest};
 
 pub struct ReferralView {
     pub(crate) id: i64,

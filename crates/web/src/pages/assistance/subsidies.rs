@@ -1,25 +1,11 @@
 //! Regular subsidies (常态化补助): setting, stopping and the payments due.
 
 use super::*;
-use crate::auth::PageActor;
 use crate::pages::households::filing_unions;
-use crate::pages::notice::Notice;
-use crate::pages::pager::Pager;
-use crate::pages::{form_failure, pager, render_status, Chrome, PageResult};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
 use bangfu_domain::assistance::SubsidyId;
 use bangfu_domain::{Fen, Permission};
 use bangfu_service::subsidies::{Payment, Subsidy, SubsidyFilter, SubsidyInput};
-use bangfu_service::today;
-use bangfu_service::{Actor, PageRequest};
-use serde::Deserialize;
-
-// ---------------------------------------------------------------- subsidies
+use bangfu_service::{today, PageRequest};
 
 pub struct SubsidyView {
     pub(crate) id: i64,

@@ -1,14 +1,10 @@
 //! The "退出与返困" card on a household's file.
 
 use super::*;
-use crate::error::PageError;
-use crate::AppState;
 use bangfu_domain::household::Status;
 use bangfu_domain::leaving::Pathway;
 use bangfu_domain::Permission;
-use bangfu_service::{Actor, Household};
-
-// ---------------------------------------------------------------- the file's card
+use bangfu_service::Household;
 
 /// The "退出与返困" card on a file's page.
 pub struct LeavingCard {

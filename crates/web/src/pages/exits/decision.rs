@@ -1,23 +1,9 @@
 //! A decision's page with its steps and the reviewer's forms.
 
 use super::*;
-use crate::auth::PageActor;
-use crate::error::PageError;
-use crate::pages::notice::Notice;
-use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::view::local_time;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
 use bangfu_domain::leaving::{exit_no, ExitId};
 use bangfu_service::exits::status_label;
-use bangfu_service::Actor;
-use serde::Deserialize;
-
-// ---------------------------------------------------------------- a decision
 
 pub struct StepView {
     pub label: &'static str,

@@ -2,23 +2,12 @@
 //! with filters, pages and the Excel export of a tab.
 
 use super::*;
-use crate::auth::PageActor;
 use crate::pages::households::filing_unions;
-use crate::pages::notice::Notice;
-use crate::pages::pager::Pager;
-use crate::pages::{all_pages, pager, with_query, xlsx_response, Chrome, PageResult};
-use crate::pages::{render_results, SwapsResults};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use crate::pages::{all_pages, with_query, xlsx_response};
 use bangfu_domain::leaving::{ExitKind, ExitStatus, Pathway};
 use bangfu_domain::Permission;
 use bangfu_service::exits::{CandidateQuery, ExitQuery};
-use bangfu_service::{Actor, PageRequest};
-use serde::Deserialize;
-
-// ---------------------------------------------------------------- the list
+use bangfu_service::PageRequest;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {

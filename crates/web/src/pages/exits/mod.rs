@@ -8,8 +8,8 @@
 //! the reviewer's forms. A file's page shows the "退出与返困" card
 //! ([`leaving_card`]); relapse and reopening have a small page each.
 
+use crate::pages::prelude::*;
 use crate::view::local_time;
-use crate::AppState;
 use axum::routing::get;
 use axum::Router;
 use bangfu_domain::leaving::{exit_no, ExitKind, ExitStatus, Pathway};
@@ -65,8 +65,6 @@ fn status_class(s: ExitStatus) -> &'static str {
         _ => "warn",
     }
 }
-
-// ---------------------------------------------------------------- views
 
 /// One decision in a list or on a file's card.
 pub struct DecisionRow {

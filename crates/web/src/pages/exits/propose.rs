@@ -1,23 +1,9 @@
 //! Proposing an exit, a relief or a removal: the officer's confirmation form.
 
 use super::*;
-use crate::auth::PageActor;
-use crate::error::PageError;
-use crate::pages::notice::Notice;
-use crate::pages::{form_failure, render_status, Chrome, PageResult};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
 use bangfu_domain::household::HouseholdId;
 use bangfu_domain::leaving::{exit_no, ExitKind, Pathway, RemovalReason};
 use bangfu_service::exits::ExitInput;
-use bangfu_service::Actor;
-use serde::Deserialize;
-
-// ---------------------------------------------------------------- proposing
 
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct NewQ {

@@ -1,20 +1,7 @@
 //! Marking a relapse and reopening a file, a small page each.
 
 use super::*;
-use crate::auth::PageActor;
-use crate::pages::notice::Notice;
-use crate::pages::{form_failure, render_status, Chrome, PageResult};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
 use bangfu_domain::household::HouseholdId;
-use bangfu_service::Actor;
-use serde::Deserialize;
-
-// ---------------------------------------------------------------- relapse and reopening
 
 #[derive(Template)]
 #[template(path = "exit_relapse.html")]

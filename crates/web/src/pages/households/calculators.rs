@@ -3,14 +3,8 @@
 
 use super::*;
 use crate::auth::MaybeActor;
-use crate::pages::{render_status, PageResult};
-use askama::Template;
-use axum::http::StatusCode;
 use bangfu_domain::identification::{self, Identification, Params};
 use bangfu_domain::{calculator, Fen, Month, ValidationError};
-use serde::Deserialize;
-
-// ---------- the public self-check ----------
 
 #[derive(Debug, Deserialize, Default, Clone)]
 pub struct CheckQuery {

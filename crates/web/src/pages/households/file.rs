@@ -2,23 +2,12 @@
 //! evaluations, and revealing a masked ID number with a reason.
 
 use super::*;
-use crate::auth::PageActor;
-use crate::pages::notice::Notice;
-use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::view::{division_name, local_time};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum_extra::extract::Form;
 use bangfu_domain::exit::ExitEvaluation;
 use bangfu_domain::household::{Health, HouseholdId};
 use bangfu_domain::id_number::mask_phone;
 use bangfu_domain::identification::Identification;
-use bangfu_service::{Actor, HouseholdDetail};
-use serde::Deserialize;
-
-// ---------- the file ----------
+use bangfu_service::HouseholdDetail;
 
 pub struct MonthView {
     pub(crate) month: String,

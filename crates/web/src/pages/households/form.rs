@@ -1,17 +1,7 @@
 //! Filing a household and editing its file: the form with its members.
 
 use super::*;
-use crate::auth::PageActor;
-use crate::error::PageError;
-use crate::pages::notice::Notice;
-use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::view::division_name;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
 use bangfu_domain::household::{
     EmployerKind, Employment, HardshipCause, Health, HouseholdId, LabourCapacity, Relation,
     Schooling, Tier,
@@ -19,12 +9,7 @@ use bangfu_domain::household::{
 use bangfu_domain::id_number::mask_phone;
 use bangfu_domain::identification::Category;
 use bangfu_domain::{division, Fen, Permission, ValidationError};
-use bangfu_service::{
-    Actor, HouseholdDetail, HouseholdInput, MemberInput, PageRequest, ServiceError,
-};
-use serde::Deserialize;
-
-// ---------- the form ----------
+use bangfu_service::{HouseholdDetail, HouseholdInput, MemberInput, PageRequest, ServiceError};
 
 /// The filing form as posted. Member fields repeat once per row.
 #[derive(Debug, Deserialize, Default, Clone)]

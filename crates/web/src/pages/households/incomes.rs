@@ -1,22 +1,8 @@
 //! The 12-month income grid of a household.
 
 use super::*;
-use crate::auth::PageActor;
-use crate::error::PageError;
-use crate::pages::notice::Notice;
-use crate::pages::{form_failure, render_status, Chrome, PageResult};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
 use bangfu_domain::household::{HouseholdId, MonthlyIncome};
 use bangfu_domain::{Fen, Month, Permission, ValidationError};
-use bangfu_service::Actor;
-use serde::Deserialize;
-
-// ---------- incomes ----------
 
 /// One month of the grid, in yuan as typed.
 pub struct GridRow {

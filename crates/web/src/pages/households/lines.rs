@@ -2,22 +2,10 @@
 //! re-identifying every household under the current ones.
 
 use super::*;
-use crate::auth::PageActor;
-use crate::pages::notice::Notice;
-use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::view::{division_name, local_time};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
 use bangfu_domain::identification::Params;
 use bangfu_domain::{Fen, Permission, ValidationError};
-use bangfu_service::{Actor, LineInput};
-use serde::Deserialize;
-
-// ---------- lines and parameters ----------
+use bangfu_service::LineInput;
 
 pub struct LineView {
     pub(crate) code: String,

@@ -2,24 +2,13 @@
 
 use super::*;
 use crate::api::HouseholdQuery;
-use crate::auth::PageActor;
-use crate::error::PageError;
-use crate::pages::pager::Pager;
-use crate::pages::{all_pages, pager, with_query, xlsx_response, Chrome, PageResult};
-use crate::pages::{render_results, SwapsResults};
+use crate::pages::{all_pages, with_query, xlsx_response};
 use crate::view::division_name;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use bangfu_domain::household::{Cohort, Decision, HardshipCause, Status, Tier};
 use bangfu_domain::id_number::mask_phone;
 use bangfu_domain::identification::Category;
 use bangfu_domain::Permission;
-use bangfu_service::{Actor, Household, HouseholdSort, PageRequest};
-use serde::Deserialize;
-
-// ---------- list ----------
+use bangfu_service::{Household, HouseholdSort, PageRequest};
 
 /// One row of the list: identity masked.
 pub struct Row {

@@ -2,7 +2,7 @@
 //! its identification, the 12-month income grid, revealing an ID number, the
 //! printable card, the Excel export, the lines page and the public self-check.
 
-use crate::AppState;
+use crate::pages::prelude::*;
 use axum::routing::{get, post};
 use axum::Router;
 use bangfu_domain::Fen;

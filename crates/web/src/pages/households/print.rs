@@ -1,12 +1,7 @@
 //! The printable card of a household's file.
 
 use super::*;
-use crate::auth::PageActor;
-use crate::pages::{render, PageResult};
 use crate::view::local_time;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, State};
 use bangfu_domain::household::HouseholdId;
 
 #[derive(Template)]

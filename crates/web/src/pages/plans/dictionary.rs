@@ -1,22 +1,10 @@
 //! The dictionary of goals, measure kinds and other catalogues (/dictionary).
 
-use crate::auth::PageActor;
-use crate::error::PageError;
-use crate::pages::notice::Notice;
-use crate::pages::{form_failure, render_status, Chrome, PageResult};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
+use crate::pages::prelude::*;
 use bangfu_domain::assistance::Catalogue;
 use bangfu_domain::{Permission, ValidationError};
 use bangfu_service::dictionary::{may_edit, EntryChanges, NewEntry};
-use bangfu_service::{Actor, ServiceError};
-use serde::Deserialize;
-
-// ---------- /dictionary ----------
+use bangfu_service::ServiceError;
 
 pub struct EntryView {
     pub code: String,

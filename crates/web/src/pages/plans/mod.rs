@@ -2,12 +2,10 @@
 //! household's pairing, plan and measures (/households/{id}/plan), its home
 //! visits with photos (/households/{id}/visits) and the dictionary.
 
-use crate::error::PageError;
-use crate::AppState;
+use crate::pages::prelude::*;
 use axum::routing::{get, post};
 use axum::Router;
 use bangfu_service::plans::WorkItem;
-use bangfu_service::Actor;
 
 mod dictionary;
 mod my;
@@ -46,8 +44,6 @@ fn opt_i64(raw: &str) -> Option<i64> {
 fn date_or_none(d: Option<chrono::NaiveDate>) -> String {
     d.map(|d| d.to_string()).unwrap_or_default()
 }
-
-// ---------- shared views ----------
 
 /// A household in a list or at the head of its pages.
 pub struct ItemView {

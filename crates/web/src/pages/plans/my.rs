@@ -1,22 +1,11 @@
 //! "My households" (/my): a responsible person's households with what is due.
 
 use super::*;
-use crate::auth::PageActor;
-use crate::error::PageError;
-use crate::pages::pager::Pager;
-use crate::pages::{pager, render_status, Chrome, PageResult};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use bangfu_domain::assistance::Catalogue;
 use bangfu_domain::Permission;
 use bangfu_service::plans::MyHousehold;
-use bangfu_service::{Actor, PageRequest};
-use serde::Deserialize;
+use bangfu_service::PageRequest;
 use std::collections::HashMap;
-
-// ---------- /my ----------
 
 pub struct MeasureLine {
     pub content: String,

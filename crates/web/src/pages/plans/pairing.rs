@@ -2,23 +2,10 @@
 //! or a plan, and assigning one in bulk.
 
 use super::*;
-use crate::auth::PageActor;
-use crate::pages::notice::Notice;
-use crate::pages::pager::Pager;
-use crate::pages::{form_failure, pager, render_status, Chrome, PageResult};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
-use axum_extra::extract::Form;
 use bangfu_domain::household::HouseholdId;
 use bangfu_domain::Permission;
 use bangfu_service::plans::{current_year, PairingInput, WorklistKind};
-use bangfu_service::{Actor, PageRequest};
-use serde::Deserialize;
-
-// ---------- /pairing ----------
+use bangfu_service::PageRequest;
 
 #[derive(Template)]
 #[template(path = "pairing.html")]

@@ -1,26 +1,14 @@
 //! A household's pairing, plan and measures (/households/{id}/plan).
 
 use super::*;
-use crate::auth::PageActor;
-use crate::pages::notice::Notice;
-use crate::pages::{form_failure, render_status, Chrome, PageResult};
 use crate::view::local_time;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::Form;
 use bangfu_domain::assistance::{Catalogue, Goal, MeasureId, MeasureStatus, PlanId};
 use bangfu_domain::household::HouseholdId;
 use bangfu_service::dictionary::DictionaryEntry;
 use bangfu_service::plans::{
     current_year, Measure, MeasureInput, PairingInput, PlanInput, PlanView,
 };
-use bangfu_service::{Actor, ServiceError};
-use serde::Deserialize;
-
-// ---------- /households/{id}/plan ----------
+use bangfu_service::ServiceError;
 
 pub struct MeasureView {
     pub id: i64,

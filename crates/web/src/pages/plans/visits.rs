@@ -1,24 +1,13 @@
 //! A household's home visits with their photos (/households/{id}/visits).
 
 use super::*;
-use crate::auth::PageActor;
-use crate::error::PageError;
-use crate::pages::notice::Notice;
-use crate::pages::pager::Pager;
-use crate::pages::{form_failure, pager, render_status, Chrome, PageResult};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect};
+use axum::extract::Multipart;
+use axum::http::{header, HeaderValue};
 use bangfu_domain::assistance::VisitId;
 use bangfu_domain::household::HouseholdId;
 use bangfu_domain::{Permission, ValidationError};
 use bangfu_service::visits::{Visit, VisitInput, MAX_PHOTOS};
-use bangfu_service::{Actor, PageRequest, Upload};
-use serde::Deserialize;
-
-// ---------- /households/{id}/visits ----------
+use bangfu_service::{PageRequest, Upload};
 
 pub struct VisitView {
     pub id: i64,
