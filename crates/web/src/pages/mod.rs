@@ -1,5 +1,12 @@
 //! The HTML face: server-rendered pages in Simplified Chinese. Each handler
 //! calls the same services as the API and renders a template.
+//!
+//! This module is the router and what every page shares: the chrome around
+//! a page, rendering (a whole page, or a list's `*_partial.html` results for
+//! htmx), form failures, exports. Each area has a file (or a folder, split by
+//! what a person does there) of its own; [`prelude`] is what they all import.
+//! Notices after an action ([`notice::Notice`]) and page links
+//! ([`pager::Pager`]) are typed values that templates render.
 
 /// The `(code, label)` options of a coded enum, for a `<select>`.
 macro_rules! options {
