@@ -6,6 +6,7 @@
 pub mod application;
 pub mod assistance;
 pub mod audit;
+pub mod calculator;
 pub mod division;
 pub mod error;
 pub mod exit;

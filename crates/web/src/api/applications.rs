@@ -125,6 +125,7 @@ impl From<&Application> for ApplicationDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ApplicationStepDto)]
 pub struct StepDto {
     /// submit, review, notice, objection, approve, reject
     pub step: String,
@@ -272,6 +273,7 @@ pub async fn get_application(
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ApplicationStepRequest)]
 pub struct StepRequest {
     /// review, notice, objection, approve, reject
     pub step: String,
@@ -300,7 +302,7 @@ pub struct StepRequest {
     pub reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/applications/{id}/steps", tag = "applications", params(("id" = i64, Path)),
+#[utoipa::path(post, operation_id = "act_on_application", path = "/api/v1/applications/{id}/steps", tag = "applications", params(("id" = i64, Path)),
     request_body = StepRequest,
     responses((status = 200, body = ApplicationDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

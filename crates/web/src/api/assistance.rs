@@ -258,7 +258,7 @@ impl From<&HouseholdAssistance> for HouseholdAssistanceDto {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/households/{id}/assistance", tag = "assistance", params(("id" = i64, Path)),
+#[utoipa::path(get, operation_id = "list_household_assistance", path = "/api/v1/households/{id}/assistance", tag = "assistance", params(("id" = i64, Path)),
     responses((status = 200, body = HouseholdAssistanceDto), (status = 404, body = ErrorBody)))]
 pub async fn household_assistance(
     State(state): State<AppState>,
@@ -659,7 +659,7 @@ pub struct DueQuery {
     pub per_page: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/subsidies/due", tag = "subsidies", params(DueQuery),
+#[utoipa::path(get, operation_id = "list_due_payments", path = "/api/v1/subsidies/due", tag = "subsidies", params(DueQuery),
     responses((status = 200, body = DueDto)))]
 pub async fn due_payments(
     State(state): State<AppState>,

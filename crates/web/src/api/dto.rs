@@ -14,6 +14,7 @@ pub struct LoginRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = LoginDto)]
 pub struct LoginResponse {
     /// Send as `Authorization: Bearer <token>`.
     pub token: String,
@@ -189,6 +190,7 @@ pub struct ResetPasswordRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ResetPasswordDto)]
 pub struct ResetPasswordResponse {
     pub generated_password: Option<String>,
 }

@@ -223,6 +223,7 @@ impl From<&Evaluation> for EvaluationDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ExitStepDto)]
 pub struct StepDto {
     /// propose, review, notice, objection, approve, reject.
     pub step: String,
@@ -368,6 +369,7 @@ pub struct ProposeRequest {
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ExitStepRequest)]
 pub struct StepRequest {
     /// review, notice, objection, approve, reject.
     pub step: String,
@@ -514,7 +516,7 @@ fn candidate_query(q: &CandidateParams) -> CandidateQuery {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/exits/ready", tag = "exits", params(CandidateParams),
+#[utoipa::path(get, operation_id = "list_ready", path = "/api/v1/exits/ready", tag = "exits", params(CandidateParams),
     responses((status = 200, body = PageDto<CandidateDto>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn ready_list(
     State(state): State<AppState>,
@@ -532,7 +534,7 @@ async fn ready_list(
     Ok(Json(PageDto::from_page(&page, |c| CandidateDto::from(c))))
 }
 
-#[utoipa::path(get, path = "/api/v1/exits/relief", tag = "exits", params(CandidateParams),
+#[utoipa::path(get, operation_id = "list_relief_ready", path = "/api/v1/exits/relief", tag = "exits", params(CandidateParams),
     responses((status = 200, body = PageDto<CandidateDto>), (status = 403, body = ErrorBody)))]
 async fn relief_list(
     State(state): State<AppState>,
@@ -550,7 +552,7 @@ async fn relief_list(
     Ok(Json(PageDto::from_page(&page, |c| CandidateDto::from(c))))
 }
 
-#[utoipa::path(get, path = "/api/v1/exits/relapses", tag = "exits", params(CandidateParams),
+#[utoipa::path(get, operation_id = "list_relapsed", path = "/api/v1/exits/relapses", tag = "exits", params(CandidateParams),
     responses((status = 200, body = PageDto<CandidateDto>), (status = 403, body = ErrorBody)))]
 async fn relapse_list(
     State(state): State<AppState>,

@@ -60,6 +60,7 @@ pub struct CheckCountDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AuditRunDto)]
 pub struct RunDto {
     pub checks: Vec<CheckCountDto>,
     pub found: usize,

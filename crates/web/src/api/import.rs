@@ -96,6 +96,7 @@ impl From<&ImportIssue> for ImportErrorDto {
 
 /// The standard error envelope plus the list of problems (422).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ImportInvalidDto)]
 pub struct ImportInvalidBody {
     pub error: ErrorDetail,
     pub errors: Vec<ImportErrorDto>,

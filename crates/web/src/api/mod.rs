@@ -166,7 +166,7 @@ async fn logout(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Api
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = UserDto)))]
+#[utoipa::path(get, operation_id = "get_me", path = "/api/v1/auth/me", tag = "auth", responses((status = 200, body = UserDto)))]
 async fn me(ApiActor(actor): ApiActor) -> Json<UserDto> {
     Json(UserDto::from(&actor.user))
 }

@@ -154,6 +154,7 @@ async fn close_todo(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MonthlyRunDto)]
 pub struct RunDto {
     /// The job's id.
     pub id: i64,
@@ -340,7 +341,7 @@ pub struct CountParams {
     pub month: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/monthly/counts", tag = "monthly", params(CountParams),
+#[utoipa::path(get, operation_id = "get_month_counts", path = "/api/v1/monthly/counts", tag = "monthly", params(CountParams),
     responses((status = 200, body = CountsDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn month_counts(
     State(state): State<AppState>,

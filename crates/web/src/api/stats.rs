@@ -178,6 +178,7 @@ pub struct DecisionsDto {
 
 /// Money in fen, up to the date; reversals count at their own date.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = StatsFundsDto)]
 pub struct FundsDto {
     /// 筹集资金: receipts less reversed receipts.
     pub raised: i64,
@@ -329,7 +330,7 @@ pub struct PanelParams {
     pub as_of: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/stats/panel", tag = "stats", params(PanelParams),
+#[utoipa::path(get, operation_id = "get_panel", path = "/api/v1/stats/panel", tag = "stats", params(PanelParams),
     responses((status = 200, body = PanelDto), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn panel(
@@ -484,7 +485,7 @@ pub struct ProgressParams {
     pub year: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/targets/progress", tag = "stats", params(ProgressParams),
+#[utoipa::path(get, operation_id = "get_progress", path = "/api/v1/targets/progress", tag = "stats", params(ProgressParams),
     responses((status = 200, body = ProgressDto), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn progress(

@@ -4,19 +4,14 @@
 use super::households::{
     decision_view, this_month, typed_month, DecisionView, HouseholdForm, Options,
 };
-use super::{form_failure, pager, render, render_status, Chrome, PageResult};
-use crate::auth::{ClientOrigin, MaybeActor, PageActor, LOGIN_CSRF_COOKIE};
-use crate::error::PageError;
+use crate::auth::{ClientOrigin, MaybeActor, LOGIN_CSRF_COOKIE};
+use crate::pages::prelude::*;
 use crate::view::{division_name, local_time};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::Multipart;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
 use axum_extra::extract::cookie::CookieJar;
-use axum_extra::extract::Form;
 use bangfu_domain::application::{application_no, AppStatus, ApplicationId, Step};
 use bangfu_domain::household::{
     EmployerKind, Employment, HardshipCause, Health, LabourCapacity, MonthlyIncome, Relation,
@@ -25,10 +20,9 @@ use bangfu_domain::household::{
 use bangfu_domain::id_number::mask_phone;
 use bangfu_domain::{Permission, ValidationError};
 use bangfu_service::{
-    Act, Actor, ApplicationDetail, ApplicationFilter, ApplicationInput, ApplicationStatusView,
+    Act, ApplicationDetail, ApplicationFilter, ApplicationInput, ApplicationStatusView,
     PageRequest, ServiceError, Upload,
 };
-use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -353,7 +347,10 @@ async fn apply_submit(
             if actor.is_some() {
                 Ok((
                     jar,
-                    Redirect::to(&format!("/applications/{id}?notice=submitted")),
+                    Redirect::to(&format!(
+                        "/applications/{id}?{}",
+                        Notice::ApplicationSubmitted.query()
+                    )),
                 )
                     .into_response())
             } else {
@@ -526,9 +523,11 @@ struct ListPage {
     statuses: Vec<(&'static str, &'static str)>,
     total: i64,
     items: Vec<AppRow>,
-    pager: String,
+    pager: Pager,
     can_enter: bool,
 }
+
+results_partial!(ListPage => ApplicationsResults, "applications_partial.html");
 
 #[derive(Debug, Deserialize, Default)]
 pub struct ListQuery {
@@ -541,6 +540,7 @@ pub struct ListQuery {
 
 async fn list_page(
     State(state): State<AppState>,
+    swap: SwapsResults,
     PageActor(actor): PageActor,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
@@ -555,21 +555,25 @@ async fn list_page(
         .await?;
     let mut statuses = vec![("open", "办理中")];
     statuses.extend(AppStatus::ALL.iter().map(|s| (s.code(), s.label())));
-    Ok(render(&ListPage {
-        chrome: Chrome::new(&actor, "建档申请", "applications"),
-        pager: pager(
-            "/applications",
-            &[("status", q.status.clone()), ("q", q.q.clone())],
-            page.page,
-            page.pages(),
-        ),
-        status: q.status,
-        q: q.q,
-        statuses,
-        total: page.total,
-        items: page.items.iter().map(AppRow::from).collect(),
-        can_enter: actor.can(Permission::ManageHouseholds),
-    }))
+    Ok(render_results(
+        swap,
+        StatusCode::OK,
+        &ListPage {
+            chrome: Chrome::new(&actor, "建档申请", "applications"),
+            pager: pager(
+                "/applications",
+                &[("status", q.status.clone()), ("q", q.q.clone())],
+                page.page,
+                page.pages(),
+            ),
+            status: q.status,
+            q: q.q,
+            statuses,
+            total: page.total,
+            items: page.items.iter().map(AppRow::from).collect(),
+            can_enter: actor.can(Permission::ManageHouseholds),
+        },
+    ))
 }
 
 pub struct StepView {
@@ -635,7 +639,7 @@ struct DetailPage {
     decision: DecisionView,
     steps: Vec<StepView>,
     files: Vec<(i64, String, String)>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<String>,
     today: String,
 }
@@ -710,7 +714,7 @@ async fn detail_view_page(
     state: &AppState,
     actor: &Actor,
     id: i64,
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
@@ -754,18 +758,7 @@ async fn detail_page(
     Path(id): Path<i64>,
     Query(q): Query<NoticeQ>,
 ) -> PageResult {
-    let notice = q.notice.map(|n| {
-        match n.as_str() {
-            "submitted" => "申请已提交，等待基层审核和入户核查。",
-            "review" => "已完成基层审核（入户核查），下一步：开始公示。",
-            "notice" => "已开始公示，公示期满后由审批工会批准。",
-            "objection" => "异议已记录。",
-            "approve" => "已批准，档案已建立。",
-            "reject" => "已不予通过，申请人可凭身份证号码和手机号码查询到理由。",
-            _ => "操作已完成。",
-        }
-        .to_owned()
-    });
+    let notice = Notice::find_or_done(Notice::APPLICATION, q.notice.as_deref());
     detail_view_page(&state, &actor, id, notice, None, StatusCode::OK).await
 }
 
@@ -819,10 +812,19 @@ async fn act_submit(
         Ok(a) => {
             let code = f.act.as_str();
             match (code, a.household_id) {
-                ("approve", Some(h)) => {
-                    Ok(Redirect::to(&format!("/households/{h}?notice=approved")).into_response())
+                ("approve", Some(h)) => Ok(Redirect::to(&format!(
+                    "/households/{h}?{}",
+                    Notice::FilingApproved.query()
+                ))
+                .into_response()),
+                _ => {
+                    let done = Notice::find_or_done(Notice::APPLICATION, Some(code))
+                        .unwrap_or(Notice::Done);
+                    Ok(
+                        Redirect::to(&format!("/applications/{id}?{}", done.query()))
+                            .into_response(),
+                    )
                 }
-                _ => Ok(Redirect::to(&format!("/applications/{id}?notice={code}")).into_response()),
             }
         }
         Err(e) => {

@@ -2,22 +2,16 @@
 //! their evidence in plain Chinese, resolve them, export them — and the
 //! standards the over-standard check reads.
 
-use super::{all_pages, pager, render, with_query, xlsx_response, Chrome, PageResult};
-use crate::auth::PageActor;
+use super::{all_pages, with_query, xlsx_response};
+use crate::pages::prelude::*;
 use crate::view::{division_name, local_time};
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue};
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::Form;
 use bangfu_domain::assistance::{Check, FindingId, FindingStatus};
 use bangfu_domain::{Fen, Permission};
 use bangfu_service::fund_audit::{Finding, FindingQuery, Resolution, Standard, StandardInput};
-use bangfu_service::{Actor, PageRequest, ServiceError};
-use serde::Deserialize;
+use bangfu_service::{PageRequest, ServiceError};
 use serde_json::Value;
 
 pub fn routes() -> Router<AppState> {
@@ -272,16 +266,19 @@ struct ListPage {
     union_id: String,
     items: Vec<FindingRow>,
     total: i64,
-    pager: String,
+    pager: Pager,
     export_href: String,
     notice: Option<String>,
     error: Option<String>,
     pass_on_days: u32,
 }
 
+results_partial!(ListPage => FundAuditResults, "fund_audit_partial.html");
+
 async fn list_view(
     state: &AppState,
     actor: &Actor,
+    swap: SwapsResults,
     q: &ListQuery,
     error: Option<String>,
 ) -> PageResult {
@@ -315,38 +312,43 @@ async fn list_view(
         )
     });
     let params = q.params();
-    Ok(render(&ListPage {
-        chrome: Chrome::new(actor, "资金审计", "fund-audit"),
-        total_open: rows.iter().map(|r| r.open).sum(),
-        counts: rows,
-        checks: Check::ALL.iter().map(|c| (c.code(), c.label())).collect(),
-        statuses: FindingStatus::ALL
-            .iter()
-            .map(|s| (s.code(), s.label()))
-            .collect(),
-        unions: unions
-            .into_iter()
-            .map(|(i, n)| (i.to_string(), n))
-            .collect(),
-        check: q.check.clone(),
-        status: q.status.clone(),
-        union_id: q.union_id.clone(),
-        items: page.items.iter().map(FindingRow::from).collect(),
-        total: page.total,
-        pager: pager("/fund-audit", &params, page.page, page.pages()),
-        export_href: with_query("/fund-audit/export.xlsx", &params),
-        notice,
-        error,
-        pass_on_days: state.services.settings().pass_on_days,
-    }))
+    Ok(render_results(
+        swap,
+        StatusCode::OK,
+        &ListPage {
+            chrome: Chrome::new(actor, "资金审计", "fund-audit"),
+            total_open: rows.iter().map(|r| r.open).sum(),
+            counts: rows,
+            checks: Check::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+            statuses: FindingStatus::ALL
+                .iter()
+                .map(|s| (s.code(), s.label()))
+                .collect(),
+            unions: unions
+                .into_iter()
+                .map(|(i, n)| (i.to_string(), n))
+                .collect(),
+            check: q.check.clone(),
+            status: q.status.clone(),
+            union_id: q.union_id.clone(),
+            items: page.items.iter().map(FindingRow::from).collect(),
+            total: page.total,
+            pager: pager("/fund-audit", &params, page.page, page.pages()),
+            export_href: with_query("/fund-audit/export.xlsx", &params),
+            notice,
+            error,
+            pass_on_days: state.services.settings().pass_on_days,
+        },
+    ))
 }
 
 async fn list_page(
     State(state): State<AppState>,
+    swap: SwapsResults,
     PageActor(actor): PageActor,
     Query(q): Query<ListQuery>,
 ) -> PageResult {
-    list_view(&state, &actor, &q, None).await
+    list_view(&state, &actor, swap, &q, None).await
 }
 
 /// Runs the audit; an htmx request is sent on with `HX-Redirect` so the
@@ -419,6 +421,7 @@ async fn resolve(
             let mut res = list_view(
                 &state,
                 &actor,
+                SwapsResults::default(),
                 &ListQuery::default(),
                 Some(format!("处理问题 #{id} 未成功：{msg}")),
             )

@@ -1,25 +1,17 @@
 //! Pages: fund accounts, receipts, allocations, reversals and statements
 //! (帮扶资金). Amounts are typed and shown in yuan.
 
-use super::{form_failure, pager, render_status, union_options, with_query, Chrome, PageResult};
-use crate::auth::PageActor;
-use crate::error::PageError;
+use super::{union_options, with_query};
+use crate::pages::prelude::*;
 use crate::view::local_time;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::Form;
 use bangfu_domain::funds::{AccountId, Source, TransferId, TransferKind};
 use bangfu_domain::{Fen, Permission};
 use bangfu_service::funds::{
     AllocationInput, ReceiptInput, SourceFunds, Statement, TransferInfo, UnionFunds,
 };
-use bangfu_service::{Actor, PageRequest, ServiceError};
-use serde::Deserialize;
+use bangfu_service::{PageRequest, ServiceError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -154,7 +146,7 @@ struct FundsPage {
     recent: Vec<TransferView>,
     recent_total: i64,
     can_manage: bool,
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<String>,
     /// Which form the error is about: receipt, allocation or reverse.
     error_form: &'static str,
@@ -177,7 +169,7 @@ fn union_param(raw: &str) -> Option<i64> {
 }
 
 struct Outcome {
-    notice: Option<String>,
+    notice: Option<Notice>,
     error: Option<FormError>,
     receipt: ReceiptForm,
     allocation: AllocationForm,
@@ -284,15 +276,7 @@ async fn funds_page(
     PageActor(actor): PageActor,
     Query(q): Query<FundsQuery>,
 ) -> PageResult {
-    let notice = q.notice.as_deref().map(|n| {
-        match n {
-            "receipt" => "资金收入已登记。",
-            "allocation" => "资金已下拨，下级工会可在其资金页面看到这笔下拨。",
-            "reverse" => "已冲销：记入了一笔反向分录，原业务保留可查。",
-            _ => "操作已完成。",
-        }
-        .to_owned()
-    });
+    let notice = Notice::find_or_done(Notice::FUNDS, q.notice.as_deref());
     funds_view(
         &state,
         &actor,
@@ -344,8 +328,9 @@ async fn receipt_submit(
     };
     match result {
         Ok(t) => Ok(Redirect::to(&format!(
-            "/funds?union_id={}&notice=receipt",
-            t.row.union_id
+            "/funds?union_id={}&{}",
+            t.row.union_id,
+            Notice::FundsReceipt.query()
         ))
         .into_response()),
         Err(e) => {
@@ -399,8 +384,9 @@ async fn allocation_submit(
     };
     match result {
         Ok(t) => Ok(Redirect::to(&format!(
-            "/funds?union_id={}&notice=allocation",
-            t.row.union_id
+            "/funds?union_id={}&{}",
+            t.row.union_id,
+            Notice::FundsAllocation.query()
         ))
         .into_response()),
         Err(e) => {
@@ -451,9 +437,9 @@ async fn reverse_submit(
             };
             let sep = if back.contains('?') { '&' } else { '?' };
             let back = if back.ends_with('?') {
-                format!("{back}notice=reverse")
+                format!("{back}{}", Notice::FundsReversed.query())
             } else {
-                format!("{back}{sep}notice=reverse")
+                format!("{back}{sep}{}", Notice::FundsReversed.query())
             };
             Ok(Redirect::to(&back).into_response())
         }
@@ -505,14 +491,17 @@ struct TransfersPage {
     kind_options: Vec<(&'static str, &'static str)>,
     total: i64,
     items: Vec<TransferView>,
-    pager: String,
+    pager: Pager,
     error: Option<String>,
-    notice: Option<String>,
+    notice: Option<Notice>,
     back: String,
 }
 
+results_partial!(TransfersPage => TransfersResults, "funds_transfers_partial.html");
+
 async fn transfers_page(
     State(state): State<AppState>,
+    swap: SwapsResults,
     PageActor(actor): PageActor,
     Query(q): Query<TransfersQuery>,
 ) -> PageResult {
@@ -555,9 +544,10 @@ async fn transfers_page(
             p.total,
             pager("/funds/transfers", &params, p.page, p.pages()),
         ),
-        None => (Vec::new(), 0, String::new()),
+        None => (Vec::new(), 0, Pager::none()),
     };
-    Ok(render_status(
+    Ok(render_results(
+        swap,
         status,
         &TransfersPage {
             chrome: Chrome::new(&actor, "资金业务", "funds"),
@@ -568,10 +558,7 @@ async fn transfers_page(
             items,
             pager: pager_html,
             error,
-            notice: q
-                .notice
-                .as_deref()
-                .map(|_| "已冲销：记入了一笔反向分录，原业务保留可查。".to_owned()),
+            notice: q.notice.as_deref().map(|_| Notice::FundsReversed),
             back: with_query("/funds/transfers", &params),
             q,
         },

@@ -4,16 +4,10 @@
 //! service's.
 
 use super::households::filing_unions;
-use super::{render, render_status, Chrome, PageResult};
-use crate::auth::PageActor;
-use crate::error::PageError;
 use crate::import_xlsx;
+use crate::pages::prelude::*;
 use crate::view::local_time;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
+use axum::extract::Multipart;
 use axum::routing::{get, post};
 use axum::Router;
 use bangfu_domain::Permission;
@@ -21,7 +15,7 @@ use bangfu_service::import::{
     ImportFile, ImportOutcome, ImportReport, JobView, BACKGROUND_ABOVE, MAX_FILE_BYTES,
     MAX_HOUSEHOLD_ROWS,
 };
-use bangfu_service::{Actor, ServiceError};
+use bangfu_service::ServiceError;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -330,7 +324,7 @@ struct JobPage {
 }
 
 #[derive(Template)]
-#[template(path = "job_progress.html")]
+#[template(path = "job_progress_partial.html")]
 struct JobFragment {
     j: JobCard,
 }

@@ -6,22 +6,15 @@
 //! is the responsible person's list: filters, links to the household and to
 //! the exit lists, and "mark handled".
 
-use super::{pager, render, with_query, Chrome, PageResult};
-use crate::auth::PageActor;
-use crate::error::PageError;
+use super::with_query;
+use crate::pages::prelude::*;
 use crate::view::local_time;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
-use axum_extra::extract::Form;
 use bangfu_domain::{Month, Permission};
 use bangfu_service::monthly::{MonthCounts, RunView, Todo, TodoKind, TodoQuery};
-use bangfu_service::{Actor, PageRequest};
-use serde::Deserialize;
+use bangfu_service::PageRequest;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -229,7 +222,7 @@ struct RunPage {
 }
 
 #[derive(Template)]
-#[template(path = "monthly_progress.html")]
+#[template(path = "monthly_progress_partial.html")]
 struct RunFragment {
     r: RunCard,
     can_todos: bool,
@@ -348,7 +341,7 @@ struct TodosPage {
     chrome: Chrome,
     items: Vec<TodoView>,
     total: i64,
-    pager: String,
+    pager: Pager,
     mine: bool,
     kind: String,
     union: String,

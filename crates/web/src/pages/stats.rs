@@ -6,25 +6,17 @@
 //! yuan with two decimals). The charts (Apache ECharts, vendored) are drawn
 //! by `/assets/stats.js` from `data-*` attributes: no inline script.
 
-use super::{render, render_status, Chrome, PageResult};
-use crate::auth::PageActor;
-use crate::error::PageError;
-use crate::AppState;
-use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect};
+use crate::pages::prelude::*;
 use axum::routing::get;
 use axum::Router;
-use axum_extra::extract::Form;
 use bangfu_domain::identification::Category;
 use bangfu_domain::leaving::{Pathway, RemovalReason};
 use bangfu_domain::target::{format_share, ShareOrigin};
 use bangfu_domain::{Fen, Permission, UnionId, ValidationError};
 use bangfu_service::stats::{parse_as_of, parse_year, Figures, Panel, Progress, TargetLine};
-use bangfu_service::{Actor, ServiceError};
+use bangfu_service::ServiceError;
 use chrono::Datelike;
 use rust_xlsxwriter::{Format, Workbook};
-use serde::Deserialize;
 use serde_json::json;
 
 pub fn routes() -> Router<AppState> {

@@ -1,0 +1,161 @@
+//! Listing, filing, reading and editing household files, revealing an ID
+//! number with a reason, and re-identifying every file.
+
+use super::*;
+use crate::api::{ApiJson, ApiPath, ApiQuery, ApiResult, PageDto};
+use crate::auth::ApiActor;
+use crate::error::ErrorBody;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use bangfu_domain::household::HouseholdId;
+use bangfu_domain::ValidationError;
+use bangfu_service::PageRequest;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[utoipa::path(get, path = "/api/v1/households", tag = "households", params(HouseholdQuery),
+    responses((status = 200, body = PageDto<HouseholdDto>), (status = 400, body = ErrorBody)))]
+pub async fn list_households(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<HouseholdQuery>,
+) -> ApiResult<Json<PageDto<HouseholdDto>>> {
+    let filter = q.filter().map_err(invalid)?;
+    let page = state
+        .services
+        .household_list(
+            &actor,
+            filter,
+            q.union_id,
+            PageRequest::new(q.page, q.per_page),
+        )
+        .await?;
+    Ok(Json(PageDto::from_page(&page, |h| HouseholdDto::from(h))))
+}
+
+#[utoipa::path(post, path = "/api/v1/households", tag = "households", request_body = HouseholdRequest,
+    responses((status = 201, body = HouseholdDto), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn create_household(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(req): ApiJson<HouseholdRequest>,
+) -> ApiResult<(StatusCode, Json<HouseholdDto>)> {
+    let incomes = parse_incomes(&req.incomes)?;
+    let h = state
+        .services
+        .household_create(&actor, req.input(), incomes)
+        .await?;
+    Ok((StatusCode::CREATED, Json(HouseholdDto::from(&h))))
+}
+
+#[utoipa::path(get, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path)),
+    responses((status = 200, body = HouseholdDetailDto), (status = 404, body = ErrorBody)))]
+pub async fn get_household(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<HouseholdDetailDto>> {
+    let d = state
+        .services
+        .household_get(&actor, HouseholdId(id))
+        .await?;
+    Ok(Json(HouseholdDetailDto::from(&d)))
+}
+
+#[utoipa::path(put, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path)),
+    request_body = HouseholdRequest,
+    responses((status = 200, body = HouseholdDto), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn update_household(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<HouseholdRequest>,
+) -> ApiResult<Json<HouseholdDto>> {
+    let version = req.version.ok_or_else(|| {
+        invalid(ValidationError::new(
+            "version",
+            "请提供读取档案时的 version",
+        ))
+    })?;
+    // Say so rather than silently ignore what an edit cannot change.
+    if !req.incomes.is_empty() {
+        return Err(invalid(ValidationError::new(
+            "incomes",
+            "修改档案时不能录入月收入，请用 PUT /api/v1/households/{id}/incomes",
+        )));
+    }
+    if req.union_id.is_some() {
+        return Err(invalid(ValidationError::new(
+            "union_id",
+            "建档工会不能在修改档案时更改",
+        )));
+    }
+    let h = state
+        .services
+        .household_update(&actor, HouseholdId(id), version, req.input())
+        .await?;
+    Ok(Json(HouseholdDto::from(&h)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct RevealRequest {
+    /// Why the full numbers are needed; recorded in the audit log.
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevealedMemberDto {
+    pub name: String,
+    pub id_number: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = RevealDto)]
+pub struct RevealResponse {
+    pub worker_id_number: String,
+    pub phone: String,
+    pub members: Vec<RevealedMemberDto>,
+}
+
+#[utoipa::path(post, operation_id = "reveal_household", path = "/api/v1/households/{id}/reveal", tag = "households", params(("id" = i64, Path)),
+    request_body = RevealRequest,
+    responses((status = 200, body = RevealResponse), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn reveal(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<RevealRequest>,
+) -> ApiResult<Json<RevealResponse>> {
+    let r = state
+        .services
+        .household_reveal(&actor, HouseholdId(id), &req.reason)
+        .await?;
+    Ok(Json(RevealResponse {
+        worker_id_number: r.worker_id_number,
+        phone: r.phone,
+        members: r
+            .members
+            .into_iter()
+            .map(|(name, id_number)| RevealedMemberDto { name, id_number })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ReidentifyDto)]
+pub struct ReidentifyResponse {
+    pub evaluated: usize,
+    pub changed: usize,
+}
+
+#[utoipa::path(post, operation_id = "reidentify_households", path = "/api/v1/households/reidentify", tag = "households",
+    responses((status = 200, body = ReidentifyResponse), (status = 403, body = ErrorBody)))]
+pub async fn reidentify(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> ApiResult<Json<ReidentifyResponse>> {
+    let (evaluated, changed) = state.services.households_reidentify(&actor).await?;
+    Ok(Json(ReidentifyResponse { evaluated, changed }))
+}

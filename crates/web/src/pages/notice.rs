@@ -1,0 +1,382 @@
+//! What a page says after a successful action, as one typed list.
+//!
+//! A handler that succeeds redirects to a page with `?notice=<code>`; the page
+//! reads the code back through [`Notice::find`] with the notices it may show
+//! and the template prints [`Notice`]'s text (escaped). A URL therefore
+//! chooses among these texts and never supplies one. The same code may mean
+//! different things on different pages (`saved`, `approved`…), which is why a
+//! page names the notices it accepts.
+
+use bangfu_domain::Fen;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// Any other code on a page that acknowledges every action.
+    Done,
+    Saved,
+    // unions, users and the account
+    UnionCreated,
+    UnionMoved,
+    PasswordChanged,
+    UserCreated,
+    PasswordReset,
+    // a household's file
+    HouseholdCreated,
+    IncomesSaved,
+    FilingApproved,
+    Relapsed,
+    Reopened,
+    // lines and parameters
+    LineSaved,
+    LineDeleted,
+    ParamsSaved,
+    Reidentified {
+        evaluated: u64,
+        changed: u64,
+    },
+    // pairing, plans, visits and the dictionary
+    PairedMany(u64),
+    Paired,
+    PlanSaved,
+    PlanApproved,
+    MeasureSaved,
+    VisitSaved,
+    EntrySaved,
+    // assistance, subsidies and referrals
+    AssistanceRecorded,
+    AssistancePending,
+    AssistanceApproved,
+    AssistanceRefused,
+    AssistanceReversed,
+    SubsidySet,
+    SubsidyStopped,
+    SubsidiesDue {
+        created: u64,
+        cancelled: u64,
+    },
+    SubsidiesPaid {
+        paid: u64,
+        amount: Fen,
+        cancelled: u64,
+    },
+    ReferralSent,
+    ReferralAnswered,
+    // exits (脱困), reliefs and removals
+    ExitReopened,
+    ExitProposed,
+    ExitReviewed,
+    ExitNoticeStarted,
+    ExitObjection,
+    ExitApproved,
+    ExitRejected,
+    // applications
+    ApplicationSubmitted,
+    ApplicationReviewed,
+    ApplicationNoticeStarted,
+    ApplicationObjection,
+    ApplicationApproved,
+    ApplicationRejected,
+    // funds
+    FundsReceipt,
+    FundsAllocation,
+    FundsReversed,
+}
+
+impl Notice {
+    /// What unions, users and the account page acknowledge.
+    pub const ACCOUNT: &'static [Notice] = &[
+        Notice::UnionCreated,
+        Notice::Saved,
+        Notice::UnionMoved,
+        Notice::PasswordChanged,
+    ];
+    /// What a household's file acknowledges.
+    pub const HOUSEHOLD: &'static [Notice] = &[
+        Notice::HouseholdCreated,
+        Notice::Saved,
+        Notice::IncomesSaved,
+        Notice::FilingApproved,
+        Notice::Relapsed,
+        Notice::Reopened,
+    ];
+    /// What the lines page acknowledges.
+    pub const LINES: &'static [Notice] =
+        &[Notice::LineSaved, Notice::LineDeleted, Notice::ParamsSaved];
+    /// What the plan, visits and dictionary pages acknowledge.
+    pub const PLANS: &'static [Notice] = &[
+        Notice::Paired,
+        Notice::PlanSaved,
+        Notice::PlanApproved,
+        Notice::MeasureSaved,
+        Notice::VisitSaved,
+        Notice::EntrySaved,
+    ];
+    /// What the assistance, subsidies and referrals pages acknowledge.
+    pub const ASSISTANCE: &'static [Notice] = &[
+        Notice::AssistanceRecorded,
+        Notice::AssistancePending,
+        Notice::AssistanceApproved,
+        Notice::AssistanceRefused,
+        Notice::AssistanceReversed,
+        Notice::SubsidySet,
+        Notice::SubsidyStopped,
+        Notice::ReferralSent,
+        Notice::ReferralAnswered,
+    ];
+    /// What the exits list acknowledges.
+    pub const EXITS: &'static [Notice] = &[Notice::ExitReopened];
+    /// What a decision's page acknowledges: the step just taken.
+    pub const EXIT: &'static [Notice] = &[
+        Notice::ExitProposed,
+        Notice::ExitReviewed,
+        Notice::ExitNoticeStarted,
+        Notice::ExitObjection,
+        Notice::ExitApproved,
+        Notice::ExitRejected,
+    ];
+    /// What an application's page acknowledges: the step just taken.
+    pub const APPLICATION: &'static [Notice] = &[
+        Notice::ApplicationSubmitted,
+        Notice::ApplicationReviewed,
+        Notice::ApplicationNoticeStarted,
+        Notice::ApplicationObjection,
+        Notice::ApplicationApproved,
+        Notice::ApplicationRejected,
+    ];
+    /// What the funds page acknowledges.
+    pub const FUNDS: &'static [Notice] = &[
+        Notice::FundsReceipt,
+        Notice::FundsAllocation,
+        Notice::FundsReversed,
+    ];
+
+    /// The code in the page's address.
+    pub fn code(self) -> &'static str {
+        match self {
+            Notice::Done => "done",
+            Notice::Saved => "saved",
+            Notice::UnionCreated | Notice::HouseholdCreated => "created",
+            Notice::UnionMoved => "moved",
+            Notice::PasswordChanged => "password",
+            Notice::UserCreated => "user",
+            Notice::PasswordReset => "reset",
+            Notice::IncomesSaved => "incomes",
+            Notice::FilingApproved | Notice::PlanApproved | Notice::AssistanceApproved => {
+                "approved"
+            }
+            Notice::Relapsed => "relapse",
+            Notice::Reopened | Notice::ExitReopened => "reopened",
+            Notice::LineSaved => "line",
+            Notice::LineDeleted => "deleted",
+            Notice::ParamsSaved => "params",
+            Notice::Reidentified { .. } => "reidentified",
+            Notice::PairedMany(_) | Notice::Paired => "paired",
+            Notice::PlanSaved => "plan",
+            Notice::MeasureSaved => "measure",
+            Notice::VisitSaved => "visit",
+            Notice::EntrySaved => "entry",
+            Notice::AssistanceRecorded => "recorded",
+            Notice::AssistancePending => "pending",
+            Notice::AssistanceRefused => "refused",
+            Notice::AssistanceReversed => "reversed",
+            Notice::SubsidySet => "subsidy",
+            Notice::SubsidyStopped => "stopped",
+            Notice::SubsidiesDue { .. } => "due",
+            Notice::SubsidiesPaid { .. } => "paid",
+            Notice::ReferralSent => "sent",
+            Notice::ReferralAnswered => "answered",
+            Notice::ExitProposed => "proposed",
+            Notice::ExitReviewed | Notice::ApplicationReviewed => "review",
+            Notice::ExitNoticeStarted | Notice::ApplicationNoticeStarted => "notice",
+            Notice::ExitObjection | Notice::ApplicationObjection => "objection",
+            Notice::ExitApproved | Notice::ApplicationApproved => "approve",
+            Notice::ExitRejected | Notice::ApplicationRejected => "reject",
+            Notice::ApplicationSubmitted => "submitted",
+            Notice::FundsReceipt => "receipt",
+            Notice::FundsAllocation => "allocation",
+            Notice::FundsReversed => "reverse",
+        }
+    }
+
+    /// What the page says.
+    pub fn text(self) -> String {
+        let text = match self {
+            Notice::Done => "操作已完成。",
+            Notice::Saved => "已保存。",
+            Notice::UnionCreated => "已新建工会。",
+            Notice::UnionMoved => "已调整隶属关系，其下级工会和用户随之调整。",
+            Notice::PasswordChanged => "密码已修改。",
+            Notice::UserCreated => "用户已创建。",
+            Notice::PasswordReset => "密码已重置，该用户的登录已全部失效。",
+            Notice::HouseholdCreated => {
+                "已建档。请录入近几个月的家庭收入，系统将自动给出识别结论。"
+            }
+            Notice::IncomesSaved => "月收入已保存，识别结论已更新。",
+            Notice::FilingApproved => "已批准建档，申请中的家庭成员和月收入已录入档案。",
+            Notice::Relapsed => "已标记返困。核实后可为该家庭返困重新建档。",
+            Notice::Reopened => "已返困重新建档：本档案为增量库新档案，与原档案相互关联。",
+            Notice::LineSaved => {
+                "标准已保存。已建档家庭的识别结论将在打开档案或“重新识别”后按新标准计算。"
+            }
+            Notice::LineDeleted => "标准已删除。",
+            Notice::ParamsSaved => "识别参数已保存。",
+            Notice::Reidentified { evaluated, changed } => {
+                return format!(
+                    "已按现行标准重新识别 {evaluated} 户在档家庭，其中 {changed} 户的识别结论发生变化。"
+                )
+            }
+            Notice::PairedMany(n) => return format!("已为 {n} 户家庭落实结对责任人。"),
+            Notice::Paired => "已落实结对帮扶责任人。",
+            Notice::PlanSaved => "帮扶计划已保存。",
+            Notice::PlanApproved => "帮扶计划已审定。",
+            Notice::MeasureSaved => "帮扶措施已保存。",
+            Notice::VisitSaved => "走访记录已保存。",
+            Notice::EntrySaved => "目录已保存。",
+            Notice::AssistanceRecorded => "帮扶记录已保存。",
+            Notice::AssistancePending => "现金超过审批限额，已提交审核人审批，批准后发放。",
+            Notice::AssistanceApproved => "已批准并发放。",
+            Notice::AssistanceRefused => "已不予批准，未发放资金。",
+            Notice::AssistanceReversed => "已冲销，资金已退回账户。",
+            Notice::SubsidySet => "常态化补助已设定。到期后在“常态化补助”页生成应发名单。",
+            Notice::SubsidyStopped => "已停发，未发放的应发补助已取消。",
+            Notice::SubsidiesDue { created, cancelled } => {
+                return format!(
+                    "已生成 {created} 笔应发补助（已生成过的不重复生成）；因档案关闭取消 {cancelled} 笔。"
+                )
+            }
+            Notice::SubsidiesPaid {
+                paid,
+                amount,
+                cancelled,
+            } => {
+                let cancelled = if cancelled > 0 {
+                    format!("；{cancelled} 笔因档案关闭已取消")
+                } else {
+                    String::new()
+                };
+                return format!(
+                    "已发放 {paid} 笔，共 {} 元，已记入各户帮扶记录{cancelled}。",
+                    amount.yuan()
+                );
+            }
+            Notice::ReferralSent => "需求已推送给部门。",
+            Notice::ReferralAnswered => "答复已记录。",
+            Notice::ExitReopened => "已重新建档。",
+            Notice::ExitProposed => "已提出，等待审核人审核（入户核查）。",
+            Notice::ExitReviewed => "已审核。",
+            Notice::ExitNoticeStarted => "已开始公示，公示期满后由审核人批准。",
+            Notice::ExitObjection => "已记录公示期间收到的异议。",
+            Notice::ExitApproved => "已批准，档案状态已随之更新。",
+            Notice::ExitRejected => "已不予通过。",
+            Notice::ApplicationSubmitted => "申请已提交，等待基层审核和入户核查。",
+            Notice::ApplicationReviewed => "已完成基层审核（入户核查），下一步：开始公示。",
+            Notice::ApplicationNoticeStarted => "已开始公示，公示期满后由审批工会批准。",
+            Notice::ApplicationObjection => "异议已记录。",
+            Notice::ApplicationApproved => "已批准，档案已建立。",
+            Notice::ApplicationRejected => {
+                "已不予通过，申请人可凭身份证号码和手机号码查询到理由。"
+            }
+            Notice::FundsReceipt => "资金收入已登记。",
+            Notice::FundsAllocation => "资金已下拨，下级工会可在其资金页面看到这笔下拨。",
+            Notice::FundsReversed => "已冲销：记入了一笔反向分录，原业务保留可查。",
+        };
+        text.to_owned()
+    }
+
+    /// The notice among `accepted` whose code is `code`; none for no code or
+    /// an unknown one.
+    pub fn find(accepted: &[Notice], code: Option<&str>) -> Option<Notice> {
+        let code = code?;
+        accepted.iter().copied().find(|n| n.code() == code)
+    }
+
+    /// As [`Notice::find`], but any unknown code still says the action was
+    /// done: the page is reached only after one.
+    pub fn find_or_done(accepted: &[Notice], code: Option<&str>) -> Option<Notice> {
+        match code? {
+            "" => None,
+            c => Some(Self::find(accepted, Some(c)).unwrap_or(Notice::Done)),
+        }
+    }
+
+    /// `?notice=<code>` (with the counts a counted notice carries), to append
+    /// to a page's path.
+    pub fn query(self) -> String {
+        match self {
+            Notice::Reidentified { evaluated, changed } => {
+                format!(
+                    "notice={}&evaluated={evaluated}&changed={changed}",
+                    self.code()
+                )
+            }
+            Notice::PairedMany(n) => format!("notice={}&count={n}", self.code()),
+            _ => format!("notice={}", self.code()),
+        }
+    }
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_reads_only_its_own_codes() {
+        assert_eq!(
+            Notice::find(Notice::HOUSEHOLD, Some("created")),
+            Some(Notice::HouseholdCreated)
+        );
+        assert_eq!(
+            Notice::find(Notice::ACCOUNT, Some("created")),
+            Some(Notice::UnionCreated)
+        );
+        assert_eq!(Notice::find(Notice::PLANS, Some("<b>hi</b>")), None);
+        assert_eq!(Notice::find(Notice::PLANS, None), None);
+    }
+
+    #[test]
+    fn unknown_codes_say_done_where_every_action_is_acknowledged() {
+        assert_eq!(
+            Notice::find_or_done(Notice::FUNDS, Some("whatever")),
+            Some(Notice::Done)
+        );
+        assert_eq!(Notice::find_or_done(Notice::FUNDS, Some("")), None);
+        assert_eq!(Notice::Done.to_string(), "操作已完成。");
+    }
+
+    #[test]
+    fn every_listed_code_reads_back_as_itself() {
+        for list in [
+            Notice::ACCOUNT,
+            Notice::HOUSEHOLD,
+            Notice::LINES,
+            Notice::PLANS,
+            Notice::ASSISTANCE,
+            Notice::EXITS,
+            Notice::EXIT,
+            Notice::APPLICATION,
+            Notice::FUNDS,
+        ] {
+            for n in list {
+                assert_eq!(Notice::find(list, Some(n.code())), Some(*n), "{n:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn counted_notices_carry_their_counts() {
+        let n = Notice::Reidentified {
+            evaluated: 12,
+            changed: 3,
+        };
+        assert_eq!(n.query(), "notice=reidentified&evaluated=12&changed=3");
+        assert!(n.text().contains("重新识别 12 户在档家庭，其中 3 户"));
+        assert_eq!(Notice::PairedMany(4).query(), "notice=paired&count=4");
+    }
+}
