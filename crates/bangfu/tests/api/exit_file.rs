@@ -1,0 +1,174 @@
+//! The exit evaluation of a stored file (issue 5 item 1, DOMAIN.md §5): from
+//! the recorded months and the lines in force, whether the household meets
+//! the exit income standard, in `GET /api/v1/households/{id}` and on the
+//! file's page, with the months and lines used. The causes of hardship are
+//! left for an officer to confirm.
+
+use crate::common;
+
+use bangfu_domain::id_number::check_digit;
+use common::{Api, PASSWORD};
+use serde_json::{json, Value};
+
+/// A valid ID number: region, birth date, sequence.
+fn person(region: &str, birth: &str, seq: u32) -> String {
+    let first17 = format!("{region}{birth}{seq:03}");
+    format!("{first17}{}", check_digit(&first17).expect("17 digits"))
+}
+
+fn wages(month: &str, fen: i64) -> Value {
+    json!({ "month": month, "wages_fen": fen })
+}
+
+/// The six months 2019-01 … 2019-06 with the same wages.
+fn first_half_2019(fen: i64) -> Vec<Value> {
+    (1..=6)
+        .map(|m| wages(&format!("2019-{m:02}"), fen))
+        .collect()
+}
+
+async fn save_incomes(api: &Api, id: i64, months: Vec<Value>) {
+    let path = format!("/api/v1/households/{id}");
+    let (status, d) = api.get(&path).await;
+    assert_eq!(status, 200, "{d}");
+    let version = d["household"]["version"].clone();
+    let got = api
+        .send(
+            "PUT",
+            &format!("{path}/incomes"),
+            json!({ "version": version, "months": months }),
+        )
+        .await;
+    assert_eq!(got.0, 200, "{}", got.1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_above_the_line_for_six_months_meets_the_exit_standard() {
+    let app = common::spawn().await;
+    let t = app.tree().await;
+    app.user("a_officer", "officer", t.county_a).await;
+    app.user("city_admin", "admin", t.city).await;
+    let officer = app.api_as("a_officer").await;
+    let admin = app.api_as("city_admin").await;
+
+    // The city's line: 800.00 元 per person from 2019-01.
+    let got = admin
+        .send(
+            "PUT",
+            "/api/v1/lines",
+            json!({ "division_code": "440100", "effective_month": "2019-01", "dibao_line_fen": 80_000 }),
+        )
+        .await;
+    assert_eq!(got.0, 200, "{}", got.1);
+
+    // A household of two in 荔湾区.
+    let got = officer
+        .send(
+            "POST",
+            "/api/v1/households",
+            json!({
+                "worker_name": "李明",
+                "worker_id_number": person("440103", "19800101", 123),
+                "phone": "13800138000",
+                "address": "广州市荔湾区多宝路 12 号 3 栋 401",
+                "employer": "广州某纺织厂",
+                "employer_kind": "state_owned",
+                "employment": "laid_off",
+                "labour_capacity": "partial",
+                "health": "chronic",
+                "causes": ["illness", "unemployment"],
+                "category": "near_dibao",
+                "tier": "national",
+                "members": [{
+                    "name": "陈丽",
+                    "id_number": person("440103", "19820315", 246),
+                    "relation": "spouse",
+                    "health": "healthy",
+                    "schooling": "primary",
+                    "employment": "not_working",
+                    "income_fen": 0,
+                }],
+            }),
+        )
+        .await;
+    assert_eq!(got.0, 201, "{}", got.1);
+    let id = got.1["id"].as_i64().unwrap();
+    let path = format!("/api/v1/households/{id}");
+
+    // Nothing recorded yet: not met, data insufficient, the confirmation due.
+    let (_, d) = officer.get(&path).await;
+    let exit = &d["exit"];
+    assert_eq!(exit["meets_standard"], false, "{exit}");
+    assert_eq!(exit["insufficient_data"], true);
+    assert_eq!(exit["window"], json!([]));
+    assert!(d["identification"].is_object(), "existing fields kept");
+
+    // 1,600.01 元 for two: one fen above 800.00 × 2, six months running.
+    save_incomes(&officer, id, first_half_2019(160_001)).await;
+    let (status, d) = officer.get(&path).await;
+    assert_eq!(status, 200, "{d}");
+    let exit = &d["exit"];
+    assert_eq!(exit["meets_standard"], true, "{exit}");
+    assert_eq!(exit["insufficient_data"], false);
+    assert_eq!(exit["window_months"], 6);
+    let window = exit["window"].as_array().unwrap();
+    let months: Vec<&str> = window
+        .iter()
+        .map(|m| m["month"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        months,
+        ["2019-01", "2019-02", "2019-03", "2019-04", "2019-05", "2019-06"]
+    );
+    assert!(window.iter().all(|m| m["dibao_line_fen"] == 80_000));
+    assert!(window.iter().all(|m| m["above_line"] == true));
+    assert_eq!(window[0]["income_fen"], 160_001);
+    assert_eq!(window[0]["per_capita_income_fen"], 80_000);
+    assert_eq!(
+        exit["reasons"],
+        json!([
+            "达到脱困收入标准：2019-01 至 2019-06 连续 6 个月家庭人均可支配收入均高于当月低保标准",
+            "须由帮扶干部确认致困原因已消除",
+        ])
+    );
+    assert!(exit.get("causes_removed").is_none(), "not claimed: {exit}");
+
+    // The page shows the card with the months used.
+    let (client, _) = app.html_login("a_officer", PASSWORD).await;
+    let page_path = format!("/households/{id}");
+    let (status, html) = app.page(&client, &page_path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("脱困评估"), "{html}");
+    assert!(html.contains("达到脱困收入标准：连续 6 个月人均收入高于低保标准"));
+    assert!(html.contains("须由帮扶干部确认致困原因已消除"));
+    let card = &html[html.find("id=\"exit\"").expect("the exit card")..];
+    for m in &months {
+        assert!(card.contains(&format!("<td>{m}</td>")), "{m} in the card");
+    }
+    assert!(card.contains("是否高于"));
+
+    // 2019-03 falls to exactly the line: equal is not above.
+    save_incomes(&officer, id, vec![wages("2019-03", 160_000)]).await;
+    let (_, d) = officer.get(&path).await;
+    let exit = &d["exit"];
+    assert_eq!(exit["meets_standard"], false, "{exit}");
+    assert_eq!(exit["insufficient_data"], false);
+    let flags: Vec<bool> = exit["window"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["above_line"].as_bool().unwrap())
+        .collect();
+    assert_eq!(flags, [true, true, false, true, true, true]);
+    assert_eq!(
+        exit["reasons"],
+        json!([
+            "2019-03 家庭人均可支配收入 800.00 元，未高于当月低保标准 800.00 元",
+            "须由帮扶干部确认致困原因已消除",
+        ])
+    );
+    let (_, html) = app.page(&client, &page_path).await;
+    let card = &html[html.find("id=\"exit\"").expect("the exit card")..];
+    assert!(card.contains("尚未达到脱困收入标准"), "{card}");
+    assert!(card.contains("2019-03 家庭人均可支配收入 800.00 元，未高于当月低保标准 800.00 元"));
+}
