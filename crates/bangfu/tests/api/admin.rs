@@ -4,6 +4,8 @@
 
 use crate::common;
 
+use common::audit_entries;
+
 use common::{assert_error, audit_json, Api, TestApp, Tree, PASSWORD};
 use serde_json::{json, Value};
 
@@ -45,17 +47,6 @@ async fn setup() -> Admin {
 /// Whether an id in JSON (number or string) is `id`.
 fn is_id(v: &Value, id: i64) -> bool {
     v.as_i64() == Some(id) || v.as_str() == Some(id.to_string().as_str())
-}
-
-/// The audit entries for one object, newest first.
-async fn entries(auditor: &Api, action: &str, object_id: i64) -> Vec<Value> {
-    let (status, body) = auditor
-        .get(&format!(
-            "/api/v1/audit?action={action}&object_id={object_id}"
-        ))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body["items"].as_array().cloned().unwrap_or_default()
 }
 
 /// Counts that a failed write must leave as they were.
@@ -292,7 +283,7 @@ async fn union_creation_follows_the_trees_rules() {
     assert_eq!(a.admin.total("/api/v1/unions?q=天河").await, 1);
 
     // Audited with the actor and the new state.
-    let rows = entries(&a.auditor, "create_union", tianhe).await;
+    let rows = audit_entries(&a.auditor, "create_union", tianhe).await;
     assert_eq!(rows.len(), 1, "{rows:#?}");
     let row = &rows[0];
     assert_eq!(row["actor_username"], "padmin");
@@ -403,7 +394,7 @@ async fn union_updates_follow_the_rules_and_are_audited() {
     assert_eq!(u["division_code"], "440103");
     assert_eq!(u["active"], true);
     assert_eq!(u["level"], "county");
-    let rows = entries(&a.auditor, "update_union", a.t.county_a).await;
+    let rows = audit_entries(&a.auditor, "update_union", a.t.county_a).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["actor_username"], "padmin");
     assert_eq!(
@@ -435,7 +426,7 @@ async fn union_updates_follow_the_rules_and_are_audited() {
     let (status, u) = a.admin.send("PATCH", &b, json!({ "active": true })).await;
     assert_eq!(status, 200, "{u}");
     assert_eq!(u["active"], true);
-    let rows = entries(&a.auditor, "update_union", t.county_b).await;
+    let rows = audit_entries(&a.auditor, "update_union", t.county_b).await;
     assert_eq!(rows.len(), 2, "{rows:#?}");
     // Newest first: the reactivation.
     assert_eq!(audit_json(&rows[0]["before"])["active"], false);
@@ -615,7 +606,7 @@ async fn user_creation_checks_its_input_and_a_failure_leaves_no_trace() {
     );
 
     // Audited: who, which union, the new state, no password.
-    let rows = entries(&a.auditor, "create_user", zid).await;
+    let rows = audit_entries(&a.auditor, "create_user", zid).await;
     assert_eq!(rows.len(), 1, "{rows:#?}");
     let row = &rows[0];
     assert_eq!(row["actor_username"], "padmin");
@@ -790,7 +781,7 @@ async fn user_updates_disable_move_and_reset() {
     assert_eq!(a.app.login("worker1", PASSWORD).await.0, 200);
 
     // Every update is audited with before and after.
-    let rows = entries(&a.auditor, "update_user", uid).await;
+    let rows = audit_entries(&a.auditor, "update_user", uid).await;
     assert_eq!(rows.len(), 5, "{rows:#?}");
     let first = rows.last().unwrap();
     assert_eq!(first["actor_username"], "padmin");
@@ -832,7 +823,9 @@ async fn user_updates_disable_move_and_reset() {
         .send("POST", "/api/v1/users/987654/reset-password", json!({}))
         .await;
     assert_error("reset for nobody", &res, 404, "not_found", None);
-    assert!(entries(&a.auditor, "reset_password", uid).await.is_empty());
+    assert!(audit_entries(&a.auditor, "reset_password", uid)
+        .await
+        .is_empty());
     let worker = a.app.api_as("worker1").await;
     let (status, body) = a.admin.send("POST", &reset, json!({})).await;
     assert_eq!(status, 200, "{body}");
@@ -851,7 +844,7 @@ async fn user_updates_disable_move_and_reset() {
     assert_eq!(login["must_change_password"], true);
     let (_, u) = a.admin.get(&path).await;
     assert_eq!(u["must_change_password"], true);
-    let rows = entries(&a.auditor, "reset_password", uid).await;
+    let rows = audit_entries(&a.auditor, "reset_password", uid).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["actor_username"], "padmin");
     assert!(

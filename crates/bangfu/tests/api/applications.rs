@@ -5,15 +5,12 @@
 
 use crate::common;
 
-use bangfu_domain::id_number::check_digit;
+use common::id_number;
+
 use bangfu_domain::UnionLevel;
 use bangfu_service::{Operator, Settings};
 use common::{assert_error, Api, TestApp};
 use serde_json::{json, Value};
-
-fn id_number(first17: &str) -> String {
-    format!("{first17}{}", check_digit(first17).expect("17 digits"))
-}
 
 /// The last month before today (UTC is close enough for choosing months).
 fn months_back(n: i32) -> Vec<String> {

@@ -5,6 +5,8 @@
 
 use crate::common;
 
+use common::csrf_of;
+
 use common::{
     assert_error, assistance_history, assistance_records, file_two_households, receive_union_funds,
     today, union_funds, Api, TestApp, Tree, PASSWORD,
@@ -794,15 +796,6 @@ async fn pages_record_list_export_and_approve_in_the_browser() {
         .get(&format!("/api/v1/assistance/{}", big["id"]))
         .await;
     assert_eq!(got["status"], "given");
-}
-
-/// The CSRF token of a signed-in browser client (from any page's forms).
-async fn csrf_of(app: &TestApp, client: &reqwest::Client) -> String {
-    let (_, html) = app.page(client, "/account").await;
-    let at = html.find("name=\"csrf\"").expect("csrf field");
-    let tag_start = html[..at].rfind("<input").expect("input");
-    let tag_end = at + html[at..].find('>').expect(">");
-    common::attr(&html[tag_start..=tag_end], "value").expect("value")
 }
 
 #[tokio::test]

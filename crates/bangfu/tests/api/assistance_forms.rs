@@ -5,12 +5,14 @@
 
 use crate::common;
 
+use common::audit_entries;
+
 use chrono::Datelike;
 use common::{
     assert_error, assistance_records, audit_json, file_two_households, receive_union_funds, today,
     union_funds, Api, TestApp, Tree, PASSWORD,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 
 struct World {
     app: TestApp,
@@ -285,17 +287,6 @@ async fn the_paying_union_can_be_an_ancestor_in_scope() {
     );
 }
 
-/// The audit entries for one object and action, newest first.
-async fn entries(auditor: &Api, action: &str, object_id: i64) -> Vec<Value> {
-    let (status, body) = auditor
-        .get(&format!(
-            "/api/v1/audit?action={action}&object_id={object_id}"
-        ))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    body["items"].as_array().cloned().unwrap_or_default()
-}
-
 #[tokio::test]
 async fn an_administrator_changes_a_department_users_department() {
     let app = common::spawn().await;
@@ -321,7 +312,7 @@ async fn an_administrator_changes_a_department_users_department() {
         .await;
     assert_eq!(s, 200, "{got}");
     assert_eq!(got["department"], "hrss");
-    let rows = entries(&auditor, "update_user", id).await;
+    let rows = audit_entries(&auditor, "update_user", id).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(
         audit_json(&rows[0]["before"])["department"],
@@ -344,7 +335,7 @@ async fn an_administrator_changes_a_department_users_department() {
     }
     let (_, now) = admin.get(&user_path).await;
     assert_eq!(now["department"], "hrss");
-    assert_eq!(entries(&auditor, "update_user", id).await.len(), 2);
+    assert_eq!(audit_entries(&auditor, "update_user", id).await.len(), 2);
     // Removing the role clears it; adding it back requires one.
     let (s, got) = admin
         .send("PATCH", &user_path, json!({ "roles": ["officer"] }))
@@ -405,7 +396,7 @@ async fn an_administrator_changes_a_department_users_department() {
     assert_eq!(res.status(), 303);
     let (_, now) = admin.get(&user_path).await;
     assert_eq!(now["department"], "health");
-    let rows = entries(&auditor, "update_user", id).await;
+    let rows = audit_entries(&auditor, "update_user", id).await;
     assert_eq!(audit_json(&rows[0]["before"])["department"], "education");
     assert_eq!(audit_json(&rows[0]["after"])["department"], "health");
     let (_, html) = app.page(&browser, &page).await;

@@ -4,30 +4,12 @@
 
 use crate::common;
 
+use common::{first_half_2019, save_incomes};
+
 use bangfu_service::Settings;
-use common::{household, person, Api, PASSWORD};
-use serde_json::{json, Value};
+use common::{household, person, PASSWORD};
+use serde_json::json;
 use std::time::Duration;
-
-fn half_2019(fen: i64) -> Vec<Value> {
-    (1..=6)
-        .map(|m| json!({ "month": format!("2019-{m:02}"), "wages_fen": fen }))
-        .collect()
-}
-
-async fn save_incomes(api: &Api, id: i64, months: Vec<Value>) {
-    let path = format!("/api/v1/households/{id}");
-    let (status, d) = api.get(&path).await;
-    assert_eq!(status, 200, "{d}");
-    let got = api
-        .send(
-            "PUT",
-            &format!("{path}/incomes"),
-            json!({ "version": d["household"]["version"], "months": months }),
-        )
-        .await;
-    assert_eq!(got.0, 200, "{}", got.1);
-}
 
 /// The text of the cell `data-k="key"` inside the card `id="card"` of a
 /// page, tags removed; `None` when the card or the cell is not there.
@@ -103,8 +85,8 @@ async fn the_home_page_shows_each_role_its_numbers() {
             .await;
         assert!(got.0 == 200 || got.0 == 201, "{}", got.1);
     }
-    save_incomes(&officer, ids[0], half_2019(90_001)).await;
-    save_incomes(&officer, ids[2], half_2019(90_001)).await;
+    save_incomes(&officer, ids[0], first_half_2019(90_001)).await;
+    save_incomes(&officer, ids[2], first_half_2019(90_001)).await;
 
     // Before any run: households and readiness already count, no to-dos.
     let (oc, _) = app.html_login("a_officer", PASSWORD).await;

@@ -17,8 +17,7 @@ use std::collections::HashMap;
 const HOUSEHOLDS: usize = 600;
 
 async fn ledger(app: &common::TestApp, d: chrono::NaiveDate) -> seed::OnFileLedger {
-    app.services
-        .seed_write(move |c| Ok(seed::on_file_ledger(c, d)?))
+    app.seed_write(move |c| Ok(seed::on_file_ledger(c, d)?))
         .await
         .expect("ledger")
 }

@@ -5,19 +5,13 @@
 
 use crate::common;
 
+/// Asks the public exit calculator, without signing in.
+async fn evaluate(app: &TestApp, body: Value) -> (u16, Value) {
+    common::post_anonymous(app, "/api/v1/exit/evaluate", body).await
+}
+
 use common::{assert_error, TestApp};
 use serde_json::{json, Value};
-
-async fn post_anonymous(app: &TestApp, body: Value) -> (u16, Value) {
-    let res = reqwest::Client::new()
-        .post(app.url("/api/v1/exit/evaluate"))
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 /// One month in the identification calculator's format.
 fn month(m: &str, income: i64, line: i64) -> Value {
@@ -44,7 +38,7 @@ const AT_LINE: i64 = 240_003;
 async fn six_months_one_fen_above_the_line_meet_the_standard() {
     let app = common::spawn().await;
     let incomes: Vec<(&str, i64)> = SIX.iter().map(|m| (*m, AT_LINE + 1)).collect();
-    let (status, r) = post_anonymous(&app, body(&incomes, true)).await;
+    let (status, r) = evaluate(&app, body(&incomes, true)).await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["meets_standard"], true, "{r}");
     assert_eq!(r["insufficient_data"], false);
@@ -65,7 +59,7 @@ async fn six_months_one_fen_above_the_line_meet_the_standard() {
     );
 
     // The same months with the causes not removed do not meet it.
-    let (status, r) = post_anonymous(&app, body(&incomes, false)).await;
+    let (status, r) = evaluate(&app, body(&incomes, false)).await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["meets_standard"], false);
     assert_eq!(r["causes_removed"], false);
@@ -88,7 +82,7 @@ async fn income_equal_to_the_line_is_not_above_it() {
             )
         })
         .collect();
-    let (status, r) = post_anonymous(&app, body(&incomes, true)).await;
+    let (status, r) = evaluate(&app, body(&incomes, true)).await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["meets_standard"], false, "{r}");
     assert_eq!(r["insufficient_data"], false);
@@ -102,7 +96,7 @@ async fn income_equal_to_the_line_is_not_above_it() {
 
     // Every month equal: every month is named.
     let incomes: Vec<(&str, i64)> = SIX.iter().map(|m| (*m, AT_LINE)).collect();
-    let (_, r) = post_anonymous(&app, body(&incomes, true)).await;
+    let (_, r) = evaluate(&app, body(&incomes, true)).await;
     assert_eq!(r["meets_standard"], false);
     let reasons = r["reasons"].as_array().unwrap();
     assert_eq!(reasons.len(), 6, "{r}");
@@ -123,7 +117,7 @@ async fn a_gap_breaks_the_consecutive_months_and_the_line_is_each_months_own() {
         ("2019-06", 900_000),
         ("2019-07", 900_000),
     ];
-    let (status, r) = post_anonymous(&app, body(&incomes, true)).await;
+    let (status, r) = evaluate(&app, body(&incomes, true)).await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["meets_standard"], false, "{r}");
     assert_eq!(r["insufficient_data"], true);
@@ -149,7 +143,7 @@ async fn a_gap_breaks_the_consecutive_months_and_the_line_is_each_months_own() {
         .collect();
     let req = json!({ "household_size": 2, "causes_removed": true,
         "window_months": 5, "months": months });
-    let (status, r) = post_anonymous(&app, req).await;
+    let (status, r) = evaluate(&app, req).await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["meets_standard"], false);
     assert_eq!(r["window_months"], 5);
@@ -170,7 +164,7 @@ async fn bad_input_is_refused_naming_the_field() {
 
     let mut bad_month = body(&good, true);
     bad_month["months"][2]["month"] = json!("2019-13");
-    let got = post_anonymous(&app, bad_month).await;
+    let got = evaluate(&app, bad_month).await;
     assert_error("month 13", &got, 400, "invalid_input", Some("months"));
     assert!(
         got.1["error"]["message"]
@@ -183,28 +177,28 @@ async fn bad_input_is_refused_naming_the_field() {
 
     let mut not_a_month = body(&good, true);
     not_a_month["months"][0]["month"] = json!("June 2019");
-    let got = post_anonymous(&app, not_a_month).await;
+    let got = evaluate(&app, not_a_month).await;
     assert_error("not a month", &got, 400, "invalid_input", Some("months"));
 
     let mut duplicate = body(&good, true);
     duplicate["months"][1]["month"] = json!("2019-01");
-    let got = post_anonymous(&app, duplicate).await;
+    let got = evaluate(&app, duplicate).await;
     assert_error("duplicate", &got, 400, "invalid_input", Some("months"));
 
     let mut negative = body(&good, true);
     negative["months"][0]["income_fen"] = json!(-1);
-    let got = post_anonymous(&app, negative).await;
+    let got = evaluate(&app, negative).await;
     assert_error("negative", &got, 400, "invalid_input", Some("months"));
 
     let mut size = body(&good, true);
     size["household_size"] = json!(0);
-    let got = post_anonymous(&app, size).await;
+    let got = evaluate(&app, size).await;
     assert_error("size", &got, 400, "invalid_input", Some("household_size"));
 
     for n in [json!(0), json!(37), json!(-1)] {
         let mut window = body(&good, true);
         window["window_months"] = n.clone();
-        let got = post_anonymous(&app, window).await;
+        let got = evaluate(&app, window).await;
         assert_error(
             &format!("window {n}"),
             &got,
@@ -216,7 +210,7 @@ async fn bad_input_is_refused_naming_the_field() {
 
     let mut missing = body(&good, true);
     missing.as_object_mut().unwrap().remove("causes_removed");
-    let got = post_anonymous(&app, missing).await;
+    let got = evaluate(&app, missing).await;
     assert_eq!(got.0, 400, "{}", got.1);
     assert_eq!(got.1["error"]["field"], "causes_removed", "{}", got.1);
 }

@@ -6,41 +6,10 @@
 
 use crate::common;
 
-use bangfu_domain::id_number::check_digit;
-use common::{Api, PASSWORD};
-use serde_json::{json, Value};
+use common::{first_half_2019, person, save_incomes, wages};
 
-/// A valid ID number: region, birth date, sequence.
-fn person(region: &str, birth: &str, seq: u32) -> String {
-    let first17 = format!("{region}{birth}{seq:03}");
-    format!("{first17}{}", check_digit(&first17).expect("17 digits"))
-}
-
-fn wages(month: &str, fen: i64) -> Value {
-    json!({ "month": month, "wages_fen": fen })
-}
-
-/// The six months 2019-01 … 2019-06 with the same wages.
-fn first_half_2019(fen: i64) -> Vec<Value> {
-    (1..=6)
-        .map(|m| wages(&format!("2019-{m:02}"), fen))
-        .collect()
-}
-
-async fn save_incomes(api: &Api, id: i64, months: Vec<Value>) {
-    let path = format!("/api/v1/households/{id}");
-    let (status, d) = api.get(&path).await;
-    assert_eq!(status, 200, "{d}");
-    let version = d["household"]["version"].clone();
-    let got = api
-        .send(
-            "PUT",
-            &format!("{path}/incomes"),
-            json!({ "version": version, "months": months }),
-        )
-        .await;
-    assert_eq!(got.0, 200, "{}", got.1);
-}
+use common::PASSWORD;
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_above_the_line_for_six_months_meets_the_exit_standard() {

@@ -94,17 +94,16 @@ const BELOW: i64 = 70_000;
 
 /// What the monthly run records when a file meets the exit standard.
 async fn mark_ready(app: &TestApp, id: i64, pathway: Option<&'static str>, relief: bool) {
-    app.services
-        .seed_write(move |c| {
-            Ok(bangfu_storage::households::set_readiness(
-                c,
-                HouseholdId(id),
-                pathway,
-                relief,
-            )?)
-        })
-        .await
-        .expect("readiness");
+    app.seed_write(move |c| {
+        Ok(bangfu_storage::households::set_readiness(
+            c,
+            HouseholdId(id),
+            pathway,
+            relief,
+        )?)
+    })
+    .await
+    .expect("readiness");
 }
 
 async fn propose(api: &Api, body: Value) -> (u16, Value) {
@@ -848,7 +847,6 @@ async fn no_relapse_after_the_follow_up_period() {
     let yesterday = today() - chrono::Duration::days(1);
     let left = today() - chrono::Duration::days(400);
     w.app
-        .services
         .seed_write(move |c| {
             Ok(bangfu_storage::households::set_status(
                 c,

@@ -79,17 +79,16 @@ async fn an_officer_and_a_reviewer_exit_a_household_in_the_browser() {
         .map(|m| json!({ "month": format!("2024-{m:02}"), "wages_fen": 90_000 }))
         .collect::<Vec<_>>());
     let id = common::file(&officer, body).await;
-    app.services
-        .seed_write(move |c| {
-            Ok(bangfu_storage::households::set_readiness(
-                c,
-                HouseholdId(id),
-                Some("employment"),
-                false,
-            )?)
-        })
-        .await
-        .unwrap();
+    app.seed_write(move |c| {
+        Ok(bangfu_storage::households::set_readiness(
+            c,
+            HouseholdId(id),
+            Some("employment"),
+            false,
+        )?)
+    })
+    .await
+    .unwrap();
 
     // The ready list, with the button to handle it.
     let (client, _) = app.html_login("a_officer", PASSWORD).await;

@@ -47,285 +47,282 @@ async fn plant(app: &TestApp, tree: &Tree) -> Planted {
     let (county_a, county_b, city) = (tree.county_a, tree.county_b, tree.city);
     let today = chrono::Utc::now().date_naive();
     let alloc_on = today - chrono::Duration::days(200);
-    app.services
-        .seed_write(move |c| {
-            let path = |c: &mut bangfu_storage::Conn, id: i64| {
-                unions::find_unscoped(c, UnionId(id)).map(|u| u.expect("union").path)
-            };
-            let (pa, pb, pc) = (path(c, county_a)?, path(c, county_b)?, path(c, city)?);
-            seed::close_household(c, h3, t("2025-01-10"))?;
-            let ids = seed::next_ids(c)?;
-            let now = t("2024-01-05");
-            let mut plans = Vec::new();
-            let mut measures = Vec::new();
-            for (k, (h, p)) in [(h1, &pa), (h2, &pb), (h3, &pa)].into_iter().enumerate() {
-                let k = i64::try_from(k).unwrap();
-                plans.push(PlanRow {
-                    id: ids.plan + k,
-                    household_id: h,
-                    union_path: p.as_str().into(),
-                    year: 2025,
-                    goal: "exit".into(),
-                    target_on: None,
-                    summary: "计划".into(),
-                    status: "approved".into(),
-                    approved_by: None,
-                    approved_at: Some(now),
-                    version: 1,
-                    created_by: None,
-                    created_at: now,
-                    updated_at: now,
-                });
-                measures.push(MeasureRow {
-                    id: ids.measure + k,
-                    plan_id: ids.plan + k,
-                    household_id: h,
-                    union_path: p.as_str().into(),
-                    track: "safety_net".into(),
-                    programme: None,
-                    guarantee_line: None,
-                    content: "生活救助".into(),
-                    due_on: d("2025-12-31"),
-                    responsible_id: None,
-                    status: "in_progress".into(),
-                    done_on: None,
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                });
-            }
-            seed::insert_plans(c, &plans)?;
-            seed::insert_measures(c, &measures)?;
-            let (m1, m2, m3) = (ids.measure, ids.measure + 1, ids.measure + 2);
-            let row = |k: i64,
-                       h: i64,
-                       p: &bangfu_domain::UnionPath,
-                       u: i64,
-                       kind: &str,
-                       on: &str,
-                       cash: i64,
-                       m: Option<i64>| AssistanceRow {
-                id: ids.assistance + k,
+    app.seed_write(move |c| {
+        let path = |c: &mut bangfu_storage::Conn, id: i64| {
+            unions::find_unscoped(c, UnionId(id)).map(|u| u.expect("union").path)
+        };
+        let (pa, pb, pc) = (path(c, county_a)?, path(c, county_b)?, path(c, city)?);
+        seed::close_household(c, h3, t("2025-01-10"))?;
+        let ids = seed::next_ids(c)?;
+        let now = t("2024-01-05");
+        let mut plans = Vec::new();
+        let mut measures = Vec::new();
+        for (k, (h, p)) in [(h1, &pa), (h2, &pb), (h3, &pa)].into_iter().enumerate() {
+            let k = i64::try_from(k).unwrap();
+            plans.push(PlanRow {
+                id: ids.plan + k,
                 household_id: h,
                 union_path: p.as_str().into(),
-                union_id: u,
-                kind: kind.into(),
-                given_on: d(on),
-                cash,
-                goods: String::new(),
-                goods_value: 0,
-                persons: 1,
-                measure_id: m,
-                source: Some("union".into()),
-                school: None,
-                stage: None,
-                note: String::new(),
-                status: "given".into(),
-                transfer_id: None,
-                given_by: None,
+                year: 2025,
+                goal: "exit".into(),
+                target_on: None,
+                summary: "计划".into(),
+                status: "approved".into(),
                 approved_by: None,
-                subsidy_id: None,
-                referral_id: None,
+                approved_at: Some(now),
+                version: 1,
                 created_by: None,
                 created_at: now,
                 updated_at: now,
-            };
-            let mut rows = vec![
-                row(
-                    0,
-                    h1,
-                    &pa,
-                    county_a,
-                    "living",
-                    "2025-03-01",
-                    50_000,
-                    Some(m1),
-                ),
-                row(
-                    1,
-                    h1,
-                    &pa,
-                    county_a,
-                    "living",
-                    "2025-03-15",
-                    50_000,
-                    Some(m1),
-                ),
-                // Within the county's own standard (8 000 yuan), over the country's (3 000).
-                row(
-                    2,
-                    h1,
-                    &pa,
-                    county_a,
-                    "medical",
-                    "2025-06-01",
-                    500_000,
-                    Some(m1),
-                ),
-                row(3, h1, &pa, county_a, "warmth", "2025-07-01", 20_000, None),
-                // Before the file was opened (and before the plan was approved).
-                row(
-                    4,
-                    h1,
-                    &pa,
-                    county_a,
-                    "living",
-                    "2023-06-01",
-                    10_000,
-                    Some(m1),
-                ),
-                // After the file was closed.
-                row(
-                    5,
-                    h3,
-                    &pa,
-                    county_a,
-                    "living",
-                    "2025-02-01",
-                    20_000,
-                    Some(m3),
-                ),
-                row(
-                    6,
-                    h2,
-                    &pb,
-                    county_b,
-                    "medical",
-                    "2025-05-01",
-                    500_000,
-                    Some(m2),
-                ),
-                // Same amount again, but a year later: no duplicate.
-                row(
-                    7,
-                    h1,
-                    &pa,
-                    county_a,
-                    "living",
-                    "2026-03-20",
-                    50_000,
-                    Some(m1),
-                ),
-            ];
-            // A refused request repeating the first one is no duplicate.
-            let mut refused = row(
-                8,
+            });
+            measures.push(MeasureRow {
+                id: ids.measure + k,
+                plan_id: ids.plan + k,
+                household_id: h,
+                union_path: p.as_str().into(),
+                track: "safety_net".into(),
+                programme: None,
+                guarantee_line: None,
+                content: "生活救助".into(),
+                due_on: d("2025-12-31"),
+                responsible_id: None,
+                status: "in_progress".into(),
+                done_on: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            });
+        }
+        seed::insert_plans(c, &plans)?;
+        seed::insert_measures(c, &measures)?;
+        let (m1, m2, m3) = (ids.measure, ids.measure + 1, ids.measure + 2);
+        let row = |k: i64,
+                   h: i64,
+                   p: &bangfu_domain::UnionPath,
+                   u: i64,
+                   kind: &str,
+                   on: &str,
+                   cash: i64,
+                   m: Option<i64>| AssistanceRow {
+            id: ids.assistance + k,
+            household_id: h,
+            union_path: p.as_str().into(),
+            union_id: u,
+            kind: kind.into(),
+            given_on: d(on),
+            cash,
+            goods: String::new(),
+            goods_value: 0,
+            persons: 1,
+            measure_id: m,
+            source: Some("union".into()),
+            school: None,
+            stage: None,
+            note: String::new(),
+            status: "given".into(),
+            transfer_id: None,
+            given_by: None,
+            approved_by: None,
+            subsidy_id: None,
+            referral_id: None,
+            created_by: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut rows = vec![
+            row(
+                0,
                 h1,
                 &pa,
                 county_a,
                 "living",
-                "2025-03-02",
+                "2025-03-01",
                 50_000,
                 Some(m1),
-            );
-            refused.status = "refused".into();
-            rows.push(refused);
-            rows.retain(|r| r.given_on <= today);
-            seed::insert_assistance(c, &rows)?;
+            ),
+            row(
+                1,
+                h1,
+                &pa,
+                county_a,
+                "living",
+                "2025-03-15",
+                50_000,
+                Some(m1),
+            ),
+            // Within the county's own standard (8 000 yuan), over the country's (3 000).
+            row(
+                2,
+                h1,
+                &pa,
+                county_a,
+                "medical",
+                "2025-06-01",
+                500_000,
+                Some(m1),
+            ),
+            row(3, h1, &pa, county_a, "warmth", "2025-07-01", 20_000, None),
+            // Before the file was opened (and before the plan was approved).
+            row(
+                4,
+                h1,
+                &pa,
+                county_a,
+                "living",
+                "2023-06-01",
+                10_000,
+                Some(m1),
+            ),
+            // After the file was closed.
+            row(
+                5,
+                h3,
+                &pa,
+                county_a,
+                "living",
+                "2025-02-01",
+                20_000,
+                Some(m3),
+            ),
+            row(
+                6,
+                h2,
+                &pb,
+                county_b,
+                "medical",
+                "2025-05-01",
+                500_000,
+                Some(m2),
+            ),
+            // Same amount again, but a year later: no duplicate.
+            row(
+                7,
+                h1,
+                &pa,
+                county_a,
+                "living",
+                "2026-03-20",
+                50_000,
+                Some(m1),
+            ),
+        ];
+        // A refused request repeating the first one is no duplicate.
+        let mut refused = row(
+            8,
+            h1,
+            &pa,
+            county_a,
+            "living",
+            "2025-03-02",
+            50_000,
+            Some(m1),
+        );
+        refused.status = "refused".into();
+        rows.push(refused);
+        rows.retain(|r| r.given_on <= today);
+        seed::insert_assistance(c, &rows)?;
 
-            // City funds, allocated to both counties; 越秀 pays from it later.
-            let at = t("2024-01-01");
-            let acc = |c: &mut bangfu_storage::Conn,
-                       u: i64,
-                       p: &bangfu_domain::UnionPath,
-                       k: AccountKind| {
+        // City funds, allocated to both counties; 越秀 pays from it later.
+        let at = t("2024-01-01");
+        let acc =
+            |c: &mut bangfu_storage::Conn, u: i64, p: &bangfu_domain::UnionPath, k: AccountKind| {
                 ledger::account(c, UnionId(u), p, k, Source::Union, at).map(|a| a.id.0)
             };
-            let city_income = acc(c, city, &pc, AccountKind::Income)?;
-            let city_fund = acc(c, city, &pc, AccountKind::Fund)?;
-            let a_fund = acc(c, county_a, &pa, AccountKind::Fund)?;
-            let b_fund = acc(c, county_b, &pb, AccountKind::Fund)?;
-            let b_payout = acc(c, county_b, &pb, AccountKind::Payout)?;
-            let tr = |k: i64,
-                      u: i64,
-                      p: &bangfu_domain::UnionPath,
-                      kind: &str,
-                      on: NaiveDate,
-                      amount: i64,
-                      to: Option<i64>| TransferRow {
-                id: ids.transfer + k,
-                union_id: u,
-                union_path: p.as_str().into(),
-                kind: kind.into(),
-                source: "union".into(),
-                on_date: on,
-                amount,
-                memo: "测试".into(),
-                to_union_id: to,
-                assistance_id: None,
-                reverses_id: None,
-                created_by: None,
-                created_at: at,
-            };
-            let receipt_on = alloc_on - chrono::Duration::days(10);
-            seed::insert_transfers(
-                c,
-                &[
-                    tr(0, city, &pc, "receipt", receipt_on, 2_000_000, None),
-                    tr(
-                        1,
-                        city,
-                        &pc,
-                        "allocation",
-                        alloc_on,
-                        1_000_000,
-                        Some(county_a),
-                    ),
-                    tr(
-                        2,
-                        city,
-                        &pc,
-                        "allocation",
-                        alloc_on,
-                        500_000,
-                        Some(county_b),
-                    ),
-                    tr(
-                        3,
-                        county_b,
-                        &pb,
-                        "disbursement",
-                        alloc_on + chrono::Duration::days(5),
-                        100_000,
-                        None,
-                    ),
-                ],
-            )?;
-            let e = |k: i64, tk: i64, acct: i64, amount: i64, on: NaiveDate| EntryRow {
-                id: ids.entry + k,
-                transfer_id: ids.transfer + tk,
-                account_id: acct,
-                amount,
-                on_date: on,
-            };
-            seed::insert_entries(
-                c,
-                &[
-                    e(0, 0, city_income, -2_000_000, receipt_on),
-                    e(1, 0, city_fund, 2_000_000, receipt_on),
-                    e(2, 1, city_fund, -1_000_000, alloc_on),
-                    e(3, 1, a_fund, 1_000_000, alloc_on),
-                    e(4, 2, city_fund, -500_000, alloc_on),
-                    e(5, 2, b_fund, 500_000, alloc_on),
-                    e(6, 3, b_fund, -100_000, alloc_on + chrono::Duration::days(5)),
-                    e(
-                        7,
-                        3,
-                        b_payout,
-                        100_000,
-                        alloc_on + chrono::Duration::days(5),
-                    ),
-                ],
-            )?;
-            seed::sync_sequences(c)?;
-            Ok(Planted {
-                h1,
-                r: (0..9).map(|k| ids.assistance + k).collect(),
-                alloc_a: ids.transfer + 1,
-            })
+        let city_income = acc(c, city, &pc, AccountKind::Income)?;
+        let city_fund = acc(c, city, &pc, AccountKind::Fund)?;
+        let a_fund = acc(c, county_a, &pa, AccountKind::Fund)?;
+        let b_fund = acc(c, county_b, &pb, AccountKind::Fund)?;
+        let b_payout = acc(c, county_b, &pb, AccountKind::Payout)?;
+        let tr = |k: i64,
+                  u: i64,
+                  p: &bangfu_domain::UnionPath,
+                  kind: &str,
+                  on: NaiveDate,
+                  amount: i64,
+                  to: Option<i64>| TransferRow {
+            id: ids.transfer + k,
+            union_id: u,
+            union_path: p.as_str().into(),
+            kind: kind.into(),
+            source: "union".into(),
+            on_date: on,
+            amount,
+            memo: "测试".into(),
+            to_union_id: to,
+            assistance_id: None,
+            reverses_id: None,
+            created_by: None,
+            created_at: at,
+        };
+        let receipt_on = alloc_on - chrono::Duration::days(10);
+        seed::insert_transfers(
+            c,
+            &[
+                tr(0, city, &pc, "receipt", receipt_on, 2_000_000, None),
+                tr(
+                    1,
+                    city,
+                    &pc,
+                    "allocation",
+                    alloc_on,
+                    1_000_000,
+                    Some(county_a),
+                ),
+                tr(
+                    2,
+                    city,
+                    &pc,
+                    "allocation",
+                    alloc_on,
+                    500_000,
+                    Some(county_b),
+                ),
+                tr(
+                    3,
+                    county_b,
+                    &pb,
+                    "disbursement",
+                    alloc_on + chrono::Duration::days(5),
+                    100_000,
+                    None,
+                ),
+            ],
+        )?;
+        let e = |k: i64, tk: i64, acct: i64, amount: i64, on: NaiveDate| EntryRow {
+            id: ids.entry + k,
+            transfer_id: ids.transfer + tk,
+            account_id: acct,
+            amount,
+            on_date: on,
+        };
+        seed::insert_entries(
+            c,
+            &[
+                e(0, 0, city_income, -2_000_000, receipt_on),
+                e(1, 0, city_fund, 2_000_000, receipt_on),
+                e(2, 1, city_fund, -1_000_000, alloc_on),
+                e(3, 1, a_fund, 1_000_000, alloc_on),
+                e(4, 2, city_fund, -500_000, alloc_on),
+                e(5, 2, b_fund, 500_000, alloc_on),
+                e(6, 3, b_fund, -100_000, alloc_on + chrono::Duration::days(5)),
+                e(
+                    7,
+                    3,
+                    b_payout,
+                    100_000,
+                    alloc_on + chrono::Duration::days(5),
+                ),
+            ],
+        )?;
+        seed::sync_sequences(c)?;
+        Ok(Planted {
+            h1,
+            r: (0..9).map(|k| ids.assistance + k).collect(),
+            alloc_a: ids.transfer + 1,
         })
-        .await
-        .expect("plant")
+    })
+    .await
+    .expect("plant")
 }
 
 /// Standards: medical 3 000 yuan nationwide, 8 000 in 荔湾区 (set by a national admin).

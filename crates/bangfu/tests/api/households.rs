@@ -7,23 +7,15 @@
 use crate::common;
 
 use bangfu_domain::id_number::check_digit;
+
+use common::{first_half_2019, id_number, person, post_anonymous, set_line, wages};
+
 use common::{assert_error, Api, TestApp, Tree};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------
-
-/// A valid ID number from its first 17 digits.
-fn id_number(first17: &str) -> String {
-    format!("{first17}{}", check_digit(first17).expect("17 digits"))
-}
-
-/// A valid ID number: region (6 digits), birth date (YYYYMMDD), sequence (3 digits).
-/// An odd sequence is a man, an even one a woman.
-fn person(region: &str, birth: &str, seq: u32) -> String {
-    id_number(&format!("{region}{birth}{seq:03}"))
-}
 
 /// A valid ID number whose check character is X (returned with an upper-case X).
 fn person_with_x(region: &str, birth: &str) -> String {
@@ -97,18 +89,6 @@ fn member(name: &str, id: &str, relation: &str) -> Value {
     })
 }
 
-/// One month of income: wages only.
-fn wages(month: &str, fen: i64) -> Value {
-    json!({ "month": month, "wages_fen": fen })
-}
-
-/// The six months 2019-01 … 2019-06 with the same wages.
-fn first_half_2019(fen: i64) -> Vec<Value> {
-    (1..=6)
-        .map(|m| wages(&format!("2019-{m:02}"), fen))
-        .collect()
-}
-
 /// Files a household and returns the response, asserting 201.
 async fn file(api: &Api, body: Value) -> Value {
     let (status, got) = api.send("POST", "/api/v1/households", body.clone()).await;
@@ -145,18 +125,6 @@ fn sorted(v: &[&str]) -> Vec<String> {
     v
 }
 
-/// A request without any Authorization header or cookie.
-async fn post_anonymous(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
-    let res = reqwest::Client::new()
-        .post(app.url(path))
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
 /// A test world: the tree and one user per role where the tests need them.
 struct World {
     app: TestApp,
@@ -186,17 +154,6 @@ async fn world() -> World {
         app,
         t,
     }
-}
-
-async fn set_line(admin: &Api, code: &str, from: &str, fen: i64) {
-    let got = admin
-        .send(
-            "PUT",
-            "/api/v1/lines",
-            json!({ "division_code": code, "effective_month": from, "dibao_line_fen": fen }),
-        )
-        .await;
-    assert_eq!(got.0, 200, "set line {code} {from}: {}", got.1);
 }
 
 // ---------------------------------------------------------------------------

@@ -4,7 +4,11 @@
 
 use crate::common;
 
-use bangfu_domain::id_number::check_digit;
+use common::{
+    person, with_wrong_check, IMPORT_HOUSEHOLD_HEADERS, IMPORT_INCOME_HEADERS,
+    IMPORT_MEMBER_HEADERS,
+};
+
 use calamine::{Reader, Xlsx};
 use common::{audit_json, Api, TestApp, PASSWORD};
 use serde_json::Value;
@@ -16,54 +20,6 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 // ---------------------------------------------------------------------------
 // Building workbooks
 // ---------------------------------------------------------------------------
-
-const HOUSEHOLD_HEADERS: [&str; 21] = [
-    "姓名",
-    "身份证号码",
-    "联系电话",
-    "家庭住址",
-    "行政区划代码",
-    "工作单位",
-    "单位性质",
-    "就业状况",
-    "劳动能力",
-    "健康状况",
-    "残疾等级",
-    "农民工（是/否）",
-    "零就业家庭",
-    "关停并转分流",
-    "受经贸摩擦影响",
-    "致困原因",
-    "困难类别",
-    "档案级别",
-    "建档日期",
-    "享受低保起始月",
-    "备注",
-];
-
-const MEMBER_HEADERS: [&str; 9] = [
-    "职工身份证号码",
-    "姓名",
-    "身份证号码",
-    "关系",
-    "健康状况",
-    "残疾等级",
-    "就学阶段",
-    "就业状况",
-    "月收入（元）",
-];
-
-const INCOME_HEADERS: [&str; 9] = [
-    "职工身份证号码",
-    "月份",
-    "工资性收入",
-    "经营净收入",
-    "财产净收入",
-    "转移净收入",
-    "医疗自付",
-    "子女就学",
-    "突发意外",
-];
 
 /// A cell of a test workbook.
 #[derive(Clone)]
@@ -119,18 +75,6 @@ fn workbook(sheets: Vec<Sheet>) -> Vec<u8> {
         }
     }
     book.save_to_buffer().unwrap()
-}
-
-/// A valid ID number: region, birth date (YYYYMMDD), sequence (3 digits).
-fn person(region: &str, birth: &str, seq: u32) -> String {
-    let first17 = format!("{region}{birth}{seq:03}");
-    format!("{first17}{}", check_digit(&first17).unwrap())
-}
-
-fn with_wrong_check(id: &str) -> String {
-    let good = id.chars().last().unwrap();
-    let bad = if good == '1' { '2' } else { '1' };
-    format!("{}{bad}", &id[..17])
 }
 
 /// A household row in the template's column order.
@@ -189,9 +133,9 @@ fn income(worker: &str, month: &str, wages: &str) -> Vec<V> {
 
 /// Three households: two with members, all with six months of income.
 fn good_file(ids: &[String; 3]) -> Vec<u8> {
-    let mut hh = Sheet::new("家庭", &HOUSEHOLD_HEADERS);
-    let mut mem = Sheet::new("成员", &MEMBER_HEADERS);
-    let mut inc = Sheet::new("收入", &INCOME_HEADERS);
+    let mut hh = Sheet::new("家庭", &IMPORT_HOUSEHOLD_HEADERS);
+    let mut mem = Sheet::new("成员", &IMPORT_MEMBER_HEADERS);
+    let mut inc = Sheet::new("收入", &IMPORT_INCOME_HEADERS);
     for (n, id) in ids.iter().enumerate() {
         hh = hh.row(household(&format!("职工{n}"), id));
         for m in 1..=6 {
@@ -499,7 +443,7 @@ async fn api_import_answers_with_counts() {
 async fn one_bad_row_writes_nothing_and_names_row_and_column() {
     let w = world().await;
     let ids = three_ids(104);
-    let mut hh = Sheet::new("家庭", &HOUSEHOLD_HEADERS);
+    let mut hh = Sheet::new("家庭", &IMPORT_HOUSEHOLD_HEADERS);
     hh = hh
         .row(household("好一", &ids[0]))
         .row(household("坏二", &with_wrong_check(&ids[1])))
@@ -508,11 +452,11 @@ async fn one_bad_row_writes_nothing_and_names_row_and_column() {
     bad_phone[2] = s("12345");
     bad_phone[16] = s("特困户");
     hh = hh.row(bad_phone);
-    let inc = Sheet::new("收入", &INCOME_HEADERS)
+    let inc = Sheet::new("收入", &IMPORT_INCOME_HEADERS)
         .row(income(&ids[0], "2019-13", "100"))
         .row(income(&person("440103", "19990101", 1), "2019-01", "100"))
         .row(income(&ids[2], "2019-01", "12.345"));
-    let mem = Sheet::new("成员", &MEMBER_HEADERS);
+    let mem = Sheet::new("成员", &IMPORT_MEMBER_HEADERS);
     let (status, body) = upload(&w.officer, workbook(vec![hh, mem, inc]), "").await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["code"], "import_invalid");
@@ -545,15 +489,15 @@ async fn duplicates_inside_the_file_are_refused() {
     let w = world().await;
     let ids = three_ids(105);
     let spouse = person("440103", "19820305", 55);
-    let hh = Sheet::new("家庭", &HOUSEHOLD_HEADERS)
+    let hh = Sheet::new("家庭", &IMPORT_HOUSEHOLD_HEADERS)
         .row(household("甲", &ids[0]))
         .row(household("乙", &ids[1]))
         .row(household("甲again", &ids[0].to_lowercase()));
-    let mem = Sheet::new("成员", &MEMBER_HEADERS)
+    let mem = Sheet::new("成员", &IMPORT_MEMBER_HEADERS)
         .row(member(&ids[0], "配偶", &spouse, "配偶"))
         .row(member(&ids[1], "配偶", &spouse, "配偶"))
         .row(member(&ids[1], "自己", &ids[0], "其他"));
-    let inc = Sheet::new("收入", &INCOME_HEADERS)
+    let inc = Sheet::new("收入", &IMPORT_INCOME_HEADERS)
         .row(income(&ids[1], "2019-01", "100"))
         .row(income(&ids[1], "2019/1", "200"));
     let (status, body) = upload(&w.officer, workbook(vec![hh, mem, inc]), "").await;
@@ -583,16 +527,16 @@ async fn cells_typed_as_numbers_and_formulas() {
     phone_number[4] = V::N(440_104.0);
     let mut formula = household("公式", &ids[2]);
     formula[3] = V::F("=\"广州\"&\"市\"");
-    let hh = Sheet::new("家庭", &HOUSEHOLD_HEADERS)
+    let hh = Sheet::new("家庭", &IMPORT_HOUSEHOLD_HEADERS)
         .row(as_number)
         .row(phone_number)
         .row(formula);
     let mut inc_row = income(&ids[1], "2019-01", "0");
     inc_row[2] = V::N(1234.5);
-    let inc = Sheet::new("收入", &INCOME_HEADERS).row(inc_row);
+    let inc = Sheet::new("收入", &IMPORT_INCOME_HEADERS).row(inc_row);
     let (status, body) = upload(
         &w.officer,
-        workbook(vec![hh, Sheet::new("成员", &MEMBER_HEADERS), inc]),
+        workbook(vec![hh, Sheet::new("成员", &IMPORT_MEMBER_HEADERS), inc]),
         "",
     )
     .await;
@@ -660,9 +604,9 @@ async fn files_that_are_not_workbooks_are_refused() {
 
     // Headers only: no data rows.
     let headers_only = workbook(vec![
-        Sheet::new("家庭", &HOUSEHOLD_HEADERS),
-        Sheet::new("成员", &MEMBER_HEADERS),
-        Sheet::new("收入", &INCOME_HEADERS),
+        Sheet::new("家庭", &IMPORT_HOUSEHOLD_HEADERS),
+        Sheet::new("成员", &IMPORT_MEMBER_HEADERS),
+        Sheet::new("收入", &IMPORT_INCOME_HEADERS),
     ]);
     let (status, body) = upload(&w.officer, headers_only, "").await;
     assert_eq!(status, 422, "{body}");
@@ -672,14 +616,14 @@ async fn files_that_are_not_workbooks_are_refused() {
     );
 
     // A required column missing.
-    let mut short = Sheet::new("家庭", &HOUSEHOLD_HEADERS[..5]);
+    let mut short = Sheet::new("家庭", &IMPORT_HOUSEHOLD_HEADERS[..5]);
     short = short.row(household("甲", &person("440103", "19800101", 7))[..5].to_vec());
     let (status, body) = upload(
         &w.officer,
         workbook(vec![
             short,
-            Sheet::new("成员", &MEMBER_HEADERS),
-            Sheet::new("收入", &INCOME_HEADERS),
+            Sheet::new("成员", &IMPORT_MEMBER_HEADERS),
+            Sheet::new("收入", &IMPORT_INCOME_HEADERS),
         ]),
         "",
     )
@@ -735,13 +679,13 @@ async fn files_that_are_not_workbooks_are_refused() {
 async fn the_error_list_downloads_as_xlsx() {
     let w = world().await;
     let ids = three_ids(107);
-    let hh = Sheet::new("家庭", &HOUSEHOLD_HEADERS)
+    let hh = Sheet::new("家庭", &IMPORT_HOUSEHOLD_HEADERS)
         .row(household("好", &ids[0]))
         .row(household("坏", &with_wrong_check(&ids[1])));
     let file = workbook(vec![
         hh,
-        Sheet::new("成员", &MEMBER_HEADERS),
-        Sheet::new("收入", &INCOME_HEADERS),
+        Sheet::new("成员", &IMPORT_MEMBER_HEADERS),
+        Sheet::new("收入", &IMPORT_INCOME_HEADERS),
     ]);
     let (client, action) = browser(&w.app, "alice").await;
     let (status, html) = page_upload(&w.app, &client, &action, w.county, "有错.xlsx", file).await;
@@ -778,8 +722,8 @@ async fn the_error_list_downloads_as_xlsx() {
 async fn a_large_file_becomes_a_background_job() {
     let w = world().await;
     let n = 2_500_u32;
-    let mut hh = Sheet::new("家庭", &HOUSEHOLD_HEADERS);
-    let mut inc = Sheet::new("收入", &INCOME_HEADERS);
+    let mut hh = Sheet::new("家庭", &IMPORT_HOUSEHOLD_HEADERS);
+    let mut inc = Sheet::new("收入", &IMPORT_INCOME_HEADERS);
     let mut first = String::new();
     for k in 0..n {
         let birth = format!("{}0101", 1950 + k / 900);
@@ -792,7 +736,7 @@ async fn a_large_file_becomes_a_background_job() {
         }
         hh = hh.row(household(&format!("职工{k}"), &id));
     }
-    let mem = Sheet::new("成员", &MEMBER_HEADERS).row(member(&first, "配偶", "", "配偶"));
+    let mem = Sheet::new("成员", &IMPORT_MEMBER_HEADERS).row(member(&first, "配偶", "", "配偶"));
     let (status, body) = upload(
         &w.officer,
         workbook(vec![hh, mem, inc]),
@@ -859,9 +803,9 @@ async fn benchmark_large_import() {
         .unwrap_or(3);
     let w = world().await;
     let t0 = Instant::now();
-    let mut hh = Sheet::new("家庭", &HOUSEHOLD_HEADERS);
-    let mut mem = Sheet::new("成员", &MEMBER_HEADERS);
-    let mut inc = Sheet::new("收入", &INCOME_HEADERS);
+    let mut hh = Sheet::new("家庭", &IMPORT_HOUSEHOLD_HEADERS);
+    let mut mem = Sheet::new("成员", &IMPORT_MEMBER_HEADERS);
+    let mut inc = Sheet::new("收入", &IMPORT_INCOME_HEADERS);
     for k in 0..n {
         // 900 sequences per birth date, dates spread over the years 1950–1989.
         let day = k / 900;

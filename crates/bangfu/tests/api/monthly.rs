@@ -7,6 +7,8 @@
 
 use crate::common;
 
+use common::{first_half_2019, save_incomes, set_line};
+
 use bangfu_domain::household::{HouseholdId, Status};
 use bangfu_service::Settings;
 use chrono::{Datelike, Duration as Days, NaiveDate};
@@ -24,38 +26,6 @@ fn quiet() -> Settings {
 fn this_month() -> String {
     let t = common::today();
     format!("{:04}-{:02}", t.year(), t.month())
-}
-
-/// Six months 2019-01 … 2019-06 of the same wages.
-fn half_2019(fen: i64) -> Vec<Value> {
-    (1..=6)
-        .map(|m| json!({ "month": format!("2019-{m:02}"), "wages_fen": fen }))
-        .collect()
-}
-
-async fn save_incomes(api: &Api, id: i64, months: Vec<Value>) {
-    let path = format!("/api/v1/households/{id}");
-    let (status, d) = api.get(&path).await;
-    assert_eq!(status, 200, "{d}");
-    let got = api
-        .send(
-            "PUT",
-            &format!("{path}/incomes"),
-            json!({ "version": d["household"]["version"], "months": months }),
-        )
-        .await;
-    assert_eq!(got.0, 200, "{}", got.1);
-}
-
-async fn set_line(admin: &Api, code: &str, fen: i64) {
-    let got = admin
-        .send(
-            "PUT",
-            "/api/v1/lines",
-            json!({ "division_code": code, "effective_month": "2019-01", "dibao_line_fen": fen }),
-        )
-        .await;
-    assert_eq!(got.0, 200, "{}", got.1);
 }
 
 /// Waits for a run to finish; returns it.
@@ -112,19 +82,18 @@ async fn ready_ids(api: &Api) -> Vec<i64> {
 /// Takes a file off as exited on `left_on`, followed until `follow_until`
 /// (as an approved exit would), straight in the database.
 async fn exit_household(app: &TestApp, id: i64, left_on: NaiveDate, follow_until: NaiveDate) {
-    app.services
-        .seed_write(move |c| {
-            Ok(bangfu_storage::households::set_status(
-                c,
-                HouseholdId(id),
-                Status::Exited,
-                left_on,
-                Some(follow_until),
-                chrono::Utc::now().naive_utc(),
-            )?)
-        })
-        .await
-        .unwrap();
+    app.seed_write(move |c| {
+        Ok(bangfu_storage::households::set_status(
+            c,
+            HouseholdId(id),
+            Status::Exited,
+            left_on,
+            Some(follow_until),
+            chrono::Utc::now().naive_utc(),
+        )?)
+    })
+    .await
+    .unwrap();
 }
 
 /// Records months without going through the income save (so only the run sees them).
@@ -139,87 +108,84 @@ async fn seed_incomes(app: &TestApp, id: i64, months: &[(&str, i64)]) {
             i
         })
         .collect();
-    app.services
-        .seed_write(move |c| {
-            Ok(bangfu_storage::households::upsert_incomes(
-                c,
-                HouseholdId(id),
-                &list,
-            )?)
-        })
-        .await
-        .unwrap();
+    app.seed_write(move |c| {
+        Ok(bangfu_storage::households::upsert_incomes(
+            c,
+            HouseholdId(id),
+            &list,
+        )?)
+    })
+    .await
+    .unwrap();
 }
 
 /// A plan with one measure due yesterday and not done, straight in the database.
 async fn overdue_measure(app: &TestApp, union_id: i64, household_id: i64) {
     use bangfu_storage::seed::{self, MeasureRow, PlanRow};
     let due = common::today() - Days::days(1);
-    app.services
-        .seed_write(move |c| {
-            let path = bangfu_storage::unions::find_unscoped(c, bangfu_domain::UnionId(union_id))?
-                .expect("union")
-                .path;
-            let ids = seed::next_ids(c)?;
-            let now = chrono::Utc::now().naive_utc();
-            seed::insert_plans(
-                c,
-                &[PlanRow {
-                    id: ids.plan,
-                    household_id,
-                    union_path: path.as_str().into(),
-                    year: due.year(),
-                    goal: "exit".into(),
-                    target_on: None,
-                    summary: "计划".into(),
-                    status: "approved".into(),
-                    approved_by: None,
-                    approved_at: None,
-                    version: 1,
-                    created_by: None,
-                    created_at: now,
-                    updated_at: now,
-                }],
-            )?;
-            seed::insert_measures(
-                c,
-                &[MeasureRow {
-                    id: ids.measure,
-                    plan_id: ids.plan,
-                    household_id,
-                    union_path: path.as_str().into(),
-                    track: "employment".into(),
-                    programme: None,
-                    guarantee_line: None,
-                    content: "技能培训".into(),
-                    due_on: due,
-                    responsible_id: None,
-                    status: "planned".into(),
-                    done_on: None,
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                }],
-            )?;
-            seed::sync_sequences(c)?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    app.seed_write(move |c| {
+        let path = bangfu_storage::unions::find_unscoped(c, bangfu_domain::UnionId(union_id))?
+            .expect("union")
+            .path;
+        let ids = seed::next_ids(c)?;
+        let now = chrono::Utc::now().naive_utc();
+        seed::insert_plans(
+            c,
+            &[PlanRow {
+                id: ids.plan,
+                household_id,
+                union_path: path.as_str().into(),
+                year: due.year(),
+                goal: "exit".into(),
+                target_on: None,
+                summary: "计划".into(),
+                status: "approved".into(),
+                approved_by: None,
+                approved_at: None,
+                version: 1,
+                created_by: None,
+                created_at: now,
+                updated_at: now,
+            }],
+        )?;
+        seed::insert_measures(
+            c,
+            &[MeasureRow {
+                id: ids.measure,
+                plan_id: ids.plan,
+                household_id,
+                union_path: path.as_str().into(),
+                track: "employment".into(),
+                programme: None,
+                guarantee_line: None,
+                content: "技能培训".into(),
+                due_on: due,
+                responsible_id: None,
+                status: "planned".into(),
+                done_on: None,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            }],
+        )?;
+        seed::sync_sequences(c)?;
+        Ok(())
+    })
+    .await
+    .unwrap();
 }
 
 async fn relapse_on(app: &TestApp, id: i64) -> Option<NaiveDate> {
-    app.services
-        .seed_write(move |c| {
-            let h = bangfu_storage::households::find(
-                c,
-                &bangfu_storage::Scope::of(bangfu_domain::UnionPath::from_stored("/".into())),
-                HouseholdId(id),
-            )?;
-            Ok(h.and_then(|h| h.leaving.relapse_on))
-        })
-        .await
-        .unwrap()
+    app.seed_write(move |c| {
+        let h = bangfu_storage::households::find(
+            c,
+            &bangfu_storage::Scope::of(bangfu_domain::UnionPath::from_stored("/".into())),
+            HouseholdId(id),
+        )?;
+        Ok(h.and_then(|h| h.leaving.relapse_on))
+    })
+    .await
+    .unwrap()
 }
 
 struct World {
@@ -259,7 +225,7 @@ async fn households_above_the_line_are_ready_after_a_save_and_after_the_run() {
         household("王建国", &person("440103", "19700101", 11), w.t.county_a),
     )
     .await;
-    save_incomes(officer, wang, half_2019(90_001)).await;
+    save_incomes(officer, wang, first_half_2019(90_001)).await;
     // 李: below the line; 赵: above, saved after the line is set.
     let li = common::file(
         officer,
@@ -271,12 +237,12 @@ async fn households_above_the_line_are_ready_after_a_save_and_after_the_run() {
         household("赵国强", &person("440103", "19750505", 33), w.t.county_a),
     )
     .await;
-    set_line(admin, "440100", 90_000).await;
-    save_incomes(officer, li, half_2019(50_000)).await;
+    set_line(admin, "440100", "2019-01", 90_000).await;
+    save_incomes(officer, li, first_half_2019(50_000)).await;
     assert!(ready_ids(&reviewer).await.is_empty());
 
     // Saving incomes above the line makes the file ready at once.
-    save_incomes(officer, zhao, half_2019(90_001)).await;
+    save_incomes(officer, zhao, first_half_2019(90_001)).await;
     assert_eq!(ready_ids(&reviewer).await, vec![zhao]);
     assert!(
         todos(officer, "").await.is_empty(),
@@ -323,13 +289,13 @@ async fn households_above_the_line_are_ready_after_a_save_and_after_the_run() {
 async fn to_dos_are_made_once_a_month_and_can_be_closed() {
     let w = world().await;
     let (app, admin, officer) = (&w.app, &w.root_admin, &w.officer);
-    set_line(admin, "440100", 90_000).await;
+    set_line(admin, "440100", "2019-01", 90_000).await;
     let wang = common::file(
         officer,
         household("王建国", &person("440103", "19700101", 11), w.t.county_a),
     )
     .await;
-    save_incomes(officer, wang, half_2019(90_001)).await;
+    save_incomes(officer, wang, first_half_2019(90_001)).await;
     // An overdue measure on another file: a plan_overdue item.
     let li = common::file(
         officer,
@@ -422,7 +388,7 @@ async fn to_dos_are_made_once_a_month_and_can_be_closed() {
 async fn a_relapse_is_flagged_within_the_follow_up_and_not_after_it() {
     let w = world().await;
     let (app, admin, officer) = (&w.app, &w.root_admin, &w.officer);
-    set_line(admin, "440100", 90_000).await;
+    set_line(admin, "440100", "2019-01", 90_000).await;
     let today = common::today();
     let left = NaiveDate::from_ymd_opt(2019, 1, 10).unwrap();
     let below: Vec<(&str, i64)> = vec![
@@ -592,7 +558,7 @@ async fn who_may_run_read_and_close() {
     let b_admin = app.api_as("b_admin").await;
     let a_admin = app.api_as("a_admin").await;
     let dept = app.api_as("dept").await;
-    set_line(admin, "440100", 90_000).await;
+    set_line(admin, "440100", "2019-01", 90_000).await;
 
     // Two ready files in 荔湾: one paired to a_officer2, one unpaired.
     let paired = common::file(
@@ -615,8 +581,8 @@ async fn who_may_run_read_and_close() {
         )
         .await;
     assert!(got.0 == 200 || got.0 == 201, "{}", got.1);
-    save_incomes(officer, paired, half_2019(90_001)).await;
-    save_incomes(officer, unpaired, half_2019(90_001)).await;
+    save_incomes(officer, paired, first_half_2019(90_001)).await;
+    save_incomes(officer, unpaired, first_half_2019(90_001)).await;
 
     // Only administrators start a run; department users read nothing.
     let got = officer.send_empty("POST", "/api/v1/monthly/run").await;
@@ -703,26 +669,25 @@ async fn who_may_run_read_and_close() {
 
     // While a run covering the subtree is going on, another is refused.
     let (root_path, root_admin_id) = (format!("/{}/", t.root), me_id(admin).await);
-    app.services
-        .seed_write(move |c| {
-            Ok(bangfu_storage::jobs::insert(
-                c,
-                &bangfu_storage::jobs::NewJob {
-                    kind: "monthly_run",
-                    union_id: t_root(&root_path),
-                    union_path: &root_path,
-                    user_id: root_admin_id,
-                    status: "running",
-                    phase: "正在逐户评估",
-                    total: 10,
-                    message: None,
-                    result_json: None,
-                    now: chrono::Utc::now().naive_utc(),
-                },
-            )?)
-        })
-        .await
-        .unwrap();
+    app.seed_write(move |c| {
+        Ok(bangfu_storage::jobs::insert(
+            c,
+            &bangfu_storage::jobs::NewJob {
+                kind: "monthly_run",
+                union_id: t_root(&root_path),
+                union_path: &root_path,
+                user_id: root_admin_id,
+                status: "running",
+                phase: "正在逐户评估",
+                total: 10,
+                message: None,
+                result_json: None,
+                now: chrono::Utc::now().naive_utc(),
+            },
+        )?)
+    })
+    .await
+    .unwrap();
     let got = b_admin.send_empty("POST", "/api/v1/monthly/run").await;
     common::assert_error("run while running", &got, 409, "conflict", Some("run"));
 }
@@ -741,13 +706,13 @@ fn t_root(path: &str) -> i64 {
 async fn the_monthly_pages_run_and_show_progress() {
     let w = world().await;
     let (app, admin, officer) = (&w.app, &w.root_admin, &w.officer);
-    set_line(admin, "440100", 90_000).await;
+    set_line(admin, "440100", "2019-01", 90_000).await;
     let wang = common::file(
         officer,
         household("王建国", &person("440103", "19700101", 11), w.t.county_a),
     )
     .await;
-    save_incomes(officer, wang, half_2019(90_001)).await;
+    save_incomes(officer, wang, first_half_2019(90_001)).await;
 
     let (client, _) = app.html_login("root_admin", PASSWORD).await;
     let (s, html) = app.page(&client, "/monthly").await;
@@ -877,7 +842,7 @@ async fn a_server_starts_the_due_run_and_a_second_one_does_not() {
 async fn a_decision_under_way_is_not_asked_for_again() {
     let w = world().await;
     let (admin, officer) = (&w.root_admin, &w.officer);
-    set_line(admin, "440100", 90_000).await;
+    set_line(admin, "440100", "2019-01", 90_000).await;
     let mut ids = Vec::new();
     for (i, name) in ["王建国", "李秀英"].iter().enumerate() {
         let id = common::file(
@@ -889,7 +854,7 @@ async fn a_decision_under_way_is_not_asked_for_again() {
             ),
         )
         .await;
-        save_incomes(officer, id, half_2019(90_001)).await;
+        save_incomes(officer, id, first_half_2019(90_001)).await;
         ids.push(id);
     }
     let got = officer

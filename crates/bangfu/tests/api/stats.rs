@@ -10,16 +10,15 @@
 
 use crate::common;
 
+use common::{
+    cell_num, cell_text, decide, link_reopened, revoke, set_assistance_reversal_on, set_transfer_on,
+};
+
 use bangfu_service::Operator;
 use calamine::{Data, Reader, Xlsx};
-use chrono::NaiveDate;
 use common::{file, household, person, today, Api, TestApp, Tree, PASSWORD};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
-}
 
 /// A household body: tier, category, filing date and extra members (size = 1 + members).
 #[allow(clippy::too_many_arguments)]
@@ -48,41 +47,6 @@ fn hh(
         }))
         .collect::<Vec<_>>());
     b
-}
-
-async fn decide(
-    app: &TestApp,
-    h: i64,
-    kind: &'static str,
-    why: Option<&'static str>,
-    on: &str,
-) -> i64 {
-    let on = d(on);
-    app.services
-        .seed_write(move |c| Ok(bangfu_storage::stats::fixture::decide(c, h, kind, why, on)?))
-        .await
-        .expect("decide")
-}
-
-async fn revoke(app: &TestApp, exit: i64, on: &str) -> i64 {
-    let on = d(on);
-    app.services
-        .seed_write(move |c| Ok(bangfu_storage::stats::fixture::revoke(c, exit, on)?))
-        .await
-        .expect("revoke")
-}
-
-async fn link_reopened(app: &TestApp, old: i64, new: i64) {
-    app.services
-        .seed_write(move |c| {
-            Ok(bangfu_storage::households::link_reopened(
-                c,
-                bangfu_domain::household::HouseholdId(old),
-                bangfu_domain::household::HouseholdId(new),
-            )?)
-        })
-        .await
-        .expect("link");
 }
 
 async fn receipt(api: &Api, union: i64, fen: i64, on: &str) -> i64 {
@@ -309,16 +273,7 @@ async fn world() -> World {
         .await;
     assert_eq!(s, 201, "reverse receipt: {rev}");
     let rev_id = rev["id"].as_i64().expect("reversal id");
-    app.services
-        .seed_write(move |c| {
-            Ok(bangfu_storage::stats::fixture::set_transfer_on(
-                c,
-                rev_id,
-                d("2025-04-01"),
-            )?)
-        })
-        .await
-        .unwrap();
+    set_transfer_on(&app, rev_id, "2025-04-01").await;
     let cash = |fen: i64, persons: i32, on: &str| json!({ "kind": "living", "cash": fen, "source": "union", "persons": persons, "given_on": on, "note": "生活救助" });
     let goods = |fen: i64, persons: i32, on: &str| json!({ "kind": "warmth", "goods": "米、油", "goods_value": fen, "persons": persons, "given_on": on });
     let mut a = BTreeMap::new();
@@ -351,16 +306,7 @@ async fn world() -> World {
         .await;
     assert_eq!(s, 200, "reverse assistance: {body}");
     let ap = a["p"];
-    app.services
-        .seed_write(move |c| {
-            Ok(bangfu_storage::stats::fixture::set_assistance_reversal_on(
-                c,
-                ap,
-                d("2025-06-01"),
-            )?)
-        })
-        .await
-        .unwrap();
+    set_assistance_reversal_on(&app, ap, "2025-06-01").await;
     // Decisions, in the order they happened.
     let c_out = decide(&app, h["c"], "out", Some("medical"), "2025-05-05").await;
     decide(&app, h["a1"], "out", Some("employment"), "2025-06-10").await;
@@ -819,23 +765,6 @@ fn collect_refs(v: &Value, out: &mut Vec<String>) {
 /// Attribute values as the browser reads them.
 fn unescape(html: &str) -> String {
     html.replace("&#38;", "&").replace("&amp;", "&")
-}
-
-fn cell_text(d: &Data) -> String {
-    match d {
-        Data::String(s) => s.clone(),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        other => format!("{other:?}"),
-    }
-}
-
-fn cell_num(d: &Data) -> f64 {
-    match d {
-        Data::Float(f) => *f,
-        Data::Int(i) => *i as f64,
-        other => panic!("not a number: {other:?}"),
-    }
 }
 
 #[tokio::test]

@@ -6,39 +6,15 @@
 
 use crate::common;
 
+use common::{cell_num, cell_text, decide, revoke};
+
 use bangfu_domain::target::DefaultPlan;
 use bangfu_service::{Operator, Settings};
 use calamine::{Data, Reader, Xlsx};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use common::{assert_error, file, household, person, today, Api, TestApp, Tree, PASSWORD};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
-}
-
-async fn decide(
-    app: &TestApp,
-    h: i64,
-    kind: &'static str,
-    why: Option<&'static str>,
-    on: &str,
-) -> i64 {
-    let on = d(on);
-    app.services
-        .seed_write(move |c| Ok(bangfu_storage::stats::fixture::decide(c, h, kind, why, on)?))
-        .await
-        .expect("decide")
-}
-
-async fn revoke(app: &TestApp, exit: i64, on: &str) -> i64 {
-    let on = d(on);
-    app.services
-        .seed_write(move |c| Ok(bangfu_storage::stats::fixture::revoke(c, exit, on)?))
-        .await
-        .expect("revoke")
-}
 
 async fn progress(api: &Api, union: i64, year: i32) -> Value {
     let path = format!("/api/v1/targets/progress?union={union}&year={year}");
@@ -558,23 +534,6 @@ async fn refusals() {
         let got = w.admin.get(&format!("/api/v1/targets/progress?{q}")).await;
         assert_error(q, &got, 400, "invalid_input", Some("year"));
         assert!(got.1["error"]["message"].as_str().unwrap().contains("年份"));
-    }
-}
-
-fn cell_text(d: &Data) -> String {
-    match d {
-        Data::String(s) => s.clone(),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        other => format!("{other:?}"),
-    }
-}
-
-fn cell_num(d: &Data) -> f64 {
-    match d {
-        Data::Float(f) => *f,
-        Data::Int(i) => *i as f64,
-        other => panic!("not a number: {other:?}"),
     }
 }
 

@@ -20,7 +20,11 @@
 
 use crate::common;
 
-use bangfu_domain::id_number::check_digit;
+use common::{
+    id_number, with_wrong_check, IMPORT_HOUSEHOLD_HEADERS, IMPORT_INCOME_HEADERS,
+    IMPORT_MEMBER_HEADERS,
+};
+
 use bangfu_domain::UnionLevel;
 use bangfu_service::{Operator, Settings};
 use common::browser::*;
@@ -32,10 +36,6 @@ use std::time::{Duration, Instant};
 // ---------------------------------------------------------------------------
 // Data
 // ---------------------------------------------------------------------------
-
-fn id_number(first17: &str) -> String {
-    format!("{first17}{}", check_digit(first17).expect("17 digits"))
-}
 
 /// How the pages show an ID number without a reason given: 4 + 10 stars + 4.
 fn masked(id: &str) -> String {
@@ -533,55 +533,6 @@ async fn an_officer_files_a_household_records_incomes_and_reveals_the_id() {
 // Journey 3: import from Excel, one bad row, then the corrected file
 // ---------------------------------------------------------------------------
 
-/// The 家庭 sheet's columns, in the template's order.
-const IMPORT_HOUSEHOLD_HEADERS: [&str; 21] = [
-    "姓名",
-    "身份证号码",
-    "联系电话",
-    "家庭住址",
-    "行政区划代码",
-    "工作单位",
-    "单位性质",
-    "就业状况",
-    "劳动能力",
-    "健康状况",
-    "残疾等级",
-    "农民工（是/否）",
-    "零就业家庭",
-    "关停并转分流",
-    "受经贸摩擦影响",
-    "致困原因",
-    "困难类别",
-    "档案级别",
-    "建档日期",
-    "享受低保起始月",
-    "备注",
-];
-
-const IMPORT_MEMBER_HEADERS: [&str; 9] = [
-    "职工身份证号码",
-    "姓名",
-    "身份证号码",
-    "关系",
-    "健康状况",
-    "残疾等级",
-    "就学阶段",
-    "就业状况",
-    "月收入（元）",
-];
-
-const IMPORT_INCOME_HEADERS: [&str; 9] = [
-    "职工身份证号码",
-    "月份",
-    "工资性收入",
-    "经营净收入",
-    "财产净收入",
-    "转移净收入",
-    "医疗自付",
-    "子女就学",
-    "突发意外",
-];
-
 /// The three workers of the import, and the one filed before it.
 const IMPORTED: [(&str, &str); 3] = [
     ("林小梅", "44010319780214021"),
@@ -589,13 +540,6 @@ const IMPORTED: [(&str, &str); 3] = [
     ("孙丽华", "44010319820708264"),
 ];
 const ALREADY_FILED: (&str, &str) = ("周建华", "44010319700101335");
-
-/// The same ID number with a wrong check digit.
-fn with_wrong_check(id: &str) -> String {
-    let good = id.chars().last().expect("an ID");
-    let bad = if good == '1' { '2' } else { '1' };
-    format!("{}{bad}", &id[..17])
-}
 
 /// A workbook in the import's format: 家庭 with `households` (name, ID),
 /// an empty 成员, and 收入 with six months for each household whose ID is

@@ -51,18 +51,7 @@ async fn world() -> World {
     let year = today().year() - 1;
     for (h, pathway, month) in [(ids[0], "employment", 3), (ids[2], "medical", 7)] {
         let on = NaiveDate::from_ymd_opt(year, month, 15).unwrap();
-        app.services
-            .seed_write(move |c| {
-                Ok(bangfu_storage::stats::fixture::decide(
-                    c,
-                    h,
-                    "out",
-                    Some(pathway),
-                    on,
-                )?)
-            })
-            .await
-            .unwrap();
+        common::decide(&app, h, "out", Some(pathway), &on.to_string()).await;
     }
     World { app, t }
 }
