@@ -5,6 +5,8 @@
 
 use crate::common;
 
+use common::At;
+
 use common::csrf_of;
 
 use common::{
@@ -24,11 +26,12 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("a_officer", "officer", t.county_a).await;
-    app.user("a_reviewer", "reviewer", t.county_a).await;
-    app.user("a_fund", "fund_officer", t.county_a).await;
+    let (app, t, _) = common::staffed(&[
+        ("a_officer", "officer", At::CountyA),
+        ("a_reviewer", "reviewer", At::CountyA),
+        ("a_fund", "fund_officer", At::CountyA),
+    ])
+    .await;
     let officer = app.api_as("a_officer").await;
     let (h1, h2) = file_two_households(&officer, t.county_a).await;
     World {

@@ -5,6 +5,8 @@
 
 use crate::common;
 
+use common::At;
+
 use common::audit_entries;
 
 use chrono::Datelike;
@@ -23,9 +25,7 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("a_officer", "officer", t.county_a).await;
+    let (app, t, _) = common::staffed(&[("a_officer", "officer", At::CountyA)]).await;
     let officer = app.api_as("a_officer").await;
     let (h1, h2) = file_two_households(&officer, t.county_a).await;
     World {
@@ -289,10 +289,11 @@ async fn the_paying_union_can_be_an_ancestor_in_scope() {
 
 #[tokio::test]
 async fn an_administrator_changes_a_department_users_department() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("city_admin", "admin", t.city).await;
-    app.user("rootaudit", "auditor", t.root).await;
+    let (app, t, _) = common::staffed(&[
+        ("city_admin", "admin", At::City),
+        ("rootaudit", "auditor", At::Root),
+    ])
+    .await;
     let admin = app.api_as("city_admin").await;
     let auditor = app.api_as("rootaudit").await;
     let (s, u) = admin

@@ -4,6 +4,8 @@
 
 use crate::common;
 
+use common::At;
+
 use bangfu_service::Settings;
 use common::{assert_error, form_action, form_html, input_value, PASSWORD};
 use serde_json::{json, Value};
@@ -52,9 +54,7 @@ async fn login_returns_a_bearer_token_and_the_user() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_refuses_bad_credentials_and_requests_without_a_session() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("alice", "officer", t.county_a).await;
+    let (app, _, _) = common::staffed(&[("alice", "officer", At::CountyA)]).await;
 
     let wrong = app.login("alice", "Wrong-Pass-2026").await;
     assert_error("wrong password", &wrong, 401, "bad_credentials", None);
@@ -90,9 +90,7 @@ async fn login_refuses_bad_credentials_and_requests_without_a_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disabled_account_cannot_log_in() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("padmin", "admin", t.province).await;
+    let (app, t, _) = common::staffed(&[("padmin", "admin", At::Province)]).await;
     let uid = app.user("alice", "officer", t.county_a).await;
     let admin = app.api_as("padmin").await;
     let (status, body) = admin
@@ -135,11 +133,12 @@ async fn login_rows(auditor: &common::Api, name: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_failures_lock_an_existing_account_even_for_the_right_password() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("lockme", "officer", t.county_a).await;
-    app.user("bystander", "officer", t.county_a).await;
-    app.user("rootaudit", "auditor", t.root).await;
+    let (app, t, _) = common::staffed(&[
+        ("lockme", "officer", At::CountyA),
+        ("bystander", "officer", At::CountyA),
+        ("rootaudit", "auditor", At::Root),
+    ])
+    .await;
 
     for attempt in 1..=4 {
         let res = app.login("lockme", "Wrong-Pass-2026").await;
@@ -190,10 +189,11 @@ async fn five_failures_lock_an_existing_account_even_for_the_right_password() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_for_a_name_that_does_not_exist_are_counted_the_same_way() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("rootaudit", "auditor", t.root).await;
-    app.user("aaudit", "auditor", t.county_a).await;
+    let (app, _, _) = common::staffed(&[
+        ("rootaudit", "auditor", At::Root),
+        ("aaudit", "auditor", At::CountyA),
+    ])
+    .await;
 
     for attempt in 1..=4 {
         let res = app.login("ghost", PASSWORD).await;
@@ -270,10 +270,11 @@ async fn an_idle_session_expires() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logout_ends_only_that_session() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("alice", "officer", t.county_a).await;
-    app.user("rootaudit", "auditor", t.root).await;
+    let (app, _, _) = common::staffed(&[
+        ("alice", "officer", At::CountyA),
+        ("rootaudit", "auditor", At::Root),
+    ])
+    .await;
     let first = app.api_as("alice").await;
     let second = app.api_as("alice").await;
 
@@ -292,10 +293,11 @@ async fn logout_ends_only_that_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn password_policy_is_enforced_when_changing_a_password() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("carol", "officer", t.county_a).await;
-    app.user("rootaudit", "auditor", t.root).await;
+    let (app, t, _) = common::staffed(&[
+        ("carol", "officer", At::CountyA),
+        ("rootaudit", "auditor", At::Root),
+    ])
+    .await;
     let api = app.api_as("carol").await;
 
     let weak = [
@@ -422,9 +424,7 @@ async fn must_change_refusals(api: &common::Api, uid: i64, union_id: i64) -> Vec
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_set_by_an_admin_must_be_changed_first() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("padmin", "admin", t.province).await;
+    let (app, t, _) = common::staffed(&[("padmin", "admin", At::Province)]).await;
     let admin = app.api_as("padmin").await;
 
     // Created with a password the admin chose.
@@ -502,9 +502,7 @@ async fn a_password_set_by_an_admin_must_be_changed_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_password_ends_sessions_and_must_be_changed() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("padmin", "admin", t.province).await;
+    let (app, t, _) = common::staffed(&[("padmin", "admin", At::Province)]).await;
     let uid = app.user("dave", "officer", t.county_a).await;
     let admin = app.api_as("padmin").await;
     let dave = app.api_as("dave").await;
@@ -566,9 +564,7 @@ async fn a_reset_password_ends_sessions_and_must_be_changed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_login_sets_a_protected_session_cookie_and_sends_to_the_right_page() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("alice", "officer", t.county_a).await;
+    let (app, _, _) = common::staffed(&[("alice", "officer", At::CountyA)]).await;
 
     // Not logged in: pages send to /login.
     let anon = app.browser_client();
@@ -664,10 +660,11 @@ async fn html_login_sets_a_protected_session_cookie_and_sends_to_the_right_page(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cookie_session_api_writes_need_the_csrf_header() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("padmin", "admin", t.province).await;
-    app.user("rootaudit", "auditor", t.root).await;
+    let (app, t, _) = common::staffed(&[
+        ("padmin", "admin", At::Province),
+        ("rootaudit", "auditor", At::Root),
+    ])
+    .await;
     let admin = app.api_as("padmin").await;
     let auditor = app.api_as("rootaudit").await;
     let (client, _) = app.html_login("padmin", PASSWORD).await;
@@ -730,10 +727,11 @@ async fn cookie_session_api_writes_need_the_csrf_header() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_form_without_csrf_is_refused_and_writes_nothing() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("padmin", "admin", t.province).await;
-    app.user("rootaudit", "auditor", t.root).await;
+    let (app, t, _) = common::staffed(&[
+        ("padmin", "admin", At::Province),
+        ("rootaudit", "auditor", At::Root),
+    ])
+    .await;
     let admin = app.api_as("padmin").await;
     let auditor = app.api_as("rootaudit").await;
     let (client, _) = app.html_login("padmin", PASSWORD).await;
@@ -850,9 +848,7 @@ async fn raw_html_login(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn html_logout_ends_the_session_on_the_server() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("alice", "officer", t.county_a).await;
+    let (app, _, _) = common::staffed(&[("alice", "officer", At::CountyA)]).await;
 
     let res = raw_html_login(&app, "alice", None).await;
     assert_eq!(res.status(), 303);
@@ -907,9 +903,7 @@ async fn html_logout_ends_the_session_on_the_server() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn session_cookie_is_secure_behind_tls_and_new_at_each_login() {
     // Without a trusted proxy, a client cannot claim TLS to change the cookie.
-    let untrusting = common::spawn().await;
-    let t = untrusting.tree().await;
-    untrusting.user("alice", "officer", t.county_a).await;
+    let (untrusting, _, _) = common::staffed(&[("alice", "officer", At::CountyA)]).await;
     let forged = raw_html_login(&untrusting, "alice", Some(("x-forwarded-proto", "https"))).await;
     let forged_cookie = session_set_cookie(&forged).expect("session cookie");
     assert!(

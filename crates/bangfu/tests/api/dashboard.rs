@@ -51,14 +51,7 @@ async fn the_home_page_shows_each_role_its_numbers() {
     let admin = app.api_as("root_admin").await;
     let officer = app.api_as("a_officer").await;
     let (_, me) = officer.get("/api/v1/auth/me").await;
-    let got = admin
-        .send(
-            "PUT",
-            "/api/v1/lines",
-            json!({ "division_code": "440100", "effective_month": "2019-01", "dibao_line_fen": 90_000 }),
-        )
-        .await;
-    assert_eq!(got.0, 200, "{}", got.1);
+    common::set_line(&admin, "440100", "2019-01", 90_000).await;
 
     // Three files in 荔湾: two paired to a_officer (one above the line),
     // one paired to nobody.

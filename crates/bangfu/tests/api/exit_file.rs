@@ -6,6 +6,8 @@
 
 use crate::common;
 
+use common::At;
+
 use common::{first_half_2019, person, save_incomes, wages};
 
 use common::PASSWORD;
@@ -13,22 +15,16 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_above_the_line_for_six_months_meets_the_exit_standard() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("a_officer", "officer", t.county_a).await;
-    app.user("city_admin", "admin", t.city).await;
+    let (app, _, _) = common::staffed(&[
+        ("a_officer", "officer", At::CountyA),
+        ("city_admin", "admin", At::City),
+    ])
+    .await;
     let officer = app.api_as("a_officer").await;
     let admin = app.api_as("city_admin").await;
 
     // The city's line: 800.00 元 per person from 2019-01.
-    let got = admin
-        .send(
-            "PUT",
-            "/api/v1/lines",
-            json!({ "division_code": "440100", "effective_month": "2019-01", "dibao_line_fen": 80_000 }),
-        )
-        .await;
-    assert_eq!(got.0, 200, "{}", got.1);
+    common::set_line(&admin, "440100", "2019-01", 80_000).await;
 
     // A household of two in 荔湾区.
     let got = officer

@@ -6,6 +6,8 @@
 
 use crate::common;
 
+use common::At;
+
 use bangfu_domain::household::HouseholdId;
 use bangfu_domain::leaving::ExitFlow;
 use bangfu_service::Settings;
@@ -34,23 +36,20 @@ fn settings() -> Settings {
 /// The tree, an officer and a reviewer in 荔湾区 and in 越秀区, an auditor
 /// of the city, and the city's line: 800.00 元 per person from 2019-01.
 async fn world_with(settings: Settings) -> World {
-    let app = common::spawn_with(settings).await;
-    let t = app.tree().await;
-    app.user("a_officer", "officer", t.county_a).await;
-    app.user("a_reviewer", "reviewer", t.county_a).await;
-    app.user("city_admin", "admin", t.city).await;
-    app.user("city_auditor", "auditor", t.city).await;
-    app.user("b_officer", "officer", t.county_b).await;
-    app.user("b_reviewer", "reviewer", t.county_b).await;
+    let (app, t, _) = common::staffed_with(
+        settings,
+        &[
+            ("a_officer", "officer", At::CountyA),
+            ("a_reviewer", "reviewer", At::CountyA),
+            ("city_admin", "admin", At::City),
+            ("city_auditor", "auditor", At::City),
+            ("b_officer", "officer", At::CountyB),
+            ("b_reviewer", "reviewer", At::CountyB),
+        ],
+    )
+    .await;
     let admin = app.api_as("city_admin").await;
-    let got = admin
-        .send(
-            "PUT",
-            "/api/v1/lines",
-            json!({ "division_code": "440100", "effective_month": "2019-01", "dibao_line_fen": 80_000 }),
-        )
-        .await;
-    assert_eq!(got.0, 200, "line: {}", got.1);
+    common::set_line(&admin, "440100", "2019-01", 80_000).await;
     World {
         officer: app.api_as("a_officer").await,
         reviewer: app.api_as("a_reviewer").await,

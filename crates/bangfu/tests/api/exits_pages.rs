@@ -22,14 +22,7 @@ async fn setup() -> (TestApp, Tree, Api) {
     app.user("a_reviewer", "reviewer", t.county_a).await;
     app.user("city_admin", "admin", t.city).await;
     let admin = app.api_as("city_admin").await;
-    let got = admin
-        .send(
-            "PUT",
-            "/api/v1/lines",
-            json!({ "division_code": "440100", "effective_month": "2019-01", "dibao_line_fen": 80_000 }),
-        )
-        .await;
-    assert_eq!(got.0, 200, "{}", got.1);
+    common::set_line(&admin, "440100", "2019-01", 80_000).await;
     let officer = app.api_as("a_officer").await;
     (app, t, officer)
 }

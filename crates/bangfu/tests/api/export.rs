@@ -3,6 +3,8 @@
 
 use crate::common;
 
+use common::At;
+
 use calamine::{Reader, Xlsx};
 use common::PASSWORD;
 use std::io::Cursor;
@@ -32,12 +34,13 @@ async fn download(client: &reqwest::Client, url: String) -> Vec<Vec<String>> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_export_follows_scope_and_filters() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("cityadmin", "admin", t.city).await;
-    app.user("alice", "officer", t.county_a).await;
-    app.user("bob", "reviewer", t.county_a).await;
-    app.user("carol", "officer", t.county_b).await;
+    let (app, _, _) = common::staffed(&[
+        ("cityadmin", "admin", At::City),
+        ("alice", "officer", At::CountyA),
+        ("bob", "reviewer", At::CountyA),
+        ("carol", "officer", At::CountyB),
+    ])
+    .await;
 
     // The county_a officer sees only county_a's users.
     let (client, _) = app.html_login("alice", PASSWORD).await;
@@ -57,10 +60,11 @@ async fn users_export_follows_scope_and_filters() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_export_is_for_auditors_and_lists_the_log() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("aud", "auditor", t.city).await;
-    app.user("alice", "officer", t.county_a).await;
+    let (app, _, _) = common::staffed(&[
+        ("aud", "auditor", At::City),
+        ("alice", "officer", At::CountyA),
+    ])
+    .await;
 
     // Failed and successful logins at the city are in the export.
     let _ = app.login("alice", "wrong-Password-1").await;

@@ -5,6 +5,8 @@
 
 use crate::common;
 
+use common::At;
+
 use bangfu_domain::funds::{AccountKind, Source};
 use bangfu_domain::UnionId;
 use bangfu_storage::seed::{self, AssistanceRow, EntryRow, MeasureRow, PlanRow, TransferRow};
@@ -618,10 +620,11 @@ async fn auditors_see_their_scope_and_officers_cannot_run_it() {
 
 #[tokio::test]
 async fn standards_are_set_by_administrators_within_their_region() {
-    let app = common::spawn().await;
-    let tree = app.tree().await;
-    app.user("adm-city", "admin", tree.city).await;
-    app.user("aud", "auditor", tree.city).await;
+    let (app, _, _) = common::staffed(&[
+        ("adm-city", "admin", At::City),
+        ("aud", "auditor", At::City),
+    ])
+    .await;
     let adm = app.api_as("adm-city").await;
     let aud = app.api_as("aud").await;
 

@@ -4,6 +4,8 @@
 
 use crate::common;
 
+use common::At;
+
 use calamine::{Data, Reader, Xlsx};
 use common::{
     assert_error, form_action, form_html, input_value, today, Api, TestApp, Tree, PASSWORD,
@@ -26,11 +28,12 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("fund_city", "fund_officer", t.city).await;
-    app.user("fund_a", "fund_officer", t.county_a).await;
-    app.user("fund_b", "fund_officer", t.county_b).await;
+    let (app, t, _) = common::staffed(&[
+        ("fund_city", "fund_officer", At::City),
+        ("fund_a", "fund_officer", At::CountyA),
+        ("fund_b", "fund_officer", At::CountyB),
+    ])
+    .await;
     let city = app.api_as("fund_city").await;
     let a = app.api_as("fund_a").await;
     let b = app.api_as("fund_b").await;

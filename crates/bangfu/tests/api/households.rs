@@ -6,6 +6,8 @@
 
 use crate::common;
 
+use common::At;
+
 use bangfu_domain::id_number::check_digit;
 
 use common::{first_half_2019, id_number, person, post_anonymous, set_line, wages};
@@ -140,12 +142,13 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("a_officer", "officer", t.county_a).await;
-    app.user("b_officer", "officer", t.county_b).await;
-    app.user("city_reviewer", "reviewer", t.city).await;
-    app.user("city_admin", "admin", t.city).await;
+    let (app, t, _) = common::staffed(&[
+        ("a_officer", "officer", At::CountyA),
+        ("b_officer", "officer", At::CountyB),
+        ("city_reviewer", "reviewer", At::City),
+        ("city_admin", "admin", At::City),
+    ])
+    .await;
     World {
         a_officer: app.api_as("a_officer").await,
         b_officer: app.api_as("b_officer").await,

@@ -4,6 +4,8 @@
 
 use crate::common;
 
+use common::At;
+
 use common::{
     person, with_wrong_check, IMPORT_HOUSEHOLD_HEADERS, IMPORT_INCOME_HEADERS,
     IMPORT_MEMBER_HEADERS,
@@ -178,11 +180,12 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("alice", "officer", t.county_a).await;
-    app.user("carol", "officer", t.county_b).await;
-    app.user("aud", "auditor", t.county_a).await;
+    let (app, t, _) = common::staffed(&[
+        ("alice", "officer", At::CountyA),
+        ("carol", "officer", At::CountyB),
+        ("aud", "auditor", At::CountyA),
+    ])
+    .await;
     let officer = app.api_as("alice").await;
     World {
         app,

@@ -2,12 +2,15 @@
 
 use crate::common;
 
+use common::At;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_guesses_all_count_towards_the_lockout() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("alice", "officer", t.county_a).await;
-    app.user("aud", "auditor", t.root).await;
+    let (app, _, _) = common::staffed(&[
+        ("alice", "officer", At::CountyA),
+        ("aud", "auditor", At::Root),
+    ])
+    .await;
 
     let guesses = (0..8).map(|i| {
         let url = app.url("/api/v1/auth/login");

@@ -7,6 +7,8 @@
 
 use crate::common;
 
+use common::At;
+
 use common::{first_half_2019, save_incomes, set_line};
 
 use bangfu_domain::household::{HouseholdId, Status};
@@ -196,10 +198,14 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = common::spawn_with(quiet()).await;
-    let t = app.tree().await;
-    app.user("root_admin", "admin", t.root).await;
-    app.user("a_officer", "officer", t.county_a).await;
+    let (app, t, _) = common::staffed_with(
+        quiet(),
+        &[
+            ("root_admin", "admin", At::Root),
+            ("a_officer", "officer", At::CountyA),
+        ],
+    )
+    .await;
     let root_admin = app.api_as("root_admin").await;
     let officer = app.api_as("a_officer").await;
     World {

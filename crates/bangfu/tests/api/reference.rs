@@ -2,13 +2,13 @@
 
 use crate::common;
 
+use common::At;
+
 use common::assert_error;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_and_divisions_are_listed_for_signed_in_clients() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("alice", "officer", t.county_a).await;
+    let (app, _, _) = common::staffed(&[("alice", "officer", At::CountyA)]).await;
     let api = app.api_as("alice").await;
 
     let (s, roles) = api.get("/api/v1/roles").await;
@@ -79,9 +79,7 @@ async fn roles_and_divisions_are_listed_for_signed_in_clients() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn personal_data_is_never_cached() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("alice", "officer", t.county_a).await;
+    let (app, _, _) = common::staffed(&[("alice", "officer", At::CountyA)]).await;
     let api = app.api_as("alice").await;
     let res = api
         .client
@@ -126,9 +124,7 @@ async fn personal_data_is_never_cached() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_requests_get_errors_naming_the_field() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("padmin", "admin", t.province).await;
+    let (app, t, _) = common::staffed(&[("padmin", "admin", At::Province)]).await;
     let api = app.api_as("padmin").await;
 
     let missing = api

@@ -10,6 +10,8 @@
 
 use crate::common;
 
+use common::At;
+
 use common::{
     cell_num, cell_text, decide, link_reopened, revoke, set_assistance_reversal_on, set_transfer_on,
 };
@@ -161,11 +163,12 @@ struct World {
 /// a1 20 000 (2025-03-10), p 8 000 (2025-03-20, reversed 2025-06-01), b2
 /// 10 000 (2025-05-01); goods a3 5 000 (2025-04-01), s1 3 000 (2025-06-01).
 async fn world() -> World {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("p_admin", "admin", t.province).await;
-    app.user("p_officer", "officer", t.province).await;
-    app.user("p_fund", "fund_officer", t.province).await;
+    let (app, t, _) = common::staffed(&[
+        ("p_admin", "admin", At::Province),
+        ("p_officer", "officer", At::Province),
+        ("p_fund", "fund_officer", At::Province),
+    ])
+    .await;
     let admin = app.api_as("p_admin").await;
     let officer = app.api_as("p_officer").await;
     let fund = app.api_as("p_fund").await;

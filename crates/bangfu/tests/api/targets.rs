@@ -6,6 +6,8 @@
 
 use crate::common;
 
+use common::At;
+
 use common::{cell_num, cell_text, decide, revoke};
 
 use bangfu_domain::target::DefaultPlan;
@@ -43,11 +45,15 @@ struct World {
 /// Baseline files (filed 2016): county A a1–a4, county B b1–b2, the city
 /// c1, 深圳 s1–s3; and a5 in county A filed 2017 (incremental pool).
 async fn world_with(settings: Settings) -> World {
-    let app = common::spawn_with(settings).await;
-    let t = app.tree().await;
-    app.user("p_admin", "admin", t.province).await;
-    app.user("p_officer", "officer", t.province).await;
-    app.user("p_auditor", "auditor", t.province).await;
+    let (app, t, _) = common::staffed_with(
+        settings,
+        &[
+            ("p_admin", "admin", At::Province),
+            ("p_officer", "officer", At::Province),
+            ("p_auditor", "auditor", At::Province),
+        ],
+    )
+    .await;
     let officer = app.api_as("p_officer").await;
     let mut h = BTreeMap::new();
     let files = [

@@ -2,16 +2,19 @@
 
 use crate::common;
 
+use common::At;
+
 use common::assert_error;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moved_union_takes_its_subtree_and_users_along() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("padmin", "admin", t.province).await;
-    app.user("officer_a", "officer", t.county_a).await;
-    app.user("officer_b", "officer", t.county_b).await;
+    let (app, t, _) = common::staffed(&[
+        ("padmin", "admin", At::Province),
+        ("officer_a", "officer", At::CountyA),
+        ("officer_b", "officer", At::CountyB),
+    ])
+    .await;
     let admin = app.api_as("padmin").await;
 
     // A grassroots union under county_a, with a user of its own.
@@ -85,10 +88,11 @@ async fn a_moved_union_takes_its_subtree_and_users_along() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moves_that_break_the_tree_are_refused_and_change_nothing() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("padmin", "admin", t.province).await;
-    app.user("cadmin", "admin", t.county_a).await;
+    let (app, t, _) = common::staffed(&[
+        ("padmin", "admin", At::Province),
+        ("cadmin", "admin", At::CountyA),
+    ])
+    .await;
     let admin = app.api_as("padmin").await;
 
     // Under its own descendant: a cycle.
@@ -153,11 +157,12 @@ async fn moves_that_break_the_tree_are_refused_and_change_nothing() {
 /// the old parent's no longer do.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_moved_union_takes_its_household_files_along() {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("padmin", "admin", t.province).await;
-    app.user("officer_a", "officer", t.county_a).await;
-    app.user("officer_b", "officer", t.county_b).await;
+    let (app, t, _) = common::staffed(&[
+        ("padmin", "admin", At::Province),
+        ("officer_a", "officer", At::CountyA),
+        ("officer_b", "officer", At::CountyB),
+    ])
+    .await;
     let admin = app.api_as("padmin").await;
     let (s, g) = admin
         .send(

@@ -8,6 +8,8 @@
 
 use crate::common;
 
+use common::At;
+
 use common::browser::*;
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
@@ -187,9 +189,7 @@ async fn admin_creates_a_union_and_a_user_who_cannot_see_a_sibling() {
     if !browser_available() {
         return;
     }
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("gdadmin", "admin", t.province).await;
+    let (app, t, _) = common::staffed(&[("gdadmin", "admin", At::Province)]).await;
 
     let driver = start_driver().await.expect("chromedriver");
     let client = connect(&driver).await.expect("browser session");

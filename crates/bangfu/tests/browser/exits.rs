@@ -37,14 +37,7 @@ async fn world() -> World {
     app.user("reviewer", "reviewer", t.county_a).await;
     app.user("admin", "admin", t.city).await;
     let admin = app.api_as("admin").await;
-    let got = admin
-        .send(
-            "PUT",
-            "/api/v1/lines",
-            json!({ "division_code": "440100", "effective_month": "2019-01", "dibao_line_fen": 80_000 }),
-        )
-        .await;
-    assert_eq!(got.0, 200, "{}", got.1);
+    common::set_line(&admin, "440100", "2019-01", 80_000).await;
     let officer = app.api_as("officer").await;
     // Five months above the line: not yet ready.
     let mut body = household("陈立新", &person("440103", "19680405", 123), t.county_a);

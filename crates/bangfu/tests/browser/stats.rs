@@ -12,6 +12,8 @@
 
 use crate::common;
 
+use common::At;
+
 use chrono::{Datelike, NaiveDate};
 use common::browser::*;
 use common::{file, household, person, today};
@@ -24,10 +26,11 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = common::spawn().await;
-    let t = app.tree().await;
-    app.user("admin", "admin", t.province).await;
-    app.user("officer", "officer", t.province).await;
+    let (app, t, _) = common::staffed(&[
+        ("admin", "admin", At::Province),
+        ("officer", "officer", At::Province),
+    ])
+    .await;
     let off = app.api_as("officer").await;
     let mut ids = Vec::new();
     for (i, (union, filed)) in [
