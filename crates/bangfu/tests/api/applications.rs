@@ -7,8 +7,7 @@ use crate::common;
 
 use common::id_number;
 
-use bangfu_domain::UnionLevel;
-use bangfu_service::{Operator, Settings};
+use bangfu_service::Settings;
 use common::{assert_error, Api, TestApp};
 use serde_json::{json, Value};
 
@@ -73,42 +72,19 @@ async fn setup(notice_days: u32) -> Setup {
     })
     .await;
     let t = app.tree().await;
-    let county = app
-        .services
-        .operator_find_union(Operator, "荔湾区总工会")
-        .await
-        .unwrap()
-        .unwrap();
-    let g = app
-        .services
-        .operator_create_union(
-            Operator,
-            &county,
-            "荔湾区机械厂工会",
-            UnionLevel::Grassroots,
-            "440103",
-        )
-        .await
-        .unwrap();
+    let g = app.grassroots().await;
     // The line the rule needs for the months applied for.
     app.user("cityadmin", "admin", t.city).await;
     let admin = app.api_as("cityadmin").await;
     let first = months_back(12)[0].clone();
-    let r = admin
-        .send(
-            "PUT",
-            "/api/v1/lines",
-            json!({"division_code": "440100", "effective_month": first, "dibao_line_fen": 80_000}),
-        )
-        .await;
-    assert_eq!(r.0, 200, "{}", r.1);
+    common::set_line(&admin, "440100", &first, 80_000).await;
     app.user("officer", "officer", t.county_a).await;
-    app.user("greviewer", "reviewer", g.id.0).await;
+    app.user("greviewer", "reviewer", g).await;
     app.user("creviewer", "reviewer", t.county_a).await;
     app.user("other", "officer", t.county_b).await;
     app.user("auditor", "auditor", t.province).await;
     Setup {
-        grassroots: g.id.0,
+        grassroots: g,
         officer: app.api_as("officer").await,
         grassroots_reviewer: app.api_as("greviewer").await,
         county_reviewer: app.api_as("creviewer").await,

@@ -203,18 +203,7 @@ async fn the_home_page_shows_each_role_its_numbers() {
 async fn a_department_user_sees_no_dashboard() {
     let app = common::spawn().await;
     let t = app.tree().await;
-    app.services
-        .operator_create_user_in(
-            bangfu_service::Operator,
-            "dept",
-            None,
-            &["department".to_owned()],
-            Some(&format!("#{}", t.city)),
-            PASSWORD,
-            Some("civil_affairs"),
-        )
-        .await
-        .unwrap();
+    app.civil_affairs_user("dept", None, t.city).await;
     let (c, _) = app.html_login("dept", PASSWORD).await;
     // Their home is the referrals sent to their department.
     let res = c.get(app.url("/")).send().await.unwrap();

@@ -546,18 +546,7 @@ async fn who_may_run_read_and_close() {
     app.user("a_reviewer", "reviewer", t.county_a).await;
     app.user("b_admin", "admin", t.county_b).await;
     app.user("a_admin", "admin", t.county_a).await;
-    app.services
-        .operator_create_user_in(
-            bangfu_service::Operator,
-            "dept",
-            None,
-            &["department".to_owned()],
-            Some(&format!("#{}", t.city)),
-            PASSWORD,
-            Some("civil_affairs"),
-        )
-        .await
-        .unwrap();
+    app.civil_affairs_user("dept", None, t.city).await;
     let b_officer = app.api_as("b_officer").await;
     let officer2 = app.api_as("a_officer2").await;
     let reviewer = app.api_as("a_reviewer").await;

@@ -16,7 +16,6 @@ use common::{
     cell_num, cell_text, decide, link_reopened, revoke, set_assistance_reversal_on, set_transfer_on,
 };
 
-use bangfu_service::Operator;
 use calamine::{Data, Reader, Xlsx};
 use common::{file, household, person, today, Api, TestApp, Tree, PASSWORD};
 use serde_json::{json, Value};
@@ -647,18 +646,8 @@ async fn refusals_and_scope() {
     let w = world().await;
     // Without ReadStats: a department user.
     w.app
-        .services
-        .operator_create_user_in(
-            Operator,
-            "minzheng",
-            Some("民政科"),
-            &["department".to_owned()],
-            Some(&format!("#{}", w.t.province)),
-            PASSWORD,
-            Some("civil_affairs"),
-        )
-        .await
-        .expect("department user");
+        .civil_affairs_user("minzheng", Some("民政科"), w.t.province)
+        .await;
     let dept = w.app.api_as("minzheng").await;
     let got = dept.get("/api/v1/stats/panel").await;
     common::assert_error("department", &got, 403, "forbidden", None);

@@ -11,7 +11,7 @@ use common::At;
 use common::{cell_num, cell_text, decide, revoke};
 
 use bangfu_domain::target::DefaultPlan;
-use bangfu_service::{Operator, Settings};
+use bangfu_service::Settings;
 use calamine::{Data, Reader, Xlsx};
 use chrono::Datelike;
 use common::{assert_error, file, household, person, today, Api, TestApp, Tree, PASSWORD};
@@ -438,18 +438,8 @@ async fn refusals() {
     let officer = w.app.api_as("p_officer2").await;
     // Reading needs ReadStats (every role but a department's); setting needs ManageTargets.
     w.app
-        .services
-        .operator_create_user_in(
-            Operator,
-            "minzheng",
-            Some("民政科"),
-            &["department".to_owned()],
-            Some(&format!("#{}", w.t.province)),
-            PASSWORD,
-            Some("civil_affairs"),
-        )
-        .await
-        .expect("department user");
+        .civil_affairs_user("minzheng", Some("民政科"), w.t.province)
+        .await;
     let dept = w.app.api_as("minzheng").await;
     assert_error(
         "department reads",

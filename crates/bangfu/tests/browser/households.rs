@@ -25,8 +25,7 @@ use common::{
     IMPORT_MEMBER_HEADERS,
 };
 
-use bangfu_domain::UnionLevel;
-use bangfu_service::{Operator, Settings};
+use bangfu_service::Settings;
 use common::browser::*;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -62,38 +61,14 @@ async fn setup() -> (common::TestApp, common::Tree, i64) {
     })
     .await;
     let t = app.tree().await;
-    let county = app
-        .services
-        .operator_find_union(Operator, "荔湾区总工会")
-        .await
-        .unwrap()
-        .unwrap();
-    let g = app
-        .services
-        .operator_create_union(
-            Operator,
-            &county,
-            "荔湾区机械厂工会",
-            UnionLevel::Grassroots,
-            "440103",
-        )
-        .await
-        .unwrap();
+    let g = app.grassroots().await;
     // 低保 800 元 from well before the months the journeys use.
     app.user("cityadmin", "admin", t.city).await;
     let admin = app.api_as("cityadmin").await;
-    let r = admin
-        .send(
-            "PUT",
-            "/api/v1/lines",
-            json!({"division_code": "440100", "effective_month": month_back(14),
-                   "dibao_line_fen": 80_000}),
-        )
-        .await;
-    assert_eq!(r.0, 200, "{}", r.1);
+    common::set_line(&admin, "440100", &month_back(14), 80_000).await;
     app.user("officer", "officer", t.county_a).await;
     app.user("creviewer", "reviewer", t.county_a).await;
-    (app, t, g.id.0)
+    (app, t, g)
 }
 
 // ---------------------------------------------------------------------------

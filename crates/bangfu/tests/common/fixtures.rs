@@ -57,6 +57,58 @@ pub async fn staffed_with(settings: Settings, staff: &[Staff<'_>]) -> (TestApp, 
     (app, t, ids)
 }
 
+impl TestApp {
+    /// Creates 荔湾区机械厂工会, a grassroots union under 荔湾区总工会
+    /// (`county_a` of the test tree), as the operator would; returns its id.
+    pub async fn grassroots(&self) -> i64 {
+        use bangfu_service::Operator;
+        let county = self
+            .services
+            .operator_find_union(Operator, "荔湾区总工会")
+            .await
+            .expect("find 荔湾区总工会")
+            .expect("荔湾区总工会 in the tree");
+        self.services
+            .operator_create_union(
+                Operator,
+                &county,
+                "荔湾区机械厂工会",
+                bangfu_domain::UnionLevel::Grassroots,
+                "440103",
+            )
+            .await
+            .expect("grassroots union")
+            .id
+            .0
+    }
+}
+
+impl TestApp {
+    /// Creates a department account of 民政 (`civil_affairs`) at
+    /// `union_id`, as the operator would; returns its id.
+    pub async fn civil_affairs_user(
+        &self,
+        username: &str,
+        display_name: Option<&str>,
+        union_id: i64,
+    ) -> i64 {
+        self.services
+            .operator_create_user_in(
+                bangfu_service::Operator,
+                username,
+                display_name,
+                &["department".to_owned()],
+                Some(&format!("#{union_id}")),
+                super::PASSWORD,
+                Some("civil_affairs"),
+            )
+            .await
+            .expect("department user")
+            .id
+            .0
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The one door past the use cases.
 // ---------------------------------------------------------------------------
