@@ -33,8 +33,7 @@ async fn setup() -> Admin {
     let t = app.tree().await;
     let admin_id = app.user("padmin", "admin", t.province).await;
     app.user("rootaudit", "auditor", t.root).await;
-    let admin = app.api_as("padmin").await;
-    let auditor = app.api_as("rootaudit").await;
+    let [admin, auditor] = app.apis(["padmin", "rootaudit"]).await;
     Admin {
         app,
         t,

@@ -209,8 +209,7 @@ async fn the_paying_union_can_be_an_ancestor_in_scope() {
     w.app.user("c_officer", "officer", w.t.city).await;
     w.app.user("c_fund", "fund_officer", w.t.city).await;
     w.app.user("a_fund", "fund_officer", w.t.county_a).await;
-    let city_fund = w.app.api_as("c_fund").await;
-    let county_fund = w.app.api_as("a_fund").await;
+    let [city_fund, county_fund] = w.app.apis(["c_fund", "a_fund"]).await;
     receive_union_funds(&city_fund, w.t.city, 500_000).await;
     receive_union_funds(&county_fund, w.t.county_a, 300_000).await;
     let path = format!("/households/{}/assistance", w.h1);
@@ -294,8 +293,7 @@ async fn an_administrator_changes_a_department_users_department() {
         ("rootaudit", "auditor", At::Root),
     ])
     .await;
-    let admin = app.api_as("city_admin").await;
-    let auditor = app.api_as("rootaudit").await;
+    let [admin, auditor] = app.apis(["city_admin", "rootaudit"]).await;
     let (s, u) = admin
         .send(
             "POST",

@@ -275,8 +275,7 @@ async fn logout_ends_only_that_session() {
         ("rootaudit", "auditor", At::Root),
     ])
     .await;
-    let first = app.api_as("alice").await;
-    let second = app.api_as("alice").await;
+    let [first, second] = app.apis(["alice", "alice"]).await;
 
     let (status, body) = first.send_empty("POST", "/api/v1/auth/logout").await;
     assert_eq!(status, 204, "{body}");
@@ -504,8 +503,7 @@ async fn a_password_set_by_an_admin_must_be_changed_first() {
 async fn a_reset_password_ends_sessions_and_must_be_changed() {
     let (app, t, _) = common::staffed(&[("padmin", "admin", At::Province)]).await;
     let uid = app.user("dave", "officer", t.county_a).await;
-    let admin = app.api_as("padmin").await;
-    let dave = app.api_as("dave").await;
+    let [admin, dave] = app.apis(["padmin", "dave"]).await;
 
     let (status, body) = admin
         .send(
@@ -665,8 +663,7 @@ async fn cookie_session_api_writes_need_the_csrf_header() {
         ("rootaudit", "auditor", At::Root),
     ])
     .await;
-    let admin = app.api_as("padmin").await;
-    let auditor = app.api_as("rootaudit").await;
+    let [admin, auditor] = app.apis(["padmin", "rootaudit"]).await;
     let (client, _) = app.html_login("padmin", PASSWORD).await;
 
     // The cookie works for reads.
@@ -732,8 +729,7 @@ async fn html_form_without_csrf_is_refused_and_writes_nothing() {
         ("rootaudit", "auditor", At::Root),
     ])
     .await;
-    let admin = app.api_as("padmin").await;
-    let auditor = app.api_as("rootaudit").await;
+    let [admin, auditor] = app.apis(["padmin", "rootaudit"]).await;
     let (client, _) = app.html_login("padmin", PASSWORD).await;
 
     let page_path = format!("/unions/{}", t.city);

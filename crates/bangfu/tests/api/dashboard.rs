@@ -48,8 +48,7 @@ async fn the_home_page_shows_each_role_its_numbers() {
     app.user("a_officer2", "officer", t.county_a).await;
     app.user("city_reviewer", "reviewer", t.city).await;
     app.user("b_reviewer", "reviewer", t.county_b).await;
-    let admin = app.api_as("root_admin").await;
-    let officer = app.api_as("a_officer").await;
+    let [admin, officer] = app.apis(["root_admin", "a_officer"]).await;
     let (_, me) = officer.get("/api/v1/auth/me").await;
     common::set_line(&admin, "440100", "2019-01", 90_000).await;
 

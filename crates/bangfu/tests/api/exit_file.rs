@@ -20,8 +20,7 @@ async fn a_file_above_the_line_for_six_months_meets_the_exit_standard() {
         ("city_admin", "admin", At::City),
     ])
     .await;
-    let officer = app.api_as("a_officer").await;
-    let admin = app.api_as("city_admin").await;
+    let [officer, admin] = app.apis(["a_officer", "city_admin"]).await;
 
     // The city's line: 800.00 元 per person from 2019-01.
     common::set_line(&admin, "440100", "2019-01", 80_000).await;

@@ -26,11 +26,7 @@ struct World {
 
 /// Settings for these tests: no waiting for the notice, no monthly run.
 fn settings() -> Settings {
-    Settings {
-        notice_days: 0,
-        monthly_schedule: false,
-        ..Settings::default()
-    }
+    common::exit_settings()
 }
 
 /// The tree, an officer and a reviewer in 荔湾区 and in 越秀区, an auditor
@@ -451,8 +447,7 @@ async fn approval_needs_the_approving_level() {
     let grassroots = u["id"].as_i64().unwrap();
     w.app.user("g_reviewer", "reviewer", grassroots).await;
     w.app.user("g_officer", "officer", grassroots).await;
-    let g_reviewer = w.app.api_as("g_reviewer").await;
-    let g_officer = w.app.api_as("g_officer").await;
+    let [g_reviewer, g_officer] = w.app.apis(["g_reviewer", "g_officer"]).await;
     let mut body = household("赵小红", &person("440103", "19800808", 301), grassroots);
     body["incomes"] = six_months(ABOVE);
     let id = common::file(&g_officer, body).await;

@@ -5,22 +5,22 @@
 
 use crate::common;
 
+use common::At;
+
 use bangfu_domain::household::HouseholdId;
-use bangfu_service::Settings;
 use common::{form_html, household, input_value, person, Api, TestApp, Tree, PASSWORD};
 use serde_json::json;
 
 async fn setup() -> (TestApp, Tree, Api) {
-    let app = common::spawn_with(Settings {
-        notice_days: 0,
-        monthly_schedule: false,
-        ..Settings::default()
-    })
+    let (app, t, _) = common::staffed_with(
+        common::exit_settings(),
+        &[
+            ("a_officer", "officer", At::CountyA),
+            ("a_reviewer", "reviewer", At::CountyA),
+            ("city_admin", "admin", At::City),
+        ],
+    )
     .await;
-    let t = app.tree().await;
-    app.user("a_officer", "officer", t.county_a).await;
-    app.user("a_reviewer", "reviewer", t.county_a).await;
-    app.user("city_admin", "admin", t.city).await;
     let admin = app.api_as("city_admin").await;
     common::set_line(&admin, "440100", "2019-01", 80_000).await;
     let officer = app.api_as("a_officer").await;

@@ -38,8 +38,7 @@ struct Planted {
 async fn plant(app: &TestApp, tree: &Tree) -> Planted {
     app.user("off-a", "officer", tree.county_a).await;
     app.user("off-b", "officer", tree.county_b).await;
-    let a = app.api_as("off-a").await;
-    let b = app.api_as("off-b").await;
+    let [a, b] = app.apis(["off-a", "off-b"]).await;
     let (h1, h3) = file_two_households(&a, tree.county_a).await;
     let h2 = file(
         &b,
@@ -575,8 +574,7 @@ async fn auditors_see_their_scope_and_officers_cannot_run_it() {
     let (app, tree, p) = planted().await;
     app.user("aud-b", "auditor", tree.county_b).await;
     app.user("aud", "auditor", tree.city).await;
-    let aud_b = app.api_as("aud-b").await;
-    let aud = app.api_as("aud").await;
+    let [aud_b, aud] = app.apis(["aud-b", "aud"]).await;
 
     // 越秀's auditor runs over 越秀 only: the over-standard payment there.
     let (status, run) = run_audit(&aud_b).await;
@@ -625,8 +623,7 @@ async fn standards_are_set_by_administrators_within_their_region() {
         ("aud", "auditor", At::City),
     ])
     .await;
-    let adm = app.api_as("adm-city").await;
-    let aud = app.api_as("aud").await;
+    let [adm, aud] = app.apis(["adm-city", "aud"]).await;
 
     // None by default.
     let (status, list) = aud.get("/api/v1/standards").await;

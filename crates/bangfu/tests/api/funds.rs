@@ -34,9 +34,7 @@ async fn world() -> World {
         ("fund_b", "fund_officer", At::CountyB),
     ])
     .await;
-    let city = app.api_as("fund_city").await;
-    let a = app.api_as("fund_a").await;
-    let b = app.api_as("fund_b").await;
+    let [city, a, b] = app.apis(["fund_city", "fund_a", "fund_b"]).await;
     World { app, t, city, a, b }
 }
 

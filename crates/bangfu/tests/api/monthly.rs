@@ -206,8 +206,7 @@ async fn world() -> World {
         ],
     )
     .await;
-    let root_admin = app.api_as("root_admin").await;
-    let officer = app.api_as("a_officer").await;
+    let [root_admin, officer] = app.apis(["root_admin", "a_officer"]).await;
     World {
         app,
         root_admin,
@@ -547,12 +546,16 @@ async fn who_may_run_read_and_close() {
     app.user("b_admin", "admin", t.county_b).await;
     app.user("a_admin", "admin", t.county_a).await;
     app.civil_affairs_user("dept", None, t.city).await;
-    let b_officer = app.api_as("b_officer").await;
-    let officer2 = app.api_as("a_officer2").await;
-    let reviewer = app.api_as("a_reviewer").await;
-    let b_admin = app.api_as("b_admin").await;
-    let a_admin = app.api_as("a_admin").await;
-    let dept = app.api_as("dept").await;
+    let [b_officer, officer2, reviewer, b_admin, a_admin, dept] = app
+        .apis([
+            "b_officer",
+            "a_officer2",
+            "a_reviewer",
+            "b_admin",
+            "a_admin",
+            "dept",
+        ])
+        .await;
     set_line(admin, "440100", "2019-01", 90_000).await;
 
     // Two ready files in 荔湾: one paired to a_officer2, one unpaired.

@@ -53,8 +53,7 @@ async fn world() -> World {
     app.user("rev-b", "reviewer", tree.county_b).await;
     app.user("root-admin", "admin", tree.root).await;
     app.user("county-admin", "admin", tree.county_a).await;
-    let off_a = app.api_as("off-a").await;
-    let off_b = app.api_as("off-b").await;
+    let [off_a, off_b] = app.apis(["off-a", "off-b"]).await;
     let (h1, h2) = file_two_households(&off_a, tree.county_a).await;
     let hb = file(
         &off_b,

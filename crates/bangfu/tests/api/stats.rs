@@ -16,7 +16,7 @@ use common::{
     cell_num, cell_text, decide, link_reopened, revoke, set_assistance_reversal_on, set_transfer_on,
 };
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, Reader};
 use common::{file, household, person, today, Api, TestApp, Tree, PASSWORD};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -168,9 +168,7 @@ async fn world() -> World {
         ("p_fund", "fund_officer", At::Province),
     ])
     .await;
-    let admin = app.api_as("p_admin").await;
-    let officer = app.api_as("p_officer").await;
-    let fund = app.api_as("p_fund").await;
+    let [admin, officer, fund] = app.apis(["p_admin", "p_officer", "p_fund"]).await;
     let mut h = BTreeMap::new();
     let files: [FileSpec; 8] = [
         (
@@ -838,17 +836,7 @@ async fn the_page_and_its_excel_carry_the_json_numbers() {
 
     // The workbook: one sheet per table, the same numbers.
     let path = format!("/stats/export.xlsx?union={}&as_of=2025-12-31", w.t.province);
-    w.app.assert_xlsx(&client, &path).await;
-    let bytes = client
-        .get(w.app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let mut book: Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let mut book = w.app.download_xlsx(&client, &path).await;
     let names = book.sheet_names().to_vec();
     for s in [
         "在档情况",

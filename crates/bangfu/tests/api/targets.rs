@@ -12,7 +12,7 @@ use common::{cell_num, cell_text, decide, revoke};
 
 use bangfu_domain::target::DefaultPlan;
 use bangfu_service::Settings;
-use calamine::{Data, Reader, Xlsx};
+use calamine::{Data, Reader};
 use chrono::Datelike;
 use common::{assert_error, file, household, person, today, Api, TestApp, Tree, PASSWORD};
 use serde_json::{json, Value};
@@ -672,17 +672,7 @@ async fn the_targets_page_form_and_export() {
     // The export: the same numbers as the JSON.
     let p = progress(&w.admin, w.t.province, 2018).await;
     let path = format!("/targets/export.xlsx?union={}&year=2018", w.t.province);
-    w.app.assert_xlsx(&client, &path).await;
-    let bytes = client
-        .get(w.app.url(&path))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    let mut book: Xlsx<_> =
-        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let mut book = w.app.download_xlsx(&client, &path).await;
     let rows: Vec<Vec<Data>> = book
         .worksheet_range("下级排名")
         .unwrap()

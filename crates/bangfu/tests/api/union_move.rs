@@ -29,8 +29,7 @@ async fn a_moved_union_takes_its_subtree_and_users_along() {
     let g = g["id"].as_i64().unwrap();
     app.user("worker_rep", "officer", g).await;
 
-    let a = app.api_as("officer_a").await;
-    let b = app.api_as("officer_b").await;
+    let [a, b] = app.apis(["officer_a", "officer_b"]).await;
     assert_eq!(a.get(&format!("/api/v1/unions/{g}")).await.0, 200);
     assert_eq!(b.get(&format!("/api/v1/unions/{g}")).await.0, 404);
 
@@ -178,8 +177,7 @@ async fn a_moved_union_takes_its_household_files_along() {
         "{first17}{}",
         bangfu_domain::id_number::check_digit(first17).unwrap()
     );
-    let a = app.api_as("officer_a").await;
-    let b = app.api_as("officer_b").await;
+    let [a, b] = app.apis(["officer_a", "officer_b"]).await;
     let (s, h) = a
         .send(
             "POST",

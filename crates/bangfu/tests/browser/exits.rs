@@ -15,7 +15,8 @@
 
 use crate::common;
 
-use bangfu_service::Settings;
+use common::At;
+
 use common::browser::*;
 use common::{household, person};
 use serde_json::json;
@@ -26,16 +27,15 @@ struct World {
 }
 
 async fn world() -> World {
-    let app = common::spawn_with(Settings {
-        notice_days: 0,
-        monthly_schedule: false,
-        ..Settings::default()
-    })
+    let (app, t, _) = common::staffed_with(
+        common::exit_settings(),
+        &[
+            ("officer", "officer", At::CountyA),
+            ("reviewer", "reviewer", At::CountyA),
+            ("admin", "admin", At::City),
+        ],
+    )
     .await;
-    let t = app.tree().await;
-    app.user("officer", "officer", t.county_a).await;
-    app.user("reviewer", "reviewer", t.county_a).await;
-    app.user("admin", "admin", t.city).await;
     let admin = app.api_as("admin").await;
     common::set_line(&admin, "440100", "2019-01", 80_000).await;
     let officer = app.api_as("officer").await;

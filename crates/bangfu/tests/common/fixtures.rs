@@ -109,6 +109,52 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Signs in through the API as each of `usernames`, in order; their
+    /// clients in the same order.
+    pub async fn apis<const N: usize>(&self, usernames: [&str; N]) -> [Api; N] {
+        let mut clients = Vec::with_capacity(N);
+        for name in usernames {
+            clients.push(self.api_as(name).await);
+        }
+        match clients.try_into() {
+            Ok(clients) => clients,
+            Err(_) => unreachable!("one client per name"),
+        }
+    }
+}
+
+impl TestApp {
+    /// Downloads `path` with a cookie client, asserting it is an .xlsx
+    /// workbook (see [`TestApp::assert_xlsx`]), and opens it.
+    pub async fn download_xlsx(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+    ) -> calamine::Xlsx<std::io::Cursor<Vec<u8>>> {
+        self.assert_xlsx(client, path).await;
+        let bytes = client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET xlsx")
+            .bytes()
+            .await
+            .expect("body");
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx")
+    }
+}
+
+/// The settings of the exit tests: no notice period, no scheduled monthly
+/// run (a test starts the run itself when it needs one).
+pub fn exit_settings() -> Settings {
+    Settings {
+        notice_days: 0,
+        monthly_schedule: false,
+        ..Settings::default()
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The one door past the use cases.
 // ---------------------------------------------------------------------------
