@@ -4,9 +4,8 @@
 
 use crate::common;
 
-use common::audit_entries;
+use common::{assert_error, audit_entries, audit_json, Api, TestApp, Tree, PASSWORD};
 
-use common::{assert_error, audit_json, Api, TestApp, Tree, PASSWORD};
 use serde_json::{json, Value};
 
 /// A PATCH that must be refused: (why, path, body, status, code, field).

@@ -1,14 +1,13 @@
-//! Applications for filing (issue 3, item 5): a worker applies online, the
+//! Applications for filing: a worker applies online, the
 //! grassroots union reviews with a home visit, publishes the application,
 //! and a reviewer of the approving level approves it — which creates the
 //! file. Refusals need a reason the applicant can read. Every step is audited.
 
 use crate::common;
 
-use common::id_number;
+use common::{assert_error, id_number, Api, TestApp};
 
 use bangfu_service::Settings;
-use common::{assert_error, Api, TestApp};
 use serde_json::{json, Value};
 
 /// The last month before today (UTC is close enough for choosing months).

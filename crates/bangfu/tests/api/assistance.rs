@@ -1,18 +1,15 @@
-//! Assistance records, regular subsidies and referrals over the JSON API
-//! (issue 4 items 4, 5 and 8): recording with and without cash, refusals
+//! Assistance records, regular subsidies and referrals over the JSON API:
+//! recording with and without cash, refusals
 //! that write nothing, approval above the threshold, reversal, concurrent
 //! disbursements from one fund, subsidy batches, and department users.
 
 use crate::common;
 
-use common::At;
-
-use common::csrf_of;
-
 use common::{
-    assert_error, assistance_history, assistance_records, file_two_households, receive_union_funds,
-    today, union_funds, Api, TestApp, Tree, PASSWORD,
+    assert_error, assistance_history, assistance_records, csrf_of, file_two_households,
+    receive_union_funds, today, union_funds, Api, At, TestApp, Tree, PASSWORD,
 };
+
 use serde_json::{json, Value};
 
 struct World {

@@ -1,19 +1,16 @@
-//! The household's assistance form and the user form (issue 4): the measure
+//! The household's assistance form and the user form: the measure
 //! is chosen from the household's own measures, the paying union from the
 //! household's union and its ancestors in scope, and an administrator can
 //! change a department user's department.
 
 use crate::common;
 
-use common::At;
-
-use common::audit_entries;
+use common::{
+    assert_error, assistance_records, audit_entries, audit_json, file_two_households,
+    receive_union_funds, today, union_funds, Api, At, TestApp, Tree, PASSWORD,
+};
 
 use chrono::Datelike;
-use common::{
-    assert_error, assistance_records, audit_json, file_two_households, receive_union_funds, today,
-    union_funds, Api, TestApp, Tree, PASSWORD,
-};
 use serde_json::json;
 
 struct World {

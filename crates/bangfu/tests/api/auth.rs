@@ -4,10 +4,9 @@
 
 use crate::common;
 
-use common::At;
+use common::{assert_error, form_action, form_html, input_value, At, PASSWORD};
 
 use bangfu_service::Settings;
-use common::{assert_error, form_action, form_html, input_value, PASSWORD};
 use serde_json::{json, Value};
 use std::time::Duration;
 

@@ -1,13 +1,12 @@
-//! The home dashboard per role (issue 5 item 9): an officer sees their
+//! The home dashboard per role: an officer sees their
 //! households and what is due; a manager sees the subtree's key numbers,
 //! the year's target and what is overdue or waiting for a decision.
 
 use crate::common;
 
-use common::{first_half_2019, save_incomes};
+use common::{first_half_2019, household, person, save_incomes, PASSWORD};
 
 use bangfu_service::Settings;
-use common::{household, person, PASSWORD};
 use serde_json::json;
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! The generated history of exits (issue 5): three years of decisions over
+//! The generated history of exits: three years of decisions over
 //! generated households add up — on file at any day is filings − exits,
 //! reliefs and removals + revocations + reopenings as of that day — and
 //! what a user sees agrees: the households list by status, reopened files

@@ -1,4 +1,4 @@
-//! The exit calculator over the JSON API (issue 5, DOMAIN.md §5): out of
+//! The exit calculator over the JSON API: out of
 //! hardship (脱困) when the causes are removed and per-capita income is
 //! strictly above each month's 低保 line for N consecutive months, exact in
 //! fen; public like the identification calculator, and in the OpenAPI document.

@@ -1,4 +1,4 @@
-//! The exit evaluation of a stored file (issue 5 item 1, DOMAIN.md §5): from
+//! The exit evaluation of a stored file: from
 //! the recorded months and the lines in force, whether the household meets
 //! the exit income standard, in `GET /api/v1/households/{id}` and on the
 //! file's page, with the months and lines used. The causes of hardship are
@@ -6,11 +6,8 @@
 
 use crate::common;
 
-use common::At;
+use common::{filing, first_half_2019, member, person, save_incomes, wages, At, PASSWORD};
 
-use common::{first_half_2019, person, save_incomes, wages};
-
-use common::PASSWORD;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -27,33 +24,11 @@ async fn a_file_above_the_line_for_six_months_meets_the_exit_standard() {
 
     // A household of two in 荔湾区.
     let got = officer
-        .send(
-            "POST",
-            "/api/v1/households",
-            json!({
-                "worker_name": "李明",
-                "worker_id_number": person("440103", "19800101", 123),
-                "phone": "13800138000",
-                "address": "广州市荔湾区多宝路 12 号 3 栋 401",
-                "employer": "广州某纺织厂",
-                "employer_kind": "state_owned",
-                "employment": "laid_off",
-                "labour_capacity": "partial",
-                "health": "chronic",
-                "causes": ["illness", "unemployment"],
-                "category": "near_dibao",
-                "tier": "national",
-                "members": [{
-                    "name": "陈丽",
-                    "id_number": person("440103", "19820315", 246),
-                    "relation": "spouse",
-                    "health": "healthy",
-                    "schooling": "primary",
-                    "employment": "not_working",
-                    "income_fen": 0,
-                }],
-            }),
-        )
+        .send("POST", "/api/v1/households", {
+            let mut body = filing("李明", &person("440103", "19800101", 123));
+            body["members"] = json!([member("陈丽", &person("440103", "19820315", 246), "spouse")]);
+            body
+        })
         .await;
     assert_eq!(got.0, 201, "{}", got.1);
     let id = got.1["id"].as_i64().unwrap();

@@ -1,4 +1,4 @@
-//! Exit decisions over the JSON API (issue 5 items 1–5, DOMAIN.md §5): an
+//! Exit decisions over the JSON API: an
 //! officer proposes 脱困 / 解困 / 退出 for a household on file, a reviewer
 //! reviews, publishes and approves it, and the file leaves the on-file
 //! count; a revocation puts it back; an exited household that relapses is
@@ -6,12 +6,11 @@
 
 use crate::common;
 
-use common::At;
+use common::{assert_error, household, person, today, Api, At, TestApp, Tree};
 
 use bangfu_domain::household::HouseholdId;
 use bangfu_domain::leaving::ExitFlow;
 use bangfu_service::Settings;
-use common::{assert_error, household, person, today, Api, TestApp, Tree};
 use serde_json::{json, Value};
 
 struct World {

@@ -1,14 +1,13 @@
-//! The exit pages (issue 5 items 1–5): the ready list, the officer's
+//! The exit pages: the ready list, the officer's
 //! confirmation form, the decision page with the reviewer's forms, the
 //! "退出与返困" card on a file's page, relapse and reopening, the empty
 //! states and the Excel export of each tab.
 
 use crate::common;
 
-use common::At;
+use common::{form_html, household, input_value, person, Api, At, TestApp, Tree, PASSWORD};
 
 use bangfu_domain::household::HouseholdId;
-use common::{form_html, household, input_value, person, Api, TestApp, Tree, PASSWORD};
 use serde_json::json;
 
 async fn setup() -> (TestApp, Tree, Api) {

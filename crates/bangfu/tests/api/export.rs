@@ -3,10 +3,9 @@
 
 use crate::common;
 
-use common::At;
+use common::{At, PASSWORD};
 
 use calamine::{Reader, Xlsx};
-use common::PASSWORD;
 use std::io::Cursor;
 
 async fn download(client: &reqwest::Client, url: String) -> Vec<Vec<String>> {

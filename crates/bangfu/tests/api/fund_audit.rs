@@ -1,18 +1,17 @@
-//! The fund audit (issue 4 §7): each kind of finding, planted, is found once
+//! The fund audit: each kind of finding, planted, is found once
 //! with its evidence; running again adds nothing; a resolution (explained or
 //! reversed) is audited and survives later runs; auditors see their scope
 //! only; officers cannot run it; the standards decide by the nearest region.
 
 use crate::common;
 
-use common::At;
+use common::{assert_error, file, file_two_households, household, person, Api, At, TestApp, Tree};
 
 use bangfu_domain::funds::{AccountKind, Source};
 use bangfu_domain::UnionId;
 use bangfu_storage::seed::{self, AssistanceRow, EntryRow, MeasureRow, PlanRow, TransferRow};
 use bangfu_storage::{ledger, unions};
 use chrono::{NaiveDate, NaiveDateTime};
-use common::{assert_error, file, file_two_households, household, person, Api, TestApp, Tree};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 

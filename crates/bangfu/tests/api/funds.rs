@@ -1,15 +1,14 @@
-//! Funds (帮扶资金, issue 4 item 6) over HTTP: receipts, allocations to a
+//! Funds (帮扶资金) over HTTP: receipts, allocations to a
 //! child that sees the money arrive, refusals that write nothing, reversals,
 //! statements and their Excel export, scope and permissions.
 
 use crate::common;
 
-use common::At;
+use common::{
+    assert_error, form_action, form_html, input_value, today, Api, At, TestApp, Tree, PASSWORD,
+};
 
 use calamine::{Data, Reader, Xlsx};
-use common::{
-    assert_error, form_action, form_html, input_value, today, Api, TestApp, Tree, PASSWORD,
-};
 use serde_json::{json, Value};
 use std::io::Cursor;
 

@@ -1,4 +1,4 @@
-//! The household file over the JSON API (issue 3, DOMAIN.md §2–§4): filing,
+//! The household file over the JSON API: filing,
 //! validation that writes nothing, one open file per person across the tree,
 //! scope and permissions, lines and the identification of a file, optimistic
 //! versions, finding files, revealing identities, and the two stateless
@@ -6,13 +6,13 @@
 
 use crate::common;
 
-use common::At;
+use common::{
+    assert_error, filing, first_half_2019, id_number, member, person, post_anonymous, set_line,
+    wages, Api, At, TestApp, Tree,
+};
 
 use bangfu_domain::id_number::check_digit;
 
-use common::{first_half_2019, id_number, person, post_anonymous, set_line, wages};
-
-use common::{assert_error, Api, TestApp, Tree};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------
@@ -58,37 +58,6 @@ fn today_cst() -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// A complete, valid filing body for a worker.
-fn household(name: &str, id: &str) -> Value {
-    json!({
-        "worker_name": name,
-        "worker_id_number": id,
-        "phone": "13800138000",
-        "address": "广州市荔湾区多宝路 12 号 3 栋 401",
-        "employer": "广州某纺织厂",
-        "employer_kind": "state_owned",
-        "employment": "laid_off",
-        "labour_capacity": "partial",
-        "health": "chronic",
-        "causes": ["illness", "unemployment"],
-        "category": "near_dibao",
-        "tier": "national",
-        "members": [],
-    })
-}
-
-fn member(name: &str, id: &str, relation: &str) -> Value {
-    json!({
-        "name": name,
-        "id_number": id,
-        "relation": relation,
-        "health": "healthy",
-        "schooling": "primary",
-        "employment": "not_working",
-        "income_fen": 0,
-    })
 }
 
 /// Files a household and returns the response, asserting 201.
@@ -170,7 +139,7 @@ async fn an_officer_files_a_household_with_derived_number_identity_and_cohort() 
     let year = &today[..4];
     let worker = person("440103", "19800101", 123); // odd: a man
     let wife = person("440103", "19820315", 246); // even: a woman
-    let mut body = household("李明", &worker);
+    let mut body = filing("李明", &worker);
     body["members"] = json!([member("陈丽", &wife, "spouse")]);
 
     let h = file(&w.a_officer, body).await;
@@ -227,7 +196,7 @@ async fn an_officer_files_a_household_with_derived_number_identity_and_cohort() 
     assert_eq!(d["identification"]["insufficient_data"], true);
 
     // The cut-off day itself is baseline; the day after is the incremental pool.
-    let mut on_cutoff = household("王芳", &person("440103", "19750707", 222));
+    let mut on_cutoff = filing("王芳", &person("440103", "19750707", 222));
     on_cutoff["filed_on"] = json!("2016-10-31");
     let h2 = file(&w.a_officer, on_cutoff).await;
     assert_eq!(h2["cohort"], "baseline");
@@ -238,7 +207,7 @@ async fn an_officer_files_a_household_with_derived_number_identity_and_cohort() 
         "the filing year is the filing date's: {}",
         h2["file_no"]
     );
-    let mut after_cutoff = household("赵强", &person("440103", "19770808", 111));
+    let mut after_cutoff = filing("赵强", &person("440103", "19770808", 111));
     after_cutoff["filed_on"] = json!("2016-11-01");
     let h3 = file(&w.a_officer, after_cutoff).await;
     assert_eq!(h3["cohort"], "incremental");
@@ -247,7 +216,7 @@ async fn an_officer_files_a_household_with_derived_number_identity_and_cohort() 
     // A trailing lower-case x is accepted and stored as X.
     let x = person_with_x("440103", "19690412");
     let lower = format!("{}x", &x[..17]);
-    let hx = file(&w.a_officer, household("周红", &lower)).await;
+    let hx = file(&w.a_officer, filing("周红", &lower)).await;
     assert!(
         hx["worker_id_number"].as_str().unwrap().ends_with('X'),
         "{hx}"
@@ -271,7 +240,7 @@ async fn an_officer_files_a_household_with_derived_number_identity_and_cohort() 
     // … and is the same person as the upper-case form.
     let again = w
         .a_officer
-        .send("POST", "/api/v1/households", household("周红", &x))
+        .send("POST", "/api/v1/households", filing("周红", &x))
         .await;
     assert_error(
         "same number, upper-case X",
@@ -293,7 +262,7 @@ async fn bad_input_is_refused_naming_the_field_and_writes_nothing() {
     let w = world().await;
     let api = &w.a_officer;
     let worker = person("440103", "19800101", 123);
-    let first = file(api, household("李明", &worker)).await;
+    let first = file(api, filing("李明", &worker)).await;
     let first_no = first["file_no"].as_str().unwrap().to_owned();
     let total = api.total("/api/v1/households").await;
     assert_eq!(total, 1);
@@ -303,73 +272,73 @@ async fn bad_input_is_refused_naming_the_field_and_writes_nothing() {
     let mut cases: Vec<(&str, Value, Option<&str>)> = vec![
         (
             "wrong check digit",
-            household("王芳", &with_wrong_check(&fresh)),
+            filing("王芳", &with_wrong_check(&fresh)),
             Some("worker_id_number"),
         ),
         (
             "17 characters",
-            household("王芳", &fresh[..17]),
+            filing("王芳", &fresh[..17]),
             Some("worker_id_number"),
         ),
         (
             "unknown province prefix",
-            household("王芳", &person("990103", "19850505", 555)),
+            filing("王芳", &person("990103", "19850505", 555)),
             Some("worker_id_number"),
         ),
         (
             "birth date in the future",
-            household("王芳", &person("440103", "29990101", 555)),
+            filing("王芳", &person("440103", "29990101", 555)),
             Some("worker_id_number"),
         ),
     ];
-    let mut missing = household("王芳", &fresh);
+    let mut missing = filing("王芳", &fresh);
     missing.as_object_mut().unwrap().remove("phone");
     cases.push(("missing required field", missing, Some("phone")));
-    let mut bad_category = household("王芳", &fresh);
+    let mut bad_category = filing("王芳", &fresh);
     bad_category["category"] = json!("poorest");
     cases.push(("unknown category", bad_category, Some("category")));
-    let mut bad_cause = household("王芳", &fresh);
+    let mut bad_cause = filing("王芳", &fresh);
     bad_cause["causes"] = json!(["illness", "gambling"]);
     cases.push(("unknown cause", bad_cause, Some("causes")));
-    let mut no_cause = household("王芳", &fresh);
+    let mut no_cause = filing("王芳", &fresh);
     no_cause["causes"] = json!([]);
     cases.push(("no cause", no_cause, Some("causes")));
-    let mut negative = household("王芳", &fresh);
+    let mut negative = filing("王芳", &fresh);
     let mut m = member("王小明", &child, "child");
     m["income_fen"] = json!(-100);
     negative["members"] = json!([m]);
     cases.push(("negative member income", negative, Some("members")));
-    let mut self_member = household("王芳", &fresh);
+    let mut self_member = filing("王芳", &fresh);
     self_member["members"] = json!([member("王芳", &fresh, "other")]);
     cases.push(("member with the worker's ID", self_member, Some("members")));
-    let mut twice = household("王芳", &fresh);
+    let mut twice = filing("王芳", &fresh);
     twice["members"] = json!([
         member("王小明", &child, "child"),
         member("王小亮", &child, "child")
     ]);
     cases.push(("two members with one ID", twice, Some("members")));
-    let mut future = household("王芳", &fresh);
+    let mut future = filing("王芳", &fresh);
     future["filed_on"] = json!("2999-01-01");
     cases.push(("filed in the future", future, Some("filed_on")));
-    let mut bad_phone = household("王芳", &fresh);
+    let mut bad_phone = filing("王芳", &fresh);
     bad_phone["phone"] = json!("12345");
     cases.push(("bad phone", bad_phone, Some("phone")));
-    let mut negative_income = household("王芳", &fresh);
+    let mut negative_income = filing("王芳", &fresh);
     negative_income["incomes"] = json!([{ "month": "2019-01", "wages_fen": -1 }]);
     cases.push(("negative monthly income", negative_income, Some("incomes")));
-    let mut bad_month = household("王芳", &fresh);
+    let mut bad_month = filing("王芳", &fresh);
     bad_month["incomes"] = json!([wages("2019-13", 1000)]);
     cases.push(("month 13", bad_month, Some("incomes")));
-    let mut dup_month = household("王芳", &fresh);
+    let mut dup_month = filing("王芳", &fresh);
     dup_month["incomes"] = json!([wages("2019-01", 1000), wages("2019-01", 2000)]);
     cases.push(("same month twice", dup_month, Some("incomes")));
-    let mut wrong_type = household("王芳", &fresh);
+    let mut wrong_type = filing("王芳", &fresh);
     wrong_type["migrant"] = json!("yes");
     cases.push(("wrong type", wrong_type, Some("migrant")));
-    let mut unknown = household("王芳", &fresh);
+    let mut unknown = filing("王芳", &fresh);
     unknown["salary"] = json!(100);
     cases.push(("unknown field", unknown, Some("salary")));
-    let mut bad_region = household("王芳", &fresh);
+    let mut bad_region = filing("王芳", &fresh);
     bad_region["division_code"] = json!("449999");
     cases.push(("unknown region", bad_region, Some("division_code")));
 
@@ -385,7 +354,7 @@ async fn bad_input_is_refused_naming_the_field_and_writes_nothing() {
 
     // None of the refused filings took the person: the good filing now goes through,
     // and no file number was used up by the refusals.
-    let ok = file(api, household("王芳", &fresh)).await;
+    let ok = file(api, filing("王芳", &fresh)).await;
     let seq = |no: &str| no[10..].parse::<i64>().unwrap();
     assert_eq!(
         seq(ok["file_no"].as_str().unwrap()),
@@ -405,7 +374,7 @@ async fn a_person_is_in_at_most_one_open_file_across_the_tree() {
     let w = world().await;
     let worker = person("440103", "19800101", 123);
     let wife = person("440103", "19820315", 246);
-    let mut body = household("李明", &worker);
+    let mut body = filing("李明", &worker);
     body["address"] = json!("荔湾区龙津西路 88 号");
     body["members"] = json!([member("陈丽", &wife, "spouse")]);
     let existing = file(&w.a_officer, body).await;
@@ -431,13 +400,13 @@ async fn a_person_is_in_at_most_one_open_file_across_the_tree() {
     };
 
     // The same worker filed again by another county's officer.
-    let mut again = household("李明", &worker);
+    let mut again = filing("李明", &worker);
     again["address"] = json!("越秀区东风中路 1 号");
     let got = w.b_officer.send("POST", "/api/v1/households", again).await;
     not_revealing("same worker in 越秀区", &got, "worker_id_number");
 
     // The worker of one file listed as a member of another.
-    let mut as_member = household("黄伟", &person("440104", "19780202", 333));
+    let mut as_member = filing("黄伟", &person("440104", "19780202", 333));
     as_member["members"] = json!([member("李明", &worker, "sibling")]);
     let got = w
         .b_officer
@@ -448,12 +417,12 @@ async fn a_person_is_in_at_most_one_open_file_across_the_tree() {
     // A member of one file filed as the worker of another.
     let got = w
         .b_officer
-        .send("POST", "/api/v1/households", household("陈丽", &wife))
+        .send("POST", "/api/v1/households", filing("陈丽", &wife))
         .await;
     not_revealing("member as a worker elsewhere", &got, "worker_id_number");
 
     // A member of one file listed as a member of another.
-    let mut shared = household("黄伟", &person("440104", "19780202", 333));
+    let mut shared = filing("黄伟", &person("440104", "19780202", 333));
     shared["members"] = json!([member("陈丽", &wife, "spouse")]);
     let got = w.b_officer.send("POST", "/api/v1/households", shared).await;
     not_revealing("member in two files", &got, "members");
@@ -461,10 +430,10 @@ async fn a_person_is_in_at_most_one_open_file_across_the_tree() {
     // An edit of another file that adds the person is refused too.
     let other = file(
         &w.b_officer,
-        household("黄伟", &person("440104", "19780202", 333)),
+        filing("黄伟", &person("440104", "19780202", 333)),
     )
     .await;
-    let mut edit = household("黄伟", "");
+    let mut edit = filing("黄伟", "");
     edit["members"] = json!([member("陈丽", &wife, "spouse")]);
     edit["version"] = other["version"].clone();
     let got = w
@@ -496,12 +465,12 @@ async fn files_are_seen_only_in_scope_and_changed_only_by_officers() {
     let w = world().await;
     let a = file(
         &w.a_officer,
-        household("李明", &person("440103", "19800101", 123)),
+        filing("李明", &person("440103", "19800101", 123)),
     )
     .await;
     let b = file(
         &w.b_officer,
-        household("黄伟", &person("440104", "19780202", 333)),
+        filing("黄伟", &person("440104", "19780202", 333)),
     )
     .await;
     let (a_id, b_id) = (id_of(&a), id_of(&b));
@@ -524,7 +493,7 @@ async fn files_are_seen_only_in_scope_and_changed_only_by_officers() {
     );
     assert_eq!(w.b_officer.ids("/api/v1/households").await, vec![b_id]);
     assert_eq!(w.a_officer.ids("/api/v1/households").await, vec![a_id]);
-    let mut edit = household("李明", "");
+    let mut edit = filing("李明", "");
     edit["version"] = a["version"].clone();
     let got = w
         .b_officer
@@ -566,7 +535,7 @@ async fn files_are_seen_only_in_scope_and_changed_only_by_officers() {
         "not_found",
         None,
     );
-    let mut elsewhere = household("周红", &person("440103", "19690412", 222));
+    let mut elsewhere = filing("周红", &person("440103", "19690412", 222));
     elsewhere["union_id"] = json!(w.t.county_a);
     let got = w
         .b_officer
@@ -598,7 +567,7 @@ async fn files_are_seen_only_in_scope_and_changed_only_by_officers() {
         .send(
             "POST",
             "/api/v1/households",
-            household("周红", &person("440103", "19690412", 222)),
+            filing("周红", &person("440103", "19690412", 222)),
         )
         .await;
     assert_error("reviewer files", &got, 403, "forbidden", None);
@@ -606,7 +575,7 @@ async fn files_are_seen_only_in_scope_and_changed_only_by_officers() {
     // The city may file for a county below it (naming the union).
     w.app.user("city_officer", "officer", w.t.city).await;
     let city_officer = w.app.api_as("city_officer").await;
-    let mut below = household("周红", &person("440103", "19690412", 222));
+    let mut below = filing("周红", &person("440103", "19690412", 222));
     below["union_id"] = json!(w.t.county_a);
     let h = file(&city_officer, below).await;
     assert_eq!(h["union_name"], "荔湾区总工会");
@@ -624,11 +593,11 @@ async fn files_are_seen_only_in_scope_and_changed_only_by_officers() {
         .send(
             "POST",
             "/api/v1/households",
-            household("吴刚", &person("440103", "19700303", 777)),
+            filing("吴刚", &person("440103", "19700303", 777)),
         )
         .await;
     assert_error("fund officer files", &got, 403, "forbidden", None);
-    let mut edit = household("李明", "");
+    let mut edit = filing("李明", "");
     edit["version"] = a["version"].clone();
     let got = fund
         .send("PUT", &format!("/api/v1/households/{a_id}"), edit)
@@ -642,7 +611,7 @@ async fn files_are_seen_only_in_scope_and_changed_only_by_officers() {
         .send(
             "POST",
             "/api/v1/households",
-            household("吴刚", &person("440103", "19700303", 777)),
+            filing("吴刚", &person("440103", "19700303", 777)),
         )
         .await;
     assert_error("admin files", &got, 403, "forbidden", None);
@@ -812,7 +781,7 @@ async fn lines_and_incomes_give_a_file_its_identification() {
     );
 
     // A household of three, not on 低保.
-    let mut body = household("李明", &person("440103", "19800101", 123));
+    let mut body = filing("李明", &person("440103", "19800101", 123));
     body["members"] = json!([
         member("陈丽", &person("440103", "19820315", 246), "spouse"),
         member("李小明", &person("440103", "20080808", 135), "child"),
@@ -969,7 +938,7 @@ async fn a_household_on_dibao_with_high_expenses_meets_condition_two() {
     let w = world().await;
     set_line(&w.city_admin, "440100", "2019-01", 80000).await;
     // Two people on 低保 since 2018; income below the line, medical costs on top.
-    let mut body = household("王芳", &person("440103", "19750707", 222));
+    let mut body = filing("王芳", &person("440103", "19750707", 222));
     body["members"] = json!([member(
         "王小明",
         &person("440103", "20100101", 111),
@@ -1009,11 +978,11 @@ async fn the_baseline_cutoff_is_a_parameter_of_the_region() {
         )
         .await;
     assert_eq!(got.0, 200, "{}", got.1);
-    let mut body = household("黄伟", &person("440104", "19780202", 333));
+    let mut body = filing("黄伟", &person("440104", "19780202", 333));
     body["filed_on"] = json!("2017-06-01");
     let h = file(&w.b_officer, body).await;
     assert_eq!(h["cohort"], "baseline", "越秀区's cut-off is 2017-12-31");
-    let mut body = household("李明", &person("440103", "19800101", 123));
+    let mut body = filing("李明", &person("440103", "19800101", 123));
     body["filed_on"] = json!("2017-06-01");
     let h = file(&w.a_officer, body).await;
     assert_eq!(
@@ -1068,7 +1037,7 @@ async fn the_second_save_from_one_version_is_refused_not_overwritten() {
     let other = w.app.api_as("a_officer2").await;
     let worker = person("440103", "19800101", 123);
     let wife = person("440103", "19820315", 246);
-    let mut body = household("李明", &worker);
+    let mut body = filing("李明", &worker);
     body["members"] = json!([member("陈丽", &wife, "spouse")]);
     let h = file(&w.a_officer, body).await;
     let path = format!("/api/v1/households/{}", id_of(&h));
@@ -1159,14 +1128,14 @@ async fn files_are_found_by_name_id_and_filters_sorted_and_paged() {
     // 荔湾区: 李明 (eligible from its incomes), 王芳 (on 低保, migrant, baseline),
     // 赵强 (living in 深圳福田区, sudden). 越秀区: 李华.
     let li_ming_id = person("440103", "19800101", 123);
-    let mut li_ming = household("李明", &li_ming_id);
+    let mut li_ming = filing("李明", &li_ming_id);
     li_ming["causes"] = json!(["illness"]);
     li_ming["incomes"] = json!(first_half_2019(50_000));
     let a = file(&w.a_officer, li_ming).await;
     assert_eq!(a["decision"], "eligible", "{a}");
 
     let wang_child = person("440103", "20100101", 111);
-    let mut wang = household("王芳", &person("440103", "19750707", 222));
+    let mut wang = filing("王芳", &person("440103", "19750707", 222));
     wang["category"] = json!("dibao");
     wang["tier"] = json!("local");
     wang["causes"] = json!(["disability"]);
@@ -1177,7 +1146,7 @@ async fn files_are_found_by_name_id_and_filters_sorted_and_paged() {
     let b = file(&w.a_officer, wang).await;
     assert_eq!(b["cohort"], "baseline");
 
-    let mut zhao = household("赵强", &person("440304", "19770808", 111));
+    let mut zhao = filing("赵强", &person("440304", "19770808", 111));
     zhao["category"] = json!("sudden");
     zhao["tier"] = json!("local");
     zhao["causes"] = json!(["accident"]);
@@ -1187,7 +1156,7 @@ async fn files_are_found_by_name_id_and_filters_sorted_and_paged() {
     assert_eq!(c["division_name"], "广东省 深圳市 福田区");
 
     let li_hua_id = person("440104", "19880909", 321);
-    let mut li_hua = household("李华", &li_hua_id);
+    let mut li_hua = filing("李华", &li_hua_id);
     li_hua["causes"] = json!(["schooling", "low_wage"]);
     li_hua["filed_on"] = json!("2016-11-01");
     let d = file(&w.b_officer, li_hua).await;
@@ -1352,7 +1321,7 @@ async fn revealing_needs_a_reason_and_is_audited() {
     let w = world().await;
     let worker = person("440103", "19800101", 123);
     let wife = person("440103", "19820315", 246);
-    let mut body = household("李明", &worker);
+    let mut body = filing("李明", &worker);
     body["members"] = json!([
         member("陈丽", &wife, "spouse"),
         member("李小宝", "", "child")
@@ -1751,7 +1720,7 @@ async fn the_openapi_document_lists_the_household_endpoints() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_does_not_move_the_filing_date() {
     let w = world().await;
-    let mut body = household("王芳", &person("440103", "19750707", 222));
+    let mut body = filing("王芳", &person("440103", "19750707", 222));
     body["filed_on"] = json!("2016-05-01");
     let h = file(&w.a_officer, body).await;
     assert_eq!(h["cohort"], "baseline");
@@ -1759,7 +1728,7 @@ async fn an_edit_does_not_move_the_filing_date() {
 
     // A script changes the address and sends back what it knows, without
     // the (optional) filing date.
-    let mut edit = household("王芳", "");
+    let mut edit = filing("王芳", "");
     edit["address"] = json!("荔湾区新址 9 号");
     edit["version"] = h["version"].clone();
     let got = w.a_officer.send("PUT", &path, edit).await;
@@ -1786,7 +1755,7 @@ async fn people_taken_out_of_a_file_may_be_filed_elsewhere() {
     let new_worker_id = person("440103", "19800101", 135);
     let wife = person("440103", "19820315", 246);
     let child = person("440103", "20100101", 444);
-    let mut body = household("李明", &worker);
+    let mut body = filing("李明", &worker);
     body["members"] = json!([
         member("陈丽", &wife, "spouse"),
         member("李小明", &child, "child")
@@ -1795,7 +1764,7 @@ async fn people_taken_out_of_a_file_may_be_filed_elsewhere() {
     let path = format!("/api/v1/households/{}", id_of(&h));
 
     // The wife moves out; the worker's number was mistyped and is corrected.
-    let mut edit = household("李明", &new_worker_id);
+    let mut edit = filing("李明", &new_worker_id);
     edit["members"] = json!([member("李小明", &child, "child")]);
     edit["version"] = h["version"].clone();
     let got = w.a_officer.send("PUT", &path, edit).await;
@@ -1804,13 +1773,13 @@ async fn people_taken_out_of_a_file_may_be_filed_elsewhere() {
     assert_eq!(got.1["worker_id_number"], masked_id(&new_worker_id));
 
     // Both freed numbers may now be filed by 越秀区; the child may not.
-    file(&w.b_officer, household("陈丽", &wife)).await;
-    let mut old = household("李明", &worker);
+    file(&w.b_officer, filing("陈丽", &wife)).await;
+    let mut old = filing("李明", &worker);
     old["address"] = json!("越秀区某处");
     file(&w.b_officer, old).await;
     let got = w
         .b_officer
-        .send("POST", "/api/v1/households", household("李小明", &child))
+        .send("POST", "/api/v1/households", filing("李小明", &child))
         .await;
     assert_error(
         "the child is still on file",
@@ -1822,11 +1791,7 @@ async fn people_taken_out_of_a_file_may_be_filed_elsewhere() {
     // The corrected number is the file's now.
     let got = w
         .b_officer
-        .send(
-            "POST",
-            "/api/v1/households",
-            household("李明", &new_worker_id),
-        )
+        .send("POST", "/api/v1/households", filing("李明", &new_worker_id))
         .await;
     assert_error(
         "the corrected number is on file",
@@ -1843,9 +1808,9 @@ async fn two_officers_filing_one_person_at_once_make_one_file() {
     let w = world().await;
     for round in 0..3 {
         let worker = person("440103", "19800101", 101 + 2 * round);
-        let mut a_body = household("李明", &worker);
+        let mut a_body = filing("李明", &worker);
         a_body["address"] = json!("荔湾区");
-        let mut b_body = household("李明", &worker);
+        let mut b_body = filing("李明", &worker);
         b_body["address"] = json!("越秀区");
         let (ra, rb) = tokio::join!(
             w.a_officer.send("POST", "/api/v1/households", a_body),
@@ -1870,12 +1835,12 @@ async fn two_officers_filing_one_person_at_once_make_one_file() {
         w.a_officer.send(
             "POST",
             "/api/v1/households",
-            household("王芳", &person("440103", "19750707", 222))
+            filing("王芳", &person("440103", "19750707", 222))
         ),
         other.send(
             "POST",
             "/api/v1/households",
-            household("赵强", &person("440103", "19770808", 111))
+            filing("赵强", &person("440103", "19770808", 111))
         )
     );
     assert_eq!((ra.0, rb.0), (201, 201), "{} / {}", ra.1, rb.1);
@@ -1885,7 +1850,7 @@ async fn two_officers_filing_one_person_at_once_make_one_file() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incomes_are_recorded_by_their_parts_and_totals_are_read_only() {
     let w = world().await;
-    let mut body = household("李明", &person("440103", "19800101", 123));
+    let mut body = filing("李明", &person("440103", "19800101", 123));
     body["incomes"] = json!([
         { "month": "2019-01", "wages_fen": 100_000, "transfer_fen": 20_000, "medical_fen": 5_000 },
         { "month": "2019-02", "business_fen": 90_000, "schooling_fen": 3_000 },
@@ -1944,7 +1909,7 @@ async fn incomes_are_recorded_by_their_parts_and_totals_are_read_only() {
 async fn files_are_reidentified_after_the_lines_change() {
     let w = world().await;
     set_line(&w.city_admin, "440100", "2019-01", 80000).await;
-    let mut body = household("李明", &person("440103", "19800101", 123));
+    let mut body = filing("李明", &person("440103", "19800101", 123));
     body["members"] = json!([
         member("陈丽", &person("440103", "19820315", 246), "spouse"),
         member("李小明", &person("440103", "20080808", 135), "child"),
@@ -2087,9 +2052,9 @@ async fn the_calculator_compares_exact_fen() {
 async fn search_handles_file_numbers_lower_case_x_wildcards_and_latin_names() {
     let w = world().await;
     let x = person_with_x("440103", "19690412");
-    let hx = file(&w.a_officer, household("周红", &x)).await;
+    let hx = file(&w.a_officer, filing("周红", &x)).await;
     let hk = id_number("81000019850101001");
-    let latin = file(&w.a_officer, household("Anna Wong", &hk)).await;
+    let latin = file(&w.a_officer, filing("Anna Wong", &hk)).await;
     let r = &w.a_officer;
 
     let lower = format!("{}x", &x[..17]);
@@ -2131,7 +2096,7 @@ async fn the_audit_log_records_filings_without_full_numbers() {
     let w = world().await;
     let worker = person("440103", "19800101", 123);
     let wife = person("440103", "19820315", 246);
-    let mut body = household("李明", &worker);
+    let mut body = filing("李明", &worker);
     body["members"] = json!([member("陈丽", &wife, "spouse")]);
     body["incomes"] = json!(first_half_2019(100_000));
     let h = file(&w.a_officer, body).await;
@@ -2182,10 +2147,10 @@ async fn the_audit_log_records_filings_without_full_numbers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_of_one_region_and_filing_date_share_a_cohort() {
     let w = world().await;
-    let mut a = household("黄伟", &person("440104", "19780202", 333));
+    let mut a = filing("黄伟", &person("440104", "19780202", 333));
     a["filed_on"] = json!("2017-06-01");
     let a = file(&w.b_officer, a).await;
-    let mut b = household("林静", &person("440104", "19790303", 444));
+    let mut b = filing("林静", &person("440104", "19790303", 444));
     b["filed_on"] = json!("2017-06-01");
     let b = file(&w.b_officer, b).await;
     assert_eq!(a["cohort"], "incremental");
@@ -2205,7 +2170,7 @@ async fn files_of_one_region_and_filing_date_share_a_cohort() {
     assert_eq!(got.0, 200, "{}", got.1);
     // One of the two files gets an unrelated edit (its address).
     let path = format!("/api/v1/households/{}", id_of(&a));
-    let mut edit = household("黄伟", "");
+    let mut edit = filing("黄伟", "");
     edit["filed_on"] = json!("2017-06-01");
     edit["address"] = json!("越秀区新址");
     edit["version"] = a["version"].clone();
@@ -2240,7 +2205,7 @@ async fn files_of_one_region_and_filing_date_share_a_cohort() {
 async fn months_without_a_line_are_named_not_judged() {
     let w = world().await;
     set_line(&w.city_admin, "440100", "2019-01", 80000).await;
-    let mut body = household("李明", &person("440103", "19800101", 123));
+    let mut body = filing("李明", &person("440103", "19800101", 123));
     body["incomes"] = json!((7..=12)
         .map(|m| wages(&format!("2018-{m:02}"), 50_000))
         .collect::<Vec<_>>());
@@ -2276,11 +2241,11 @@ async fn an_edit_refuses_what_it_cannot_change_instead_of_ignoring_it() {
     let w = world().await;
     let h = file(
         &w.a_officer,
-        household("孙丽", &person("440103", "19810303", 444)),
+        filing("孙丽", &person("440103", "19810303", 444)),
     )
     .await;
     let path = format!("/api/v1/households/{}", id_of(&h));
-    let mut edit = household("孙丽", "");
+    let mut edit = filing("孙丽", "");
     edit["version"] = h["version"].clone();
     edit["incomes"] = json!([{ "month": "2019-01", "wages_fen": 100 }]);
     let got = w.a_officer.send("PUT", &path, edit.clone()).await;

@@ -1,18 +1,15 @@
-//! Importing households from Excel (issue 3, item 7): the template, an
+//! Importing households from Excel: the template, an
 //! all-or-nothing import with every error listed (also as an `.xlsx`), files
 //! that are not workbooks, and a large file that runs as a background job.
 
 use crate::common;
 
-use common::At;
-
 use common::{
-    person, with_wrong_check, IMPORT_HOUSEHOLD_HEADERS, IMPORT_INCOME_HEADERS,
-    IMPORT_MEMBER_HEADERS,
+    audit_json, import_household_row, person, with_wrong_check, Api, At, TestApp,
+    IMPORT_HOUSEHOLD_HEADERS, IMPORT_INCOME_HEADERS, IMPORT_MEMBER_HEADERS, PASSWORD,
 };
 
 use calamine::{Reader, Xlsx};
-use common::{audit_json, Api, TestApp, PASSWORD};
 use serde_json::Value;
 use std::io::Cursor;
 use std::time::{Duration, Instant};
@@ -81,32 +78,10 @@ fn workbook(sheets: Vec<Sheet>) -> Vec<u8> {
 
 /// A household row in the template's column order.
 fn household(name: &str, id: &str) -> Vec<V> {
-    [
-        name,
-        id,
-        "13800138000",
-        "广州市荔湾区多宝路 12 号",
-        "",
-        "广州某纺织厂",
-        "国有企业",
-        "下岗",
-        "部分丧失劳动能力",
-        "慢性病",
-        "",
-        "否",
-        "否",
-        "是",
-        "否",
-        "患病、失业下岗",
-        "低保边缘户",
-        "全国级",
-        "2019-07-01",
-        "",
-        "",
-    ]
-    .iter()
-    .map(|x| s(x))
-    .collect()
+    import_household_row(name, id)
+        .iter()
+        .map(|x| s(x))
+        .collect()
 }
 
 fn member(worker: &str, name: &str, id: &str, relation: &str) -> Vec<V> {

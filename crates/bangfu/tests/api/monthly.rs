@@ -1,4 +1,4 @@
-//! The monthly run (月度评估, issue 5 item 6): every household judged each
+//! The monthly run (月度评估): every household judged each
 //! month; exit candidates, reliefs, relapses, files that no longer qualify,
 //! overdue plans and changed conditions become to-do items for the
 //! responsible person, once per month; readiness also follows each income
@@ -7,14 +7,13 @@
 
 use crate::common;
 
-use common::At;
-
-use common::{first_half_2019, save_incomes, set_line};
+use common::{
+    first_half_2019, household, person, save_incomes, set_line, Api, At, TestApp, PASSWORD,
+};
 
 use bangfu_domain::household::{HouseholdId, Status};
 use bangfu_service::Settings;
 use chrono::{Datelike, Duration as Days, NaiveDate};
-use common::{household, person, Api, TestApp, PASSWORD};
 use serde_json::{json, Value};
 use std::time::Duration;
 

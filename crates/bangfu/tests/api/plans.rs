@@ -1,5 +1,5 @@
 //! Pairing (一帮一), plans and measures (一户一计划、一户一措施), home visits
-//! and the dictionary (issue 4 §1–§3), over the JSON API and the pages:
+//! and the dictionary, over the JSON API and the pages:
 //! pairing and reassignment are audited; the three work lists; "my
 //! households" with what is due; bad input is refused with the field named
 //! and nothing written; only a reviewer approves a plan; visit dates and

@@ -2,9 +2,7 @@
 
 use crate::common;
 
-use common::At;
-
-use common::assert_error;
+use common::{assert_error, At};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_and_divisions_are_listed_for_signed_in_clients() {

@@ -1,4 +1,4 @@
-//! The province panel (issue 5 item 8): the numbers add up over the tree,
+//! The province panel: the numbers add up over the tree,
 //! households on file follow from filings, decisions and reopenings, a past
 //! panel never changes, the Excel export carries the JSON's numbers, and
 //! the usual refusals (403 without ReadStats, 404 out of scope, 400 bad
@@ -10,14 +10,12 @@
 
 use crate::common;
 
-use common::At;
-
 use common::{
-    cell_num, cell_text, decide, link_reopened, revoke, set_assistance_reversal_on, set_transfer_on,
+    cell_num, cell_text, decide, file, household, link_reopened, person, revoke,
+    set_assistance_reversal_on, set_transfer_on, today, Api, At, TestApp, Tree, PASSWORD,
 };
 
 use calamine::{Data, Reader};
-use common::{file, household, person, today, Api, TestApp, Tree, PASSWORD};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! Yearly targets (issue 5 item 7): default plan shares, inheritance down
+//! Yearly targets: default plan shares, inheritance down
 //! the tree, an administrator's override and its clearing (audited),
 //! progress counted from baseline exits and reliefs net of revocations,
 //! the month-by-month schedule, ranking, who is behind, the page with its
@@ -6,15 +6,15 @@
 
 use crate::common;
 
-use common::At;
-
-use common::{cell_num, cell_text, decide, revoke};
+use common::{
+    assert_error, cell_num, cell_text, decide, file, household, person, revoke, today, Api, At,
+    TestApp, Tree, PASSWORD,
+};
 
 use bangfu_domain::target::DefaultPlan;
 use bangfu_service::Settings;
 use calamine::{Data, Reader};
 use chrono::Datelike;
-use common::{assert_error, file, household, person, today, Api, TestApp, Tree, PASSWORD};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 

@@ -2,9 +2,8 @@
 
 use crate::common;
 
-use common::At;
+use common::{assert_error, At};
 
-use common::assert_error;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,4 +1,4 @@
-//! The journey of issue 2 in a real headless Chromium, driven through
+//! The administration journey in a real headless Chromium, driven through
 //! chromedriver: an administrator logs in, creates a union and a user; the
 //! new user must change the initial password and cannot see a sibling union.
 //! Also: the phone layout shows the menu toggle.
@@ -8,9 +8,8 @@
 
 use crate::common;
 
-use common::At;
+use common::{browser::*, At};
 
-use common::browser::*;
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
 

@@ -1,4 +1,4 @@
-//! The assistance journey of issue 4 in a real headless Chromium: an officer
+//! The assistance journey in a real headless Chromium: an officer
 //! pairs a household with themself and makes this year's plan with a
 //! measure; a reviewer approves the plan; the officer records a home visit
 //! on a phone-sized screen; a fund officer funds the union, generates the
@@ -14,8 +14,7 @@
 use crate::common;
 
 use chrono::Datelike;
-use common::browser::*;
-use common::{file, household, id_number, today};
+use common::{browser::*, file, household, id_number, today};
 use serde_json::json;
 
 struct World {

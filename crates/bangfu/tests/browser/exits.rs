@@ -1,4 +1,4 @@
-//! The exit journey in a real headless Chromium (issue 5 items 1, 4, 5, 8):
+//! The exit journey in a real headless Chromium:
 //! a household's sixth month above the line is recorded and it appears on
 //! the ready list; on a phone, an officer takes it from there, confirms the
 //! causes are removed and proposes its exit; at a desk, a reviewer reviews,
@@ -15,10 +15,8 @@
 
 use crate::common;
 
-use common::At;
+use common::{browser::*, household, person, At};
 
-use common::browser::*;
-use common::{household, person};
 use serde_json::json;
 
 struct World {

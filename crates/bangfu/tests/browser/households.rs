@@ -21,12 +21,11 @@
 use crate::common;
 
 use common::{
-    id_number, with_wrong_check, IMPORT_HOUSEHOLD_HEADERS, IMPORT_INCOME_HEADERS,
-    IMPORT_MEMBER_HEADERS,
+    browser::*, id_number, import_household_row, with_wrong_check, IMPORT_HOUSEHOLD_HEADERS,
+    IMPORT_INCOME_HEADERS, IMPORT_MEMBER_HEADERS,
 };
 
 use bangfu_service::Settings;
-use common::browser::*;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -537,29 +536,7 @@ fn import_workbook(households: &[(&str, String)], with_income: &[String]) -> Vec
     let strings = |xs: &[&str]| xs.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
     let mut hh = vec![strings(&IMPORT_HOUSEHOLD_HEADERS)];
     for (name, id) in households {
-        hh.push(strings(&[
-            name,
-            id,
-            "13800138000",
-            "广州市荔湾区多宝路 12 号",
-            "",
-            "广州某纺织厂",
-            "国有企业",
-            "下岗",
-            "部分丧失劳动能力",
-            "慢性病",
-            "",
-            "否",
-            "否",
-            "是",
-            "否",
-            "患病、失业下岗",
-            "低保边缘户",
-            "全国级",
-            "2019-07-01",
-            "",
-            "",
-        ]));
+        hh.push(import_household_row(name, id));
     }
     let mut inc = vec![strings(&IMPORT_INCOME_HEADERS)];
     for id in with_income {

@@ -12,11 +12,9 @@
 
 use crate::common;
 
-use common::At;
+use common::{browser::*, file, household, person, today, At};
 
 use chrono::{Datelike, NaiveDate};
-use common::browser::*;
-use common::{file, household, person, today};
 use fantoccini::Locator;
 use serde_json::json;
 

@@ -393,6 +393,38 @@ pub const IMPORT_INCOME_HEADERS: [&str; 9] = [
     "突发意外",
 ];
 
+/// A 家庭 row in the template's column order for the worker `name` with ID
+/// number `id`: a laid-off, chronically ill worker of a state-owned factory
+/// in 荔湾区, near-dibao, national tier, filed on 2019-07-01.
+pub fn import_household_row(name: &str, id: &str) -> Vec<String> {
+    [
+        name,
+        id,
+        "13800138000",
+        "广州市荔湾区多宝路 12 号",
+        "",
+        "广州某纺织厂",
+        "国有企业",
+        "下岗",
+        "部分丧失劳动能力",
+        "慢性病",
+        "",
+        "否",
+        "否",
+        "是",
+        "否",
+        "患病、失业下岗",
+        "低保边缘户",
+        "全国级",
+        "2019-07-01",
+        "",
+        "",
+    ]
+    .iter()
+    .map(|x| (*x).to_owned())
+    .collect()
+}
+
 /// The same ID number with a wrong check digit.
 pub fn with_wrong_check(id: &str) -> String {
     let good = id.chars().last().expect("an ID");
@@ -443,6 +475,40 @@ pub fn household(name: &str, id: &str, union_id: i64) -> Value {
         "tier": "national",
         "filed_on": "2024-01-01",
         "members": [],
+    })
+}
+
+/// A complete, valid filing body for the worker `name` with ID number `id`,
+/// filed into the officer's own union on the day of filing: laid off,
+/// chronically ill, near-dibao, national tier, no members yet.
+pub fn filing(name: &str, id: &str) -> Value {
+    json!({
+        "worker_name": name,
+        "worker_id_number": id,
+        "phone": "13800138000",
+        "address": "广州市荔湾区多宝路 12 号 3 栋 401",
+        "employer": "广州某纺织厂",
+        "employer_kind": "state_owned",
+        "employment": "laid_off",
+        "labour_capacity": "partial",
+        "health": "chronic",
+        "causes": ["illness", "unemployment"],
+        "category": "near_dibao",
+        "tier": "national",
+        "members": [],
+    })
+}
+
+/// A healthy member at primary school, not working, without income.
+pub fn member(name: &str, id: &str, relation: &str) -> Value {
+    json!({
+        "name": name,
+        "id_number": id,
+        "relation": relation,
+        "health": "healthy",
+        "schooling": "primary",
+        "employment": "not_working",
+        "income_fen": 0,
     })
 }
 
