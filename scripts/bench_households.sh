@@ -11,8 +11,8 @@
 #   - wrk (2 threads, 16 connections, 10 s) on a filtered list page, on a
 #     search by full ID number, and on one file with its identification;
 # The import from .xlsx is measured by an ignored test that builds the file:
-#   BANGFU_IMPORT_BENCH_N=100000 cargo test --release -p bangfu --test households_import \
-#       -- --ignored --nocapture benchmark_large_import
+#   BANGFU_IMPORT_BENCH_N=100000 cargo test --release -p bangfu --test api \
+#       -- --ignored --nocapture households_import::benchmark_large_import
 # (add BANGFU_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432 for PostgreSQL).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -50,14 +50,7 @@ pub async fn start_driver() -> R<Driver> {
         .stderr(Stdio::null())
         .spawn()
         .map_err(err("start chromedriver"))?;
-    let profile = std::env::temp_dir().join(format!(
-        "bangfu-chrome-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ));
+    let profile = std::env::temp_dir().join(format!("bangfu-chrome-{}", super::unique()));
     std::fs::create_dir_all(&profile).map_err(err("profile dir"))?;
     let driver = Driver {
         child,

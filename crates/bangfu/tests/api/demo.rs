@@ -1,0 +1,127 @@
+//! The demo data `serve --demo` loads is a working year of the programme: the
+//! fund audit finds the planted problems, the regular subsidies can be
+//! generated and paid from the funds the demo received, and three years of
+//! exits, reliefs, removals and relapses show in the lists, the panel and
+//! the targets.
+
+use crate::common;
+
+use bangfu_demo as demo;
+use bangfu_service::Operator;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_is_a_working_year_of_assistance() {
+    let app = common::spawn().await;
+    demo::load(&app.services)
+        .await
+        .expect("demo tree and accounts");
+    let households = demo::load_households(&app.services, 300, &|_| {})
+        .await
+        .expect("demo households");
+    assert_eq!(households.households, 300);
+    let exits = demo::load_exits(&app.services, &|_| {})
+        .await
+        .expect("demo exits");
+    assert!(exits.exits() > 0 && exits.relapses > 0, "{exits:?}");
+    let assistance = demo::load_assistance(&app.services, 2, true, &|_| {})
+        .await
+        .expect("demo assistance");
+    assert!(assistance.records > 300, "{assistance:?}");
+    let subsidies = demo::load_subsidies(&app.services)
+        .await
+        .expect("subsidies");
+    assert_eq!(subsidies, 6);
+
+    let find = |name: &'static str| {
+        let services = app.services.clone();
+        async move {
+            services
+                .operator_find_union(Operator, name)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("{name}"))
+                .id
+                .0
+        }
+    };
+    let root = find("中华全国总工会").await;
+    let city = find("广州市总工会").await;
+    app.user("demo-test-auditor", "auditor", root).await;
+    app.user("demo-test-fund", "fund_officer", city).await;
+
+    // The planted problems are found.
+    let auditor = app.api_as("demo-test-auditor").await;
+    let (s, run) = auditor
+        .send("POST", "/api/v1/fund-audit/run", json!({}))
+        .await;
+    assert_eq!(s, 200, "{run}");
+    let (s, found) = auditor
+        .get("/api/v1/fund-audit/findings?per_page=200")
+        .await;
+    assert_eq!(s, 200, "{found}");
+    let checks: BTreeSet<&str> = found["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["check"].as_str().unwrap())
+        .collect();
+    for want in ["duplicate", "over_standard", "not_passed_on"] {
+        assert!(checks.contains(want), "{want} not found in {checks:?}");
+    }
+
+    // This month's subsidies are generated and paid from the demo's funds.
+    let fund = app.api_as("demo-test-fund").await;
+    let month = (chrono::Utc::now() + chrono::Duration::hours(8))
+        .format("%Y-%m")
+        .to_string();
+    let (s, generated) = fund
+        .send("POST", "/api/v1/subsidies/generate", json!({"upto": month}))
+        .await;
+    assert_eq!(s, 200, "{generated}");
+    let (s, paid) = fund
+        .send("POST", "/api/v1/subsidies/pay", json!({"all": true}))
+        .await;
+    assert_eq!(s, 200, "{paid}");
+    let (s, due) = fund.get("/api/v1/subsidies/due").await;
+    assert_eq!(s, 200, "{due}");
+    assert_eq!(due["total"], 0, "everything due was paid: {due}");
+
+    // Exits: decided ones, a ready list, relapses flagged, the province
+    // panel showing them, the province's own target for this year.
+    let province = find("广东省总工会").await;
+    let (s, list) = auditor.get("/api/v1/exits?status=approved").await;
+    assert_eq!(s, 200, "{list}");
+    assert!(list["total"].as_i64().unwrap() > 50, "{list}");
+    let ready = auditor.total("/api/v1/exits/ready").await;
+    assert_eq!(ready as usize, exits.ready);
+    assert!(ready > 0);
+    let relapses = auditor.total("/api/v1/exits/relapses").await;
+    assert_eq!(relapses as usize, exits.relapses - exits.reopened);
+    let today = common::today();
+    let (s, panel) = auditor
+        .get(&format!("/api/v1/stats/panel?union={root}&as_of={today}"))
+        .await;
+    assert_eq!(s, 200, "{panel}");
+    let total = &panel["total"];
+    assert_eq!(total["filed"], 300, "{total}");
+    assert!(total["decisions"]["out"].as_i64().unwrap() > 50, "{total}");
+    assert_eq!(total["reopened"], exits.reopened, "{total}");
+    let trend = panel["trend"].as_array().unwrap();
+    let first = trend.first().unwrap()["households"].as_i64().unwrap();
+    let last = trend.last().unwrap()["households"].as_i64().unwrap();
+    assert!(
+        last < first,
+        "on file falls over the three years: {first} → {last}"
+    );
+    let year = chrono::Datelike::year(&today);
+    let (s, progress) = auditor
+        .get(&format!(
+            "/api/v1/targets/progress?union={province}&year={year}"
+        ))
+        .await;
+    assert_eq!(s, 200, "{progress}");
+    assert_eq!(progress["share_bp"], 2500, "{progress}");
+    assert!(progress["achieved"].as_i64().unwrap() > 0, "{progress}");
+}

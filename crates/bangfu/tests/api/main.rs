@@ -1,0 +1,38 @@
+//! The HTTP tests: every test starts the real server on port 0 with a fresh
+//! database of its own (SQLite, or PostgreSQL when
+//! `BANGFU_TEST_DATABASE_URL` names a server) and talks to it as a client
+//! would: the JSON API, the HTML pages and forms, the downloads.
+//!
+//! One binary with one module per area, so the server is linked once; the
+//! harness and the fixtures every area shares are in `tests/common/`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod admin;
+mod applications;
+mod assistance;
+mod assistance_forms;
+mod auth;
+mod dashboard;
+mod demo;
+mod demo_exits;
+mod exit_evaluate;
+mod exit_file;
+mod exits;
+mod exits_pages;
+mod export;
+mod fund_audit;
+mod funds;
+mod households;
+mod households_import;
+mod login_concurrency;
+mod monthly;
+mod plans;
+mod reference;
+mod scope;
+mod stats;
+mod targets;
+mod union_children;
+mod union_move;

@@ -1,0 +1,63 @@
+//! The audit log refuses UPDATE and DELETE in the database itself, whatever
+//! code runs against it (database triggers from the migrations).
+
+use crate::common;
+
+use bangfu_storage::audit::{self, NewAuditEntry};
+use bangfu_storage::{Conn, Db, DbOptions, StorageError};
+use common::fresh;
+use diesel::RunQueryDsl;
+
+fn tamper(conn: &mut Conn, sql: &'static str) -> Result<usize, diesel::result::Error> {
+    match conn {
+        Conn::Sqlite(c) => diesel::sql_query(sql).execute(&mut **c),
+        Conn::Pg(c) => diesel::sql_query(sql).execute(&mut **c),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_entries_cannot_be_changed_or_deleted() {
+    let (url, cleanup) = fresh("storage");
+    let db = Db::open(&url, &DbOptions::default()).expect("open");
+    db.migrate().expect("migrate");
+    let entry = NewAuditEntry {
+        at: chrono::Utc::now().naive_utc(),
+        actor_id: None,
+        actor_username: Some("tester".into()),
+        union_id: None,
+        union_path: None,
+        action: "login".into(),
+        object_kind: "session".into(),
+        object_id: None,
+        before_json: None,
+        after_json: None,
+        ip: None,
+        success: false,
+    };
+    let outcome = db
+        .write(move |c| {
+            audit::insert(c, &entry)?;
+            Ok::<_, StorageError>(())
+        })
+        .await;
+    assert!(outcome.is_ok());
+    let results = db
+        .read(|c| {
+            Ok::<_, StorageError>((
+                tamper(c, "UPDATE audit_log SET success = TRUE").map_err(|e| e.to_string()),
+                tamper(c, "DELETE FROM audit_log").map_err(|e| e.to_string()),
+            ))
+        })
+        .await
+        .expect("read");
+    cleanup();
+    let (update, delete) = results;
+    assert!(
+        update.as_ref().is_err_and(|e| e.contains("append-only")),
+        "{update:?}"
+    );
+    assert!(
+        delete.as_ref().is_err_and(|e| e.contains("append-only")),
+        "{delete:?}"
+    );
+}
