@@ -616,9 +616,15 @@ impl TestApp {
     /// Closes a household's file now, straight in the database.
     pub async fn close_household(&self, household_id: i64) {
         let at = chrono::Utc::now().naive_utc();
-        self.seed_write(move |c| Ok(bangfu_storage::test_support::close_household(c, household_id, at)?))
-            .await
-            .expect("close household");
+        self.seed_write(move |c| {
+            Ok(bangfu_storage::test_support::close_household(
+                c,
+                household_id,
+                at,
+            )?)
+        })
+        .await
+        .expect("close household");
     }
 }
 
