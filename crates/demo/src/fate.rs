@@ -75,7 +75,7 @@ impl Fate {
     }
 }
 
-/// The fate of one household (deterministic). Proportions follow seed 000
+/// The fate of one household (deterministic). Proportions follow source 000
 /// (most baseline households out within three years): of the files on file
 /// long enough, up to 90 % of the baseline cohort and 80 % of the others
 /// are decided within the three years, less in lagging unions (65–105 % of

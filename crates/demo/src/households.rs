@@ -63,7 +63,7 @@ pub(crate) fn demo_id(
 
 /// Generates `n` realistic households over the active grassroots unions —
 /// sizes, categories, tiers and causes in proportions like Guangdong's 2019
-/// panel (seed 000: about 42 % 全国级; of those 11 % 低保户, 45 % 低保边缘户,
+/// panel (source 000: about 42 % 全国级; of those 11 % 低保户, 45 % 低保边缘户,
 /// 44 % 意外致困户; 3.1 people per household), filed between 2014 and now
 /// (so across the 2016-10-31 baseline cut-off), each with the last 12
 /// months of incomes. Sets demo lines first when none exist. Every file is

@@ -1,4 +1,4 @@
-//! Applications for filing (DOMAIN.md §2): a worker applies online
+//! Applications for filing (docs/rules.md §2): a worker applies online
 //! (一键申报) or an officer enters an application on their behalf; the
 //! grassroots union reviews it with a home visit (入户核查), publishes it
 //! (公示) for objections, and the approving union approves or refuses it.

@@ -1,4 +1,4 @@
-//! Plans, pairing and assistance (DOMAIN.md §6): the closed lists the rules
+//! Plans, pairing and assistance (docs/rules.md §6): the closed lists the rules
 //! depend on, and the checks on one act of assistance.
 //!
 //! Tracks, programmes, kinds of assistance, guarantee lines and departments

@@ -1,4 +1,4 @@
-//! Leaving the file (DOMAIN.md §5): whether a household meets the standard
+//! Leaving the file (docs/rules.md §5): whether a household meets the standard
 //! for being out of hardship (脱困), and whether a household that cannot get
 //! out is ready to be relieved (解困).
 //!
@@ -189,7 +189,7 @@ pub fn validate_window(window_months: u32) -> Result<u32, ValidationError> {
     }
 }
 
-/// Decides whether a household meets the exit standard (脱困, DOMAIN.md §5):
+/// Decides whether a household meets the exit standard (脱困, docs/rules.md §5):
 /// the causes of hardship are removed and `I(m) > L` for each of the latest
 /// `window_months` consecutive months, each month against its own line.
 ///
@@ -250,7 +250,7 @@ pub fn evaluate_exit(
 }
 
 /// Decides whether a household that cannot get out of hardship is ready to be
-/// relieved (解困, DOMAIN.md §5): it is in the government's safety net, under
+/// relieved (解困, docs/rules.md §5): it is in the government's safety net, under
 /// the union's regular assistance, and `A(m) ≥ L` for each of the latest
 /// `window_months` consecutive months, `A(m)` = (income − rigid expenditure) ÷
 /// size, decided as income − rigid ≥ L × size.
@@ -912,7 +912,7 @@ mod properties {
 }
 
 // ---------------------------------------------------------------------------
-// Relapse (返困, DOMAIN.md §5, 000): an exited household followed up that
+// Relapse (返困, docs/rules.md §5, 000): an exited household followed up that
 // falls back below the line.
 // ---------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-//! Funds (帮扶资金, DOMAIN.md §7): where the money comes from, the accounts
+//! Funds (帮扶资金, docs/rules.md §7): where the money comes from, the accounts
 //! it sits in and the double-entry rule every movement obeys.
 //!
 //! Every movement is a transfer with two (or more) legs that sum to zero. A

@@ -1,4 +1,4 @@
-//! The household file (一户一档, DOMAIN.md §2): the worker, the members they
+//! The household file (一户一档, docs/rules.md §2): the worker, the members they
 //! support, the causes of hardship and the labels the programme reports by.
 //!
 //! Every coded field is a closed list with a stable code (stored and sent
@@ -73,7 +73,7 @@ macro_rules! coded {
 pub(crate) use coded;
 
 coded!(
-    /// Where the file stands (DOMAIN.md §5). Only `OnFile` counts as "on
+    /// Where the file stands (docs/rules.md §5). Only `OnFile` counts as "on
     /// file" in the statistics; the others left it by an approved decision.
     Status, "status", "档案状态" {
         /// 在档: on file, receiving assistance.
@@ -97,7 +97,7 @@ impl Status {
     }
 
     /// Whether monthly incomes may still be recorded: exited and relieved
-    /// households are followed (DOMAIN.md §5).
+    /// households are followed (docs/rules.md §5).
     pub fn followed(self) -> bool {
         matches!(self, Status::OnFile | Status::Relieved | Status::Exited)
     }
@@ -211,7 +211,7 @@ coded!(
 );
 
 /// One month's household income and rigid expenditure, with the breakdown
-/// an officer records (DOMAIN.md §3): disposable income is wages, business,
+/// an officer records (docs/rules.md §3): disposable income is wages, business,
 /// property and transfer income; rigid (non-living) expenditure is
 /// out-of-pocket medical costs, schooling and emergencies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

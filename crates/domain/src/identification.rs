@@ -1,4 +1,4 @@
-//! Precise identification (精准识别, DOMAIN.md §4): whether a household may
+//! Precise identification (精准识别, docs/rules.md §4): whether a household may
 //! be filed as in hardship, under which condition, and in which category.
 //!
 //! The decision is arithmetic on whole fen. Per-capita figures are never
@@ -165,7 +165,7 @@ pub struct Identification {
     pub refer_for_dibao: bool,
 }
 
-/// Decides whether a household qualifies (DOMAIN.md §4).
+/// Decides whether a household qualifies (docs/rules.md §4).
 ///
 /// Refuses input the rule cannot judge: invalid parameters, a household of
 /// size 0, the same month given twice, or negative money. Too few

@@ -1,4 +1,4 @@
-//! Decisions that take a household off the file, or put it back (DOMAIN.md
+//! Decisions that take a household off the file, or put it back (docs/rules.md
 //! §5): out of hardship (脱困) by one of five pathways, relieved
 //! (解困), removed (退出), and the revocation of an earlier decision. Each
 //! is proposed, reviewed, published and approved like a filing; nothing is
@@ -24,7 +24,7 @@ impl fmt::Display for ExitId {
     }
 }
 
-/// Months an exited household is followed (DOMAIN.md §5, a setting).
+/// Months an exited household is followed (docs/rules.md §5, a setting).
 pub const DEFAULT_FOLLOW_MONTHS: u32 = 12;
 
 coded!(
@@ -53,7 +53,7 @@ coded!(
 );
 
 coded!(
-    /// Why a file is removed (DOMAIN.md §5 "Removed").
+    /// Why a file is removed (docs/rules.md §5 "Removed").
     RemovalReason, "reason", "退出原因" {
         /// 复核不符合标准 (003 §三(一)1: 不符合的退出).
         Recheck = "recheck", "复核不符合建档标准";

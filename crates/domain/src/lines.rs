@@ -1,5 +1,5 @@
 //! The lines (低保标准 `L`, 低收入家庭标准 `LI`) and identification parameters
-//! in force for a region and month (DOMAIN.md §3–§4).
+//! in force for a region and month (docs/rules.md §3–§4).
 //!
 //! Each locality sets its own values from a month on. A region without its
 //! own values inherits its nearest ancestor's (a district uses its city's
@@ -120,7 +120,7 @@ impl ParamBook {
     }
 }
 
-/// Identifies a stored file (DOMAIN.md §4): each recorded month with the
+/// Identifies a stored file (docs/rules.md §4): each recorded month with the
 /// line in force for the file's region that month. A month for which no
 /// line is set cannot be judged, so it counts as missing (and says so).
 pub fn identify_file(
@@ -199,7 +199,7 @@ fn unlined_reason(data: &HouseholdData, unlined: &[Month], what: &str) -> Option
     ))
 }
 
-/// Evaluates the exit standard (脱困, DOMAIN.md §5) on a stored file: each
+/// Evaluates the exit standard (脱困, docs/rules.md §5) on a stored file: each
 /// recorded month with the line in force for the file's region that month,
 /// over the latest `params.window_months` consecutive months, as
 /// [`identify_file`] does. A month without a line counts as missing.

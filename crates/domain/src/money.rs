@@ -1,4 +1,4 @@
-//! Money (DOMAIN.md §3): amounts are whole fen (分) held in an `i64`.
+//! Money (docs/rules.md §3): amounts are whole fen (分) held in an `i64`.
 //!
 //! Floats never touch money: an income of 1234.56 元 must compare with a line
 //! of 1234.56 元 exactly, and a sum over six months must not drift. Yuan

@@ -1,4 +1,4 @@
-//! Calendar months (DOMAIN.md §3): incomes, expenditure and lines are all
+//! Calendar months (docs/rules.md §3): incomes, expenditure and lines are all
 //! monthly, and the identification window is a run of consecutive months.
 
 use crate::ValidationError;

@@ -1,4 +1,4 @@
-//! Yearly targets (目标任务, DOMAIN.md §8, 001 §二, 000): a share of a
+//! Yearly targets (目标任务, docs/rules.md §8, 001 §二, 000): a share of a
 //! union's baseline cohort to be out of hardship or relieved each year.
 
 use crate::ValidationError;

@@ -430,27 +430,8 @@ impl Services {
         let scope = actor.scope();
         let may_reveal = actor.can(Permission::RevealIdentity);
         let may_edit = actor.can(Permission::ManageHouseholds);
-        self.read(move |c| {
-            let household =
-                households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
-            let members = households::members_of(c, id)?;
-            let incomes = households::incomes_of(c, id)?;
-            let books = Books::load(c)?;
-            let identification = books.identify(&household.data, members.len() + 1, &incomes)?;
-            let exit = books.evaluate_exit(&household.data, members.len() + 1, &incomes)?;
-            let params = books.params.for_region(&household.data.division_code);
-            Ok(HouseholdDetail {
-                may_edit: may_edit && household.status == Status::OnFile,
-                household,
-                members,
-                incomes,
-                identification,
-                exit,
-                params,
-                may_reveal,
-            })
-        })
-        .await
+        self.read(move |c| detail(c, &scope, id, may_reveal, may_edit))
+            .await
     }
 
     /// Saves an edit made from `version`; refused when someone saved since.
@@ -733,5 +714,34 @@ fn income_json(i: &MonthlyIncome) -> Value {
         "property_fen": i.property.0, "transfer_fen": i.transfer.0,
         "medical_fen": i.medical.0, "schooling_fen": i.schooling.0,
         "emergency_fen": i.emergency.0,
+    })
+}
+
+/// A file with its members, incomes and decisions, read inside the caller's
+/// transaction (the file's page reads it together with its leaving card).
+pub(crate) fn detail(
+    c: &mut bangfu_storage::Conn,
+    scope: &bangfu_storage::Scope,
+    id: HouseholdId,
+    may_reveal: bool,
+    may_edit: bool,
+) -> Result<HouseholdDetail, ServiceError> {
+    let household =
+        households::find(c, scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
+    let members = households::members_of(c, id)?;
+    let incomes = households::incomes_of(c, id)?;
+    let books = Books::load(c)?;
+    let identification = books.identify(&household.data, members.len() + 1, &incomes)?;
+    let exit = books.evaluate_exit(&household.data, members.len() + 1, &incomes)?;
+    let params = books.params.for_region(&household.data.division_code);
+    Ok(HouseholdDetail {
+        may_edit: may_edit && household.status == Status::OnFile,
+        household,
+        members,
+        incomes,
+        identification,
+        exit,
+        params,
+        may_reveal,
     })
 }

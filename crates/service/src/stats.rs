@@ -1,11 +1,11 @@
-//! The province panel (DOMAIN.md §9, seed 000) as of any date, and yearly
+//! The province panel (docs/rules.md §9, source 000) as of any date, and yearly
 //! target progress (§8), for any union in the caller's scope.
 //!
 //! # What the panel counts (as of the end of day D)
 //!
 //! - **On file**: households whose file was on file at the end of D
 //!   (`file_spans`: `from_on <= D < until_on`), and their persons — the
-//!   household size, 供养人口 as seed 000 counts it — split by tier, by
+//!   household size, 供养人口 as source 000 counts it — split by tier, by
 //!   category for 全国级 files only, and by cohort.
 //! - **Filed**: files made on or before D (`filed_on <= D`), not counting
 //!   reopened files; of which baseline (存量). "Baseline then and now" is

@@ -78,6 +78,7 @@ pub(crate) fn conflict_on_username(e: StorageError) -> ServiceError {
 /// Inserts an account whose password is already hashed, and audits it.
 /// `must_change`: the password was set for someone else (an initial one).
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(not(feature = "seeding"), allow(dead_code))] // only the generator files users this way
 pub(crate) fn insert_user(
     c: &mut Conn,
     who: Who<'_>,

@@ -62,7 +62,7 @@ async fn three_years_of_generated_decisions_add_up() {
         .await
         .expect("assistance");
 
-    // Proportions like seed 000: most files decided, most of them out,
+    // Proportions like source 000: most files decided, most of them out,
     // employment the commonest pathway, and some of every kind.
     assert_eq!(e.households, HOUSEHOLDS, "{e:?}");
     let decided = e.exits() + e.relieved + e.removed;

@@ -123,7 +123,7 @@ pub(super) fn relief_evaluation(r: &ReliefEvaluation, size: u32) -> Evaluation {
     }
 }
 
-/// The pathway the system suggests for a household (DOMAIN.md §5): 社会救助
+/// The pathway the system suggests for a household (docs/rules.md §5): 社会救助
 /// when taken into the safety net after filing, else the newest completed
 /// measure or assistance that leads somewhere, else 其他帮扶.
 pub(super) fn suggestion(

@@ -21,57 +21,21 @@ use super::checks::find_household;
 use super::types::LeavingView;
 
 impl Services {
-    /// The "退出与返困" card of a file's page: its decisions, the files it is
-    /// linked to, and what the caller may do.
-    pub async fn household_leaving(
+    /// A file's page: the file with its decisions and its leaving card, read
+    /// in one transaction so both show the same version of the file.
+    pub async fn household_page(
         &self,
         actor: &Actor,
         id: HouseholdId,
-    ) -> Result<LeavingView, ServiceError> {
+    ) -> Result<HouseholdPage, ServiceError> {
         actor.require(Permission::ReadHouseholds)?;
-        let officer = actor.can(Permission::ManageHouseholds);
         let scope = actor.scope();
+        let may_reveal = actor.can(Permission::RevealIdentity);
+        let officer = actor.can(Permission::ManageHouseholds);
         self.read(move |c| {
-            let h = find_household(c, &scope, id)?;
-            let decisions = store::list(
-                c,
-                &scope,
-                &ExitFilter {
-                    household_id: Some(id),
-                    ..Default::default()
-                },
-                PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
-            )?
-            .items;
-            let linked: Vec<HouseholdId> = [h.leaving.previous_id, h.leaving.reopened_id]
-                .into_iter()
-                .flatten()
-                .collect();
-            let files = households::find_many(c, &scope, &linked)?;
-            let number = |x: Option<HouseholdId>| {
-                x.and_then(|x| files.iter().find(|f| f.id == x))
-                    .map(|f| (f.id, f.file_no.clone()))
-            };
-            let open = decisions.iter().any(|d| d.status.is_open());
-            let on_file = h.status == Status::OnFile;
-            Ok(LeavingView {
-                previous: number(h.leaving.previous_id),
-                reopened: number(h.leaving.reopened_id),
-                may_propose: if officer && on_file && !open {
-                    ExitKind::PROPOSED_ON_FILE.to_vec()
-                } else {
-                    Vec::new()
-                },
-                may_flag_relapse: officer
-                    && h.status == Status::Exited
-                    && h.leaving.relapse_on.is_none()
-                    && within_follow_up(h.leaving.follow_until, today()),
-                may_reopen: officer
-                    && h.status == Status::Exited
-                    && h.leaving.relapse_on.is_some()
-                    && h.leaving.reopened_id.is_none(),
-                decisions,
-            })
+            let detail = crate::households::detail(c, &scope, id, may_reveal, officer)?;
+            let leaving = leaving_view(c, &scope, officer, &detail.household)?;
+            Ok(HouseholdPage { detail, leaving })
         })
         .await
     }
@@ -256,4 +220,61 @@ pub(super) fn relapse_summary(h: &households::Household) -> String {
         l.left_on.map(|d| d.to_string()).unwrap_or_default(),
         l.follow_until.map(|d| d.to_string()).unwrap_or_default()
     )
+}
+
+/// What a file's page shows: the file and its leaving card.
+#[derive(Debug, Clone)]
+pub struct HouseholdPage {
+    pub detail: crate::HouseholdDetail,
+    pub leaving: LeavingView,
+}
+
+/// The leaving card of a file read inside the caller's transaction, so a page
+/// that shows the file and its card reads both at one version.
+pub(crate) fn leaving_view(
+    c: &mut bangfu_storage::Conn,
+    scope: &bangfu_storage::Scope,
+    officer: bool,
+    h: &households::Household,
+) -> Result<LeavingView, ServiceError> {
+    let id = h.id;
+    let decisions = store::list(
+        c,
+        scope,
+        &ExitFilter {
+            household_id: Some(id),
+            ..Default::default()
+        },
+        PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE)),
+    )?
+    .items;
+    let linked: Vec<HouseholdId> = [h.leaving.previous_id, h.leaving.reopened_id]
+        .into_iter()
+        .flatten()
+        .collect();
+    let files = households::find_many(c, scope, &linked)?;
+    let number = |x: Option<HouseholdId>| {
+        x.and_then(|x| files.iter().find(|f| f.id == x))
+            .map(|f| (f.id, f.file_no.clone()))
+    };
+    let open = decisions.iter().any(|d| d.status.is_open());
+    let on_file = h.status == Status::OnFile;
+    Ok(LeavingView {
+        previous: number(h.leaving.previous_id),
+        reopened: number(h.leaving.reopened_id),
+        may_propose: if officer && on_file && !open {
+            ExitKind::PROPOSED_ON_FILE.to_vec()
+        } else {
+            Vec::new()
+        },
+        may_flag_relapse: officer
+            && h.status == Status::Exited
+            && h.leaving.relapse_on.is_none()
+            && within_follow_up(h.leaving.follow_until, today()),
+        may_reopen: officer
+            && h.status == Status::Exited
+            && h.leaving.relapse_on.is_some()
+            && h.leaving.reopened_id.is_none(),
+        decisions,
+    })
 }

@@ -41,6 +41,7 @@ mod propose;
 mod read;
 mod types;
 
+pub use follow::HouseholdPage;
 pub use types::{
     status_label, Candidate, CandidateQuery, Evaluation, ExitDetail, ExitInput, ExitPreview,
     ExitQuery, LeavingView, WindowMonth,

@@ -1,4 +1,4 @@
--- Assistance and funds (DOMAIN.md §6–§7): catalogues, pairing, plans and
+-- Assistance and funds (docs/rules.md §6–§7): catalogues, pairing, plans and
 -- measures, visits, assistance given, regular subsidies, the fund ledger,
 -- fund-audit findings and referrals to departments. Keep in step with
 -- ../../postgres/2026-11-26-000001_assistance/up.sql.

@@ -1,4 +1,4 @@
--- Leaving the file and coming back (DOMAIN.md §5, §8, §9; issue 5): the
+-- Leaving the file and coming back (docs/rules.md §5, §8, §9; issue 5): the
 -- decisions (exit, relief, removal, revocation) and their steps, the spans a
 -- file was on file (so a panel as of a past date never changes), yearly
 -- targets, the monthly run and the to-do items it leaves. Keep in step with

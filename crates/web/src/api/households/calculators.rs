@@ -183,7 +183,7 @@ pub struct ExitMonthDto {
     pub above_line: bool,
 }
 
-/// The exit standard of DOMAIN.md §5 for a household (脱困).
+/// The exit standard of docs/rules.md §5 for a household (脱困).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExitEvaluationDto {
     pub meets_standard: bool,

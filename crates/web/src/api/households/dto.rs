@@ -196,7 +196,7 @@ pub struct HouseholdDto {
     pub leaving: LeavingDto,
 }
 
-/// Exit, follow-up, relapse and reopening of a file (DOMAIN.md §5).
+/// Exit, follow-up, relapse and reopening of a file (docs/rules.md §5).
 /// `status` above says where the file stands: on_file, exited, relieved, removed, closed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LeavingDto {
@@ -330,7 +330,7 @@ pub struct MonthUsedDto {
     pub low_income_line_defaulted: bool,
 }
 
-/// The answer of DOMAIN.md §4 for a household.
+/// The answer of docs/rules.md §4 for a household.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IdentificationDto {
     pub eligible: bool,
@@ -393,7 +393,7 @@ pub struct HouseholdDetailDto {
     pub exit: FileExitDto,
 }
 
-/// The exit standard (DOMAIN.md §5) evaluated on a file's recorded months,
+/// The exit standard (docs/rules.md §5) evaluated on a file's recorded months,
 /// each against the line in force that month, over the region's `N`. Only
 /// the income test is decided: the causes of hardship are for an officer to
 /// confirm, and the reasons say so.

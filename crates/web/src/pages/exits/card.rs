@@ -4,6 +4,7 @@ use super::*;
 use bangfu_domain::household::Status;
 use bangfu_domain::leaving::Pathway;
 use bangfu_domain::Permission;
+use bangfu_service::exits::LeavingView;
 use bangfu_service::Household;
 
 /// The "退出与返困" card on a file's page.
@@ -29,15 +30,15 @@ pub struct LeavingCard {
 }
 
 /// Builds the card for a file's page.
-pub(crate) async fn leaving_card(
+pub(crate) fn leaving_card(
     state: &AppState,
     actor: &Actor,
     h: &Household,
-) -> Result<LeavingCard, PageError> {
-    let v = state.services.household_leaving(actor, h.id).await?;
+    v: LeavingView,
+) -> LeavingCard {
     let flow = state.services.settings().exit_flow;
     let l = &h.leaving;
-    Ok(LeavingCard {
+    LeavingCard {
         household_id: h.id.0,
         status: h.status.label(),
         on_file: h.status == Status::OnFile,
@@ -69,5 +70,5 @@ pub(crate) async fn leaving_card(
         may_record_incomes: actor.can(Permission::ManageHouseholds)
             && h.status.followed()
             && h.status != Status::OnFile,
-    })
+    }
 }

@@ -27,12 +27,11 @@ pub(crate) async fn relapse_view(
     error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let h = state
+    let page = state
         .services
-        .household_get(actor, HouseholdId(id))
-        .await?
-        .household;
-    let v = state.services.household_leaving(actor, h.id).await?;
+        .household_page(actor, HouseholdId(id))
+        .await?;
+    let (h, v) = (page.detail.household, page.leaving);
     let l = &h.leaving;
     let title = if reopen {
         "返困重新建档"

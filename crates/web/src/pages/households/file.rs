@@ -295,8 +295,12 @@ pub(crate) async fn detail_view(
     reveal_error: Option<String>,
     status: StatusCode,
 ) -> PageResult {
-    let d = state.services.household_get(actor, HouseholdId(id)).await?;
-    let leaving = crate::pages::exits::leaving_card(state, actor, &d.household).await?;
+    let page = state
+        .services
+        .household_page(actor, HouseholdId(id))
+        .await?;
+    let d = page.detail;
+    let leaving = crate::pages::exits::leaving_card(state, actor, &d.household, page.leaving);
     Ok(render_status(
         status,
         &DetailPage {
