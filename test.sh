@@ -67,7 +67,23 @@ else
     SUMMARY+=("skipped $(printf '%-28s' "browser test") (no /usr/bin/chromedriver)")
 fi
 
+# The shape newcomers rely on: no source file over 1,000 lines before its
+# tests, no import cycle among the service modules.
+long_files() {
+    local f n bad=0
+    for f in $(git ls-files 'crates/*/src/*.rs' 'crates/*/src/**/*.rs' 2>/dev/null || find crates -path '*/src/*.rs'); do
+        n=$(awk '/^[[:space:]]*#\[cfg\(test\)\]/{exit} {c++} END{print c+0}' "$f")
+        if [ "$n" -gt 1000 ]; then
+            echo "$f: $n lines before its tests (split it by what a person does)"
+            bad=1
+        fi
+    done
+    return "$bad"
+}
+
 run "cargo fmt --check" cargo fmt --all -- --check
+run "files under 1,000 lines" long_files
+run "no service module cycles" python3 scripts/check_module_cycles.py
 run "cargo clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
 run "tests on SQLite" cargo_test sqlite BANGFU_TEST_DATABASE_URL=
 
