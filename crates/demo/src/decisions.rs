@@ -162,39 +162,39 @@ fn decision_text(
     reason: Option<RemovalReason>,
 ) -> (&'static str, &'static str) {
     match (kind, pathway, reason) {
-        (ExitKind::Out, Some(Pathway::Employment), _) => (
+        (ExitKind::OutOfHardship, Some(Pathway::Employment), _) => (
             "经技能培训和就业推荐，家庭成员已稳定就业，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
             "劳动合同、近 6 个月工资流水；入户核查记录",
         ),
-        (ExitKind::Out, Some(Pathway::Entitlements), _) => (
+        (ExitKind::OutOfHardship, Some(Pathway::Entitlements), _) => (
             "拖欠的社会保险和工资待遇已落实到位，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
             "社保缴费记录、待遇核定通知；入户核查记录",
         ),
-        (ExitKind::Out, Some(Pathway::Medical), _) => (
+        (ExitKind::OutOfHardship, Some(Pathway::Medical), _) => (
             "经医疗救助、职工医疗互助和二次报销，医疗负担明显减轻，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
             "医疗费用结算单、互助金领取记录；入户核查记录",
         ),
-        (ExitKind::Out, Some(Pathway::SocialAssistance), _) => (
+        (ExitKind::OutOfHardship, Some(Pathway::SocialAssistance), _) => (
             "已纳入政府低保（特困供养）等社会救助保障，按规定视为脱困。",
             "民政部门低保（特困）审批材料；入户核查记录",
         ),
-        (ExitKind::Out, _, _) => (
+        (ExitKind::OutOfHardship, _, _) => (
             "经工会持续帮扶，家庭经济状况明显好转，致困原因已消除；连续 6 个月家庭人均收入高于当地低保标准。",
             "收入证明；入户核查记录",
         ),
-        (ExitKind::Relief, _, _) => (
+        (ExitKind::Relieved, _, _) => (
             "家庭成员患重病或残疾，无法通过就业脱困；已纳入政府兜底保障和工会常态化帮扶，家庭实际生活水平达到当地低保标准，予以解困。",
             "低保证、常态化帮扶记录、医疗诊断或残疾证明；入户核查记录",
         ),
-        (ExitKind::Removal, _, Some(RemovalReason::Death)) => (
+        (ExitKind::Removed, _, Some(RemovalReason::Death)) => (
             "职工本人去世，家庭无其他需帮扶的困难情形，档案退出。",
             "死亡证明；社区证明",
         ),
-        (ExitKind::Removal, _, Some(RemovalReason::Moved)) => (
+        (ExitKind::Removed, _, Some(RemovalReason::Moved)) => (
             "职工已迁离本地，档案退出。",
             "户籍迁移证明；社区证明",
         ),
-        (ExitKind::Removal, _, _) => (
+        (ExitKind::Removed, _, _) => (
             "复核发现家庭收入超过建档标准，不符合建档条件，予以退出。",
             "部门核对结果、收入证明；复核记录",
         ),

@@ -148,12 +148,12 @@ pub async fn load_exits(
                     };
                     let id = book.record(&mut r, h, who, decision);
                     match d.kind {
-                        ExitKind::Out => {
+                        ExitKind::OutOfHardship => {
                             *s.out
                                 .entry(d.pathway.map_or("other", |p| p.code()))
                                 .or_default() += 1
                         }
-                        ExitKind::Relief => s.relieved += 1,
+                        ExitKind::Relieved => s.relieved += 1,
                         _ => s.removed += 1,
                     }
                     if let Some(on) = d.revoked_on {
@@ -170,8 +170,8 @@ pub async fn load_exits(
                         continue;
                     }
                     let status = match d.kind {
-                        ExitKind::Out => Status::Exited,
-                        ExitKind::Relief => Status::Relieved,
+                        ExitKind::OutOfHardship => Status::Exited,
+                        ExitKind::Relieved => Status::Relieved,
                         _ => Status::Removed,
                     };
                     left.push(seed::Left {

@@ -55,7 +55,7 @@ impl Fate {
     pub fn above_line(&self, month: Month, last_month: Month) -> Option<bool> {
         match self.decided {
             Some(Decided {
-                kind: ExitKind::Out,
+                kind: ExitKind::OutOfHardship,
                 revoked_on: None,
                 decided_on,
                 relapse,
@@ -121,15 +121,15 @@ pub fn fate(
     }
     let decided_on = start + days(r.below(open_days));
     let kind = if poor_health && r.chance(50) {
-        ExitKind::Relief
+        ExitKind::Relieved
     } else if r.chance(13) {
-        ExitKind::Removal
+        ExitKind::Removed
     } else {
-        ExitKind::Out
+        ExitKind::OutOfHardship
     };
     let social = if category == Category::Dibao { 45 } else { 18 };
     let medical = if poor_health { 30 } else { 12 };
-    let pathway = (kind == ExitKind::Out)
+    let pathway = (kind == ExitKind::OutOfHardship)
         .then(|| {
             r.weighted(&[
                 (Pathway::Employment, 40),
@@ -140,7 +140,7 @@ pub fn fate(
             ])
         })
         .flatten();
-    let reason = (kind == ExitKind::Removal)
+    let reason = (kind == ExitKind::Removed)
         .then(|| {
             r.weighted(&[
                 (RemovalReason::Recheck, 50),
@@ -149,14 +149,14 @@ pub fn fate(
             ])
         })
         .flatten();
-    let revocable = kind == ExitKind::Out || reason == Some(RemovalReason::Recheck);
+    let revocable = kind == ExitKind::OutOfHardship || reason == Some(RemovalReason::Recheck);
     let revoked_on = (revocable && r.chance(3))
         .then(|| decided_on + days(20 + r.below(100)))
         .filter(|d| *d < today);
     let follow_until = add_months(decided_on, bangfu_domain::leaving::DEFAULT_FOLLOW_MONTHS);
     let last_month = Month::of_date(today).pred();
     let mut relapse = None;
-    if kind == ExitKind::Out && revoked_on.is_none() {
+    if kind == ExitKind::OutOfHardship && revoked_on.is_none() {
         let roll = r.below(100);
         let flag = decided_on + days(40 + r.below(280));
         if roll < 7 && flag < today && flag < follow_until {
@@ -248,15 +248,15 @@ mod tests {
                 assert!(
                     d.decided_on < today && d.decided_on >= today - chrono::Duration::days(3 * 365)
                 );
-                assert_eq!(d.pathway.is_some(), d.kind == ExitKind::Out);
-                assert_eq!(d.reason.is_some(), d.kind == ExitKind::Removal);
+                assert_eq!(d.pathway.is_some(), d.kind == ExitKind::OutOfHardship);
+                assert_eq!(d.reason.is_some(), d.kind == ExitKind::Removed);
                 if let Some(r) = d.revoked_on {
                     assert!(r > d.decided_on && r < today);
                     assert!(d.relapse.is_none());
                     counts[1] += 1;
                 }
                 if let Some(r) = d.relapse {
-                    assert_eq!(d.kind, ExitKind::Out);
+                    assert_eq!(d.kind, ExitKind::OutOfHardship);
                     assert!(r.below_from > Month::of_date(d.decided_on));
                     assert!(r.below_from <= last_month);
                     match r.flagged_on {
@@ -279,7 +279,7 @@ mod tests {
                 }
                 counts[5] += 1;
                 // Above the line for the months before the exit.
-                if d.kind == ExitKind::Out && d.revoked_on.is_none() {
+                if d.kind == ExitKind::OutOfHardship && d.revoked_on.is_none() {
                     let m = Month::of_date(d.decided_on).pred();
                     assert_eq!(f.above_line(m, last_month), Some(true));
                 }

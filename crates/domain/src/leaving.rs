@@ -31,11 +31,11 @@ coded!(
     /// What a decision does to the file.
     ExitKind, "kind", "退出类别" {
         /// 脱困: out of hardship, by a pathway.
-        Out = "out", "脱困";
+        OutOfHardship = "out", "脱困";
         /// 解困: relieved; stays under regular assistance.
-        Relief = "relief", "解困";
+        Relieved = "relief", "解困";
         /// 退出: removed by a re-check, or for death or moving away.
-        Removal = "removal", "退出";
+        Removed = "removal", "退出";
         /// 撤销: revokes an earlier approved decision; the file is back on file.
         Revoke = "revoke", "撤销退出决定";
     }
@@ -142,9 +142,9 @@ impl Default for ExitFlow {
 impl ExitFlow {
     pub fn notice(&self, kind: ExitKind) -> bool {
         match kind {
-            ExitKind::Out => self.out_notice,
-            ExitKind::Relief => self.relief_notice,
-            ExitKind::Removal => self.removal_notice,
+            ExitKind::OutOfHardship => self.out_notice,
+            ExitKind::Relieved => self.relief_notice,
+            ExitKind::Removed => self.removal_notice,
             ExitKind::Revoke => self.revoke_notice,
         }
     }
@@ -164,9 +164,9 @@ impl ExitFlow {
             .filter(|s| !s.is_empty())
         {
             match ExitKind::parse(part)? {
-                ExitKind::Out => f.out_notice = true,
-                ExitKind::Relief => f.relief_notice = true,
-                ExitKind::Removal => f.removal_notice = true,
+                ExitKind::OutOfHardship => f.out_notice = true,
+                ExitKind::Relieved => f.relief_notice = true,
+                ExitKind::Removed => f.removal_notice = true,
                 ExitKind::Revoke => f.revoke_notice = true,
             }
         }
@@ -222,17 +222,20 @@ impl ExitKind {
     /// revocation puts the file back on file.
     pub fn status_after(self) -> Status {
         match self {
-            ExitKind::Out => Status::Exited,
-            ExitKind::Relief => Status::Relieved,
-            ExitKind::Removal => Status::Removed,
+            ExitKind::OutOfHardship => Status::Exited,
+            ExitKind::Relieved => Status::Relieved,
+            ExitKind::Removed => Status::Removed,
             ExitKind::Revoke => Status::OnFile,
         }
     }
 
     /// The kinds an officer proposes for a file on file (a revocation is
     /// proposed from the decision it revokes).
-    pub const PROPOSED_ON_FILE: [ExitKind; 3] =
-        [ExitKind::Out, ExitKind::Relief, ExitKind::Removal];
+    pub const PROPOSED_ON_FILE: [ExitKind; 3] = [
+        ExitKind::OutOfHardship,
+        ExitKind::Relieved,
+        ExitKind::Removed,
+    ];
 }
 
 impl ExitStep {
@@ -385,9 +388,9 @@ mod tests {
 
     #[test]
     fn an_approved_decision_sets_the_status_of_its_kind() {
-        assert_eq!(ExitKind::Out.status_after(), Status::Exited);
-        assert_eq!(ExitKind::Relief.status_after(), Status::Relieved);
-        assert_eq!(ExitKind::Removal.status_after(), Status::Removed);
+        assert_eq!(ExitKind::OutOfHardship.status_after(), Status::Exited);
+        assert_eq!(ExitKind::Relieved.status_after(), Status::Relieved);
+        assert_eq!(ExitKind::Removed.status_after(), Status::Removed);
         assert_eq!(ExitKind::Revoke.status_after(), Status::OnFile);
         assert!(ExitKind::PROPOSED_ON_FILE
             .iter()

@@ -121,7 +121,7 @@ impl Services {
                                     kind.label()
                                 )));
                             }
-                            let follow = (kind == ExitKind::Out)
+                            let follow = (kind == ExitKind::OutOfHardship)
                                 .then(|| follow_until(today, settings.follow_months));
                             households::set_status(
                                 c,

@@ -61,7 +61,7 @@ pub(super) fn out_evaluation(
         "尚未达到脱困收入标准".to_owned()
     };
     Evaluation {
-        kind: ExitKind::Out.code().into(),
+        kind: ExitKind::OutOfHardship.code().into(),
         met: e.meets_standard,
         safety_net_since_filing: net,
         headline,
@@ -98,7 +98,7 @@ pub(super) fn relief_evaluation(r: &ReliefEvaluation, size: u32) -> Evaluation {
         "尚未达到解困条件".to_owned()
     };
     Evaluation {
-        kind: ExitKind::Relief.code().into(),
+        kind: ExitKind::Relieved.code().into(),
         met: r.ready,
         headline,
         reasons: r.reasons.clone(),
@@ -151,7 +151,7 @@ pub(super) fn evaluate(
     let size = members.len() + 1;
     let size32 = u32::try_from(size).unwrap_or(u32::MAX);
     match kind {
-        ExitKind::Out => {
+        ExitKind::OutOfHardship => {
             let e = books.evaluate_exit(&h.data, size, &incomes)?;
             let (suggested, net) = suggestion(c, h)?;
             // The monthly run's suggestion, when it made one, is the pre-selection.
@@ -163,7 +163,7 @@ pub(super) fn evaluate(
                 .unwrap_or(suggested);
             Ok((out_evaluation(&e, size32, net, pre), Some(pre)))
         }
-        ExitKind::Relief => {
+        ExitKind::Relieved => {
             let window = books
                 .params
                 .for_region(&h.data.division_code)
@@ -183,7 +183,7 @@ pub(super) fn evaluate(
             )?;
             Ok((relief_evaluation(&r, size32), None))
         }
-        ExitKind::Removal => {
+        ExitKind::Removed => {
             let i = books.identify(&h.data, size, &incomes)?;
             let headline = if i.eligible {
                 "按现行标准复核：仍符合建档条件（因去世、迁离退出时无须复核）"
@@ -281,11 +281,11 @@ pub(super) fn state_blockers(
 /// standard).
 pub(super) fn standard_blocker(kind: ExitKind, eval: &Evaluation) -> Option<String> {
     match kind {
-        ExitKind::Out if !eval.met && !eval.safety_net_since_filing => Some(format!(
+        ExitKind::OutOfHardship if !eval.met && !eval.safety_net_since_filing => Some(format!(
             "尚未达到脱困标准：{}",
             standard_reasons(&eval.reasons).join("；")
         )),
-        ExitKind::Relief if !eval.met => {
+        ExitKind::Relieved if !eval.met => {
             Some(format!("尚未达到解困条件：{}", eval.reasons.join("；")))
         }
         _ => None,
@@ -318,11 +318,11 @@ pub(super) fn parse_input(input: &ExitInput) -> Result<Parsed, ServiceError> {
         return Err(ValidationError::new("kind", "请选择退出类别").into());
     }
     let kind = ExitKind::parse(&input.kind)?;
-    let note_required = matches!(kind, ExitKind::Removal | ExitKind::Revoke);
+    let note_required = matches!(kind, ExitKind::Removed | ExitKind::Revoke);
     let what = match kind {
-        ExitKind::Out => "脱困说明",
-        ExitKind::Relief => "解困说明",
-        ExitKind::Removal => "退出说明",
+        ExitKind::OutOfHardship => "脱困说明",
+        ExitKind::Relieved => "解困说明",
+        ExitKind::Removed => "退出说明",
         ExitKind::Revoke => "撤销理由",
     };
     let note = parse_text("note", what, &input.note, note_required, 1000)?;
@@ -330,11 +330,11 @@ pub(super) fn parse_input(input: &ExitInput) -> Result<Parsed, ServiceError> {
         "evidence",
         "证明材料",
         &input.evidence,
-        kind == ExitKind::Removal,
+        kind == ExitKind::Removed,
         1000,
     )?;
     let pathway = match kind {
-        ExitKind::Out => {
+        ExitKind::OutOfHardship => {
             if input.pathway.trim().is_empty() {
                 return Err(ValidationError::new("pathway", "请选择脱困路径").into());
             }
@@ -343,7 +343,7 @@ pub(super) fn parse_input(input: &ExitInput) -> Result<Parsed, ServiceError> {
         _ => None,
     };
     let reason = match kind {
-        ExitKind::Removal => {
+        ExitKind::Removed => {
             if input.reason.trim().is_empty() {
                 return Err(ValidationError::new("reason", "请选择退出原因").into());
             }

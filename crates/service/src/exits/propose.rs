@@ -89,7 +89,7 @@ impl Services {
             if let Some(b) = found.into_iter().next() {
                 return Err(ServiceError::Rule(b));
             }
-            if p.kind == ExitKind::Out && !p.causes_removed {
+            if p.kind == ExitKind::OutOfHardship && !p.causes_removed {
                 return Err(ServiceError::Rule(
                     "请先核实并确认致困原因已消除：脱困须致困原因消除且收入连续高于低保标准".into(),
                 ));
@@ -97,7 +97,7 @@ impl Services {
             if let Some(b) = standard_blocker(p.kind, &evaluation) {
                 return Err(ServiceError::Rule(b));
             }
-            if p.kind == ExitKind::Out
+            if p.kind == ExitKind::OutOfHardship
                 && !evaluation.met
                 && p.pathway != Some(Pathway::SocialAssistance)
             {
@@ -107,7 +107,7 @@ impl Services {
                     standard_reasons(&evaluation.reasons).join("；")
                 )));
             }
-            if p.kind == ExitKind::Out {
+            if p.kind == ExitKind::OutOfHardship {
                 evaluation.causes_removed = true;
                 for r in evaluation.reasons.iter_mut() {
                     if r.as_str() == CAUSES_TO_CONFIRM {

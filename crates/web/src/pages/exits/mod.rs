@@ -90,13 +90,13 @@ pub struct DecisionRow {
 impl DecisionRow {
     fn of(e: &Exit, notice: bool) -> Self {
         let detail = match e.kind {
-            ExitKind::Out => e.pathway.map(|p| p.label().to_owned()).unwrap_or_default(),
-            ExitKind::Removal => e.reason.map(|r| r.label().to_owned()).unwrap_or_default(),
+            ExitKind::OutOfHardship => e.pathway.map(|p| p.label().to_owned()).unwrap_or_default(),
+            ExitKind::Removed => e.reason.map(|r| r.label().to_owned()).unwrap_or_default(),
             ExitKind::Revoke => e
                 .revokes_id
                 .map(|r| format!("撤销 {}", exit_no(r)))
                 .unwrap_or_default(),
-            ExitKind::Relief => String::new(),
+            ExitKind::Relieved => String::new(),
         };
         Self {
             id: e.id.0,
@@ -229,7 +229,7 @@ pub struct EvalView {
 }
 
 fn eval_view(e: &Evaluation) -> EvalView {
-    let relief = e.kind == ExitKind::Relief.code();
+    let relief = e.kind == ExitKind::Relieved.code();
     let class = if e.met || e.safety_net_since_filing {
         "success"
     } else if e.insufficient_data {

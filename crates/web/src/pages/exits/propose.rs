@@ -68,9 +68,9 @@ pub(crate) struct FormPage {
 
 pub(crate) fn form_title(kind: ExitKind) -> &'static str {
     match kind {
-        ExitKind::Out => "提出脱困",
-        ExitKind::Relief => "提出解困",
-        ExitKind::Removal => "提出退出",
+        ExitKind::OutOfHardship => "提出脱困",
+        ExitKind::Relieved => "提出解困",
+        ExitKind::Removed => "提出退出",
         ExitKind::Revoke => "撤销退出决定",
     }
 }
