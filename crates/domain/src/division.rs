@@ -89,6 +89,23 @@ impl DivisionCode {
         &self.0
     }
 
+    /// The leading digits every code inside this division starts with: two
+    /// for a province (`440000` → `44`), four for a city (`440100` →
+    /// `4401`), all six below; empty for the whole country. A list filtered
+    /// "in this region" matches codes by this prefix.
+    pub fn prefix(&self) -> &str {
+        let s = self.0.as_str();
+        if s == NATIONAL {
+            ""
+        } else if s.ends_with("0000") {
+            &s[..2]
+        } else if s.ends_with("00") {
+            &s[..4]
+        } else {
+            s
+        }
+    }
+
     pub fn name(&self) -> String {
         if self.0 == NATIONAL {
             return "全国".to_owned();
@@ -124,6 +141,19 @@ pub fn is_within(code: &str, ancestor: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_region_filter_matches_by_the_division_prefix() {
+        for (code, prefix) in [
+            ("000000", ""),
+            ("440000", "44"),
+            ("440100", "4401"),
+            ("440103", "440103"),
+        ] {
+            let d = super::DivisionCode::parse(code).unwrap();
+            assert_eq!(d.prefix(), prefix, "{code}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -479,22 +479,6 @@ pub(crate) fn opt<T>(
         .transpose()
 }
 
-/// The prefix of division codes inside a region: `440000` → `44`, `440100` → `4401`.
-pub fn region_prefix(code: &str) -> Result<String, ValidationError> {
-    let d = bangfu_domain::division::DivisionCode::parse(code)
-        .map_err(|e| ValidationError::new("region", e.message))?;
-    let s = d.as_str();
-    Ok(if s == bangfu_domain::division::NATIONAL {
-        String::new()
-    } else if s.ends_with("0000") {
-        s[..2].to_owned()
-    } else if s.ends_with("00") {
-        s[..4].to_owned()
-    } else {
-        s.to_owned()
-    })
-}
-
 impl HouseholdQuery {
     /// The filter as the service takes it; shared by the list page and the export.
     pub fn filter(&self) -> Result<HouseholdFilter, ValidationError> {
@@ -514,7 +498,11 @@ impl HouseholdQuery {
             migrant: self.migrant,
             decision: opt(&self.decision, Decision::parse)?,
             union_path: None,
-            division_prefix: opt(&self.region, region_prefix)?,
+            division_prefix: opt(&self.region, |code| {
+                let region = bangfu_domain::division::DivisionCode::parse(code)
+                    .map_err(|e| ValidationError::new("region", e.message))?;
+                Ok(region.prefix().to_owned())
+            })?,
             filed_from: date("filed_from", &self.filed_from)?,
             filed_until: date("filed_until", &self.filed_until)?,
             sort: self
