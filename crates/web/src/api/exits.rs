@@ -23,7 +23,7 @@ use bangfu_service::exits::{
     status_label, Candidate, CandidateQuery, Evaluation, Exit, ExitDetail, ExitInput, ExitPreview,
     ExitQuery, StepRecord, WindowMonth,
 };
-use bangfu_service::PageRequest;
+use bangfu_service::{Actor, PageRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -509,11 +509,33 @@ async fn act_on_exit(
     Ok(Json(ExitDto::from(&e)))
 }
 
-fn candidate_query(q: &CandidateParams) -> CandidateQuery {
-    CandidateQuery {
+/// The monthly run's three candidate lists take the same filter and answer the same page,
+/// so one function reads any of them.
+#[derive(Clone, Copy)]
+enum CandidateList {
+    Ready,
+    Relief,
+    Relapse,
+}
+
+async fn candidate_page(
+    state: &AppState,
+    actor: &Actor,
+    list: CandidateList,
+    q: &CandidateParams,
+) -> ApiResult<Json<PageDto<CandidateDto>>> {
+    let services = &state.services;
+    let query = CandidateQuery {
         union_id: q.union_id,
         pathway: q.pathway.clone(),
-    }
+    };
+    let request = PageRequest::new(q.page, q.per_page);
+    let page = match list {
+        CandidateList::Ready => services.exit_ready_list(actor, query, request).await?,
+        CandidateList::Relief => services.relief_list(actor, query, request).await?,
+        CandidateList::Relapse => services.relapse_list(actor, query, request).await?,
+    };
+    Ok(Json(PageDto::from_page(&page, |c| CandidateDto::from(c))))
 }
 
 #[utoipa::path(get, operation_id = "list_ready", path = "/api/v1/exits/ready", tag = "exits", params(CandidateParams),
@@ -523,15 +545,7 @@ async fn ready_list(
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<CandidateParams>,
 ) -> ApiResult<Json<PageDto<CandidateDto>>> {
-    let page = state
-        .services
-        .exit_ready_list(
-            &actor,
-            candidate_query(&q),
-            PageRequest::new(q.page, q.per_page),
-        )
-        .await?;
-    Ok(Json(PageDto::from_page(&page, |c| CandidateDto::from(c))))
+    candidate_page(&state, &actor, CandidateList::Ready, &q).await
 }
 
 #[utoipa::path(get, operation_id = "list_relief_ready", path = "/api/v1/exits/relief", tag = "exits", params(CandidateParams),
@@ -541,15 +555,7 @@ async fn relief_list(
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<CandidateParams>,
 ) -> ApiResult<Json<PageDto<CandidateDto>>> {
-    let page = state
-        .services
-        .relief_list(
-            &actor,
-            candidate_query(&q),
-            PageRequest::new(q.page, q.per_page),
-        )
-        .await?;
-    Ok(Json(PageDto::from_page(&page, |c| CandidateDto::from(c))))
+    candidate_page(&state, &actor, CandidateList::Relief, &q).await
 }
 
 #[utoipa::path(get, operation_id = "list_relapsed", path = "/api/v1/exits/relapses", tag = "exits", params(CandidateParams),
@@ -559,15 +565,7 @@ async fn relapse_list(
     ApiActor(actor): ApiActor,
     ApiQuery(q): ApiQuery<CandidateParams>,
 ) -> ApiResult<Json<PageDto<CandidateDto>>> {
-    let page = state
-        .services
-        .relapse_list(
-            &actor,
-            candidate_query(&q),
-            PageRequest::new(q.page, q.per_page),
-        )
-        .await?;
-    Ok(Json(PageDto::from_page(&page, |c| CandidateDto::from(c))))
+    candidate_page(&state, &actor, CandidateList::Relapse, &q).await
 }
 
 #[utoipa::path(get, path = "/api/v1/exits/preview", tag = "exits", params(PreviewParams),

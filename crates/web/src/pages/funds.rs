@@ -301,6 +301,37 @@ fn failure(
     Ok((Some((message, form, field.unwrap_or(""))), status))
 }
 
+/// Both fund forms answer alike: back to the union's ledger with a notice, or the page
+/// again with the form as typed and the error beside its field.
+async fn answer(
+    state: &AppState,
+    actor: &Actor,
+    union_id: Option<i64>,
+    result: Result<TransferInfo, ServiceError>,
+    done: Notice,
+    form: &'static str,
+    keep_form: impl FnOnce(&mut Outcome),
+) -> PageResult {
+    match result {
+        Ok(t) => Ok(Redirect::to(&format!(
+            "/funds?union_id={}&{}",
+            t.row.union_id,
+            done.query()
+        ))
+        .into_response()),
+        Err(e) => {
+            let (error, status) = failure(e, form)?;
+            let mut outcome = Outcome {
+                error,
+                status,
+                ..Default::default()
+            };
+            keep_form(&mut outcome);
+            funds_view(state, actor, union_id, outcome).await
+        }
+    }
+}
+
 async fn receipt_submit(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
@@ -326,29 +357,16 @@ async fn receipt_submit(
         }
         Err(e) => Err(e.into()),
     };
-    match result {
-        Ok(t) => Ok(Redirect::to(&format!(
-            "/funds?union_id={}&{}",
-            t.row.union_id,
-            Notice::FundsReceipt.query()
-        ))
-        .into_response()),
-        Err(e) => {
-            let (error, status) = failure(e, "receipt")?;
-            funds_view(
-                &state,
-                &actor,
-                union_id,
-                Outcome {
-                    error,
-                    status,
-                    receipt: f,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
-    }
+    answer(
+        &state,
+        &actor,
+        union_id,
+        result,
+        Notice::FundsReceipt,
+        "receipt",
+        |o| o.receipt = f,
+    )
+    .await
 }
 
 async fn allocation_submit(
@@ -382,29 +400,16 @@ async fn allocation_submit(
                 .await
         }
     };
-    match result {
-        Ok(t) => Ok(Redirect::to(&format!(
-            "/funds?union_id={}&{}",
-            t.row.union_id,
-            Notice::FundsAllocation.query()
-        ))
-        .into_response()),
-        Err(e) => {
-            let (error, status) = failure(e, "allocation")?;
-            funds_view(
-                &state,
-                &actor,
-                union_id,
-                Outcome {
-                    error,
-                    status,
-                    allocation: f,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
-    }
+    answer(
+        &state,
+        &actor,
+        union_id,
+        result,
+        Notice::FundsAllocation,
+        "allocation",
+        |o| o.allocation = f,
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, Default)]
