@@ -102,15 +102,11 @@ pub(crate) fn totals_view(label: &str, t: &bangfu_service::assistance::Totals) -
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn household_view(
     state: &AppState,
     actor: &Actor,
     id: i64,
-    form: Option<RecordForm>,
-    notice: Option<Notice>,
-    error: Option<(String, Option<&'static str>)>,
-    status: StatusCode,
+    tab: TabState<RecordForm>,
 ) -> PageResult {
     let h = state
         .services
@@ -130,13 +126,9 @@ pub(crate) async fn household_view(
             PageRequest::new(Some(1), Some(50)),
         )
         .await?;
-    let (error, field) = match error {
-        Some((m, f)) => (Some(m), f.unwrap_or("")),
-        None => (None, ""),
-    };
     let closed = !h.household.status.under_assistance();
     Ok(render_status(
-        status,
+        tab.status,
         &HouseholdPage {
             chrome: Chrome::new(
                 actor,
@@ -163,7 +155,7 @@ pub(crate) async fn household_view(
             may_record: h.may_record,
             may_subsidy: h.may_record,
             threshold: state.services.settings().approval_threshold.yuan(),
-            form: form.unwrap_or_else(|| RecordForm {
+            form: tab.form.unwrap_or_else(|| RecordForm {
                 given_on: today().to_string(),
                 persons: "1".into(),
                 union_id: h.default_union_id.0.to_string(),
@@ -187,9 +179,9 @@ pub(crate) async fn household_view(
                 .map(|p| (p.code().to_owned(), p.label().to_owned()))
                 .collect(),
             this_month: today().format("%Y-%m").to_string(),
-            notice,
-            error,
-            field,
+            notice: tab.notice,
+            error: tab.error,
+            field: tab.field,
         },
     ))
 }
@@ -200,16 +192,7 @@ pub(crate) async fn household_page(
     Path(id): Path<i64>,
     Query(q): Query<NoticeQ>,
 ) -> PageResult {
-    household_view(
-        &state,
-        &actor,
-        id,
-        None,
-        notice(&q.notice),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    household_view(&state, &actor, id, TabState::shown(notice(&q.notice))).await
 }
 
 /// How a measure is named in the record form: plan year, track, content
@@ -304,18 +287,6 @@ pub(crate) async fn household_record(
                     .into_response(),
             )
         }
-        Err(e) => {
-            let (status, msg, field) = form_failure(e)?;
-            household_view(
-                &state,
-                &actor,
-                id,
-                Some(form),
-                None,
-                Some((msg, field)),
-                status,
-            )
-            .await
-        }
+        Err(e) => household_view(&state, &actor, id, TabState::failed(Some(form), e, "")?).await,
     }
 }

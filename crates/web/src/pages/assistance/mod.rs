@@ -6,6 +6,7 @@ use axum::Router;
 use bangfu_domain::assistance::{AssistanceStatus, Catalogue, Stage};
 use bangfu_domain::funds::Source;
 use bangfu_service::assistance::Assistance;
+use bangfu_service::ServiceError;
 
 mod household;
 mod list;
@@ -38,6 +39,46 @@ pub fn routes() -> Router<AppState> {
 }
 
 type Opts = Vec<(String, String)>;
+
+/// What a household's assistance tab (records or referrals) shows besides the file: the
+/// form as typed, a notice, the error beside its field and the status to answer with. A tab
+/// is shown either fresh from a link or again after its form failed.
+pub(crate) struct TabState<F> {
+    pub(crate) form: Option<F>,
+    pub(crate) notice: Option<Notice>,
+    pub(crate) error: Option<String>,
+    pub(crate) field: &'static str,
+    pub(crate) status: StatusCode,
+}
+
+impl<F> TabState<F> {
+    /// The tab as a link opens it, with the notice the link carries.
+    pub(crate) fn shown(notice: Option<Notice>) -> Self {
+        Self {
+            form: None,
+            notice,
+            error: None,
+            field: "",
+            status: StatusCode::OK,
+        }
+    }
+
+    /// The tab again after a failed form: the message (after `prefix`) beside its field.
+    pub(crate) fn failed(
+        form: Option<F>,
+        e: ServiceError,
+        prefix: &str,
+    ) -> Result<Self, PageError> {
+        let (status, msg, field) = form_failure(e)?;
+        Ok(Self {
+            form,
+            notice: None,
+            error: Some(format!("{prefix}{msg}")),
+            field: field.unwrap_or(""),
+            status,
+        })
+    }
+}
 
 fn sources() -> Opts {
     [

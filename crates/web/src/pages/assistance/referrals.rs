@@ -230,10 +230,7 @@ pub(crate) async fn household_referrals_view(
     state: &AppState,
     actor: &Actor,
     id: i64,
-    form: Option<SendForm>,
-    notice_msg: Option<Notice>,
-    error: Option<(String, Option<&'static str>)>,
-    status: StatusCode,
+    tab: TabState<SendForm>,
 ) -> PageResult {
     let h = state.services.household_get(actor, HouseholdId(id)).await?;
     let list = state
@@ -248,13 +245,9 @@ pub(crate) async fn household_referrals_view(
         )
         .await?;
     let all = catalogue(state, actor, Catalogue::Department, true).await?;
-    let (error, field) = match error {
-        Some((m, f)) => (Some(m), f.unwrap_or("")),
-        None => (None, ""),
-    };
     let closed = !h.household.status.under_assistance();
     Ok(render_status(
-        status,
+        tab.status,
         &HouseholdReferralsPage {
             chrome: Chrome::new(
                 actor,
@@ -270,12 +263,12 @@ pub(crate) async fn household_referrals_view(
             can_send: actor.can(Permission::SendReferrals) && !closed,
             can_answer: actor.can(Permission::SendReferrals),
             departments: catalogue(state, actor, Catalogue::Department, false).await?,
-            form: form.unwrap_or_default(),
+            form: tab.form.unwrap_or_default(),
             today: today().to_string(),
             back: format!("/households/{id}/referrals"),
-            notice: notice_msg,
-            error,
-            field,
+            notice: tab.notice,
+            error: tab.error,
+            field: tab.field,
         },
     ))
 }
@@ -286,16 +279,7 @@ pub(crate) async fn household_referrals(
     Path(id): Path<i64>,
     Query(q): Query<NoticeQ>,
 ) -> PageResult {
-    household_referrals_view(
-        &state,
-        &actor,
-        id,
-        None,
-        notice(&q.notice),
-        None,
-        StatusCode::OK,
-    )
-    .await
+    household_referrals_view(&state, &actor, id, TabState::shown(notice(&q.notice))).await
 }
 
 pub(crate) async fn household_send(
@@ -318,17 +302,8 @@ pub(crate) async fn household_send(
         ))
         .into_response()),
         Err(e) => {
-            let (status, msg, field) = form_failure(e)?;
-            household_referrals_view(
-                &state,
-                &actor,
-                id,
-                Some(f),
-                None,
-                Some((msg, field)),
-                status,
-            )
-            .await
+            let tab = TabState::failed(Some(f), e, "")?;
+            household_referrals_view(&state, &actor, id, tab).await
         }
     }
 }

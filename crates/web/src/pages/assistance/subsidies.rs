@@ -190,17 +190,8 @@ pub(crate) async fn subsidy_create(
         ))
         .into_response()),
         Err(e) => {
-            let (status, msg, field) = form_failure(e)?;
-            household_view(
-                &state,
-                &actor,
-                id,
-                None,
-                None,
-                Some((format!("常态化补助未设定：{msg}"), field)),
-                status,
-            )
-            .await
+            let tab = TabState::failed(None, e, "常态化补助未设定：")?;
+            household_view(&state, &actor, id, tab).await
         }
     }
 }
