@@ -323,6 +323,30 @@ pub(crate) async fn user_new(
     .await
 }
 
+/// The user form again, as typed, with the service's message beside its field: how both
+/// creating and saving a user answer a refusal.
+async fn user_form_failed(
+    state: &AppState,
+    actor: &Actor,
+    user: Option<&User>,
+    form: &UserForm,
+    e: ServiceError,
+) -> PageResult {
+    let (status, msg, field) = form_failure(e)?;
+    user_form_page(
+        state,
+        actor,
+        user,
+        UserFormView::from_form(form),
+        UserPageExtras {
+            error: Some((msg, field)),
+            ..Default::default()
+        },
+        status,
+    )
+    .await
+}
+
 pub(crate) async fn user_create(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
@@ -353,21 +377,7 @@ pub(crate) async fn user_create(
             )
             .await
         }
-        Err(e) => {
-            let (status, msg, field) = form_failure(e)?;
-            user_form_page(
-                &state,
-                &actor,
-                None,
-                UserFormView::from_form(&form),
-                UserPageExtras {
-                    error: Some((msg, field)),
-                    ..Default::default()
-                },
-                status,
-            )
-            .await
-        }
+        Err(e) => user_form_failed(&state, &actor, None, &form, e).await,
     }
 }
 
@@ -411,20 +421,8 @@ pub(crate) async fn user_update(
             Ok(Redirect::to(&format!("/users/{id}?{}", Notice::Saved.query())).into_response())
         }
         Err(e) => {
-            let (status, msg, field) = form_failure(e)?;
             let user = state.services.user_get(&actor, UserId(id)).await?;
-            user_form_page(
-                &state,
-                &actor,
-                Some(&user),
-                UserFormView::from_form(&form),
-                UserPageExtras {
-                    error: Some((msg, field)),
-                    ..Default::default()
-                },
-                status,
-            )
-            .await
+            user_form_failed(&state, &actor, Some(&user), &form, e).await
         }
     }
 }
