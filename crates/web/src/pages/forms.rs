@@ -17,6 +17,14 @@ pub struct LoginForm {
     pub password: String,
 }
 
+/// A form that carries only the reason for what it asks (revealing an ID number, marking
+/// a relapse, reopening a file): the service records the reason in the audit log.
+#[derive(Debug, Deserialize, Default)]
+pub struct ReasonForm {
+    #[serde(default)]
+    pub reason: String,
+}
+
 #[derive(Debug, Deserialize, Default)]
 pub struct NoticeQuery {
     pub notice: Option<String>,

@@ -1,6 +1,7 @@
 //! Marking a relapse and reopening a file, a small page each.
 
 use super::*;
+use crate::pages::forms::ReasonForm;
 use bangfu_domain::household::HouseholdId;
 
 #[derive(Template)]
@@ -93,17 +94,11 @@ pub(crate) async fn reopen_page(
     .await
 }
 
-#[derive(Debug, Deserialize, Default)]
-pub struct RelapseForm {
-    #[serde(default)]
-    pub(crate) reason: String,
-}
-
 pub(crate) async fn relapse_submit(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
     Path(id): Path<i64>,
-    Form(f): Form<RelapseForm>,
+    Form(f): Form<ReasonForm>,
 ) -> PageResult {
     match state
         .services

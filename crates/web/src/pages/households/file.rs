@@ -2,6 +2,7 @@
 //! evaluations, and revealing a masked ID number with a reason.
 
 use super::*;
+use crate::pages::forms::ReasonForm;
 use crate::view::{division_name, local_time};
 use bangfu_domain::exit::ExitEvaluation;
 use bangfu_domain::household::{Health, HouseholdId};
@@ -337,17 +338,11 @@ pub(crate) async fn detail_page(
     detail_view(&state, &actor, id, notice, None, None, StatusCode::OK).await
 }
 
-#[derive(Debug, Deserialize, Default)]
-pub struct RevealForm {
-    #[serde(default)]
-    pub(crate) reason: String,
-}
-
 pub(crate) async fn reveal_submit(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
     Path(id): Path<i64>,
-    Form(f): Form<RevealForm>,
+    Form(f): Form<ReasonForm>,
 ) -> PageResult {
     match state
         .services

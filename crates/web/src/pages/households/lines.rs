@@ -5,7 +5,7 @@ use super::*;
 use crate::view::{division_name, local_time};
 use bangfu_domain::identification::Params;
 use bangfu_domain::{Fen, Permission, ValidationError};
-use bangfu_service::LineInput;
+use bangfu_service::{LineInput, ServiceError};
 
 pub struct LineView {
     pub(crate) code: String,
@@ -162,11 +162,20 @@ pub(crate) async fn line_submit(
         Ok(()) => {
             Ok(Redirect::to(&format!("/lines?{}", Notice::LineSaved.query())).into_response())
         }
-        Err(e) => {
-            let (status, msg, _) = form_failure(e)?;
-            lines_view(&state, &actor, None, None, Some(msg), f, status).await
-        }
+        Err(e) => lines_failed(&state, &actor, e, f).await,
     }
+}
+
+/// The lines page again after any of its forms was refused, with the message on top and
+/// the line form as typed (or empty, when another form was sent).
+async fn lines_failed(
+    state: &AppState,
+    actor: &Actor,
+    e: ServiceError,
+    form: LineForm,
+) -> PageResult {
+    let (status, msg, _) = form_failure(e)?;
+    lines_view(state, actor, None, None, Some(msg), form, status).await
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -190,19 +199,7 @@ pub(crate) async fn line_delete(
         Ok(()) => {
             Ok(Redirect::to(&format!("/lines?{}", Notice::LineDeleted.query())).into_response())
         }
-        Err(e) => {
-            let (status, msg, _) = form_failure(e)?;
-            lines_view(
-                &state,
-                &actor,
-                None,
-                None,
-                Some(msg),
-                LineForm::default(),
-                status,
-            )
-            .await
-        }
+        Err(e) => lines_failed(&state, &actor, e, LineForm::default()).await,
     }
 }
 
@@ -258,19 +255,7 @@ pub(crate) async fn params_submit(
             f.division_code.trim()
         ))
         .into_response()),
-        Err(e) => {
-            let (status, msg, _) = form_failure(e)?;
-            lines_view(
-                &state,
-                &actor,
-                None,
-                None,
-                Some(msg),
-                LineForm::default(),
-                status,
-            )
-            .await
-        }
+        Err(e) => lines_failed(&state, &actor, e, LineForm::default()).await,
     }
 }
 
