@@ -118,6 +118,29 @@ pub(crate) fn parse_catalogue(raw: &str) -> Result<Catalogue, PageError> {
     Catalogue::parse(raw).map_err(|e| PageError::BadRequest(e.message))
 }
 
+/// Both entry forms answer alike: back to the kind's section with a notice, or the page
+/// again with the message (and, for a new entry, the form as typed).
+async fn entry_answer<T>(
+    state: &AppState,
+    actor: &Actor,
+    kind: String,
+    result: Result<T, ServiceError>,
+    new_form: Option<EntryForm>,
+) -> PageResult {
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/dictionary?{}#{kind}",
+            Notice::EntrySaved.query()
+        ))
+        .into_response()),
+        Err(e) => {
+            let (status, msg, _) = form_failure(e)?;
+            let new = new_form.map(|f| (kind, f));
+            dictionary_view(state, actor, None, Some(msg), new, status).await
+        }
+    }
+}
+
 pub(crate) fn parse_position(raw: &str) -> Result<Option<i32>, ServiceError> {
     match raw.trim() {
         "" => Ok(None),
@@ -152,17 +175,7 @@ pub(crate) async fn entry_new_submit(
         }
         Err(e) => Err(e),
     };
-    match r {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/dictionary?{}#{kind}",
-            Notice::EntrySaved.query()
-        ))
-        .into_response()),
-        Err(e) => {
-            let (status, msg, _) = form_failure(e)?;
-            dictionary_view(&state, &actor, None, Some(msg), Some((kind, f)), status).await
-        }
-    }
+    entry_answer(&state, &actor, kind, r, Some(f)).await
 }
 
 pub(crate) async fn entry_edit_submit(
@@ -194,15 +207,5 @@ pub(crate) async fn entry_edit_submit(
         }
         Err(e) => Err(e),
     };
-    match r {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/dictionary?{}#{kind}",
-            Notice::EntrySaved.query()
-        ))
-        .into_response()),
-        Err(e) => {
-            let (status, msg, _) = form_failure(e)?;
-            dictionary_view(&state, &actor, None, Some(msg), None, status).await
-        }
-    }
+    entry_answer(&state, &actor, kind, r, None).await
 }
