@@ -14,7 +14,7 @@ use bangfu_domain::audit::Action;
 use bangfu_domain::household::{parse_text, HouseholdData, Member, MonthlyIncome};
 use bangfu_domain::identification::{Category, Identification};
 use bangfu_domain::lines::decision_of;
-use bangfu_domain::{IdNumber, Permission, UnionId, UnionLevel, ValidationError};
+use bangfu_domain::{IdNumber, Masked, Permission, UnionId, UnionLevel, ValidationError};
 use bangfu_storage::applications::{
     self as apps, Application, ApplicationFilter, FileInfo, NewApplication, StepRecord,
 };
@@ -93,10 +93,12 @@ impl Act {
 
 /// An application with everything its page shows.
 #[derive(Debug, Clone)]
+///
+/// Identities are masked, as in a household's file.
 pub struct ApplicationDetail {
     pub application: Application,
-    pub data: HouseholdData,
-    pub members: Vec<Member>,
+    pub data: HouseholdData<Masked>,
+    pub members: Vec<Member<Masked>>,
     pub incomes: Vec<MonthlyIncome>,
     /// The decision on the application's data with the lines in force now.
     pub identification: Identification,
@@ -350,7 +352,7 @@ impl Services {
     ) -> Result<Page<Application>, ServiceError> {
         actor.require(Permission::ReadHouseholds)?;
         let scope = actor.scope();
-        self.read(move |c| Ok(apps::list(c, &scope, &filter, page)?))
+        self.read(move |c| Ok(apps::list(c, &scope, &filter, page)?.map(Application::masked)))
             .await
     }
 
@@ -391,9 +393,9 @@ impl Services {
                 approve_blocked: (st == AppStatus::Notice)
                     .then_some(approve_blocked)
                     .flatten(),
-                application,
-                data,
-                members,
+                application: application.masked(),
+                data: data.masked(),
+                members: members.into_iter().map(Member::masked).collect(),
                 incomes,
                 identification,
                 steps,
@@ -544,7 +546,9 @@ impl Services {
                 .before(json!({ "status": app.status.code() }))
                 .after(after)
                 .write(c, Who::Actor(&a))?;
-            apps::find(c, &scope, id)?.ok_or(ServiceError::NotFound("建档申请"))
+            apps::find(c, &scope, id)?
+                .map(Application::masked)
+                .ok_or(ServiceError::NotFound("建档申请"))
         })
         .await
     }

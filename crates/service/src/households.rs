@@ -17,7 +17,7 @@ use bangfu_domain::household::{
 };
 use bangfu_domain::identification::{Category, Identification};
 use bangfu_domain::lines::{decision_of, RegionParams};
-use bangfu_domain::{Fen, IdNumber, Month, Permission, UnionId, ValidationError};
+use bangfu_domain::{Fen, IdNumber, Masked, Month, Permission, UnionId, ValidationError};
 use bangfu_storage::households::{self, Household, HouseholdFilter};
 use bangfu_storage::{unions, Conn, Page, PageRequest, Scope, StorageError};
 use chrono::{Datelike, NaiveDate};
@@ -74,9 +74,12 @@ pub struct MemberInput {
 
 /// Everything a file's page shows.
 #[derive(Debug, Clone)]
+///
+/// Identities are masked: the full numbers are only shown by
+/// [`Services::household_reveal`], for a reason, to someone allowed.
 pub struct HouseholdDetail {
-    pub household: Household,
-    pub members: Vec<Member>,
+    pub household: Household<Masked>,
+    pub members: Vec<Member<Masked>>,
     pub incomes: Vec<MonthlyIncome>,
     pub identification: Identification,
     /// The exit standard (脱困) on the recorded months, the causes of
@@ -400,7 +403,7 @@ impl Services {
         actor: &Actor,
         input: HouseholdInput,
         incomes: Vec<MonthlyIncome>,
-    ) -> Result<Household, ServiceError> {
+    ) -> Result<Household<Masked>, ServiceError> {
         actor.require(Permission::ManageHouseholds)?;
         check_months(&incomes)?;
         let scope = actor.scope();
@@ -416,7 +419,7 @@ impl Services {
             }
             let books = Books::load(c)?;
             let id = file_household(c, Who::Actor(&a), &union, &data, &members, &incomes, &books)?;
-            households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
+            saved(c, &scope, id)
         })
         .await
     }
@@ -441,7 +444,7 @@ impl Services {
         id: HouseholdId,
         version: i64,
         input: HouseholdInput,
-    ) -> Result<Household, ServiceError> {
+    ) -> Result<Household<Masked>, ServiceError> {
         actor.require(Permission::ManageHouseholds)?;
         let scope = actor.scope();
         let a = actor.clone();
@@ -455,12 +458,12 @@ impl Services {
             if before.version != version {
                 return Err(stale());
             }
-            let old_members = households::members_of(c, id)?;
+            let old_members = households::members_of(c, &scope, id)?;
             let union_default = before.data.division_code.clone();
             let (data, members) =
                 input.parse(&union_default, Some((&before.data, &old_members)), today)?;
             check_open_elsewhere(c, Some(id), &data, &members)?;
-            let incomes = households::incomes_of(c, id)?;
+            let incomes = households::incomes_of(c, &scope, id)?;
             let books = Books::load(c)?;
             let derived = books.derived(&data, &members, &incomes)?;
             if !households::update(c, id, version, &data, &derived, now())? {
@@ -482,7 +485,7 @@ impl Services {
                     before.union_id.0,
                 ))
                 .write(c, Who::Actor(&a))?;
-            households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
+            saved(c, &scope, id)
         })
         .await
     }
@@ -496,7 +499,7 @@ impl Services {
         version: i64,
         list: Vec<MonthlyIncome>,
         remove: Vec<Month>,
-    ) -> Result<Household, ServiceError> {
+    ) -> Result<Household<Masked>, ServiceError> {
         actor.require(Permission::ManageHouseholds)?;
         check_months(&list)?;
         let scope = actor.scope();
@@ -512,11 +515,11 @@ impl Services {
             if before.version != version {
                 return Err(stale());
             }
-            let old = households::incomes_of(c, id)?;
+            let old = households::incomes_of(c, &scope, id)?;
             households::upsert_incomes(c, id, &list)?;
             let removed = households::delete_incomes(c, id, &remove)?;
-            let incomes = households::incomes_of(c, id)?;
-            let members = households::members_of(c, id)?;
+            let incomes = households::incomes_of(c, &scope, id)?;
+            let members = households::members_of(c, &scope, id)?;
             let books = Books::load(c)?;
             let ident = books.identify(&before.data, members.len() + 1, &incomes)?;
             let (decision, condition) = decision_of(&ident);
@@ -544,7 +547,7 @@ impl Services {
                     "condition": condition,
                 }))
                 .write(c, Who::Actor(&a))?;
-            households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
+            saved(c, &scope, id)
         })
         .await
     }
@@ -555,13 +558,13 @@ impl Services {
         filter: HouseholdFilter,
         union_id: Option<i64>,
         page: PageRequest,
-    ) -> Result<Page<Household>, ServiceError> {
+    ) -> Result<Page<Household<Masked>>, ServiceError> {
         actor.require(Permission::ReadHouseholds)?;
         let scope = actor.scope();
         self.read(move |c| {
             let mut filter = filter;
             narrow_to_union(c, &scope, union_id, &mut filter.union_path)?;
-            Ok(households::list(c, &scope, &filter, page)?)
+            Ok(households::list(c, &scope, &filter, page)?.map(Household::masked))
         })
         .await
     }
@@ -584,7 +587,7 @@ impl Services {
         self.write(move |c| {
             let h =
                 households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
-            let members = households::members_of(c, id)?;
+            let members = households::members_of(c, &scope, id)?;
             Record::of(Action::RevealIdentity, "household", id, h.owner())
                 .after(json!({ "reason": reason, "file_no": h.file_no }))
                 .write(c, Who::Actor(&a))?;
@@ -628,8 +631,8 @@ impl Services {
                         return Ok((None, 0, 0));
                     };
                     let files = households::find_many(c, &s, &ids)?;
-                    let members = households::members_of_many(c, &ids)?;
-                    let incomes = households::incomes_of_many(c, &ids)?;
+                    let members = households::members_of_many(c, &s, &ids)?;
+                    let incomes = households::incomes_of_many(c, &s, &ids)?;
                     let at = now();
                     let mut k = 0;
                     for h in &files {
@@ -717,6 +720,17 @@ fn income_json(i: &MonthlyIncome) -> Value {
     })
 }
 
+/// The file just written, as its writer sees it (identities masked).
+fn saved(
+    c: &mut bangfu_storage::Conn,
+    scope: &bangfu_storage::Scope,
+    id: HouseholdId,
+) -> Result<Household<Masked>, ServiceError> {
+    households::find(c, scope, id)?
+        .map(Household::masked)
+        .ok_or(ServiceError::NotFound("困难职工档案"))
+}
+
 /// A file with its members, incomes and decisions, read inside the caller's
 /// transaction (the file's page reads it together with its leaving card).
 pub(crate) fn detail(
@@ -728,16 +742,16 @@ pub(crate) fn detail(
 ) -> Result<HouseholdDetail, ServiceError> {
     let household =
         households::find(c, scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
-    let members = households::members_of(c, id)?;
-    let incomes = households::incomes_of(c, id)?;
+    let members = households::members_of(c, scope, id)?;
+    let incomes = households::incomes_of(c, scope, id)?;
     let books = Books::load(c)?;
     let identification = books.identify(&household.data, members.len() + 1, &incomes)?;
     let exit = books.evaluate_exit(&household.data, members.len() + 1, &incomes)?;
     let params = books.params.for_region(&household.data.division_code);
     Ok(HouseholdDetail {
         may_edit: may_edit && household.status == Status::OnFile,
-        household,
-        members,
+        household: household.masked(),
+        members: members.into_iter().map(Member::masked).collect(),
         incomes,
         identification,
         exit,
