@@ -376,11 +376,16 @@ fn stale() -> ServiceError {
     ServiceError::stale("该档案已被他人修改，您的修改未保存。请刷新页面，查看最新内容后再修改。")
 }
 
-/// Incomes as typed: each month once, no negative parts.
-pub(crate) fn check_months(list: &[MonthlyIncome]) -> Result<(), ValidationError> {
+/// Incomes as typed: each month once, no negative parts, none after
+/// `this_month` (the month of today in China).
+pub(crate) fn check_months(
+    list: &[MonthlyIncome],
+    this_month: Month,
+) -> Result<(), ValidationError> {
     let mut seen = std::collections::HashSet::new();
     for i in list {
         i.validate()?;
+        i.month.not_after("incomes", this_month)?;
         if !seen.insert(i.month) {
             return Err(ValidationError::new(
                 "incomes",
@@ -402,7 +407,7 @@ impl Services {
         incomes: Vec<MonthlyIncome>,
     ) -> Result<Household, ServiceError> {
         actor.require(Permission::ManageHouseholds)?;
-        check_months(&incomes)?;
+        check_months(&incomes, Month::of_date(today()))?;
         let scope = actor.scope();
         let a = actor.clone();
         let today = today();
@@ -498,7 +503,7 @@ impl Services {
         remove: Vec<Month>,
     ) -> Result<Household, ServiceError> {
         actor.require(Permission::ManageHouseholds)?;
-        check_months(&list)?;
+        check_months(&list, Month::of_date(today()))?;
         let scope = actor.scope();
         let a = actor.clone();
         self.write(move |c| {

@@ -25,6 +25,7 @@ mod exits_pages;
 mod export;
 mod fund_audit;
 mod funds;
+mod future_months;
 mod households;
 mod households_import;
 mod login_concurrency;
