@@ -598,6 +598,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stale_decisions (household_id) {
+        household_id -> BigInt,
+        reason -> Text,
+    }
+}
+
 diesel::joinable!(users -> unions (union_id));
 diesel::joinable!(applications -> unions (union_id));
 diesel::joinable!(application_steps -> applications (application_id));
@@ -625,6 +632,7 @@ diesel::joinable!(exits -> households (household_id));
 diesel::joinable!(exit_steps -> exits (exit_id));
 diesel::joinable!(targets -> unions (union_id));
 diesel::joinable!(todos -> households (household_id));
+diesel::joinable!(stale_decisions -> households (household_id));
 diesel::allow_tables_to_appear_in_same_query!(
     unions,
     users,
@@ -662,5 +670,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     exit_steps,
     targets,
     monthly_runs,
-    todos
+    todos,
+    stale_decisions
 );

@@ -16,6 +16,7 @@ mod assistance;
 mod assistance_forms;
 mod auth;
 mod dashboard;
+mod decision_refresh;
 mod demo;
 mod demo_exits;
 mod exit_evaluate;
