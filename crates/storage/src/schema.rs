@@ -158,6 +158,7 @@ diesel::table! {
         relapse_reason -> Nullable<Text>,
         previous_id -> Nullable<BigInt>,
         reopened_id -> Nullable<BigInt>,
+        paired_on -> Nullable<Date>,
     }
 }
 

@@ -205,6 +205,18 @@ pub fn mark_decision_stale(
     Ok(())
 }
 
+/// Dates the current pairing of a file to `on` (as if it began that day).
+pub fn set_paired_on(
+    conn: &mut Conn,
+    household_id: i64,
+    on: NaiveDate,
+) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
+        .set(households::paired_on.eq(Some(on)))
+        .execute(c))?;
+    Ok(())
+}
+
 /// How many files are still listed stale.
 pub fn stale_count(conn: &mut Conn) -> Result<i64, StorageError> {
     Ok(run!(conn, c => stale_decisions::table.count().get_result(c))?)
