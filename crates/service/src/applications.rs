@@ -14,7 +14,7 @@ use bangfu_domain::audit::Action;
 use bangfu_domain::household::{parse_text, HouseholdData, Member, MonthlyIncome};
 use bangfu_domain::identification::{Category, Identification};
 use bangfu_domain::lines::decision_of;
-use bangfu_domain::{IdNumber, Masked, Permission, UnionId, UnionLevel, ValidationError};
+use bangfu_domain::{IdNumber, Masked, Month, Permission, UnionId, UnionLevel, ValidationError};
 use bangfu_storage::applications::{
     self as apps, Application, ApplicationFilter, FileInfo, NewApplication, StepRecord,
 };
@@ -237,7 +237,7 @@ impl Services {
         if let Some(a) = actor {
             a.require(Permission::ManageHouseholds)?;
         }
-        check_months(&input.incomes)?;
+        check_months(&input.incomes, Month::of_date(today()))?;
         if input.incomes.is_empty() {
             return Err(ValidationError::new(
                 "incomes",

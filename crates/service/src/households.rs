@@ -379,11 +379,16 @@ fn stale() -> ServiceError {
     ServiceError::stale("该档案已被他人修改，您的修改未保存。请刷新页面，查看最新内容后再修改。")
 }
 
-/// Incomes as typed: each month once, no negative parts.
-pub(crate) fn check_months(list: &[MonthlyIncome]) -> Result<(), ValidationError> {
+/// Incomes as typed: each month once, no negative parts, none after
+/// `this_month` (the month of today in China).
+pub(crate) fn check_months(
+    list: &[MonthlyIncome],
+    this_month: Month,
+) -> Result<(), ValidationError> {
     let mut seen = std::collections::HashSet::new();
     for i in list {
         i.validate()?;
+        i.month.not_after("incomes", this_month)?;
         if !seen.insert(i.month) {
             return Err(ValidationError::new(
                 "incomes",
@@ -405,7 +410,7 @@ impl Services {
         incomes: Vec<MonthlyIncome>,
     ) -> Result<Household<Masked>, ServiceError> {
         actor.require(Permission::ManageHouseholds)?;
-        check_months(&incomes)?;
+        check_months(&incomes, Month::of_date(today()))?;
         let scope = actor.scope();
         let a = actor.clone();
         let today = today();
@@ -501,7 +506,7 @@ impl Services {
         remove: Vec<Month>,
     ) -> Result<Household<Masked>, ServiceError> {
         actor.require(Permission::ManageHouseholds)?;
-        check_months(&list)?;
+        check_months(&list, Month::of_date(today()))?;
         let scope = actor.scope();
         let a = actor.clone();
         self.write(move |c| {
@@ -630,25 +635,15 @@ impl Services {
                     let Some(last) = ids.last().copied() else {
                         return Ok((None, 0, 0));
                     };
-                    let files = households::find_many(c, &s, &ids)?;
-                    let members = households::members_of_many(c, &s, &ids)?;
-                    let incomes = households::incomes_of_many(c, &s, &ids)?;
+                    let files = Batch::load(c, &s, &ids)?;
                     let at = now();
                     let mut k = 0;
-                    for h in &files {
-                        let size = members.get(&h.id).map_or(0, Vec::len) + 1;
-                        let months = incomes.get(&h.id).map(Vec::as_slice).unwrap_or(&[]);
-                        let ident = b.identify(&h.data, size, months)?;
-                        let (d, cond) = decision_of(&ident);
-                        // The cut-off may have changed too: the cohort follows it.
-                        let cutoff = b.params.for_region(&h.data.division_code).baseline_cutoff;
-                        let cohort = Cohort::of(h.data.filed_on, cutoff);
-                        if d != h.decision || cond != h.decision_condition || cohort != h.cohort {
-                            households::set_decision(c, h.id, d, cond, cohort, at)?;
+                    for h in &files.files {
+                        if files.redecide(c, &b, h, at)? {
                             k += 1;
                         }
                     }
-                    Ok((Some(last), files.len(), k))
+                    Ok((Some(last), files.files.len(), k))
                 })
                 .await?;
             let Some(last) = last else { break };
@@ -665,6 +660,118 @@ impl Services {
                 .write(c, Who::Actor(&a))
         })
         .await?;
+        Ok((seen, changed))
+    }
+}
+
+/// Files, their members and their months, loaded together to be re-identified.
+struct Batch {
+    files: Vec<Household>,
+    members: std::collections::HashMap<HouseholdId, Vec<Member>>,
+    incomes: std::collections::HashMap<HouseholdId, Vec<MonthlyIncome>>,
+}
+
+impl Batch {
+    fn load(c: &mut Conn, scope: &Scope, ids: &[HouseholdId]) -> Result<Batch, ServiceError> {
+        Ok(Batch {
+            files: households::find_many(c, scope, ids)?,
+            members: households::members_of_many(c, scope, ids)?,
+            incomes: households::incomes_of_many(c, scope, ids)?,
+        })
+    }
+
+    /// Identifies `h` with the lines in force and stores its decision (and
+    /// cohort) when they changed; whether they did.
+    fn redecide(
+        &self,
+        c: &mut Conn,
+        books: &Books,
+        h: &Household,
+        at: chrono::NaiveDateTime,
+    ) -> Result<bool, ServiceError> {
+        let size = self.members.get(&h.id).map_or(0, Vec::len) + 1;
+        let months = self.incomes.get(&h.id).map(Vec::as_slice).unwrap_or(&[]);
+        let ident = books.identify(&h.data, size, months)?;
+        let (d, cond) = decision_of(&ident);
+        // The cut-off may have changed too: the cohort follows it.
+        let cutoff = books
+            .params
+            .for_region(&h.data.division_code)
+            .baseline_cutoff;
+        let cohort = Cohort::of(h.data.filed_on, cutoff);
+        if d == h.decision && cond == h.decision_condition && cohort == h.cohort {
+            return Ok(false);
+        }
+        households::set_decision(c, h.id, d, cond, cohort, at)?;
+        Ok(true)
+    }
+}
+
+/// Files the start-up refresh re-identifies per transaction.
+const STALE_BATCH: i64 = 500;
+
+impl Services {
+    /// Re-identifies the open files a migration listed as stale (after the
+    /// rule changed, `stale_decisions`), so the decision stored on each file,
+    /// which lists and counts read, agrees with the rule in force. Every
+    /// server runs this when it starts, before it serves; it is done once:
+    /// each batch is taken off the list in the transaction that re-decides
+    /// it, by whichever of the processes starting at once takes it first.
+    /// A file that cannot be judged keeps its decision (logged). Returns how
+    /// many files this process re-identified and how many changed decision.
+    pub async fn decisions_refresh_stale(&self) -> Result<(usize, usize), ServiceError> {
+        let books = std::sync::Arc::new(self.read(Books::load).await?);
+        let (mut seen, mut changed) = (0_usize, 0_usize);
+        loop {
+            let b = books.clone();
+            let step = self
+                .write(move |c| {
+                    let ids = households::stale_ids(c, STALE_BATCH)?;
+                    if ids.is_empty() {
+                        return Ok(None);
+                    }
+                    let taken = households::take_stale(c, &ids)?;
+                    let Some(root) = unions::root(c)? else {
+                        return Ok(Some((0, 0)));
+                    };
+                    let files = Batch::load(c, &Scope::of(root.path.clone()), &taken)?;
+                    let at = now();
+                    let (mut n, mut k) = (0, 0);
+                    for h in files.files.iter().filter(|h| h.status == Status::OnFile) {
+                        n += 1;
+                        match files.redecide(c, &b, h, at) {
+                            Ok(true) => k += 1,
+                            Ok(false) => {}
+                            Err(ServiceError::Invalid(e)) => {
+                                tracing::warn!(household = h.id.0, error = %e, "stale decision: cannot judge");
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    Ok(Some((n, k)))
+                })
+                .await?;
+            let Some((n, k)) = step else { break };
+            seen += n;
+            changed += k;
+        }
+        if seen > 0 {
+            self.write(move |c| {
+                let Some(root) = unions::root(c)? else {
+                    return Ok(());
+                };
+                Record::of(Action::Reidentify, "household", "*", root.owner())
+                    .after(json!({
+                        "evaluated": seen,
+                        "changed": changed,
+                        "trigger": "startup",
+                        "reason": "识别规则变更（docs/rules.md §4：条件二至四须窗口内有非生活性支出）后首次启动，重新识别在档家庭",
+                    }))
+                    .write(c, Who::Operator)
+            })
+            .await?;
+            tracing::info!(evaluated = seen, changed, "stale decisions refreshed");
+        }
         Ok((seen, changed))
     }
 }

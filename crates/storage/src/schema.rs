@@ -158,6 +158,7 @@ diesel::table! {
         relapse_reason -> Nullable<Text>,
         previous_id -> Nullable<BigInt>,
         reopened_id -> Nullable<BigInt>,
+        paired_on -> Nullable<Date>,
     }
 }
 
@@ -598,6 +599,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stale_decisions (household_id) {
+        household_id -> BigInt,
+        reason -> Text,
+    }
+}
+
 diesel::joinable!(users -> unions (union_id));
 diesel::joinable!(applications -> unions (union_id));
 diesel::joinable!(application_steps -> applications (application_id));
@@ -625,6 +633,7 @@ diesel::joinable!(exits -> households (household_id));
 diesel::joinable!(exit_steps -> exits (exit_id));
 diesel::joinable!(targets -> unions (union_id));
 diesel::joinable!(todos -> households (household_id));
+diesel::joinable!(stale_decisions -> households (household_id));
 diesel::allow_tables_to_appear_in_same_query!(
     unions,
     users,
@@ -662,5 +671,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     exit_steps,
     targets,
     monthly_runs,
-    todos
+    todos,
+    stale_decisions
 );

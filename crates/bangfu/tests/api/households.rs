@@ -1510,9 +1510,23 @@ async fn the_identification_calculator_needs_no_sign_in() {
     assert_eq!(r["months"][0]["per_capita_income_fen"], 60_000);
     assert!(r["reasons"][0].as_str().unwrap().contains("条件一"), "{r}");
 
-    // Exactly 3 × 80000 in one month is not below the line: not condition 1
-    // (condition 3: within the low-income line, and the window's total below the lines').
+    // Exactly 3 × 80000 in one month is not below the line: not condition 1.
+    // Within the low-income line and the window's total below the lines', but
+    // nothing spent beyond living (ΣE = 0): conditions 2–4 do not hold.
     let (status, r) = eval(shuffled_with("2019-03", 240_000)).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["eligible"], false, "{r}");
+    assert_eq!(r["condition"], Value::Null, "{r}");
+    assert_eq!(
+        r["reasons"][2], "条件三：窗口内无非生活性支出（ΣE = 0），条件二至四不成立",
+        "{r}"
+    );
+    // With non-living expenditure in the window: condition 3.
+    let mut spent = shuffled_with("2019-03", 240_000);
+    for m in spent["months"].as_array_mut().unwrap() {
+        m["rigid_expenditure_fen"] = json!(10_000);
+    }
+    let (status, r) = eval(spent).await;
     assert_eq!(status, 200, "{r}");
     assert_ne!(r["condition"], 1, "{r}");
     assert_eq!(r["condition"], 3, "{r}");

@@ -22,6 +22,8 @@ pub const PASSWORD: &str = "Test-Pass-2026";
 
 pub struct TestApp {
     pub base: String,
+    /// The database the server runs on (another process may open it too).
+    pub database_url: String,
     pub services: Services,
     pub running: Running,
     _db: TestDb,
@@ -105,12 +107,13 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
 /// Starts a server after `adjust` has changed its configuration.
 pub async fn spawn_configured(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let (url, db) = fresh_db();
-    let mut config = Config::new(url, "127.0.0.1:0");
+    let mut config = Config::new(url.clone(), "127.0.0.1:0");
     adjust(&mut config);
     config.db.max_connections = 4;
     let running = bangfu::start(config).await.expect("server starts");
     TestApp {
         base: format!("http://{}", running.addr),
+        database_url: url,
         services: running.services.clone(),
         running,
         _db: db,

@@ -7,8 +7,9 @@
 //!
 //! The area is split by what a caller does: `write` files and saves a
 //! file and records what happens to it, `read` finds files, `list` is
-//! the filtered, sorted list, `persons` keeps `open_persons`, and
-//! `members` and `incomes` hold a file's members and monthly incomes.
+//! the filtered, sorted list, `persons` keeps `open_persons`,
+//! `members` and `incomes` hold a file's members and monthly incomes, and
+//! `stale` lists the files whose stored decision a rule change made stale.
 //! Everything is re-exported here, so callers name `households::…`.
 
 mod incomes;
@@ -16,6 +17,7 @@ mod list;
 mod members;
 mod persons;
 mod read;
+mod stale;
 mod write;
 
 pub use incomes::{delete_incomes, incomes_of, incomes_of_many, upsert_incomes};
@@ -23,6 +25,7 @@ pub use list::{list, HouseholdFilter, Sort};
 pub use members::{members_of, members_of_many, replace_members};
 pub use persons::{open_holder, open_holders, set_open_persons};
 pub use read::{count_all, count_by_decision, file_no_unscoped, find, find_many, open_ids_after};
+pub use stale::{stale_ids, take_stale};
 pub use write::{
     insert, link_reopened, next_seq, set_decision, set_readiness, set_relapse, set_status, touch,
     update,
