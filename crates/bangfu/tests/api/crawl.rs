@@ -3,7 +3,7 @@
 //! may open), and every GET of the API document answers as the document
 //! says (the `Api` helper checks each answer against it).
 
-use crate::common::{self, form_html, input_value, TestApp};
+use crate::common::{self, input_value, TestApp};
 use bangfu_demo as demo;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
