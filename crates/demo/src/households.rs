@@ -4,6 +4,7 @@
 use crate::fate::fate;
 use crate::incomes::{demo_lines, months, Level};
 use crate::now;
+use crate::people::family;
 use crate::random::Gen;
 use bangfu_domain::household::*;
 use bangfu_domain::identification::Category;
@@ -24,15 +25,6 @@ pub struct HouseholdSummary {
     pub months: usize,
 }
 
-const SURNAMES: [&str; 24] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "林", "罗", "高", "梁", "郑", "谢", "冯",
-];
-const GIVEN: [&str; 30] = [
-    "建国", "秀英", "志强", "桂兰", "伟", "芳", "军", "丽华", "海燕", "国庆", "红梅", "小明",
-    "德华", "淑珍", "永红", "春梅", "文斌", "晓东", "玉兰", "振华", "美玲", "金生", "爱民", "翠花",
-    "立新", "雪梅", "建华", "少军", "佩珊", "家豪",
-];
 const STREETS: [&str; 8] = [
     "解放路",
     "人民路",
@@ -47,6 +39,7 @@ const STREETS: [&str; 8] = [
 /// A valid ID number unique to (`kind`, `i`): the region, a birth date
 /// walked day by day from `born_from`, and a sequence that keeps the
 /// workers, spouses and children of the generator apart.
+#[cfg(test)]
 pub(crate) fn demo_id(
     region: &str,
     born_from: NaiveDate,
@@ -158,8 +151,6 @@ struct Plan {
     today: NaiveDate,
     last_month: Month,
     recorded: i32,
-    born_workers: NaiveDate,
-    born_children: NaiveDate,
     filed_from: NaiveDate,
     filing_days: i64,
 }
@@ -171,30 +162,9 @@ impl Plan {
             today,
             last_month: Month::of_date(today).pred(),
             recorded,
-            born_workers: NaiveDate::from_ymd_opt(1966, 1, 1).unwrap_or_default(),
-            born_children: NaiveDate::from_ymd_opt(2004, 1, 1).unwrap_or_default(),
             filed_from,
             filing_days: (today - filed_from).num_days().max(1),
         }
-    }
-
-    /// A parsed ID number from [`demo_id`], as a filing would read it.
-    fn id_number(
-        &self,
-        field: &'static str,
-        region: &str,
-        children: bool,
-        kind: i64,
-        i: i64,
-    ) -> Result<IdNumber, ServiceError> {
-        let (born, span) = if children {
-            (self.born_children, 5_000)
-        } else {
-            (self.born_workers, 12_000)
-        };
-        let raw = demo_id(region, born, span, kind, i)
-            .ok_or_else(|| ServiceError::Internal("demo id".into()))?;
-        Ok(IdNumber::parse(field, &raw, self.today)?)
     }
 
     /// The `i`-th household of the database, under `union`: its data, its
@@ -210,9 +180,7 @@ impl Plan {
                 ^ (u64::try_from(i).unwrap_or(0) + 1).wrapping_mul(0x2545_F491_4F6C_DD1D),
         );
         let region = union.division_code.clone();
-        let worker_id = self.id_number("worker_id_number", &region, false, 0, i)?;
         // Sizes 1–5 averaging about 3.1.
-        let surname = *r.pick(&SURNAMES);
         let size: i64 = match r.below(100) {
             0..=7 => 1,
             8..=27 => 2,
@@ -220,45 +188,31 @@ impl Plan {
             63..=90 => 4,
             _ => 5,
         };
+        let mut people = family(&mut r, &region, i, size, self.today).into_iter();
+        let worker = people
+            .next()
+            .ok_or_else(|| ServiceError::Internal("demo worker".into()))?;
+        let worker_id = IdNumber::parse("worker_id_number", &worker.id_number, self.today)?;
         let mut members = Vec::new();
-        if size >= 2 {
-            let id_number = self.id_number("members", &region, false, 1, i)?;
+        for p in people {
+            let spouse = p.relation == Some(Relation::Spouse);
             members.push(Member {
-                name: format!("{}{}", r.pick(&SURNAMES), r.pick(&GIVEN)),
-                id_number: Some(id_number),
-                relation: Relation::Spouse,
-                health: if r.chance(20) {
+                name: p.name,
+                id_number: Some(IdNumber::parse("members", &p.id_number, self.today)?),
+                relation: p.relation.unwrap_or(Relation::Other),
+                health: if spouse && r.chance(20) {
                     Health::Chronic
                 } else {
                     Health::Healthy
                 },
                 disability_grade: None,
-                schooling: Schooling::NotInSchool,
-                employment: *r.pick(&[
-                    Employment::Flexible,
-                    Employment::Unemployed,
-                    Employment::Employed,
-                ]),
-                income: Fen(r.below_i64(150_000)),
-            });
-        }
-        for kid in 0..size.saturating_sub(2) {
-            let id_number = self.id_number("members", &region, true, 2, i * 3 + kid)?;
-            members.push(Member {
-                name: format!("{surname}{}", r.pick(&GIVEN)),
-                id_number: Some(id_number),
-                relation: Relation::Child,
-                health: Health::Healthy,
-                disability_grade: None,
-                schooling: *r.pick(&[
-                    Schooling::Primary,
-                    Schooling::Junior,
-                    Schooling::Senior,
-                    Schooling::College,
-                    Schooling::Bachelor,
-                ]),
-                employment: Employment::NotWorking,
-                income: Fen::ZERO,
+                schooling: p.schooling,
+                employment: p.employment,
+                income: if spouse || p.employment != Employment::NotWorking {
+                    Fen(r.below_i64(150_000))
+                } else {
+                    Fen::ZERO
+                },
             });
         }
         let national = r.chance(42);
@@ -282,7 +236,7 @@ impl Plan {
         let filed_on = self.filed_from
             + chrono::Duration::days(r.below_i64(u64::try_from(self.filing_days).unwrap_or(1)));
         let data: HouseholdData = HouseholdData {
-            worker_name: format!("{surname}{}", r.pick(&GIVEN)),
+            worker_name: worker.name,
             worker_id_number: worker_id,
             phone: format!("13{}{:08}", 5 + r.below(5), r.below(100_000_000)),
             address: format!(

@@ -17,6 +17,7 @@
 //! unions and accounts, households and their incomes, [`fate`] (what becomes
 //! of each household), exits and decisions, assistance, and funds.
 
+mod applications;
 mod assistance;
 mod decisions;
 mod exits;
@@ -25,10 +26,12 @@ mod funds;
 mod households;
 mod incomes;
 mod national;
+mod people;
 mod plans;
 mod random;
 mod tree;
 
+pub use applications::{load_applications, ApplicationSummary};
 pub use assistance::{load_assistance, AssistanceSummary};
 pub use exits::{load_exits, ExitSummary};
 pub use fate::{fate, Decided, Fate, Relapse};

@@ -143,3 +143,94 @@ async fn the_demo_is_a_working_year_of_assistance() {
     assert_eq!(progress["share_bp"], 2500, "{progress}");
     assert!(progress["achieved"].as_i64().unwrap() > 0, "{progress}");
 }
+
+/// The demo's people look like families (sex as the ID number says, a
+/// spouse of the other sex with a birthday of their own, children years
+/// apart), and its applications wait in every step, one approvable today.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_has_real_looking_families_and_applications_in_every_step() {
+    let app = common::spawn().await;
+    let accounts = demo::load(&app.services).await.expect("demo tree");
+    demo::load_households(&app.services, 120, &|_| {})
+        .await
+        .expect("demo households");
+    let made = demo::load_applications(&app.services, &accounts)
+        .await
+        .expect("demo applications");
+    assert_eq!(
+        (
+            made.submitted,
+            made.reviewed,
+            made.notice,
+            made.approved,
+            made.rejected
+        ),
+        (1, 1, 3, 1, 1),
+        "{made:?}"
+    );
+    let login = |role: &str| {
+        let a = accounts
+            .iter()
+            .find(|a| a.role == role && a.username != "demo-officer2")
+            .unwrap();
+        app.api_with(&a.username, &a.password)
+    };
+    let officer = login("officer").await;
+    let (s, list) = officer.get("/api/v1/households?per_page=100").await;
+    assert_eq!(s, 200, "{list}");
+    let (mut men, mut women, mut spouses) = (0, 0, 0);
+    for h in list["items"].as_array().unwrap() {
+        let (_, d) = officer
+            .get(&format!("/api/v1/households/{}", h["id"]))
+            .await;
+        let worker_sex = d["household"]["sex"].as_str().unwrap().to_owned();
+        match worker_sex.as_str() {
+            "male" => men += 1,
+            _ => women += 1,
+        }
+        let worker_born = d["household"]["birth_date"].as_str().unwrap().to_owned();
+        let mut children: Vec<String> = Vec::new();
+        for m in d["members"].as_array().unwrap() {
+            match m["relation"].as_str().unwrap() {
+                "spouse" => {
+                    spouses += 1;
+                    assert_ne!(m["sex"], worker_sex.as_str(), "{d}");
+                    assert_ne!(m["birth_date"], worker_born.as_str(), "{d}");
+                }
+                "child" => children.push(m["birth_date"].as_str().unwrap().to_owned()),
+                _ => {}
+            }
+        }
+        children.sort();
+        for pair in children.windows(2) {
+            let a = chrono::NaiveDate::parse_from_str(&pair[0], "%Y-%m-%d").unwrap();
+            let b = chrono::NaiveDate::parse_from_str(&pair[1], "%Y-%m-%d").unwrap();
+            assert!((b - a).num_days() >= 365, "children a year apart: {d}");
+        }
+    }
+    assert!(
+        men > 0 && women > 0 && spouses > 0,
+        "{men} men, {women} women"
+    );
+
+    // The application whose notice ends today is approved at once.
+    let reviewer = login("reviewer").await;
+    let today = common::today().to_string();
+    let (s, on_notice) = reviewer.get("/api/v1/applications?status=notice").await;
+    assert_eq!(s, 200, "{on_notice}");
+    let due = on_notice["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["notice_until"] == today.as_str())
+        .unwrap_or_else(|| panic!("one notice ends today: {on_notice}"));
+    let (s, approved) = reviewer
+        .send(
+            "POST",
+            &format!("/api/v1/applications/{}/steps", due["id"]),
+            json!({ "step": "approve", "version": due["version"], "note": "同意" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{approved}");
+    assert_eq!(approved["status"], "approved");
+}
