@@ -23,6 +23,9 @@ async fn demo_app() -> (TestApp, Vec<demo::DemoAccount>) {
     demo::load_subsidies(&app.services)
         .await
         .expect("subsidies");
+    demo::load_applications(&app.services, &accounts)
+        .await
+        .expect("demo applications");
     (app, accounts)
 }
 
@@ -180,7 +183,7 @@ async fn every_get_of_the_api_document_answers_as_documented() {
         .collect();
     templates.sort();
     let mut answered = 0;
-    let mut unreached: BTreeSet<String> = BTreeSet::new();
+    let mut reached: BTreeSet<String> = BTreeSet::new();
     for a in &accounts {
         let (status, body) = app.login(&a.username, &a.password).await;
         assert_eq!(status, 200, "{}: {body}", a.username);
@@ -192,19 +195,15 @@ async fn every_get_of_the_api_document_answers_as_documented() {
         // The first row of each list fills the `{id}` of the paths below it.
         let mut first: BTreeMap<String, String> = BTreeMap::new();
         for t in &templates {
-            let path = match fill(t, &first) {
-                Some(p) => p,
-                None => {
-                    unreached.insert(t.clone());
-                    continue;
-                }
+            let Some(path) = fill(t, &first) else {
+                continue;
             };
             // `Api::get` checks the answer against the document.
             let (status, v) = api.get(&path).await;
             assert!(status < 500, "{} GET {path} → {status}: {v}", a.username);
             if status == 200 {
                 answered += 1;
-                unreached.remove(t);
+                reached.insert(t.clone());
                 let id = v["items"][0]["id"].as_i64().or_else(|| v[0]["id"].as_i64());
                 if let Some(id) = id {
                     first.insert(t.clone(), id.to_string());
@@ -215,6 +214,7 @@ async fn every_get_of_the_api_document_answers_as_documented() {
     assert!(answered > 60, "only {answered} GETs answered");
     // Paths whose id no list in the document gives are named, to be reached
     // by the area's own tests.
+    let unreached: Vec<&String> = templates.iter().filter(|t| !reached.contains(*t)).collect();
     eprintln!("GET paths not reached by the crawl: {unreached:?}");
 }
 
