@@ -8,22 +8,14 @@
 //! Per-capita amounts appear only in the window and the reasons, for the
 //! reviewer to read.
 
-use crate::identification::{fen_floor, sorted_and_checked, start_of_latest_run, MonthFigures};
+use crate::identification::{
+    fen_floor, sorted_and_checked, start_of_latest_run, MonthFigures, Situation,
+};
 use crate::{Fen, Month, ValidationError};
 use serde::Serialize;
 
 /// `N` of the source rule (001 §四(一)): six consecutive months.
 pub const DEFAULT_WINDOW_MONTHS: u32 = 6;
-
-/// What the exit rules read of a household.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Household {
-    /// Worker plus the members living together.
-    pub size: u32,
-    /// In any order. The exit rule reads the income and the 低保 line of each
-    /// month; relief also reads the rigid expenditure.
-    pub months: Vec<MonthFigures>,
-}
 
 /// One month of the exit window, for the reviewer to see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -98,7 +90,7 @@ struct Latest {
 impl Latest {
     /// The latest `window_months` consecutive months ending with the latest
     /// month on record, or the whole latest run when it is shorter.
-    fn of(h: &Household, window_months: u32, purpose: &str) -> Result<Latest, ValidationError> {
+    fn of(h: &Situation, window_months: u32, purpose: &str) -> Result<Latest, ValidationError> {
         let n = validate_window(window_months)? as usize;
         if h.size == 0 {
             return Err(ValidationError::new(
@@ -198,7 +190,7 @@ pub fn validate_window(window_months: u32) -> Result<u32, ValidationError> {
 /// not an error but a result that does not meet the standard, with
 /// `insufficient_data` set and the missing months named.
 pub fn evaluate_exit(
-    h: &Household,
+    h: &Situation,
     causes_removed: bool,
     window_months: u32,
 ) -> Result<ExitEvaluation, ValidationError> {
@@ -257,7 +249,7 @@ pub fn evaluate_exit(
 ///
 /// Refuses the same input as [`evaluate_exit`].
 pub fn relief_ready(
-    h: &Household,
+    h: &Situation,
     flags: ReliefFlags,
     window_months: u32,
 ) -> Result<ReliefEvaluation, ValidationError> {
@@ -357,8 +349,8 @@ mod tests {
         months
     }
 
-    fn hh(months: Vec<MonthFigures>) -> Household {
-        Household { size: 2, months }
+    fn hh(months: Vec<MonthFigures>) -> Situation {
+        Situation::of(2, months)
     }
 
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -371,7 +363,7 @@ mod tests {
 
     struct Case {
         name: &'static str,
-        household: Household,
+        household: Situation,
         causes_removed: bool,
         window_months: u32,
         expect: Expect,
@@ -381,7 +373,7 @@ mod tests {
         reasons: Vec<&'static str>,
     }
 
-    fn case(name: &'static str, household: Household, expect: Expect) -> Case {
+    fn case(name: &'static str, household: Situation, expect: Expect) -> Case {
         Case {
             name,
             household,
@@ -449,10 +441,7 @@ mod tests {
                 .reason("2019-06 家庭人均可支配收入 1,000.00 元，未高于当月低保标准 1,000.00 元"),
             case(
                 "per capita 1,000.005 among three is above 1,000.00 (exact, no rounding)",
-                Household {
-                    size: 3,
-                    months: six(300_001),
-                },
+                Situation::of(3, six(300_001)),
                 Met,
             ),
             case(
@@ -570,10 +559,7 @@ mod tests {
 
     #[test]
     fn the_window_shows_the_figures_used() {
-        let h = Household {
-            size: 3,
-            months: six(300_001),
-        };
+        let h = Situation::of(3, six(300_001));
         let r = evaluate_exit(&h, true, N).unwrap();
         assert_eq!(
             r.window[0],
@@ -606,15 +592,7 @@ mod tests {
         assert_eq!(e.field, "window_months");
         let e = evaluate_exit(&hh(six(200_001)), true, 37).unwrap_err();
         assert_eq!(e.field, "window_months");
-        let e = evaluate_exit(
-            &Household {
-                size: 0,
-                months: six(1),
-            },
-            true,
-            N,
-        )
-        .unwrap_err();
+        let e = evaluate_exit(&Situation::of(0, six(1)), true, N).unwrap_err();
         assert_eq!(e.field, "household_size");
         let twice = [six(200_001), run("2019-06", 1, 200_001, 0)].concat();
         let e = evaluate_exit(&hh(twice), true, N).unwrap_err();
@@ -646,7 +624,7 @@ mod tests {
     fn relief_table() {
         // (name, household, flags, ready, reasons that must appear)
         let with_rigid = |income: i64, rigid: i64| hh(run("2019-01", 6, income, rigid));
-        let cases: Vec<(&str, Household, ReliefFlags, bool, Vec<&str>)> = vec![
+        let cases: Vec<(&str, Situation, ReliefFlags, bool, Vec<&str>)> = vec![
             (
                 "A equal to the line, both flags",
                 with_rigid(250_000, 50_000),
@@ -762,7 +740,7 @@ mod properties {
     /// A household of up to 12 months with occasional gaps; incomes and
     /// expenditures in proportion to line × size with a jitter of a few fen,
     /// so they land on, just above and just below the line.
-    fn arb_household() -> impl Strategy<Value = (Household, u32)> {
+    fn arb_household() -> impl Strategy<Value = (Situation, u32)> {
         (
             1u32..=6,
             vec(
@@ -792,11 +770,11 @@ mod properties {
                     });
                     month = month.add_months(if gap { 2 } else { 1 });
                 }
-                (Household { size, months }, n)
+                (Situation::of(size, months), n)
             })
     }
 
-    fn raise(h: &Household, raises: &[i64]) -> Household {
+    fn raise(h: &Situation, raises: &[i64]) -> Situation {
         let mut richer = h.clone();
         for (f, r) in richer.months.iter_mut().zip(raises.iter().cycle()) {
             f.income = Fen(f.income.0 + r);
@@ -866,7 +844,7 @@ mod properties {
                 (Just((h, n)), Just(months).prop_shuffle())
             }),
         ) {
-            let shuffled = Household { months: shuffled, ..h.clone() };
+            let shuffled = Situation { months: shuffled, ..h.clone() };
             prop_assert_eq!(evaluate_exit(&shuffled, true, n), evaluate_exit(&h, true, n));
             prop_assert_eq!(
                 relief_ready(&shuffled, BOTH, n),
@@ -949,7 +927,7 @@ pub struct RelapseEvaluation {
 /// The caller passes the months it wants judged (for an exited household,
 /// those recorded since it left). Too few consecutive months is no relapse,
 /// with `insufficient_data` set. Refuses the same input as [`evaluate_exit`].
-pub fn relapsed(h: &Household, window_months: u32) -> Result<RelapseEvaluation, ValidationError> {
+pub fn relapsed(h: &Situation, window_months: u32) -> Result<RelapseEvaluation, ValidationError> {
     let w = Latest::of(h, window_months, "返困判断")?;
     let window: Vec<RelapseMonth> = w
         .months
@@ -1004,7 +982,7 @@ mod relapse_tests {
 
     /// `incomes` in consecutive months from `start`, households of two, line `L`
     /// (1,200.00 元 from 2025-04 where `rising`).
-    fn hh(start: &str, incomes: &[i64], rising: bool) -> Household {
+    fn hh(start: &str, incomes: &[i64], rising: bool) -> Situation {
         let months = incomes
             .iter()
             .enumerate()
@@ -1023,14 +1001,14 @@ mod relapse_tests {
                 }
             })
             .collect();
-        Household { size: 2, months }
+        Situation::of(2, months)
     }
 
     #[test]
     fn relapse_table() {
         // (name, household, N, relapsed, insufficient, reasons that must appear)
         let below = 199_999;
-        type Case = (&'static str, Household, u32, bool, bool, Vec<&'static str>);
+        type Case = (&'static str, Situation, u32, bool, bool, Vec<&'static str>);
         let cases: Vec<Case> = vec![
             (
                 "one fen below L × size six months running",
@@ -1090,11 +1068,8 @@ mod relapse_tests {
             ),
             (
                 "a gap breaks the run",
-                Household {
-                    size: 2,
-                    months: [hh("2025-01", &[below; 3], false).months, hh("2025-05", &[below; 4], false).months]
-                        .concat(),
-                },
+                Situation::of(2, [hh("2025-01", &[below; 3], false).months, hh("2025-05", &[below; 4], false).months]
+                        .concat()),
                 6,
                 false,
                 true,
@@ -1136,14 +1111,7 @@ mod relapse_tests {
                 .field,
             "window_months"
         );
-        let e = relapsed(
-            &Household {
-                size: 0,
-                months: hh("2025-01", &[1; 6], false).months,
-            },
-            6,
-        )
-        .unwrap_err();
+        let e = relapsed(&Situation::of(0, hh("2025-01", &[1; 6], false).months), 6).unwrap_err();
         assert_eq!(e.field, "household_size");
         assert_eq!(
             relapsed(&hh("2025-01", &[1, -1, 1, 1, 1, 1], false), 6)
@@ -1164,7 +1132,7 @@ mod relapse_properties {
     const LINES: [i64; 3] = [80_000, 80_001, 120_000];
 
     /// Up to 12 months with occasional gaps, incomes near line × size.
-    fn arb_household() -> impl Strategy<Value = (Household, u32)> {
+    fn arb_household() -> impl Strategy<Value = (Situation, u32)> {
         (
             1u32..=6,
             vec(
@@ -1193,7 +1161,7 @@ mod relapse_properties {
                     });
                     month = month.add_months(if gap { 2 } else { 1 });
                 }
-                (Household { size, months }, n)
+                (Situation::of(size, months), n)
             })
     }
 
@@ -1250,7 +1218,7 @@ mod relapse_properties {
                 (Just((h, n)), Just(months).prop_shuffle())
             }),
         ) {
-            let shuffled = Household { months: shuffled, ..h.clone() };
+            let shuffled = Situation { months: shuffled, ..h.clone() };
             prop_assert_eq!(relapsed(&shuffled, n), relapsed(&h, n));
         }
     }

@@ -116,8 +116,13 @@ pub struct MonthFigures {
     pub low_income_line: Option<Fen>,
 }
 
+/// A household as the rules read it: how many people, whether it receives
+/// 低保, whether it is a migrant worker household, and its months. The
+/// identification rule reads all of it; the exit, relief and relapse rules
+/// read the size and the months. (The file itself is the storage
+/// `Situation`.)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Household {
+pub struct Situation {
     /// Worker plus the members living together.
     pub size: u32,
     pub on_dibao: bool,
@@ -125,6 +130,19 @@ pub struct Household {
     pub migrant: bool,
     /// In any order.
     pub months: Vec<MonthFigures>,
+}
+
+impl Situation {
+    /// Size and months alone, as the exit rules need them (not on 低保,
+    /// not a migrant household).
+    pub fn of(size: u32, months: Vec<MonthFigures>) -> Self {
+        Self {
+            size,
+            on_dibao: false,
+            migrant: false,
+            months,
+        }
+    }
 }
 
 /// What the decision used for one month, for the reviewer to see.
@@ -171,7 +189,7 @@ pub struct Identification {
 /// size 0, the same month given twice, or negative money. Too few
 /// consecutive months is not an error but an `insufficient_data` result, so
 /// the interface can say which months to fill in.
-pub fn identify(h: &Household, params: Params) -> Result<Identification, ValidationError> {
+pub fn identify(h: &Situation, params: Params) -> Result<Identification, ValidationError> {
     let params = params.validate()?;
     if h.size == 0 {
         return Err(ValidationError::new(
@@ -231,7 +249,7 @@ pub(crate) fn start_of_latest_run(sorted: &[MonthFigures]) -> usize {
 }
 
 fn insufficient(
-    h: &Household,
+    h: &Situation,
     params: Params,
     run: &[MonthFigures],
     before_run: Option<Month>,
@@ -272,7 +290,7 @@ fn insufficient(
     }
 }
 
-fn decide(h: &Household, params: Params, window: &[MonthFigures]) -> Identification {
+fn decide(h: &Situation, params: Params, window: &[MonthFigures]) -> Identification {
     let w = Window {
         months: window,
         size: i128::from(h.size),
@@ -468,7 +486,7 @@ impl Window<'_> {
     }
 
     /// One line per condition, naming the first month or the total that failed it.
-    fn refusal_reasons(&self, h: &Household) -> Vec<String> {
+    fn refusal_reasons(&self, h: &Situation) -> Vec<String> {
         let not_below = |label: &str, f: &MonthFigures| {
             format!(
                 "{label}：{} 家庭人均可支配收入 {} 元，不低于当月低保标准 {} 元",
@@ -619,8 +637,8 @@ mod tests {
     }
 
     /// A household of two (so L × size = 2,000.00 元), not on 低保, not migrant.
-    fn hh(months: Vec<MonthFigures>) -> Household {
-        Household {
+    fn hh(months: Vec<MonthFigures>) -> Situation {
+        Situation {
             size: 2,
             on_dibao: false,
             migrant: false,
@@ -628,19 +646,19 @@ mod tests {
         }
     }
 
-    fn on_dibao(h: Household) -> Household {
-        Household {
+    fn on_dibao(h: Situation) -> Situation {
+        Situation {
             on_dibao: true,
             ..h
         }
     }
 
-    fn migrant(h: Household) -> Household {
-        Household { migrant: true, ..h }
+    fn migrant(h: Situation) -> Situation {
+        Situation { migrant: true, ..h }
     }
 
-    fn of_size(size: u32, h: Household) -> Household {
-        Household { size, ..h }
+    fn of_size(size: u32, h: Situation) -> Situation {
+        Situation { size, ..h }
     }
 
     fn params(window_months: u32, multiple_k: u32) -> Params {
@@ -660,13 +678,13 @@ mod tests {
 
     struct Case {
         name: &'static str,
-        household: Household,
+        household: Situation,
         params: Params,
         expect: Expect,
         window: Vec<Month>,
     }
 
-    fn case(name: &'static str, household: Household, expect: Expect) -> Case {
+    fn case(name: &'static str, household: Situation, expect: Expect) -> Case {
         Case {
             name,
             household,
@@ -1371,7 +1389,7 @@ mod properties {
     /// Any household: up to 12 months with occasional gaps. Incomes are
     /// capped per household at just under L, 1.5 L or 6 L so that every
     /// condition is met by some of them.
-    fn arb_household() -> impl Strategy<Value = (Household, Params)> {
+    fn arb_household() -> impl Strategy<Value = (Situation, Params)> {
         (
             1u32..=6,
             any::<bool>(),
@@ -1388,7 +1406,7 @@ mod properties {
                     month = month.add_months(if *gap { 2 } else { 1 });
                 }
                 (
-                    Household {
+                    Situation {
                         size,
                         on_dibao,
                         migrant,
@@ -1400,7 +1418,7 @@ mod properties {
     }
 
     /// A household whose latest run of months fills the window.
-    fn arb_full_window() -> impl Strategy<Value = (Household, Params)> {
+    fn arb_full_window() -> impl Strategy<Value = (Situation, Params)> {
         arb_params().prop_flat_map(|params| {
             let n = params.window_months as usize;
             (
@@ -1418,7 +1436,7 @@ mod properties {
                         .map(|(r, i)| figures(start.add_months(i), r, size, cap))
                         .collect();
                     (
-                        Household {
+                        Situation {
                             size,
                             on_dibao,
                             migrant,
@@ -1433,7 +1451,7 @@ mod properties {
     /// Eligible by construction: every income within K × L and expenditure
     /// at least the income and at least one fen, so ΣE > 0 and
     /// ΣA ≤ 0 < ΣL (condition 4 at least).
-    fn arb_eligible() -> impl Strategy<Value = (Household, Params)> {
+    fn arb_eligible() -> impl Strategy<Value = (Situation, Params)> {
         arb_full_window().prop_map(|(mut h, params)| {
             let k = i64::from(params.multiple_k);
             let size = i64::from(h.size);
@@ -1445,7 +1463,7 @@ mod properties {
         })
     }
 
-    fn without_expenditure(h: &Household) -> Household {
+    fn without_expenditure(h: &Situation) -> Situation {
         let mut none = h.clone();
         for f in &mut none.months {
             f.rigid_expenditure = Fen::ZERO;
@@ -1453,7 +1471,7 @@ mod properties {
         none
     }
 
-    fn lower_all(h: &Household, cuts_pct: &[i64]) -> Household {
+    fn lower_all(h: &Situation, cuts_pct: &[i64]) -> Situation {
         let mut lower = h.clone();
         for (f, cut) in lower.months.iter_mut().zip(cuts_pct.iter().cycle()) {
             f.income = Fen(f.income.0 - f.income.0 * cut / 100);
@@ -1495,7 +1513,7 @@ mod properties {
                 (Just((h, p)), Just(months).prop_shuffle())
             })
         ) {
-            let shuffled = Household { months: shuffled, ..h.clone() };
+            let shuffled = Situation { months: shuffled, ..h.clone() };
             prop_assert_eq!(identify(&shuffled, params), identify(&h, params));
         }
 

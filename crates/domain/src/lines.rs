@@ -9,7 +9,7 @@
 use crate::division::{self, NATIONAL};
 use crate::exit::{self, ExitEvaluation};
 use crate::household::{default_baseline_cutoff, Decision, HouseholdData, MonthlyIncome};
-use crate::identification::{identify, Household, Identification, MonthFigures, Params};
+use crate::identification::{identify, Identification, MonthFigures, Params, Situation};
 use crate::{Fen, Month, ValidationError};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -134,7 +134,7 @@ pub fn identify_file(
     let latest = figures.iter().map(|f| f.month).max();
     let on_dibao = latest.is_some_and(|m| data.on_dibao_in(m));
     let mut result = identify(
-        &Household {
+        &Situation {
             size: size.max(1),
             on_dibao,
             migrant: data.migrant,
@@ -217,10 +217,7 @@ pub fn evaluate_exit_file(
 ) -> Result<ExitEvaluation, ValidationError> {
     let (figures, unlined) = file_figures(data, months, lines);
     let mut result = exit::evaluate_exit(
-        &exit::Household {
-            size: size.max(1),
-            months: figures,
-        },
+        &Situation::of(size.max(1), figures),
         true,
         params.window_months,
     )?;

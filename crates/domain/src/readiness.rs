@@ -11,7 +11,7 @@
 
 use crate::exit::{self, ExitEvaluation, ReliefFlags};
 use crate::household::{Cohort, Decision, Health, LabourCapacity, Status};
-use crate::identification::{Identification, MonthFigures};
+use crate::identification::{Identification, MonthFigures, Situation};
 use crate::leaving::{suggest_pathway, within_follow_up, Pathway};
 use crate::lines::decision_of;
 use crate::{Month, ValidationError};
@@ -307,11 +307,8 @@ pub fn judge(f: &Facts<'_>) -> Result<Readiness, ValidationError> {
     Ok(out)
 }
 
-fn household(f: &Facts<'_>, months: Vec<MonthFigures>) -> exit::Household {
-    exit::Household {
-        size: f.size.max(1),
-        months,
-    }
+fn household(f: &Facts<'_>, months: Vec<MonthFigures>) -> Situation {
+    Situation::of(f.size.max(1), months)
 }
 
 fn on_file(f: &Facts<'_>, o: &OnFile<'_>, out: &mut Readiness) -> Result<(), ValidationError> {

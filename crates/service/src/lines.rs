@@ -5,7 +5,7 @@ use crate::audit::{Owned, Record, Who};
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::division::{self, DivisionCode};
-use bangfu_domain::identification::{identify, Household, Identification, Params};
+use bangfu_domain::identification::{identify, Identification, Params, Situation};
 use bangfu_domain::lines::{Line, RegionParams};
 use bangfu_domain::{Fen, Month, Permission, ValidationError};
 use bangfu_storage::lines::{self, StoredLine};
@@ -233,7 +233,7 @@ impl Services {
     /// sign-in (also the applicants' self-check).
     pub fn identify_stateless(
         &self,
-        household: &Household,
+        household: &Situation,
         params: Params,
     ) -> Result<Identification, ServiceError> {
         let params = params.validate()?;

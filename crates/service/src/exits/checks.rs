@@ -175,10 +175,10 @@ pub(super) fn evaluate(
                 under_regular_assistance: store::has_active_subsidy(c, h.id)?,
             };
             let r = exit::relief_ready(
-                &exit::Household {
-                    size: size32.max(1),
-                    months: books.figures(&h.data, &incomes),
-                },
+                &bangfu_domain::identification::Situation::of(
+                    size32.max(1),
+                    books.figures(&h.data, &incomes),
+                ),
                 flags,
                 window,
             )?;

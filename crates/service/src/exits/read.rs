@@ -176,10 +176,10 @@ impl Services {
                             .params
                             .window_months;
                         let r = exit::relief_ready(
-                            &exit::Household {
-                                size: u32::try_from(size).unwrap_or(1),
-                                months: b.figures(&h.data, months),
-                            },
+                            &bangfu_domain::identification::Situation::of(
+                                u32::try_from(size).unwrap_or(1),
+                                b.figures(&h.data, months),
+                            ),
                             ReliefFlags {
                                 in_safety_net: true,
                                 under_regular_assistance: true,

@@ -101,7 +101,7 @@ pub struct EvaluateRequest {
 }
 
 impl EvaluateRequest {
-    pub fn parse(&self) -> Result<(identification::Household, Params), ValidationError> {
+    pub fn parse(&self) -> Result<(identification::Situation, Params), ValidationError> {
         parse_household(
             self.household_size,
             self.on_dibao,
@@ -120,12 +120,12 @@ fn parse_household(
     migrant: bool,
     params: Option<&EvaluateParams>,
     months: &[EvaluateMonth],
-) -> Result<(identification::Household, Params), ValidationError> {
+) -> Result<(identification::Situation, Params), ValidationError> {
     let size = parse_household_size(household_size)?;
     let params = parse_params(params)?;
     let months = parse_months(months)?;
     Ok((
-        identification::Household {
+        identification::Situation {
             size,
             on_dibao,
             migrant,
@@ -226,7 +226,7 @@ pub struct ExitEvaluateRequest {
 }
 
 impl ExitEvaluateRequest {
-    pub fn parse(&self) -> Result<(exit::Household, u32), ValidationError> {
+    pub fn parse(&self) -> Result<(identification::Situation, u32), ValidationError> {
         // The identification body's fields, checked the same way; the exit
         // standard reads the size and the months.
         let (household, _) = parse_household(
@@ -252,13 +252,8 @@ impl ExitEvaluateRequest {
             None => exit::DEFAULT_WINDOW_MONTHS,
             Some(n) => exit::validate_window(window_months(n)?)?,
         };
-        Ok((
-            exit::Household {
-                size: household.size,
-                months: household.months,
-            },
-            window_months,
-        ))
+        // The exit rules read the size and the months of the same situation.
+        Ok((household, window_months))
     }
 }
 

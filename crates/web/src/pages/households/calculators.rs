@@ -82,7 +82,7 @@ impl CheckQuery {
             });
         }
         identification::identify(
-            &identification::Household {
+            &identification::Situation {
                 size,
                 on_dibao: self.on_dibao.is_some(),
                 migrant: self.migrant.is_some(),
