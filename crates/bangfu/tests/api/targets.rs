@@ -615,7 +615,7 @@ async fn the_targets_page_form_and_export() {
         .app
         .page(
             &client,
-            &format!("/targets?union={}&year=2018&saved=set", w.t.province),
+            &format!("/targets?union={}&year=2018&notice=set", w.t.province),
         )
         .await;
     assert_eq!(s, 200);

@@ -223,14 +223,11 @@ struct ListQuery {
     #[serde(default)]
     union_id: String,
     page: Option<i64>,
-    #[serde(default)]
-    ran: String,
-    #[serde(default)]
-    found: String,
-    #[serde(default)]
-    added: String,
-    #[serde(default)]
-    ms: String,
+    /// `notice=ran` with the run's counts, after a run.
+    notice: Option<String>,
+    found: Option<u64>,
+    added: Option<u64>,
+    ms: Option<u64>,
 }
 
 impl ListQuery {
@@ -305,12 +302,17 @@ async fn list_view(
             reversed: n(*c, FindingStatus::Reversed),
         })
         .collect();
-    let notice = (!q.ran.is_empty()).then(|| {
-        format!(
-            "审计已完成：本次在您的权限范围内发现 {} 个问题，其中新增 {} 个（用时 {} 毫秒）。",
-            q.found, q.added, q.ms
-        )
-    });
+    let notice = match (q.notice.as_deref(), q.found, q.added, q.ms) {
+        (Some("ran"), Some(found), Some(added), Some(millis)) => Some(
+            Notice::AuditRan {
+                found,
+                added,
+                millis,
+            }
+            .text(),
+        ),
+        _ => None,
+    };
     let params = q.params();
     Ok(render_results(
         swap,
@@ -359,10 +361,12 @@ async fn run(
     headers: HeaderMap,
 ) -> PageResult {
     let s = state.services.fund_audit_run(&actor).await?;
-    let to = format!(
-        "/fund-audit?ran=1&found={}&added={}&ms={}",
-        s.found, s.added, s.millis
-    );
+    let done = Notice::AuditRan {
+        found: u64::try_from(s.found).unwrap_or(0),
+        added: u64::try_from(s.added).unwrap_or(0),
+        millis: u64::try_from(s.millis).unwrap_or(0),
+    };
+    let to = format!("/fund-audit?{}", done.query());
     if headers.contains_key("hx-request") {
         let mut res = axum::http::StatusCode::NO_CONTENT.into_response();
         if let Ok(v) = HeaderValue::from_str(&to) {
@@ -507,8 +511,7 @@ struct StandardForm {
     division_code: String,
     #[serde(default)]
     max_yuan: String,
-    #[serde(default)]
-    saved: String,
+    notice: Option<String>,
 }
 
 async fn standards_view(
@@ -570,7 +573,7 @@ async fn standards_page(
     PageActor(actor): PageActor,
     Query(q): Query<StandardForm>,
 ) -> PageResult {
-    let notice = (!q.saved.is_empty()).then(|| "发放标准已保存。".to_owned());
+    let notice = Notice::find(Notice::FUND_AUDIT, q.notice.as_deref()).map(Notice::text);
     standards_view(&state, &actor, &StandardForm::default(), notice, None).await
 }
 
@@ -600,7 +603,11 @@ async fn standard_apply(
     }
     .await;
     match result {
-        Ok(_) => Ok(Redirect::to("/fund-audit/standards?saved=1").into_response()),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/fund-audit/standards?{}",
+            Notice::StandardSaved.query()
+        ))
+        .into_response()),
         Err(e) => {
             let (status, msg, _) = super::form_failure(e)?;
             let mut res = standards_view(state, actor, form, None, Some(msg)).await?;

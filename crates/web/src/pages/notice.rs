@@ -81,6 +81,16 @@ pub enum Notice {
     FundsReceipt,
     FundsAllocation,
     FundsReversed,
+    // the fund audit
+    AuditRan {
+        found: u64,
+        added: u64,
+        millis: u64,
+    },
+    StandardSaved,
+    // targets
+    TargetSet,
+    TargetCleared,
 }
 
 impl Notice {
@@ -144,6 +154,10 @@ impl Notice {
         Notice::ApplicationApproved,
         Notice::ApplicationRejected,
     ];
+    /// What the fund audit's pages acknowledge.
+    pub const FUND_AUDIT: &'static [Notice] = &[Notice::StandardSaved];
+    /// What the targets page acknowledges.
+    pub const TARGETS: &'static [Notice] = &[Notice::TargetSet, Notice::TargetCleared];
     /// What the funds page acknowledges.
     pub const FUNDS: &'static [Notice] = &[
         Notice::FundsReceipt,
@@ -196,6 +210,10 @@ impl Notice {
             Notice::FundsReceipt => "receipt",
             Notice::FundsAllocation => "allocation",
             Notice::FundsReversed => "reverse",
+            Notice::AuditRan { .. } => "ran",
+            Notice::StandardSaved => "standard",
+            Notice::TargetSet => "set",
+            Notice::TargetCleared => "clear",
         }
     }
 
@@ -280,6 +298,18 @@ impl Notice {
             Notice::FundsReceipt => "资金收入已登记。",
             Notice::FundsAllocation => "资金已下拨，下级工会可在其资金页面看到这笔下拨。",
             Notice::FundsReversed => "已冲销：记入了一笔反向分录，原业务保留可查。",
+            Notice::AuditRan {
+                found,
+                added,
+                millis,
+            } => {
+                return format!(
+                    "审计已完成：本次在您的权限范围内发现 {found} 个问题，其中新增 {added} 个（用时 {millis} 毫秒）。"
+                )
+            }
+            Notice::StandardSaved => "发放标准已保存。",
+            Notice::TargetSet => "目标比例已保存。",
+            Notice::TargetCleared => "已取消本级设定，恢复沿用上级或默认方案。",
         };
         text.to_owned()
     }
@@ -311,6 +341,14 @@ impl Notice {
                 )
             }
             Notice::PairedMany(n) => format!("notice={}&count={n}", self.code()),
+            Notice::AuditRan {
+                found,
+                added,
+                millis,
+            } => format!(
+                "notice={}&found={found}&added={added}&ms={millis}",
+                self.code()
+            ),
             _ => format!("notice={}", self.code()),
         }
     }
@@ -362,6 +400,8 @@ mod tests {
             Notice::EXIT,
             Notice::APPLICATION,
             Notice::FUNDS,
+            Notice::FUND_AUDIT,
+            Notice::TARGETS,
         ] {
             for n in list {
                 assert_eq!(Notice::find(list, Some(n.code())), Some(*n), "{n:?}");

@@ -564,8 +564,7 @@ struct TargetsQuery {
     union: String,
     #[serde(default)]
     year: String,
-    #[serde(default)]
-    saved: String,
+    notice: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -833,11 +832,7 @@ async fn targets_page(
     Query(q): Query<TargetsQuery>,
 ) -> PageResult {
     let p = load_progress(&state, &actor, &q.union, &q.year).await?;
-    let notice = match q.saved.as_str() {
-        "set" => Some("目标比例已保存。".to_owned()),
-        "clear" => Some("已取消本级设定，恢复沿用上级或默认方案。".to_owned()),
-        _ => None,
-    };
+    let notice = Notice::find(Notice::TARGETS, q.notice.as_deref()).map(Notice::text);
     Ok(render(&targets_view(
         &actor,
         &p,
@@ -868,10 +863,15 @@ async fn targets_submit(
     .await;
     match result {
         Ok(p) => {
-            let op = if form.op == "clear" { "clear" } else { "set" };
+            let done = if form.op == "clear" {
+                Notice::TargetCleared
+            } else {
+                Notice::TargetSet
+            };
             Ok(Redirect::to(&format!(
-                "{}&saved={op}",
-                targets_href(p.union.id.0, p.year)
+                "{}&{}",
+                targets_href(p.union.id.0, p.year),
+                done.query()
             ))
             .into_response())
         }
