@@ -21,6 +21,8 @@ pub const PASSWORD: &str = "Test-Pass-2026";
 
 pub struct TestApp {
     pub base: String,
+    /// The database the server runs on (for the command line, say).
+    pub database_url: String,
     pub services: Services,
     pub running: Running,
     _db: TestDb,
@@ -104,12 +106,13 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
 /// Starts a server after `adjust` has changed its configuration.
 pub async fn spawn_configured(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let (url, db) = fresh_db();
-    let mut config = Config::new(url, "127.0.0.1:0");
+    let mut config = Config::new(url.clone(), "127.0.0.1:0");
     adjust(&mut config);
     config.db.max_connections = 4;
     let running = bangfu::start(config).await.expect("server starts");
     TestApp {
         base: format!("http://{}", running.addr),
+        database_url: url,
         services: running.services.clone(),
         running,
         _db: db,
@@ -176,6 +179,7 @@ impl TestApp {
                 &[role.to_owned()],
                 Some(&format!("#{union_id}")),
                 PASSWORD,
+                bangfu_service::FirstLogin::KeepPassword,
             )
             .await
             .expect("user")
