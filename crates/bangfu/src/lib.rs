@@ -36,7 +36,8 @@ impl Config {
     }
 }
 
-/// Opens the database, applies migrations and makes sure the tree has a root.
+/// Opens the database, applies migrations, makes sure the tree has a root
+/// and re-identifies the files whose stored decision a migration made stale.
 pub async fn open(config: &Config) -> Result<Services, AppError> {
     let db = Db::open(&config.database_url, &config.db).map_err(|e| match e {
         bangfu_storage::StorageError::UnsupportedUrl(url) => AppError::Database(format!(
@@ -46,6 +47,9 @@ pub async fn open(config: &Config) -> Result<Services, AppError> {
     })?;
     let services = Services::new(db, config.settings.clone());
     services.prepare().await?;
+    // Decisions a migration marked stale (the rule changed) are refreshed
+    // before anything is served, so lists and counts agree with the rule.
+    services.decisions_refresh_stale().await?;
     Ok(services)
 }
 

@@ -74,7 +74,7 @@ struct ServeArgs {
     /// Cash in one act of assistance above this many yuan needs a reviewer's approval (default 2000)
     #[arg(long, env = "BANGFU_APPROVAL_THRESHOLD_YUAN")]
     approval_threshold_yuan: Option<String>,
-    /// Days after which a household not visited is listed as overdue (default 90)
+    /// Days after which a household not visited is listed as overdue, counted from the latest of its filing, its current pairing and its last visit (default 90)
     #[arg(long, env = "BANGFU_VISIT_INTERVAL_DAYS")]
     visit_interval_days: Option<u32>,
     /// Days after which money allocated to a child union and not used is an audit finding (default 90)

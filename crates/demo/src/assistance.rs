@@ -350,6 +350,14 @@ impl Chunk {
         seed::insert_entries(c, &self.entries)?;
         seed::insert_visits(c, &self.visits)?;
         seed::insert_pairings(c, &self.pairings)?;
+        let mut paired_on: BTreeMap<NaiveDate, Vec<i64>> = BTreeMap::new();
+        for p in self.pairings.iter().filter(|p| p.until_at.is_none()) {
+            paired_on
+                .entry(bangfu_domain::china_date(p.from_at))
+                .or_default()
+                .push(p.household_id);
+        }
+        seed::set_paired_on(c, &paired_on)?;
         self.s.transfers += self.transfers.len();
         seed::sync_sequences(c)?;
         Ok((self.s, self.plant))

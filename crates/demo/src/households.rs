@@ -281,7 +281,7 @@ impl Plan {
         };
         let filed_on = self.filed_from
             + chrono::Duration::days(r.below_i64(u64::try_from(self.filing_days).unwrap_or(1)));
-        let data = HouseholdData {
+        let data: HouseholdData = HouseholdData {
             worker_name: format!("{surname}{}", r.pick(&GIVEN)),
             worker_id_number: worker_id,
             phone: format!("13{}{:08}", 5 + r.below(5), r.below(100_000_000)),

@@ -102,20 +102,39 @@ impl MeasureStatus {
     }
 }
 
-/// The first day a visit still counts as recent: a household last visited
-/// before it (or never) is due a visit.
+/// The first day that still counts as recent for a visit: a household whose
+/// visit clock started before it (see [`VisitDates`]) is due a visit.
 pub fn visit_cutoff(today: NaiveDate, interval_days: u32) -> NaiveDate {
     today - chrono::Duration::days(i64::from(interval_days))
 }
 
-/// Whether a household is due a home visit.
-pub fn visit_overdue(
-    last_visit_on: Option<NaiveDate>,
-    today: NaiveDate,
-    interval_days: u32,
-) -> bool {
-    let cutoff = visit_cutoff(today, interval_days);
-    last_visit_on.is_none_or(|d| d < cutoff)
+/// The days a household's visit interval runs from: it is filed, paired
+/// with a responsible person (一帮一) and visited. A household just filed,
+/// or just given to a new responsible person, is not yet due a visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisitDates {
+    pub filed_on: NaiveDate,
+    /// The day its current pairing began, if it has one.
+    pub paired_on: Option<NaiveDate>,
+    pub last_visit_on: Option<NaiveDate>,
+}
+
+impl VisitDates {
+    /// The later of the filing, the current pairing and the last visit.
+    pub fn clock_start(self) -> NaiveDate {
+        [self.paired_on, self.last_visit_on]
+            .into_iter()
+            .flatten()
+            .fold(self.filed_on, NaiveDate::max)
+    }
+}
+
+/// Whether a household is due a home visit: `interval_days` have passed
+/// since the later of its filing, its current pairing and its last visit.
+/// (Storage lists the same households with the same three dates:
+/// `bangfu_storage::plans::Worklist::NotVisitedSince`.)
+pub fn visit_overdue(dates: VisitDates, today: NaiveDate, interval_days: u32) -> bool {
+    dates.clock_start() < visit_cutoff(today, interval_days)
 }
 
 coded!(
@@ -343,9 +362,46 @@ mod tests {
         assert!(!MeasureStatus::Done.overdue(d("2026-01-01"), today));
         assert!(ReferralStatus::Sent.overdue(d("2026-06-14"), today));
         assert!(!ReferralStatus::Granted.overdue(d("2026-06-14"), today));
-        assert!(visit_overdue(None, today, 90));
-        assert!(!visit_overdue(Some(d("2026-03-17")), today, 90));
-        assert!(visit_overdue(Some(d("2026-03-16")), today, 90));
+    }
+
+    #[test]
+    fn a_visit_is_due_an_interval_after_filing_pairing_or_the_last_visit() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let today = d("2026-06-15");
+        let dates = |filed: &str, paired: Option<&str>, visited: Option<&str>| VisitDates {
+            filed_on: d(filed),
+            paired_on: paired.map(d),
+            last_visit_on: visited.map(d),
+        };
+        // (filed, paired, last visit, overdue after 90 days)
+        let cases = [
+            // Filed today, never visited: not yet due.
+            ("2026-06-15", None, None, false),
+            // Filed 90 days ago: due tomorrow; 91 days ago: due.
+            ("2026-03-17", None, None, false),
+            ("2026-03-16", None, None, true),
+            // Filed long ago: the last visit counts, 90 days but not 91.
+            ("2024-01-01", None, Some("2026-03-17"), false),
+            ("2024-01-01", None, Some("2026-03-16"), true),
+            // Filed long ago, never visited, paired recently (a new
+            // responsible person): not yet due; paired 91 days ago: due.
+            ("2024-01-01", Some("2026-06-01"), None, false),
+            ("2024-01-01", Some("2026-03-16"), None, true),
+            // The latest of the three counts, whichever it is.
+            ("2026-04-01", Some("2025-01-01"), Some("2025-06-01"), false),
+            ("2025-01-01", Some("2025-02-01"), Some("2026-03-16"), true),
+        ];
+        for (filed, paired, visited, overdue) in cases {
+            let v = dates(filed, paired, visited);
+            assert_eq!(visit_overdue(v, today, 90), overdue, "{v:?}");
+        }
+        // Another interval.
+        assert!(!visit_overdue(dates("2026-05-16", None, None), today, 30));
+        assert!(visit_overdue(dates("2026-05-15", None, None), today, 30));
+        assert_eq!(
+            dates("2026-01-01", Some("2026-02-01"), Some("2025-12-01")).clock_start(),
+            d("2026-02-01")
+        );
     }
 
     #[test]
@@ -356,5 +412,53 @@ mod tests {
         assert!(check_amounts(Fen(0), Fen(-5), 1, d, d).is_err());
         assert!(check_amounts(Fen(0), Fen(0), 0, d, d).is_err());
         assert!(check_amounts(Fen(0), Fen(0), 1, d.succ_opt().unwrap_or(d), d).is_err());
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use proptest::prelude::*;
+
+    fn day(offset: i64) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 6, 15).unwrap() + chrono::Duration::days(offset)
+    }
+
+    fn arb_dates() -> impl Strategy<Value = VisitDates> {
+        (
+            -1000i64..=0,
+            proptest::option::of(-1000i64..=0),
+            proptest::option::of(-1000i64..=0),
+        )
+            .prop_map(|(f, p, v)| VisitDates {
+                filed_on: day(f),
+                paired_on: p.map(day),
+                last_visit_on: v.map(day),
+            })
+    }
+
+    proptest! {
+        /// Due exactly when filing, pairing and the last visit all lie
+        /// before the cut-off.
+        #[test]
+        fn due_when_every_date_is_before_the_cutoff(v in arb_dates(), days in 0u32..=400) {
+            let today = day(0);
+            let cutoff = visit_cutoff(today, days);
+            let all_before = v.filed_on < cutoff
+                && v.paired_on.is_none_or(|p| p < cutoff)
+                && v.last_visit_on.is_none_or(|l| l < cutoff);
+            prop_assert_eq!(visit_overdue(v, today, days), all_before);
+        }
+
+        /// A visit recorded today is never overdue, whatever came before.
+        #[test]
+        fn a_visit_today_is_never_overdue(v in arb_dates(), days in 0u32..=400) {
+            let today = day(0);
+            let visited = VisitDates { last_visit_on: Some(today), ..v };
+            prop_assert!(!visit_overdue(visited, today, days));
+            let filed = VisitDates { filed_on: today, ..v };
+            prop_assert!(!visit_overdue(filed, today, days));
+        }
     }
 }

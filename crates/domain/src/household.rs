@@ -5,8 +5,10 @@
 //! over the API) and a Chinese label (shown and accepted from Excel), so a
 //! spreadsheet typed by a person and a script both reach the same value.
 
+use crate::disclosure::MaskedId;
+use crate::id_number::mask_phone;
 use crate::identification::Category;
-use crate::{Fen, IdNumber, Month, ValidationError};
+use crate::{Disclosure, Fen, Masked, Month, Stored, ValidationError};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -282,10 +284,13 @@ impl MonthlyIncome {
 pub const MAX_MONTHLY_FEN: i64 = 1_000_000_000;
 
 /// A family member living with the worker and supported by them (供养人口).
+///
+/// `D` says whether the ID number is the stored one or the masked text
+/// (see [`crate::disclosure`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Member {
+pub struct Member<D: Disclosure = Stored> {
     pub name: String,
-    pub id_number: Option<IdNumber>,
+    pub id_number: Option<D::IdNumber>,
     pub relation: Relation,
     pub health: Health,
     pub disability_grade: Option<i32>,
@@ -297,10 +302,14 @@ pub struct Member {
 }
 
 /// The fields of a file that a person enters, already validated.
+///
+/// `D` says whether the worker's ID number and phone are as stored or
+/// masked for a reader (see [`crate::disclosure`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HouseholdData {
+pub struct HouseholdData<D: Disclosure = Stored> {
     pub worker_name: String,
-    pub worker_id_number: IdNumber,
+    pub worker_id_number: D::IdNumber,
+    /// Masked with the ID number.
     pub phone: String,
     pub address: String,
     pub division_code: String,
@@ -323,10 +332,56 @@ pub struct HouseholdData {
     pub notes: String,
 }
 
-impl HouseholdData {
+impl<D: Disclosure> HouseholdData<D> {
     /// Whether the household receives 低保 in `month`.
     pub fn on_dibao_in(&self, month: Month) -> bool {
         self.dibao_since.is_some_and(|s| s <= month)
+    }
+}
+
+impl HouseholdData {
+    /// The file as a reader sees it: ID number and phone masked.
+    pub fn masked(self) -> HouseholdData<Masked> {
+        HouseholdData {
+            worker_name: self.worker_name,
+            worker_id_number: MaskedId::of(&self.worker_id_number),
+            phone: mask_phone(&self.phone),
+            address: self.address,
+            division_code: self.division_code,
+            employer: self.employer,
+            employer_kind: self.employer_kind,
+            employment: self.employment,
+            labour_capacity: self.labour_capacity,
+            health: self.health,
+            disability_grade: self.disability_grade,
+            migrant: self.migrant,
+            zero_employment: self.zero_employment,
+            closure_laid_off: self.closure_laid_off,
+            trade_friction: self.trade_friction,
+            causes: self.causes,
+            category: self.category,
+            tier: self.tier,
+            filed_on: self.filed_on,
+            dibao_since: self.dibao_since,
+            other_relief_since: self.other_relief_since,
+            notes: self.notes,
+        }
+    }
+}
+
+impl Member {
+    /// The member as a reader sees them: ID number masked.
+    pub fn masked(self) -> Member<Masked> {
+        Member {
+            name: self.name,
+            id_number: self.id_number.as_ref().map(MaskedId::of),
+            relation: self.relation,
+            health: self.health,
+            disability_grade: self.disability_grade,
+            schooling: self.schooling,
+            employment: self.employment,
+            income: self.income,
+        }
     }
 }
 

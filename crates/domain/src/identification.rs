@@ -281,7 +281,9 @@ fn decide(h: &Household, params: Params, window: &[MonthFigures]) -> Identificat
     let below_line = w.first_not_below_line().is_none();
     let within_low_income = w.first_above_low_income().is_none();
     let within_k = w.first_above_k().is_none();
-    let actual_below = w.actual_below_line();
+    // Conditions 2–4: non-living expenditure exists (ΣE > 0) and brings the
+    // actual living level below the line (ΣA < ΣL).
+    let actual_below = w.has_expenditure() && w.actual_below_line();
 
     let condition: Option<u8> = if below_line && !h.on_dibao {
         Some(1)
@@ -388,6 +390,20 @@ impl Window<'_> {
             .sum()
     }
 
+    /// ΣE: the household's non-living expenditure over the window.
+    fn sum_rigid(&self) -> i128 {
+        self.months
+            .iter()
+            .map(|f| i128::from(f.rigid_expenditure.0))
+            .sum()
+    }
+
+    /// `ΣE > 0`: conditions 2–4 each need non-living expenditure in the
+    /// window (存在……非生活性支出); without it none of them holds.
+    fn has_expenditure(&self) -> bool {
+        self.sum_rigid() > 0
+    }
+
     /// Σ(L × size), each month with its own line.
     fn sum_line(&self) -> i128 {
         self.months.iter().map(|f| Self::line(f) * self.size).sum()
@@ -402,14 +418,21 @@ impl Window<'_> {
     ///
     /// ΣL is a multiple of size, so ΣL / size is exact; ΣA / size is floored,
     /// which never makes the shown figures contradict the verdict.
+    ///
+    /// With no expenditure at all the phrase says so instead: conditions 2–4
+    /// fail on ΣE = 0 before the totals are compared.
     fn totals_phrase(&self) -> String {
+        if !self.has_expenditure() {
+            return "窗口内无非生活性支出（ΣE = 0），条件二至四不成立".to_owned();
+        }
         let verdict = if self.actual_below_line() {
             "低于"
         } else {
             "不低于"
         };
         format!(
-            "窗口内实际人均生活水平合计 {} 元，{verdict}低保标准合计 {} 元",
+            "窗口内家庭非生活性支出合计 {} 元，实际人均生活水平合计 {} 元，{verdict}低保标准合计 {} 元",
+            fen_saturating(self.sum_rigid()).yuan_grouped(),
             fen_floor(self.sum_actual(), self.size).yuan_grouped(),
             fen_floor(self.sum_line(), self.size).yuan_grouped(),
         )
@@ -710,7 +733,7 @@ mod tests {
             ),
             case(
                 "c1: income equal to L×size is not below (falls to c3)",
-                hh(set(six(150_000, 0), 2, |f| f.income = Fen(200_000))),
+                hh(set(six(150_000, 10_000), 2, |f| f.income = Fen(200_000))),
                 Eligible(3, Category::NearDibao),
             ),
             case(
@@ -720,13 +743,34 @@ mod tests {
             ),
             // Condition 2.
             case(
-                "c2: below the line on 低保",
-                on_dibao(hh(six(150_000, 0))),
+                "c2: below the line on 低保, with expenditure",
+                on_dibao(hh(six(150_000, 10_000))),
                 Eligible(2, Category::Dibao),
             ),
             case(
+                "c2: one fen of expenditure in the window is enough",
+                on_dibao(hh(set(six(150_000, 0), 3, |f| {
+                    f.rigid_expenditure = Fen(1)
+                }))),
+                Eligible(2, Category::Dibao),
+            ),
+            case(
+                "c2: below the line on 低保 without expenditure (ΣE = 0)",
+                on_dibao(hh(six(150_000, 0))),
+                NotEligible,
+            ),
+            case(
+                "c2: expenditure only before the window does not count",
+                on_dibao(hh(
+                    [run("2018-12", 1, 150_000, 50_000), six(150_000, 0)].concat()
+                )),
+                NotEligible,
+            ),
+            case(
                 "c2: equal to the line on 低保 (falls to c3)",
-                on_dibao(hh(set(six(150_000, 0), 5, |f| f.income = Fen(200_000)))),
+                on_dibao(hh(set(six(150_000, 10_000), 5, |f| {
+                    f.income = Fen(200_000)
+                }))),
                 Eligible(3, Category::Dibao),
             ),
             // Condition 3 and the low-income line.
@@ -744,6 +788,11 @@ mod tests {
                 "c3: one fen above default LI×size (falls to c4)",
                 hh(set(six(250_000, 100_000), 0, |f| f.income = Fen(300_001))),
                 Eligible(4, Category::Sudden),
+            ),
+            case(
+                "c3: ΣA below ΣL without expenditure (ΣE = 0)",
+                hh(set(six(150_000, 0), 2, |f| f.income = Fen(200_000))),
+                NotEligible,
             ),
             case(
                 "c3: ΣA equal to ΣL is not below",
@@ -807,6 +856,20 @@ mod tests {
                 NotEligible,
             ),
             case(
+                "c4: ΣA below ΣL without expenditure (ΣE = 0)",
+                hh(set(six(100_000, 0), 0, |f| f.income = Fen(400_000))),
+                NotEligible,
+            ),
+            case(
+                "c4: the same with one fen of expenditure",
+                hh(set(
+                    set(six(100_000, 0), 0, |f| f.income = Fen(400_000)),
+                    5,
+                    |f| f.rigid_expenditure = Fen(1),
+                )),
+                Eligible(4, Category::Sudden),
+            ),
+            case(
                 "c4: on 低保",
                 on_dibao(hh(six(800_000, 650_000))),
                 Eligible(4, Category::Dibao),
@@ -838,7 +901,7 @@ mod tests {
             ),
             case(
                 "line change: income against the month's own line",
-                hh(each(six(210_000, 0), |f| {
+                hh(each(six(210_000, 10_000), |f| {
                     if f.month < m("2019-04") {
                         f.dibao_line = Fen(120_000);
                     }
@@ -1006,17 +1069,17 @@ mod tests {
             ["符合条件一：连续 6 个月家庭人均可支配收入低于当地低保标准，且未享受低保"]
         );
 
-        let r = identify(&on_dibao(hh(six(150_000, 0))), Params::default()).unwrap();
+        let r = identify(&on_dibao(hh(six(150_000, 10_000))), Params::default()).unwrap();
         assert_eq!(
             r.reasons,
-            ["符合条件二：连续 6 个月家庭人均可支配收入低于当地低保标准，已享受低保，且窗口内实际人均生活水平合计 4,500.00 元，低于低保标准合计 6,000.00 元"]
+            ["符合条件二：连续 6 个月家庭人均可支配收入低于当地低保标准，已享受低保，且窗口内家庭非生活性支出合计 600.00 元，实际人均生活水平合计 4,200.00 元，低于低保标准合计 6,000.00 元"]
         );
 
         let r = identify(&migrant(hh(six(250_000, 60_000))), Params::default()).unwrap();
         assert_eq!(
             r.reasons,
             [
-                "符合条件三：连续 6 个月家庭人均可支配收入不高于当地低收入家庭标准，且窗口内实际人均生活水平合计 5,700.00 元，低于低保标准合计 6,000.00 元",
+                "符合条件三：连续 6 个月家庭人均可支配收入不高于当地低收入家庭标准，且窗口内家庭非生活性支出合计 3,600.00 元，实际人均生活水平合计 5,700.00 元，低于低保标准合计 6,000.00 元",
                 "符合条件五：在本地长期居住和务工的农民工家庭，且符合条件三",
             ]
         );
@@ -1024,7 +1087,7 @@ mod tests {
         let r = identify(&hh(six(800_000, 650_000)), params(6, 4)).unwrap();
         assert_eq!(
             r.reasons,
-            ["符合条件四：连续 6 个月家庭人均可支配收入在当地低保标准 4 倍（含）以内，且窗口内实际人均生活水平合计 4,500.00 元，低于低保标准合计 6,000.00 元"]
+            ["符合条件四：连续 6 个月家庭人均可支配收入在当地低保标准 4 倍（含）以内，且窗口内家庭非生活性支出合计 39,000.00 元，实际人均生活水平合计 4,500.00 元，低于低保标准合计 6,000.00 元"]
         );
     }
 
@@ -1036,8 +1099,8 @@ mod tests {
             [
                 "条件一：2019-01 家庭人均可支配收入 1,250.00 元，不低于当月低保标准 1,000.00 元",
                 "条件二：2019-01 家庭人均可支配收入 1,250.00 元，不低于当月低保标准 1,000.00 元",
-                "条件三：窗口内实际人均生活水平合计 6,000.00 元，不低于低保标准合计 6,000.00 元",
-                "条件四：窗口内实际人均生活水平合计 6,000.00 元，不低于低保标准合计 6,000.00 元",
+                "条件三：窗口内家庭非生活性支出合计 3,000.00 元，实际人均生活水平合计 6,000.00 元，不低于低保标准合计 6,000.00 元",
+                "条件四：窗口内家庭非生活性支出合计 3,000.00 元，实际人均生活水平合计 6,000.00 元，不低于低保标准合计 6,000.00 元",
             ]
         );
 
@@ -1098,11 +1161,44 @@ mod tests {
     }
 
     #[test]
+    fn reasons_when_refused_for_want_of_expenditure() {
+        // On 低保 and below the line every month, but nothing spent beyond
+        // living: conditions 2–4 all need ΣE > 0 (docs/rules.md §4).
+        let r = identify(&on_dibao(hh(six(150_000, 0))), Params::default()).unwrap();
+        assert!(!r.eligible && !r.insufficient_data);
+        assert_eq!(
+            r.reasons,
+            [
+                "条件一：已享受低保（条件一适用于未享受低保的家庭）",
+                "条件二：窗口内无非生活性支出（ΣE = 0），条件二至四不成立",
+                "条件三：窗口内无非生活性支出（ΣE = 0），条件二至四不成立",
+                "条件四：窗口内无非生活性支出（ΣE = 0），条件二至四不成立",
+            ]
+        );
+
+        // A month failing a condition's income test is still named first.
+        let r = identify(
+            &hh(set(six(100_000, 0), 0, |f| f.income = Fen(400_000))),
+            Params::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            r.reasons[2],
+            "条件三：2019-01 家庭人均可支配收入 2,000.00 元，高于当月低收入家庭标准 1,500.00 元"
+        );
+        assert_eq!(
+            r.reasons[3],
+            "条件四：窗口内无非生活性支出（ΣE = 0），条件二至四不成立"
+        );
+    }
+
+    #[test]
     fn reasons_for_branches_identify_cannot_reach() {
-        // With non-negative expenditure, "below the line every month" implies
-        // ΣA < ΣL, so a refused household always fails conditions 1 and 2 on
-        // a month. The other wordings are still checked here directly.
-        let months = six(150_000, 0);
+        // With non-negative expenditure, "below the line every month" and
+        // ΣE > 0 imply ΣA < ΣL, so a refused household on 低保 below the line
+        // fails condition 2 on ΣE = 0, never on the totals. The other
+        // wordings are still checked here directly.
+        let months = six(150_000, 10_000);
         let w = Window {
             months: &months,
             size: 2,
@@ -1120,7 +1216,7 @@ mod tests {
         );
         assert_eq!(
             w.refusal_reasons(&on)[1],
-            "条件二：窗口内实际人均生活水平合计 4,500.00 元，低于低保标准合计 6,000.00 元"
+            "条件二：窗口内家庭非生活性支出合计 600.00 元，实际人均生活水平合计 4,200.00 元，低于低保标准合计 6,000.00 元"
         );
     }
 
@@ -1335,17 +1431,26 @@ mod properties {
     }
 
     /// Eligible by construction: every income within K × L and expenditure
-    /// at least the income, so ΣA ≤ 0 < ΣL (condition 4 at least).
+    /// at least the income and at least one fen, so ΣE > 0 and
+    /// ΣA ≤ 0 < ΣL (condition 4 at least).
     fn arb_eligible() -> impl Strategy<Value = (Household, Params)> {
         arb_full_window().prop_map(|(mut h, params)| {
             let k = i64::from(params.multiple_k);
             let size = i64::from(h.size);
             for f in &mut h.months {
                 f.income = Fen(f.income.0.min(k * f.dibao_line.0 * size));
-                f.rigid_expenditure = Fen(f.rigid_expenditure.0.max(f.income.0));
+                f.rigid_expenditure = Fen(f.rigid_expenditure.0.max(f.income.0).max(1));
             }
             (h, params)
         })
+    }
+
+    fn without_expenditure(h: &Household) -> Household {
+        let mut none = h.clone();
+        for f in &mut none.months {
+            f.rigid_expenditure = Fen::ZERO;
+        }
+        none
     }
 
     fn lower_all(h: &Household, cuts_pct: &[i64]) -> Household {
@@ -1416,6 +1521,48 @@ mod properties {
             let r = identify(&h, params).unwrap();
             prop_assert!(r.eligible, "{:?}", r.reasons);
             prop_assert_eq!(r.window.len(), params.window_months as usize);
+        }
+
+        /// (e) Conditions 2–4 need non-living expenditure in the window: a
+        /// household that spent nothing beyond living qualifies, if at all,
+        /// under condition 1 only (below the line and not on 低保).
+        #[test]
+        fn no_expenditure_no_condition_two_to_four(
+            (h, params) in prop_oneof![arb_eligible(), arb_full_window()],
+        ) {
+            let h = without_expenditure(&h);
+            let r = identify(&h, params).unwrap();
+            prop_assert!(matches!(r.condition, None | Some(1)), "{:?}", r.reasons);
+            if r.condition == Some(1) {
+                prop_assert!(!h.on_dibao);
+            }
+        }
+
+        /// Whoever qualifies under 2–4 has expenditure in the window.
+        #[test]
+        fn conditions_two_to_four_have_expenditure((h, params) in arb_household()) {
+            let r = identify(&h, params).unwrap();
+            if matches!(r.condition, Some(2..=4)) {
+                prop_assert!(r.months.iter().any(|u| u.rigid_expenditure.0 > 0));
+            }
+        }
+
+        /// More expenditure never makes an eligible household ineligible.
+        #[test]
+        fn raising_expenditure_keeps_eligible(
+            (h, params) in prop_oneof![arb_eligible(), arb_full_window()],
+            which in any::<Index>(),
+            raise in 1i64..=2_000_000,
+        ) {
+            let before = identify(&h, params).unwrap();
+            let mut poorer = h.clone();
+            let i = which.index(poorer.months.len());
+            poorer.months[i].rigid_expenditure = Fen(poorer.months[i].rigid_expenditure.0 + raise);
+            let after = identify(&poorer, params).unwrap();
+            if before.eligible {
+                prop_assert!(after.eligible, "{:?} -> {:?}", before.reasons, after.reasons);
+                prop_assert!(after.condition <= before.condition);
+            }
         }
 
         /// (d) Months before the window, contiguous or not, change nothing.

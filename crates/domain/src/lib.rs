@@ -7,6 +7,7 @@ pub mod application;
 pub mod assistance;
 pub mod audit;
 pub mod calculator;
+pub mod disclosure;
 pub mod division;
 pub mod error;
 pub mod exit;
@@ -25,6 +26,7 @@ pub mod target;
 pub mod union;
 pub mod user;
 
+pub use disclosure::{Disclosure, Masked, MaskedId, Stored};
 pub use error::ValidationError;
 pub use id_number::{IdNumber, Sex};
 pub use money::Fen;

@@ -79,6 +79,24 @@ impl Month {
         })
     }
 
+    /// Months after the current month are not data (docs/rules.md §3): a
+    /// month's income cannot be recorded before the month has come.
+    /// `this_month` is the month of today in China (the caller's clock), so
+    /// the rule itself reads no clock. Refuses a later month, naming it.
+    pub fn not_after(
+        self,
+        field: &'static str,
+        this_month: Month,
+    ) -> Result<Month, ValidationError> {
+        if self > this_month {
+            return Err(ValidationError::new(
+                field,
+                format!("{self} 尚未到来，不能录入"),
+            ));
+        }
+        Ok(self)
+    }
+
     /// The month a date falls in (clamped to the supported years).
     pub fn of_date(d: NaiveDate) -> Month {
         Month::from_index(Month::index_of(d.year(), d.month()))
@@ -242,6 +260,21 @@ mod tests {
         assert_eq!(Month::deserialize(de("2019-03")), Ok(m("2019-03")));
         let e = Month::deserialize(de("2019-13")).unwrap_err();
         assert!(e.to_string().contains("不存在"), "{e}");
+    }
+
+    #[test]
+    fn months_that_have_not_come_are_refused() {
+        let now = m("2026-12");
+        assert_eq!(m("2026-12").not_after("incomes", now), Ok(m("2026-12")));
+        assert_eq!(m("2019-03").not_after("incomes", now), Ok(m("2019-03")));
+        let e = m("2027-01").not_after("incomes", now).unwrap_err();
+        assert_eq!(e.field, "incomes");
+        assert_eq!(e.message, "2027-01 尚未到来，不能录入");
+        let e = m("2999-12").not_after("month", now).unwrap_err();
+        assert_eq!(
+            (e.field, e.message.as_str()),
+            ("month", "2999-12 尚未到来，不能录入")
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use bangfu_domain::audit::Action;
 use bangfu_domain::household::{parse_text, HouseholdData, Member, MonthlyIncome};
 use bangfu_domain::identification::{Category, Identification};
 use bangfu_domain::lines::decision_of;
-use bangfu_domain::{IdNumber, Permission, UnionId, UnionLevel, ValidationError};
+use bangfu_domain::{IdNumber, Masked, Month, Permission, UnionId, UnionLevel, ValidationError};
 use bangfu_storage::applications::{
     self as apps, Application, ApplicationFilter, FileInfo, NewApplication, StepRecord,
 };
@@ -94,10 +94,12 @@ impl Act {
 
 /// An application with everything its page shows.
 #[derive(Debug, Clone)]
+///
+/// Identities are masked, as in a household's file.
 pub struct ApplicationDetail {
     pub application: Application,
-    pub data: HouseholdData,
-    pub members: Vec<Member>,
+    pub data: HouseholdData<Masked>,
+    pub members: Vec<Member<Masked>>,
     pub incomes: Vec<MonthlyIncome>,
     /// The decision on the application's data with the lines in force now.
     pub identification: Identification,
@@ -236,7 +238,7 @@ impl Services {
         if let Some(a) = actor {
             a.require(Permission::ManageHouseholds)?;
         }
-        check_months(&input.incomes)?;
+        check_months(&input.incomes, Month::of_date(today()))?;
         if input.incomes.is_empty() {
             return Err(ValidationError::new(
                 "incomes",
@@ -364,7 +366,7 @@ impl Services {
     ) -> Result<Page<Application>, ServiceError> {
         actor.require(Permission::ReadHouseholds)?;
         let scope = actor.scope();
-        self.read(move |c| Ok(apps::list(c, &scope, &filter, page)?))
+        self.read(move |c| Ok(apps::list(c, &scope, &filter, page)?.map(Application::masked)))
             .await
     }
 
@@ -405,9 +407,9 @@ impl Services {
                 approve_blocked: (st == AppStatus::Notice)
                     .then_some(approve_blocked)
                     .flatten(),
-                application,
-                data,
-                members,
+                application: application.masked(),
+                data: data.masked(),
+                members: members.into_iter().map(Member::masked).collect(),
                 incomes,
                 identification,
                 steps,
@@ -558,7 +560,9 @@ impl Services {
                 .before(json!({ "status": app.status.code() }))
                 .after(after)
                 .write(c, Who::Actor(&a))?;
-            apps::find(c, &scope, id)?.ok_or(ServiceError::NotFound("建档申请"))
+            apps::find(c, &scope, id)?
+                .map(Application::masked)
+                .ok_or(ServiceError::NotFound("建档申请"))
         })
         .await
     }

@@ -12,7 +12,7 @@ use bangfu_domain::assistance::{
 use bangfu_domain::audit::Action;
 use bangfu_domain::funds::Source;
 use bangfu_domain::household::{parse_text, HouseholdId, Status};
-use bangfu_domain::{Fen, Permission, UnionId, ValidationError};
+use bangfu_domain::{Fen, Masked, Permission, UnionId, ValidationError};
 use bangfu_storage::households::{self, Household};
 use bangfu_storage::plans::{self as plan_store, Measure};
 use bangfu_storage::{dictionary, unions, Conn, Page, PageRequest, Scope};
@@ -85,7 +85,7 @@ pub struct KindTotals {
 /// A household's full history of assistance.
 #[derive(Debug, Clone)]
 pub struct HouseholdAssistance {
-    pub household: Household,
+    pub household: Household<Masked>,
     pub records: Vec<Assistance>,
     pub totals: Totals,
     pub by_kind: Vec<KindTotals>,
@@ -605,7 +605,7 @@ impl Services {
             Ok(HouseholdAssistance {
                 totals: Totals::of(&records),
                 may_record: may_manage && household.status == Status::OnFile,
-                household,
+                household: household.masked(),
                 records,
                 by_kind,
                 kind_labels,

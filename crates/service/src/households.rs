@@ -18,7 +18,7 @@ use bangfu_domain::household::{
 };
 use bangfu_domain::identification::{Category, Identification};
 use bangfu_domain::lines::{decision_of, RegionParams};
-use bangfu_domain::{Fen, IdNumber, Month, Permission, UnionId, ValidationError};
+use bangfu_domain::{Fen, IdNumber, Masked, Month, Permission, UnionId, ValidationError};
 use bangfu_storage::households::{self, Household, HouseholdFilter};
 use bangfu_storage::{unions, Conn, Page, PageRequest, Scope, StorageError};
 use chrono::{Datelike, NaiveDate};
@@ -75,9 +75,12 @@ pub struct MemberInput {
 
 /// Everything a file's page shows.
 #[derive(Debug, Clone)]
+///
+/// Identities are masked: the full numbers are only shown by
+/// [`Services::household_reveal`], for a reason, to someone allowed.
 pub struct HouseholdDetail {
-    pub household: Household,
-    pub members: Vec<Member>,
+    pub household: Household<Masked>,
+    pub members: Vec<Member<Masked>>,
     pub incomes: Vec<MonthlyIncome>,
     pub identification: Identification,
     /// The exit standard (脱困) on the recorded months, the causes of
@@ -366,11 +369,16 @@ fn stale() -> ServiceError {
     ServiceError::stale("该档案已被他人修改，您的修改未保存。请刷新页面，查看最新内容后再修改。")
 }
 
-/// Incomes as typed: each month once, no negative parts.
-pub(crate) fn check_months(list: &[MonthlyIncome]) -> Result<(), ValidationError> {
+/// Incomes as typed: each month once, no negative parts, none after
+/// `this_month` (the month of today in China).
+pub(crate) fn check_months(
+    list: &[MonthlyIncome],
+    this_month: Month,
+) -> Result<(), ValidationError> {
     let mut seen = std::collections::HashSet::new();
     for i in list {
         i.validate()?;
+        i.month.not_after("incomes", this_month)?;
         if !seen.insert(i.month) {
             return Err(ValidationError::new(
                 "incomes",
@@ -390,9 +398,9 @@ impl Services {
         actor: &Actor,
         input: HouseholdInput,
         incomes: Vec<MonthlyIncome>,
-    ) -> Result<Household, ServiceError> {
+    ) -> Result<Household<Masked>, ServiceError> {
         actor.require(Permission::ManageHouseholds)?;
-        check_months(&incomes)?;
+        check_months(&incomes, Month::of_date(today()))?;
         let scope = actor.scope();
         let a = actor.clone();
         let today = today();
@@ -416,7 +424,7 @@ impl Services {
             }
             let books = Books::load(c)?;
             let id = file_household(c, Who::Actor(&a), &union, &data, &members, &incomes, &books)?;
-            Ok(households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案")))
+            Ok(saved(c, &scope, id))
         })
         .await?
     }
@@ -441,7 +449,7 @@ impl Services {
         id: HouseholdId,
         version: i64,
         input: HouseholdInput,
-    ) -> Result<Household, ServiceError> {
+    ) -> Result<Household<Masked>, ServiceError> {
         actor.require(Permission::ManageHouseholds)?;
         let scope = actor.scope();
         let a = actor.clone();
@@ -456,7 +464,7 @@ impl Services {
             if before.version != version {
                 return Err(stale());
             }
-            let old_members = households::members_of(c, id)?;
+            let old_members = households::members_of(c, &scope, id)?;
             let union_default = before.data.division_code.clone();
             let (data, members) =
                 input.parse(&union_default, Some((&before.data, &old_members)), today)?;
@@ -475,7 +483,7 @@ impl Services {
             )? {
                 return Ok(Err(refusal));
             }
-            let incomes = households::incomes_of(c, id)?;
+            let incomes = households::incomes_of(c, &scope, id)?;
             let books = Books::load(c)?;
             let derived = books.derived(&data, &members, &incomes)?;
             if !households::update(c, id, version, &data, &derived, now())? {
@@ -497,7 +505,7 @@ impl Services {
                     before.union_id.0,
                 ))
                 .write(c, Who::Actor(&a))?;
-            Ok(households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案")))
+            Ok(saved(c, &scope, id))
         })
         .await?
     }
@@ -511,9 +519,9 @@ impl Services {
         version: i64,
         list: Vec<MonthlyIncome>,
         remove: Vec<Month>,
-    ) -> Result<Household, ServiceError> {
+    ) -> Result<Household<Masked>, ServiceError> {
         actor.require(Permission::ManageHouseholds)?;
-        check_months(&list)?;
+        check_months(&list, Month::of_date(today()))?;
         let scope = actor.scope();
         let a = actor.clone();
         self.write(move |c| {
@@ -527,11 +535,11 @@ impl Services {
             if before.version != version {
                 return Err(stale());
             }
-            let old = households::incomes_of(c, id)?;
+            let old = households::incomes_of(c, &scope, id)?;
             households::upsert_incomes(c, id, &list)?;
             let removed = households::delete_incomes(c, id, &remove)?;
-            let incomes = households::incomes_of(c, id)?;
-            let members = households::members_of(c, id)?;
+            let incomes = households::incomes_of(c, &scope, id)?;
+            let members = households::members_of(c, &scope, id)?;
             let books = Books::load(c)?;
             let ident = books.identify(&before.data, members.len() + 1, &incomes)?;
             let (decision, condition) = decision_of(&ident);
@@ -559,7 +567,7 @@ impl Services {
                     "condition": condition,
                 }))
                 .write(c, Who::Actor(&a))?;
-            households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))
+            saved(c, &scope, id)
         })
         .await
     }
@@ -570,13 +578,13 @@ impl Services {
         filter: HouseholdFilter,
         union_id: Option<i64>,
         page: PageRequest,
-    ) -> Result<Page<Household>, ServiceError> {
+    ) -> Result<Page<Household<Masked>>, ServiceError> {
         actor.require(Permission::ReadHouseholds)?;
         let scope = actor.scope();
         self.read(move |c| {
             let mut filter = filter;
             narrow_to_union(c, &scope, union_id, &mut filter.union_path)?;
-            Ok(households::list(c, &scope, &filter, page)?)
+            Ok(households::list(c, &scope, &filter, page)?.map(Household::masked))
         })
         .await
     }
@@ -599,7 +607,7 @@ impl Services {
         self.write(move |c| {
             let h =
                 households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
-            let members = households::members_of(c, id)?;
+            let members = households::members_of(c, &scope, id)?;
             Record::of(Action::RevealIdentity, "household", id, h.owner())
                 .after(json!({ "reason": reason, "file_no": h.file_no }))
                 .write(c, Who::Actor(&a))?;
@@ -642,25 +650,15 @@ impl Services {
                     let Some(last) = ids.last().copied() else {
                         return Ok((None, 0, 0));
                     };
-                    let files = households::find_many(c, &s, &ids)?;
-                    let members = households::members_of_many(c, &ids)?;
-                    let incomes = households::incomes_of_many(c, &ids)?;
+                    let files = Batch::load(c, &s, &ids)?;
                     let at = now();
                     let mut k = 0;
-                    for h in &files {
-                        let size = members.get(&h.id).map_or(0, Vec::len) + 1;
-                        let months = incomes.get(&h.id).map(Vec::as_slice).unwrap_or(&[]);
-                        let ident = b.identify(&h.data, size, months)?;
-                        let (d, cond) = decision_of(&ident);
-                        // The cut-off may have changed too: the cohort follows it.
-                        let cutoff = b.params.for_region(&h.data.division_code).baseline_cutoff;
-                        let cohort = Cohort::of(h.data.filed_on, cutoff);
-                        if d != h.decision || cond != h.decision_condition || cohort != h.cohort {
-                            households::set_decision(c, h.id, d, cond, cohort, at)?;
+                    for h in &files.files {
+                        if files.redecide(c, &b, h, at)? {
                             k += 1;
                         }
                     }
-                    Ok((Some(last), files.len(), k))
+                    Ok((Some(last), files.files.len(), k))
                 })
                 .await?;
             let Some(last) = last else { break };
@@ -677,6 +675,118 @@ impl Services {
                 .write(c, Who::Actor(&a))
         })
         .await?;
+        Ok((seen, changed))
+    }
+}
+
+/// Files, their members and their months, loaded together to be re-identified.
+struct Batch {
+    files: Vec<Household>,
+    members: std::collections::HashMap<HouseholdId, Vec<Member>>,
+    incomes: std::collections::HashMap<HouseholdId, Vec<MonthlyIncome>>,
+}
+
+impl Batch {
+    fn load(c: &mut Conn, scope: &Scope, ids: &[HouseholdId]) -> Result<Batch, ServiceError> {
+        Ok(Batch {
+            files: households::find_many(c, scope, ids)?,
+            members: households::members_of_many(c, scope, ids)?,
+            incomes: households::incomes_of_many(c, scope, ids)?,
+        })
+    }
+
+    /// Identifies `h` with the lines in force and stores its decision (and
+    /// cohort) when they changed; whether they did.
+    fn redecide(
+        &self,
+        c: &mut Conn,
+        books: &Books,
+        h: &Household,
+        at: chrono::NaiveDateTime,
+    ) -> Result<bool, ServiceError> {
+        let size = self.members.get(&h.id).map_or(0, Vec::len) + 1;
+        let months = self.incomes.get(&h.id).map(Vec::as_slice).unwrap_or(&[]);
+        let ident = books.identify(&h.data, size, months)?;
+        let (d, cond) = decision_of(&ident);
+        // The cut-off may have changed too: the cohort follows it.
+        let cutoff = books
+            .params
+            .for_region(&h.data.division_code)
+            .baseline_cutoff;
+        let cohort = Cohort::of(h.data.filed_on, cutoff);
+        if d == h.decision && cond == h.decision_condition && cohort == h.cohort {
+            return Ok(false);
+        }
+        households::set_decision(c, h.id, d, cond, cohort, at)?;
+        Ok(true)
+    }
+}
+
+/// Files the start-up refresh re-identifies per transaction.
+const STALE_BATCH: i64 = 500;
+
+impl Services {
+    /// Re-identifies the open files a migration listed as stale (after the
+    /// rule changed, `stale_decisions`), so the decision stored on each file,
+    /// which lists and counts read, agrees with the rule in force. Every
+    /// server runs this when it starts, before it serves; it is done once:
+    /// each batch is taken off the list in the transaction that re-decides
+    /// it, by whichever of the processes starting at once takes it first.
+    /// A file that cannot be judged keeps its decision (logged). Returns how
+    /// many files this process re-identified and how many changed decision.
+    pub async fn decisions_refresh_stale(&self) -> Result<(usize, usize), ServiceError> {
+        let books = std::sync::Arc::new(self.read(Books::load).await?);
+        let (mut seen, mut changed) = (0_usize, 0_usize);
+        loop {
+            let b = books.clone();
+            let step = self
+                .write(move |c| {
+                    let ids = households::stale_ids(c, STALE_BATCH)?;
+                    if ids.is_empty() {
+                        return Ok(None);
+                    }
+                    let taken = households::take_stale(c, &ids)?;
+                    let Some(root) = unions::root(c)? else {
+                        return Ok(Some((0, 0)));
+                    };
+                    let files = Batch::load(c, &Scope::of(root.path.clone()), &taken)?;
+                    let at = now();
+                    let (mut n, mut k) = (0, 0);
+                    for h in files.files.iter().filter(|h| h.status == Status::OnFile) {
+                        n += 1;
+                        match files.redecide(c, &b, h, at) {
+                            Ok(true) => k += 1,
+                            Ok(false) => {}
+                            Err(ServiceError::Invalid(e)) => {
+                                tracing::warn!(household = h.id.0, error = %e, "stale decision: cannot judge");
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    Ok(Some((n, k)))
+                })
+                .await?;
+            let Some((n, k)) = step else { break };
+            seen += n;
+            changed += k;
+        }
+        if seen > 0 {
+            self.write(move |c| {
+                let Some(root) = unions::root(c)? else {
+                    return Ok(());
+                };
+                Record::of(Action::Reidentify, "household", "*", root.owner())
+                    .after(json!({
+                        "evaluated": seen,
+                        "changed": changed,
+                        "trigger": "startup",
+                        "reason": "识别规则变更（docs/rules.md §4：条件二至四须窗口内有非生活性支出）后首次启动，重新识别在档家庭",
+                    }))
+                    .write(c, Who::Operator)
+            })
+            .await?;
+            tracing::info!(evaluated = seen, changed, "stale decisions refreshed");
+        }
         Ok((seen, changed))
     }
 }
@@ -732,6 +842,17 @@ fn income_json(i: &MonthlyIncome) -> Value {
     })
 }
 
+/// The file just written, as its writer sees it (identities masked).
+fn saved(
+    c: &mut bangfu_storage::Conn,
+    scope: &bangfu_storage::Scope,
+    id: HouseholdId,
+) -> Result<Household<Masked>, ServiceError> {
+    households::find(c, scope, id)?
+        .map(Household::masked)
+        .ok_or(ServiceError::NotFound("困难职工档案"))
+}
+
 /// A file with its members, incomes and decisions, read inside the caller's
 /// transaction (the file's page reads it together with its leaving card).
 pub(crate) fn detail(
@@ -743,16 +864,16 @@ pub(crate) fn detail(
 ) -> Result<HouseholdDetail, ServiceError> {
     let household =
         households::find(c, scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
-    let members = households::members_of(c, id)?;
-    let incomes = households::incomes_of(c, id)?;
+    let members = households::members_of(c, scope, id)?;
+    let incomes = households::incomes_of(c, scope, id)?;
     let books = Books::load(c)?;
     let identification = books.identify(&household.data, members.len() + 1, &incomes)?;
     let exit = books.evaluate_exit(&household.data, members.len() + 1, &incomes)?;
     let params = books.params.for_region(&household.data.division_code);
     Ok(HouseholdDetail {
         may_edit: may_edit && household.status == Status::OnFile,
-        household,
-        members,
+        household: household.masked(),
+        members: members.into_iter().map(Member::masked).collect(),
         incomes,
         identification,
         exit,

@@ -85,7 +85,8 @@ pub struct Settings {
     /// Cash above this in one act of assistance needs a reviewer's approval
     /// before it is paid (default 2 000 yuan).
     pub approval_threshold: bangfu_domain::Fen,
-    /// A household not visited for this many days is listed as overdue (default 90).
+    /// A household not visited for this many days since it was filed or
+    /// paired (whichever is later) is listed as overdue (default 90).
     pub visit_interval_days: u32,
     /// Money allocated to a child union and still unspent after this many
     /// days is a fund-audit finding (default 90).

@@ -487,7 +487,7 @@ impl Services {
                         .count();
                     MyHousehold {
                         visit_overdue: bangfu_domain::assistance::visit_overdue(
-                            item.last_visit_on,
+                            item.visit_dates(),
                             today,
                             days,
                         ),

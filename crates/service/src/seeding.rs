@@ -23,7 +23,7 @@ use bangfu_domain::{DisplayName, Roles, UnionLevel, UnionName, Username};
 use bangfu_storage::households::{self as store, Household};
 use bangfu_storage::unions::Union;
 use bangfu_storage::users::User;
-use bangfu_storage::Conn;
+use bangfu_storage::{Conn, Scope};
 use chrono::NaiveDate;
 
 pub use crate::crypto::{generate_password, hash_password};
@@ -122,8 +122,9 @@ pub fn reopen_household(
     reopen_on: NaiveDate,
     books: &Books,
 ) -> Result<HouseholdId, ServiceError> {
-    let members = store::members_of(c, old.id)?;
-    let incomes = store::incomes_of(c, old.id)?;
+    let own = Scope::of(old.union_path.clone());
+    let members = store::members_of(c, &own, old.id)?;
+    let incomes = store::incomes_of(c, &own, old.id)?;
     let mut data = old.data.clone();
     data.filed_on = reopen_on;
     let new = file_household(c, union, &data, &members, &incomes, books)?;

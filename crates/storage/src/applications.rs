@@ -6,6 +6,7 @@ use crate::schema::{application_files, application_steps, applications, unions};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::application::{AppStatus, ApplicationId, Step};
 use bangfu_domain::household::HouseholdId;
+use bangfu_domain::id_number::{mask_id_number, mask_phone};
 use bangfu_domain::{UnionId, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -30,6 +31,20 @@ pub struct Application {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl Application {
+    /// The application as a reader sees it: ID number and phone masked, the
+    /// submitted data (which holds every member's number) left out. The
+    /// service decides when to call it.
+    pub fn masked(self) -> Self {
+        Self {
+            worker_id_number: mask_id_number(&self.worker_id_number),
+            phone: mask_phone(&self.phone),
+            data_json: String::new(),
+            ..self
+        }
+    }
 }
 
 #[derive(Queryable, Selectable)]

@@ -17,6 +17,7 @@ use crate::schema::{assistance, exit_steps, exits, households as hh, measures, s
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::assistance::{AssistanceStatus, MeasureStatus, SubsidyStatus};
 use bangfu_domain::household::{Cohort, HouseholdId, Status};
+use bangfu_domain::id_number::mask_id_number;
 use bangfu_domain::leaving::{ExitId, ExitKind, ExitStatus, ExitStep, Pathway, RemovalReason};
 use bangfu_domain::{UnionId, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -29,7 +30,7 @@ pub struct Exit {
     pub id: ExitId,
     pub household_id: HouseholdId,
     pub worker_name: String,
-    /// The worker's ID number as stored (the caller masks it).
+    /// The worker's ID number as stored; masked by [`Exit::masked`] for a reader.
     pub worker_id_number: String,
     pub file_no: String,
     /// The household's status now.
@@ -57,6 +58,17 @@ pub struct Exit {
     pub created_by_name: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl Exit {
+    /// The decision as a reader sees it: the worker's ID number masked. The
+    /// service decides when to call it.
+    pub fn masked(self) -> Self {
+        Self {
+            worker_id_number: mask_id_number(&self.worker_id_number),
+            ..self
+        }
+    }
 }
 
 #[derive(Queryable, Selectable)]

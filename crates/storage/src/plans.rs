@@ -9,7 +9,7 @@ use crate::db::{run, Conn};
 use crate::query::{insert_returning_id, name_of, page_of, update_at_version};
 use crate::schema::{households, measures, pairings, plans};
 use crate::{Page, PageRequest, Scope, StorageError};
-use bangfu_domain::assistance::{Goal, MeasureId, MeasureStatus, PlanId, PlanStatus};
+use bangfu_domain::assistance::{Goal, MeasureId, MeasureStatus, PlanId, PlanStatus, VisitDates};
 use bangfu_domain::household::{HouseholdId, Status};
 use bangfu_domain::{UnionId, UnionPath, UserId};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -39,7 +39,20 @@ pub struct WorkItem {
     pub pairing_union_name: Option<String>,
     pub responsible_id: Option<UserId>,
     pub responsible_name: Option<String>,
+    /// The day (China time) the current pairing began.
+    pub paired_on: Option<NaiveDate>,
     pub last_visit_on: Option<NaiveDate>,
+}
+
+impl WorkItem {
+    /// The days its visit interval runs from.
+    pub fn visit_dates(&self) -> VisitDates {
+        VisitDates {
+            filed_on: self.filed_on,
+            paired_on: self.paired_on,
+            last_visit_on: self.last_visit_on,
+        }
+    }
 }
 
 type ItemRow = (
@@ -52,6 +65,7 @@ type ItemRow = (
     NaiveDate,
     Option<i64>,
     Option<i64>,
+    Option<NaiveDate>,
     Option<NaiveDate>,
 );
 
@@ -68,9 +82,31 @@ macro_rules! item_columns {
             households::pairing_union_id,
             households::responsible_id,
             households::last_visit_on,
+            households::paired_on,
         )
     };
 }
+
+/// Open files whose visit is due: the later of the filing, the current
+/// pairing and the last visit is before `$cutoff` — the domain's
+/// `assistance::visit_overdue` as a filter on `households`.
+macro_rules! visit_due_before {
+    ($cutoff:expr) => {
+        households::filed_on
+            .lt($cutoff)
+            .and(
+                households::paired_on
+                    .is_null()
+                    .or(households::paired_on.lt($cutoff)),
+            )
+            .and(
+                households::last_visit_on
+                    .is_null()
+                    .or(households::last_visit_on.lt($cutoff)),
+            )
+    };
+}
+pub(crate) use visit_due_before;
 
 fn items(conn: &mut Conn, rows: Vec<ItemRow>) -> Result<Vec<WorkItem>, StorageError> {
     let mut union_ids: Vec<i64> = rows.iter().map(|r| r.3).collect();
@@ -93,6 +129,7 @@ fn items(conn: &mut Conn, rows: Vec<ItemRow>) -> Result<Vec<WorkItem>, StorageEr
                 pairing_union_name: r.7.and_then(|u| unions.get(&u).cloned()),
                 responsible_id: r.8.map(UserId),
                 responsible_name: r.8.and_then(|u| people.get(&u).cloned()),
+                paired_on: r.10,
                 last_visit_on: r.9,
             })
         })
@@ -120,7 +157,8 @@ pub enum Worklist {
     Unassigned,
     /// No plan for this year.
     NoPlan(i32),
-    /// Never visited, or last visited before this date.
+    /// Due a visit: filed, paired and last visited (if ever) before this
+    /// date (`assistance::visit_cutoff`).
     NotVisitedSince(NaiveDate),
     /// Those this user is responsible for.
     ResponsibleOf(UserId),
@@ -148,11 +186,7 @@ pub fn worklist(
                         .filter(plans::household_id.eq(households::id))
                         .filter(plans::year.eq(year)),
                 ))),
-                Worklist::NotVisitedSince(d) => b.filter(
-                    households::last_visit_on
-                        .is_null()
-                        .or(households::last_visit_on.lt(d)),
-                ),
+                Worklist::NotVisitedSince(d) => b.filter(visit_due_before!(d)),
                 Worklist::ResponsibleOf(u) => b.filter(households::responsible_id.eq(u.0)),
             }
         }};
@@ -200,6 +234,7 @@ pub fn assign(
         .set((
             households::pairing_union_id.eq(Some(union.0)),
             households::responsible_id.eq(Some(responsible.0)),
+            households::paired_on.eq(Some(bangfu_domain::china_date(now))),
         ))
         .execute(c))?;
     run!(conn, c => diesel::update(

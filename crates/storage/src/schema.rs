@@ -175,6 +175,7 @@ diesel::table! {
         relapse_reason -> Nullable<Text>,
         previous_id -> Nullable<BigInt>,
         reopened_id -> Nullable<BigInt>,
+        paired_on -> Nullable<Date>,
     }
 }
 
@@ -615,6 +616,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    stale_decisions (household_id) {
+        household_id -> BigInt,
+        reason -> Text,
+    }
+}
+
 diesel::joinable!(users -> unions (union_id));
 diesel::joinable!(applications -> unions (union_id));
 diesel::joinable!(application_steps -> applications (application_id));
@@ -643,6 +651,7 @@ diesel::joinable!(exits -> households (household_id));
 diesel::joinable!(exit_steps -> exits (exit_id));
 diesel::joinable!(targets -> unions (union_id));
 diesel::joinable!(todos -> households (household_id));
+diesel::joinable!(stale_decisions -> households (household_id));
 diesel::allow_tables_to_appear_in_same_query!(
     unions,
     users,
@@ -682,5 +691,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     exit_steps,
     targets,
     monthly_runs,
-    todos
+    todos,
+    stale_decisions
 );

@@ -293,6 +293,22 @@ pub fn pair_union(
     Ok(n)
 }
 
+/// Copies the day each current pairing began onto its file (`paired_on`),
+/// for pairings inserted with [`insert_pairings`]: the files of each day.
+pub fn set_paired_on(
+    conn: &mut Conn,
+    by_day: &std::collections::BTreeMap<NaiveDate, Vec<i64>>,
+) -> Result<(), StorageError> {
+    for (day, ids) in by_day {
+        for chunk in ids.chunks(2000) {
+            run!(conn, c => diesel::update(households::table.filter(households::id.eq_any(chunk)))
+                .set(households::paired_on.eq(Some(*day)))
+                .execute(c))?;
+        }
+    }
+    Ok(())
+}
+
 /// Sets one household's last visit date.
 pub fn set_last_visit(
     conn: &mut Conn,

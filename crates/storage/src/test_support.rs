@@ -8,7 +8,9 @@
 //! straight, with the file's status change and its spans, and check no rule.
 
 use crate::db::{run, Conn};
-use crate::schema::{assistance, exits, file_spans, fund_transfers, households, ledger_entries};
+use crate::schema::{
+    assistance, exits, file_spans, fund_transfers, households, ledger_entries, stale_decisions,
+};
 use crate::StorageError;
 use bangfu_domain::household::{HouseholdId, Status};
 use chrono::{NaiveDate, NaiveDateTime};
@@ -177,6 +179,47 @@ pub fn close_household(
         .execute(c))?;
     crate::spans::sync(conn, household_id, bangfu_domain::china_date(at))?;
     Ok(())
+}
+
+/// Puts a file as a database of an earlier version left it after the
+/// migration that changed the rule: `decision` and `condition` stored (as
+/// the earlier rule decided, spans untouched) and the file listed stale.
+pub fn mark_decision_stale(
+    conn: &mut Conn,
+    household_id: i64,
+    decision: &str,
+    condition: Option<i32>,
+) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
+        .set((
+            households::decision.eq(decision),
+            households::decision_condition.eq(condition),
+        ))
+        .execute(c))?;
+    run!(conn, c => diesel::insert_into(stale_decisions::table)
+        .values((
+            stale_decisions::household_id.eq(household_id),
+            stale_decisions::reason.eq("测试"),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Dates the current pairing of a file to `on` (as if it began that day).
+pub fn set_paired_on(
+    conn: &mut Conn,
+    household_id: i64,
+    on: NaiveDate,
+) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
+        .set(households::paired_on.eq(Some(on)))
+        .execute(c))?;
+    Ok(())
+}
+
+/// How many files are still listed stale.
+pub fn stale_count(conn: &mut Conn) -> Result<i64, StorageError> {
+    Ok(run!(conn, c => stale_decisions::table.count().get_result(c))?)
 }
 
 /// The figures of the identity "on file at D = filings − decisions + revocations

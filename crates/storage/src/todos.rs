@@ -622,7 +622,8 @@ pub fn counts_by_union(
 pub struct MyCounts {
     /// Under assistance (on file or relieved) and paired to them.
     pub households: i64,
-    /// Of those, not visited since the cut-off (or never).
+    /// Of those, due a visit: filed, paired and last visited (if ever)
+    /// before the cut-off.
     pub visits_overdue: i64,
     /// On file and meeting the exit standard.
     pub exit_ready: i64,
@@ -650,11 +651,7 @@ pub fn my_counts(
     run!(conn, c => {
         let households_ = mine!().count().get_result(c)?;
         let visits_overdue = mine!()
-            .filter(
-                households::last_visit_on
-                    .is_null()
-                    .or(households::last_visit_on.lt(visit_cutoff)),
-            )
+            .filter(crate::plans::visit_due_before!(visit_cutoff))
             .count()
             .get_result(c)?;
         let exit_ready = mine!()

@@ -76,6 +76,10 @@ async fn the_home_page_shows_each_role_its_numbers() {
             .await;
         assert!(got.0 == 200 || got.0 == 201, "{}", got.1);
     }
+    // Paired long ago and never visited: both are due a visit.
+    for id in &ids[..2] {
+        common::pair_days_ago(&app, *id, 100).await;
+    }
     save_incomes(&officer, ids[0], first_half_2019(90_001)).await;
     save_incomes(&officer, ids[2], first_half_2019(90_001)).await;
 

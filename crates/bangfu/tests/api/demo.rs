@@ -60,6 +60,24 @@ async fn the_demo_is_a_working_year_of_assistance() {
 
     // The planted problems are found.
     let auditor = app.api_as("demo-test-auditor").await;
+
+    // The files on file fall in the decisions the lists and the home page
+    // count (under the rule that conditions 2–4 need expenditure), and the
+    // counts add up.
+    let on_file = auditor.total("/api/v1/households?status=on_file").await;
+    let mut by_decision = Vec::new();
+    for d in ["eligible", "not_eligible", "insufficient"] {
+        by_decision.push(
+            auditor
+                .total(&format!("/api/v1/households?status=on_file&decision={d}"))
+                .await,
+        );
+    }
+    assert!(
+        by_decision[0] > 0 && by_decision[1] > 0,
+        "{by_decision:?} of {on_file}"
+    );
+    assert_eq!(by_decision.iter().sum::<i64>(), on_file, "{by_decision:?}");
     let (s, run) = auditor
         .send("POST", "/api/v1/fund-audit/run", json!({}))
         .await;

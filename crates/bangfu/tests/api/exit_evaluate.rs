@@ -215,6 +215,129 @@ async fn bad_input_is_refused_naming_the_field() {
     assert_eq!(got.1["error"]["field"], "causes_removed", "{}", got.1);
 }
 
+/// The identification calculator's body for a household of three: on
+/// 低保, migrant, the rule's parameters, the months with expenditure and a
+/// low-income line.
+fn identification_body(incomes: &[(&str, i64)], window_months: i64) -> Value {
+    json!({
+        "household_size": 3,
+        "on_dibao": true,
+        "migrant": true,
+        "params": { "window_months": window_months, "multiple_k": 5 },
+        "months": incomes.iter().map(|(m, i)| json!({
+            "month": m, "income_fen": i, "rigid_expenditure_fen": 10_000,
+            "dibao_line_fen": 80_001, "low_income_line_fen": 120_000,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_identification_body_is_accepted_with_causes_removed() {
+    let app = common::spawn().await;
+    // Five months above the line after one below it.
+    let incomes: Vec<(&str, i64)> = SIX
+        .iter()
+        .map(|m| {
+            (
+                *m,
+                if *m == "2019-01" {
+                    AT_LINE
+                } else {
+                    AT_LINE + 1
+                },
+            )
+        })
+        .collect();
+
+    // The identification calculator takes the body as it is.
+    let body = identification_body(&incomes, 5);
+    let (status, r) =
+        common::post_anonymous(&app, "/api/v1/identification/evaluate", body.clone()).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["window_months"], 5);
+
+    // The exit calculator takes the same body with causes_removed; N comes
+    // from params.window_months.
+    let mut exit_body = body.clone();
+    exit_body["causes_removed"] = json!(true);
+    let (status, r) = evaluate(&app, exit_body.clone()).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["window_months"], 5, "{r}");
+    assert_eq!(r["meets_standard"], true, "{r}");
+    assert_eq!(r["window"][0]["month"], "2019-02");
+    // With N = 6 the month at the line is in the window.
+    let mut six = identification_body(&incomes, 6);
+    six["causes_removed"] = json!(true);
+    let (status, r) = evaluate(&app, six).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(
+        (r["window_months"].clone(), r["meets_standard"].clone()),
+        (json!(6), json!(false))
+    );
+
+    // The top-level window_months still works, alone or agreeing with params;
+    // two different values are refused, naming the field.
+    let mut agree = exit_body.clone();
+    agree["window_months"] = json!(5);
+    let (status, r) = evaluate(&app, agree).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["window_months"], 5);
+    let mut disagree = exit_body.clone();
+    disagree["window_months"] = json!(6);
+    let got = evaluate(&app, disagree).await;
+    assert_error(
+        "two windows",
+        &got,
+        400,
+        "invalid_input",
+        Some("window_months"),
+    );
+    let mut top_only = exit_body.clone();
+    top_only.as_object_mut().unwrap().remove("params");
+    top_only["window_months"] = json!(5);
+    let (status, r) = evaluate(&app, top_only).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["window_months"], 5);
+    // Neither: the default.
+    let mut neither = exit_body.clone();
+    neither.as_object_mut().unwrap().remove("params");
+    let (status, r) = evaluate(&app, neither).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["window_months"], 6);
+
+    // The parameters are checked as the identification calculator checks them.
+    for (field, value) in [
+        ("window_months", 0),
+        ("window_months", 37),
+        ("multiple_k", 0),
+    ] {
+        let mut bad = exit_body.clone();
+        bad["params"][field] = json!(value);
+        let got = evaluate(&app, bad.clone()).await;
+        assert_error(
+            &format!("exit {field} {value}"),
+            &got,
+            400,
+            "invalid_input",
+            Some(field),
+        );
+        bad.as_object_mut().unwrap().remove("causes_removed");
+        let got = common::post_anonymous(&app, "/api/v1/identification/evaluate", bad).await;
+        assert_error(
+            &format!("identification {field} {value}"),
+            &got,
+            400,
+            "invalid_input",
+            Some(field),
+        );
+    }
+    // Fields neither calculator knows are still refused.
+    let mut unknown = exit_body;
+    unknown["colour"] = json!("red");
+    let got = evaluate(&app, unknown).await;
+    assert_error("unknown field", &got, 400, "invalid_input", Some("colour"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_exit_calculator_is_public_and_documented() {
     let app = common::spawn().await;
@@ -232,5 +355,31 @@ async fn the_exit_calculator_is_public_and_documented() {
     );
     let schemas = &doc["components"]["schemas"];
     assert!(schemas["ExitEvaluateRequest"]["properties"]["causes_removed"].is_object());
+    // Both shapes are documented: the identification body's fields and the
+    // top-level window.
+    for field in [
+        "household_size",
+        "on_dibao",
+        "migrant",
+        "params",
+        "window_months",
+        "months",
+    ] {
+        assert!(
+            schemas["ExitEvaluateRequest"]["properties"][field].is_object(),
+            "ExitEvaluateRequest.{field}"
+        );
+    }
+    for field in ["household_size", "on_dibao", "migrant", "params", "months"] {
+        assert!(
+            schemas["EvaluateRequest"]["properties"][field].is_object(),
+            "EvaluateRequest.{field}"
+        );
+    }
+    let params = &schemas["EvaluateParamsRequest"]["properties"];
+    assert!(
+        params["window_months"].is_object() && params["multiple_k"].is_object(),
+        "{params}"
+    );
     assert!(schemas["ExitEvaluationDto"]["properties"]["meets_standard"].is_object());
 }

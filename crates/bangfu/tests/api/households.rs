@@ -1316,6 +1316,60 @@ async fn files_are_found_by_name_id_and_filters_sorted_and_paged() {
 // 8. Revealing an identity
 // ---------------------------------------------------------------------------
 
+/// Every page and answer about a file that a reader opens, as the officer
+/// who filed it (who may reveal) and as a reviewer above: the full numbers
+/// and the phone appear in none of them, because the service masks them
+/// before anything reaches a page or the API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_page_or_answer_about_a_file_carries_a_full_number() {
+    let w = world().await;
+    let worker = person("440103", "19800101", 123);
+    let wife = person("440103", "19820315", 246);
+    let mut body = filing("李明", &worker);
+    body["members"] = json!([member("陈丽", &wife, "spouse")]);
+    let h = file(&w.a_officer, body).await;
+    let id = id_of(&h);
+    let secrets = [worker.as_str(), wife.as_str(), "13800138000"];
+    let clean = |what: &str, text: &str| {
+        for s in secrets {
+            assert!(!text.contains(s), "{what} shows {s}");
+        }
+    };
+    for api in [&w.a_officer, &w.city_reviewer] {
+        for path in [
+            format!("/api/v1/households/{id}"),
+            "/api/v1/households".to_owned(),
+            format!("/api/v1/households?q={worker}"),
+            format!("/api/v1/exits/preview?household_id={id}&kind=removal"),
+        ] {
+            let (status, v) = api.get(&path).await;
+            assert_eq!(status, 200, "{path}: {v}");
+            clean(&path, &v.to_string());
+        }
+    }
+    for user in ["a_officer", "city_reviewer"] {
+        let (client, _) = w.app.html_login(user, common::PASSWORD).await;
+        for path in [
+            format!("/households/{id}"),
+            format!("/households/{id}/edit"),
+            format!("/households/{id}/print"),
+            // Searched by name: the search box echoes what was typed.
+            "/households?q=李明".to_owned(),
+            format!("/exits/new?household={id}&kind=removal"),
+        ] {
+            let (_, html) = w.app.page(&client, &path).await;
+            clean(&format!("{user} {path}"), &html);
+        }
+        // Not vacuous: the file page shows the number, masked.
+        let (status, html) = w.app.page(&client, &format!("/households/{id}")).await;
+        assert_eq!(status, 200, "{user}");
+        assert!(
+            html.contains(&masked_id(&worker)),
+            "{user}: masked number shown"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revealing_needs_a_reason_and_is_audited() {
     let w = world().await;
@@ -1456,9 +1510,23 @@ async fn the_identification_calculator_needs_no_sign_in() {
     assert_eq!(r["months"][0]["per_capita_income_fen"], 60_000);
     assert!(r["reasons"][0].as_str().unwrap().contains("条件一"), "{r}");
 
-    // Exactly 3 × 80000 in one month is not below the line: not condition 1
-    // (condition 3: within the low-income line, and the window's total below the lines').
+    // Exactly 3 × 80000 in one month is not below the line: not condition 1.
+    // Within the low-income line and the window's total below the lines', but
+    // nothing spent beyond living (ΣE = 0): conditions 2–4 do not hold.
     let (status, r) = eval(shuffled_with("2019-03", 240_000)).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["eligible"], false, "{r}");
+    assert_eq!(r["condition"], Value::Null, "{r}");
+    assert_eq!(
+        r["reasons"][2], "条件三：窗口内无非生活性支出（ΣE = 0），条件二至四不成立",
+        "{r}"
+    );
+    // With non-living expenditure in the window: condition 3.
+    let mut spent = shuffled_with("2019-03", 240_000);
+    for m in spent["months"].as_array_mut().unwrap() {
+        m["rigid_expenditure_fen"] = json!(10_000);
+    }
+    let (status, r) = eval(spent).await;
     assert_eq!(status, 200, "{r}");
     assert_ne!(r["condition"], 1, "{r}");
     assert_eq!(r["condition"], 3, "{r}");

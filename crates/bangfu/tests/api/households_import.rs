@@ -463,6 +463,53 @@ async fn one_bad_row_writes_nothing_and_names_row_and_column() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_income_month_not_yet_come_is_refused_naming_it() {
+    let w = world().await;
+    let ids = three_ids(108);
+    // Next month in China time.
+    let t = common::today();
+    let next = if chrono::Datelike::month(&t) == 12 {
+        format!("{:04}-01", chrono::Datelike::year(&t) + 1)
+    } else {
+        format!(
+            "{:04}-{:02}",
+            chrono::Datelike::year(&t),
+            chrono::Datelike::month(&t) + 1
+        )
+    };
+    let hh = Sheet::new("家庭", &IMPORT_HOUSEHOLD_HEADERS).row(household("好一", &ids[0]));
+    let inc = Sheet::new("收入", &IMPORT_INCOME_HEADERS)
+        .row(income(&ids[0], "2019-01", "100"))
+        .row(income(&ids[0], &next, "100"))
+        .row(income(&ids[0], "2999-12", "100"));
+    let mem = Sheet::new("成员", &IMPORT_MEMBER_HEADERS);
+    let (status, body) = upload(&w.officer, workbook(vec![hh, mem, inc]), "").await;
+    assert_eq!(status, 422, "{body}");
+    let errors = errors_of(&body);
+    assert!(
+        errors.contains(&(
+            "收入".to_owned(),
+            3,
+            "月份".to_owned(),
+            format!("{next} 尚未到来，不能录入")
+        )),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.1 == 4 && e.3 == "2999-12 尚未到来，不能录入"),
+        "{errors:?}"
+    );
+    assert_eq!(body["error_total"], 2, "{errors:?}");
+    assert_eq!(
+        w.officer.total("/api/v1/households").await,
+        0,
+        "nothing written"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicates_inside_the_file_are_refused() {
     let w = world().await;
     let ids = three_ids(105);

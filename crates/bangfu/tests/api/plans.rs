@@ -160,6 +160,8 @@ async fn pairing_is_audited_and_the_work_lists_follow() {
     assert_eq!(s, 200, "{p}");
     assert_eq!(p["current"]["responsible_id"], w.off_a2_id);
     assert_eq!(p["current"]["pairing_union_id"], w.tree.county_a);
+    assert_eq!(p["current"]["paired_on"], today().to_string());
+    assert_eq!(p["current"]["filed_on"], "2024-01-01");
     assert_eq!(p["history"].as_array().unwrap().len(), 1);
     assert_eq!(audit_count(&w, "assign_pairing", h1).await, 1);
 
@@ -261,6 +263,21 @@ async fn pairing_is_audited_and_the_work_lists_follow() {
         vec![h2]
     );
 
+    // Just paired: the new responsible person has the visit interval for a
+    // first visit, so h1 is not due; once the pairing is older than the
+    // interval (and h1 still never visited) it is due again.
+    assert_eq!(
+        list(&w.off_a, "/api/v1/pairing/not-visited").await,
+        vec![h2]
+    );
+    let (_, my) = w.off_a.get("/api/v1/my/households").await;
+    assert_eq!(my["items"][0]["visit_overdue"], false, "{my}");
+    common::pair_days_ago(&w.app, h1, 91).await;
+    assert_eq!(
+        list(&w.off_a, "/api/v1/pairing/not-visited").await,
+        vec![h1, h2]
+    );
+
     // My households: h1, with everything due.
     let (s, my) = w.off_a.get("/api/v1/my/households").await;
     assert_eq!(s, 200, "{my}");
@@ -357,6 +374,83 @@ async fn pairing_is_audited_and_the_work_lists_follow() {
     }
     let (s, _) = w.app.page(&client, &format!("/households/{hb}/plan")).await;
     assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn a_household_filed_today_is_not_due_a_visit() {
+    let w = world().await;
+    let days_ago = |n: i64| (today() - chrono::Duration::days(n)).to_string();
+    // Filed today, 90 days ago and 91 days ago; none visited.
+    let mut ids = Vec::new();
+    for (n, ago) in [0, 90, 91].into_iter().enumerate() {
+        let mut body = household(
+            &format!("新户{n}"),
+            &person("440103", "19800505", 50 + n as u32),
+            w.tree.county_a,
+        );
+        body["filed_on"] = json!(days_ago(ago));
+        ids.push(file(&w.off_a, body).await);
+    }
+    let (today_, ninety, ninety_one) = (ids[0], ids[1], ids[2]);
+    // With the default interval of 90 days only the one filed 91 days ago
+    // is due (beside the two files of 2024).
+    let due = list(&w.off_a, "/api/v1/pairing/not-visited").await;
+    assert_eq!(due, vec![w.h1, w.h2, ninety_one], "{due:?}");
+
+    // Paired with off-a long ago: the filing date still counts, in "my
+    // households" and the counts of the home page.
+    for h in [today_, ninety, ninety_one] {
+        let (s, p) = w
+            .off_a
+            .send(
+                "POST",
+                &format!("/api/v1/households/{h}/pairing"),
+                json!({ "union_id": w.tree.county_a, "responsible_id": w.off_a_id }),
+            )
+            .await;
+        assert_eq!(s, 200, "{p}");
+        common::pair_days_ago(&w.app, h, 400).await;
+    }
+    let (_, my) = w.off_a.get("/api/v1/my/households").await;
+    let overdue: Vec<(i64, bool)> = my["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["household"]["household_id"].as_i64().unwrap(),
+                i["visit_overdue"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let mut overdue = overdue;
+    overdue.sort_unstable();
+    assert_eq!(
+        overdue,
+        vec![(today_, false), (ninety, false), (ninety_one, true)]
+    );
+    let (client, _) = w.app.html_login("off-a", common::PASSWORD).await;
+    let (_, html) = w.app.page(&client, "/").await;
+    let cell = html
+        .split("data-k=\"visits_overdue\"")
+        .nth(1)
+        .and_then(|r| r.split("</a>").next())
+        .and_then(|r| r.rsplit('>').next())
+        .unwrap_or_default();
+    assert_eq!(cell.trim(), "1", "{html}");
+    let (_, page) = w
+        .app
+        .page(&client, &format!("/households/{today_}/visits"))
+        .await;
+    assert!(!page.contains("天未走访"), "filed today: {page}");
+    let (_, page) = w
+        .app
+        .page(&client, &format!("/households/{ninety_one}/visits"))
+        .await;
+    assert!(
+        page.contains("超过 90 天未走访"),
+        "filed 91 days ago: {page}"
+    );
 }
 
 #[tokio::test]

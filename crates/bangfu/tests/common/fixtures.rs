@@ -193,6 +193,14 @@ pub async fn decide(
         .expect("decide")
 }
 
+/// Dates the current pairing of household `h` `days` days before today.
+pub async fn pair_days_ago(app: &TestApp, h: i64, days: i64) {
+    let on = today() - chrono::Duration::days(days);
+    app.seed_write(move |c| Ok(bangfu_storage::test_support::set_paired_on(c, h, on)?))
+        .await
+        .expect("set paired_on");
+}
+
 /// Revokes exit decision `exit` on `on`; returns the revocation's id.
 pub async fn revoke(app: &TestApp, exit: i64, on: &str) -> i64 {
     let on = d(on);

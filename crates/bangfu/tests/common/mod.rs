@@ -8,6 +8,7 @@
 
 pub mod browser;
 mod fixtures;
+pub mod schema;
 
 pub use fixtures::*;
 
@@ -21,7 +22,7 @@ pub const PASSWORD: &str = "Test-Pass-2026";
 
 pub struct TestApp {
     pub base: String,
-    /// The database the server runs on (for the command line, say).
+    /// The database the server runs on (another process may open it too).
     pub database_url: String,
     pub services: Services,
     pub running: Running,
@@ -221,6 +222,8 @@ pub struct Api {
 }
 
 impl Api {
+    /// GETs `path`; the answer is checked against the OpenAPI document
+    /// (see [`schema`]).
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let res = self
             .client
@@ -229,22 +232,37 @@ impl Api {
             .send()
             .await
             .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        self.answer("GET", path, res).await
     }
 
+    /// Sends `body` as JSON; the answer is checked against the OpenAPI
+    /// document (see [`schema`]).
     pub async fn send(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let res = self
             .client
-            .request(method, format!("{}{}", self.base, path))
+            .request(m, format!("{}{}", self.base, path))
             .bearer_auth(&self.token)
             .json(&body)
             .send()
             .await
             .expect("request");
+        self.answer(method, path, res).await
+    }
+
+    async fn answer(&self, method: &str, path: &str, res: reqwest::Response) -> (u16, Value) {
         let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        let json = res
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/json"));
+        let body = res.json().await.unwrap_or(Value::Null);
+        if json && path.starts_with("/api/v1/") {
+            let doc = schema::document(&self.base).await;
+            schema::check(doc, method, path, status, &body);
+        }
+        (status, body)
     }
 }
 
@@ -361,16 +379,15 @@ impl TestApp {
 impl Api {
     /// A request without a JSON body (e.g. POST /auth/logout).
     pub async fn send_empty(&self, method: &str, path: &str) -> (u16, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let res = self
             .client
-            .request(method, format!("{}{}", self.base, path))
+            .request(m, format!("{}{}", self.base, path))
             .bearer_auth(&self.token)
             .send()
             .await
             .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        self.answer(method, path, res).await
     }
 
     /// `total` of a paged list endpoint, asserting it answered 200.

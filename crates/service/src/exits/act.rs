@@ -104,7 +104,7 @@ impl Services {
                             if let Some(b) = found.first() {
                                 return Err(ServiceError::Rule(b.clone()));
                             }
-                            put_back_on_file(c, &h, today)?;
+                            put_back_on_file(c, &scope, &h, today)?;
                             if !store::mark_revoked(c, revoked.id, e.id, at)? {
                                 return Err(stale());
                             }
@@ -168,7 +168,7 @@ impl Services {
                 .before(json!({ "status": e.status.code() }))
                 .after(after)
                 .write(c, Who::Actor(&a))?;
-            find_exit(c, &scope, id)
+            find_exit(c, &scope, id).map(Exit::masked)
         })
         .await
     }

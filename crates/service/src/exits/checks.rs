@@ -142,12 +142,13 @@ pub(super) fn suggestion(
 /// What the system evaluates for a decision of `kind` on a file.
 pub(super) fn evaluate(
     c: &mut Conn,
+    scope: &Scope,
     books: &Books,
     h: &households::Household,
     kind: ExitKind,
 ) -> Result<(Evaluation, Option<Pathway>), ServiceError> {
-    let members = households::members_of(c, h.id)?;
-    let incomes = households::incomes_of(c, h.id)?;
+    let members = households::members_of(c, scope, h.id)?;
+    let incomes = households::incomes_of(c, scope, h.id)?;
     let size = members.len() + 1;
     let size32 = u32::try_from(size).unwrap_or(u32::MAX);
     match kind {
@@ -429,10 +430,11 @@ pub(super) fn parse_evaluation(e: &Exit) -> Evaluation {
 /// its people must not have joined another open file since.
 pub(super) fn put_back_on_file(
     c: &mut Conn,
+    scope: &Scope,
     h: &households::Household,
     today: NaiveDate,
 ) -> Result<(), ServiceError> {
-    let members: Vec<Member> = households::members_of(c, h.id)?;
+    let members: Vec<Member> = households::members_of(c, scope, h.id)?;
     check_open_elsewhere(c, Some(h.id), &h.data, &members).map_err(|e| match e {
         ServiceError::Conflict { message, .. } => {
             ServiceError::Rule(format!("不能撤销该决定，档案无法恢复在档：{message}"))

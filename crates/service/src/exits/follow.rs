@@ -10,7 +10,7 @@ use bangfu_domain::audit::Action;
 use bangfu_domain::exit::{ExitEvaluation, ReliefEvaluation};
 use bangfu_domain::household::{parse_text, HouseholdId, Status};
 use bangfu_domain::leaving::{safety_net_since_filing, within_follow_up, ExitKind};
-use bangfu_domain::{Permission, ValidationError};
+use bangfu_domain::{Disclosure, Masked, Permission, ValidationError};
 use bangfu_storage::exits::{self as store};
 use bangfu_storage::{households, unions, PageRequest};
 use serde_json::json;
@@ -47,7 +47,7 @@ impl Services {
         actor: &Actor,
         id: HouseholdId,
         reason: &str,
-    ) -> Result<households::Household, ServiceError> {
+    ) -> Result<households::Household<Masked>, ServiceError> {
         actor.require(Permission::ManageHouseholds)?;
         let reason = parse_text("reason", "返困原因", reason, true, 500)?;
         if reason.chars().count() < 2 {
@@ -88,7 +88,7 @@ impl Services {
                     "reason": reason,
                 }))
                 .write(c, Who::Actor(&a))?;
-            find_household(c, &scope, id)
+            find_household(c, &scope, id).map(households::Household::masked)
         })
         .await
     }
@@ -101,7 +101,7 @@ impl Services {
         &self,
         actor: &Actor,
         id: HouseholdId,
-    ) -> Result<households::Household, ServiceError> {
+    ) -> Result<households::Household<Masked>, ServiceError> {
         actor.require(Permission::ManageHouseholds)?;
         let scope = actor.scope();
         let a = actor.clone();
@@ -127,8 +127,8 @@ impl Services {
             };
             let union =
                 unions::find(c, &scope, h.union_id)?.ok_or(ServiceError::NotFound("工会"))?;
-            let members = households::members_of(c, id)?;
-            let incomes = households::incomes_of(c, id)?;
+            let members = households::members_of(c, &scope, id)?;
+            let incomes = households::incomes_of(c, &scope, id)?;
             let today = today();
             let mut data = h.data.clone();
             data.filed_on = today;
@@ -157,7 +157,7 @@ impl Services {
                     "cohort": new.cohort.code(),
                 }))
                 .write(c, Who::Actor(&a))?;
-            Ok(new)
+            Ok(new.masked())
         })
         .await
     }
@@ -171,7 +171,10 @@ pub(super) fn span(first: Option<&str>, last: Option<&str>) -> String {
     }
 }
 
-pub(super) fn ready_summary(h: &households::Household, e: &ExitEvaluation) -> String {
+pub(super) fn ready_summary<D: Disclosure>(
+    h: &households::Household<D>,
+    e: &ExitEvaluation,
+) -> String {
     if e.meets_standard {
         let first = e.window.first().map(|m| m.month.to_string());
         let last = e.window.last().map(|m| m.month.to_string());
@@ -231,11 +234,11 @@ pub struct HouseholdPage {
 
 /// The leaving card of a file read inside the caller's transaction, so a page
 /// that shows the file and its card reads both at one version.
-pub(crate) fn leaving_view(
+pub(crate) fn leaving_view<D: Disclosure>(
     c: &mut bangfu_storage::Conn,
     scope: &bangfu_storage::Scope,
     officer: bool,
-    h: &households::Household,
+    h: &households::Household<D>,
 ) -> Result<LeavingView, ServiceError> {
     let id = h.id;
     let decisions = store::list(
@@ -275,6 +278,6 @@ pub(crate) fn leaving_view(
             && h.status == Status::Exited
             && h.leaving.relapse_on.is_some()
             && h.leaving.reopened_id.is_none(),
-        decisions,
+        decisions: decisions.into_iter().map(store::Exit::masked).collect(),
     })
 }

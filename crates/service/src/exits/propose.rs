@@ -38,7 +38,7 @@ impl Services {
         self.read(move |c| {
             let h = find_household(c, &scope, household)?;
             let books = Books::load(c)?;
-            let (evaluation, suggested) = evaluate(c, &books, &h, kind)?;
+            let (evaluation, suggested) = evaluate(c, &scope, &books, &h, kind)?;
             let open = store::open_of_household(c, &scope, h.id)?;
             let revokes = match revokes {
                 Some(r) if kind == ExitKind::Revoke => Some(find_exit(c, &scope, ExitId(r))?),
@@ -49,13 +49,13 @@ impl Services {
                 blockers.extend(standard_blocker(kind, &evaluation));
             }
             Ok(ExitPreview {
-                household: h,
+                household: h.masked(),
                 kind,
                 evaluation,
                 suggested,
                 blockers,
-                open,
-                revokes,
+                open: open.map(Exit::masked),
+                revokes: revokes.map(Exit::masked),
                 may_propose,
             })
         })
@@ -77,7 +77,7 @@ impl Services {
             let h = find_household(c, &scope, household)?;
             store::lock_household(c, h.id)?;
             let books = Books::load(c)?;
-            let (mut evaluation, _) = evaluate(c, &books, &h, p.kind)?;
+            let (mut evaluation, _) = evaluate(c, &scope, &books, &h, p.kind)?;
             let open = store::open_of_household(c, &scope, h.id)?;
             let revokes = match p.revokes {
                 Some(r) => Some(find_exit(c, &scope, r)?),
@@ -154,7 +154,7 @@ impl Services {
             Record::of(Action::ProposeExit, "exit", id, h.owner())
             .after(after)
             .write(c, Who::Actor(&a))?;
-            Ok(e)
+            Ok(e.masked())
         })
         .await
     }

@@ -62,10 +62,10 @@ impl Services {
                 approve_blocked: blocked,
                 can_revoke,
                 notice,
-                exit: e,
+                exit: e.masked(),
                 steps,
-                revokes,
-                revoked_by,
+                revokes: revokes.map(Exit::masked),
+                revoked_by: revoked_by.map(Exit::masked),
             })
         })
         .await
@@ -89,7 +89,7 @@ impl Services {
         let scope = actor.scope();
         self.read(move |c| {
             narrow_to_union(c, &scope, query.union_id, &mut filter.union_path)?;
-            Ok(store::list(c, &scope, &filter, page)?)
+            Ok(store::list(c, &scope, &filter, page)?.map(Exit::masked))
         })
         .await
     }
@@ -154,7 +154,7 @@ impl Services {
                 Some(Books::load(c)?)
             };
             let ids: Vec<HouseholdId> = found.items.iter().map(|h| h.id).collect();
-            let incomes = households::incomes_of_many(c, &ids)?;
+            let incomes = households::incomes_of_many(c, &scope, &ids)?;
             let mut items = Vec::with_capacity(found.items.len());
             for h in found.items {
                 let months = incomes.get(&h.id).map(Vec::as_slice).unwrap_or(&[]);
@@ -191,7 +191,7 @@ impl Services {
                     (None, _) => (None, relapse_summary(&h)),
                 };
                 items.push(Candidate {
-                    household: h,
+                    household: h.masked(),
                     pathway,
                     summary,
                 });

@@ -3,6 +3,7 @@
 
 use bangfu_domain::household::HouseholdId;
 use bangfu_domain::leaving::{ExitKind, ExitStatus, Pathway};
+use bangfu_domain::Masked;
 use bangfu_storage::households;
 use serde::{Deserialize, Serialize};
 
@@ -79,7 +80,7 @@ pub struct Evaluation {
 /// What the confirmation form shows before a decision is proposed.
 #[derive(Debug, Clone)]
 pub struct ExitPreview {
-    pub household: households::Household,
+    pub household: households::Household<Masked>,
     pub kind: ExitKind,
     pub evaluation: Evaluation,
     /// Out: the pre-selected pathway.
@@ -120,7 +121,7 @@ pub struct ExitDetail {
 /// A household in one of the lists that lead to a decision.
 #[derive(Debug, Clone)]
 pub struct Candidate {
-    pub household: households::Household,
+    pub household: households::Household<Masked>,
     /// Ready: the suggested pathway.
     pub pathway: Option<Pathway>,
     /// In Chinese: the months the standard was met over, or the relapse.

@@ -442,21 +442,24 @@ impl<'a> Validator<'a> {
                 None
             }
         };
+        let this_month = Month::of_date(self.today);
         let month = match s(i::MONTH) {
-            Some(v) => match Month::parse("month", v) {
-                Ok(mo) => Some(mo),
-                Err(e) => {
-                    bad.push((
-                        i::MONTH,
-                        if v.is_empty() {
-                            "请填写月份（YYYY-MM）".into()
-                        } else {
-                            e.message
-                        },
-                    ));
-                    None
+            Some(v) => {
+                match Month::parse("month", v).and_then(|m| m.not_after("month", this_month)) {
+                    Ok(mo) => Some(mo),
+                    Err(e) => {
+                        bad.push((
+                            i::MONTH,
+                            if v.is_empty() {
+                                "请填写月份（YYYY-MM）".into()
+                            } else {
+                                e.message
+                            },
+                        ));
+                        None
+                    }
                 }
-            },
+            }
             None => None,
         };
         let mut amounts = [Fen::ZERO; 7];

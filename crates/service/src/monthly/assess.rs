@@ -149,8 +149,8 @@ pub(crate) fn refresh_household(
         return Ok(());
     };
     let ids = [id];
-    let size = households::members_of(c, id)?.len() + 1;
-    let incomes = households::incomes_of(c, id)?;
+    let size = households::members_of(c, scope, id)?.len() + 1;
+    let incomes = households::incomes_of(c, scope, id)?;
     let codes = todos::pathway_codes_of_many(c, &ids)?
         .remove(&id)
         .unwrap_or_default();
@@ -212,8 +212,8 @@ pub(super) fn run_batch(
     };
     out.last = Some(last.0);
     let files = households::find_many(c, scope, &ids)?;
-    let members = households::members_of_many(c, &ids)?;
-    let incomes = households::incomes_of_many(c, &ids)?;
+    let members = households::members_of_many(c, scope, &ids)?;
+    let incomes = households::incomes_of_many(c, scope, &ids)?;
     let codes = todos::pathway_codes_of_many(c, &ids)?;
     let overdue = todos::overdue_measures_of_many(c, &ids, today)?;
     let subsidised: HashSet<HouseholdId> = todos::subsidised_in(c, &ids, Month::of_date(today))?;

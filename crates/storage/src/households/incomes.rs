@@ -2,8 +2,8 @@
 
 use super::corrupt;
 use crate::db::{run, Conn};
-use crate::schema::incomes;
-use crate::StorageError;
+use crate::schema::{households, incomes};
+use crate::{Scope, StorageError};
 use bangfu_domain::household::{HouseholdId, MonthlyIncome};
 use bangfu_domain::{Fen, Month};
 use diesel::prelude::*;
@@ -46,9 +46,16 @@ macro_rules! income_columns {
     };
 }
 
-/// A file's months, oldest first.
-pub fn incomes_of(conn: &mut Conn, id: HouseholdId) -> Result<Vec<MonthlyIncome>, StorageError> {
+/// The months of a file in the scope, oldest first (none for a file
+/// outside it).
+pub fn incomes_of(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: HouseholdId,
+) -> Result<Vec<MonthlyIncome>, StorageError> {
     let rows: Vec<IncomeRow> = run!(conn, c => incomes::table
+        .inner_join(households::table)
+        .filter(scope.covers(households::union_path))
         .filter(incomes::household_id.eq(id.0))
         .order(incomes::month.asc())
         .select(income_columns!())
@@ -58,13 +65,16 @@ pub fn incomes_of(conn: &mut Conn, id: HouseholdId) -> Result<Vec<MonthlyIncome>
         .collect()
 }
 
-/// The months of many files at once, each oldest first.
+/// The months of many files in the scope at once, each oldest first.
 pub fn incomes_of_many(
     conn: &mut Conn,
+    scope: &Scope,
     ids: &[HouseholdId],
 ) -> Result<HashMap<HouseholdId, Vec<MonthlyIncome>>, StorageError> {
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
     let rows: Vec<IncomeRow> = run!(conn, c => incomes::table
+        .inner_join(households::table)
+        .filter(scope.covers(households::union_path))
         .filter(incomes::household_id.eq_any(&raw))
         .order((incomes::household_id.asc(), incomes::month.asc()))
         .select(income_columns!())

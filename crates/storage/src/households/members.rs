@@ -2,8 +2,8 @@
 
 use super::corrupt;
 use crate::db::{run, Conn};
-use crate::schema::members;
-use crate::StorageError;
+use crate::schema::{households, members};
+use crate::{Scope, StorageError};
 use bangfu_domain::household::{Employment, Health, HouseholdId, Member, Relation, Schooling};
 use bangfu_domain::{Fen, IdNumber};
 use diesel::prelude::*;
@@ -56,9 +56,16 @@ macro_rules! member_columns {
     };
 }
 
-/// The members of a file, in the order they were entered.
-pub fn members_of(conn: &mut Conn, id: HouseholdId) -> Result<Vec<Member>, StorageError> {
+/// The members of a file in the scope, in the order they were entered
+/// (none for a file outside it).
+pub fn members_of(
+    conn: &mut Conn,
+    scope: &Scope,
+    id: HouseholdId,
+) -> Result<Vec<Member>, StorageError> {
     let rows: Vec<MemberRow> = run!(conn, c => members::table
+        .inner_join(households::table)
+        .filter(scope.covers(households::union_path))
         .filter(members::household_id.eq(id.0))
         .order(members::id.asc())
         .select(member_columns!())
@@ -66,13 +73,16 @@ pub fn members_of(conn: &mut Conn, id: HouseholdId) -> Result<Vec<Member>, Stora
     rows.into_iter().map(|r| member_from(id.0, r)).collect()
 }
 
-/// The members of many files at once.
+/// The members of many files in the scope at once.
 pub fn members_of_many(
     conn: &mut Conn,
+    scope: &Scope,
     ids: &[HouseholdId],
 ) -> Result<HashMap<HouseholdId, Vec<Member>>, StorageError> {
     let raw: Vec<i64> = ids.iter().map(|i| i.0).collect();
     let rows: Vec<(i64, MemberRow)> = run!(conn, c => members::table
+        .inner_join(households::table)
+        .filter(scope.covers(households::union_path))
         .filter(members::household_id.eq_any(&raw))
         .order(members::id.asc())
         .select((members::household_id, member_columns!()))

@@ -7,8 +7,9 @@
 //!
 //! The area is split by what a caller does: `write` files and saves a
 //! file and records what happens to it, `read` finds files, `list` is
-//! the filtered, sorted list, `persons` keeps `open_persons`, and
-//! `members` and `incomes` hold a file's members and monthly incomes.
+//! the filtered, sorted list, `persons` keeps `open_persons`,
+//! `members` and `incomes` hold a file's members and monthly incomes, and
+//! `stale` lists the files whose stored decision a rule change made stale.
 //! Everything is re-exported here, so callers name `households::…`.
 
 mod incomes;
@@ -16,6 +17,7 @@ mod list;
 mod members;
 mod persons;
 mod read;
+mod stale;
 mod write;
 
 pub use incomes::{delete_incomes, incomes_of, incomes_of_many, upsert_incomes};
@@ -23,6 +25,7 @@ pub use list::{list, HouseholdFilter, Sort};
 pub use members::{members_of, members_of_many, replace_members};
 pub use persons::{open_holder, open_holders, set_open_persons};
 pub use read::{count_all, count_by_decision, file_no_unscoped, find, find_many, open_ids_after};
+pub use stale::{stale_ids, take_stale};
 pub use write::{
     insert, link_reopened, next_seq, set_decision, set_readiness, set_relapse, set_status, touch,
     update,
@@ -35,20 +38,22 @@ use bangfu_domain::household::{
     LabourCapacity, Status, Tier,
 };
 use bangfu_domain::identification::Category;
-use bangfu_domain::{IdNumber, Month, Sex, UnionId, UnionPath};
+use bangfu_domain::{Disclosure, IdNumber, Masked, Month, Sex, Stored, UnionId, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-/// A file as stored, with the fields the system derives.
+/// A file as stored, with the fields the system derives. `D` says whether
+/// the identities in it are in full or masked for a reader (the service
+/// decides; see `bangfu_domain::disclosure`).
 #[derive(Debug, Clone)]
-pub struct Household {
+pub struct Household<D: Disclosure = Stored> {
     pub id: HouseholdId,
     pub union_id: UnionId,
     pub union_name: String,
     pub union_path: UnionPath,
     pub file_no: String,
     pub status: Status,
-    pub data: HouseholdData,
+    pub data: HouseholdData<D>,
     pub worker_sex: Sex,
     pub worker_birth_date: Option<NaiveDate>,
     pub cohort: Cohort,
@@ -63,6 +68,33 @@ pub struct Household {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub leaving: Leaving,
+}
+
+impl Household {
+    /// The file as a reader sees it: the worker's ID number and phone masked.
+    pub fn masked(self) -> Household<Masked> {
+        Household {
+            id: self.id,
+            union_id: self.union_id,
+            union_name: self.union_name,
+            union_path: self.union_path,
+            file_no: self.file_no,
+            status: self.status,
+            data: self.data.masked(),
+            worker_sex: self.worker_sex,
+            worker_birth_date: self.worker_birth_date,
+            cohort: self.cohort,
+            size: self.size,
+            decision: self.decision,
+            decision_condition: self.decision_condition,
+            decided_at: self.decided_at,
+            version: self.version,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            leaving: self.leaving,
+        }
+    }
 }
 
 /// Where a file stands on its way out of hardship, beside its status: set

@@ -112,8 +112,7 @@ impl From<&Application> for ApplicationDto {
             status: a.status.code().into(),
             status_label: a.status.label().into(),
             worker_name: a.worker_name.clone(),
-            worker_id_number: bangfu_domain::IdNumber::from_stored(a.worker_id_number.clone())
-                .masked(),
+            worker_id_number: a.worker_id_number.clone(),
             notice_from: a.notice_from.map(|d| d.to_string()),
             notice_until: a.notice_until.map(|d| d.to_string()),
             household_id: a.household_id.map(|h| h.0),

@@ -18,7 +18,6 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bangfu_domain::household::HouseholdId;
 use bangfu_domain::leaving::{exit_no, ExitId};
-use bangfu_domain::IdNumber;
 use bangfu_service::exits::{
     status_label, Candidate, CandidateQuery, Evaluation, Exit, ExitDetail, ExitInput, ExitPreview,
     ExitQuery, StepRecord, WindowMonth,
@@ -124,7 +123,7 @@ impl From<&Exit> for ExitDto {
             household_id: e.household_id.0,
             file_no: e.file_no.clone(),
             worker_name: e.worker_name.clone(),
-            worker_id_number: IdNumber::from_stored(e.worker_id_number.clone()).masked(),
+            worker_id_number: e.worker_id_number.clone(),
             household_status: e.household_status.code().into(),
             union_id: e.union_id.0,
             union_name: e.union_name.clone(),

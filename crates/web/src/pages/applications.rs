@@ -17,7 +17,6 @@ use bangfu_domain::household::{
     EmployerKind, Employment, HardshipCause, Health, LabourCapacity, MonthlyIncome, Relation,
     Schooling,
 };
-use bangfu_domain::id_number::mask_phone;
 use bangfu_domain::{Permission, ValidationError};
 use bangfu_service::{
     Act, ApplicationDetail, ApplicationFilter, ApplicationInput, ApplicationStatusView,
@@ -490,17 +489,13 @@ fn status_class(s: AppStatus) -> &'static str {
     }
 }
 
-fn masked_id(raw: &str) -> String {
-    bangfu_domain::IdNumber::from_stored(raw.to_owned()).masked()
-}
-
 impl From<&bangfu_service::Application> for AppRow {
     fn from(a: &bangfu_service::Application) -> Self {
         Self {
             id: a.id.0,
             number: application_no(a.id),
             name: a.worker_name.clone(),
-            id_masked: masked_id(&a.worker_id_number),
+            id_masked: a.worker_id_number.clone(),
             union_name: a.union_name.clone(),
             channel: if a.channel == "online" {
                 "网上申请"
@@ -668,7 +663,7 @@ pub struct DetailView {
 fn detail_view(d: &ApplicationDetail) -> DetailView {
     DetailView {
         version: d.application.version,
-        phone: mask_phone(&d.data.phone),
+        phone: d.data.phone.clone(),
         address: d.data.address.clone(),
         region: division_name(&d.data.division_code),
         employer: d.data.employer.clone(),
@@ -681,7 +676,10 @@ fn detail_view(d: &ApplicationDetail) -> DetailView {
                 (
                     m.name.clone(),
                     m.relation.label(),
-                    m.id_number.as_ref().map(|i| i.masked()).unwrap_or_default(),
+                    m.id_number
+                        .as_ref()
+                        .map(|i| i.text.clone())
+                        .unwrap_or_default(),
                 )
             })
             .collect(),

@@ -115,7 +115,7 @@ struct MonthlyPage {
     unions: Vec<UnionRow>,
     kind_heads: Vec<&'static str>,
     can_run: bool,
-    can_todos: bool,
+    reads_files: bool,
     error: Option<String>,
     schedule: bool,
 }
@@ -174,7 +174,7 @@ async fn monthly_view(
         unions,
         kind_heads: TodoKind::ALL.iter().map(|k| k.short()).collect(),
         can_run: actor.can(Permission::RunMonthly),
-        can_todos: actor.can(Permission::ReadHouseholds),
+        reads_files: actor.can(Permission::ReadHouseholds),
         error,
         schedule: state.services.settings().monthly_schedule,
     })
@@ -218,14 +218,14 @@ async fn run_submit(
 struct RunPage {
     chrome: Chrome,
     r: RunCard,
-    can_todos: bool,
+    reads_files: bool,
 }
 
 #[derive(Template)]
 #[template(path = "monthly_progress_partial.html")]
 struct RunFragment {
     r: RunCard,
-    can_todos: bool,
+    reads_files: bool,
 }
 
 async fn run_page(
@@ -237,7 +237,7 @@ async fn run_page(
     Ok(render(&RunPage {
         chrome: Chrome::new(&actor, format!("月度评估 #{id}"), "monthly"),
         r: run_card(&r),
-        can_todos: actor.can(Permission::ReadHouseholds),
+        reads_files: actor.can(Permission::ReadHouseholds),
     }))
 }
 
@@ -249,7 +249,7 @@ async fn run_fragment(
     let r = state.services.monthly_run_get(&actor, id).await?;
     Ok(render(&RunFragment {
         r: run_card(&r),
-        can_todos: actor.can(Permission::ReadHouseholds),
+        reads_files: actor.can(Permission::ReadHouseholds),
     }))
 }
 
@@ -484,7 +484,7 @@ pub struct HomeDash {
     pub latest_run: Option<RunCard>,
     pub year: i32,
     pub visit_days: u32,
-    pub can_todos: bool,
+    pub reads_files: bool,
 }
 
 fn percent_bp(bp: u32) -> String {
@@ -537,6 +537,6 @@ pub(super) async fn home_dashboard(
         latest_run: d.latest_run.as_ref().map(run_card),
         year: d.year,
         visit_days: d.visit_days,
-        can_todos: actor.can(Permission::ReadHouseholds),
+        reads_files: actor.can(Permission::ReadHouseholds),
     }))
 }

@@ -13,22 +13,46 @@ use bangfu_domain::{Fen, IdNumber, Month, ValidationError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// The rule's parameters, each optional (the default applies when absent).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = EvaluateParamsRequest)]
 pub struct EvaluateParams {
-    #[serde(default = "default_window")]
-    pub window_months: i64,
-    #[serde(default = "default_k")]
-    pub multiple_k: i64,
+    /// `N`: consecutive months, 1–36; absent: 6.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 36, example = 6)]
+    pub window_months: Option<i64>,
+    /// `K`: condition 4 admits incomes up to K × the 低保 line, 1–20; absent: 5.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 20, example = 5)]
+    pub multiple_k: Option<i64>,
 }
 
-pub(crate) fn default_window() -> i64 {
-    i64::from(Params::default().window_months)
+/// A window length as given (an integer, checked by the rule that uses it).
+fn window_months(n: i64) -> Result<u32, ValidationError> {
+    u32::try_from(n)
+        .map_err(|_| ValidationError::new("window_months", "连续月数应为 1–36 之间的整数"))
 }
 
-pub(crate) fn default_k() -> i64 {
-    i64::from(Params::default().multiple_k)
+/// The parameters of either calculator: the defaults, then what was given.
+fn parse_params(p: Option<&EvaluateParams>) -> Result<Params, ValidationError> {
+    let Some(p) = p else {
+        return Ok(Params::default());
+    };
+    let d = Params::default();
+    Params {
+        window_months: p
+            .window_months
+            .map(window_months)
+            .transpose()?
+            .unwrap_or(d.window_months),
+        multiple_k: match p.multiple_k {
+            None => d.multiple_k,
+            Some(k) => u32::try_from(k)
+                .map_err(|_| ValidationError::new("multiple_k", "倍数应为 1–20 之间的整数"))?,
+        },
+    }
+    .validate()
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -49,14 +73,27 @@ pub struct EvaluateMonth {
     pub low_income_line_fen: Option<i64>,
 }
 
+/// The identification calculator's input (docs/rules.md §4). The exit
+/// calculator (`/api/v1/exit/evaluate`) accepts the same body plus
+/// `causes_removed`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "household_size": 3, "on_dibao": false, "migrant": false,
+    "params": { "window_months": 6, "multiple_k": 5 },
+    "months": [{ "month": "2019-06", "income_fen": 180000, "rigid_expenditure_fen": 20000,
+                 "dibao_line_fen": 80000, "low_income_line_fen": 120000 }]
+}))]
 pub struct EvaluateRequest {
+    /// Persons in the household, the worker included.
     pub household_size: i64,
+    /// The household receives 低保; absent: false.
     #[serde(default)]
     pub on_dibao: bool,
+    /// A migrant-worker household living and working locally (condition 5); absent: false.
     #[serde(default)]
     pub migrant: bool,
+    /// The rule's parameters; absent: the defaults (6 months, K = 5).
     #[serde(default)]
     pub params: Option<EvaluateParams>,
     /// In any order; the latest N consecutive months are the window.
@@ -65,29 +102,37 @@ pub struct EvaluateRequest {
 
 impl EvaluateRequest {
     pub fn parse(&self) -> Result<(identification::Household, Params), ValidationError> {
-        let size = parse_household_size(self.household_size)?;
-        let params = match &self.params {
-            None => Params::default(),
-            Some(p) => Params {
-                window_months: u32::try_from(p.window_months).map_err(|_| {
-                    ValidationError::new("window_months", "连续月数应为 1–36 之间的整数")
-                })?,
-                multiple_k: u32::try_from(p.multiple_k)
-                    .map_err(|_| ValidationError::new("multiple_k", "倍数应为 1–20 之间的整数"))?,
-            }
-            .validate()?,
-        };
-        let months = parse_months(&self.months)?;
-        Ok((
-            identification::Household {
-                size,
-                on_dibao: self.on_dibao,
-                migrant: self.migrant,
-                months,
-            },
-            params,
-        ))
+        parse_household(
+            self.household_size,
+            self.on_dibao,
+            self.migrant,
+            self.params.as_ref(),
+            &self.months,
+        )
     }
+}
+
+/// The household and parameters of either calculator's body, with the
+/// same checks and the same field names in its errors.
+fn parse_household(
+    household_size: i64,
+    on_dibao: bool,
+    migrant: bool,
+    params: Option<&EvaluateParams>,
+    months: &[EvaluateMonth],
+) -> Result<(identification::Household, Params), ValidationError> {
+    let size = parse_household_size(household_size)?;
+    let params = parse_params(params)?;
+    let months = parse_months(months)?;
+    Ok((
+        identification::Household {
+            size,
+            on_dibao,
+            migrant,
+            months,
+        },
+        params,
+    ))
 }
 
 /// The household size within the calculators' limits.
@@ -141,16 +186,39 @@ pub async fn evaluate(
     Ok(Json(IdentificationDto::from(&result)))
 }
 
-/// The exit calculator's input: the identification calculator's months plus
-/// whether the causes of hardship are removed.
+/// The exit calculator's input (docs/rules.md §5): the identification
+/// calculator's body (`/api/v1/identification/evaluate`, the same fields and
+/// checks) plus `causes_removed`, so one household's figures can be sent to
+/// both. `N` is `params.window_months` or, as before, a top-level
+/// `window_months` (if both are given they must agree). The exit standard
+/// does not depend on `on_dibao`, `migrant` or `params.multiple_k`: they are
+/// accepted (and checked) so the identification body is not refused.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "household_size": 3, "on_dibao": false, "migrant": false, "causes_removed": true,
+    "params": { "window_months": 6, "multiple_k": 5 },
+    "months": [{ "month": "2019-06", "income_fen": 260000, "dibao_line_fen": 80000 }]
+}))]
 pub struct ExitEvaluateRequest {
+    /// Persons in the household, the worker included.
     pub household_size: i64,
     /// The officer confirms the causes of hardship are removed.
     pub causes_removed: bool,
-    /// `N`, 1–36; absent: 6.
+    /// As in the identification calculator; does not change the exit standard.
     #[serde(default)]
+    pub on_dibao: bool,
+    /// As in the identification calculator; does not change the exit standard.
+    #[serde(default)]
+    pub migrant: bool,
+    /// As in the identification calculator: `window_months` is `N`
+    /// (absent: 6); `multiple_k` is checked but not used.
+    #[serde(default)]
+    pub params: Option<EvaluateParams>,
+    /// `N`, 1–36; absent: `params.window_months`, else 6. Kept for earlier
+    /// callers; must agree with `params.window_months` when both are given.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 36)]
     pub window_months: Option<i64>,
     /// Same format as `/api/v1/identification/evaluate`, in any order; the
     /// latest N consecutive months are the window.
@@ -159,15 +227,38 @@ pub struct ExitEvaluateRequest {
 
 impl ExitEvaluateRequest {
     pub fn parse(&self) -> Result<(exit::Household, u32), ValidationError> {
-        let size = parse_household_size(self.household_size)?;
-        let window_months = match self.window_months {
-            None => exit::DEFAULT_WINDOW_MONTHS,
-            Some(n) => exit::validate_window(u32::try_from(n).map_err(|_| {
-                ValidationError::new("window_months", "连续月数应为 1–36 之间的整数")
-            })?)?,
+        // The identification body's fields, checked the same way; the exit
+        // standard reads the size and the months.
+        let (household, _) = parse_household(
+            self.household_size,
+            self.on_dibao,
+            self.migrant,
+            self.params.as_ref(),
+            &self.months,
+        )?;
+        let in_params = self.params.as_ref().and_then(|p| p.window_months);
+        let n = match (self.window_months, in_params) {
+            (Some(top), Some(inner)) if top != inner => {
+                return Err(ValidationError::new(
+                    "window_months",
+                    format!(
+                    "window_months（{top}）与 params.window_months（{inner}）不一致，请只填写一处"
+                ),
+                ))
+            }
+            (top, inner) => top.or(inner),
         };
-        let months = parse_months(&self.months)?;
-        Ok((exit::Household { size, months }, window_months))
+        let window_months = match n {
+            None => exit::DEFAULT_WINDOW_MONTHS,
+            Some(n) => exit::validate_window(window_months(n)?)?,
+        };
+        Ok((
+            exit::Household {
+                size: household.size,
+                months: household.months,
+            },
+            window_months,
+        ))
     }
 }
 
@@ -220,6 +311,9 @@ impl From<&exit::ExitEvaluation> for ExitEvaluationDto {
     }
 }
 
+/// The exit calculator (脱困标准, docs/rules.md §5). Takes the body of
+/// `/api/v1/identification/evaluate` plus `causes_removed`; the window is
+/// `params.window_months` or the top-level `window_months` (default 6).
 #[utoipa::path(post, path = "/api/v1/exit/evaluate", tag = "calculators", security(()),
     request_body = ExitEvaluateRequest,
     responses((status = 200, body = ExitEvaluationDto), (status = 400, body = ErrorBody)))]

@@ -4,9 +4,8 @@ use super::*;
 use crate::view::{api_time, division_name};
 use bangfu_domain::exit;
 use bangfu_domain::household::{Cohort, Decision, HardshipCause, Member, Status, Tier};
-use bangfu_domain::id_number::mask_phone;
 use bangfu_domain::identification::{Category, Identification};
-use bangfu_domain::{Fen, IdNumber, ValidationError};
+use bangfu_domain::{Fen, Masked, ValidationError};
 use bangfu_service::{
     Household, HouseholdDetail, HouseholdFilter, HouseholdInput, HouseholdSort, MemberInput,
 };
@@ -217,8 +216,8 @@ pub struct LeavingDto {
     pub reopened_id: Option<i64>,
 }
 
-impl From<&Household> for LeavingDto {
-    fn from(h: &Household) -> Self {
+impl From<&Household<Masked>> for LeavingDto {
+    fn from(h: &Household<Masked>) -> Self {
         let l = &h.leaving;
         Self {
             left_on: l.left_on.map(|d| d.to_string()),
@@ -233,8 +232,8 @@ impl From<&Household> for LeavingDto {
     }
 }
 
-impl From<&Household> for HouseholdDto {
-    fn from(h: &Household) -> Self {
+impl From<&Household<Masked>> for HouseholdDto {
+    fn from(h: &Household<Masked>) -> Self {
         let d = &h.data;
         Self {
             id: h.id.0,
@@ -243,8 +242,8 @@ impl From<&Household> for HouseholdDto {
             union_name: h.union_name.clone(),
             status: h.status.code().into(),
             worker_name: d.worker_name.clone(),
-            worker_id_number: d.worker_id_number.masked(),
-            phone: mask_phone(&d.phone),
+            worker_id_number: d.worker_id_number.text.clone(),
+            phone: d.phone.clone(),
             sex: h.worker_sex.code().into(),
             birth_date: h.worker_birth_date.map(|b| b.to_string()),
             address: d.address.clone(),
@@ -294,17 +293,14 @@ pub struct MemberDto {
     pub income_fen: i64,
 }
 
-impl From<&Member> for MemberDto {
-    fn from(m: &Member) -> Self {
+impl From<&Member<Masked>> for MemberDto {
+    fn from(m: &Member<Masked>) -> Self {
+        let id = m.id_number.as_ref();
         Self {
             name: m.name.clone(),
-            id_number: m.id_number.as_ref().map(IdNumber::masked),
-            sex: m.id_number.as_ref().map(|i| i.sex().code().to_owned()),
-            birth_date: m
-                .id_number
-                .as_ref()
-                .and_then(IdNumber::birth_date)
-                .map(|d| d.to_string()),
+            id_number: id.map(|i| i.text.clone()),
+            sex: id.map(|i| i.sex.code().to_owned()),
+            birth_date: id.and_then(|i| i.birth_date).map(|d| d.to_string()),
             relation: m.relation.code().into(),
             health: m.health.code().into(),
             disability_grade: m.disability_grade,

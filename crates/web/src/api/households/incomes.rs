@@ -8,7 +8,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::Json;
 use bangfu_domain::household::{HouseholdId, MonthlyIncome};
-use bangfu_domain::{Fen, Month};
+use bangfu_domain::{Fen, Month, ValidationError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -34,16 +34,32 @@ pub struct IncomeDto {
     pub schooling_fen: i64,
     #[serde(default)]
     pub emergency_fen: i64,
-    /// Disposable income of the month (read-only: wages + business + property + transfer).
-    #[serde(default, skip_deserializing)]
+    /// Disposable income of the month: wages + business + property +
+    /// transfer. Read-only: a request carrying it is refused, so a month is
+    /// never recorded as zero income by mistake.
+    #[serde(default)]
+    #[schema(read_only)]
     pub income_fen: i64,
-    /// Rigid expenditure of the month (read-only: medical + schooling + emergency).
-    #[serde(default, skip_deserializing)]
+    /// Rigid expenditure of the month: medical + schooling + emergency.
+    /// Read-only, like `income_fen`.
+    #[serde(default)]
+    #[schema(read_only)]
     pub rigid_expenditure_fen: i64,
 }
 
 impl IncomeDto {
     pub(crate) fn parse(&self) -> Result<MonthlyIncome, ApiError> {
+        for (field, value) in [
+            ("income_fen", self.income_fen),
+            ("rigid_expenditure_fen", self.rigid_expenditure_fen),
+        ] {
+            if value != 0 {
+                return Err(invalid(ValidationError::new(
+                    field,
+                    format!("{field} 是按各项收入/支出算出的合计，只读；请填写各项金额"),
+                )));
+            }
+        }
         let m = MonthlyIncome {
             month: Month::parse("incomes", &self.month).map_err(invalid)?,
             wages: Fen(self.wages_fen),

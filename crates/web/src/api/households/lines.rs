@@ -26,9 +26,11 @@ pub struct LineDto {
     /// 低收入家庭标准; absent: 1.5 × 低保.
     #[serde(default)]
     pub low_income_line_fen: Option<i64>,
-    #[serde(default, skip_deserializing)]
+    #[serde(default)]
+    #[schema(read_only)]
     pub division_name: String,
-    #[serde(default, skip_deserializing)]
+    #[serde(default)]
+    #[schema(read_only)]
     pub updated_at: Option<String>,
 }
 
@@ -106,7 +108,8 @@ pub struct ParamsDto {
     /// Files made on or before this date are the baseline cohort (default 2016-10-31).
     pub baseline_cutoff: String,
     /// Where the values come from: this region, an ancestor, or null for the defaults.
-    #[serde(default, skip_deserializing)]
+    #[serde(default)]
+    #[schema(read_only)]
     pub source: Option<String>,
 }
 

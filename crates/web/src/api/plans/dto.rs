@@ -28,6 +28,11 @@ pub struct WorkItemDto {
     pub responsible_id: Option<i64>,
     pub responsible_name: Option<String>,
     /// YYYY-MM-DD
+    pub filed_on: String,
+    /// YYYY-MM-DD, the day the current pairing began.
+    pub paired_on: Option<String>,
+    /// YYYY-MM-DD. A visit is due once the visit interval has passed since
+    /// the latest of `filed_on`, `paired_on` and this.
     pub last_visit_on: Option<String>,
 }
 
@@ -44,6 +49,8 @@ impl From<&WorkItem> for WorkItemDto {
             pairing_union_name: w.pairing_union_name.clone(),
             responsible_id: w.responsible_id.map(|u| u.0),
             responsible_name: w.responsible_name.clone(),
+            filed_on: w.filed_on.to_string(),
+            paired_on: w.paired_on.map(|d| d.to_string()),
             last_visit_on: w.last_visit_on.map(|d| d.to_string()),
         }
     }

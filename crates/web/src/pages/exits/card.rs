@@ -33,7 +33,7 @@ pub struct LeavingCard {
 pub(crate) fn leaving_card(
     state: &AppState,
     actor: &Actor,
-    h: &Household,
+    h: &Household<Masked>,
     v: LeavingView,
 ) -> LeavingCard {
     let flow = state.services.settings().exit_flow;

@@ -13,7 +13,7 @@ use crate::view::local_time;
 use axum::routing::get;
 use axum::Router;
 use bangfu_domain::leaving::{exit_no, ExitKind, ExitStatus, Pathway};
-use bangfu_domain::{Fen, IdNumber};
+use bangfu_domain::{Fen, Masked};
 use bangfu_service::exits::{status_label, Candidate, Evaluation, Exit};
 use bangfu_service::Household;
 
@@ -46,10 +46,6 @@ type Opts = Vec<(&'static str, &'static str)>;
 
 fn yuan(fen: i64) -> String {
     Fen(fen).yuan_grouped()
-}
-
-fn masked(id_number: &str) -> String {
-    IdNumber::from_stored(id_number.to_owned()).masked()
 }
 
 fn id_param(raw: Option<&str>) -> Option<i64> {
@@ -104,7 +100,7 @@ impl DecisionRow {
             household_id: e.household_id.0,
             file_no: e.file_no.clone(),
             name: e.worker_name.clone(),
-            id_masked: masked(&e.worker_id_number),
+            id_masked: e.worker_id_number.clone(),
             union_name: e.union_name.clone(),
             kind: e.kind.label(),
             detail,
@@ -177,7 +173,7 @@ impl From<&Candidate> for CandidateRow {
             id: h.id.0,
             file_no: h.file_no.clone(),
             name: h.data.worker_name.clone(),
-            id_masked: h.data.worker_id_number.masked(),
+            id_masked: h.data.worker_id_number.to_string(),
             union_name: h.union_name.clone(),
             category: h.data.category.label(),
             cohort: h.cohort.label(),
@@ -274,13 +270,13 @@ pub struct HouseholdHead {
     pub size: i32,
 }
 
-impl From<&Household> for HouseholdHead {
-    fn from(h: &Household) -> Self {
+impl From<&Household<Masked>> for HouseholdHead {
+    fn from(h: &Household<Masked>) -> Self {
         Self {
             id: h.id.0,
             file_no: h.file_no.clone(),
             name: h.data.worker_name.clone(),
-            id_masked: h.data.worker_id_number.masked(),
+            id_masked: h.data.worker_id_number.to_string(),
             union_name: h.union_name.clone(),
             status: h.status.label(),
             cohort: h.cohort.label(),

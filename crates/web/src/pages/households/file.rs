@@ -6,7 +6,6 @@ use crate::pages::forms::ReasonForm;
 use crate::view::{division_name, local_time};
 use bangfu_domain::exit::ExitEvaluation;
 use bangfu_domain::household::{Health, HouseholdId};
-use bangfu_domain::id_number::mask_phone;
 use bangfu_domain::identification::Identification;
 use bangfu_service::HouseholdDetail;
 
@@ -223,7 +222,7 @@ pub(crate) fn file_view(d: &HouseholdDetail) -> FileView {
             .worker_birth_date
             .map(|b| b.to_string())
             .unwrap_or_default(),
-        phone_masked: mask_phone(&x.phone),
+        phone_masked: x.phone.clone(),
         address: x.address.clone(),
         region: format!("{} {}", x.division_code, division_name(&x.division_code)),
         employer: x.employer.clone(),
@@ -260,17 +259,16 @@ pub(crate) fn member_views(d: &HouseholdDetail) -> Vec<MemberView> {
             id_masked: m
                 .id_number
                 .as_ref()
-                .map(|i| i.masked())
-                .unwrap_or_else(|| "无".into()),
+                .map_or_else(|| "无".into(), |i| i.text.clone()),
             sex: m
                 .id_number
                 .as_ref()
-                .map(|i| i.sex().label().to_owned())
+                .map(|i| i.sex.label().to_owned())
                 .unwrap_or_default(),
             birth: m
                 .id_number
                 .as_ref()
-                .and_then(|i| i.birth_date())
+                .and_then(|i| i.birth_date)
                 .map(|b| b.to_string())
                 .unwrap_or_default(),
             relation: m.relation.label(),

@@ -6,7 +6,6 @@ use bangfu_domain::household::{
     EmployerKind, Employment, HardshipCause, Health, HouseholdId, LabourCapacity, Relation,
     Schooling, Tier,
 };
-use bangfu_domain::id_number::mask_phone;
 use bangfu_domain::identification::Category;
 use bangfu_domain::{division, Fen, Permission, ValidationError};
 use bangfu_service::{HouseholdDetail, HouseholdInput, MemberInput, PageRequest, ServiceError};
@@ -148,8 +147,8 @@ impl HouseholdForm {
         Self {
             union_id: h.union_id.0.to_string(),
             worker_name: x.worker_name.clone(),
-            worker_id_number: x.worker_id_number.masked(),
-            phone: mask_phone(&x.phone),
+            worker_id_number: x.worker_id_number.text.clone(),
+            phone: x.phone.clone(),
             address: x.address.clone(),
             division_code: x.division_code.clone(),
             employer: x.employer.clone(),
@@ -179,7 +178,12 @@ impl HouseholdForm {
             m_name: ms.iter().map(|m| m.name.clone()).collect(),
             m_id_number: ms
                 .iter()
-                .map(|m| m.id_number.as_ref().map(|i| i.masked()).unwrap_or_default())
+                .map(|m| {
+                    m.id_number
+                        .as_ref()
+                        .map(|i| i.text.clone())
+                        .unwrap_or_default()
+                })
                 .collect(),
             m_relation: ms.iter().map(|m| m.relation.code().to_owned()).collect(),
             m_health: ms.iter().map(|m| m.health.code().to_owned()).collect(),

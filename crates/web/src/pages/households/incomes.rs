@@ -25,7 +25,9 @@ pub(crate) struct IncomesPage {
     pub(crate) version: i64,
     pub(crate) end: String,
     pub(crate) prev_end: String,
-    pub(crate) next_end: String,
+    /// None when the grid already ends with the current month: months
+    /// that have not come are not offered.
+    pub(crate) next_end: Option<String>,
     pub(crate) rows: Vec<GridRow>,
     pub(crate) error: Option<String>,
     pub(crate) decision: DecisionView,
@@ -33,12 +35,19 @@ pub(crate) struct IncomesPage {
 
 #[derive(Debug, Deserialize, Default)]
 pub struct GridQuery {
-    /// The last month of the 12 shown (`YYYY-MM`); the current month by default.
+    /// The last month of the 12 shown (`YYYY-MM`); the current month by
+    /// default, and never later.
     pub(crate) end: Option<String>,
 }
 
 pub(crate) fn this_month() -> Month {
     Month::of_date(bangfu_service::today())
+}
+
+/// The last month a grid shows: the one asked for, but no month that has
+/// not come (docs/rules.md §3).
+fn grid_end(asked: Month, this_month: Month) -> Month {
+    asked.min(this_month)
 }
 
 pub(crate) fn grid_rows(end: Month, recorded: &[MonthlyIncome]) -> Vec<GridRow> {
@@ -75,6 +84,8 @@ pub(crate) async fn incomes_view(
     status: StatusCode,
 ) -> PageResult {
     actor_can(actor, Permission::ManageHouseholds)?;
+    let now = this_month();
+    let end = grid_end(end, now);
     let d = state.services.household_get(actor, HouseholdId(id)).await?;
     let rows = typed.unwrap_or_else(|| grid_rows(end, &d.incomes));
     Ok(render_status(
@@ -85,7 +96,7 @@ pub(crate) async fn incomes_view(
             version: d.household.version,
             end: end.to_string(),
             prev_end: end.add_months(-12).to_string(),
-            next_end: end.add_months(12).to_string(),
+            next_end: (end < now).then(|| grid_end(end.add_months(12), now).to_string()),
             rows,
             error,
             decision: decision_view(&d.identification),
@@ -103,12 +114,16 @@ pub(crate) async fn incomes_page(
         Some(Ok(m)) => m,
         Some(Err(e)) => return Err(PageError::BadRequest(e.message)),
         None => {
-            // Show the year ending with the latest month on record, or now.
+            // Show the year ending with the latest month on record (never
+            // after this month), or now.
             let d = state
                 .services
                 .household_get(&actor, HouseholdId(id))
                 .await?;
-            d.incomes.last().map(|i| i.month).unwrap_or_else(this_month)
+            d.incomes
+                .last()
+                .map(|i| grid_end(i.month, this_month()))
+                .unwrap_or_else(this_month)
         }
     };
     incomes_view(&state, &actor, id, end, None, None, StatusCode::OK).await

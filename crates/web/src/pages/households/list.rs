@@ -5,9 +5,8 @@ use crate::api::HouseholdQuery;
 use crate::pages::{all_pages, with_query, xlsx_response};
 use crate::view::division_name;
 use bangfu_domain::household::{Cohort, Decision, HardshipCause, Status, Tier};
-use bangfu_domain::id_number::mask_phone;
 use bangfu_domain::identification::Category;
-use bangfu_domain::Permission;
+use bangfu_domain::{Masked, Permission};
 use bangfu_service::{Household, HouseholdSort, PageRequest};
 
 /// One row of the list: identity masked.
@@ -59,14 +58,14 @@ pub(crate) fn cn(n: i32) -> &'static str {
     }
 }
 
-impl From<&Household> for Row {
-    fn from(h: &Household) -> Self {
+impl From<&Household<Masked>> for Row {
+    fn from(h: &Household<Masked>) -> Self {
         let d = &h.data;
         Self {
             id: h.id.0,
             file_no: h.file_no.clone(),
             name: d.worker_name.clone(),
-            id_masked: d.worker_id_number.masked(),
+            id_masked: d.worker_id_number.to_string(),
             union_id: h.union_id.0,
             union_name: h.union_name.clone(),
             category: d.category.label(),
@@ -308,9 +307,9 @@ pub(crate) async fn export(
             vec![
                 h.file_no.clone(),
                 d.worker_name.clone(),
-                d.worker_id_number.masked(),
+                d.worker_id_number.to_string(),
                 h.worker_sex.label().to_owned(),
-                mask_phone(&d.phone),
+                d.phone.clone(),
                 h.union_name.clone(),
                 d.division_code.clone(),
                 division_name(&d.division_code),

@@ -112,7 +112,7 @@ pub(crate) async fn visits_view(
             household_id: id,
             tab: "visits",
             visit_overdue: bangfu_domain::assistance::visit_overdue(
-                pairing.item.last_visit_on,
+                pairing.item.visit_dates(),
                 bangfu_service::today(),
                 days,
             ),
