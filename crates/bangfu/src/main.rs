@@ -2,7 +2,7 @@
 
 use bangfu::{AppError, Config};
 use bangfu_demo as demo;
-use bangfu_service::{Operator, Services};
+use bangfu_service::{FirstLogin, Operator, Services};
 use clap::{Args, Parser, Subcommand};
 use serde::Deserialize;
 use std::io::{BufRead, IsTerminal, Write};
@@ -92,6 +92,15 @@ struct ServeArgs {
     /// Start the monthly run when a month's run is due (default true)
     #[arg(long, env = "BANGFU_MONTHLY_SCHEDULE")]
     monthly_schedule: Option<bool>,
+    /// Failed logins from one client address, whatever the names, before it is refused until the window ends (default 30)
+    #[arg(long, env = "BANGFU_LOGIN_ADDRESS_FAILURES")]
+    login_address_failures: Option<u32>,
+    /// The window of --login-address-failures, minutes (default 15)
+    #[arg(long, env = "BANGFU_LOGIN_ADDRESS_WINDOW_MINUTES")]
+    login_address_window_minutes: Option<u64>,
+    /// Times in an hour one user may be told someone is on another union's file before filings are refused for the rest of the hour (default 20)
+    #[arg(long, env = "BANGFU_FILED_ELSEWHERE_PER_HOUR")]
+    filed_elsewhere_per_hour: Option<u32>,
 }
 
 #[derive(Args)]
@@ -131,6 +140,11 @@ enum UserCommand {
         /// For the role `department`: the department's code (civil_affairs, hrss, education, health, medical_security, housing, disabled, other)
         #[arg(long)]
         department: Option<String>,
+        /// Let the user keep this password instead of choosing a new one at
+        /// first login: only for the operator's own account, e.g. the first
+        /// administrator of a fresh installation
+        #[arg(long)]
+        keep_password: bool,
     },
     /// Set a new password (read from standard input) that must be changed at next login
     ResetPassword {
@@ -156,6 +170,9 @@ struct FileConfig {
     follow_months: Option<u32>,
     target_plan: Option<String>,
     monthly_schedule: Option<bool>,
+    login_address_failures: Option<u32>,
+    login_address_window_minutes: Option<u64>,
+    filed_elsewhere_per_hour: Option<u32>,
 }
 
 fn load_file(path: Option<&PathBuf>) -> Result<FileConfig, String> {
@@ -244,6 +261,12 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(b) = file.monthly_schedule {
         config.settings.monthly_schedule = b;
     }
+    limits(
+        &mut config.settings,
+        file.login_address_failures,
+        file.login_address_window_minutes,
+        file.filed_elsewhere_per_hour,
+    );
     let fail = |e: AppError| e.to_string();
     match cli.command {
         Command::Serve(args) => {
@@ -289,6 +312,12 @@ async fn run(cli: Cli) -> Result<(), String> {
             if let Some(b) = args.monthly_schedule {
                 config.settings.monthly_schedule = b;
             }
+            limits(
+                &mut config.settings,
+                args.login_address_failures,
+                args.login_address_window_minutes,
+                args.filed_elsewhere_per_hour,
+            );
             serve(config, args.demo).await
         }
         Command::Migrate => {
@@ -394,13 +423,32 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
     running.task.await.map_err(|e| e.to_string())
 }
 
-/// The approving level of applications, as named in settings.
+/// The rate limits, where given (at least 1 of each).
+fn limits(
+    settings: &mut bangfu_service::Settings,
+    login_address_failures: Option<u32>,
+    login_address_window_minutes: Option<u64>,
+    filed_elsewhere_per_hour: Option<u32>,
+) {
+    let count = |n: u32| i32::try_from(n.max(1)).unwrap_or(i32::MAX);
+    if let Some(n) = login_address_failures {
+        settings.login_address_failures = count(n);
+    }
+    if let Some(m) = login_address_window_minutes {
+        settings.login_address_window = Duration::from_secs(m.max(1) * 60);
+    }
+    if let Some(n) = filed_elsewhere_per_hour {
+        settings.filed_elsewhere_per_hour = count(n);
+    }
+}
+
 /// The approval threshold, typed in yuan like every amount a person types.
 fn threshold(raw: &str) -> Result<bangfu_domain::Fen, String> {
     bangfu_domain::Fen::parse_yuan("approval_threshold_yuan", raw)
         .map_err(|e| format!("审批限额有误：{}", e.message))
 }
 
+/// The approving level of applications, as named in settings.
 fn approval_level(raw: &str) -> Result<bangfu_domain::UnionLevel, String> {
     use bangfu_domain::UnionLevel;
     match UnionLevel::parse(raw) {
@@ -529,8 +577,14 @@ async fn user(services: &Services, cmd: UserCommand) -> Result<(), String> {
             union,
             display_name,
             department,
+            keep_password,
         } => {
             let password = read_password()?;
+            let first = if keep_password {
+                FirstLogin::KeepPassword
+            } else {
+                FirstLogin::ChangePassword
+            };
             let u = services
                 .operator_create_user_in(
                     Operator,
@@ -540,14 +594,20 @@ async fn user(services: &Services, cmd: UserCommand) -> Result<(), String> {
                     union.as_deref(),
                     &password,
                     department.as_deref(),
+                    first,
                 )
                 .await
                 .map_err(|e| e.to_string())?;
             println!(
-                "已创建用户 {}（{}），所属工会：{}",
+                "已创建用户 {}（{}），所属工会：{}；{}",
                 u.username,
                 u.roles.labels(),
-                u.union_name
+                u.union_name,
+                if u.must_change_password {
+                    "首次登录须修改密码。"
+                } else {
+                    "保留此密码（--keep-password），首次登录无须修改。"
+                }
             );
             Ok(())
         }

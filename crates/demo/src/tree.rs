@@ -4,7 +4,7 @@
 use bangfu_domain::division;
 use bangfu_domain::UnionLevel;
 use bangfu_service::seeding::generate_password;
-use bangfu_service::{Operator, ServiceError, Services};
+use bangfu_service::{FirstLogin, Operator, ServiceError, Services};
 use bangfu_storage::unions::Union;
 
 /// An account the demo created, with its freshly generated password.
@@ -107,6 +107,8 @@ pub async fn load(services: &Services) -> Result<Vec<DemoAccount>, ServiceError>
                 &[role.to_owned()],
                 Some(union),
                 &password,
+                // The passwords are printed once for whoever runs the demo.
+                FirstLogin::KeepPassword,
             )
             .await?;
         accounts.push(DemoAccount {

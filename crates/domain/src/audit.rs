@@ -62,10 +62,13 @@ pub enum Action {
     SetTarget,
     RunMonthly,
     CloseTodo,
+    /// Filing (or editing, importing, applying for) someone already in
+    /// another union's open file was refused: who asked about whom.
+    FiledElsewhere,
 }
 
 impl Action {
-    pub const ALL: [Action; 57] = [
+    pub const ALL: [Action; 58] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -123,6 +126,7 @@ impl Action {
         Action::SetTarget,
         Action::RunMonthly,
         Action::CloseTodo,
+        Action::FiledElsewhere,
     ];
 
     pub fn code(self) -> &'static str {
@@ -184,6 +188,7 @@ impl Action {
             Action::SetTarget => "set_target",
             Action::RunMonthly => "run_monthly",
             Action::CloseTodo => "close_todo",
+            Action::FiledElsewhere => "filed_elsewhere",
         }
     }
 
@@ -246,6 +251,7 @@ impl Action {
             Action::SetTarget => "设置目标任务",
             Action::RunMonthly => "运行月度评估",
             Action::CloseTodo => "办结待办事项",
+            Action::FiledElsewhere => "查到他处在档人员（建档被拒）",
         }
     }
 
@@ -278,6 +284,7 @@ pub fn object_label(kind: &str) -> &'static str {
         "target" => "目标任务",
         "run" => "月度评估",
         "todo" => "待办事项",
+        "person" => "人员",
         _ => "其他",
     }
 }

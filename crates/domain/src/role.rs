@@ -231,13 +231,41 @@ impl Permission {
     }
 }
 
-/// A user's non-empty, sorted, duplicate-free set of roles.
+/// Roles no account may hold together (separation of duties): whoever
+/// administers the accounts must not also be the one who reads the log of
+/// what administrators did.
+pub const INCOMPATIBLE: [(Role, Role); 1] = [(Role::Admin, Role::Auditor)];
+
+/// A user's non-empty, sorted, duplicate-free set of roles, never holding
+/// two [`INCOMPATIBLE`] roles together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Roles(Vec<Role>);
 
 impl Roles {
+    /// A set of roles to give an account: every way of making or changing
+    /// an account (API, page, command line) comes through here.
     pub fn new(roles: impl IntoIterator<Item = Role>) -> Result<Self, ValidationError> {
+        let v = Self::stored(roles)?;
+        for (a, b) in INCOMPATIBLE {
+            if v.contains(a) && v.contains(b) {
+                return Err(ValidationError::new(
+                    "roles",
+                    format!(
+                        "{}与{}不能由同一账号兼任（职责分离）：管理账号的人不能同时查阅操作日志，请分设两个账号",
+                        a.label(),
+                        b.label()
+                    ),
+                ));
+            }
+        }
+        Ok(v)
+    }
+
+    /// The roles an account already holds, as stored. Only emptiness is
+    /// refused: an account given incompatible roles before the rule existed
+    /// must still be readable (and is refused at its next change).
+    pub fn stored(roles: impl IntoIterator<Item = Role>) -> Result<Self, ValidationError> {
         let mut v: Vec<Role> = roles.into_iter().collect();
         v.sort();
         v.dedup();
@@ -245,6 +273,14 @@ impl Roles {
             return Err(ValidationError::new("roles", "至少选择一个角色"));
         }
         Ok(Self(v))
+    }
+
+    /// Whether an administrator may set this account's password. An
+    /// auditor's is reset only by the operator at the server's command line
+    /// (`bangfu user reset-password`), or an administrator could sign in as
+    /// the auditor who watches them.
+    pub fn password_reset_by_admin(&self) -> bool {
+        !self.contains(Role::Auditor)
     }
 
     pub fn parse_codes<'a>(
@@ -298,6 +334,38 @@ mod tests {
         assert!(a.allows(Permission::ReadAudit));
         assert!(!a.allows(Permission::ManageUnions));
         assert!(!a.allows(Permission::ManageUsers));
+    }
+
+    #[test]
+    fn admin_and_auditor_are_never_held_together() {
+        for codes in [
+            &["admin", "auditor"][..],
+            &["auditor", "officer", "admin"][..],
+        ] {
+            let refused = Roles::parse_codes(codes.iter().copied());
+            assert!(
+                refused
+                    .as_ref()
+                    .is_err_and(|e| e.field == "roles" && e.message.contains("职责分离")),
+                "{codes:?}: {refused:?}"
+            );
+        }
+        assert!(Roles::parse_codes(["admin", "officer"]).is_ok());
+        assert!(Roles::parse_codes(["auditor", "reviewer"]).is_ok());
+        // What is already stored stays readable.
+        assert!(Roles::stored([Role::Admin, Role::Auditor]).is_ok());
+        assert!(Roles::stored([]).is_err());
+    }
+
+    #[test]
+    fn only_the_operator_resets_an_auditors_password() {
+        let check = |codes: &[&str]| {
+            Roles::parse_codes(codes.iter().copied()).map(|r| r.password_reset_by_admin())
+        };
+        assert_eq!(check(&["officer"]), Ok(true));
+        assert_eq!(check(&["admin"]), Ok(true));
+        assert_eq!(check(&["auditor"]), Ok(false));
+        assert_eq!(check(&["auditor", "reviewer"]), Ok(false));
     }
 
     #[test]

@@ -7,7 +7,8 @@
 use crate::audit::{Owned, Record, Who};
 use crate::books::Books;
 use crate::clock::today;
-use crate::households::{check_months, check_open_elsewhere, file_household};
+use crate::filed_elsewhere::{self, Asker, Filing};
+use crate::households::{check_months, file_household};
 use crate::{now, Actor, HouseholdInput, Origin, ServiceError, Services};
 use bangfu_domain::application::{uploads, AppStatus, ApplicationId, Step};
 use bangfu_domain::audit::Action;
@@ -248,6 +249,7 @@ impl Services {
         let files = check_uploads(&input.files)?;
         let actor = actor.cloned();
         let today = today();
+        let limit = self.settings.filed_elsewhere_per_hour;
         self.write(move |c| {
             let union = match &actor {
                 Some(a) => unions::find(c, &a.scope(), UnionId(input.union_id))?,
@@ -269,7 +271,19 @@ impl Services {
             if let Some(cat) = ident.category {
                 household.category = cat.code().into();
             }
-            check_open_elsewhere(c, None, &data, &members)?;
+            let asker = match &actor {
+                Some(a) => Asker::User(a),
+                None => Asker::Public(&origin),
+            };
+            let filing = Filing {
+                context: "submit_application",
+                union: union.owner(),
+            };
+            if let Some(refusal) =
+                filed_elsewhere::guard(c, asker, limit, &filing, None, &data, &members)?
+            {
+                return Ok(Err(refusal));
+            }
             let id_number = data.worker_id_number.as_str().to_owned();
             if let Some(open) = apps::by_worker(c, &id_number)?
                 .into_iter()
@@ -339,9 +353,9 @@ impl Services {
                         "files": files.len(),
                         "months": input.incomes.len(),
                     })).write(c, who)?;
-            Ok(id)
+            Ok(Ok(id))
         })
-        .await
+        .await?
     }
 
     pub async fn application_list(

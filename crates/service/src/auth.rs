@@ -1,10 +1,10 @@
 //! Signing in and out, sessions, lockout, password changes.
 
 use crate::audit::{self, Owned, Record, Who};
-use crate::crypto::{hash_password, random_token, token_hash, verify_password};
+use crate::crypto::{hash_password, random_token, token_hash, verify_any, verify_password};
 use crate::{now, Actor, Origin, ServiceError, Services};
 use bangfu_domain::audit::Action;
-use bangfu_domain::Password;
+use bangfu_storage::rate;
 use bangfu_storage::sessions::{self, Session};
 use bangfu_storage::throttle::{self, Throttle};
 use bangfu_storage::users::{self, User};
@@ -31,11 +31,33 @@ fn minutes_left(until: chrono::NaiveDateTime) -> i64 {
     ((until - now()).num_seconds() + 59).max(60) / 60
 }
 
+/// The audit entry of a login attempt (`result` says how it ended).
+fn attempt_record<'a>(
+    user: Option<&'a User>,
+    kind: &'static str,
+    result: &str,
+    success: bool,
+) -> Record<'a> {
+    Record {
+        action: Action::Login,
+        object_kind: "session",
+        object_id: None,
+        union: user.map(|u| (u.union_id.0, &u.union_path)),
+        before: None,
+        after: Some(json!({ "kind": kind, "result": result })),
+        success,
+    }
+}
+
 impl Services {
     /// Checks a name and password and opens a session of `kind` (`web` or `api`).
     ///
     /// Every attempt is audited. Failures are counted per name, whether the
-    /// name exists or not, and a name is locked after too many.
+    /// name exists or not, and a name is locked after too many; they are
+    /// also counted per client address, whatever the names, and an address
+    /// is refused (429) after too many in a window, so one address can
+    /// neither try many names nor lock accounts in bulk. A disabled account
+    /// is answered exactly as a wrong password (the log says which it was).
     pub async fn login(
         &self,
         username: &str,
@@ -55,15 +77,46 @@ impl Services {
                 "请输入用户名",
             )));
         }
-        let lookup_name = name.clone();
+        let settings = self.settings.clone();
+        let address = format!("login_address:{}", origin.throttle_key());
+
+        // The attempt is counted against the address before the password is
+        // checked, so a burst in parallel cannot slip past the limit; a
+        // successful login takes its count back.
+        let (lookup_name, addr, o) = (name.clone(), address.clone(), origin.clone());
+        let window = chrono(settings.login_address_window);
         let (throttled, creds) = self
-            .read(move |c| {
-                Ok::<_, ServiceError>((
-                    throttle::get(c, &lookup_name)?,
-                    users::credentials(c, &lookup_name)?,
-                ))
+            .write(move |c| {
+                let at = now();
+                let count = rate::hit(c, &addr, 1, at, at - window)?;
+                let creds = users::credentials(c, &lookup_name)?;
+                if count.hits > settings.login_address_failures {
+                    let user = creds.as_ref().map(|(u, _)| u);
+                    audit::write(
+                        c,
+                        Who::Attempt {
+                            username: &lookup_name,
+                            user_id: user.map(|u| u.id.0),
+                            origin: &o,
+                        },
+                        attempt_record(user, kind, "address_throttled", false),
+                    )?;
+                    let retry_after =
+                        u64::try_from((count.window_start + window - at).num_seconds())
+                            .unwrap_or(0)
+                            .max(1);
+                    return Ok(Err(ServiceError::TooMany {
+                        code: "too_many_attempts",
+                        message: format!(
+                            "从您所在网络地址登录失败的次数过多，请 {} 分钟后再试",
+                            retry_after.div_ceil(60)
+                        ),
+                        retry_after,
+                    }));
+                }
+                Ok(Ok((throttle::get(c, &lookup_name)?, creds)))
             })
-            .await?;
+            .await??;
         let t0 = now();
         let locked_until = throttled
             .as_ref()
@@ -85,28 +138,20 @@ impl Services {
                 user_id: user.as_ref().map(|u| u.id.0),
                 origin: &origin,
             };
-            let record = |success: bool, reason: &str| Record {
-                action: Action::Login,
-                object_kind: "session",
-                object_id: None,
-                union: user.as_ref().map(|u| (u.union_id.0, &u.union_path)),
-                before: None,
-                after: Some(json!({ "kind": kind, "result": reason })),
-                success,
-            };
             if let Some(until) = locked_until {
-                audit::write(c, attempt, record(false, "locked"))?;
+                audit::write(
+                    c,
+                    attempt,
+                    attempt_record(user.as_ref(), kind, "locked", false),
+                )?;
                 return Ok(Err(ServiceError::Locked {
                     minutes: minutes_left(until),
                 }));
             }
-            match user.as_ref().filter(|_| verified) {
-                Some(u) if !u.active => {
-                    audit::write(c, attempt, record(false, "disabled"))?;
-                    Ok(Err(ServiceError::Rule("账户已停用，请联系管理员".into())))
-                }
+            match user.as_ref().filter(|u| verified && u.active) {
                 Some(u) => {
                     throttle::clear(c, &name)?;
+                    rate::release(c, &address)?;
                     let at = now();
                     users::record_login(c, u.id, at)?;
                     let token = random_token();
@@ -123,14 +168,18 @@ impl Services {
                             ip: origin.ip.clone(),
                         },
                     )?;
-                    audit::write(c, attempt, record(true, "ok"))?;
+                    audit::write(c, attempt, attempt_record(Some(u), kind, "ok", true))?;
                     Ok(Ok(LoginOutcome {
                         token,
                         csrf_token,
                         user: u.clone(),
                     }))
                 }
+                // A wrong password, a name that does not exist, or the right
+                // password of a disabled account: one answer for all three,
+                // so the answer never tells that a password was right.
                 None => {
+                    let disabled = verified;
                     let at = now();
                     let failures = throttle::count_failure(c, &name, at)?;
                     let lock = failures >= settings.lockout_failures;
@@ -145,17 +194,16 @@ impl Services {
                             },
                         )?;
                     }
+                    let result = match (disabled, lock) {
+                        (true, true) => "disabled_locked_now",
+                        (true, false) => "disabled",
+                        (false, true) => "locked_now",
+                        (false, false) => "bad_credentials",
+                    };
                     audit::write(
                         c,
                         attempt,
-                        record(
-                            false,
-                            if lock {
-                                "locked_now"
-                            } else {
-                                "bad_credentials"
-                            },
-                        ),
+                        attempt_record(user.as_ref(), kind, result, false),
                     )?;
                     Ok(Err(if lock {
                         ServiceError::Locked {
@@ -242,8 +290,7 @@ impl Services {
         current: &str,
         new: &str,
     ) -> Result<(), ServiceError> {
-        let new_password =
-            Password::parse(new).map_err(|e| ServiceError::password("new_password", e))?;
+        let new_password = crate::users::password_for(&actor.user.username, new, "new_password")?;
         if current == new {
             return Err(ServiceError::Invalid(bangfu_domain::ValidationError::new(
                 "new_password",
@@ -251,14 +298,20 @@ impl Services {
             )));
         }
         let uid = actor.user.id;
-        let stored = self
-            .read(move |c| Ok::<_, ServiceError>(users::password_hash(c, uid)?))
+        let recent = self
+            .read(move |c| Ok::<_, ServiceError>(users::recent_password_hashes(c, uid)?))
             .await?;
-        if !verify_password(current.to_owned(), stored).await? {
+        if !verify_password(current.to_owned(), recent.first().cloned()).await? {
             return Err(ServiceError::Invalid(bangfu_domain::ValidationError::new(
                 "current_password",
                 "当前密码不正确",
             )));
+        }
+        if verify_any(new_password.expose().to_owned(), recent).await? {
+            return Err(ServiceError::password(
+                "new_password",
+                bangfu_domain::PasswordPolicyError::Reused,
+            ));
         }
         let hash = hash_password(new_password.expose().to_owned()).await?;
         let a = actor.clone();
@@ -271,15 +324,21 @@ impl Services {
         .await
     }
 
-    /// Removes sessions idle beyond the timeout (housekeeping; they are refused anyway).
     /// Housekeeping, run every few minutes by `bangfu serve`: removes
-    /// sessions idle beyond the timeout (they are refused anyway) and stale
-    /// failed-login counters.
+    /// sessions idle beyond the timeout (they are refused anyway), stale
+    /// failed-login counters and windows of the rate limits long over.
     pub async fn purge_expired(&self) -> Result<usize, ServiceError> {
         let at = now();
         let cutoff = at - chrono(self.settings.session_idle);
         let stale = at - chrono(self.settings.lockout_duration) - ChronoDuration::days(1);
-        self.write(move |c| Ok(sessions::delete_idle(c, cutoff)? + throttle::purge(c, stale, at)?))
-            .await
+        // Every window counted is at most this long (the lookup limit's is an hour).
+        let longest = chrono(self.settings.login_address_window).max(ChronoDuration::hours(1));
+        let old_windows = at - longest - ChronoDuration::days(1);
+        self.write(move |c| {
+            Ok(sessions::delete_idle(c, cutoff)?
+                + throttle::purge(c, stale, at)?
+                + rate::purge(c, old_windows)?)
+        })
+        .await
     }
 }

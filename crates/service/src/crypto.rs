@@ -47,6 +47,22 @@ pub async fn verify_password(plain: String, hash: Option<String>) -> Result<bool
     .map_err(|e| ServiceError::Internal(e.to_string()))
 }
 
+/// Whether `plain` matches any of `hashes` (a password history), checked
+/// off the async threads.
+pub async fn verify_any(plain: String, hashes: Vec<String>) -> Result<bool, ServiceError> {
+    tokio::task::spawn_blocking(move || {
+        hashes.iter().any(|stored| {
+            PasswordHash::new(stored).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(plain.as_bytes(), &parsed)
+                    .is_ok()
+            })
+        })
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
 fn dummy_hash() -> String {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY

@@ -12,6 +12,15 @@ pub enum ServiceError {
     BadCredentials,
     #[error("登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试")]
     Locked { minutes: i64 },
+    /// Too many attempts of some kind from one caller within a window
+    /// (failed logins from one address, lookups of people filed elsewhere).
+    #[error("{message}")]
+    TooMany {
+        code: &'static str,
+        message: String,
+        /// Seconds until the window ends (the `Retry-After` header).
+        retry_after: u64,
+    },
     #[error("请先登录")]
     Unauthenticated,
     #[error("登录已超时，请重新登录")]
@@ -62,6 +71,7 @@ impl ServiceError {
             ServiceError::Invalid(_) => "invalid_input",
             ServiceError::BadCredentials => "bad_credentials",
             ServiceError::Locked { .. } => "account_locked",
+            ServiceError::TooMany { code, .. } => code,
             ServiceError::Unauthenticated => "unauthenticated",
             ServiceError::SessionExpired => "session_expired",
             ServiceError::PasswordChangeRequired => "password_change_required",
@@ -70,6 +80,16 @@ impl ServiceError {
             ServiceError::Conflict { .. } => "conflict",
             ServiceError::Rule(_) => "rule_violation",
             ServiceError::Internal(_) => "internal",
+        }
+    }
+
+    /// Seconds after which trying again may succeed (`Retry-After`), for
+    /// the refusals that a window or a lock ends.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ServiceError::Locked { minutes } => Some(u64::try_from(*minutes).unwrap_or(1) * 60),
+            ServiceError::TooMany { retry_after, .. } => Some(*retry_after),
+            _ => None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! identification of each file, finding files, and revealing an ID number.
 
 use crate::audit::{Owned, Record, Who};
+use crate::filed_elsewhere::{self, Asker, Filing};
 use crate::unions::narrow_to_union;
 // The generator reads these here too.
 pub(crate) use crate::books::Books;
@@ -276,32 +277,21 @@ fn snapshot(h: &HouseholdData, members: &[Member], file_no: &str, union_id: i64)
 }
 
 /// Refuses a person who is already in another open file, naming only the
-/// union that holds it (never the file, which may be outside the caller's scope).
+/// union that holds it (never the file, which may be outside the caller's
+/// scope). What a person types goes through [`filed_elsewhere::guard`]
+/// first, which also audits and limits these refusals; this is the check
+/// of the paths that refile people already known (a relapse, a revocation)
+/// and the last line against a race.
 pub(crate) fn check_open_elsewhere(
     c: &mut Conn,
     this: Option<HouseholdId>,
     data: &HouseholdData,
     members: &[Member],
 ) -> Result<(), ServiceError> {
-    let people = std::iter::once((data.worker_name.as_str(), &data.worker_id_number, true)).chain(
-        members
-            .iter()
-            .filter_map(|m| m.id_number.as_ref().map(|i| (m.name.as_str(), i, false))),
-    );
-    for (name, id, is_worker) in people {
-        if let Some((holder, union_name)) = households::open_holder(c, id.as_str())? {
-            if Some(holder) != this {
-                return Err(ServiceError::Conflict {
-                    field: if is_worker { "worker_id_number" } else { "members" },
-                    message: format!(
-                        "{name}（{}）已在{union_name}的在档困难职工家庭中，一人只能属于一个在档家庭；如需转档，请联系该工会",
-                        id.masked()
-                    ),
-                });
-            }
-        }
+    match filed_elsewhere::find(c, this, data, members)? {
+        Some(found) => Err(found.conflict()),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn register_people(
@@ -414,6 +404,7 @@ impl Services {
         let scope = actor.scope();
         let a = actor.clone();
         let today = today();
+        let limit = self.settings.filed_elsewhere_per_hour;
         self.write(move |c| {
             let union = filing_union(c, &scope, &a, input.union_id)?;
             let (data, members) = input.parse(&union.division_code, None, today)?;
@@ -422,11 +413,20 @@ impl Services {
                     ValidationError::new("division_code", "请选择职工所在的行政区划").into(),
                 );
             }
+            let filing = Filing {
+                context: "create_household",
+                union: union.owner(),
+            };
+            if let Some(refusal) =
+                filed_elsewhere::guard(c, Asker::User(&a), limit, &filing, None, &data, &members)?
+            {
+                return Ok(Err(refusal));
+            }
             let books = Books::load(c)?;
             let id = file_household(c, Who::Actor(&a), &union, &data, &members, &incomes, &books)?;
-            saved(c, &scope, id)
+            Ok(saved(c, &scope, id))
         })
-        .await
+        .await?
     }
 
     pub async fn household_get(
@@ -454,6 +454,7 @@ impl Services {
         let scope = actor.scope();
         let a = actor.clone();
         let today = today();
+        let limit = self.settings.filed_elsewhere_per_hour;
         self.write(move |c| {
             let before =
                 households::find(c, &scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
@@ -467,7 +468,21 @@ impl Services {
             let union_default = before.data.division_code.clone();
             let (data, members) =
                 input.parse(&union_default, Some((&before.data, &old_members)), today)?;
-            check_open_elsewhere(c, Some(id), &data, &members)?;
+            let filing = Filing {
+                context: "update_household",
+                union: before.owner(),
+            };
+            if let Some(refusal) = filed_elsewhere::guard(
+                c,
+                Asker::User(&a),
+                limit,
+                &filing,
+                Some(id),
+                &data,
+                &members,
+            )? {
+                return Ok(Err(refusal));
+            }
             let incomes = households::incomes_of(c, &scope, id)?;
             let books = Books::load(c)?;
             let derived = books.derived(&data, &members, &incomes)?;
@@ -490,9 +505,9 @@ impl Services {
                     before.union_id.0,
                 ))
                 .write(c, Who::Actor(&a))?;
-            saved(c, &scope, id)
+            Ok(saved(c, &scope, id))
         })
-        .await
+        .await?
     }
 
     /// Records months (replacing those already there) and removes `remove`,

@@ -15,6 +15,7 @@ pub mod dictionary;
 pub mod exits;
 pub use crypto::random_token;
 mod error;
+mod filed_elsewhere;
 pub mod fund_audit;
 pub mod funds;
 mod households;
@@ -43,7 +44,7 @@ pub use error::ServiceError;
 pub use households::{HouseholdDetail, HouseholdInput, HouseholdSummary, MemberInput, Revealed};
 pub use jobs::JobStatus;
 pub use lines::{check_line, LineInput, ParamsView};
-pub use operator::Operator;
+pub use operator::{FirstLogin, Operator};
 pub use unions::{CreateUnion, MoveUnion, UnionDetail, UpdateUnion};
 pub use users::{CreateUser, CreatedUser, UpdateUser};
 
@@ -66,6 +67,17 @@ pub struct Settings {
     pub lockout_failures: i32,
     /// How long a locked name stays locked (default 15 minutes).
     pub lockout_duration: Duration,
+    /// Failed logins from one client address (whatever the names) within
+    /// [`Settings::login_address_window`] before that address is refused
+    /// with 429 until the window ends (default 30).
+    pub login_address_failures: i32,
+    /// The window of [`Settings::login_address_failures`] (default 15 minutes).
+    pub login_address_window: Duration,
+    /// How many times in an hour one user (or, on the public application
+    /// form, one address) may be told that someone is already on another
+    /// union's file; beyond that, filings are refused with 429 for the rest
+    /// of the hour (default 20).
+    pub filed_elsewhere_per_hour: i32,
     /// Days an application is on public notice (公示) before it may be approved (default 7).
     pub notice_days: u32,
     /// The level whose reviewers approve applications (default the county union).
@@ -96,6 +108,9 @@ impl Default for Settings {
             session_idle: Duration::from_secs(30 * 60),
             lockout_failures: 5,
             lockout_duration: Duration::from_secs(15 * 60),
+            login_address_failures: 30,
+            login_address_window: Duration::from_secs(15 * 60),
+            filed_elsewhere_per_hour: 20,
             notice_days: 7,
             approval_level: bangfu_domain::UnionLevel::County,
             approval_threshold: bangfu_domain::Fen(200_000),

@@ -18,6 +18,17 @@ use bangfu_storage::{sessions, Conn};
 /// Marker for the operator's entry points.
 pub struct Operator;
 
+/// Whether an account made at the command line must replace its password
+/// at first login, like every account whose password someone else chose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstLogin {
+    /// The default: the operator typed the password, the user replaces it.
+    ChangePassword,
+    /// `--keep-password`: the operator makes their own account (the first
+    /// administrator of a fresh installation), or the demo's accounts.
+    KeepPassword,
+}
+
 pub(crate) const ROOT_NAME: &str = "中华全国总工会";
 
 /// The root of the tree, created on first start so there is always somewhere
@@ -86,8 +97,10 @@ impl Services {
         self.write(ensure_root).await
     }
 
-    /// Creates an account from the command line. The password was typed by
-    /// the operator for the account they are creating, so it need not be changed.
+    /// Creates an account from the command line. The operator typed the
+    /// password, so the user must replace it at first login unless `first`
+    /// says to keep it.
+    #[allow(clippy::too_many_arguments)]
     pub async fn operator_create_user(
         &self,
         op: Operator,
@@ -96,9 +109,19 @@ impl Services {
         roles: &[String],
         union: Option<&str>,
         password: &str,
+        first: FirstLogin,
     ) -> Result<User, ServiceError> {
-        self.operator_create_user_in(op, username, display_name, roles, union, password, None)
-            .await
+        self.operator_create_user_in(
+            op,
+            username,
+            display_name,
+            roles,
+            union,
+            password,
+            None,
+            first,
+        )
+        .await
     }
 
     /// [`Services::operator_create_user`] with a department, for the role `department`.
@@ -112,13 +135,14 @@ impl Services {
         union: Option<&str>,
         password: &str,
         department: Option<&str>,
+        first: FirstLogin,
     ) -> Result<User, ServiceError> {
         let department = department.map(str::to_owned);
         let username = Username::parse(username)?;
         let display_name = DisplayName::parse(display_name.unwrap_or(username.as_str()))?;
         let roles = Roles::parse_codes(roles.iter().map(String::as_str))?;
-        let password =
-            Password::parse(password).map_err(|e| ServiceError::password("password", e))?;
+        let password = Password::for_user(password, &username)
+            .map_err(|e| ServiceError::password("password", e))?;
         let hash = hash_password(password.expose().to_owned()).await?;
         let union = union.map(str::to_owned);
         self.write(move |c| {
@@ -131,7 +155,7 @@ impl Services {
                 &roles,
                 &union,
                 &hash,
-                false,
+                first == FirstLogin::ChangePassword,
                 department.as_deref(),
             )
         })
@@ -139,7 +163,9 @@ impl Services {
     }
 
     /// Sets a new password from the command line; it is an initial one that
-    /// the user must change at next login, and their sessions end.
+    /// the user must change at next login, and their sessions end. This is
+    /// the only way to reset an auditor's password (an administrator may
+    /// not), and like every reset it is audited.
     pub async fn operator_reset_password(
         &self,
         _: Operator,
@@ -147,8 +173,8 @@ impl Services {
         password: &str,
     ) -> Result<User, ServiceError> {
         let username = Username::parse(username)?;
-        let password =
-            Password::parse(password).map_err(|e| ServiceError::password("password", e))?;
+        let password = Password::for_user(password, &username)
+            .map_err(|e| ServiceError::password("password", e))?;
         let hash = hash_password(password.expose().to_owned()).await?;
         self.write(move |c| {
             let (user, _) =
@@ -156,7 +182,7 @@ impl Services {
             users::set_password(c, user.id, &hash, true, now())?;
             sessions::delete_for_user(c, user.id, None)?;
             Record::of(Action::ResetPassword, "user", user.id, user.owner())
-                .after(serde_json::json!({ "must_change_password": true }))
+                .after(serde_json::json!({ "must_change_password": true, "by": "command_line" }))
                 .write(c, Who::Operator)?;
             Ok(user)
         })

@@ -157,13 +157,42 @@ pub(crate) fn insert_user_in(
     Ok(user)
 }
 
-/// An initial password: the one given (checked against the policy) or a fresh one.
-pub(crate) fn initial_password(given: Option<String>) -> Result<(String, bool), ServiceError> {
+/// `raw` as the password of account `username`, through the policy
+/// (common passwords, the name inside it); refusals name `field`.
+pub(crate) fn password_for(
+    username: &str,
+    raw: &str,
+    field: &'static str,
+) -> Result<Password, ServiceError> {
+    let checked = match Username::parse(username) {
+        Ok(name) => Password::for_user(raw, &name),
+        // A stored name always parses; were it not to, the general policy holds.
+        Err(_) => Password::parse(raw),
+    };
+    checked.map_err(|e| ServiceError::password(field, e))
+}
+
+/// An initial password for `username`: the one given (checked against the
+/// policy) or a fresh one.
+pub(crate) fn initial_password(
+    username: &str,
+    given: Option<String>,
+) -> Result<(String, bool), ServiceError> {
     match given.filter(|p| !p.is_empty()) {
-        Some(p) => Password::parse(&p)
-            .map(|p| (p.expose().to_owned(), false))
-            .map_err(|e| ServiceError::password("password", e)),
+        Some(p) => password_for(username, &p, "password").map(|p| (p.expose().to_owned(), false)),
         None => Ok((generate_password(), true)),
+    }
+}
+
+/// An administrator may not set an auditor's password (see
+/// [`Roles::password_reset_by_admin`]).
+fn refuse_auditor_reset(user: &User) -> Result<(), ServiceError> {
+    if user.roles.password_reset_by_admin() {
+        Ok(())
+    } else {
+        Err(ServiceError::Rule(
+            "审计/督查账号的密码不能由管理员重置，须由系统运维人员在服务器上用命令行重置（bangfu user reset-password），并记入操作日志".into(),
+        ))
     }
 }
 
@@ -243,7 +272,7 @@ impl Services {
         } else {
             None
         };
-        let (password, generated) = initial_password(input.password)?;
+        let (password, generated) = initial_password(username.as_str(), input.password)?;
         let hash = hash_password(password.clone()).await?;
         let scope = actor.scope();
         let a = actor.clone();
@@ -328,7 +357,8 @@ impl Services {
     }
 
     /// Sets an initial password for someone else (given or generated); their
-    /// sessions end and they must change it at next login.
+    /// sessions end and they must change it at next login. An auditor's is
+    /// refused: only the operator resets it, at the server's command line.
     pub async fn user_reset_password(
         &self,
         actor: &Actor,
@@ -336,12 +366,20 @@ impl Services {
         password: Option<String>,
     ) -> Result<Option<String>, ServiceError> {
         actor.require(Permission::ManageUsers)?;
-        let (password, generated) = initial_password(password)?;
-        let hash = hash_password(password.clone()).await?;
         let scope = actor.scope();
+        let target = {
+            let scope = scope.clone();
+            self.read(move |c| users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户")))
+                .await?
+        };
+        refuse_auditor_reset(&target)?;
+        let (password, generated) = initial_password(&target.username, password)?;
+        let hash = hash_password(password.clone()).await?;
         let a = actor.clone();
         self.write(move |c| {
             let user = users::find(c, &scope, id)?.ok_or(ServiceError::NotFound("用户"))?;
+            // Checked again in the transaction: the roles may have changed since.
+            refuse_auditor_reset(&user)?;
             users::set_password(c, id, &hash, true, now())?;
             sessions::delete_for_user(c, id, None)?;
             Record::of(Action::ResetPassword, "user", id, user.owner())

@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod lines;
 pub mod plans;
+pub mod rate;
 pub mod referrals;
 pub mod seed;
 pub mod sessions;

@@ -61,6 +61,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    rate_counters (bucket) {
+        bucket -> Text,
+        hits -> Integer,
+        window_start -> Timestamp,
+    }
+}
+
+diesel::table! {
+    password_history (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        password_hash -> Text,
+        replaced_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> BigInt,
         at -> Timestamp,
@@ -616,6 +633,7 @@ diesel::joinable!(incomes -> households (household_id));
 diesel::joinable!(open_persons -> households (household_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(password_history -> users (user_id));
 diesel::joinable!(pairings -> households (household_id));
 diesel::joinable!(plans -> households (household_id));
 diesel::joinable!(measures -> plans (plan_id));
@@ -640,6 +658,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_roles,
     sessions,
     login_throttle,
+    rate_counters,
+    password_history,
     audit_log,
     poverty_lines,
     identification_params,

@@ -1,7 +1,7 @@
 //! Users, their roles and credentials.
 
 use crate::db::{run, Conn};
-use crate::schema::{unions, user_roles, users};
+use crate::schema::{password_history, unions, user_roles, users};
 use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
 use bangfu_domain::{Role, Roles, UnionId, UnionPath, UserId};
 use chrono::NaiveDateTime;
@@ -62,7 +62,7 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<User>, StorageErro
     let mut roles = roles_of(conn, &ids)?;
     rows.into_iter()
         .map(|(r, union_name, union_path)| {
-            let roles = Roles::new(roles.remove(&r.id).unwrap_or_default())
+            let roles = Roles::stored(roles.remove(&r.id).unwrap_or_default())
                 .map_err(|_| StorageError::Corrupt(format!("user {} has no role", r.id)))?;
             Ok(User {
                 id: UserId(r.id),
@@ -269,6 +269,11 @@ pub fn update(
     Ok(())
 }
 
+/// Sets an account's password hash. The hash it replaces goes into the
+/// account's history, which keeps the last `REMEMBERED − 1` (so, with the
+/// current one, the last [`REMEMBERED`] passwords are known).
+///
+/// [`REMEMBERED`]: bangfu_domain::password::REMEMBERED
 pub fn set_password(
     conn: &mut Conn,
     id: UserId,
@@ -276,6 +281,29 @@ pub fn set_password(
     must_change: bool,
     now: NaiveDateTime,
 ) -> Result<(), StorageError> {
+    if let Some(old) = password_hash(conn, id)? {
+        run!(conn, c => diesel::insert_into(password_history::table)
+            .values((
+                password_history::user_id.eq(id.0),
+                password_history::password_hash.eq(&old),
+                password_history::replaced_at.eq(now),
+            ))
+            .execute(c))?;
+        let keep = i64::try_from(bangfu_domain::password::REMEMBERED.saturating_sub(1))
+            .unwrap_or(i64::MAX);
+        let kept: Vec<i64> = run!(conn, c => password_history::table
+            .filter(password_history::user_id.eq(id.0))
+            .order(password_history::id.desc())
+            .limit(keep)
+            .select(password_history::id)
+            .load(c))?;
+        run!(conn, c => diesel::delete(
+            password_history::table
+                .filter(password_history::user_id.eq(id.0))
+                .filter(password_history::id.ne_all(&kept)),
+        )
+        .execute(c))?;
+    }
     run!(conn, c => diesel::update(users::table.filter(users::id.eq(id.0)))
         .set((
             users::password_hash.eq(hash),
@@ -284,6 +312,23 @@ pub fn set_password(
         ))
         .execute(c))?;
     Ok(())
+}
+
+/// The hashes of the account's last passwords, the current one first and
+/// then those it replaced, newest first (at most [`REMEMBERED`]).
+///
+/// [`REMEMBERED`]: bangfu_domain::password::REMEMBERED
+pub fn recent_password_hashes(conn: &mut Conn, id: UserId) -> Result<Vec<String>, StorageError> {
+    let mut out: Vec<String> = password_hash(conn, id)?.into_iter().collect();
+    let older: Vec<String> = run!(conn, c => password_history::table
+        .filter(password_history::user_id.eq(id.0))
+        .order(password_history::id.desc())
+        .limit(i64::try_from(bangfu_domain::password::REMEMBERED).unwrap_or(i64::MAX))
+        .select(password_history::password_hash)
+        .load(c))?;
+    out.extend(older);
+    out.truncate(bangfu_domain::password::REMEMBERED);
+    Ok(out)
 }
 
 /// Sets (or clears) a department user's department.

@@ -18,17 +18,22 @@ pub const SESSION_COOKIE: &str = "bangfu_session";
 pub const LOGIN_CSRF_COOKIE: &str = "bangfu_login_csrf";
 const FORM_LIMIT: usize = 1024 * 1024;
 
-/// The caller's address: the first `X-Forwarded-For` hop when a trusted
-/// proxy set one, else the peer.
+/// The caller's address: behind a trusted proxy, the last `X-Forwarded-For`
+/// hop (the address the proxy itself saw and appended: the hops before it
+/// are whatever the client sent, so a client could otherwise pick a new
+/// address for every attempt and escape the per-address login limit, or
+/// write any address into the audit log); else the peer.
 pub fn origin_of(state: &AppState, parts: &Parts) -> Origin {
     let forwarded = parts
         .headers
-        .get("x-forwarded-for")
+        .get_all("x-forwarded-for")
+        .iter()
         .filter(|_| state.options.trust_proxy)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty());
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .rfind(|s| !s.is_empty())
+        .map(str::to_owned);
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -38,8 +43,9 @@ pub fn origin_of(state: &AppState, parts: &Parts) -> Origin {
     }
 }
 
-/// Whether cookies should carry `Secure`: configured, or the request came
-/// over TLS according to the proxy in front.
+/// Whether the request came over TLS: configured (`--secure-cookies`), or
+/// according to the trusted proxy in front. Cookies then carry `Secure`, and
+/// responses `Strict-Transport-Security`.
 pub fn secure(state: &AppState, headers: &axum::http::HeaderMap) -> bool {
     state.options.secure_cookies
         || state.options.trust_proxy

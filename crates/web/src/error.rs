@@ -3,7 +3,7 @@
 
 use crate::pages::render_error_page;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use bangfu_service::ServiceError;
@@ -16,7 +16,7 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         ServiceError::BadCredentials
         | ServiceError::Unauthenticated
         | ServiceError::SessionExpired => StatusCode::UNAUTHORIZED,
-        ServiceError::Locked { .. } => StatusCode::TOO_MANY_REQUESTS,
+        ServiceError::Locked { .. } | ServiceError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
         ServiceError::PasswordChangeRequired | ServiceError::Forbidden => StatusCode::FORBIDDEN,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Conflict { .. } => StatusCode::CONFLICT,
@@ -127,8 +127,25 @@ impl From<QueryRejection> for ApiError {
     }
 }
 
+/// Adds `Retry-After` to a refusal that a window or a lock ends (429).
+pub fn with_retry_after(e: &ServiceError, mut res: Response) -> Response {
+    set_retry_after(&mut res, e.retry_after());
+    res
+}
+
+fn set_retry_after(res: &mut Response, secs: Option<u64>) {
+    if let Some(secs) = secs {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = match &self {
+            ApiError::Service(e) => e.retry_after(),
+            _ => None,
+        };
         let (status, code, message, field) = match self {
             ApiError::Service(e) => {
                 log_internal(&e);
@@ -167,7 +184,7 @@ impl IntoResponse for ApiError {
                 None,
             ),
         };
-        (
+        let mut res = (
             status,
             Json(ErrorBody {
                 error: ErrorDetail {
@@ -177,7 +194,9 @@ impl IntoResponse for ApiError {
                 },
             }),
         )
-            .into_response()
+            .into_response();
+        set_retry_after(&mut res, retry_after);
+        res
     }
 }
 
@@ -221,7 +240,7 @@ impl IntoResponse for PageError {
             }
             PageError::Service(e) => {
                 log_internal(&e);
-                render_error_page(status_of(&e), &e.to_string())
+                with_retry_after(&e, render_error_page(status_of(&e), &e.to_string()))
             }
             PageError::Csrf => render_error_page(
                 StatusCode::FORBIDDEN,

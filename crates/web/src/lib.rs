@@ -14,7 +14,7 @@ mod xlsx;
 pub use api::ApiDoc;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::routing::get;
 use axum::Router;
 use bangfu_service::Services;
@@ -77,7 +77,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes().layer(no_store).layer(small))
         .merge(assets::routes())
         .route("/healthz", get(healthz))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -94,7 +94,36 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'"),
         ))
+        // The visit form takes photos (`<input capture>`), so the camera
+        // stays allowed for the site itself; nothing else is used.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(
+                "camera=(self), microphone=(), geolocation=(), payment=(), usb=()",
+            ),
+        ))
+        .layer(axum::middleware::from_fn_with_state(state, strict_transport))
         .layer(TraceLayer::new_for_http())
+}
+
+/// Over TLS (`--secure-cookies`, or HTTPS according to a trusted proxy),
+/// tells browsers to use HTTPS only for a year. Never over plain HTTP, where
+/// it means nothing and would only lock out a site that has no TLS.
+async fn strict_transport(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let tls = auth::secure(&state, req.headers());
+    let mut res = next.run(req).await;
+    if tls {
+        res.headers_mut()
+            .entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static(
+                "max-age=31536000; includeSubDomains",
+            ));
+    }
+    res
 }
 
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {

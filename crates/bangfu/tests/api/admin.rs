@@ -660,7 +660,11 @@ async fn user_updates_disable_move_and_reset() {
     assert_eq!(u["union_id"], t.county_a);
     let (status, u) = a
         .admin
-        .send("PATCH", &path, json!({ "roles": ["reviewer", "auditor"] }))
+        .send(
+            "PATCH",
+            &path,
+            json!({ "roles": ["reviewer", "fund_officer"] }),
+        )
         .await;
     assert_eq!(status, 200, "{u}");
     let mut roles: Vec<&str> = u["roles"]
@@ -670,7 +674,7 @@ async fn user_updates_disable_move_and_reset() {
         .map(|r| r.as_str().unwrap())
         .collect();
     roles.sort_unstable();
-    assert_eq!(roles, ["auditor", "reviewer"]);
+    assert_eq!(roles, ["fund_officer", "reviewer"]);
     assert_eq!(u["display_name"], "王五");
     let (status, u) = a
         .admin
@@ -764,10 +768,10 @@ async fn user_updates_disable_move_and_reset() {
         "the disabled user's token is refused"
     );
     assert_error(
-        "login while disabled",
+        "login while disabled (answered as a wrong password)",
         &a.app.login("worker1", PASSWORD).await,
-        422,
-        "rule_violation",
+        401,
+        "bad_credentials",
         None,
     );
     assert_eq!(a.admin.total("/api/v1/users?active=false").await, 1);

@@ -845,6 +845,7 @@ async fn the_command_line_cannot_make_a_department_user_without_a_department() {
                     None,
                     common::PASSWORD,
                     department,
+                    bangfu_service::FirstLogin::KeepPassword,
                 )
                 .await
         }

@@ -14,9 +14,16 @@ use std::collections::BTreeSet;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_is_a_working_year_of_assistance() {
     let app = common::spawn().await;
-    demo::load(&app.services)
+    let accounts = demo::load(&app.services)
         .await
         .expect("demo tree and accounts");
+    // The printed passwords pass the password policy and sign in at once,
+    // as the README says.
+    for a in &accounts {
+        let (status, body) = app.login(&a.username, &a.password).await;
+        assert_eq!(status, 200, "{}: {body}", a.username);
+        assert_eq!(body["must_change_password"], false, "{}", a.username);
+    }
     let households = demo::load_households(&app.services, 300, &|_| {})
         .await
         .expect("demo households");

@@ -744,6 +744,77 @@ async fn the_error_list_downloads_as_xlsx() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_on_another_unions_file_are_audited_and_limited_in_an_import() {
+    let settings = bangfu_service::Settings {
+        filed_elsewhere_per_hour: 3,
+        ..bangfu_service::Settings::default()
+    };
+    let (app, t, _) = common::staffed_with(
+        settings,
+        &[
+            ("alice", "officer", At::CountyA),
+            ("carol", "officer", At::CountyB),
+            ("rootaudit", "auditor", At::Root),
+        ],
+    )
+    .await;
+    let [alice, carol, auditor] = app.apis(["alice", "carol", "rootaudit"]).await;
+    let ids = three_ids(120);
+    for id in &ids[..2] {
+        let (status, body) = carol
+            .send(
+                "POST",
+                "/api/v1/households",
+                common::household("已在档", id, t.county_b),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let file = || {
+        let hh = Sheet::new("家庭", &IMPORT_HOUSEHOLD_HEADERS)
+            .row(household("甲", &ids[0]))
+            .row(household("乙", &ids[1]))
+            .row(household("丙", &ids[2]));
+        workbook(vec![
+            hh,
+            Sheet::new("成员", &IMPORT_MEMBER_HEADERS),
+            Sheet::new("收入", &IMPORT_INCOME_HEADERS),
+        ])
+    };
+
+    // Two people on another union's file: the report names the union, and
+    // one audit entry says who asked about whom.
+    let (status, body) = upload(&alice, file(), "").await;
+    assert_eq!(status, 422, "{body}");
+    let errors = errors_of(&body);
+    assert_eq!(
+        errors
+            .iter()
+            .filter(|e| e.3.contains("越秀区总工会"))
+            .count(),
+        2,
+        "{errors:?}"
+    );
+    let (_, log) = auditor.get("/api/v1/audit?action=filed_elsewhere").await;
+    assert_eq!(log["total"], 1, "{log}");
+    let after = audit_json(&log["items"][0]["after"]);
+    assert_eq!(after["context"], "import_households", "{after}");
+    assert_eq!(after["people"].as_array().map(Vec::len), Some(2), "{after}");
+    assert_eq!(log["items"][0]["actor_username"], "alice");
+
+    // The same file again goes over the hour's allowance (2 + 2 > 3): 429,
+    // no report, no union named; the attempt is in the log all the same.
+    let (status, body) = upload(&alice, file(), "").await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_lookups");
+    assert!(!body.to_string().contains("越秀区"), "{body}");
+    let (_, log) = auditor.get("/api/v1/audit?action=filed_elsewhere").await;
+    assert_eq!(log["total"], 2, "{log}");
+    assert_eq!(audit_json(&log["items"][0]["after"])["answer"], "too_many");
+    assert_eq!(alice.total("/api/v1/households").await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_file_becomes_a_background_job() {
     let w = world().await;
     let n = 2_500_u32;

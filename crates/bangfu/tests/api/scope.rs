@@ -205,7 +205,7 @@ async fn out_of_scope_ids_are_not_found_for_every_role() {
             "POST",
             "/api/v1/users".into(),
             json!({ "username": "intruder", "display_name": "入侵", "union_id": b, "roles": ["officer"],
-                    "password": "Intruder-Pass-2026" }),
+                    "password": "Sneaky-Pass-2026" }),
             [
                 Field("union_id"),
                 Forbidden,

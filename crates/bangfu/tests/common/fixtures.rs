@@ -101,6 +101,7 @@ impl TestApp {
                 Some(&format!("#{union_id}")),
                 super::PASSWORD,
                 Some("civil_affairs"),
+                bangfu_service::FirstLogin::KeepPassword,
             )
             .await
             .expect("department user")

@@ -180,6 +180,7 @@ impl TestApp {
                 &[role.to_owned()],
                 Some(&format!("#{union_id}")),
                 PASSWORD,
+                bangfu_service::FirstLogin::KeepPassword,
             )
             .await
             .expect("user")

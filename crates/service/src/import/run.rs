@@ -3,11 +3,13 @@
 use crate::audit::{Owned, Record, Who};
 use crate::books::Books;
 use crate::clock::today;
+use crate::filed_elsewhere::{self, Asker, Filing};
 use crate::households::file_household;
 use crate::jobs::Ending;
 use crate::jobs::JobStatus;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
+use bangfu_domain::id_number::mask_id_number;
 use bangfu_domain::{UnionId, ValidationError};
 use bangfu_storage::jobs::{self, NewJob};
 use bangfu_storage::{households, unions, Scope};
@@ -300,6 +302,16 @@ impl Services {
         }
 
         progress.phase(self, PHASE_CHECKING).await?;
+        // Who is on another union's file is a lookup like a filing's: refused
+        // at once when the hour's allowance is used, else audited and counted.
+        let limit = self.settings.filed_elsewhere_per_hour;
+        let a = w.actor.clone();
+        if let Some(refusal) = self
+            .read(move |c| filed_elsewhere::check_allowance(c, Asker::User(&a), limit))
+            .await?
+        {
+            return Err(refusal);
+        }
         let ids: Vec<String> = v.people.iter().map(|p| p.0.clone()).collect();
         let holders: HashMap<String, String> = self
             .read(move |c| {
@@ -307,6 +319,36 @@ impl Services {
                 Ok(households::open_holders(c, &refs)?.into_iter().collect())
             })
             .await?;
+        let found: Vec<serde_json::Value> = v
+            .people
+            .iter()
+            .filter_map(|(id, name, _, _, row, _)| {
+                holders.get(id).map(|union_name| {
+                    json!({
+                        "name": name,
+                        "id_number": mask_id_number(id),
+                        "row": row,
+                        "holder_union": union_name,
+                    })
+                })
+            })
+            .collect();
+        if !found.is_empty() {
+            let a = w.actor.clone();
+            let union = w.union.clone();
+            let refusal = self
+                .write(move |c| {
+                    let filing = Filing {
+                        context: "import_households",
+                        union: union.owner(),
+                    };
+                    filed_elsewhere::refuse(c, Asker::User(&a), limit, &filing, found)
+                })
+                .await?;
+            if let Some(refusal) = refusal {
+                return Err(refusal);
+            }
+        }
         v.open_elsewhere(&holders);
         let plans = match v.finish() {
             Ok(p) => p,

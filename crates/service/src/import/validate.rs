@@ -528,10 +528,7 @@ impl<'a> Validator<'a> {
                     *pos,
                     *row,
                     Some(*column),
-                    format!(
-                        "{name}（{}）已在{union_name}的在档困难职工家庭中，一人只能属于一个在档家庭；如需转档，请联系该工会",
-                        mask_id_number(id)
-                    ),
+                    crate::filed_elsewhere::held_elsewhere(name, &mask_id_number(id), union_name),
                 );
                 if *sheet == HH {
                     if let Some(&i) = self.by_worker.get(id) {

@@ -8,3 +8,4 @@ mod common;
 
 mod audit_append_only;
 mod ledger;
+mod rate;

@@ -176,7 +176,8 @@ impl From<&ApplicationDetail> for ApplicationDetailDto {
 
 #[utoipa::path(post, path = "/api/v1/applications", tag = "applications", security((), ("bearer" = [])),
     request_body = ApplicationRequest,
-    responses((status = 201, body = ApplicationDto), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = ApplicationDto), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 429, description = "Too many refusals naming another union this hour (Retry-After)", body = ErrorBody)))]
 pub async fn submit_application(
     State(state): State<AppState>,
     MaybeApiActor(actor): MaybeApiActor,

@@ -154,6 +154,7 @@ fn unreadable(message: String) -> Response {
         (status = 202, description = "More than 2 000 households: imported in the background; poll GET /api/v1/jobs/{id}", body = ImportQueuedDto),
         (status = 422, description = "Not a readable .xlsx, or rows with errors: nothing was written", body = ImportInvalidBody),
         (status = 413, body = ErrorBody),
+        (status = 429, description = "People on other unions' files would exceed the hour's allowance of such refusals (audited, Retry-After)", body = ErrorBody),
         (status = 403, body = ErrorBody)))]
 pub async fn import_households(
     State(state): State<AppState>,

@@ -411,7 +411,8 @@ async fn update_user(
 
 #[utoipa::path(post, path = "/api/v1/users/{id}/reset-password", tag = "users", params(("id" = i64, Path)),
     request_body = ResetPasswordRequest,
-    responses((status = 200, body = ResetPasswordResponse), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ResetPasswordResponse), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "An auditor's password: only the operator resets it (bangfu user reset-password)", body = ErrorBody)))]
 async fn reset_password(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

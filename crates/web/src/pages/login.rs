@@ -95,14 +95,17 @@ pub(crate) async fn login_submit(
                 return PageError::Service(e).into_response();
             }
             let (csrf, cookie) = login_csrf(&jar, secure(&state, &headers));
-            let page = render_status(
-                status,
-                &LoginPage {
-                    csrf,
-                    username: form.username,
-                    error: Some(e.to_string()),
-                    notice: None,
-                },
+            let page = crate::error::with_retry_after(
+                &e,
+                render_status(
+                    status,
+                    &LoginPage {
+                        csrf,
+                        username: form.username,
+                        error: Some(e.to_string()),
+                        notice: None,
+                    },
+                ),
             );
             match cookie {
                 Some(c) => (jar.add(c), page).into_response(),

@@ -17,6 +17,8 @@ pub struct UserView {
     pub roles: String,
     pub active: bool,
     pub must_change_password: bool,
+    /// Whether an administrator may reset the password (not an auditor's).
+    pub reset_by_admin: bool,
     pub last_login: String,
     pub created_at: String,
 }
@@ -32,6 +34,7 @@ impl From<&User> for UserView {
             roles: u.roles.labels(),
             active: u.active,
             must_change_password: u.must_change_password,
+            reset_by_admin: u.roles.password_reset_by_admin(),
             last_login: u
                 .last_login_at
                 .as_ref()

@@ -36,7 +36,9 @@ pub async fn list_households(
 }
 
 #[utoipa::path(post, path = "/api/v1/households", tag = "households", request_body = HouseholdRequest,
-    responses((status = 201, body = HouseholdDto), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = HouseholdDto), (status = 400, body = ErrorBody),
+        (status = 409, description = "Someone is already on an open file (of the union named); audited", body = ErrorBody),
+        (status = 429, description = "Too many such refusals this hour (Retry-After)", body = ErrorBody)))]
 pub async fn create_household(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -66,7 +68,9 @@ pub async fn get_household(
 
 #[utoipa::path(put, path = "/api/v1/households/{id}", tag = "households", params(("id" = i64, Path)),
     request_body = HouseholdRequest,
-    responses((status = 200, body = HouseholdDto), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 200, body = HouseholdDto), (status = 400, body = ErrorBody),
+        (status = 409, description = "A stale version, or someone already on another open file (audited)", body = ErrorBody),
+        (status = 429, description = "Too many refusals naming another union this hour (Retry-After)", body = ErrorBody)))]
 pub async fn update_household(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
