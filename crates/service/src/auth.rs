@@ -271,15 +271,20 @@ impl Services {
         .await
     }
 
-    /// Removes sessions idle beyond the timeout (housekeeping; they are refused anyway).
     /// Housekeeping, run every few minutes by `bangfu serve`: removes
-    /// sessions idle beyond the timeout (they are refused anyway) and stale
-    /// failed-login counters.
+    /// sessions idle beyond the timeout (they are refused anyway), stale
+    /// failed-login counters and the documents of applicants who left the
+    /// public form (held for [`crate::HELD_FOR_HOURS`]).
     pub async fn purge_expired(&self) -> Result<usize, ServiceError> {
         let at = now();
         let cutoff = at - chrono(self.settings.session_idle);
         let stale = at - chrono(self.settings.lockout_duration) - ChronoDuration::days(1);
-        self.write(move |c| Ok(sessions::delete_idle(c, cutoff)? + throttle::purge(c, stale, at)?))
-            .await
+        let held = at - ChronoDuration::hours(crate::HELD_FOR_HOURS);
+        self.write(move |c| {
+            Ok(sessions::delete_idle(c, cutoff)?
+                + throttle::purge(c, stale, at)?
+                + bangfu_storage::held_uploads::purge(c, held)?)
+        })
+        .await
     }
 }

@@ -325,10 +325,11 @@ async fn apply_submit(
             .parse::<i64>()
             .map_err(|_| ValidationError::new("union_id", "请先查找并选择您所在单位的工会"))?;
         Ok::<_, ServiceError>(ApplicationInput {
-            union_id,
+            union_id: Some(union_id),
             household,
             incomes,
             files,
+            ..Default::default()
         })
     }
     .await;

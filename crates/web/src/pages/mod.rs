@@ -271,9 +271,10 @@ pub(crate) fn form_failure(
     e: ServiceError,
 ) -> Result<(StatusCode, String, Option<&'static str>), PageError> {
     match e {
-        ServiceError::Invalid(_) | ServiceError::Conflict { .. } | ServiceError::Rule(_) => {
-            Ok((crate::error::status_of(&e), e.to_string(), e.field()))
-        }
+        ServiceError::Invalid(_)
+        | ServiceError::InvalidAll(_)
+        | ServiceError::Conflict { .. }
+        | ServiceError::Rule(_) => Ok((crate::error::status_of(&e), e.to_string(), e.field())),
         other => Err(other.into()),
     }
 }
