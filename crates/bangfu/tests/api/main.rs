@@ -32,6 +32,7 @@ mod households_import;
 mod login_concurrency;
 mod monthly;
 mod plans;
+mod public_forms;
 mod reference;
 mod scope;
 mod stats;
