@@ -24,6 +24,16 @@ document.addEventListener("htmx:configRequest", function (e) {
   }
 });
 
+// The phone menu: a real button that opens and closes the navigation.
+document.addEventListener("click", function (e) {
+  var toggle = e.target.closest ? e.target.closest(".nav-toggle") : null;
+  if (toggle) {
+    var open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    toggle.setAttribute("aria-label", open ? "关闭菜单" : "打开菜单");
+  }
+});
+
 // ---- The application form (/apply) ----
 
 function memberRows() {
