@@ -88,20 +88,25 @@ pub(crate) fn check_each(files: &[Upload], already: usize) -> (Vec<Checked>, Ref
     (ok, r)
 }
 
+/// The ids a form may name: no more than an application takes.
+fn kept(held: &Held) -> &[i64] {
+    &held.keep[..held.keep.len().min(uploads::MAX_FILES)]
+}
+
 /// The kept documents the browser still holds (expired ones are gone).
 pub(crate) fn held_list(c: &mut Conn, held: &Held) -> Result<Vec<HeldInfo>, ServiceError> {
-    if held.keep.is_empty() {
+    if held.keep.is_empty() || held.token.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(held_uploads::list(c, &token_hash(&held.token), &held.keep)?)
+    Ok(held_uploads::list(c, &token_hash(&held.token), kept(held))?)
 }
 
 /// The kept documents, no longer held: the application takes them.
 pub(crate) fn take_held(c: &mut Conn, held: &Held) -> Result<Vec<Checked>, ServiceError> {
-    if held.keep.is_empty() {
+    if held.keep.is_empty() || held.token.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(held_uploads::take(c, &token_hash(&held.token), &held.keep)?)
+    Ok(held_uploads::take(c, &token_hash(&held.token), kept(held))?)
 }
 
 impl Services {
@@ -114,7 +119,7 @@ impl Services {
         held: Held,
         files: Vec<Upload>,
     ) -> Result<(Vec<HeldInfo>, Refusals), ServiceError> {
-        if held.token.is_empty() {
+        if held.token.is_empty() || (held.keep.is_empty() && files.is_empty()) {
             return Ok((Vec::new(), Refusals::new()));
         }
         self.write(move |c| {

@@ -45,6 +45,12 @@ function memberRows() {
 function renumberMembers() {
   var rows = memberRows();
   rows.forEach(function (row, i) {
+    row.id = "member-" + (i + 1);
+    var note = row.querySelector(".field-error");
+    if (note) {
+      note.id = row.id + "-err";
+      row.setAttribute("aria-describedby", note.id);
+    }
     var no = row.querySelector(".member-no");
     if (no) {
       no.textContent = String(i + 1);
