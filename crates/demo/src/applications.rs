@@ -174,7 +174,7 @@ fn applicant(i: i64, union_id: i64, region: &str) -> ApplicationInput {
         })
         .collect();
     ApplicationInput {
-        union_id,
+        union_id: Some(union_id),
         household: HouseholdInput {
             union_id: Some(union_id),
             worker_name: worker.name.clone(),
@@ -208,5 +208,6 @@ fn applicant(i: i64, union_id: i64, region: &str) -> ApplicationInput {
         },
         incomes,
         files: Vec::new(),
+        held: Default::default(),
     }
 }

@@ -385,6 +385,23 @@ impl Member {
     }
 }
 
+/// A refusal about the `n`th member of a form (from 1), field `members`:
+/// "第 n 位家庭成员：…". [`member_of`] reads the number back, so a page can
+/// show the refusal beside that member's row.
+pub fn member_refusal(n: usize, message: &str) -> ValidationError {
+    ValidationError::new("members", format!("第 {n} 位家庭成员：{message}"))
+}
+
+/// Which member (from 1) a refusal of field `members` is about, if one.
+pub fn member_of(e: &ValidationError) -> Option<usize> {
+    if e.field != "members" {
+        return None;
+    }
+    let rest = e.message.strip_prefix("第 ")?;
+    let (n, tail) = rest.split_once(' ')?;
+    tail.starts_with("位家庭成员").then(|| n.parse().ok())?
+}
+
 /// The cross-field rules of a file and its members: nobody twice, the
 /// worker not listed as a member.
 pub fn check_people(data: &HouseholdData, members: &[Member]) -> Result<(), ValidationError> {
@@ -659,5 +676,28 @@ mod tests {
     fn file_numbers() {
         assert_eq!(file_no("440103", 2019, 42), "440103201900042");
         assert_eq!(file_no_prefix("440103", 2019), "4401032019");
+    }
+
+    #[test]
+    fn a_member_refusal_names_its_row() {
+        let e = member_refusal(3, "姓名不能为空");
+        assert_eq!(e.field, "members");
+        assert_eq!(e.message, "第 3 位家庭成员：姓名不能为空");
+        assert_eq!(member_of(&e), Some(3));
+        assert_eq!(
+            member_of(&ValidationError::new(
+                "members",
+                "第 12 位家庭成员（李四）的身份证号码与职工或其他成员重复"
+            )),
+            Some(12)
+        );
+        assert_eq!(
+            member_of(&ValidationError::new("members", "家庭成员不能超过 20 人")),
+            None
+        );
+        assert_eq!(
+            member_of(&ValidationError::new("phone", "第 1 位家庭成员：x")),
+            None
+        );
     }
 }

@@ -27,7 +27,7 @@ pub mod union;
 pub mod user;
 
 pub use disclosure::{Disclosure, Masked, MaskedId, Stored};
-pub use error::ValidationError;
+pub use error::{Refusals, ValidationError};
 pub use id_number::{IdNumber, Sex};
 pub use money::Fen;
 pub use month::Month;

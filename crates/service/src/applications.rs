@@ -9,13 +9,16 @@ use crate::books::Books;
 use crate::clock::today;
 use crate::filed_elsewhere::{self, Asker, Filing};
 use crate::households::{check_months, file_household};
+use crate::uploads::{check_each, held_list, take_held, Checked, Held, Upload};
 use crate::{now, Actor, HouseholdInput, Origin, ServiceError, Services};
-use bangfu_domain::application::{uploads, AppStatus, ApplicationId, Step};
+use bangfu_domain::application::{AppStatus, ApplicationId, Step};
 use bangfu_domain::audit::Action;
 use bangfu_domain::household::{parse_text, HouseholdData, Member, MonthlyIncome};
 use bangfu_domain::identification::{Category, Identification};
 use bangfu_domain::lines::decision_of;
-use bangfu_domain::{IdNumber, Masked, Month, Permission, UnionId, UnionLevel, ValidationError};
+use bangfu_domain::{
+    IdNumber, Masked, Month, Permission, Refusals, UnionId, UnionLevel, ValidationError,
+};
 use bangfu_storage::applications::{
     self as apps, Application, ApplicationFilter, FileInfo, NewApplication, StepRecord,
 };
@@ -23,21 +26,17 @@ use bangfu_storage::{unions, Conn, Page, PageRequest, Scope};
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
-/// A supporting document as uploaded.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub name: String,
-    pub bytes: Vec<u8>,
-}
-
 /// An application as submitted: the household (as for filing), its months
 /// and its documents.
 #[derive(Debug, Clone, Default)]
 pub struct ApplicationInput {
-    pub union_id: i64,
+    /// The union applied to; `None` when the applicant has not chosen one.
+    pub union_id: Option<i64>,
     pub household: HouseholdInput,
     pub incomes: Vec<MonthlyIncome>,
     pub files: Vec<Upload>,
+    /// Documents held from an earlier, refused attempt of the same browser.
+    pub held: Held,
 }
 
 /// What is stored as the application's data.
@@ -154,49 +153,119 @@ fn decision_json(i: &Identification) -> String {
     .to_string()
 }
 
-/// A document that passed the checks: its cleaned name, type and bytes.
-type Checked = (String, &'static str, Vec<u8>);
+/// An application that passed every check of its input.
+struct Valid {
+    union: unions::Union,
+    /// As typed, with the defaults of an application (tier, category).
+    household: HouseholdInput,
+    data: HouseholdData,
+    members: Vec<Member>,
+    /// The new documents that passed their checks.
+    files: Vec<Checked>,
+}
 
-fn check_uploads(files: &[Upload]) -> Result<Vec<Checked>, ValidationError> {
-    if files.len() > uploads::MAX_FILES {
-        return Err(ValidationError::new(
-            "files",
-            format!("最多上传 {} 个证明材料", uploads::MAX_FILES),
+/// Checks an application's input in one pass: its months, its new documents
+/// (`held` more are kept from before), the union and the household. Every
+/// refusal at once, or the application parsed.
+fn validate(
+    c: &mut Conn,
+    actor: Option<&Actor>,
+    input: &ApplicationInput,
+    held: usize,
+    today: NaiveDate,
+) -> Result<Result<Valid, Refusals>, ServiceError> {
+    let mut r = Refusals::new();
+    r.take(check_months(&input.incomes, Month::of_date(today)));
+    if input.incomes.is_empty() {
+        r.push(ValidationError::new(
+            "incomes",
+            "请填写最近几个月的家庭收入（至少一个月），工会据此认定",
         ));
     }
-    files
-        .iter()
-        .filter(|f| !f.bytes.is_empty())
-        .map(|f| {
-            let name: String = f
-                .name
-                .chars()
-                .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
-                .take(100)
-                .collect();
-            let name = if name.trim().is_empty() {
-                "材料".to_owned()
-            } else {
-                name
-            };
-            if f.bytes.len() > uploads::MAX_BYTES {
-                return Err(ValidationError::new(
-                    "files",
-                    format!(
-                        "“{name}”超过 {} MB，请压缩后再上传",
-                        uploads::MAX_BYTES / 1024 / 1024
-                    ),
-                ));
+    let (files, refused) = check_each(&input.files, held);
+    r.extend(refused.into_vec());
+    let union = match input.union_id {
+        None => {
+            r.push(ValidationError::new(
+                "union_id",
+                "请先查找并选择您所在单位的工会",
+            ));
+            None
+        }
+        Some(id) => {
+            let found = match actor {
+                Some(a) => unions::find(c, &a.scope(), UnionId(id))?,
+                None => unions::find_unscoped(c, UnionId(id))?,
             }
-            let kind = uploads::sniff(&f.bytes).ok_or_else(|| {
-                ValidationError::new(
-                    "files",
-                    format!("“{name}”不是 JPG、PNG 图片或 PDF 文件，不能上传"),
-                )
-            })?;
-            Ok((name, kind, f.bytes.clone()))
-        })
-        .collect()
+            .filter(|u| u.active);
+            if found.is_none() {
+                r.push(ValidationError::new("union_id", "请选择您所在单位的工会"));
+            }
+            found
+        }
+    };
+    let mut household = input.household.clone();
+    if household.tier.trim().is_empty() {
+        household.tier = "local".into();
+    }
+    if household.category.trim().is_empty() {
+        household.category = Category::Sudden.code().into();
+    }
+    let region = union
+        .as_ref()
+        .map(|u| u.division_code.clone())
+        .unwrap_or_default();
+    let parsed = match household.parse_all(&region, None, today) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            r.extend(e.into_vec());
+            None
+        }
+    };
+    Ok(match (union, parsed) {
+        (Some(union), Some((data, members))) if r.is_empty() => Ok(Valid {
+            union,
+            household,
+            data,
+            members,
+            files,
+        }),
+        _ => Err(r),
+    })
+}
+
+/// What may stop a valid application: someone already on file or already
+/// applying. Returns the identification on its data (and sets the category
+/// from it when the rule can tell).
+fn admissible(
+    c: &mut Conn,
+    v: &mut Valid,
+    incomes: &[MonthlyIncome],
+) -> Result<Identification, ServiceError> {
+    let books = Books::load(c)?;
+    let ident = books.identify(&v.data, v.members.len() + 1, incomes)?;
+    // The category follows from the data when the rule can tell.
+    if let Some(cat) = ident.category {
+        v.household.category = cat.code().into();
+    }
+    // Whether the person is on another union's file is asked only when the
+    // application is submitted, where the answer is audited and counted
+    // (`filed_elsewhere::guard`), never by a check that writes nothing.
+    let id_number = v.data.worker_id_number.as_str();
+    if let Some(open) = apps::by_worker(c, id_number)?
+        .into_iter()
+        .find(|a| a.status.is_open())
+    {
+        return Err(ServiceError::Conflict {
+            field: "worker_id_number",
+            message: format!(
+                "该职工已有一份建档申请正在办理（申请号 {}，{}），请凭身份证号码和手机号码查询进度",
+                bangfu_domain::application::application_no(open.id),
+                open.status.label()
+            ),
+        });
+    }
+    Ok(ident)
 }
 
 /// The stored application parsed back into the domain's types.
@@ -226,9 +295,10 @@ fn stale() -> ServiceError {
 
 impl Services {
     /// Submits an application: online by the worker (`actor` is `None`) or
-    /// by an officer on their behalf. The data must be complete and valid,
-    /// the person not already in an open file nor in an application still
-    /// being decided.
+    /// by an officer on their behalf. The data must be complete and valid
+    /// (every refusal is answered at once), the person not already in an
+    /// open file nor in an application still being decided. Documents held
+    /// from an earlier attempt are attached and no longer held.
     pub async fn application_submit(
         &self,
         actor: Option<&Actor>,
@@ -238,68 +308,35 @@ impl Services {
         if let Some(a) = actor {
             a.require(Permission::ManageHouseholds)?;
         }
-        check_months(&input.incomes, Month::of_date(today()))?;
-        if input.incomes.is_empty() {
-            return Err(ValidationError::new(
-                "incomes",
-                "请填写最近几个月的家庭收入（至少一个月），工会据此认定",
-            )
-            .into());
-        }
-        let files = check_uploads(&input.files)?;
         let actor = actor.cloned();
         let today = today();
         let limit = self.settings.filed_elsewhere_per_hour;
         self.write(move |c| {
-            let union = match &actor {
-                Some(a) => unions::find(c, &a.scope(), UnionId(input.union_id))?,
-                None => unions::find_unscoped(c, UnionId(input.union_id))?,
-            }
-            .filter(|u| u.active)
-            .ok_or_else(|| ValidationError::new("union_id", "请选择您所在单位的工会"))?;
-            let mut household = input.household.clone();
-            if household.tier.trim().is_empty() {
-                household.tier = "local".into();
-            }
-            if household.category.trim().is_empty() {
-                household.category = Category::Sudden.code().into();
-            }
-            let (data, members) = household.parse(&union.division_code, None, today)?;
-            let books = Books::load(c)?;
-            let ident = books.identify(&data, members.len() + 1, &input.incomes)?;
-            // The category follows from the data when the rule can tell.
-            if let Some(cat) = ident.category {
-                household.category = cat.code().into();
-            }
+            let held = held_list(c, &input.held)?.len();
+            let mut v =
+                validate(c, actor.as_ref(), &input, held, today)?.map_err(ServiceError::from)?;
+            let ident = admissible(c, &mut v, &input.incomes)?;
+            // On file elsewhere: refused, and the refusal audited and counted
+            // (in this transaction, which commits with the refusal).
             let asker = match &actor {
                 Some(a) => Asker::User(a),
                 None => Asker::Public(&origin),
             };
             let filing = Filing {
                 context: "submit_application",
-                union: union.owner(),
+                union: v.union.owner(),
             };
             if let Some(refusal) =
-                filed_elsewhere::guard(c, asker, limit, &filing, None, &data, &members)?
+                filed_elsewhere::guard(c, asker, limit, &filing, None, &v.data, &v.members)?
             {
                 return Ok(Err(refusal));
             }
+            let mut files = take_held(c, &input.held)?;
+            files.append(&mut v.files);
+            let (union, data) = (&v.union, &v.data);
             let id_number = data.worker_id_number.as_str().to_owned();
-            if let Some(open) = apps::by_worker(c, &id_number)?
-                .into_iter()
-                .find(|a| a.status.is_open())
-            {
-                return Err(ServiceError::Conflict {
-                    field: "worker_id_number",
-                    message: format!(
-                        "该职工已有一份建档申请正在办理（申请号 {}，{}），请凭身份证号码和手机号码查询进度",
-                        bangfu_domain::application::application_no(open.id),
-                        open.status.label()
-                    ),
-                });
-            }
             let stored = Stored {
-                household,
+                household: v.household.clone(),
                 incomes: input.incomes.clone(),
             };
             let data_json = serde_json::to_string(&stored)
@@ -346,16 +383,46 @@ impl Services {
                     origin: &origin,
                 },
             };
-            Record::of(Action::SubmitApplication, "application", id, union.owner()).after(json!({
-                        "worker_name": data.worker_name,
-                        "worker_id_number": data.worker_id_number.masked(),
-                        "union_id": union.id.0,
-                        "files": files.len(),
-                        "months": input.incomes.len(),
-                    })).write(c, who)?;
+            Record::of(Action::SubmitApplication, "application", id, union.owner())
+                .after(json!({
+                    "worker_name": data.worker_name,
+                    "worker_id_number": data.worker_id_number.masked(),
+                    "union_id": union.id.0,
+                    "files": files.len(),
+                    "months": input.incomes.len(),
+                }))
+                .write(c, who)?;
             Ok(Ok(id))
         })
         .await?
+    }
+
+    /// Every refusal an application's input would meet, without submitting
+    /// it: for a form that found mistakes of its own (cells it could not
+    /// read) and shows them with these, all at once. Empty when nothing
+    /// stands in the way.
+    pub async fn application_check(
+        &self,
+        actor: Option<&Actor>,
+        input: ApplicationInput,
+    ) -> Result<Vec<ValidationError>, ServiceError> {
+        if let Some(a) = actor {
+            a.require(Permission::ManageHouseholds)?;
+        }
+        let actor = actor.cloned();
+        let today = today();
+        self.read(move |c| {
+            let held = held_list(c, &input.held)?.len();
+            match validate(c, actor.as_ref(), &input, held, today)? {
+                Err(r) => Ok(r.into_vec()),
+                Ok(mut v) => match admissible(c, &mut v, &input.incomes) {
+                    Ok(_) => Ok(Vec::new()),
+                    Err(e @ ServiceError::Internal(_)) => Err(e),
+                    Err(e) => Ok(e.refusals()),
+                },
+            }
+        })
+        .await
     }
 
     pub async fn application_list(

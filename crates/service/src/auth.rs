@@ -326,7 +326,9 @@ impl Services {
 
     /// Housekeeping, run every few minutes by `bangfu serve`: removes
     /// sessions idle beyond the timeout (they are refused anyway), stale
-    /// failed-login counters and windows of the rate limits long over.
+    /// failed-login counters, windows of the rate limits long over, and the
+    /// documents of applicants who left the public form (held for
+    /// [`crate::HELD_FOR_HOURS`]).
     pub async fn purge_expired(&self) -> Result<usize, ServiceError> {
         let at = now();
         let cutoff = at - chrono(self.settings.session_idle);
@@ -334,10 +336,12 @@ impl Services {
         // Every window counted is at most this long (the lookup limit's is an hour).
         let longest = chrono(self.settings.login_address_window).max(ChronoDuration::hours(1));
         let old_windows = at - longest - ChronoDuration::days(1);
+        let held = at - ChronoDuration::hours(crate::HELD_FOR_HOURS);
         self.write(move |c| {
             Ok(sessions::delete_idle(c, cutoff)?
                 + throttle::purge(c, stale, at)?
-                + rate::purge(c, old_windows)?)
+                + rate::purge(c, old_windows)?
+                + bangfu_storage::held_uploads::purge(c, held)?)
         })
         .await
     }

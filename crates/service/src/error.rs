@@ -1,4 +1,4 @@
-use bangfu_domain::{PasswordPolicyError, ValidationError};
+use bangfu_domain::{PasswordPolicyError, Refusals, ValidationError};
 use bangfu_storage::StorageError;
 
 /// Everything a use case can answer besides success. The web layer maps each
@@ -8,6 +8,10 @@ pub enum ServiceError {
     /// Bad input, naming the field (the field travels separately, see [`ServiceError::field`]).
     #[error("{}", .0.message)]
     Invalid(#[from] ValidationError),
+    /// Bad input in several fields, found in one pass over a form (never
+    /// empty): a page shows each beside its field; the API answers the first.
+    #[error("{}", .0.list().first().map(|e| e.message.as_str()).unwrap_or_default())]
+    InvalidAll(Refusals),
     #[error("用户名或密码错误")]
     BadCredentials,
     #[error("登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试")]
@@ -51,7 +55,32 @@ impl From<StorageError> for ServiceError {
     }
 }
 
+/// One refusal is [`ServiceError::Invalid`], several [`ServiceError::InvalidAll`].
+impl From<Refusals> for ServiceError {
+    fn from(r: Refusals) -> Self {
+        match r.len() {
+            0 => ServiceError::Internal("an empty list of refusals".into()),
+            1 => ServiceError::Invalid(r.into_vec().swap_remove(0)),
+            _ => ServiceError::InvalidAll(r),
+        }
+    }
+}
+
 impl ServiceError {
+    /// Every refusal of the input with its field, for a form to show each
+    /// beside its field (a conflict names its field too); empty for errors
+    /// that are about no field.
+    pub fn refusals(&self) -> Vec<ValidationError> {
+        match self {
+            ServiceError::Invalid(e) => vec![e.clone()],
+            ServiceError::InvalidAll(r) => r.list().to_vec(),
+            ServiceError::Conflict { field, message } => {
+                vec![ValidationError::new(field, message.clone())]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     pub fn password(field: &'static str, e: PasswordPolicyError) -> Self {
         ServiceError::Invalid(ValidationError::new(field, e.to_string()))
     }
@@ -68,7 +97,7 @@ impl ServiceError {
     /// The machine-readable code of the API's error body.
     pub fn code(&self) -> &'static str {
         match self {
-            ServiceError::Invalid(_) => "invalid_input",
+            ServiceError::Invalid(_) | ServiceError::InvalidAll(_) => "invalid_input",
             ServiceError::BadCredentials => "bad_credentials",
             ServiceError::Locked { .. } => "account_locked",
             ServiceError::TooMany { code, .. } => code,
@@ -97,6 +126,7 @@ impl ServiceError {
     pub fn field(&self) -> Option<&'static str> {
         match self {
             ServiceError::Invalid(v) => Some(v.field),
+            ServiceError::InvalidAll(r) => r.list().first().map(|e| e.field),
             ServiceError::Conflict { field, .. } => Some(field),
             _ => None,
         }

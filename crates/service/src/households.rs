@@ -12,13 +12,13 @@ use bangfu_domain::audit::Action;
 use bangfu_domain::division::DivisionCode;
 use bangfu_domain::exit::ExitEvaluation;
 use bangfu_domain::household::{
-    check_people, file_no, file_no_prefix, parse_disability_grade, parse_name, parse_phone,
-    parse_text, Causes, Cohort, EmployerKind, Employment, Health, HouseholdData, HouseholdId,
-    LabourCapacity, Member, MonthlyIncome, Relation, Schooling, Status, Tier,
+    check_people, file_no, file_no_prefix, member_refusal, parse_disability_grade, parse_name,
+    parse_phone, parse_text, Causes, Cohort, EmployerKind, Employment, Health, HouseholdData,
+    HouseholdId, LabourCapacity, Member, MonthlyIncome, Relation, Schooling, Status, Tier,
 };
 use bangfu_domain::identification::{Category, Identification};
 use bangfu_domain::lines::{decision_of, RegionParams};
-use bangfu_domain::{Fen, IdNumber, Masked, Month, Permission, UnionId, ValidationError};
+use bangfu_domain::{Fen, IdNumber, Masked, Month, Permission, Refusals, UnionId, ValidationError};
 use bangfu_storage::households::{self, Household, HouseholdFilter};
 use bangfu_storage::{unions, Conn, Page, PageRequest, Scope, StorageError};
 use chrono::{Datelike, NaiveDate};
@@ -128,41 +128,133 @@ fn is_masked(s: &str) -> bool {
 
 impl HouseholdInput {
     /// Parses every field; `stored` is the file being edited (masked or blank
-    /// ID numbers keep its values).
+    /// ID numbers keep its values). The first refusal, for callers that
+    /// answer one at a time.
     pub(crate) fn parse(
         &self,
         region_default: &str,
         stored: Option<(&HouseholdData, &[Member])>,
         today: NaiveDate,
     ) -> Result<(HouseholdData, Vec<Member>), ValidationError> {
-        let worker_name = parse_name("worker_name", &self.worker_name)?;
+        self.parse_all(region_default, stored, today)
+            .map_err(|r| r.into_vec().swap_remove(0))
+    }
+
+    /// Parses every field in one pass: every refusal, in the order of the
+    /// form (the first is the one [`HouseholdInput::parse`] gives).
+    pub(crate) fn parse_all(
+        &self,
+        region_default: &str,
+        stored: Option<(&HouseholdData, &[Member])>,
+        today: NaiveDate,
+    ) -> Result<(HouseholdData, Vec<Member>), Refusals> {
+        let mut r = Refusals::new();
+        let worker_name = r.take(parse_name("worker_name", &self.worker_name));
         let raw_id = self.worker_id_number.trim();
-        let worker_id_number = match stored {
-            Some((d, _)) if raw_id.is_empty() || is_masked(raw_id) => d.worker_id_number.clone(),
-            _ => IdNumber::parse("worker_id_number", raw_id, today)?,
-        };
-        let phone = match stored {
-            Some((d, _)) if is_masked(&self.phone) => d.phone.clone(),
-            _ => parse_phone("phone", &self.phone)?,
-        };
-        let address = parse_text("address", "家庭住址", &self.address, true, 200)?;
-        let division_code = if self.division_code.trim().is_empty() {
-            region_default.to_owned()
+        let worker_id_number = r.take(match stored {
+            Some((d, _)) if raw_id.is_empty() || is_masked(raw_id) => {
+                Ok(d.worker_id_number.clone())
+            }
+            _ => IdNumber::parse("worker_id_number", raw_id, today),
+        });
+        let phone = r.take(match stored {
+            Some((d, _)) if is_masked(&self.phone) => Ok(d.phone.clone()),
+            _ => parse_phone("phone", &self.phone),
+        });
+        let address = r.take(parse_text("address", "家庭住址", &self.address, true, 200));
+        let division_code = r.take(if self.division_code.trim().is_empty() {
+            Ok(region_default.to_owned())
         } else {
             DivisionCode::parse(&self.division_code)
-                .map_err(|e| ValidationError::new("division_code", e.message))?
-                .as_str()
-                .to_owned()
-        };
-        let employer = parse_text("employer", "工作单位", &self.employer, false, 100)?;
-        let health = Health::parse(&self.health)?;
+                .map(|d| d.as_str().to_owned())
+                .map_err(|e| ValidationError::new("division_code", e.message))
+        });
+        let employer = r.take(parse_text(
+            "employer",
+            "工作单位",
+            &self.employer,
+            false,
+            100,
+        ));
+        let health = r.take(Health::parse(&self.health));
         // Blank keeps the stored date on an edit, and is today for a new file.
-        let filed_on = parse_date("filed_on", &self.filed_on)?
-            .or(stored.map(|(d, _)| d.filed_on))
-            .unwrap_or(today);
-        if filed_on > today {
-            return Err(ValidationError::new("filed_on", "建档日期不能晚于今天"));
+        let filed_on = r.take(parse_date("filed_on", &self.filed_on).and_then(|d| {
+            let d = d.or(stored.map(|(d, _)| d.filed_on)).unwrap_or(today);
+            if d > today {
+                Err(ValidationError::new("filed_on", "建档日期不能晚于今天"))
+            } else {
+                Ok(d)
+            }
+        }));
+        let employer_kind = r.take(EmployerKind::parse(&self.employer_kind));
+        let employment = r.take(Employment::parse(&self.employment));
+        let labour_capacity = r.take(LabourCapacity::parse(&self.labour_capacity));
+        let disability_grade =
+            health.and_then(|h| r.take(parse_disability_grade(h, self.disability_grade)));
+        let causes = r.take(
+            self.causes
+                .iter()
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| bangfu_domain::household::HardshipCause::parse(c))
+                .collect::<Result<Vec<_>, _>>()
+                .and_then(Causes::new),
+        );
+        let category = r.take(Category::parse(&self.category));
+        let tier = r.take(Tier::parse(&self.tier));
+        let dibao_since = r.take(parse_month_opt("dibao_since", &self.dibao_since));
+        let other_relief_since = r.take(parse_month_opt(
+            "other_relief_since",
+            &self.other_relief_since,
+        ));
+        let notes = r.take(parse_text("notes", "备注", &self.notes, false, 2000));
+        let mut members = Vec::with_capacity(self.members.len());
+        for (i, m) in self.members.iter().enumerate() {
+            if let Some(member) = parse_member(m, i, stored.map(|(_, ms)| ms), today, &mut r) {
+                members.push(member);
+            }
         }
+        let (
+            Some(worker_name),
+            Some(worker_id_number),
+            Some(phone),
+            Some(address),
+            Some(division_code),
+            Some(employer),
+            Some(health),
+            Some(filed_on),
+            Some(employer_kind),
+            Some(employment),
+            Some(labour_capacity),
+            Some(disability_grade),
+            Some(causes),
+            Some(category),
+            Some(tier),
+            Some(dibao_since),
+            Some(other_relief_since),
+            Some(notes),
+        ) = (
+            worker_name,
+            worker_id_number,
+            phone,
+            address,
+            division_code,
+            employer,
+            health,
+            filed_on,
+            employer_kind,
+            employment,
+            labour_capacity,
+            disability_grade,
+            causes,
+            category,
+            tier,
+            dibao_since,
+            other_relief_since,
+            notes,
+        )
+        else {
+            return Err(r);
+        };
         let data = HouseholdData {
             worker_name,
             worker_id_number,
@@ -170,72 +262,80 @@ impl HouseholdInput {
             address,
             division_code,
             employer,
-            employer_kind: EmployerKind::parse(&self.employer_kind)?,
-            employment: Employment::parse(&self.employment)?,
-            labour_capacity: LabourCapacity::parse(&self.labour_capacity)?,
+            employer_kind,
+            employment,
+            labour_capacity,
             health,
-            disability_grade: parse_disability_grade(health, self.disability_grade)?,
+            disability_grade,
             migrant: self.migrant,
             zero_employment: self.zero_employment,
             closure_laid_off: self.closure_laid_off,
             trade_friction: self.trade_friction,
-            causes: Causes::new(
-                self.causes
-                    .iter()
-                    .filter(|c| !c.trim().is_empty())
-                    .map(|c| bangfu_domain::household::HardshipCause::parse(c))
-                    .collect::<Result<Vec<_>, _>>()?,
-            )?,
-            category: Category::parse(&self.category)?,
-            tier: Tier::parse(&self.tier)?,
+            causes,
+            category,
+            tier,
             filed_on,
-            dibao_since: parse_month_opt("dibao_since", &self.dibao_since)?,
-            other_relief_since: parse_month_opt("other_relief_since", &self.other_relief_since)?,
-            notes: parse_text("notes", "备注", &self.notes, false, 2000)?,
+            dibao_since,
+            other_relief_since,
+            notes,
         };
-        let mut members = Vec::with_capacity(self.members.len());
-        for (i, m) in self.members.iter().enumerate() {
-            if m.name.trim().is_empty() && m.id_number.trim().is_empty() {
-                continue; // an empty row of the form
-            }
-            let n = i + 1;
-            let at = |e: ValidationError| {
-                ValidationError::new("members", format!("第 {n} 位家庭成员：{}", e.message))
-            };
-            let raw = m.id_number.trim();
-            let id_number =
-                if raw.is_empty() {
-                    None
-                } else if is_masked(raw) {
-                    let kept = stored
-                        .and_then(|(_, ms)| ms.get(i))
-                        .and_then(|old| old.id_number.clone())
-                        .filter(|old| old.masked() == raw);
-                    Some(kept.ok_or_else(|| {
-                        at(ValidationError::new("members", "请填写完整的身份证号码"))
-                    })?)
-                } else {
-                    Some(IdNumber::parse("members", raw, today).map_err(at)?)
-                };
-            let health = Health::parse(&m.health).map_err(at)?;
-            members.push(Member {
-                name: parse_name("members", &m.name).map_err(at)?,
-                id_number,
-                relation: Relation::parse(&m.relation).map_err(at)?,
-                health,
-                disability_grade: parse_disability_grade(health, m.disability_grade).map_err(at)?,
-                schooling: Schooling::parse(&m.schooling).map_err(at)?,
-                employment: Employment::parse(&m.employment).map_err(at)?,
-                income: if m.income.0 < 0 {
-                    return Err(at(ValidationError::new("members", "月收入不能为负数")));
-                } else {
-                    m.income
-                },
-            });
-        }
+        r.check()?;
         check_people(&data, &members)?;
         Ok((data, members))
     }
+}
+
+/// One member row of a form (`i` from 0): `None` for an empty row, or when
+/// it is refused (every refusal of the row is kept in `r`).
+fn parse_member(
+    m: &MemberInput,
+    i: usize,
+    stored: Option<&[Member]>,
+    today: NaiveDate,
+    r: &mut Refusals,
+) -> Option<Member> {
+    if m.name.trim().is_empty() && m.id_number.trim().is_empty() {
+        return None; // an empty row of the form
+    }
+    let at = |e: ValidationError| member_refusal(i + 1, &e.message);
+    let raw = m.id_number.trim();
+    let id_number = if raw.is_empty() {
+        Some(None)
+    } else if is_masked(raw) {
+        let kept = stored
+            .and_then(|ms| ms.get(i))
+            .and_then(|old| old.id_number.clone())
+            .filter(|old| old.masked() == raw);
+        r.take(
+            kept.map(Some)
+                .ok_or_else(|| member_refusal(i + 1, "请填写完整的身份证号码")),
+        )
+    } else {
+        r.take(IdNumber::parse("members", raw, today).map(Some).map_err(at))
+    };
+    let name = r.take(parse_name("members", &m.name).map_err(at));
+    let relation = r.take(Relation::parse(&m.relation).map_err(at));
+    let health = r.take(Health::parse(&m.health).map_err(at));
+    let disability_grade =
+        health.and_then(|h| r.take(parse_disability_grade(h, m.disability_grade).map_err(at)));
+    let schooling = r.take(Schooling::parse(&m.schooling).map_err(at));
+    let employment = r.take(Employment::parse(&m.employment).map_err(at));
+    let income = if m.income.0 < 0 {
+        r.push(member_refusal(i + 1, "月收入不能为负数"));
+        None
+    } else {
+        Some(m.income)
+    };
+    Some(Member {
+        name: name?,
+        id_number: id_number?,
+        relation: relation?,
+        health: health?,
+        disability_grade: disability_grade?,
+        schooling: schooling?,
+        employment: employment?,
+        income: income?,
+    })
 }
 
 /// The audit snapshot of a file: ID numbers masked, so the log does not

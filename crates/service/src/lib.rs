@@ -31,11 +31,12 @@ pub mod seeding;
 pub mod stats;
 pub mod subsidies;
 mod unions;
+mod uploads;
 mod users;
 pub mod visits;
 
 pub use actor::{Actor, Origin};
-pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStatusView, Upload};
+pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStatusView};
 pub use audit::AuditQuery;
 pub use auth::LoginOutcome;
 pub(crate) use clock::now;
@@ -46,6 +47,7 @@ pub use jobs::JobStatus;
 pub use lines::{check_line, LineInput, ParamsView};
 pub use operator::{FirstLogin, Operator};
 pub use unions::{CreateUnion, MoveUnion, UnionDetail, UpdateUnion};
+pub use uploads::{Held, HeldInfo, Upload, HELD_FOR_HOURS};
 pub use users::{CreateUser, CreatedUser, UpdateUser};
 
 pub use bangfu_storage::applications::{Application, ApplicationFilter, FileInfo, StepRecord};

@@ -229,6 +229,62 @@ impl Services {
         .await
     }
 
+    /// The regions the public self-check offers lines for: each region that
+    /// set lines of its own, and the regions directly below it (which use
+    /// them unless they set their own), as `(code, full name)` by code.
+    /// Lines are public policy; no sign-in is needed.
+    pub async fn public_line_regions(&self) -> Result<Vec<(String, String)>, ServiceError> {
+        self.read(move |c| {
+            let mut own: Vec<String> = lines::all(c, None)?
+                .into_iter()
+                .map(|l| l.line.division_code)
+                .collect();
+            own.dedup();
+            let mut codes = Vec::new();
+            for code in own {
+                let parent = (code != division::NATIONAL).then_some(code.as_str());
+                codes.extend(
+                    division::children(parent)
+                        .into_iter()
+                        .map(|d| d.code.clone()),
+                );
+                codes.push(code);
+            }
+            codes.sort();
+            codes.dedup();
+            Ok(codes
+                .into_iter()
+                .map(|code| {
+                    let name = DivisionCode::parse(&code)
+                        .map(|d| d.name())
+                        .unwrap_or_else(|_| code.clone());
+                    (code, name)
+                })
+                .collect())
+        })
+        .await
+    }
+
+    /// The line in force in region `code` for each of `months` (the
+    /// region's own, else its nearest ancestor's); `None` for a month no
+    /// line covers. For the public self-check.
+    pub async fn public_lines(
+        &self,
+        code: &str,
+        months: Vec<Month>,
+    ) -> Result<Vec<Option<Line>>, ServiceError> {
+        let code =
+            DivisionCode::parse(code).map_err(|e| ValidationError::new("region", e.message))?;
+        self.read(move |c| {
+            let book = lines::book(c)?;
+            Ok(months
+                .iter()
+                .map(|m| book.line_for(code.as_str(), *m).cloned())
+                .collect())
+        })
+        .await
+    }
+
     /// The stateless identification calculator: no stored household, no
     /// sign-in (also the applicants' self-check).
     pub fn identify_stateless(

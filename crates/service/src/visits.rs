@@ -6,9 +6,9 @@
 //! findings and new needs, and optional photos (JPEG or PNG, judged by their
 //! bytes, at most 5 MB each). The file's last visit date follows.
 
-use crate::applications::Upload;
 use crate::audit::{Owned, Record, Who};
 use crate::clock::today;
+use crate::uploads::Upload;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::application::uploads;
 use bangfu_domain::assistance::VisitId;

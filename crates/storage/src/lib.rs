@@ -19,6 +19,7 @@ pub mod audit;
 pub mod dictionary;
 pub mod exits;
 pub mod findings;
+pub mod held_uploads;
 pub mod households;
 pub mod jobs;
 pub mod ledger;

@@ -265,6 +265,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    held_uploads (id) {
+        id -> BigInt,
+        owner_hash -> Text,
+        name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        data -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     jobs (id) {
         id -> BigInt,
         kind -> Text,

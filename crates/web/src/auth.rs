@@ -258,3 +258,29 @@ impl FromRequestParts<AppState> for ClientOrigin {
         Ok(ClientOrigin(origin_of(state, parts)))
     }
 }
+
+/// The CSRF token a public form carries (/apply, /apply/status, /check): the
+/// session's when someone is signed in, else the pre-login cookie's (the
+/// login page's), made and set on `jar` when the browser has none.
+pub fn public_form_token(
+    jar: CookieJar,
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    actor: Option<&Actor>,
+) -> (CookieJar, String) {
+    if let Some(a) = actor {
+        return (jar, a.csrf_token.clone());
+    }
+    if let Some(c) = jar.get(LOGIN_CSRF_COOKIE).filter(|c| !c.value().is_empty()) {
+        let v = c.value().to_owned();
+        return (jar, v);
+    }
+    let token = bangfu_service::random_token();
+    let cookie = Cookie::build((LOGIN_CSRF_COOKIE, token.clone()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure(state, headers))
+        .build();
+    (jar.add(cookie), token)
+}

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
-        ServiceError::Invalid(_) => StatusCode::BAD_REQUEST,
+        ServiceError::Invalid(_) | ServiceError::InvalidAll(_) => StatusCode::BAD_REQUEST,
         ServiceError::BadCredentials
         | ServiceError::Unauthenticated
         | ServiceError::SessionExpired => StatusCode::UNAUTHORIZED,

@@ -103,7 +103,19 @@ pub fn router(state: AppState) -> Router {
             ),
         ))
         .layer(axum::middleware::from_fn_with_state(state, strict_transport))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+}
+
+/// The span every request is logged in: its method and path, never the
+/// query string, which may carry an ID number or a phone (an old link to
+/// the status check, a search in a list) into the server's logs.
+fn request_span<B>(req: &axum::http::Request<B>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        version = ?req.version(),
+    )
 }
 
 /// Over TLS (`--secure-cookies`, or HTTPS according to a trusted proxy),

@@ -36,6 +36,7 @@ mod login_concurrency;
 mod monthly;
 mod passwords;
 mod plans;
+mod public_forms;
 mod reference;
 mod scope;
 mod separation;

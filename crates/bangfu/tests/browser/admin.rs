@@ -162,7 +162,8 @@ async fn journey(c: &Client, app: &common::TestApp, t: &common::Tree) -> R<()> {
         return Err(format!("own union page has h1 “{title}”"));
     }
 
-    // On a phone the menu collapses behind a toggle.
+    // On a phone the menu collapses behind a button (its keyboard use is in
+    // the apply journey).
     c.set_window_size(390, 844)
         .await
         .map_err(err("phone window"))?;
@@ -170,15 +171,26 @@ async fn journey(c: &Client, app: &common::TestApp, t: &common::Tree) -> R<()> {
         .await
         .map_err(err("open / on a phone"))?;
     let toggle = c
-        .find(Locator::Css("label.nav-toggle-label"))
+        .find(Locator::Css("button.nav-toggle"))
         .await
-        .map_err(err("label.nav-toggle-label"))?;
+        .map_err(err("button.nav-toggle"))?;
     if !toggle
         .is_displayed()
         .await
         .map_err(err("toggle displayed"))?
     {
-        return Err("the menu toggle is hidden at 390×844".into());
+        return Err("the menu button is hidden at 390×844".into());
+    }
+    let menu = c
+        .find(Locator::Css("#nav-menu"))
+        .await
+        .map_err(err("#nav-menu"))?;
+    if menu.is_displayed().await.map_err(err("menu displayed"))? {
+        return Err("the menu is open before the button is pressed".into());
+    }
+    toggle.click().await.map_err(err("open the menu"))?;
+    if !menu.is_displayed().await.map_err(err("menu displayed"))? {
+        return Err("the menu button does not open the menu".into());
     }
     Ok(())
 }

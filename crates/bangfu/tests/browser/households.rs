@@ -29,7 +29,6 @@ use bangfu_service::Settings;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::json;
-use std::time::{Duration, Instant};
 
 // ---------------------------------------------------------------------------
 // Data
@@ -93,21 +92,17 @@ async fn apply_journey(b: &Browser, base: &str) -> R<()> {
         return Err(format!("the phone's page is {inner} px wide, not 390"));
     }
 
-    // Finds the union by name and picks it.
-    fill(c, "#union-search input[name=union_q]", "机械厂").await?;
-    submit(c, "#union-search").await?;
-    let started = Instant::now();
-    while c.find(Locator::LinkText("荔湾区机械厂工会")).await.is_err() {
-        if started.elapsed() > WAIT {
-            return Err(format!(
-                "searching 机械厂 lists no 荔湾区机械厂工会:\n{}",
-                page_text(c).await
-            ));
-        }
-        common::sleep(Duration::from_millis(100)).await;
-    }
-    click_link(c, "荔湾区机械厂工会").await?;
-    wait_in(c, "main", "已选择：荔湾区机械厂工会").await?;
+    // Finds the union by name inside the form and picks it.
+    fill(c, "#union-q", "机械厂").await?;
+    wait_in(c, "#union-results", "荔湾区机械厂工会").await?;
+    c.find(Locator::XPath(
+        "//div[@id='union-results']//label[contains(., '荔湾区机械厂工会')]/input",
+    ))
+    .await
+    .map_err(err("the union's radio button"))?
+    .click()
+    .await
+    .map_err(err("choose the union"))?;
 
     // Fills in the form.
     fill(c, "#a-name", "陈建国").await?;
@@ -151,7 +146,7 @@ async fn apply_journey(b: &Browser, base: &str) -> R<()> {
     screenshot(b, Screen::Phone, "apply-phone.png").await?;
 
     // Sends it and gets the application number.
-    submit(c, "#apply-form").await?;
+    click(c, "#apply-form .form-actions button[type=submit]").await?;
     let number = wait_in(c, "#application-no", "SQ").await?;
     wait_in(c, "h1", "申请已提交").await?;
 

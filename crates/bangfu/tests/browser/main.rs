@@ -10,6 +10,7 @@
 mod common;
 
 mod admin;
+mod apply;
 mod assistance;
 mod exits;
 mod households;

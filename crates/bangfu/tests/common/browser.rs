@@ -454,3 +454,135 @@ pub async fn logout(c: &Client) -> R<()> {
     wait_path(c, "the login page after logout", |p| p == "/login").await?;
     Ok(())
 }
+
+/// Presses `key` (a character, or a `fantoccini::key::Key` as a char) on
+/// whatever has the focus, as the keyboard does.
+pub async fn press(c: &Client, key: char) -> R<()> {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    c.perform_actions(keys).await.map_err(err("press a key"))?;
+    c.release_actions().await.map_err(err("release the keys"))
+}
+
+/// Runs `script` (which ends in a `return`) until it returns `true`.
+pub async fn wait_until(c: &Client, what: &str, script: &str) -> R<()> {
+    let started = Instant::now();
+    loop {
+        let v = c.execute(script, vec![]).await.map_err(err(what))?;
+        if v.as_bool() == Some(true) {
+            return Ok(());
+        }
+        if started.elapsed() > WAIT {
+            return Err(format!("waiting for {what}:\n{}", page_text(c).await));
+        }
+        super::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The text on the page whose contrast with what is behind it is below
+/// WCAG AA (4.5:1; 3:1 for large text), as "tag.class “text” ratio". Text
+/// of disabled controls is exempt, as WCAG allows.
+pub async fn low_contrast(c: &Client) -> R<Vec<String>> {
+    let v = c
+        .execute(
+            r#"
+function rgba(s) {
+  var m = (s.match(/[\d.]+/g) || []).map(Number);
+  return { r: m[0] || 0, g: m[1] || 0, b: m[2] || 0, a: m.length > 3 ? m[3] : 1 };
+}
+function over(top, under) {
+  var a = top.a;
+  return { r: top.r * a + under.r * (1 - a), g: top.g * a + under.g * (1 - a),
+           b: top.b * a + under.b * (1 - a), a: 1 };
+}
+function lum(c) {
+  function ch(v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }
+  return 0.2126 * ch(c.r) + 0.7152 * ch(c.g) + 0.0722 * ch(c.b);
+}
+function behind(el) {
+  var layers = [];
+  for (var e = el; e && e.nodeType === 1; e = e.parentElement) {
+    var bg = rgba(getComputedStyle(e).backgroundColor);
+    if (bg.a > 0) { layers.push(bg); if (bg.a >= 1) { break; } }
+  }
+  var c = { r: 255, g: 255, b: 255, a: 1 };
+  for (var i = layers.length - 1; i >= 0; i--) { c = over(layers[i], c); }
+  return c;
+}
+function opacity(el) {
+  var o = 1;
+  for (var e = el; e && e.nodeType === 1; e = e.parentElement) { o *= parseFloat(getComputedStyle(e).opacity); }
+  return o;
+}
+var out = [];
+document.querySelectorAll('body *').forEach(function (el) {
+  var text = '';
+  el.childNodes.forEach(function (n) { if (n.nodeType === 3) { text += n.textContent; } });
+  text = text.trim();
+  if (!text || el.closest('[disabled], .disabled, [aria-disabled="true"], option, script, style')) { return; }
+  if (!el.getClientRects().length) { return; }
+  var st = getComputedStyle(el);
+  if (st.visibility === 'hidden') { return; }
+  var bg = behind(el);
+  var fg = rgba(st.color);
+  fg.a *= opacity(el);
+  fg = over(fg, bg);
+  var l1 = lum(fg), l2 = lum(bg);
+  var ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+  var size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight, 10) >= 700;
+  var need = (size >= 24 || (size >= 18.66 && bold)) ? 3 : 4.5;
+  if (ratio < need) {
+    out.push(el.tagName.toLowerCase() + '.' + el.className + ' “' + text.slice(0, 30) + '” ' + ratio.toFixed(2));
+  }
+});
+return out;
+"#,
+            vec![],
+        )
+        .await
+        .map_err(err("contrast"))?;
+    Ok(v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Fails with the text below WCAG AA contrast on the current page, if any.
+pub async fn assert_contrast(c: &Client, page: &str) -> R<()> {
+    let low = low_contrast(c).await?;
+    if low.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "text below WCAG AA contrast on {page}:\n{}",
+            low.join("\n")
+        ))
+    }
+}
+
+/// The names of the form controls in `scope` (a CSS selector) that have no
+/// label: neither a `<label>` nor `aria-label` / `aria-labelledby`.
+pub async fn unlabelled(c: &Client, scope: &str) -> R<Vec<String>> {
+    let v = c
+        .execute(
+            "return Array.prototype.slice.call(document.querySelectorAll(arguments[0] + ' input, ' + arguments[0] + ' select, ' + arguments[0] + ' textarea'))\
+               .filter(function (e) { return e.type !== 'hidden' && !(e.labels && e.labels.length) \
+                 && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'); })\
+               .map(function (e) { return (e.name || e.id || e.type); });",
+            vec![json!(scope)],
+        )
+        .await
+        .map_err(err("labels"))?;
+    Ok(v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}

@@ -186,10 +186,10 @@ pub async fn submit_application(
 ) -> ApiResult<(StatusCode, Json<ApplicationDto>)> {
     let incomes = super::households::parse_incomes(&req.incomes)?;
     let input = ApplicationInput {
-        union_id: req.union_id,
+        union_id: Some(req.union_id),
         household: req.household.input(),
         incomes,
-        files: Vec::new(),
+        ..Default::default()
     };
     let id = state
         .services

@@ -272,6 +272,7 @@ pub(crate) fn form_failure(
 ) -> Result<(StatusCode, String, Option<&'static str>), PageError> {
     match e {
         ServiceError::Invalid(_)
+        | ServiceError::InvalidAll(_)
         | ServiceError::Conflict { .. }
         | ServiceError::Rule(_)
         | ServiceError::TooMany { .. } => {

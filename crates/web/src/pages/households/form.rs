@@ -2,12 +2,13 @@
 
 use super::*;
 use crate::view::division_name;
+use bangfu_domain::household::member_refusal;
 use bangfu_domain::household::{
     EmployerKind, Employment, HardshipCause, Health, HouseholdId, LabourCapacity, Relation,
     Schooling, Tier,
 };
 use bangfu_domain::identification::Category;
-use bangfu_domain::{division, Fen, Permission, ValidationError};
+use bangfu_domain::{division, Fen, Permission, Refusals, ValidationError};
 use bangfu_service::{HouseholdDetail, HouseholdInput, MemberInput, PageRequest, ServiceError};
 
 /// The filing form as posted. Member fields repeat once per row.
@@ -86,31 +87,43 @@ pub(crate) fn grade(s: &str) -> Result<Option<i32>, ValidationError> {
 }
 
 impl HouseholdForm {
+    /// The first cell the form could not read, or the input.
     pub(crate) fn input(&self) -> Result<HouseholdInput, ValidationError> {
+        let (input, refused) = self.input_all();
+        match refused.into_vec().into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(input),
+        }
+    }
+
+    /// The input and every cell the form could not read (an amount or a
+    /// grade that is not a number), each refused once and left blank in the
+    /// input, so the service can check the rest in the same pass.
+    pub(crate) fn input_all(&self) -> (HouseholdInput, Refusals) {
+        let mut r = Refusals::new();
         let n = self.m_name.len();
         let at = |v: &Vec<String>, i: usize| v.get(i).cloned().unwrap_or_default();
         let mut members = Vec::with_capacity(n);
         for i in 0..n {
-            let income = Fen::parse_yuan_opt("members", &at(&self.m_income, i))
-                .map_err(|e| {
-                    ValidationError::new(
-                        "members",
-                        format!("第 {} 位家庭成员：{}", i + 1, e.message),
-                    )
-                })?
+            let income = r
+                .take(
+                    Fen::parse_yuan_opt("members", &at(&self.m_income, i))
+                        .map_err(|e| member_refusal(i + 1, &e.message)),
+                )
+                .flatten()
                 .unwrap_or(Fen::ZERO);
             members.push(MemberInput {
                 name: at(&self.m_name, i),
                 id_number: at(&self.m_id_number, i),
                 relation: at(&self.m_relation, i),
                 health: at(&self.m_health, i),
-                disability_grade: grade(&at(&self.m_disability_grade, i))?,
+                disability_grade: r.take(grade(&at(&self.m_disability_grade, i))).flatten(),
                 schooling: at(&self.m_schooling, i),
                 employment: at(&self.m_employment, i),
                 income,
             });
         }
-        Ok(HouseholdInput {
+        let input = HouseholdInput {
             union_id: self.union_id.trim().parse().ok(),
             worker_name: self.worker_name.clone(),
             worker_id_number: self.worker_id_number.clone(),
@@ -122,7 +135,7 @@ impl HouseholdForm {
             employment: self.employment.clone(),
             labour_capacity: self.labour_capacity.clone(),
             health: self.health.clone(),
-            disability_grade: grade(&self.disability_grade)?,
+            disability_grade: r.take(grade(&self.disability_grade)).flatten(),
             migrant: self.migrant.is_some(),
             zero_employment: self.zero_employment.is_some(),
             closure_laid_off: self.closure_laid_off.is_some(),
@@ -135,7 +148,8 @@ impl HouseholdForm {
             other_relief_since: self.other_relief_since.clone(),
             notes: self.notes.clone(),
             members,
-        })
+        };
+        (input, r)
     }
 
     /// The form filled from a stored file (ID numbers masked).

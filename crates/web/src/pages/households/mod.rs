@@ -1,13 +1,12 @@
 //! Pages of the household file: the list, filing and editing, the file with
 //! its identification, the 12-month income grid, revealing an ID number, the
-//! printable card, the Excel export, the lines page and the public self-check.
+//! printable card, the Excel export and the lines page.
 
 use crate::pages::prelude::*;
 use axum::routing::{get, post};
 use axum::Router;
 use bangfu_domain::Fen;
 
-mod calculators;
 mod file;
 mod form;
 mod incomes;
@@ -44,7 +43,6 @@ pub fn routes() -> Router<AppState> {
         .route("/lines/delete", post(lines::line_delete))
         .route("/lines/params", post(lines::params_submit))
         .route("/lines/reidentify", post(lines::reidentify_submit))
-        .route("/check", get(calculators::check_page))
 }
 
 pub(crate) type Options = Vec<(&'static str, &'static str)>;
