@@ -74,8 +74,13 @@ coded!(
 );
 
 coded!(
+    /// Where a plan stands: the officer drafts it and submits it for
+    /// approval (提交审批); a reviewer approves what was submitted. A change
+    /// of its goal or summary sends it back to draft.
     PlanStatus, "status", "计划状态" {
         Draft = "draft", "草拟";
+        /// Submitted by the officer: waits for a reviewer.
+        Submitted = "submitted", "待审定";
         /// A reviewer approved it: its measures are approved measures.
         Approved = "approved", "已审定";
     }

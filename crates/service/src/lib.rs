@@ -24,6 +24,7 @@ mod lines;
 pub mod monthly;
 mod operator;
 pub mod plans;
+pub mod queue;
 pub mod referrals;
 #[cfg(feature = "seeding")]
 pub mod seeding;

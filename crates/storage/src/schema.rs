@@ -304,6 +304,8 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        submitted_by -> Nullable<BigInt>,
+        submitted_at -> Nullable<Timestamp>,
     }
 }
 

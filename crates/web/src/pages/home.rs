@@ -24,6 +24,8 @@ pub(crate) struct HomePage {
     visit_days: u32,
     /// The dashboard (工作台) for those who read statistics.
     dash: Option<monthly::HomeDash>,
+    /// What waits for a reviewer, for those who approve something.
+    queue: Option<bangfu_service::queue::ReviewQueue>,
 }
 
 pub(crate) async fn home(State(state): State<AppState>, PageActor(actor): PageActor) -> PageResult {
@@ -58,5 +60,6 @@ pub(crate) async fn home(State(state): State<AppState>, PageActor(actor): PageAc
         },
         visit_days: state.services.settings().visit_interval_days,
         dash: monthly::home_dashboard(&state, &actor).await?,
+        queue: Some(state.services.review_queue(&actor).await?).filter(|q| q.any()),
     }))
 }
