@@ -420,7 +420,7 @@ async fn household_journey(b: &Browser, base: &str) -> R<String> {
             "650.00",
             "530.00",
             "800.00",
-            "1200.00（1.5 倍）",
+            "1,200.00（1.5 倍）",
         ];
         if cells != want {
             return Err(format!(

@@ -261,7 +261,7 @@ impl Notice {
                 };
                 return format!(
                     "已发放 {paid} 笔，共 {} 元，已记入各户帮扶记录{cancelled}。",
-                    amount.yuan()
+                    amount.yuan_grouped()
                 );
             }
             Notice::ReferralSent => "需求已推送给部门。",
