@@ -133,7 +133,7 @@ pub(crate) async fn household_view(
             chrome: Chrome::new(
                 actor,
                 format!("{} · 帮扶记录", h.household.data.worker_name),
-                "assistance",
+                "households",
             ),
             household_id: id,
             tab: "assistance",

@@ -232,7 +232,7 @@ pub(crate) async fn plan_view(
             chrome: Chrome::new(
                 actor,
                 format!("{} · 结对与计划", v.item.worker_name),
-                "pairing",
+                "households",
             ),
             household_id: id,
             tab: "plan",
