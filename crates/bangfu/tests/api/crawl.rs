@@ -23,6 +23,9 @@ async fn demo_app() -> (TestApp, Vec<demo::DemoAccount>) {
     demo::load_subsidies(&app.services)
         .await
         .expect("subsidies");
+    demo::load_fund_audit(&app.services)
+        .await
+        .expect("fund audit");
     (app, accounts)
 }
 
