@@ -357,6 +357,7 @@ async fn apply_submit(
                     jar,
                     render(&ApplyDonePage {
                         number: application_no(id),
+                        notice_days: state.services.settings().notice_days,
                     }),
                 )
                     .into_response())
@@ -385,6 +386,8 @@ async fn apply_submit(
 #[template(path = "apply_done.html")]
 struct ApplyDonePage {
     number: String,
+    /// Days on public notice (公示), as configured.
+    notice_days: u32,
 }
 
 // ---------- the applicant's status check ----------
