@@ -36,7 +36,7 @@ pub mod visits;
 
 pub use actor::{Actor, Origin};
 pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStatusView, Upload};
-pub use audit::AuditQuery;
+pub use audit::{AuditQuery, AuditRow};
 pub use auth::LoginOutcome;
 pub(crate) use clock::now;
 pub use clock::today;
