@@ -159,6 +159,7 @@ diesel::table! {
         previous_id -> Nullable<BigInt>,
         reopened_id -> Nullable<BigInt>,
         paired_on -> Nullable<Date>,
+        updated_by -> Nullable<BigInt>,
     }
 }
 

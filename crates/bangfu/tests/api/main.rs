@@ -28,6 +28,7 @@ mod export;
 mod fund_audit;
 mod funds;
 mod future_months;
+mod household_pages;
 mod households;
 mod households_import;
 mod login_concurrency;
