@@ -320,7 +320,8 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap_or_default();
         let before = d.pred_opt().unwrap_or(d);
         let after = d.succ_opt().unwrap_or(d);
-        let cases: [(Option<(PlanStatus, Option<NaiveDate>)>, bool); 7] = [
+        type Served = Option<(PlanStatus, Option<NaiveDate>)>;
+        let cases: [(Served, bool); 7] = [
             (None, false),
             (Some((PlanStatus::Draft, None)), false),
             (Some((PlanStatus::Submitted, None)), false),

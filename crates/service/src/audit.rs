@@ -247,10 +247,10 @@ impl Services {
         let scope = actor.scope();
         self.read(move |c| {
             let e = audit::find(c, &scope, id)?.ok_or(ServiceError::NotFound("日志记录"))?;
-            Ok(named(c, vec![e])?
+            named(c, vec![e])?
                 .into_iter()
                 .next()
-                .ok_or(ServiceError::NotFound("日志记录"))?)
+                .ok_or(ServiceError::NotFound("日志记录"))
         })
         .await
     }
