@@ -13,10 +13,12 @@
     }
   }
 
-  // Every category label is drawn (ECharts would otherwise drop some when
-  // they crowd, as on a phone): turned 45° or 90° when they do not fit
-  // side by side in the chart's width, and shortened past 8 characters.
-  function axisLabel(labels, width) {
+  // Every category of a bar chart is labelled (ECharts would otherwise drop
+  // some when they crowd, as on a phone): turned 45° or 90° when they do
+  // not fit side by side in the chart's width, shortened past 8 characters.
+  // A trend (line) over many months labels every n-th month instead, evenly,
+  // when even turned they would overlap.
+  function axisLabel(kind, labels, width) {
     var longest = 0;
     for (var i = 0; i < labels.length; i++) {
       longest = Math.max(longest, String(labels[i]).length);
@@ -24,8 +26,12 @@
     var per = (width - 80) / Math.max(labels.length, 1);
     var needed = Math.min(longest, 8) * 12 + 6;
     var rotate = needed <= per ? 0 : (per >= 16 ? 45 : 90);
+    var interval = 0;
+    if (kind === "line" && per < 14) {
+      interval = Math.ceil(14 / Math.max(per, 1)) - 1;
+    }
     return {
-      interval: 0,
+      interval: interval,
       hideOverlap: false,
       rotate: rotate,
       fontSize: per < 14 ? 10 : 12,
@@ -56,7 +62,7 @@
       return base;
     }
     base.legend = { top: 0 };
-    base.xAxis = { type: "category", data: labels, axisLabel: axisLabel(labels, width) };
+    base.xAxis = { type: "category", data: labels, axisLabel: axisLabel(kind, labels, width) };
     base.yAxis = { type: "value", minInterval: 1 };
     base.series = series.map(function (s) {
       return {
@@ -93,7 +99,9 @@
       var c = charts[i];
       c.chart.resize();
       if (c.el.getAttribute("data-chart") !== "pie") {
-        c.chart.setOption({ xAxis: { axisLabel: axisLabel(parse(c.el, "data-labels"), c.el.clientWidth) } });
+        c.chart.setOption({
+          xAxis: { axisLabel: axisLabel(c.el.getAttribute("data-chart"), parse(c.el, "data-labels"), c.el.clientWidth) }
+        });
       }
     }
   }
