@@ -154,6 +154,8 @@ async fn apply_journey(b: &Browser, base: &str) -> R<()> {
     submit(c, "#apply-form").await?;
     let number = wait_in(c, "#application-no", "SQ").await?;
     wait_in(c, "h1", "申请已提交").await?;
+    // The notice is as configured (none in this test), not a fixed 7 days.
+    wait_in(c, "#apply-next", "经公示和审批后建档").await?;
 
     // Checks the progress with ID and phone.
     click_link(c, "查询办理进度").await?;
