@@ -513,6 +513,7 @@ async fn load_demo(services: &Services) -> Result<(), String> {
     let applications = demo::load_applications(services, &accounts)
         .await
         .map_err(cli_error)?;
+    let findings = demo::load_fund_audit(services).await.map_err(cli_error)?;
     println!(
         "已载入演示数据：广东省（广州、深圳、佛山）与广西梧州的工会组织树，每个角色一个演示账号，"
     );
@@ -525,8 +526,8 @@ async fn load_demo(services: &Services) -> Result<(), String> {
         exit_line(&exits)
     );
     println!(
-        "以及近两年的帮扶：结对、计划和措施、入户走访、{} 条帮扶记录及其资金收支、{} 户常态化生活补助（资金管理员可在“常态化补助”生成应发名单并批量发放），并预置了几个资金审计问题（重复发放、超标准发放、下拨未使用）。",
-        assistance.records, subsidies
+        "以及近两年的帮扶：结对、计划和措施、入户走访、{} 条帮扶记录及其资金收支、{} 户常态化生活补助（资金管理员可在“常态化补助”生成应发名单并批量发放），并预置了几个资金审计问题（重复发放、超标准发放、下拨未使用），已运行一次资金审计，发现 {} 个问题（审计/督查账号可在“资金审计”中查看）。",
+        assistance.records, subsidies, findings
     );
     println!(
         "以及 {} 份建档申请，各在一个环节：待审核 {}、已审核 {}、公示中 {}（其中一份公示今天期满，审核人可以直接审批）、已批准 {}、未通过 {}。",

@@ -176,3 +176,11 @@ impl Books<'_> {
         Ok(())
     }
 }
+
+/// Runs the fund audit once over the whole tree, as the operator, at the end
+/// of loading: the auditor's 资金审计 page shows the planted problems (repeat
+/// payments, over the standard, allocations not passed on) without anyone
+/// pressing 运行 first. Returns how many findings it recorded.
+pub async fn load_fund_audit(services: &Services) -> Result<usize, ServiceError> {
+    Ok(services.seed_fund_audit().await?.added)
+}

@@ -35,7 +35,7 @@ pub use applications::{load_applications, ApplicationSummary};
 pub use assistance::{load_assistance, AssistanceSummary};
 pub use exits::{load_exits, ExitSummary};
 pub use fate::{fate, Decided, Fate, Relapse};
-pub use funds::load_subsidies;
+pub use funds::{load_fund_audit, load_subsidies};
 pub use households::{load_households, load_households_months, HouseholdSummary};
 pub use national::{load_national, NationalSummary};
 pub use tree::{load, DemoAccount};

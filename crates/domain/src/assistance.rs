@@ -74,8 +74,13 @@ coded!(
 );
 
 coded!(
+    /// Where a plan stands: the officer drafts it and submits it for
+    /// approval (提交审批); a reviewer approves what was submitted. A change
+    /// of its goal or summary sends it back to draft.
     PlanStatus, "status", "计划状态" {
         Draft = "draft", "草拟";
+        /// Submitted by the officer: waits for a reviewer.
+        Submitted = "submitted", "待审定";
         /// A reviewer approved it: its measures are approved measures.
         Approved = "approved", "已审定";
     }
@@ -288,10 +293,51 @@ pub fn check_amounts(
     Ok(())
 }
 
+/// Why cash given on `given_on` serves no approved measure — what the fund
+/// audit's check of cash without an approved measure will find — or `None`
+/// when it serves one. `measure` is the plan of the measure the record
+/// serves: its status and the day (UTC, as the audit compares) it was
+/// approved; `None` when the record serves no measure.
+pub fn unapproved_measure(
+    measure: Option<(PlanStatus, Option<NaiveDate>)>,
+    given_on: NaiveDate,
+) -> Option<&'static str> {
+    match measure {
+        None => Some("没有关联帮扶措施"),
+        Some((PlanStatus::Approved, Some(on))) if on <= given_on => None,
+        Some((PlanStatus::Approved, Some(_))) => Some("所关联措施的帮扶计划在帮扶日期之后才审定"),
+        Some(_) => Some("所关联措施的帮扶计划尚未审定"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::Month;
+
+    #[test]
+    fn cash_serves_an_approved_measure_only_when_its_plan_was_approved_by_then() {
+        let d = NaiveDate::from_ymd_opt(2026, 6, 15).unwrap_or_default();
+        let before = d.pred_opt().unwrap_or(d);
+        let after = d.succ_opt().unwrap_or(d);
+        type Served = Option<(PlanStatus, Option<NaiveDate>)>;
+        let cases: [(Served, bool); 7] = [
+            (None, false),
+            (Some((PlanStatus::Draft, None)), false),
+            (Some((PlanStatus::Submitted, None)), false),
+            (Some((PlanStatus::Approved, None)), false),
+            (Some((PlanStatus::Approved, Some(after))), false),
+            (Some((PlanStatus::Approved, Some(d))), true),
+            (Some((PlanStatus::Approved, Some(before))), true),
+        ];
+        for (measure, serves) in cases {
+            assert_eq!(
+                unapproved_measure(measure, d).is_none(),
+                serves,
+                "{measure:?}"
+            );
+        }
+    }
 
     fn m(s: &str) -> Month {
         Month::parse("m", s).unwrap_or(Month::MIN)

@@ -31,6 +31,7 @@ pub enum Action {
     RejectApplication,
     AssignPairing,
     SavePlan,
+    SubmitPlan,
     ApprovePlan,
     SaveMeasure,
     RecordVisit,
@@ -68,7 +69,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 58] = [
+    pub const ALL: [Action; 59] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -95,6 +96,7 @@ impl Action {
         Action::RejectApplication,
         Action::AssignPairing,
         Action::SavePlan,
+        Action::SubmitPlan,
         Action::ApprovePlan,
         Action::SaveMeasure,
         Action::RecordVisit,
@@ -157,6 +159,7 @@ impl Action {
             Action::RejectApplication => "reject_application",
             Action::AssignPairing => "assign_pairing",
             Action::SavePlan => "save_plan",
+            Action::SubmitPlan => "submit_plan",
             Action::ApprovePlan => "approve_plan",
             Action::SaveMeasure => "save_measure",
             Action::RecordVisit => "record_visit",
@@ -220,6 +223,7 @@ impl Action {
             Action::RejectApplication => "不予通过建档申请",
             Action::AssignPairing => "结对帮扶责任人",
             Action::SavePlan => "保存帮扶计划",
+            Action::SubmitPlan => "提交帮扶计划审批",
             Action::ApprovePlan => "审定帮扶计划",
             Action::SaveMeasure => "保存帮扶措施",
             Action::RecordVisit => "记录入户走访",

@@ -160,8 +160,8 @@ pub fn check_posting<A: Copy + PartialEq>(
         let (now, kind) = balance(leg.account);
         if kind.must_stay_non_negative() && now.0 + change < 0 {
             return Err(LedgerError::Insufficient {
-                balance: now.yuan(),
-                needed: Fen(-change).yuan(),
+                balance: now.yuan_grouped(),
+                needed: Fen(-change).yuan_grouped(),
             });
         }
     }

@@ -7,7 +7,8 @@ use crate::dictionary::require_active;
 use crate::unions::narrow_to_union;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::assistance::{
-    check_amounts, kind, AssistanceId, AssistanceStatus, Catalogue, MeasureId, Stage,
+    check_amounts, kind, unapproved_measure, AssistanceId, AssistanceStatus, Catalogue, MeasureId,
+    Stage,
 };
 use bangfu_domain::audit::Action;
 use bangfu_domain::funds::Source;
@@ -257,6 +258,28 @@ pub(crate) fn pay(
     Ok(())
 }
 
+/// Why a record's cash serves no approved measure (the domain's rule, with
+/// the plan of its measure read), or `None`.
+fn unapproved_measure_of(
+    c: &mut Conn,
+    scope: &Scope,
+    a: &Assistance,
+) -> Result<Option<&'static str>, ServiceError> {
+    let plan = match a.measure_id {
+        None => None,
+        Some(m) => match plan_store::find_measure(c, scope, m)? {
+            None => None,
+            Some(m) => {
+                let approved_on = plan_store::find_plan(c, scope, m.plan_id)?
+                    .and_then(|p| p.approved_at)
+                    .map(|t| t.date());
+                Some((m.plan_status, approved_on))
+            }
+        },
+    };
+    Ok(unapproved_measure(plan, a.given_on))
+}
+
 fn record_memo(h: &Household, kind_label: &str) -> String {
     format!("{kind_label}：{}（{}）", h.data.worker_name, h.file_no)
 }
@@ -376,11 +399,15 @@ impl Services {
         .await
     }
 
-    /// A reviewer approves a pending record: its cash is paid now.
+    /// A reviewer approves a pending record: its cash is paid now. Cash
+    /// that serves no approved measure (the fund audit will flag it) is
+    /// refused with a `Conflict` on `confirm` naming the reason until the
+    /// reviewer approves again with `confirmed`.
     pub async fn assistance_approve(
         &self,
         actor: &Actor,
         id: AssistanceId,
+        confirmed: bool,
     ) -> Result<Assistance, ServiceError> {
         actor.require(Permission::ApproveAssistance)?;
         let scope = actor.scope();
@@ -398,6 +425,16 @@ impl Services {
                 .ok_or(ServiceError::NotFound("困难职工档案"))?;
             if !h.status.under_assistance() {
                 return Err(ServiceError::Rule("档案已关闭，不能再发放".into()));
+            }
+            if !confirmed && before.cash.0 > 0 {
+                if let Some(reason) = unapproved_measure_of(c, &scope, &before)? {
+                    return Err(ServiceError::Conflict {
+                        field: "confirm",
+                        message: format!(
+                            "这笔现金{reason}，资金审计将把它列为“无已审定措施的发放”。确需发放的，请确认后再批准。"
+                        ),
+                    });
+                }
             }
             if !store::change_status(
                 c,

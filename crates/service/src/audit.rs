@@ -54,6 +54,44 @@ impl Owned for bangfu_storage::unions::Union {
     }
 }
 
+/// An audit entry with the name a person knows its object by: a household's
+/// file number, an application's or a decision's number (none for others).
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub entry: AuditEntry,
+    pub object_name: Option<String>,
+}
+
+/// Names the objects of `entries` (one read for the households among them).
+fn named(c: &mut Conn, entries: Vec<AuditEntry>) -> Result<Vec<AuditRow>, ServiceError> {
+    let id_of = |e: &AuditEntry| e.object_id.as_deref().and_then(|i| i.parse::<i64>().ok());
+    let households: Vec<i64> = entries
+        .iter()
+        .filter(|e| e.object_kind == "household")
+        .filter_map(id_of)
+        .collect();
+    let file_nos = audit::file_numbers(c, &households)?;
+    Ok(entries
+        .into_iter()
+        .map(|e| {
+            let object_name = id_of(&e).and_then(|id| match e.object_kind.as_str() {
+                "household" => file_nos.get(&id).cloned(),
+                "application" => Some(bangfu_domain::application::application_no(
+                    bangfu_domain::application::ApplicationId(id),
+                )),
+                "exit" => Some(bangfu_domain::leaving::exit_no(
+                    bangfu_domain::leaving::ExitId(id),
+                )),
+                _ => None,
+            });
+            AuditRow {
+                entry: e,
+                object_name,
+            }
+        })
+        .collect())
+}
+
 pub(crate) struct Record<'a> {
     pub action: Action,
     pub object_kind: &'static str,
@@ -176,7 +214,7 @@ impl Services {
         actor: &Actor,
         q: AuditQuery,
         page: PageRequest,
-    ) -> Result<Page<AuditEntry>, ServiceError> {
+    ) -> Result<Page<AuditRow>, ServiceError> {
         actor.require(Permission::ReadAudit)?;
         let scope = actor.scope();
         let filter = AuditFilter {
@@ -191,14 +229,29 @@ impl Services {
                 .and_then(|d| d.and_hms_opt(0, 0, 0)),
             success: q.success,
         };
-        self.read(move |c| Ok(audit::list(c, &scope, &filter, page)?))
-            .await
+        self.read(move |c| {
+            let p = audit::list(c, &scope, &filter, page)?;
+            let items = named(c, p.items)?;
+            Ok(Page {
+                items,
+                total: p.total,
+                page: p.page,
+                per_page: p.per_page,
+            })
+        })
+        .await
     }
 
-    pub async fn audit_get(&self, actor: &Actor, id: i64) -> Result<AuditEntry, ServiceError> {
+    pub async fn audit_get(&self, actor: &Actor, id: i64) -> Result<AuditRow, ServiceError> {
         actor.require(Permission::ReadAudit)?;
         let scope = actor.scope();
-        self.read(move |c| audit::find(c, &scope, id)?.ok_or(ServiceError::NotFound("日志记录")))
-            .await
+        self.read(move |c| {
+            let e = audit::find(c, &scope, id)?.ok_or(ServiceError::NotFound("日志记录"))?;
+            named(c, vec![e])?
+                .into_iter()
+                .next()
+                .ok_or(ServiceError::NotFound("日志记录"))
+        })
+        .await
     }
 }

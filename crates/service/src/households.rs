@@ -90,6 +90,8 @@ pub struct HouseholdDetail {
     /// Whether the caller may see full ID numbers (after giving a reason).
     pub may_reveal: bool,
     pub may_edit: bool,
+    /// Who made the file's last change (`household.updated_at`), when known.
+    pub updated_by_name: Option<String>,
 }
 
 /// What revealing a file's identity shows, once, to someone allowed.
@@ -586,7 +588,7 @@ impl Services {
             let incomes = households::incomes_of(c, &scope, id)?;
             let books = Books::load(c)?;
             let derived = books.derived(&data, &members, &incomes)?;
-            if !households::update(c, id, version, &data, &derived, now())? {
+            if !households::update(c, id, version, &data, &derived, Some(a.user.id.0), now())? {
                 return Err(stale());
             }
             households::replace_members(c, id, &members)?;
@@ -643,7 +645,15 @@ impl Services {
             let books = Books::load(c)?;
             let ident = books.identify(&before.data, members.len() + 1, &incomes)?;
             let (decision, condition) = decision_of(&ident);
-            if !households::touch(c, id, version, decision, condition, now())? {
+            if !households::touch(
+                c,
+                id,
+                version,
+                decision,
+                condition,
+                Some(a.user.id.0),
+                now(),
+            )? {
                 return Err(stale());
             }
             // The ready-to-exit flags (and a relapse) follow the new months.
@@ -970,7 +980,12 @@ pub(crate) fn detail(
     let identification = books.identify(&household.data, members.len() + 1, &incomes)?;
     let exit = books.evaluate_exit(&household.data, members.len() + 1, &incomes)?;
     let params = books.params.for_region(&household.data.division_code);
+    let updated_by_name = match household.updated_by {
+        Some(u) => bangfu_storage::plans::user_names(c, [u])?.remove(&u),
+        None => None,
+    };
     Ok(HouseholdDetail {
+        updated_by_name,
         may_edit: may_edit && household.status == Status::OnFile,
         household: household.masked(),
         members: members.into_iter().map(Member::masked).collect(),

@@ -25,6 +25,7 @@ mod lines;
 pub mod monthly;
 mod operator;
 pub mod plans;
+pub mod queue;
 pub mod referrals;
 #[cfg(feature = "seeding")]
 pub mod seeding;
@@ -37,7 +38,7 @@ pub mod visits;
 
 pub use actor::{Actor, Origin};
 pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStatusView};
-pub use audit::AuditQuery;
+pub use audit::{AuditQuery, AuditRow};
 pub use auth::LoginOutcome;
 pub(crate) use clock::now;
 pub use clock::today;

@@ -50,13 +50,16 @@ pub enum WorklistKind {
     NoPlan,
     /// Not visited within the set interval.
     NotVisited,
+    /// A plan submitted for approval: what waits for a reviewer.
+    PlanSubmitted,
 }
 
 impl WorklistKind {
-    pub const ALL: [WorklistKind; 3] = [
+    pub const ALL: [WorklistKind; 4] = [
         WorklistKind::Unassigned,
         WorklistKind::NoPlan,
         WorklistKind::NotVisited,
+        WorklistKind::PlanSubmitted,
     ];
 
     pub fn code(self) -> &'static str {
@@ -64,6 +67,7 @@ impl WorklistKind {
             WorklistKind::Unassigned => "unassigned",
             WorklistKind::NoPlan => "no_plan",
             WorklistKind::NotVisited => "not_visited",
+            WorklistKind::PlanSubmitted => "plan_submitted",
         }
     }
 
@@ -72,6 +76,7 @@ impl WorklistKind {
             WorklistKind::Unassigned => "未落实责任人",
             WorklistKind::NoPlan => "本年度无帮扶计划",
             WorklistKind::NotVisited => "超期未走访",
+            WorklistKind::PlanSubmitted => "计划待审定",
         }
     }
 
@@ -86,6 +91,7 @@ pub struct WorklistCounts {
     pub unassigned: i64,
     pub no_plan: i64,
     pub not_visited: i64,
+    pub plan_submitted: i64,
 }
 
 /// One of "my households" with what is due.
@@ -417,6 +423,7 @@ impl Services {
             WorklistKind::Unassigned => Worklist::Unassigned,
             WorklistKind::NoPlan => Worklist::NoPlan(current_year()),
             WorklistKind::NotVisited => Worklist::NotVisitedSince(self.visit_cutoff()),
+            WorklistKind::PlanSubmitted => Worklist::PlanSubmitted,
         };
         self.read(move |c| {
             let within = match union_id {
@@ -451,6 +458,7 @@ impl Services {
                 unassigned: count(c, Worklist::Unassigned)?,
                 no_plan: count(c, Worklist::NoPlan(current_year()))?,
                 not_visited: count(c, Worklist::NotVisitedSince(cutoff))?,
+                plan_submitted: count(c, Worklist::PlanSubmitted)?,
             })
         })
         .await
@@ -673,7 +681,53 @@ impl Services {
         .await
     }
 
-    /// A reviewer approves a plan (审定): its measures become approved measures.
+    /// The officer submits a draft plan with its measures for approval
+    /// (提交审批); it then waits in the reviewers' queue.
+    pub async fn plan_submit(
+        &self,
+        actor: &Actor,
+        id: PlanId,
+        version: Option<i64>,
+    ) -> Result<Plan, ServiceError> {
+        actor.require(Permission::ManageAssistance)?;
+        let scope = actor.scope();
+        let a = actor.clone();
+        self.write(move |c| {
+            let p = store::find_plan(c, &scope, id)?.ok_or(ServiceError::NotFound("帮扶计划"))?;
+            if version.is_some_and(|v| v != p.version) {
+                return Err(stale("帮扶计划"));
+            }
+            match p.status {
+                PlanStatus::Draft => {}
+                PlanStatus::Submitted => {
+                    return Err(ServiceError::Rule("该计划已提交审批，正等待审定".into()))
+                }
+                PlanStatus::Approved => return Err(ServiceError::Rule("该计划已经审定".into())),
+            }
+            if store::measures_of(c, p.id)?.is_empty() {
+                return Err(ServiceError::Rule(
+                    "计划还没有帮扶措施，请先制定措施再提交审批".into(),
+                ));
+            }
+            let h = household(c, &scope, p.household_id)?;
+            if !h.status.under_assistance() {
+                return Err(ServiceError::Rule(
+                    "该户档案已关闭，不能再提交帮扶计划".into(),
+                ));
+            }
+            if !store::submit_plan(c, p.id, p.version, a.user.id.0, now())? {
+                return Err(stale("帮扶计划"));
+            }
+            Record::of(Action::SubmitPlan, "plan", p.id, h.owner())
+                .before(json!({ "status": p.status.code(), "year": p.year }))
+                .after(json!({ "status": PlanStatus::Submitted.code(), "year": p.year }))
+                .write(c, Who::Actor(&a))?;
+            store::find_plan(c, &scope, id)?.ok_or(ServiceError::NotFound("帮扶计划"))
+        })
+        .await
+    }
+
+    /// A reviewer approves a submitted plan (审定): its measures become approved measures.
     pub async fn plan_approve(
         &self,
         actor: &Actor,
@@ -688,8 +742,14 @@ impl Services {
             if version.is_some_and(|v| v != p.version) {
                 return Err(stale("帮扶计划"));
             }
-            if p.status == PlanStatus::Approved {
-                return Err(ServiceError::Rule("该计划已经审定".into()));
+            match p.status {
+                PlanStatus::Submitted => {}
+                PlanStatus::Draft => {
+                    return Err(ServiceError::Rule(
+                        "该计划尚未提交审批：请帮扶干部先提交审批，再审定".into(),
+                    ))
+                }
+                PlanStatus::Approved => return Err(ServiceError::Rule("该计划已经审定".into())),
             }
             if store::measures_of(c, p.id)?.is_empty() {
                 return Err(ServiceError::Rule(

@@ -40,6 +40,14 @@ impl Services {
         self.write(f).await
     }
 
+    /// Runs the fund audit over the whole tree as the operator and records
+    /// its findings: what an auditor would find by pressing 运行.
+    pub async fn seed_fund_audit(&self) -> Result<crate::fund_audit::RunSummary, ServiceError> {
+        let days = self.settings().pass_on_days;
+        self.write(move |c| crate::fund_audit::run_as_operator(c, days))
+            .await
+    }
+
     /// Refreshes the planner's statistics after a bulk load: as the tables
     /// grow several times over, PostgreSQL plans later chunks badly without it.
     pub async fn seed_analyze(&self) -> Result<(), ServiceError> {

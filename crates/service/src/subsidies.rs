@@ -373,9 +373,9 @@ impl Services {
                         "{}（{}）余额 {} 元，本批需要 {} 元，还差 {} 元",
                         union.name,
                         s.label(),
-                        balance.yuan(),
-                        amount.yuan(),
-                        Fen(amount.0 - balance.0).yuan()
+                        balance.yuan_grouped(),
+                        amount.yuan_grouped(),
+                        Fen(amount.0 - balance.0).yuan_grouped()
                     ));
                 }
                 payers.push(union);

@@ -7,6 +7,9 @@ use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+/// The file numbers an audit list names its household entries by.
+pub use crate::query::file_numbers;
+
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = a)]
 pub struct AuditEntry {

@@ -162,6 +162,8 @@ pub enum Worklist {
     NotVisitedSince(NaiveDate),
     /// Those this user is responsible for.
     ResponsibleOf(UserId),
+    /// With a plan submitted for approval (any year): the reviewers' queue.
+    PlanSubmitted,
 }
 
 /// A page of a work list, optionally narrowed to one union's subtree.
@@ -188,6 +190,11 @@ pub fn worklist(
                 ))),
                 Worklist::NotVisitedSince(d) => b.filter(visit_due_before!(d)),
                 Worklist::ResponsibleOf(u) => b.filter(households::responsible_id.eq(u.0)),
+                Worklist::PlanSubmitted => b.filter(diesel::dsl::exists(
+                    plans::table
+                        .filter(plans::household_id.eq(households::id))
+                        .filter(plans::status.eq(PlanStatus::Submitted.code())),
+                )),
             }
         }};
     }
@@ -317,6 +324,10 @@ pub struct Plan {
     pub approved_by: Option<i64>,
     pub approved_by_name: Option<String>,
     pub approved_at: Option<NaiveDateTime>,
+    /// Who submitted it for approval, and when (while submitted or approved).
+    pub submitted_by: Option<i64>,
+    pub submitted_by_name: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
     pub version: i64,
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
@@ -336,6 +347,8 @@ struct PlanRow {
     status: String,
     approved_by: Option<i64>,
     approved_at: Option<NaiveDateTime>,
+    submitted_by: Option<i64>,
+    submitted_at: Option<NaiveDateTime>,
     version: i64,
     created_by: Option<i64>,
     created_at: NaiveDateTime,
@@ -343,7 +356,11 @@ struct PlanRow {
 }
 
 fn plans_from(conn: &mut Conn, rows: Vec<PlanRow>) -> Result<Vec<Plan>, StorageError> {
-    let ids: Vec<i64> = rows.iter().filter_map(|r| r.approved_by).collect();
+    let ids: Vec<i64> = rows
+        .iter()
+        .flat_map(|r| [r.approved_by, r.submitted_by])
+        .flatten()
+        .collect();
     let names = user_names(conn, &ids)?;
     rows.into_iter()
         .map(|r| {
@@ -360,6 +377,9 @@ fn plans_from(conn: &mut Conn, rows: Vec<PlanRow>) -> Result<Vec<Plan>, StorageE
                 approved_by: r.approved_by,
                 approved_by_name: r.approved_by.and_then(|u| names.get(&u).cloned()),
                 approved_at: r.approved_at,
+                submitted_by: r.submitted_by,
+                submitted_by_name: r.submitted_by.and_then(|u| names.get(&u).cloned()),
+                submitted_at: r.submitted_at,
                 version: r.version,
                 created_by: r.created_by,
                 created_at: r.created_at,
@@ -471,15 +491,40 @@ pub fn update_plan(
         plans::updated_at.eq(now),
     );
     if status == PlanStatus::Draft {
-        // Back to a draft: the approval no longer holds.
+        // Back to a draft: the submission and the approval no longer hold.
         let unapproved = (
             plans::approved_by.eq(None::<i64>),
             plans::approved_at.eq(None::<NaiveDateTime>),
+            plans::submitted_by.eq(None::<i64>),
+            plans::submitted_at.eq(None::<NaiveDateTime>),
         );
         update_at_version!(conn, plans, id.0, version, (fields, unapproved))
     } else {
         update_at_version!(conn, plans, id.0, version, fields)
     }
+}
+
+/// Marks a draft still at `version` submitted for approval by `by`; false
+/// when someone saved first.
+pub fn submit_plan(
+    conn: &mut Conn,
+    id: PlanId,
+    version: i64,
+    by: i64,
+    now: NaiveDateTime,
+) -> Result<bool, StorageError> {
+    update_at_version!(
+        conn,
+        plans,
+        id.0,
+        version,
+        (
+            plans::status.eq(PlanStatus::Submitted.code()),
+            plans::submitted_by.eq(Some(by)),
+            plans::submitted_at.eq(Some(now)),
+            plans::updated_at.eq(now),
+        )
+    )
 }
 
 /// Marks a plan still at `version` approved; false when someone saved first.

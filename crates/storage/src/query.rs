@@ -8,7 +8,7 @@
 //! the count-then-page around them is [`page_of!`].
 
 use crate::db::{run, Conn};
-use crate::schema::{unions, users};
+use crate::schema::{households, unions, users};
 use crate::{Page, PageRequest, StorageError};
 use diesel::prelude::*;
 use std::borrow::Borrow;
@@ -43,6 +43,15 @@ pub fn union_names(
     ids: impl IntoIterator<Item = impl Borrow<i64>>,
 ) -> Result<HashMap<i64, String>, StorageError> {
     names_by_id!(conn, ids, unions, name)
+}
+
+/// File numbers of households by id, whatever their union: for naming the
+/// objects of rows the caller already may read (audit entries).
+pub fn file_numbers(
+    conn: &mut Conn,
+    ids: impl IntoIterator<Item = impl Borrow<i64>>,
+) -> Result<HashMap<i64, String>, StorageError> {
+    names_by_id!(conn, ids, households, file_no)
 }
 
 /// Display names of users by id (who gave, answered, approved, recorded…).

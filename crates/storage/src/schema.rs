@@ -176,6 +176,7 @@ diesel::table! {
         previous_id -> Nullable<BigInt>,
         reopened_id -> Nullable<BigInt>,
         paired_on -> Nullable<Date>,
+        updated_by -> Nullable<BigInt>,
     }
 }
 
@@ -333,6 +334,8 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        submitted_by -> Nullable<BigInt>,
+        submitted_at -> Nullable<Timestamp>,
     }
 }
 

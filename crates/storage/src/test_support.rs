@@ -77,7 +77,7 @@ pub fn decide(
         _ => (Status::Removed, None, pathway_or_reason),
     };
     let id = insert(conn, household_id, kind, pathway, reason, on, None, now)?;
-    crate::households::set_status(conn, HouseholdId(household_id), status, on, None, now)?;
+    crate::households::set_status(conn, HouseholdId(household_id), status, on, None, None, now)?;
     Ok(id)
 }
 
@@ -107,6 +107,7 @@ pub fn revoke(conn: &mut Conn, exit_id: i64, on: NaiveDate) -> Result<i64, Stora
         HouseholdId(household_id),
         Status::OnFile,
         on,
+        None,
         None,
         now,
     )?;

@@ -12,6 +12,8 @@ const HTMX: &str = include_str!("../assets/vendor/htmx.min.js");
 const ECHARTS: &str = include_str!("../assets/vendor/echarts.min.js");
 const APP_JS: &str = include_str!("../assets/app.js");
 const PRINT_CSS: &str = include_str!("../assets/print.css");
+/// The tab's icon (a white heart on the sidebar's blue), which browsers ask for on every first load.
+const FAVICON: &[u8] = include_bytes!("../assets/favicon.ico");
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     (
@@ -25,6 +27,18 @@ fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(
+            "/favicon.ico",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "image/x-icon"),
+                        (header::CACHE_CONTROL, "public, max-age=86400"),
+                    ],
+                    FAVICON,
+                )
+            }),
+        )
         .route(
             "/assets/app.css",
             get(|| async { asset("text/css; charset=utf-8", CSS) }),

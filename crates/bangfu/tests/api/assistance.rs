@@ -56,8 +56,18 @@ fn cash(fen: i64) -> Value {
     json!({ "kind": "living", "cash": fen, "source": "union", "persons": 2, "note": "生活救助" })
 }
 
-/// Approves assistance record `id` as `api`.
+/// Approves assistance record `id` as `api`, confirming cash that serves
+/// no approved measure (the records of these tests serve none).
 async fn approve(api: &Api, id: i64) -> (u16, Value) {
+    api.send_empty(
+        "POST",
+        &format!("/api/v1/assistance/{id}/approve?confirm=true"),
+    )
+    .await
+}
+
+/// Approves assistance record `id` as `api` without confirming anything.
+async fn approve_unconfirmed(api: &Api, id: i64) -> (u16, Value) {
     api.send_empty("POST", &format!("/api/v1/assistance/{id}/approve"))
         .await
 }
@@ -332,6 +342,18 @@ async fn cash_above_the_threshold_waits_for_a_reviewer() {
     let id = big["id"].as_i64().unwrap();
     let got = approve(&w.officer, id).await;
     assert_error("officer approves", &got, 403, "forbidden", None);
+    // It serves no measure: the reviewer is told so first, and nothing moves.
+    let got = approve_unconfirmed(&w.reviewer, id).await;
+    assert_error("unconfirmed", &got, 409, "conflict", Some("confirm"));
+    assert!(
+        got.1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("没有关联帮扶措施"),
+        "{}",
+        got.1
+    );
+    assert_eq!(funds(&w).await, (1_000_000, 0));
     let (s, ok) = approve(&w.reviewer, id).await;
     assert_eq!(s, 200, "{ok}");
     assert_eq!(ok["status"], "given");
@@ -364,6 +386,78 @@ async fn cash_above_the_threshold_waits_for_a_reviewer() {
     let h = assistance_history(&w.officer, w.h2).await;
     assert_eq!(h["totals"]["household_times"], 0);
     assert_eq!(h["records"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn cash_serving_an_approved_measure_is_approved_without_a_warning() {
+    let w = world().await;
+    receive(&w, 1_000_000).await;
+    let year = chrono::Datelike::year(&today());
+    // A plan with one measure, submitted but not yet approved.
+    let (s, plan) = w
+        .officer
+        .send(
+            "PUT",
+            &format!("/api/v1/households/{}/plans/{year}", w.h1),
+            json!({ "goal": "relief", "summary": "兜底保障，临时救助" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{plan}");
+    let pid = plan["id"].as_i64().unwrap();
+    let (s, m) = w
+        .officer
+        .send(
+            "POST",
+            &format!("/api/v1/plans/{pid}/measures"),
+            json!({ "track": "medical", "content": "临时救助", "due_on": format!("{year}-12-31") }),
+        )
+        .await;
+    assert_eq!(s, 201, "{m}");
+    let (s, _) = w
+        .officer
+        .send_empty("POST", &format!("/api/v1/plans/{pid}/submit"))
+        .await;
+    assert_eq!(s, 200);
+    let mut body = cash(300_000);
+    body["measure_id"] = m["id"].clone();
+    let (_, rec) = record(&w.officer, w.h1, body).await;
+    let id = rec["id"].as_i64().unwrap();
+    // The plan is not approved yet: a warning naming that.
+    let got = approve_unconfirmed(&w.reviewer, id).await;
+    assert_error("plan not approved", &got, 409, "conflict", Some("confirm"));
+    assert!(
+        got.1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("尚未审定"),
+        "{}",
+        got.1
+    );
+    // The page asks too, naming the reason, and pays nothing until confirmed.
+    let (reviewer, _) = w.app.html_login("a_reviewer", PASSWORD).await;
+    let csrf = csrf_of(&w.app, &reviewer).await;
+    let path = format!("/assistance/{id}/approve");
+    let (s, html) = w
+        .app
+        .post_form(&reviewer, &path, &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("approve-confirm-form") && html.contains("尚未审定"),
+        "{html}"
+    );
+    assert!(html.contains("3,000.00"), "money grouped: {html}");
+    assert_eq!(funds(&w).await, (1_000_000, 0));
+    // Once the plan is approved, the same record is approved at once.
+    let (s, _) = w
+        .reviewer
+        .send_empty("POST", &format!("/api/v1/plans/{pid}/approve"))
+        .await;
+    assert_eq!(s, 200);
+    let (s, ok) = approve_unconfirmed(&w.reviewer, id).await;
+    assert_eq!(s, 200, "{ok}");
+    assert_eq!(ok["status"], "given");
+    assert_eq!(funds(&w).await, (700_000, 300_000));
 }
 
 #[tokio::test]
@@ -786,9 +880,25 @@ async fn pages_record_list_export_and_approve_in_the_browser() {
     assert!(html.contains(&format!("/assistance/{}/approve", big["id"])));
     let csrf = csrf_of(&w.app, &reviewer).await;
     let approve = format!("/assistance/{}/approve", big["id"]);
-    let (s, _) = w
+    // No measure: the page asks first, naming the reason; nothing is paid.
+    let (s, html) = w
         .app
         .post_form(&reviewer, &approve, &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(s, 200);
+    assert!(html.contains("没有关联帮扶措施"), "{html}");
+    let (_, got) = w
+        .officer
+        .get(&format!("/api/v1/assistance/{}", big["id"]))
+        .await;
+    assert_eq!(got["status"], "pending");
+    let (s, _) = w
+        .app
+        .post_form(
+            &reviewer,
+            &approve,
+            &[("csrf", csrf.as_str()), ("confirm", "1")],
+        )
         .await;
     assert_eq!(s, 303);
     let (_, got) = w

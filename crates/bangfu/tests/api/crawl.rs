@@ -26,6 +26,9 @@ async fn demo_app() -> (TestApp, Vec<demo::DemoAccount>) {
     demo::load_applications(&app.services, &accounts)
         .await
         .expect("demo applications");
+    demo::load_fund_audit(&app.services)
+        .await
+        .expect("fund audit");
     (app, accounts)
 }
 
@@ -75,6 +78,36 @@ fn links(html: &str) -> Vec<String> {
     out
 }
 
+/// The first segment of the sidebar link marked active on a page, if any.
+fn active_area(html: &str) -> Option<String> {
+    let nav = &html[html.find("class=\"sidebar\"")?..];
+    let nav = &nav[..nav.find("</nav>")?];
+    let at = nav.find("class=\"active\"")?;
+    let href = nav[..at].rfind("href=\"")?;
+    let link = &nav[href + 6..at];
+    let link = &link[..link.find('"')?];
+    Some(area_of(link))
+}
+
+/// The area of a path: its first segment ("" for the home page).
+fn area_of(path: &str) -> String {
+    path.trim_start_matches('/')
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The sidebar area a page belongs to: its own first segment, but "my
+/// households" sits under 结对与计划 and the to-do list under 月度评估.
+fn expected_area(path: &str) -> String {
+    match area_of(path).as_str() {
+        "my" => "pairing".into(),
+        "todos" => "monthly".into(),
+        other => other.into(),
+    }
+}
+
 /// One place of each kind: the path with its numbers as `N`, and its query
 /// parameters with their values when they are words.
 fn kind(link: &str) -> String {
@@ -111,6 +144,7 @@ fn kind(link: &str) -> String {
 async fn every_link_of_every_page_opens_for_every_demo_account() {
     let (app, accounts) = demo_app().await;
     let mut broken: Vec<String> = Vec::new();
+    let mut misplaced: BTreeSet<String> = BTreeSet::new();
     let mut opened: BTreeMap<String, usize> = BTreeMap::new();
     for a in &accounts {
         let client = sign_in(&app, a).await;
@@ -148,6 +182,12 @@ async fn every_link_of_every_page_opens_for_every_demo_account() {
                 .is_some_and(|t| t.starts_with("text/html"));
             if html {
                 let body = res.text().await.unwrap_or_default();
+                // The sidebar highlights the area the page belongs to.
+                if let Some(area) = active_area(&body) {
+                    if area != expected_area(&link) {
+                        misplaced.insert(format!("{} → sidebar “{area}”", kind(&link)));
+                    }
+                }
                 for l in links(&body) {
                     if !seen.contains(&l) {
                         queue.push_back((l, link.clone()));
@@ -162,6 +202,11 @@ async fn every_link_of_every_page_opens_for_every_demo_account() {
         broken.is_empty(),
         "links that do not open:\n{}",
         broken.join("\n")
+    );
+    assert!(
+        misplaced.is_empty(),
+        "pages whose sidebar highlights another area:\n{}",
+        misplaced.into_iter().collect::<Vec<_>>().join("\n")
     );
     // Not vacuous: each account went well beyond its home page.
     for (who, n) in &opened {

@@ -40,6 +40,11 @@ async fn the_demo_is_a_working_year_of_assistance() {
         .await
         .expect("subsidies");
     assert_eq!(subsidies, 6);
+    // Loading ends with one run of the fund audit, as the operator.
+    let recorded = demo::load_fund_audit(&app.services)
+        .await
+        .expect("fund audit");
+    assert!(recorded > 0, "the first run records the planted problems");
 
     let find = |name: &'static str| {
         let services = app.services.clone();
@@ -78,10 +83,7 @@ async fn the_demo_is_a_working_year_of_assistance() {
         "{by_decision:?} of {on_file}"
     );
     assert_eq!(by_decision.iter().sum::<i64>(), on_file, "{by_decision:?}");
-    let (s, run) = auditor
-        .send("POST", "/api/v1/fund-audit/run", json!({}))
-        .await;
-    assert_eq!(s, 200, "{run}");
+    // The findings are there before anyone presses 运行 …
     let (s, found) = auditor
         .get("/api/v1/fund-audit/findings?per_page=200")
         .await;
@@ -95,6 +97,13 @@ async fn the_demo_is_a_working_year_of_assistance() {
     for want in ["duplicate", "over_standard", "not_passed_on"] {
         assert!(checks.contains(want), "{want} not found in {checks:?}");
     }
+    assert_eq!(found["total"], recorded, "{found}");
+    // … and running again finds the same and records nothing new.
+    let (s, run) = auditor
+        .send("POST", "/api/v1/fund-audit/run", json!({}))
+        .await;
+    assert_eq!(s, 200, "{run}");
+    assert_eq!(run["added"], 0, "{run}");
 
     // This month's subsidies are generated and paid from the demo's funds.
     let fund = app.api_as("demo-test-fund").await;

@@ -847,6 +847,7 @@ async fn no_relapse_after_the_follow_up_period() {
                 bangfu_domain::household::Status::Exited,
                 left,
                 Some(yesterday),
+                None,
                 chrono::Utc::now().naive_utc(),
             )?)
         })

@@ -246,7 +246,7 @@ async fn receipt_then_allocation_and_the_child_sees_it_arrive() {
     let (s, html) = w.app.page(&client, "/funds").await;
     assert_eq!(s, 200);
     assert!(
-        html.contains("上级下拨到账") && html.contains("广州市总工会") && html.contains("3000.00"),
+        html.contains("上级下拨到账") && html.contains("广州市总工会") && html.contains("3,000.00"),
         "{html}"
     );
 }
@@ -616,7 +616,7 @@ async fn a_statement_has_opening_running_and_closing_balances_and_exports() {
         .await;
     assert_eq!(s, 200);
     assert!(
-        html.contains("1000.00") && html.contains("1200.00") && html.contains("1500.00"),
+        html.contains("1,000.00") && html.contains("1,200.00") && html.contains("1,500.00"),
         "{html}"
     );
     assert!(
@@ -866,14 +866,14 @@ async fn the_funds_page_takes_yuan_and_explains_mistakes() {
         123_450
     );
     let (_, html) = w.app.page(&client, "/funds").await;
-    assert!(html.contains("1234.50"), "{html}");
+    assert!(html.contains("1,234.50"), "{html}");
     assert!(
         html.contains("冲销理由") && html.contains("data-confirm"),
         "a reverse button that asks"
     );
     let (s, list) = w.app.page(&client, "/funds/transfers?kind=receipt").await;
     assert_eq!(s, 200);
-    assert!(list.contains("1234.50"));
+    assert!(list.contains("1,234.50"));
     let (_, none) = w
         .app
         .page(&client, "/funds/transfers?kind=allocation")

@@ -30,6 +30,7 @@ mod fund_audit;
 mod funds;
 mod future_months;
 mod headers;
+mod household_pages;
 mod households;
 mod households_import;
 mod login_concurrency;

@@ -90,6 +90,7 @@ async fn exit_household(app: &TestApp, id: i64, left_on: NaiveDate, follow_until
             Status::Exited,
             left_on,
             Some(follow_until),
+            None,
             chrono::Utc::now().naive_utc(),
         )?)
     })

@@ -648,6 +648,62 @@ async fn plans_measures_and_approval() {
         .await;
     assert!(v["plan"].is_null(), "nothing written: {v}");
 
+    // A draft is not approved: the officer submits it first (提交审批).
+    let got = w
+        .rev_a
+        .send_empty("POST", &format!("/api/v1/plans/{pid}/approve"))
+        .await;
+    assert_error("draft approved", &got, 422, "rule_violation", None);
+    let got = w
+        .rev_a
+        .send_empty("POST", &format!("/api/v1/plans/{pid}/submit"))
+        .await;
+    assert_error("reviewer submits", &got, 403, "forbidden", None);
+    let got = w
+        .off_b
+        .send_empty("POST", &format!("/api/v1/plans/{pid}/submit"))
+        .await;
+    assert_error("other county submits", &got, 404, "not_found", None);
+    let got = w
+        .off_a
+        .send(
+            "POST",
+            &format!("/api/v1/plans/{pid}/submit"),
+            json!({ "version": 99 }),
+        )
+        .await;
+    assert_error("stale submit", &got, 409, "conflict", Some("version"));
+    assert_eq!(w.rev_a.total("/api/v1/pairing/plan-submitted").await, 0);
+    let (s, p) = w
+        .off_a
+        .send_empty("POST", &format!("/api/v1/plans/{pid}/submit"))
+        .await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["status"], "submitted");
+    assert_eq!(p["status_label"], "待审定");
+    assert_eq!(p["submitted_by_name"], "off-a");
+    assert!(p["submitted_at"].is_string(), "{p}");
+    assert_eq!(audit_count(&w, "submit_plan", pid).await, 1);
+    let got = w
+        .off_a
+        .send_empty("POST", &format!("/api/v1/plans/{pid}/submit"))
+        .await;
+    assert_error("submitted twice", &got, 422, "rule_violation", None);
+    // It waits in the reviewers' queue: the list and the home page count it.
+    let (s, queue) = w.rev_a.get("/api/v1/pairing/plan-submitted").await;
+    assert_eq!(s, 200, "{queue}");
+    assert_eq!(queue["total"], 1, "{queue}");
+    assert_eq!(queue["items"][0]["household_id"], h1, "{queue}");
+    let (client, _) = w.app.html_login("rev-a", common::PASSWORD).await;
+    let (_, home) = w.app.page(&client, "/").await;
+    assert!(
+        home.contains("id=\"review-queue\"")
+            && home.contains("data-k=\"plans\"><a href=\"/pairing?list=plan_submitted\">1</a>"),
+        "the reviewer's home counts the plan: {home}"
+    );
+    let (_, list) = w.app.page(&client, "/pairing?list=plan_submitted").await;
+    assert!(list.contains(&format!("/households/{h1}/plan")), "{list}");
+
     // Only a reviewer approves.
     let got = w
         .off_a
@@ -662,6 +718,7 @@ async fn plans_measures_and_approval() {
     assert_eq!(p["status"], "approved");
     assert_eq!(p["approved_by_name"], "rev-a");
     assert_eq!(audit_count(&w, "approve_plan", pid).await, 1);
+    assert_eq!(w.rev_a.total("/api/v1/pairing/plan-submitted").await, 0);
     let got = w
         .rev_a
         .send_empty("POST", &format!("/api/v1/plans/{pid}/approve"))
@@ -734,9 +791,38 @@ async fn plans_measures_and_approval() {
     assert_eq!(s, 200, "{p}");
     assert_eq!(p["status"], "draft");
     assert!(p["target_on"].is_null());
+    assert!(
+        p["submitted_at"].is_null(),
+        "the submission no longer holds: {p}"
+    );
 
-    // The plan page: the reviewer sees the approve button, the other county 404.
-    let (client, _) = w.app.html_login("rev-a", common::PASSWORD).await;
+    // The plan page: a draft offers the officer 提交审批 and the reviewer
+    // nothing to approve; once submitted, the reviewer's approve button.
+    let (officer, _) = w.app.html_login("off-a", common::PASSWORD).await;
+    let (s, html) = w
+        .app
+        .page(&officer, &format!("/households/{h1}/plan"))
+        .await;
+    assert_eq!(s, 200);
+    assert!(html.contains("submit-form"), "the officer may submit");
+    let (s, html) = w.app.page(&client, &format!("/households/{h1}/plan")).await;
+    assert_eq!(s, 200);
+    assert!(!html.contains("approve-form"), "a draft is not approved");
+    let (s, p) = w
+        .off_a
+        .send(
+            "POST",
+            &format!("/api/v1/plans/{pid}/submit"),
+            json!({ "version": p["version"] }),
+        )
+        .await;
+    assert_eq!(s, 200, "{p}");
+    let (_, html) = w
+        .app
+        .page(&officer, &format!("/households/{h1}/plan"))
+        .await;
+    assert!(!html.contains("submit-form"), "submitted once");
+    assert!(html.contains("提交审批"), "{html}");
     let (s, html) = w.app.page(&client, &format!("/households/{h1}/plan")).await;
     assert_eq!(s, 200);
     assert!(html.contains("approve-form"), "reviewer may approve");
@@ -744,6 +830,12 @@ async fn plans_measures_and_approval() {
         !html.contains("measure-form"),
         "reviewer does not edit measures"
     );
+    // The years' tabs read as a timeline: last year's plan, this year, next.
+    let at = |year: i32| {
+        html.find(&format!("/plan?year={year}#plan"))
+            .unwrap_or_else(|| panic!("no tab for {year}"))
+    };
+    assert!(at(y) < at(y + 1), "years in order");
     let _ = hb;
 }
 

@@ -75,10 +75,16 @@ async fn plan_journey(b: &Browser, w: &World) -> R<()> {
     set_value(b, "#m-due", &format!("{}-12-31", today().year())).await?;
     submit(b, "#measure-form").await?;
     wait_in(b, "#measures", "推荐参加家政服务技能培训").await?;
+    // The officer submits the plan for approval (提交审批).
+    submit_confirmed(b, "#submit-form", "提交审批").await?;
+    wait_in(b, "#plan", "待审定").await?;
     logout(b).await?;
 
-    // The reviewer approves the plan.
+    // The reviewer finds it in the queue on the home page and approves it.
     login(b, base, "reviewer").await?;
+    wait_in(b, "#review-queue", "计划待审定").await?;
+    goto(b, base, "/pairing?list=plan_submitted").await?;
+    wait_in(b, "#results", "陈立新").await?;
     goto(b, base, &format!("/households/{hid}/plan")).await?;
     submit_confirmed(b, "#approve-form", "确认审定").await?;
     wait_in(b, "#plan", "已审定").await?;

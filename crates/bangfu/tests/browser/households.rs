@@ -149,6 +149,8 @@ async fn apply_journey(b: &Browser, base: &str) -> R<()> {
     click(c, "#apply-form .form-actions button[type=submit]").await?;
     let number = wait_in(c, "#application-no", "SQ").await?;
     wait_in(c, "h1", "申请已提交").await?;
+    // The notice is as configured (none in this test), not a fixed 7 days.
+    wait_in(c, "#apply-next", "经公示和审批后建档").await?;
 
     // Checks the progress with ID and phone.
     click_link(c, "查询办理进度").await?;
@@ -415,7 +417,7 @@ async fn household_journey(b: &Browser, base: &str) -> R<String> {
             "650.00",
             "530.00",
             "800.00",
-            "1200.00（1.5 倍）",
+            "1,200.00（1.5 倍）",
         ];
         if cells != want {
             return Err(format!(
@@ -845,4 +847,99 @@ async fn an_import_with_one_bad_row_shows_the_error_list() {
         let (_, found) = api.get(&format!("/api/v1/households?q={id}")).await;
         assert_eq!(found["total"], 1, "{found}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// The printed card: one A4 page for five people and twelve months
+// ---------------------------------------------------------------------------
+
+/// How many pages a PDF has: its `/Type /Page` objects (not `/Pages`).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let needle = b"/Type /Page";
+    pdf.windows(needle.len() + 1)
+        .filter(|w| w.starts_with(needle) && w[needle.len()] != b's')
+        .count()
+}
+
+/// The page as Chromium prints it (its `@page` size and margins), as PDF bytes.
+async fn print_to_pdf(b: &Browser) -> R<Vec<u8>> {
+    use base64::Engine as _;
+    let v = cdp(
+        b,
+        "Page.printToPDF",
+        json!({ "preferCSSPageSize": true, "printBackground": true }),
+    )
+    .await?;
+    let data = v["data"].as_str().ok_or("printToPDF: no data")?;
+    base64::engine::general_purpose::STANDARD
+        .decode(data)
+        .map_err(err("printToPDF data"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_print_card_of_five_people_and_twelve_months_fits_one_a4_page() {
+    if !browser_available() {
+        return;
+    }
+    let (app, t, _) = setup().await;
+    // A twelve-month window: the longest card the rule prints.
+    let admin = app.api_as("cityadmin").await;
+    let got = admin
+        .send(
+            "PUT",
+            "/api/v1/params",
+            json!({ "division_code": "440100", "window_months": 12, "multiple_k": 5,
+                    "baseline_cutoff": "2016-10-31" }),
+        )
+        .await;
+    assert_eq!(got.0, 200, "{}", got.1);
+    let officer = app.api_as("officer").await;
+    let mut body = common::household("欧阳建华", &id_number("44010319700101123"), t.county_a);
+    body["address"] = json!("广州市荔湾区芳村大道中 318 号花地湾小区 7 栋 2 单元 1204 房");
+    body["employer"] = json!("广州市荔湾区某某纺织品进出口有限公司");
+    body["causes"] = json!(["illness", "schooling", "unemployment", "disaster"]);
+    body["members"] = json!([
+        common::member("李秀芬", &id_number("44010319720305124"), "spouse"),
+        common::member("欧阳小明", &id_number("44010320100708111"), "child"),
+        common::member("欧阳小红", &id_number("44010320121111122"), "child"),
+        common::member("欧阳大山", &id_number("44010319450202113"), "parent"),
+    ]);
+    let hid = common::file(&officer, body).await;
+    let months: Vec<_> = (1..=12)
+        .map(|n| {
+            json!({ "month": month_back(n), "wages_fen": 180_000, "business_fen": 12_345,
+                    "transfer_fen": 50_000, "medical_fen": 123_456, "schooling_fen": 88_800,
+                    "emergency_fen": 10_000 })
+        })
+        .collect();
+    common::save_incomes(&officer, hid, months).await;
+
+    let base = app.base.clone();
+    let pages = in_browser("print-card", |b| async move {
+        let outcome = async {
+            login(&b, &base, "officer").await?;
+            goto(&b, &base, &format!("/households/{hid}/print")).await?;
+            let status = wait_in(&b, "#file-status", "在档").await?;
+            let rows = b
+                .find_all(Locator::Css("#print-months tr"))
+                .await
+                .map_err(err("month rows"))?
+                .len();
+            if rows != 13 {
+                return Err(format!(
+                    "{rows} rows in the months table, expected 12 and a header"
+                ));
+            }
+            let pdf = print_to_pdf(&b).await?;
+            if let Ok(dir) = std::env::var("BANGFU_PRINT_PDF") {
+                let _ = std::fs::write(std::path::Path::new(&dir).join("print-card.pdf"), &pdf);
+            }
+            Ok::<_, String>((status, pdf_pages(&pdf)))
+        }
+        .await;
+        (b, outcome)
+    })
+    .await;
+    assert_eq!(pages.0.trim(), "在档");
+    assert_eq!(pages.1, 1, "the card prints on one A4 page");
 }

@@ -168,6 +168,25 @@ async fn journey(b: &Browser, w: &World) -> R<()> {
     use_screen(b, Screen::Phone).await?;
     goto(b, base, "/stats").await?;
     charts_drawn(b).await?;
+    // Every category of every bar chart is labelled on the phone too (turned
+    // or shortened, never dropped for lack of room; a long trend labels
+    // every n-th month on purpose).
+    let dropped = b
+        .execute(
+            "var out = []; document.querySelectorAll('[data-chart]').forEach(function (el) { \
+             if (el.getAttribute('data-chart') !== 'bars') { return; } \
+             var texts = Array.prototype.map.call(el.querySelectorAll('text'), function (t) { return t.textContent; }); \
+             JSON.parse(el.getAttribute('data-labels') || '[]').forEach(function (l) { \
+               l = String(l); var shown = l.length > 8 ? l.slice(0, 7) + '…' : l; \
+               if (texts.indexOf(shown) < 0) { out.push(el.id + ': ' + l); } }); }); \
+             return out;",
+            vec![],
+        )
+        .await
+        .map_err(err("axis labels"))?;
+    if dropped != json!([]) {
+        return Err(format!("axis labels dropped on a phone: {dropped}"));
+    }
     let width = content_width(b).await?;
     if width > 390 {
         let wide = b

@@ -104,7 +104,7 @@ impl Services {
                             if let Some(b) = found.first() {
                                 return Err(ServiceError::Rule(b.clone()));
                             }
-                            put_back_on_file(c, &scope, &h, today)?;
+                            put_back_on_file(c, &scope, &h, today, a.user.id.0)?;
                             if !store::mark_revoked(c, revoked.id, e.id, at)? {
                                 return Err(stale());
                             }
@@ -129,6 +129,7 @@ impl Services {
                                 kind.status_after(),
                                 today,
                                 follow,
+                                Some(a.user.id.0),
                                 at,
                             )?;
                             effect = json!({

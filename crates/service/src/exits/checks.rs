@@ -433,6 +433,7 @@ pub(super) fn put_back_on_file(
     scope: &Scope,
     h: &households::Household,
     today: NaiveDate,
+    by: i64,
 ) -> Result<(), ServiceError> {
     let members: Vec<Member> = households::members_of(c, scope, h.id)?;
     check_open_elsewhere(c, Some(h.id), &h.data, &members).map_err(|e| match e {
@@ -441,7 +442,7 @@ pub(super) fn put_back_on_file(
         }
         other => other,
     })?;
-    households::set_status(c, h.id, Status::OnFile, today, None, now())?;
+    households::set_status(c, h.id, Status::OnFile, today, None, Some(by), now())?;
     let mut ids: Vec<&str> = vec![h.data.worker_id_number.as_str()];
     ids.extend(
         members

@@ -67,6 +67,9 @@ pub struct Household<D: Disclosure = Stored> {
     pub created_by: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Who made the last change of `updated_at` (none: the operator, or a
+    /// change older than the column).
+    pub updated_by: Option<i64>,
     pub leaving: Leaving,
 }
 
@@ -92,6 +95,7 @@ impl Household {
             created_by: self.created_by,
             created_at: self.created_at,
             updated_at: self.updated_at,
+            updated_by: self.updated_by,
             leaving: self.leaving,
         }
     }
@@ -159,6 +163,7 @@ struct Row {
     created_by: Option<i64>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    updated_by: Option<i64>,
     left_on: Option<NaiveDate>,
     follow_until: Option<NaiveDate>,
     ready_pathway: Option<String>,
@@ -232,6 +237,7 @@ fn convert(r: Row, union_name: String) -> Result<Household, StorageError> {
         created_by: r.created_by,
         created_at: r.created_at,
         updated_at: r.updated_at,
+        updated_by: r.updated_by,
         leaving: Leaving {
             left_on: r.left_on,
             follow_until: r.follow_until,

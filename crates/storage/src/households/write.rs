@@ -101,6 +101,7 @@ pub fn insert(
                 households::created_by.eq(by),
                 households::created_at.eq(now),
                 households::updated_at.eq(now),
+                households::updated_by.eq(by),
             ),
         )
     )?;
@@ -118,14 +119,15 @@ pub fn insert(
     Ok(HouseholdId(id))
 }
 
-/// Saves the entered data if the file is still at `version`; returns false
-/// when someone else saved first (nothing is written then).
+/// Saves the entered data if the file is still at `version`, as changed by
+/// `by`; returns false when someone else saved first (nothing is written then).
 pub fn update(
     conn: &mut Conn,
     id: HouseholdId,
     version: i64,
     data: &HouseholdData,
     derived: &Derived,
+    by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
     let saved = update_at_version!(
@@ -136,7 +138,8 @@ pub fn update(
         (
             entered!(data),
             derived!(derived, now),
-            households::updated_at.eq(now)
+            households::updated_at.eq(now),
+            households::updated_by.eq(by),
         )
     )?;
     if saved {
@@ -145,14 +148,15 @@ pub fn update(
     Ok(saved)
 }
 
-/// Bumps the version of a file whose incomes changed (and records the new
-/// decision); false when someone else saved first.
+/// Bumps the version of a file whose incomes `by` changed (and records the
+/// new decision); false when someone else saved first.
 pub fn touch(
     conn: &mut Conn,
     id: HouseholdId,
     version: i64,
     decision: Decision,
     condition: Option<i32>,
+    by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
     update_at_version!(
@@ -165,6 +169,7 @@ pub fn touch(
             households::decision_condition.eq(condition),
             households::decided_at.eq(Some(now)),
             households::updated_at.eq(now),
+            households::updated_by.eq(by),
         )
     )
 }
@@ -195,13 +200,14 @@ pub fn set_decision(
 /// sets its status, the day it left and the follow-up, releases its people
 /// from `open_persons` when it leaves (putting it back must claim them again
 /// with [`set_open_persons`]), and closes or reopens its span — all in the
-/// caller's transaction. `on` is the decision's day.
+/// caller's transaction. `on` is the decision's day; `by` who approved it.
 pub fn set_status(
     conn: &mut Conn,
     id: HouseholdId,
     status: Status,
     on: NaiveDate,
     follow_until: Option<NaiveDate>,
+    by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<(), StorageError> {
     let left_on = (status != Status::OnFile).then_some(on);
@@ -214,6 +220,7 @@ pub fn set_status(
             households::relief_ready.eq(false),
             households::version.eq(households::version + 1_i64),
             households::updated_at.eq(now),
+            households::updated_by.eq(by),
         ))
         .execute(c))?;
     if status != Status::OnFile {

@@ -360,17 +360,28 @@ pub async fn get_assistance(
     Ok(Json(AssistanceDto::from(&a)))
 }
 
-#[utoipa::path(post, path = "/api/v1/assistance/{id}/approve", tag = "assistance", params(("id" = i64, Path)),
+#[derive(Debug, Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ApproveQuery {
+    /// `true` approves cash that serves no approved measure (no measure, its
+    /// plan not approved, or approved after the day given): without it such
+    /// an approval answers 409 naming the reason, and nothing is paid.
+    pub confirm: Option<bool>,
+}
+
+#[utoipa::path(post, path = "/api/v1/assistance/{id}/approve", tag = "assistance", params(("id" = i64, Path), ApproveQuery),
     responses((status = 200, body = AssistanceDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "The cash serves no approved measure (field `confirm`): approve again with `?confirm=true`", body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn approve_assistance(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<ApproveQuery>,
 ) -> ApiResult<Json<AssistanceDto>> {
     let a = state
         .services
-        .assistance_approve(&actor, AssistanceId(id))
+        .assistance_approve(&actor, AssistanceId(id), q.confirm.unwrap_or(false))
         .await?;
     Ok(Json(AssistanceDto::from(&a)))
 }

@@ -3,7 +3,7 @@
 
 use crate::view::{api_time, division_name};
 use bangfu_domain::audit::{object_label, Action};
-use bangfu_service::{AuditEntry, Page, Union, User};
+use bangfu_service::{AuditRow, Page, Union, User};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -207,6 +207,9 @@ pub struct AuditEntryDto {
     pub object_kind: String,
     pub object_label: String,
     pub object_id: Option<String>,
+    /// What a person calls the object: a household's file number, an
+    /// application's number (SQ…), a decision's number; absent for others.
+    pub object_name: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
     #[schema(value_type = Option<Object>)]
@@ -215,8 +218,9 @@ pub struct AuditEntryDto {
     pub success: bool,
 }
 
-impl From<&AuditEntry> for AuditEntryDto {
-    fn from(e: &AuditEntry) -> Self {
+impl From<&AuditRow> for AuditEntryDto {
+    fn from(row: &AuditRow) -> Self {
+        let e = &row.entry;
         let parse = |s: &Option<String>| s.as_deref().and_then(|s| serde_json::from_str(s).ok());
         Self {
             id: e.id,
@@ -232,6 +236,7 @@ impl From<&AuditEntry> for AuditEntryDto {
             object_kind: e.object_kind.clone(),
             object_label: object_label(&e.object_kind).to_owned(),
             object_id: e.object_id.clone(),
+            object_name: row.object_name.clone(),
             before: parse(&e.before_json),
             after: parse(&e.after_json),
             ip: e.ip.clone(),

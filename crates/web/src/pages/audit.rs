@@ -48,8 +48,9 @@ pub(crate) fn audit_query(f: &AuditForm) -> AuditQuery {
     }
 }
 
-impl From<&bangfu_service::AuditEntry> for AuditView {
-    fn from(e: &bangfu_service::AuditEntry) -> Self {
+impl From<&bangfu_service::AuditRow> for AuditView {
+    fn from(row: &bangfu_service::AuditRow) -> Self {
+        let e = &row.entry;
         AuditView {
             at: local_time(&e.at),
             actor: e.actor_username.clone().unwrap_or_else(|| "—".into()),
@@ -57,14 +58,12 @@ impl From<&bangfu_service::AuditEntry> for AuditView {
                 .map(|a| a.label())
                 .unwrap_or("其他")
                 .to_owned(),
-            object: format!(
-                "{}{}",
-                object_label(&e.object_kind),
-                e.object_id
-                    .as_deref()
-                    .map(|i| format!(" #{i}"))
-                    .unwrap_or_default()
-            ),
+            // A file by its number (what officers know it by), else the id.
+            object: match (&row.object_name, e.object_id.as_deref()) {
+                (Some(name), _) => format!("{} {name}", object_label(&e.object_kind)),
+                (None, Some(i)) => format!("{} #{i}", object_label(&e.object_kind)),
+                (None, None) => object_label(&e.object_kind).to_owned(),
+            },
             success: e.success,
             ip: e.ip.clone().unwrap_or_default(),
             before: e.before_json.clone().unwrap_or_default(),

@@ -28,7 +28,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn yuan(fen: &Value) -> String {
-    Fen(fen.as_i64().unwrap_or(0)).yuan()
+    Fen(fen.as_i64().unwrap_or(0)).yuan_grouped()
 }
 
 fn s(v: &Value) -> String {
@@ -193,7 +193,7 @@ impl From<&Finding> for FindingRow {
                 (Some(n), None) => n.clone(),
                 _ => String::new(),
             },
-            amount: f.amount.map(|a| a.yuan()).unwrap_or_default(),
+            amount: f.amount.map(|a| a.yuan_grouped()).unwrap_or_default(),
             lines: evidence_lines(f.check, &ev),
             found_at: local_time(&f.found_at),
             resolution: resolution_text(f),
@@ -543,7 +543,7 @@ async fn standards_view(
                 kind_label: label(&s.kind),
                 region: division_name(&code),
                 code,
-                max: s.max_cash.yuan(),
+                max: s.max_cash.yuan_grouped(),
                 updated: format!(
                     "{}{}",
                     s.updated_by_name

@@ -44,11 +44,11 @@ fn source_row(s: &SourceFunds, label: &'static str) -> SourceRow {
     SourceRow {
         label,
         fund_account: s.fund_account.map(|a| a.0),
-        raised: s.raised.yuan(),
-        allocated_in: s.allocated_in.yuan(),
-        allocated_out: s.allocated_out.yuan(),
-        disbursed: s.disbursed.yuan(),
-        available: s.available.yuan(),
+        raised: s.raised.yuan_grouped(),
+        allocated_in: s.allocated_in.yuan_grouped(),
+        allocated_out: s.allocated_out.yuan_grouped(),
+        disbursed: s.disbursed.yuan_grouped(),
+        available: s.available.yuan_grouped(),
     }
 }
 
@@ -83,7 +83,7 @@ fn transfer_view(state: &AppState, actor: &Actor, t: &TransferInfo) -> TransferV
             _ => "ok",
         },
         source: t.source().map(|s| s.label()).unwrap_or(""),
-        amount: Fen(t.row.amount).yuan(),
+        amount: Fen(t.row.amount).yuan_grouped(),
         union_id: t.row.union_id,
         union_name: t.union_name.clone(),
         to: t.to_union_name.clone().unwrap_or_default(),
@@ -611,9 +611,9 @@ struct StatementPage {
 
 fn split(amount: Fen) -> (String, String) {
     if amount.0 >= 0 {
-        (amount.yuan(), String::new())
+        (amount.yuan_grouped(), String::new())
     } else {
-        (String::new(), Fen(-amount.0).yuan())
+        (String::new(), Fen(-amount.0).yuan_grouped())
     }
 }
 
@@ -639,10 +639,10 @@ async fn statement_page(
             kind: s.account.kind.label(),
             from: s.from.to_string(),
             until: s.until.to_string(),
-            opening: s.opening.yuan(),
-            inflow: s.inflow.yuan(),
-            outflow: s.outflow.yuan(),
-            closing: s.closing.yuan(),
+            opening: s.opening.yuan_grouped(),
+            inflow: s.inflow.yuan_grouped(),
+            outflow: s.outflow.yuan_grouped(),
+            closing: s.closing.yuan_grouped(),
             lines: s
                 .lines
                 .iter()
@@ -655,7 +655,7 @@ async fn statement_page(
                         description: l.description.clone(),
                         inflow,
                         outflow,
-                        balance: l.balance.yuan(),
+                        balance: l.balance.yuan_grouped(),
                     }
                 })
                 .collect(),

@@ -39,6 +39,7 @@ pub enum Notice {
     PairedMany(u64),
     Paired,
     PlanSaved,
+    PlanSubmitted,
     PlanApproved,
     MeasureSaved,
     VisitSaved,
@@ -117,6 +118,7 @@ impl Notice {
     pub const PLANS: &'static [Notice] = &[
         Notice::Paired,
         Notice::PlanSaved,
+        Notice::PlanSubmitted,
         Notice::PlanApproved,
         Notice::MeasureSaved,
         Notice::VisitSaved,
@@ -187,6 +189,7 @@ impl Notice {
             Notice::Reidentified { .. } => "reidentified",
             Notice::PairedMany(_) | Notice::Paired => "paired",
             Notice::PlanSaved => "plan",
+            Notice::PlanSubmitted => "plan_submitted",
             Notice::MeasureSaved => "measure",
             Notice::VisitSaved => "visit",
             Notice::EntrySaved => "entry",
@@ -247,6 +250,7 @@ impl Notice {
             Notice::PairedMany(n) => return format!("已为 {n} 户家庭落实结对责任人。"),
             Notice::Paired => "已落实结对帮扶责任人。",
             Notice::PlanSaved => "帮扶计划已保存。",
+            Notice::PlanSubmitted => "帮扶计划已提交审批，等待审核人审定。",
             Notice::PlanApproved => "帮扶计划已审定。",
             Notice::MeasureSaved => "帮扶措施已保存。",
             Notice::VisitSaved => "走访记录已保存。",
@@ -275,7 +279,7 @@ impl Notice {
                 };
                 return format!(
                     "已发放 {paid} 笔，共 {} 元，已记入各户帮扶记录{cancelled}。",
-                    amount.yuan()
+                    amount.yuan_grouped()
                 );
             }
             Notice::ReferralSent => "需求已推送给部门。",

@@ -438,7 +438,8 @@ impl From<&HouseholdDetail> for HouseholdDetailDto {
 pub struct HouseholdQuery {
     /// A name (part of it), a full ID number (worker or member), or the start of an ID or file number.
     pub q: Option<String>,
-    /// on_file, closed
+    /// on_file, exited, relieved, removed or closed; absent: every status
+    /// (the 困难职工档案 page shows on_file unless another is chosen).
     pub status: Option<String>,
     /// dibao, near_dibao, sudden
     pub category: Option<String>,

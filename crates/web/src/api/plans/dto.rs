@@ -117,9 +117,12 @@ pub struct PlanDto {
     pub goal_label: String,
     pub target_on: Option<String>,
     pub summary: String,
-    /// draft or approved
+    /// draft, submitted (for approval: `POST /api/v1/plans/{id}/submit`) or
+    /// approved (`POST /api/v1/plans/{id}/approve`, submitted plans only)
     pub status: String,
     pub status_label: String,
+    pub submitted_by_name: Option<String>,
+    pub submitted_at: Option<String>,
     pub approved_by_name: Option<String>,
     pub approved_at: Option<String>,
     /// Send back to change the plan.
@@ -140,6 +143,8 @@ impl From<&Plan> for PlanDto {
             summary: p.summary.clone(),
             status: p.status.code().into(),
             status_label: p.status.label().into(),
+            submitted_by_name: p.submitted_by_name.clone(),
+            submitted_at: p.submitted_at.as_ref().map(api_time),
             approved_by_name: p.approved_by_name.clone(),
             approved_at: p.approved_at.as_ref().map(api_time),
             version: p.version,

@@ -24,11 +24,13 @@ pub fn routes() -> Router<AppState> {
         .route("/pairing/unassigned", get(list_unassigned))
         .route("/pairing/no-plan", get(list_no_plan))
         .route("/pairing/not-visited", get(list_not_visited))
+        .route("/pairing/plan-submitted", get(list_plan_submitted))
         .route("/my/households", get(my_households))
         .route(
             "/households/{id}/plans/{year}",
             get(get_plan).put(save_plan),
         )
+        .route("/plans/{id}/submit", post(submit_plan))
         .route("/plans/{id}/approve", post(approve_plan))
         .route("/plans/{id}/measures", post(add_measure))
         .route("/measures/{id}", get(get_measure).patch(update_measure))
@@ -62,9 +64,11 @@ pub fn upload_routes() -> Router<AppState> {
         list_unassigned,
         list_no_plan,
         list_not_visited,
+        list_plan_submitted,
         my_households,
         get_plan,
         save_plan,
+        submit_plan,
         approve_plan,
         add_measure,
         get_measure,

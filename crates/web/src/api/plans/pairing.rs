@@ -97,6 +97,16 @@ pub async fn list_not_visited(
     worklist(&state, &actor, WorklistKind::NotVisited, q).await
 }
 
+#[utoipa::path(get, path = "/api/v1/pairing/plan-submitted", tag = "plans", params(WorklistQuery),
+    responses((status = 200, description = "Open files of the scope with a plan submitted for approval (the reviewers' queue)", body = PageDto<WorkItemDto>)))]
+pub async fn list_plan_submitted(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<WorklistQuery>,
+) -> ApiResult<Json<PageDto<WorkItemDto>>> {
+    worklist(&state, &actor, WorklistKind::PlanSubmitted, q).await
+}
+
 pub(crate) fn my_dto(h: &MyHousehold, labels: &Labels) -> MyHouseholdDto {
     let today = bangfu_service::today();
     MyHouseholdDto {

@@ -57,22 +57,46 @@ pub async fn save_plan(
     Ok(Json(PlanDto::from(&p)))
 }
 
+/// An optional JSON body naming the version read (empty body: none).
+fn optional_version(body: &[u8]) -> Result<ApproveRequest, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(ApproveRequest::default())
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::BadRequest(format!("请求体不是有效的 JSON：{e}")))
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/plans/{id}/submit", tag = "plans", params(("id" = i64, Path)),
+    request_body(content = ApproveRequest, description = "Optional: the version read"),
+    responses((status = 200, description = "Submitted for approval (提交审批): the plan waits for a reviewer", body = PlanDto),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, description = "Not a draft, no measures, or the file is closed", body = ErrorBody)))]
+pub async fn submit_plan(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<PlanDto>> {
+    let req = optional_version(&body)?;
+    let p = state
+        .services
+        .plan_submit(&actor, PlanId(id), req.version)
+        .await?;
+    Ok(Json(PlanDto::from(&p)))
+}
+
 #[utoipa::path(post, path = "/api/v1/plans/{id}/approve", tag = "plans", params(("id" = i64, Path)),
     request_body(content = ApproveRequest, description = "Optional"),
     responses((status = 200, body = PlanDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, description = "Already approved, or no measures", body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, description = "Not submitted for approval yet, or already approved, or no measures", body = ErrorBody)))]
 pub async fn approve_plan(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<PlanDto>> {
-    let req: ApproveRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        ApproveRequest::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::BadRequest(format!("请求体不是有效的 JSON：{e}")))?
-    };
+    let req = optional_version(&body)?;
     let p = state
         .services
         .plan_approve(&actor, PlanId(id), req.version)

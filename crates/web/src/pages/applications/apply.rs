@@ -304,6 +304,7 @@ pub(super) async fn apply_submit(
                     } else {
                         render(&ApplyDonePage {
                             number: application_no(ApplicationId(id)),
+                            notice_days: state.services.settings().notice_days,
                         })
                     };
                     return Ok((jar, done).into_response());
@@ -397,4 +398,6 @@ async fn submit(
 #[template(path = "apply_done.html")]
 struct ApplyDonePage {
     number: String,
+    /// Days on public notice (公示), as configured.
+    notice_days: u32,
 }

@@ -226,7 +226,13 @@ fn detail_view(d: &ApplicationDetail) -> DetailView {
         incomes: d
             .incomes
             .iter()
-            .map(|i| (i.month.to_string(), i.income().yuan(), i.rigid().yuan()))
+            .map(|i| {
+                (
+                    i.month.to_string(),
+                    i.income().yuan_grouped(),
+                    i.rigid().yuan_grouped(),
+                )
+            })
             .collect(),
         notice_until: d
             .application

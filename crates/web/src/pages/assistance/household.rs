@@ -95,8 +95,8 @@ pub struct NoticeQ {
 pub(crate) fn totals_view(label: &str, t: &bangfu_service::assistance::Totals) -> TotalsView {
     TotalsView {
         label: label.to_owned(),
-        cash: t.cash.yuan(),
-        goods_value: t.goods_value.yuan(),
+        cash: t.cash.yuan_grouped(),
+        goods_value: t.goods_value.yuan_grouped(),
         household_times: t.household_times,
         person_times: t.person_times,
     }
@@ -133,7 +133,7 @@ pub(crate) async fn household_view(
             chrome: Chrome::new(
                 actor,
                 format!("{} · 帮扶记录", h.household.data.worker_name),
-                "assistance",
+                "households",
             ),
             household_id: id,
             tab: "assistance",
@@ -154,7 +154,7 @@ pub(crate) async fn household_view(
             subsidies: subsidies.items.iter().map(SubsidyView::from).collect(),
             may_record: h.may_record,
             may_subsidy: h.may_record,
-            threshold: state.services.settings().approval_threshold.yuan(),
+            threshold: state.services.settings().approval_threshold.yuan_grouped(),
             form: tab.form.unwrap_or_else(|| RecordForm {
                 given_on: today().to_string(),
                 persons: "1".into(),

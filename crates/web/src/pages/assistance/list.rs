@@ -206,6 +206,9 @@ pub(crate) async fn list_export(
 pub struct ActForm {
     #[serde(default)]
     pub(crate) reason: String,
+    /// "1": the reviewer confirmed an approval the service warned about.
+    #[serde(default)]
+    pub(crate) confirm: String,
     /// Where to go back to (a household's page, or the list).
     #[serde(default)]
     pub(crate) back: String,
@@ -244,6 +247,17 @@ pub(crate) async fn act_result(
     }
 }
 
+/// The confirmation asked before approving cash that serves no approved
+/// measure: the reason, the record, and the two ways on.
+#[derive(Template)]
+#[template(path = "assistance_confirm.html")]
+pub(crate) struct ConfirmPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) record: RecordView,
+    pub(crate) reason: String,
+    pub(crate) back: String,
+}
+
 pub(crate) async fn approve(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
@@ -252,8 +266,32 @@ pub(crate) async fn approve(
 ) -> PageResult {
     let r = state
         .services
-        .assistance_approve(&actor, AssistanceId(id))
+        .assistance_approve(&actor, AssistanceId(id), f.confirm == "1")
         .await;
+    if let Err(ServiceError::Conflict {
+        field: "confirm",
+        message,
+    }) = r
+    {
+        let a = state
+            .services
+            .assistance_get(&actor, AssistanceId(id))
+            .await?;
+        let kinds = catalogue(&state, &actor, Catalogue::AssistanceKind, true).await?;
+        return Ok(render_status(
+            StatusCode::OK,
+            &ConfirmPage {
+                chrome: Chrome::new(&actor, "确认批准发放", "assistance"),
+                record: RecordView::of(&a, &kinds),
+                reason: message,
+                back: back_to(&f.back, Notice::Done)
+                    .split('?')
+                    .next()
+                    .unwrap_or("/assistance")
+                    .to_owned(),
+            },
+        ));
+    }
     act_result(&state, &actor, r, &f.back, Notice::AssistanceApproved).await
 }
 

@@ -174,9 +174,9 @@ impl RecordView {
             union_name: a.union_name.clone(),
             kind: label_of(kinds, &a.kind),
             given_on: a.given_on.to_string(),
-            cash: a.cash.yuan(),
+            cash: a.cash.yuan_grouped(),
             goods: a.goods.clone(),
-            goods_value: a.goods_value.yuan(),
+            goods_value: a.goods_value.yuan_grouped(),
             persons: a.persons,
             source: a.source.map(|s| s.label().to_owned()).unwrap_or_default(),
             education: match (&a.school, a.stage) {

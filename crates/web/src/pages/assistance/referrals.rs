@@ -252,7 +252,7 @@ pub(crate) async fn household_referrals_view(
             chrome: Chrome::new(
                 actor,
                 format!("{} · 需求推送", h.household.data.worker_name),
-                "referrals",
+                "households",
             ),
             household_id: id,
             tab: "referrals",

@@ -30,7 +30,7 @@ impl From<&Subsidy> for SubsidyView {
             worker_name: s.worker_name.clone(),
             file_no: s.file_no.clone(),
             union_name: s.union_name.clone(),
-            amount: s.amount.yuan(),
+            amount: s.amount.yuan_grouped(),
             period: s.period.label(),
             months: match s.end_month {
                 Some(e) => format!("{} 至 {e}", s.start_month),
@@ -65,7 +65,7 @@ impl From<&Payment> for PaymentView {
             union_name: p.union_name.clone(),
             source: p.source.label(),
             period: p.period.to_string(),
-            amount: p.amount.yuan(),
+            amount: p.amount.yuan_grouped(),
         }
     }
 }
@@ -136,7 +136,7 @@ pub(crate) async fn subsidies_view(
             pager: pager("/subsidies", &params, list.page, list.pages()),
             due: due.items.iter().map(PaymentView::from).collect(),
             due_total: due.total,
-            due_amount: due.amount.yuan(),
+            due_amount: due.amount.yuan_grouped(),
             can_generate: actor.can(Permission::ManageFunds)
                 || actor.can(Permission::ManageAssistance),
             can_pay: actor.can(Permission::ManageFunds),

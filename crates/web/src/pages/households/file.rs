@@ -189,6 +189,8 @@ pub struct FileView {
     pub(crate) notes: String,
     pub(crate) created_at: String,
     pub(crate) updated_at: String,
+    /// Who made that change (empty when unknown).
+    pub(crate) updated_by: String,
     pub(crate) version: i64,
     pub(crate) cutoff: String,
 }
@@ -246,6 +248,7 @@ pub(crate) fn file_view(d: &HouseholdDetail) -> FileView {
         notes: x.notes.clone(),
         created_at: local_time(&h.created_at),
         updated_at: local_time(&h.updated_at),
+        updated_by: d.updated_by_name.clone().unwrap_or_default(),
         version: h.version,
         cutoff: d.params.baseline_cutoff.to_string(),
     }

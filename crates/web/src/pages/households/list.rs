@@ -25,6 +25,8 @@ pub struct Row {
     pub decision_class: &'static str,
     pub condition: String,
     pub status: &'static str,
+    /// The badge class of the status: on file stands out from those that left.
+    pub status_class: &'static str,
     pub filed_on: String,
     pub causes: String,
     pub migrant: bool,
@@ -35,6 +37,14 @@ pub(crate) fn decision_class(d: Decision) -> &'static str {
         Decision::Eligible => "ok",
         Decision::NotEligible => "off",
         Decision::Insufficient => "warn",
+    }
+}
+
+pub(crate) fn status_class(s: Status) -> &'static str {
+    match s {
+        Status::OnFile => "",
+        Status::Exited | Status::Relieved => "ok",
+        Status::Removed | Status::Closed => "off",
     }
 }
 
@@ -76,6 +86,7 @@ impl From<&Household<Masked>> for Row {
             decision_class: decision_class(h.decision),
             condition: condition_label(h.decision, h.decision_condition, d.migrant),
             status: h.status.label(),
+            status_class: status_class(h.status),
             filed_on: d.filed_on.to_string(),
             causes: d.causes.labels(),
             migrant: d.migrant,
@@ -94,7 +105,10 @@ pub(crate) struct ListPage {
     pub(crate) pager: Pager,
     pub(crate) export_href: String,
     pub(crate) error: Option<String>,
+    /// The statuses a person filters by, on file first (全部 is added by the template).
     pub(crate) statuses: Options,
+    /// The chosen status, named in the count ("共 24 户（在档）").
+    pub(crate) status_label: &'static str,
     pub(crate) categories: Options,
     pub(crate) tiers: Options,
     pub(crate) cohorts: Options,
@@ -161,11 +175,26 @@ pub(crate) fn some(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
+/// The list's "every status" choice. The page (and its export) shows the
+/// files on file unless another status, or this, is chosen, so its count
+/// agrees with the home page's; the API's default (every status) stays.
+pub(crate) const ALL_STATUSES: &str = "all";
+
+/// The status filter the page asks the service for: on file by default,
+/// none for [`ALL_STATUSES`].
+pub(crate) fn page_status(raw: &str) -> Option<String> {
+    match raw.trim() {
+        "" => Some(Status::OnFile.code().to_owned()),
+        ALL_STATUSES => None,
+        s => Some(s.to_owned()),
+    }
+}
+
 impl ListQuery {
     pub(crate) fn api(&self) -> HouseholdQuery {
         HouseholdQuery {
             q: some(&self.q),
-            status: some(&self.status),
+            status: page_status(&self.status),
             category: some(&self.category),
             tier: some(&self.tier),
             cohort: some(&self.cohort),
@@ -207,7 +236,7 @@ impl ListQuery {
     pub(crate) fn view(&self) -> HouseholdQueryView {
         HouseholdQueryView {
             q: self.q.clone(),
-            status: self.status.clone(),
+            status: page_status(&self.status).unwrap_or_else(|| ALL_STATUSES.to_owned()),
             category: self.category.clone(),
             tier: self.tier.clone(),
             cohort: self.cohort.clone(),
@@ -251,6 +280,8 @@ pub(crate) async fn list_page(
     };
     let own = own_division(&state, &actor).await?;
     let params = q.params();
+    let view = q.view();
+    let status_label = Status::parse(&view.status).map_or("", Status::label);
     let (total, items, pager_html) = match &page {
         Some(p) => (
             p.total,
@@ -264,14 +295,24 @@ pub(crate) async fn list_page(
         status,
         &ListPage {
             chrome: Chrome::new(&actor, "困难职工档案", "households"),
-            q: q.view(),
+            q: view,
             can_manage: actor.can(Permission::ManageHouseholds),
             total,
             items,
             pager: pager_html,
             export_href: with_query("/households/export.xlsx", &params),
             error,
-            statuses: options!(Status),
+            statuses: [
+                Status::OnFile,
+                Status::Exited,
+                Status::Relieved,
+                Status::Removed,
+                Status::Closed,
+            ]
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+            status_label,
             categories: options!(Category),
             tiers: options!(Tier),
             cohorts: options!(Cohort),

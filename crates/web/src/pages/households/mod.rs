@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
 
 pub(crate) type Options = Vec<(&'static str, &'static str)>;
 
+/// Money as every page shows it: yuan with thousands separators ("1,234.50").
 fn yuan(f: Fen) -> String {
-    f.yuan()
+    f.yuan_grouped()
 }

@@ -13,6 +13,8 @@ pub(crate) struct PrintPage {
     pub(crate) decision: DecisionView,
     pub(crate) printed_at: String,
     pub(crate) union_name: String,
+    /// The day the file left (exited, relieved, removed), when it did.
+    pub(crate) left_on: String,
 }
 
 pub(crate) async fn print_page(
@@ -31,5 +33,11 @@ pub(crate) async fn print_page(
         decision: decision_view(&d.identification),
         printed_at: local_time(&chrono::Utc::now().naive_utc()),
         union_name: d.household.union_name.clone(),
+        left_on: d
+            .household
+            .leaving
+            .left_on
+            .map(|d| format!("{d} 起"))
+            .unwrap_or_default(),
     }))
 }

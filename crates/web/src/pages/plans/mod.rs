@@ -22,6 +22,10 @@ pub fn routes() -> Router<AppState> {
         .route("/my", get(my_page))
         .route("/households/{id}/plan", get(plan_page).post(plan_submit))
         .route("/households/{id}/pairing", post(pairing_submit))
+        .route(
+            "/households/{id}/plan/submit",
+            post(plan_submit_for_approval),
+        )
         .route("/households/{id}/plan/approve", post(approve_submit))
         .route("/households/{id}/measures", post(measure_new_submit))
         .route("/households/{id}/measures/{mid}", post(measure_edit_submit))

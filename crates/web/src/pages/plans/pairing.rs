@@ -85,6 +85,11 @@ pub(crate) async fn pairing_view(
                     WorklistKind::NotVisited.label(),
                     counts.not_visited,
                 ),
+                (
+                    WorklistKind::PlanSubmitted.code(),
+                    WorklistKind::PlanSubmitted.label(),
+                    counts.plan_submitted,
+                ),
             ],
             union_id: q.union_id.clone(),
             union_options: crate::pages::union_options(state, actor).await?,

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::view::local_time;
-use bangfu_domain::assistance::{Catalogue, Goal, MeasureId, MeasureStatus, PlanId};
+use bangfu_domain::assistance::{Catalogue, Goal, MeasureId, MeasureStatus, PlanId, PlanStatus};
 use bangfu_domain::household::HouseholdId;
 use bangfu_service::dictionary::DictionaryEntry;
 use bangfu_service::plans::{
@@ -129,6 +129,10 @@ pub(crate) struct PlanPage {
     pub(crate) plan_version: i64,
     pub(crate) plan_status: String,
     pub(crate) plan_approved: bool,
+    /// Submitted for approval: waits for a reviewer.
+    pub(crate) plan_submitted: bool,
+    /// "张三 于 … 提交审批", while submitted.
+    pub(crate) plan_submitted_by: String,
     pub(crate) plan_goal: String,
     pub(crate) plan_target: String,
     pub(crate) plan_summary: String,
@@ -195,7 +199,8 @@ pub(crate) async fn plan_view(
             years.push((y, "未制定".into()));
         }
     }
-    years.sort_by_key(|y| std::cmp::Reverse(y.0));
+    // Oldest first: the tabs read as a timeline, left to right.
+    years.sort_by_key(|y| y.0);
     let plan = v.plan.as_ref();
     let plan_form = x.plan_form.unwrap_or_else(|| PlanForm {
         year: year.to_string(),
@@ -227,7 +232,7 @@ pub(crate) async fn plan_view(
             chrome: Chrome::new(
                 actor,
                 format!("{} · 结对与计划", v.item.worker_name),
-                "pairing",
+                "households",
             ),
             household_id: id,
             tab: "plan",
@@ -240,8 +245,20 @@ pub(crate) async fn plan_view(
             plan_status: plan
                 .map(|p| p.status.label().to_owned())
                 .unwrap_or_default(),
-            plan_approved: plan
-                .is_some_and(|p| p.status == bangfu_domain::assistance::PlanStatus::Approved),
+            plan_approved: plan.is_some_and(|p| p.status == PlanStatus::Approved),
+            plan_submitted: plan.is_some_and(|p| p.status == PlanStatus::Submitted),
+            plan_submitted_by: plan
+                .filter(|p| p.status == PlanStatus::Submitted)
+                .and_then(|p| {
+                    p.submitted_at.as_ref().map(|t| {
+                        format!(
+                            "{} 于 {} 提交审批",
+                            p.submitted_by_name.clone().unwrap_or_default(),
+                            local_time(t)
+                        )
+                    })
+                })
+                .unwrap_or_default(),
             plan_goal: plan.map(|p| p.goal.label().to_owned()).unwrap_or_default(),
             plan_target: plan
                 .and_then(|p| p.target_on)
@@ -433,6 +450,28 @@ pub(crate) struct ApproveForm {
     pub(crate) version: String,
     #[serde(default)]
     pub(crate) year: String,
+}
+
+/// The officer submits the year's plan for approval (提交审批).
+pub(crate) async fn plan_submit_for_approval(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<ApproveForm>,
+) -> PageResult {
+    let year = form_year(&f.year);
+    let r = state
+        .services
+        .plan_submit(
+            &actor,
+            PlanId(opt_i64(&f.plan_id).unwrap_or(0)),
+            opt_i64(&f.version),
+        )
+        .await;
+    match r {
+        Ok(_) => Ok(back_to_plan(id, year, Notice::PlanSubmitted)),
+        Err(e) => plan_failure(&state, &actor, id, year, e, None, None).await,
+    }
 }
 
 pub(crate) async fn approve_submit(

@@ -107,7 +107,7 @@ pub(crate) async fn visits_view(
             chrome: Chrome::new(
                 actor,
                 format!("{} · 入户走访", pairing.item.worker_name),
-                "pairing",
+                "households",
             ),
             household_id: id,
             tab: "visits",
