@@ -459,39 +459,39 @@ pub(crate) async fn plan_submit_for_approval(
     Path(id): Path<i64>,
     Form(f): Form<ApproveForm>,
 ) -> PageResult {
-    let year = form_year(&f.year);
-    let r = state
-        .services
-        .plan_submit(
-            &actor,
-            PlanId(opt_i64(&f.plan_id).unwrap_or(0)),
-            opt_i64(&f.version),
-        )
-        .await;
-    match r {
-        Ok(_) => Ok(back_to_plan(id, year, Notice::PlanSubmitted)),
-        Err(e) => plan_failure(&state, &actor, id, year, e, None, None).await,
-    }
+    plan_step(&state, &actor, id, &f, Notice::PlanSubmitted).await
 }
 
+/// The reviewer approves a submitted plan (审定).
 pub(crate) async fn approve_submit(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
     Path(id): Path<i64>,
     Form(f): Form<ApproveForm>,
 ) -> PageResult {
+    plan_step(&state, &actor, id, &f, Notice::PlanApproved).await
+}
+
+/// Takes the step `done` acknowledges on the plan the form names, back to
+/// the plan's page; a refusal shows the page with the reason.
+async fn plan_step(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    f: &ApproveForm,
+    done: Notice,
+) -> PageResult {
     let year = form_year(&f.year);
-    let r = state
-        .services
-        .plan_approve(
-            &actor,
-            PlanId(opt_i64(&f.plan_id).unwrap_or(0)),
-            opt_i64(&f.version),
-        )
-        .await;
+    let plan = PlanId(opt_i64(&f.plan_id).unwrap_or(0));
+    let version = opt_i64(&f.version);
+    let r = if done == Notice::PlanSubmitted {
+        state.services.plan_submit(actor, plan, version).await
+    } else {
+        state.services.plan_approve(actor, plan, version).await
+    };
     match r {
-        Ok(_) => Ok(back_to_plan(id, year, Notice::PlanApproved)),
-        Err(e) => plan_failure(&state, &actor, id, year, e, None, None).await,
+        Ok(_) => Ok(back_to_plan(id, year, done)),
+        Err(e) => plan_failure(state, actor, id, year, e, None, None).await,
     }
 }
 
