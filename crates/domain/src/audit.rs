@@ -66,10 +66,20 @@ pub enum Action {
     /// Filing (or editing, importing, applying for) someone already in
     /// another union's open file was refused: who asked about whom.
     FiledElsewhere,
+    /// A department's dataset was received and matched (counts only).
+    ReceiveDataset,
+    /// A verification finding was confirmed with an action or dismissed.
+    ResolveCheck,
+    /// The matching key was created or rotated.
+    RotateKey,
+    /// The asset thresholds of a region were set.
+    SetThresholds,
+    /// A union's people were exported as keyed hashes.
+    ExportHashes,
 }
 
 impl Action {
-    pub const ALL: [Action; 59] = [
+    pub const ALL: [Action; 64] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -129,6 +139,11 @@ impl Action {
         Action::RunMonthly,
         Action::CloseTodo,
         Action::FiledElsewhere,
+        Action::ReceiveDataset,
+        Action::ResolveCheck,
+        Action::RotateKey,
+        Action::SetThresholds,
+        Action::ExportHashes,
     ];
 
     pub fn code(self) -> &'static str {
@@ -192,6 +207,11 @@ impl Action {
             Action::RunMonthly => "run_monthly",
             Action::CloseTodo => "close_todo",
             Action::FiledElsewhere => "filed_elsewhere",
+            Action::ReceiveDataset => "receive_dataset",
+            Action::ResolveCheck => "resolve_check",
+            Action::RotateKey => "rotate_key",
+            Action::SetThresholds => "set_thresholds",
+            Action::ExportHashes => "export_hashes",
         }
     }
 
@@ -256,6 +276,11 @@ impl Action {
             Action::RunMonthly => "运行月度评估",
             Action::CloseTodo => "办结待办事项",
             Action::FiledElsewhere => "查到他处在档人员（建档被拒）",
+            Action::ReceiveDataset => "接收部门核对数据",
+            Action::ResolveCheck => "处置核对发现",
+            Action::RotateKey => "生成或轮换核对密钥",
+            Action::SetThresholds => "设置核对资产标准",
+            Action::ExportHashes => "导出人员密钥散列",
         }
     }
 
@@ -289,6 +314,10 @@ pub fn object_label(kind: &str) -> &'static str {
         "run" => "月度评估",
         "todo" => "待办事项",
         "person" => "人员",
+        "batch" => "核对数据批次",
+        "check" => "核对发现",
+        "key" => "核对密钥",
+        "thresholds" => "核对资产标准",
         _ => "其他",
     }
 }

@@ -25,6 +25,7 @@ pub mod role;
 pub mod target;
 pub mod union;
 pub mod user;
+pub mod verification;
 
 pub use disclosure::{Disclosure, Masked, MaskedId, Stored};
 pub use error::{Refusals, ValidationError};

@@ -28,16 +28,19 @@ pub enum TodoKind {
     NotEligible,
     PlanOverdue,
     CausesChanged,
+    /// 预警: a department's data disagrees with the file (部门核对).
+    Warning,
 }
 
 impl TodoKind {
-    pub const ALL: [TodoKind; 6] = [
+    pub const ALL: [TodoKind; 7] = [
         TodoKind::ExitReady,
         TodoKind::ReliefReady,
         TodoKind::Relapse,
         TodoKind::NotEligible,
         TodoKind::PlanOverdue,
         TodoKind::CausesChanged,
+        TodoKind::Warning,
     ];
 
     pub fn code(self) -> &'static str {
@@ -48,6 +51,7 @@ impl TodoKind {
             TodoKind::NotEligible => "not_eligible",
             TodoKind::PlanOverdue => "plan_overdue",
             TodoKind::CausesChanged => "causes_changed",
+            TodoKind::Warning => "warning",
         }
     }
 
@@ -59,6 +63,7 @@ impl TodoKind {
             TodoKind::NotEligible => "已不符合建档条件，待复核",
             TodoKind::PlanOverdue => "帮扶措施逾期未完成",
             TodoKind::CausesChanged => "符合的建档条件发生变化",
+            TodoKind::Warning => "部门核对发现与档案不符，待核实处置",
         }
     }
 
@@ -71,6 +76,7 @@ impl TodoKind {
             TodoKind::NotEligible => "不再符合条件",
             TodoKind::PlanOverdue => "措施逾期",
             TodoKind::CausesChanged => "条件变化",
+            TodoKind::Warning => "核对预警",
         }
     }
 
@@ -83,7 +89,7 @@ impl TodoKind {
                 ValidationError::new(
                     "kind",
                     format!(
-                        "未知待办类别“{raw}”，可选：exit_ready、relief_ready、relapse、not_eligible、plan_overdue、causes_changed"
+                        "未知待办类别“{raw}”，可选：exit_ready、relief_ready、relapse、not_eligible、plan_overdue、causes_changed、warning"
                     ),
                 )
             })

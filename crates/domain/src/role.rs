@@ -62,7 +62,7 @@ impl Role {
             Role::Reviewer => "审核本级的建档、退出和资金拨付",
             Role::FundOfficer => "管理帮扶资金的预算、下拨和发放",
             Role::Auditor => "查阅权限范围内的全部数据和操作日志，开展资金审计，不能修改任何数据",
-            Role::Department => "民政、人社等部门的用户：只看到推送给本部门的需求并答复",
+            Role::Department => "民政、人社等部门的用户：答复推送给本部门的需求，报送核对数据（只看到本人报送的批次和数量）",
         }
     }
 
@@ -94,6 +94,8 @@ impl Role {
                 ReadStats,
                 ManageTargets,
                 RunMonthly,
+                SendDatasets,
+                ManageVerification,
             ],
             Role::Officer => &[
                 ReadUnions,
@@ -138,7 +140,7 @@ impl Role {
                 RunFundAudit,
                 ReadStats,
             ],
-            Role::Department => &[AnswerReferrals],
+            Role::Department => &[AnswerReferrals, SendDatasets],
         }
     }
 }
@@ -195,6 +197,10 @@ pub enum Permission {
     ManageTargets,
     /// Start the monthly evaluation run by hand.
     RunMonthly,
+    /// Send a department's dataset for verification (部门核对) and see one's own batches.
+    SendDatasets,
+    /// Keep the matching key and the asset thresholds of verification.
+    ManageVerification,
 }
 
 impl Permission {
@@ -227,6 +233,8 @@ impl Permission {
             Permission::ReadStats => "查看统计报表、目标任务进度和工作台",
             Permission::ManageTargets => "设置年度目标任务",
             Permission::RunMonthly => "手动运行月度评估",
+            Permission::SendDatasets => "报送部门核对数据，查看本人报送的批次",
+            Permission::ManageVerification => "管理核对密钥和资产标准",
         }
     }
 }

@@ -12,6 +12,14 @@ pub enum ServiceError {
     /// empty): a page shows each beside its field; the API answers the first.
     #[error("{}", .0.list().first().map(|e| e.message.as_str()).unwrap_or_default())]
     InvalidAll(Refusals),
+    /// Rows of a list refused (row, column, reason), found in one pass over
+    /// all of them: nothing was written. `total` counts every problem; the
+    /// list may hold fewer.
+    #[error("{}", rows_headline(*.total, .problems))]
+    InvalidRows {
+        total: usize,
+        problems: Vec<bangfu_domain::verification::RowProblem>,
+    },
     #[error("用户名或密码错误")]
     BadCredentials,
     #[error("登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试")]
@@ -45,6 +53,17 @@ pub enum ServiceError {
     Rule(String),
     #[error("内部错误，请稍后再试")]
     Internal(String),
+}
+
+/// The message of [`ServiceError::InvalidRows`]: the count and the first problem.
+fn rows_headline(total: usize, problems: &[bangfu_domain::verification::RowProblem]) -> String {
+    match problems.first() {
+        Some(p) => format!(
+            "数据中发现 {total} 处错误，未写入任何数据。第 {} 行“{}”：{}",
+            p.row, p.column, p.message
+        ),
+        None => format!("数据中发现 {total} 处错误，未写入任何数据"),
+    }
 }
 
 /// A storage failure is internal: its detail travels in the error and is
@@ -98,6 +117,7 @@ impl ServiceError {
     pub fn code(&self) -> &'static str {
         match self {
             ServiceError::Invalid(_) | ServiceError::InvalidAll(_) => "invalid_input",
+            ServiceError::InvalidRows { .. } => "invalid_rows",
             ServiceError::BadCredentials => "bad_credentials",
             ServiceError::Locked { .. } => "account_locked",
             ServiceError::TooMany { code, .. } => code,

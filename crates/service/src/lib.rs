@@ -34,6 +34,7 @@ pub mod subsidies;
 mod unions;
 mod uploads;
 mod users;
+pub mod verification;
 pub mod visits;
 
 pub use actor::{Actor, Origin};

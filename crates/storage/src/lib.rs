@@ -38,6 +38,7 @@ pub mod throttle;
 pub mod todos;
 pub mod unions;
 pub mod users;
+pub mod verification;
 pub mod visits;
 
 pub use db::{Backend, Conn, Db, DbOptions};

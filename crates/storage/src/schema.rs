@@ -638,6 +638,74 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    verification_keys (id) {
+        id -> BigInt,
+        key_hex -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        retired_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    verification_batches (id) {
+        id -> BigInt,
+        dataset -> Text,
+        source -> Text,
+        as_of -> Date,
+        union_id -> BigInt,
+        union_path -> Text,
+        key_id -> Nullable<BigInt>,
+        file_name -> Nullable<Text>,
+        row_count -> BigInt,
+        hashed_rows -> BigInt,
+        duplicate_rows -> BigInt,
+        matched_people -> BigInt,
+        finding_count -> BigInt,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    verification_findings (id) {
+        id -> BigInt,
+        batch_id -> BigInt,
+        dataset -> Text,
+        household_id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        member_id -> Nullable<BigInt>,
+        person_name -> Text,
+        concern -> Text,
+        facts -> Text,
+        dataset_says -> Text,
+        file_says -> Text,
+        as_of -> Date,
+        status -> Text,
+        action -> Nullable<Text>,
+        note -> Text,
+        linked_kind -> Nullable<Text>,
+        linked_ref -> Nullable<Text>,
+        resolved_by -> Nullable<BigInt>,
+        resolved_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    verification_thresholds (division_code) {
+        division_code -> Text,
+        vehicle_value_fen -> BigInt,
+        properties -> BigInt,
+        floor_area_per_person -> BigInt,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> unions (union_id));
 diesel::joinable!(applications -> unions (union_id));
 diesel::joinable!(application_steps -> applications (application_id));
@@ -667,6 +735,8 @@ diesel::joinable!(exit_steps -> exits (exit_id));
 diesel::joinable!(targets -> unions (union_id));
 diesel::joinable!(todos -> households (household_id));
 diesel::joinable!(stale_decisions -> households (household_id));
+diesel::joinable!(verification_findings -> households (household_id));
+diesel::joinable!(verification_findings -> verification_batches (batch_id));
 diesel::allow_tables_to_appear_in_same_query!(
     unions,
     users,
@@ -707,5 +777,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     targets,
     monthly_runs,
     todos,
-    stale_decisions
+    stale_decisions,
+    verification_keys,
+    verification_batches,
+    verification_findings,
+    verification_thresholds
 );

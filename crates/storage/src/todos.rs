@@ -360,7 +360,7 @@ pub struct NewTodo {
     pub union_id: UnionId,
     pub union_path: UnionPath,
     pub responsible_id: Option<i64>,
-    /// `exit_ready`, `relief_ready`, `relapse`, `not_eligible`, `plan_overdue`, `causes_changed`.
+    /// `exit_ready`, `relief_ready`, `relapse`, `not_eligible`, `plan_overdue`, `causes_changed`, `warning`.
     pub kind: &'static str,
     pub detail: String,
 }

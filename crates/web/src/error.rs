@@ -12,7 +12,9 @@ use utoipa::ToSchema;
 
 pub fn status_of(e: &ServiceError) -> StatusCode {
     match e {
-        ServiceError::Invalid(_) | ServiceError::InvalidAll(_) => StatusCode::BAD_REQUEST,
+        ServiceError::Invalid(_)
+        | ServiceError::InvalidAll(_)
+        | ServiceError::InvalidRows { .. } => StatusCode::BAD_REQUEST,
         ServiceError::BadCredentials
         | ServiceError::Unauthenticated
         | ServiceError::SessionExpired => StatusCode::UNAUTHORIZED,
@@ -49,6 +51,18 @@ pub struct ErrorDetail {
     /// The input field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every refused row of a list (`invalid_rows`): row, column, reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<Vec<RowErrorDto>>,
+}
+
+/// One refused row of a list sent to the API.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RowErrorDto {
+    /// 1-based position in the list (as Excel shows it, for a workbook).
+    pub row: usize,
+    pub column: String,
+    pub message: String,
 }
 
 #[derive(Debug)]
@@ -146,6 +160,19 @@ impl IntoResponse for ApiError {
             ApiError::Service(e) => e.retry_after(),
             _ => None,
         };
+        let rows = match &self {
+            ApiError::Service(ServiceError::InvalidRows { problems, .. }) => Some(
+                problems
+                    .iter()
+                    .map(|p| RowErrorDto {
+                        row: p.row,
+                        column: p.column.clone(),
+                        message: p.message.clone(),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
         let (status, code, message, field) = match self {
             ApiError::Service(e) => {
                 log_internal(&e);
@@ -191,6 +218,7 @@ impl IntoResponse for ApiError {
                     code,
                     message,
                     field,
+                    rows,
                 },
             }),
         )

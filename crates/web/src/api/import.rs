@@ -114,6 +114,7 @@ fn invalid_file(report: &ImportReport, job_id: Option<i64>) -> Response {
                 code: "import_invalid".into(),
                 message: report.headline(),
                 field: None,
+                rows: None,
             },
             errors: report.errors.iter().map(ImportErrorDto::from).collect(),
             error_total: report.error_total,
@@ -132,6 +133,7 @@ fn unreadable(message: String) -> Response {
                 code: "import_invalid".into(),
                 message: format!("{message}。未写入任何数据"),
                 field: None,
+                rows: None,
             },
             errors: vec![ImportErrorDto {
                 sheet: None,
@@ -193,6 +195,7 @@ pub async fn import_households(
                         MAX_FILE_BYTES / 1024 / 1024
                     ),
                     field: None,
+                    rows: None,
                 },
             }),
         )
@@ -315,6 +318,7 @@ pub async fn explain_too_large(res: Response) -> Response {
                     MAX_FILE_BYTES / 1024 / 1024
                 ),
                 field: None,
+                rows: None,
             },
         }),
     )

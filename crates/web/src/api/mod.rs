@@ -12,6 +12,7 @@ mod import;
 mod monthly;
 mod plans;
 mod stats;
+mod verification;
 
 pub use households::HouseholdQuery;
 pub use import::explain_too_large;
@@ -19,7 +20,9 @@ pub use import::explain_too_large;
 /// Routes that take large bodies (an import, visit photos), mounted apart
 /// with the upload body limit (see `lib.rs`).
 pub fn upload_routes() -> Router<AppState> {
-    import::upload_routes().merge(plans::upload_routes())
+    import::upload_routes()
+        .merge(plans::upload_routes())
+        .merge(verification::upload_routes())
 }
 
 use crate::auth::{ApiActor, ClientOrigin};
@@ -81,6 +84,7 @@ pub fn routes() -> Router<AppState> {
         .merge(exits::routes())
         .merge(stats::routes())
         .merge(monthly::routes())
+        .merge(verification::routes())
         .fallback(|| async { ApiError::UnknownRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
@@ -131,6 +135,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(exits::Doc::openapi());
     doc.merge(stats::Doc::openapi());
     doc.merge(monthly::Doc::openapi());
+    doc.merge(verification::Doc::openapi());
     doc
 }
 

@@ -288,6 +288,10 @@ fn todo_view(t: &Todo) -> TodoView {
             vec![("复核退出", format!("/exits/new?household={h}&kind=removal"))]
         }
         Some(TodoKind::PlanOverdue) => vec![("帮扶计划", format!("/households/{h}/plan"))],
+        Some(TodoKind::Warning) => vec![(
+            "核对发现",
+            format!("/verification/findings?household={h}&status=open"),
+        )],
         Some(TodoKind::CausesChanged) | None => vec![],
     };
     TodoView {

@@ -1,0 +1,21 @@
+//! 部门核对 (cross-department verification) and its warnings (动态监测预警).
+//!
+//! A department sends a dataset (`intake`); each row is matched — by ID
+//! number or by a keyed hash of it (`keys`) — against the worker and every
+//! member of every file in the sender's subtree that is on file, relieved or
+//! exited and still followed. A match that disagrees with the file becomes a
+//! finding on the household (the rule is the domain's
+//! [`bangfu_domain::verification::check`]) and a warning on its responsible
+//! person's to-do list; the finding is resolved by its subtree's officers
+//! (`findings`). Rows that match nobody leave only a count; no ID number of
+//! a batch is stored.
+
+mod findings;
+mod intake;
+mod keys;
+
+pub use findings::{FindingQuery, ResolveInput};
+pub use intake::{BatchInput, BatchQuery, MAX_ROWS};
+pub use keys::{id_hash, KeyView};
+
+pub use bangfu_storage::verification::{Batch, DatasetCount, Finding};
