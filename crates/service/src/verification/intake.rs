@@ -20,6 +20,7 @@ use bangfu_storage::verification::{
 use bangfu_storage::{Conn, Page, PageRequest, Scope};
 use chrono::NaiveDate;
 use serde_json::json;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
 /// Rows one batch may carry.
@@ -92,12 +93,16 @@ fn parse(input: BatchInput, today: NaiveDate) -> Result<Parsed, ServiceError> {
     for (i, cells) in input.rows.iter().enumerate() {
         match parse_row(dataset, first + i, cells, today) {
             Ok(row) => {
-                let fresh = match row.person {
-                    PersonKey::Plain(n) => plain.insert(n.as_str().to_owned(), row.facts).is_none(),
-                    PersonKey::Hash(h) => hashed.insert(h.as_str().to_owned(), row.facts).is_none(),
+                // The first row naming a person is the one kept.
+                let (map, key) = match row.person {
+                    PersonKey::Plain(n) => (&mut plain, n.as_str().to_owned()),
+                    PersonKey::Hash(h) => (&mut hashed, h.as_str().to_owned()),
                 };
-                if !fresh {
-                    duplicates += 1;
+                match map.entry(key) {
+                    Entry::Occupied(_) => duplicates += 1,
+                    Entry::Vacant(v) => {
+                        v.insert(row.facts);
+                    }
                 }
             }
             Err(p) => {

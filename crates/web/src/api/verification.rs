@@ -22,7 +22,6 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/verification/datasets", get(list_datasets))
-        .route("/verification/batches", get(list_batches))
         .route("/verification/batches/{id}", get(get_batch))
         .route("/verification/findings", get(list_findings))
         .route("/verification/findings/{id}", get(get_finding))
@@ -32,9 +31,15 @@ pub fn routes() -> Router<AppState> {
         .route("/verification/key/rotate", post(rotate_key))
 }
 
-/// A batch may be large: mounted with the upload body limit.
+/// A batch may be large: the list's path is mounted apart, with the upload
+/// body limit (its GET, the list, is small either way).
 pub fn upload_routes() -> Router<AppState> {
-    Router::new().route("/verification/batches", post(create_batch))
+    Router::new().route(
+        "/api/v1/verification/batches",
+        get(list_batches)
+            .post(create_batch)
+            .fallback(|| async { super::ApiError::MethodNotAllowed }),
+    )
 }
 
 #[derive(OpenApi)]
