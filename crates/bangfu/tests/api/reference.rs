@@ -35,12 +35,16 @@ async fn roles_and_divisions_are_listed_for_signed_in_clients() {
         .unwrap()
         .iter()
         .any(|p| p["code"] == "read_audit"));
-    // A department's user answers referrals and may do nothing else.
+    // A department's user answers referrals and sends datasets for
+    // verification, and may do nothing else (no household is read).
     let department = &roles[5];
     assert_eq!(department["label"], "部门用户");
     assert_eq!(
         department["permissions"],
-        serde_json::json!([{"code": "answer_referrals", "label": "答复推送给本部门的需求"}]),
+        serde_json::json!([
+            {"code": "answer_referrals", "label": "答复推送给本部门的需求"},
+            {"code": "send_datasets", "label": "报送部门核对数据，查看本人报送的批次"}
+        ]),
         "{department}"
     );
 
