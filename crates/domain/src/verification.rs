@@ -380,8 +380,10 @@ coded!(
         MemberDied = "member_died", "家庭成员死亡";
         /// A large medical bill: rigid expenditure of its month.
         MedicalBill = "medical_bill", "大额医疗自付支出";
-        /// An exited household may fall back (unemployment, a bill, a disaster).
+        /// An exited household may fall back (unemployment, a bill, a disaster, 低保).
         RelapseRisk = "relapse_risk", "返困风险";
+        /// The worker registered as unemployed while the file says working.
+        Employment = "employment", "就业状况与档案不符";
         /// The disability recorded differs from the certificate.
         Disability = "disability", "残疾情况与档案不符";
         /// A disaster the file does not name as a cause.
@@ -413,10 +415,11 @@ impl Concern {
             Concern::Dibao => &[CorrectFile, ProposeExit, Dismiss],
             Concern::WorkerDied => &[ProposeRemoval, Dismiss],
             Concern::MemberDied => &[CorrectFile, Dismiss],
-            Concern::MedicalBill => &[RecordExpenditure, OpenRelapse, Dismiss],
+            Concern::MedicalBill => &[RecordExpenditure, Dismiss],
             Concern::RelapseRisk => &[OpenRelapse, Dismiss],
+            Concern::Employment => &[CorrectFile, Dismiss],
             Concern::Disability => &[CorrectFile, Dismiss],
-            Concern::Disaster => &[CorrectFile, OpenRelapse, Dismiss],
+            Concern::Disaster => &[CorrectFile, Dismiss],
         }
     }
 }
@@ -517,14 +520,22 @@ pub fn check(dataset: Dataset, facts: &Facts, file: &FileSide, t: &Thresholds) -
     match dataset {
         Dataset::Dibao | Dataset::Tekun => {
             let since = facts.get("since").and_then(Value::month);
-            let agrees = file.category == Category::Dibao && file.dibao_since.is_some();
-            if agrees || !(on_file || file.followed) {
-                return None;
-            }
             let says = match since {
                 Some(s) => format!("{who}{} 起在{}", s, dataset.label()),
                 None => format!("{who}在{}", dataset.label()),
             };
+            if file.followed {
+                // Back on social assistance after leaving: it may have fallen back.
+                return m(
+                    Concern::RelapseRisk,
+                    says,
+                    "档案已脱困，仍在跟踪期内".into(),
+                );
+            }
+            let agrees = file.category == Category::Dibao && file.dibao_since.is_some();
+            if agrees || !on_file {
+                return None;
+            }
             let file_says = format!(
                 "档案类别为“{}”{}",
                 file.category.label(),
@@ -615,13 +626,14 @@ pub fn check(dataset: Dataset, facts: &Facts, file: &FileSide, t: &Thresholds) -
                 return None;
             }
             m(
-                Concern::RelapseRisk,
+                Concern::Employment,
                 format!("{who}登记失业"),
                 format!("档案就业状况为“{}”", file.employment.label()),
             )
         }
         Dataset::Death => {
-            if !(on_file || file.followed) {
+            // An exited file's follow-up needs no decision when someone dies.
+            if !on_file {
                 return None;
             }
             let on = facts

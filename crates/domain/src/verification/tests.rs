@@ -167,7 +167,7 @@ fn each_dataset_touches_its_rule() {
         ),
         (Dataset::Dibao, vec![], dibao_file.clone(), None),
         (Dataset::Dibao, vec![], removed(), None),
-        (Dataset::Tekun, vec![], exited(), Some(Concern::Dibao)),
+        (Dataset::Tekun, vec![], exited(), Some(Concern::RelapseRisk)),
         (
             Dataset::Vehicle,
             vec![("value_fen", "10000001")],
@@ -236,7 +236,7 @@ fn each_dataset_touches_its_rule() {
                 employment: Employment::Employed,
                 ..on_file()
             },
-            Some(Concern::RelapseRisk),
+            Some(Concern::Employment),
         ),
         (
             Dataset::Death,
@@ -251,6 +251,7 @@ fn each_dataset_touches_its_rule() {
             Some(Concern::MemberDied),
         ),
         (Dataset::Death, vec![], removed(), None),
+        (Dataset::Death, vec![], exited(), None),
         (
             Dataset::Medical,
             vec![("month", "2026-11"), ("amount_fen", "3000000")],
