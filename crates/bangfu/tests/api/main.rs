@@ -47,3 +47,4 @@ mod throttle;
 mod union_children;
 mod union_move;
 mod verification;
+mod verification_findings;

@@ -15,3 +15,4 @@ mod assistance;
 mod exits;
 mod households;
 mod stats;
+mod verification;

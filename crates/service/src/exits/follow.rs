@@ -35,7 +35,13 @@ impl Services {
         self.read(move |c| {
             let detail = crate::households::detail(c, &scope, id, may_reveal, officer)?;
             let leaving = leaving_view(c, &scope, officer, &detail.household)?;
-            Ok(HouseholdPage { detail, leaving })
+            let open_findings =
+                bangfu_storage::verification::open_count_of_household(c, &scope, id)?;
+            Ok(HouseholdPage {
+                detail,
+                leaving,
+                open_findings,
+            })
         })
         .await
     }
@@ -230,6 +236,8 @@ pub(super) fn relapse_summary(h: &households::Household) -> String {
 pub struct HouseholdPage {
     pub detail: crate::HouseholdDetail,
     pub leaving: LeavingView,
+    /// Open 部门核对 findings on the file (its badge links to them).
+    pub open_findings: i64,
 }
 
 /// The leaving card of a file read inside the caller's transaction, so a page

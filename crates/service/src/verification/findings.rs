@@ -15,7 +15,7 @@ use bangfu_domain::verification::{
 };
 use bangfu_domain::{Permission, ValidationError};
 use bangfu_storage::verification::{self as store, Finding, FindingFilter, Resolution};
-use bangfu_storage::{exits, households, Conn, Page, PageRequest, Scope};
+use bangfu_storage::{exits, households, unions, Conn, Page, PageRequest, Scope};
 use serde_json::json;
 
 /// Filters of the findings list as typed.
@@ -33,6 +33,31 @@ pub struct FindingQuery {
     /// Only findings on households the caller is responsible for.
     pub mine: bool,
 }
+
+/// The findings page in one read: the page of findings, the counts by
+/// dataset of the union chosen (or the caller's subtree), and the open and
+/// overdue counts of each child union below it.
+#[derive(Debug, Clone)]
+pub struct FindingsOverview {
+    pub page: Page<Finding>,
+    pub counts: Vec<store::DatasetCount>,
+    /// The union the counts are of: (id, name).
+    pub union: (i64, String),
+    /// Its direct children: (id, name, open, overdue).
+    pub children: Vec<ChildCount>,
+}
+
+/// Open and overdue findings in one child union's subtree.
+#[derive(Debug, Clone)]
+pub struct ChildCount {
+    pub union_id: i64,
+    pub name: String,
+    pub open: i64,
+    pub overdue: i64,
+}
+
+/// At most this many child unions are counted one by one on the page.
+const MAX_CHILDREN: usize = 60;
 
 /// How the officer resolves a finding.
 #[derive(Debug, Clone, Default)]
@@ -124,6 +149,23 @@ fn linked(
     }
 }
 
+/// The storage filter of a query as typed (the union is narrowed inside
+/// the transaction).
+fn finding_filter(actor: &Actor, q: &FindingQuery) -> Result<FindingFilter, ServiceError> {
+    Ok(FindingFilter {
+        union_path: None,
+        batch_id: q.batch,
+        dataset: nonempty(&q.dataset).map(Dataset::parse).transpose()?,
+        concern: nonempty(&q.concern).map(Concern::parse).transpose()?,
+        status: nonempty(&q.status).map(FindingStatus::parse).transpose()?,
+        household_id: q.household_id.map(HouseholdId),
+        open_before: q
+            .overdue
+            .then(|| now() - chrono::Duration::days(RESOLVE_WITHIN_DAYS)),
+        responsible_id: q.mine.then_some(actor.user.id.0),
+    })
+}
+
 impl Services {
     pub async fn verification_finding_list(
         &self,
@@ -132,22 +174,58 @@ impl Services {
         page: PageRequest,
     ) -> Result<Page<Finding>, ServiceError> {
         actor.require(Permission::ReadHouseholds)?;
-        let mut filter = FindingFilter {
-            union_path: None,
-            batch_id: q.batch,
-            dataset: nonempty(&q.dataset).map(Dataset::parse).transpose()?,
-            concern: nonempty(&q.concern).map(Concern::parse).transpose()?,
-            status: nonempty(&q.status).map(FindingStatus::parse).transpose()?,
-            household_id: q.household_id.map(HouseholdId),
-            open_before: q
-                .overdue
-                .then(|| now() - chrono::Duration::days(RESOLVE_WITHIN_DAYS)),
-            responsible_id: q.mine.then_some(actor.user.id.0),
-        };
+        let mut filter = finding_filter(actor, &q)?;
         let scope = actor.scope();
         self.read(move |c| {
             narrow_to_union(c, &scope, q.union_id, &mut filter.union_path)?;
             Ok(store::list_findings(c, &scope, &filter, page)?)
+        })
+        .await
+    }
+
+    /// The findings page: the list as filtered and the counts beside it, in
+    /// one transaction.
+    pub async fn verification_findings_overview(
+        &self,
+        actor: &Actor,
+        q: FindingQuery,
+        page: PageRequest,
+    ) -> Result<FindingsOverview, ServiceError> {
+        actor.require(Permission::ReadHouseholds)?;
+        let filter = finding_filter(actor, &q)?;
+        let scope = actor.scope();
+        let own = (actor.user.union_id.0, actor.user.union_name.clone());
+        self.read(move |c| {
+            let mut filter = filter;
+            narrow_to_union(c, &scope, q.union_id, &mut filter.union_path)?;
+            let list = store::list_findings(c, &scope, &filter, page)?;
+            let before = now() - chrono::Duration::days(RESOLVE_WITHIN_DAYS);
+            let counts = store::counts_by_dataset(c, &scope, filter.union_path.as_ref(), before)?;
+            let union = match q.union_id {
+                Some(id) => unions::find(c, &scope, bangfu_domain::UnionId(id))?
+                    .map(|u| (u.id.0, u.name))
+                    .ok_or(ServiceError::NotFound("工会"))?,
+                None => own,
+            };
+            let mut children = Vec::new();
+            let kids = unions::children_unscoped(c, bangfu_domain::UnionId(union.0))?;
+            if kids.len() <= MAX_CHILDREN {
+                for u in kids {
+                    let n = store::counts_by_dataset(c, &scope, Some(&u.path), before)?;
+                    children.push(ChildCount {
+                        union_id: u.id.0,
+                        name: u.name,
+                        open: n.iter().map(|d| d.open).sum(),
+                        overdue: n.iter().map(|d| d.overdue).sum(),
+                    });
+                }
+            }
+            Ok(FindingsOverview {
+                page: list,
+                counts,
+                union,
+                children,
+            })
         })
         .await
     }

@@ -14,7 +14,7 @@ mod findings;
 mod intake;
 mod keys;
 
-pub use findings::{FindingQuery, ResolveInput};
+pub use findings::{ChildCount, FindingQuery, FindingsOverview, ResolveInput};
 pub use intake::{BatchInput, BatchQuery, MAX_ROWS};
 pub use keys::{id_hash, KeyView};
 

@@ -350,6 +350,21 @@ pub fn close_warnings_without_findings(
     .execute(c))?)
 }
 
+/// How many open findings a household in the scope has (its file page's
+/// badge).
+pub fn open_count_of_household(
+    conn: &mut Conn,
+    scope: &Scope,
+    household: HouseholdId,
+) -> Result<i64, StorageError> {
+    Ok(run!(conn, c => verification_findings::table
+        .filter(verification_findings::household_id.eq(household.0))
+        .filter(scope.covers(verification_findings::union_path))
+        .filter(verification_findings::status.eq(FindingStatus::Open.code()))
+        .count()
+        .get_result(c))?)
+}
+
 /// Findings by dataset and status in a subtree: (dataset, status, count).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetCount {

@@ -63,6 +63,7 @@ mod roles;
 mod stats;
 mod unions;
 mod users;
+mod verification_findings;
 
 pub use import::{explain_too_large, read_workbook};
 
@@ -123,6 +124,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(exits::routes())
         .merge(stats::routes())
         .merge(monthly::routes())
+        .merge(verification_findings::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state, page_guard))
 }

@@ -92,6 +92,9 @@ pub enum Notice {
     // targets
     TargetSet,
     TargetCleared,
+    // 部门核对 findings
+    FindingConfirmed,
+    FindingDismissed,
 }
 
 impl Notice {
@@ -160,6 +163,9 @@ impl Notice {
     pub const FUND_AUDIT: &'static [Notice] = &[Notice::StandardSaved];
     /// What the targets page acknowledges.
     pub const TARGETS: &'static [Notice] = &[Notice::TargetSet, Notice::TargetCleared];
+    /// What a 核对发现 page acknowledges.
+    pub const VERIFICATION: &'static [Notice] =
+        &[Notice::FindingConfirmed, Notice::FindingDismissed];
     /// What the funds page acknowledges.
     pub const FUNDS: &'static [Notice] = &[
         Notice::FundsReceipt,
@@ -217,6 +223,8 @@ impl Notice {
             Notice::StandardSaved => "standard",
             Notice::TargetSet => "set",
             Notice::TargetCleared => "clear",
+            Notice::FindingConfirmed => "confirmed",
+            Notice::FindingDismissed => "dismissed",
         }
     }
 
@@ -314,6 +322,12 @@ impl Notice {
             Notice::StandardSaved => "发放标准已保存。",
             Notice::TargetSet => "目标比例已保存。",
             Notice::TargetCleared => "已取消本级设定，恢复沿用上级或默认方案。",
+            Notice::FindingConfirmed => {
+                "已确认处置并关联办理记录；该户没有其他待处置的核对发现时，预警待办随之关闭。"
+            }
+            Notice::FindingDismissed => {
+                "已排除，排除理由已记录；该户没有其他待处置的核对发现时，预警待办随之关闭。"
+            }
         };
         text.to_owned()
     }
@@ -406,6 +420,7 @@ mod tests {
             Notice::FUNDS,
             Notice::FUND_AUDIT,
             Notice::TARGETS,
+            Notice::VERIFICATION,
         ] {
             for n in list {
                 assert_eq!(Notice::find(list, Some(n.code())), Some(*n), "{n:?}");

@@ -169,6 +169,8 @@ pub(crate) struct DetailPage {
     pub(crate) tab: &'static str,
     /// The "退出与返困" card (issue 5).
     pub(crate) leaving: crate::pages::exits::LeavingCard,
+    /// Open 部门核对 findings on the file.
+    pub(crate) open_findings: i64,
 }
 
 /// The worker's fields for the file page and the printed card.
@@ -325,6 +327,7 @@ pub(crate) async fn detail_view(
             household_id: d.household.id.0,
             tab: "file",
             leaving,
+            open_findings: page.open_findings,
         },
     ))
 }
