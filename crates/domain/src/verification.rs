@@ -428,6 +428,20 @@ impl Concern {
 /// than this is overdue.
 pub const RESOLVE_WITHIN_DAYS: i64 = 30;
 
+/// Open findings raised before this instant are overdue at `now`.
+pub fn overdue_before(now: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    now - chrono::Duration::days(RESOLVE_WITHIN_DAYS)
+}
+
+/// Whether a finding raised at `raised` and still `status` is overdue at `now`.
+pub fn is_overdue(
+    status: FindingStatus,
+    raised: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+) -> bool {
+    status == FindingStatus::Open && raised < overdue_before(now)
+}
+
 coded!(
     /// Where a finding stands.
     FindingStatus, "status", "处置状态" {

@@ -11,7 +11,7 @@ use bangfu_domain::audit::Action as AuditAction;
 use bangfu_domain::household::{parse_text, HouseholdId, Status};
 use bangfu_domain::leaving::ExitKind;
 use bangfu_domain::verification::{
-    month_of, Action, Concern, Dataset, Facts, FindingStatus, RESOLVE_WITHIN_DAYS,
+    month_of, overdue_before, Action, Concern, Dataset, Facts, FindingStatus,
 };
 use bangfu_domain::{Permission, ValidationError};
 use bangfu_storage::verification::{self as store, Finding, FindingFilter, Resolution};
@@ -159,9 +159,7 @@ fn finding_filter(actor: &Actor, q: &FindingQuery) -> Result<FindingFilter, Serv
         concern: nonempty(&q.concern).map(Concern::parse).transpose()?,
         status: nonempty(&q.status).map(FindingStatus::parse).transpose()?,
         household_id: q.household_id.map(HouseholdId),
-        open_before: q
-            .overdue
-            .then(|| now() - chrono::Duration::days(RESOLVE_WITHIN_DAYS)),
+        open_before: q.overdue.then(|| overdue_before(now())),
         responsible_id: q.mine.then_some(actor.user.id.0),
     })
 }
@@ -199,7 +197,7 @@ impl Services {
             let mut filter = filter;
             narrow_to_union(c, &scope, q.union_id, &mut filter.union_path)?;
             let list = store::list_findings(c, &scope, &filter, page)?;
-            let before = now() - chrono::Duration::days(RESOLVE_WITHIN_DAYS);
+            let before = overdue_before(now());
             let counts = store::counts_by_dataset(c, &scope, filter.union_path.as_ref(), before)?;
             let union = match q.union_id {
                 Some(id) => unions::find(c, &scope, bangfu_domain::UnionId(id))?
@@ -254,7 +252,7 @@ impl Services {
         self.read(move |c| {
             let mut path = None;
             narrow_to_union(c, &scope, union_id, &mut path)?;
-            let before = now() - chrono::Duration::days(RESOLVE_WITHIN_DAYS);
+            let before = overdue_before(now());
             Ok(store::counts_by_dataset(c, &scope, path.as_ref(), before)?)
         })
         .await

@@ -7,9 +7,7 @@ use crate::pages::prelude::*;
 use crate::view::local_time;
 use axum::routing::{get, post};
 use axum::Router;
-use bangfu_domain::verification::{
-    Action, Concern, Dataset, FieldKind, FindingStatus, Value, RESOLVE_WITHIN_DAYS,
-};
+use bangfu_domain::verification::{Action, Concern, Dataset, FieldKind, FindingStatus, Value};
 use bangfu_domain::{Fen, Permission};
 use bangfu_service::verification::{Finding, FindingQuery, ResolveInput};
 use bangfu_service::PageRequest;
@@ -104,9 +102,7 @@ fn status_class(s: FindingStatus) -> &'static str {
 }
 
 fn is_overdue(f: &Finding) -> bool {
-    f.status == FindingStatus::Open
-        && f.created_at
-            < chrono::Utc::now().naive_utc() - chrono::Duration::days(RESOLVE_WITHIN_DAYS)
+    bangfu_domain::verification::is_overdue(f.status, f.created_at, chrono::Utc::now().naive_utc())
 }
 
 pub struct Item {
@@ -284,7 +280,7 @@ async fn list_page(
                 o.page.pages(),
             ),
             export_href: with_query("/verification/findings.xlsx", &params),
-            within_days: RESOLVE_WITHIN_DAYS,
+            within_days: bangfu_domain::verification::RESOLVE_WITHIN_DAYS,
             q,
         },
     ))
