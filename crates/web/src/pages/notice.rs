@@ -92,6 +92,15 @@ pub enum Notice {
     // targets
     TargetSet,
     TargetCleared,
+    // 部门核对 (verification)
+    /// A batch received: its counts are read from the batch itself, never
+    /// from the address.
+    BatchReceived {
+        rows: u64,
+        matched: u64,
+        findings: u64,
+    },
+    KeyRotated,
 }
 
 impl Notice {
@@ -167,6 +176,15 @@ impl Notice {
         Notice::FundsReversed,
     ];
 
+    /// What the 部门核对 hub acknowledges.
+    pub const VERIFICATION: &'static [Notice] = &[Notice::KeyRotated];
+    /// What a verification batch's page acknowledges (with the batch's counts).
+    pub const BATCH: &'static [Notice] = &[Notice::BatchReceived {
+        rows: 0,
+        matched: 0,
+        findings: 0,
+    }];
+
     /// The code in the page's address.
     pub fn code(self) -> &'static str {
         match self {
@@ -217,6 +235,8 @@ impl Notice {
             Notice::StandardSaved => "standard",
             Notice::TargetSet => "set",
             Notice::TargetCleared => "clear",
+            Notice::BatchReceived { .. } => "received",
+            Notice::KeyRotated => "key_rotated",
         }
     }
 
@@ -314,6 +334,14 @@ impl Notice {
             Notice::StandardSaved => "发放标准已保存。",
             Notice::TargetSet => "目标比例已保存。",
             Notice::TargetCleared => "已取消本级设定，恢复沿用上级或默认方案。",
+            Notice::BatchReceived {
+                rows,
+                matched,
+                findings,
+            } => return format!("已接收：{rows} 行，匹配 {matched} 人，发现 {findings} 条。"),
+            Notice::KeyRotated => {
+                "已生成新的核对密钥，请把新密钥交给各报送部门。"
+            }
         };
         text.to_owned()
     }
@@ -406,6 +434,8 @@ mod tests {
             Notice::FUNDS,
             Notice::FUND_AUDIT,
             Notice::TARGETS,
+            Notice::VERIFICATION,
+            Notice::BATCH,
         ] {
             for n in list {
                 assert_eq!(Notice::find(list, Some(n.code())), Some(*n), "{n:?}");
