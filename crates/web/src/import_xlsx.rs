@@ -99,7 +99,7 @@ pub fn read(bytes: Vec<u8>, file_name: &str) -> Result<ImportFile, String> {
     })
 }
 
-fn read_cells(
+pub(crate) fn read_cells(
     book: &mut Xlsx<Cursor<Vec<u8>>>,
     name: &str,
     limit: usize,
@@ -137,7 +137,7 @@ fn read_cells(
 }
 
 /// Replaces the cells that hold a formula (up to `last_row`) by the formula.
-fn mark_formulas(
+pub(crate) fn mark_formulas(
     book: &mut Xlsx<Cursor<Vec<u8>>>,
     name: &str,
     last_row: u32,
@@ -211,15 +211,15 @@ fn convert(v: &DataRef<'_>) -> Cell {
 // Writing
 // ---------------------------------------------------------------------------
 
-fn col(c: usize) -> Result<u16, XlsxError> {
+pub(crate) fn col(c: usize) -> Result<u16, XlsxError> {
     u16::try_from(c).map_err(|_| XlsxError::ParameterError("column".into()))
 }
 
-fn row(r: usize) -> Result<u32, XlsxError> {
+pub(crate) fn row(r: usize) -> Result<u32, XlsxError> {
     u32::try_from(r).map_err(|_| XlsxError::ParameterError("row".into()))
 }
 
-fn header_format() -> Format {
+pub(crate) fn header_format() -> Format {
     Format::new()
         .set_bold()
         .set_background_color(Color::RGB(0xDDEBF7))

@@ -48,3 +48,4 @@ mod union_children;
 mod union_move;
 mod verification;
 mod verification_findings;
+mod verification_pages;

@@ -294,13 +294,13 @@ fn receive(c: &mut Conn, actor: &Actor, scope: &Scope, p: Parsed) -> Result<i64,
 
 /// A caller without sight of households (a department's user) sees only
 /// the batches they sent.
-fn own_only(actor: &Actor) -> Option<i64> {
+pub(super) fn own_only(actor: &Actor) -> Option<i64> {
     let sees_all =
         actor.can(Permission::ReadHouseholds) || actor.can(Permission::ManageVerification);
     (!sees_all).then_some(actor.user.id.0)
 }
 
-fn require_batches(actor: &Actor) -> Result<(), ServiceError> {
+pub(super) fn require_batches(actor: &Actor) -> Result<(), ServiceError> {
     if actor.can(Permission::ReadHouseholds) {
         actor.require(Permission::ReadHouseholds)
     } else {

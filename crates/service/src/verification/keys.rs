@@ -69,7 +69,7 @@ fn rotate(c: &mut Conn, actor: &Actor) -> Result<i64, ServiceError> {
     Ok(id)
 }
 
-fn view(c: &mut Conn) -> Result<KeyView, ServiceError> {
+pub(super) fn view(c: &mut Conn) -> Result<KeyView, ServiceError> {
     let keys = store::list_keys(c)?;
     let mut it = keys.into_iter();
     let current = it

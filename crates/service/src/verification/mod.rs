@@ -11,10 +11,12 @@
 //! a batch is stored.
 
 mod findings;
+mod hub;
 mod intake;
 mod keys;
 
 pub use findings::{ChildCount, FindingQuery, FindingsOverview, ResolveInput};
+pub use hub::Hub;
 pub use intake::{BatchInput, BatchQuery, MAX_ROWS};
 pub use keys::{id_hash, KeyView};
 

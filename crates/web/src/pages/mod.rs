@@ -64,6 +64,7 @@ mod stats;
 mod unions;
 mod users;
 mod verification_findings;
+mod verification;
 
 pub use import::{explain_too_large, read_workbook};
 
@@ -125,6 +126,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(stats::routes())
         .merge(monthly::routes())
         .merge(verification_findings::routes())
+        .merge(verification::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state, page_guard))
 }
@@ -136,6 +138,7 @@ pub fn upload_routes(state: AppState) -> Router<AppState> {
         .merge(applications::upload_routes())
         .merge(import::upload_routes())
         .merge(plans::upload_routes())
+        .merge(verification::upload_routes())
         .layer(middleware::from_fn_with_state(state, page_guard))
 }
 
@@ -161,6 +164,8 @@ pub struct Chrome {
     /// The statistics panel, targets and dashboards.
     pub can_stats: bool,
     pub can_run_monthly: bool,
+    /// 部门核对: departments send datasets, the unions' staff see them.
+    pub can_verification: bool,
 }
 
 impl Chrome {
@@ -182,6 +187,8 @@ impl Chrome {
             can_unions: actor.can(Permission::ReadUnions),
             can_stats: actor.can(Permission::ReadStats),
             can_run_monthly: actor.can(Permission::RunMonthly),
+            can_verification: actor.can(Permission::SendDatasets)
+                || actor.can(Permission::ReadHouseholds),
         }
     }
 }

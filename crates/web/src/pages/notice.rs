@@ -95,6 +95,15 @@ pub enum Notice {
     // 部门核对 findings
     FindingConfirmed,
     FindingDismissed,
+    // 部门核对 (verification)
+    /// A batch received: its counts are read from the batch itself, never
+    /// from the address.
+    BatchReceived {
+        rows: u64,
+        matched: u64,
+        findings: u64,
+    },
+    KeyRotated,
 }
 
 impl Notice {
@@ -164,7 +173,7 @@ impl Notice {
     /// What the targets page acknowledges.
     pub const TARGETS: &'static [Notice] = &[Notice::TargetSet, Notice::TargetCleared];
     /// What a 核对发现 page acknowledges.
-    pub const VERIFICATION: &'static [Notice] =
+    pub const FINDINGS: &'static [Notice] =
         &[Notice::FindingConfirmed, Notice::FindingDismissed];
     /// What the funds page acknowledges.
     pub const FUNDS: &'static [Notice] = &[
@@ -172,6 +181,15 @@ impl Notice {
         Notice::FundsAllocation,
         Notice::FundsReversed,
     ];
+
+    /// What the 部门核对 hub acknowledges.
+    pub const VERIFICATION: &'static [Notice] = &[Notice::KeyRotated];
+    /// What a verification batch's page acknowledges (with the batch's counts).
+    pub const BATCH: &'static [Notice] = &[Notice::BatchReceived {
+        rows: 0,
+        matched: 0,
+        findings: 0,
+    }];
 
     /// The code in the page's address.
     pub fn code(self) -> &'static str {
@@ -225,6 +243,8 @@ impl Notice {
             Notice::TargetCleared => "clear",
             Notice::FindingConfirmed => "confirmed",
             Notice::FindingDismissed => "dismissed",
+            Notice::BatchReceived { .. } => "received",
+            Notice::KeyRotated => "key_rotated",
         }
     }
 
@@ -328,6 +348,14 @@ impl Notice {
             Notice::FindingDismissed => {
                 "已排除，排除理由已记录；该户没有其他待处置的核对发现时，预警待办随之关闭。"
             }
+            Notice::BatchReceived {
+                rows,
+                matched,
+                findings,
+            } => return format!("已接收：{rows} 行，匹配 {matched} 人，发现 {findings} 条。"),
+            Notice::KeyRotated => {
+                "已生成新的核对密钥，请把新密钥交给各报送部门。"
+            }
         };
         text.to_owned()
     }
@@ -421,6 +449,8 @@ mod tests {
             Notice::FUND_AUDIT,
             Notice::TARGETS,
             Notice::VERIFICATION,
+            Notice::FINDINGS,
+            Notice::BATCH,
         ] {
             for n in list {
                 assert_eq!(Notice::find(list, Some(n.code())), Some(*n), "{n:?}");

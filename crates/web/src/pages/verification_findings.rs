@@ -513,7 +513,7 @@ async fn detail_page(
     Path(id): Path<i64>,
     Query(q): Query<DetailQ>,
 ) -> PageResult {
-    let notice = Notice::find(Notice::VERIFICATION, q.notice.as_deref());
+    let notice = Notice::find(Notice::FINDINGS, q.notice.as_deref());
     detail_view(&state, &actor, id, notice, None, StatusCode::OK).await
 }
 

@@ -1,0 +1,23 @@
+//! 部门核对 (cross-department verification): the hub (catalogue, upload,
+//! batches, the matching key), the template download and a batch's page.
+//! The findings pages are routed from their own files.
+
+mod batch;
+mod hub;
+
+use crate::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/verification", get(hub::hub_page))
+        .route("/verification/template", get(hub::template))
+        .route("/verification/key/rotate", post(hub::key_rotate))
+        .route("/verification/batches/{id}", get(batch::batch_page))
+}
+
+/// The upload itself: mounted with the large body limit (see `lib.rs`).
+pub fn upload_routes() -> Router<AppState> {
+    Router::new().route("/verification/upload", post(hub::upload))
+}
