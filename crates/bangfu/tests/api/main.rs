@@ -46,3 +46,4 @@ mod targets;
 mod throttle;
 mod union_children;
 mod union_move;
+mod verification_export;

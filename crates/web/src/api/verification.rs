@@ -22,7 +22,6 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/verification/datasets", get(list_datasets))
-        .route("/verification/batches", get(list_batches))
         .route("/verification/batches/{id}", get(get_batch))
         .route("/verification/findings", get(list_findings))
         .route("/verification/findings/{id}", get(get_finding))
@@ -32,9 +31,16 @@ pub fn routes() -> Router<AppState> {
         .route("/verification/key/rotate", post(rotate_key))
 }
 
-/// A batch may be large: mounted with the upload body limit.
+/// A batch may be large: mounted with the upload body limit, outside the
+/// `/api/v1` nest (so the path is whole here, and its list is here too:
+/// this exact path wins over the nest for every method).
 pub fn upload_routes() -> Router<AppState> {
-    Router::new().route("/verification/batches", post(create_batch))
+    Router::new().route(
+        "/api/v1/verification/batches",
+        post(create_batch)
+            .get(list_batches)
+            .fallback(|| async { crate::error::ApiError::MethodNotAllowed }),
+    )
 }
 
 #[derive(OpenApi)]
