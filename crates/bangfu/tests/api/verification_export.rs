@@ -200,6 +200,10 @@ async fn a_department_answers_the_hashed_export_and_the_household_gets_a_finding
     assert_eq!(found["total"], 1, "{found}");
     assert_eq!(found["items"][0]["household_id"], li);
     assert_eq!(found["items"][0]["concern"], "worker_died");
+    // The statistics panel counts it as open (核对预警, 待处置).
+    let (status, panel) = admin.get("/api/v1/stats/panel").await;
+    assert_eq!(status, 200, "{panel}");
+    assert_eq!(panel["findings"], json!({ "open": 1, "resolved": 0 }));
 
     // The workbook carries the same rows; the export is audited by count.
     let res = officer
