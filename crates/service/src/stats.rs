@@ -199,6 +199,8 @@ pub struct Panel {
     pub children: Vec<ChildFigures>,
     /// The last [`TREND_MONTHS`] months, oldest first.
     pub trend: Vec<TrendPoint>,
+    /// 核对发现 in the union's subtree now (not as of the panel's date).
+    pub findings: bangfu_storage::verification::FindingTotals,
 }
 
 /// Parses the panel's date (`YYYY-MM-DD`): today when empty; not after today.
@@ -533,6 +535,7 @@ impl Services {
                 total += f;
             }
             let trend = trend(c, &scope, &u.path, as_of)?;
+            let findings = bangfu_storage::verification::finding_totals(c, &scope, Some(&u.path))?;
             Ok(Panel {
                 union: u,
                 ancestors,
@@ -545,6 +548,7 @@ impl Services {
                     .map(|(union, figures)| ChildFigures { union, figures })
                     .collect(),
                 trend,
+                findings,
             })
         })
         .await

@@ -49,3 +49,4 @@ mod union_move;
 mod verification;
 mod verification_findings;
 mod verification_pages;
+mod verification_export;

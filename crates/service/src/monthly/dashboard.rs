@@ -104,6 +104,8 @@ pub struct Dashboard {
     pub visit_days: u32,
     /// The latest monthly run covering the subtree.
     pub latest_run: Option<RunView>,
+    /// For a manager: 核对发现 in their subtree, open and resolved.
+    pub findings: Option<bangfu_storage::verification::FindingTotals>,
 }
 
 /// Managers: those who read statistics and decide, check or fund.
@@ -139,6 +141,13 @@ impl Services {
             } else {
                 None
             };
+            let findings = if manager {
+                Some(bangfu_storage::verification::finding_totals(
+                    c, &scope, None,
+                )?)
+            } else {
+                None
+            };
             let latest = todos::list_runs(c, &scope, 1)?;
             let latest_run = views(c, latest)?.pop();
             Ok(Dashboard {
@@ -147,6 +156,7 @@ impl Services {
                 year: today.year(),
                 visit_days: days,
                 latest_run,
+                findings,
             })
         })
         .await

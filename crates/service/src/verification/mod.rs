@@ -10,14 +10,18 @@
 //! (`findings`). Rows that match nobody leave only a count; no ID number of
 //! a batch is stored.
 
+mod export;
 mod findings;
 mod hub;
 mod intake;
 mod keys;
+mod thresholds;
 
+pub use export::{HashExport, HashRow};
 pub use findings::{ChildCount, FindingQuery, FindingsOverview, ResolveInput};
 pub use hub::Hub;
 pub use intake::{BatchInput, BatchQuery, MAX_ROWS};
 pub use keys::{id_hash, KeyView};
+pub use thresholds::{ThresholdsInput, ThresholdsView};
 
 pub use bangfu_storage::verification::{Batch, DatasetCount, Finding};

@@ -450,3 +450,35 @@ pub fn reopen_warnings(
     }
     Ok(())
 }
+
+/// Findings in a subtree: open (核对预警, 待处置) and resolved (已处置:
+/// confirmed or dismissed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FindingTotals {
+    pub open: i64,
+    pub resolved: i64,
+}
+
+/// Open and resolved findings in the scope (narrowed to `union_path` when
+/// given): one query grouped by status.
+pub fn finding_totals(
+    conn: &mut Conn,
+    scope: &Scope,
+    union_path: Option<&UnionPath>,
+) -> Result<FindingTotals, StorageError> {
+    let range = scope.range_within(union_path);
+    let rows: Vec<(String, i64)> = run!(conn, c => verification_findings::table
+        .filter(range.covers(verification_findings::union_path))
+        .group_by(verification_findings::status)
+        .select((verification_findings::status, diesel::dsl::count_star()))
+        .load(c))?;
+    let mut out = FindingTotals::default();
+    for (s, n) in rows {
+        match FindingStatus::parse(&s) {
+            Ok(FindingStatus::Open) => out.open += n,
+            Ok(FindingStatus::Confirmed | FindingStatus::Dismissed) => out.resolved += n,
+            Err(_) => {}
+        }
+    }
+    Ok(out)
+}

@@ -13,9 +13,10 @@ mod people;
 
 pub use batches::{find_batch, insert_batch, list_batches, Batch, BatchFilter, NewBatch};
 pub use findings::{
-    close_warnings_without_findings, counts_by_dataset, find_finding, insert_findings,
-    list_findings, open_count_of_household, open_keys_of, reopen_warnings, resolve_finding,
-    DatasetCount, Finding, FindingFilter, NewFinding, Resolution, WARNING_KIND,
+    close_warnings_without_findings, counts_by_dataset, find_finding, finding_totals,
+    insert_findings, list_findings, open_count_of_household, open_keys_of, reopen_warnings,
+    resolve_finding, DatasetCount, Finding, FindingFilter, FindingTotals, NewFinding, Resolution,
+    WARNING_KIND,
 };
 pub use keys::{
     all_thresholds, current_key, insert_key, key_by_id, list_keys, set_thresholds, Key,

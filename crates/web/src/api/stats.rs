@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
     paths(panel, progress, set_target, clear_target),
     components(schemas(
         PanelDto,
+        FindingTotalsDto,
         FiguresDto,
         CountDto,
         TierDto,
@@ -290,6 +291,15 @@ pub struct PanelDto {
     pub children: Vec<ChildFiguresDto>,
     /// Households on file at the end of each of the last 36 months, oldest first.
     pub trend: Vec<TrendPointDto>,
+    /// 核对发现 in the union's subtree now (whatever `as_of`).
+    pub findings: FindingTotalsDto,
+}
+
+/// 核对发现 counted: open (核对预警, 待处置) and resolved (已处置: confirmed or dismissed).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FindingTotalsDto {
+    pub open: i64,
+    pub resolved: i64,
 }
 
 impl From<&Panel> for PanelDto {
@@ -317,6 +327,10 @@ impl From<&Panel> for PanelDto {
                     households: t.households,
                 })
                 .collect(),
+            findings: FindingTotalsDto {
+                open: p.findings.open,
+                resolved: p.findings.resolved,
+            },
         }
     }
 }

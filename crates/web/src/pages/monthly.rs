@@ -489,6 +489,8 @@ pub struct HomeDash {
     pub year: i32,
     pub visit_days: u32,
     pub reads_files: bool,
+    /// 核对发现 of a manager's subtree: (open, resolved).
+    pub findings: Option<(i64, i64)>,
 }
 
 fn percent_bp(bp: u32) -> String {
@@ -542,5 +544,6 @@ pub(super) async fn home_dashboard(
         year: d.year,
         visit_days: d.visit_days,
         reads_files: actor.can(Permission::ReadHouseholds),
+        findings: d.findings.map(|f| (f.open, f.resolved)),
     }))
 }

@@ -465,6 +465,8 @@ async fn panel_page(
         ("累计解困（户）", t.relief.to_string()),
         ("筹集资金（元）", t.raised.yuan_grouped()),
         ("帮扶人次", t.person_times.to_string()),
+        ("核对预警（待处置）", p.findings.open.to_string()),
+        ("核对发现已处置", p.findings.resolved.to_string()),
     ];
     let trend_labels: Vec<String> = p.trend.iter().map(|x| x.month.to_string()).collect();
     let trend_values: Vec<i64> = p.trend.iter().map(|x| x.households).collect();
