@@ -88,6 +88,38 @@ fn resolve_union(c: &mut Conn, key: Option<&str>) -> Result<Union, ServiceError>
 }
 
 impl Services {
+    /// Acts as an existing account from the command line (the operator
+    /// holds the database anyway): to receive a department's file that
+    /// arrived by secure transfer, for example. The account's own
+    /// permissions and union apply, and the audit log names it, from the
+    /// address `cli`.
+    pub async fn operator_act_as(
+        &self,
+        _: Operator,
+        username: &str,
+    ) -> Result<crate::Actor, ServiceError> {
+        let name = username.to_owned();
+        let user = self
+            .read(move |c| Ok(bangfu_storage::users::credentials(c, &name)?))
+            .await?
+            .map(|(u, _)| u)
+            .ok_or(ServiceError::NotFound("用户"))?;
+        if !user.active {
+            return Err(ServiceError::Rule(format!("账号 {username} 已停用")));
+        }
+        Ok(crate::Actor {
+            user: bangfu_storage::users::User {
+                must_change_password: false,
+                ..user
+            },
+            session_hash: String::new(),
+            csrf_token: String::new(),
+            origin: crate::Origin {
+                ip: Some("cli".into()),
+            },
+        })
+    }
+
     /// Applies migrations and makes sure the tree has its root.
     pub async fn prepare(&self) -> Result<Union, ServiceError> {
         let db = self.db.clone();

@@ -8,7 +8,7 @@ mod auth;
 mod error;
 mod import_xlsx;
 mod pages;
-mod verification_file;
+pub mod verification_file;
 mod view;
 mod xlsx;
 

@@ -8,8 +8,6 @@ use crate::common;
 
 use common::{assert_error, audit_json, form_html, input_value, At, PASSWORD};
 use serde_json::{json, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_administrator_cannot_also_be_an_auditor() {
@@ -160,7 +158,7 @@ async fn an_auditors_password_is_reset_only_at_the_command_line() {
     );
 
     // The operator resets it; the auditor must change it at next login.
-    let out = cli(
+    let out = common::cli(
         &app,
         &["user", "reset-password", "--username", "paudit"],
         "Operator-Set-2026",
@@ -206,7 +204,7 @@ async fn an_auditors_password_is_reset_only_at_the_command_line() {
 async fn accounts_made_at_the_command_line_change_their_password_at_first_login() {
     let (app, _t, _) = common::staffed(&[("rootaudit", "auditor", At::Root)]).await;
 
-    let out = cli(
+    let out = common::cli(
         &app,
         &[
             "user",
@@ -235,7 +233,7 @@ async fn accounts_made_at_the_command_line_change_their_password_at_first_login(
     assert_eq!(body["error"]["code"], "password_change_required");
 
     // The exception: the first administrator of a fresh installation.
-    let out = cli(
+    let out = common::cli(
         &app,
         &[
             "user",
@@ -258,7 +256,7 @@ async fn accounts_made_at_the_command_line_change_their_password_at_first_login(
     assert_eq!(login["must_change_password"], false, "{login}");
 
     // The command line refuses what the API refuses.
-    let out = cli(
+    let out = common::cli(
         &app,
         &[
             "user",
@@ -272,7 +270,7 @@ async fn accounts_made_at_the_command_line_change_their_password_at_first_login(
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("职责分离"));
-    let out = cli(
+    let out = common::cli(
         &app,
         &[
             "user",
@@ -304,26 +302,4 @@ async fn accounts_made_at_the_command_line_change_their_password_at_first_login(
         .collect();
     assert!(made.contains(&"clerk".to_owned()) && made.contains(&"firstadmin".to_owned()));
     assert!(!made.contains(&"twohats".to_owned()) && !made.contains(&"weakling".to_owned()));
-}
-
-/// Runs the `bangfu` binary against the test's database with `stdin` as
-/// its standard input (the password it reads).
-fn cli(app: &common::TestApp, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bangfu"))
-        .arg("--database")
-        .arg(&app.database_url)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run bangfu");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(format!("{stdin}\n").as_bytes())
-        .expect("write the password");
-    child.wait_with_output().expect("bangfu ends")
 }

@@ -639,3 +639,68 @@ async fn each_dataset_touches_its_rule_on_a_filed_household() {
         (Some(1), Some(0))
     );
 }
+
+#[tokio::test]
+async fn a_list_that_arrives_as_a_file_is_received_at_the_command_line() {
+    let w = world().await;
+    let dir = std::env::temp_dir().join(format!("bangfu-verify-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("deaths.csv");
+    std::fs::write(
+        &good,
+        format!(
+            "身份证号码,死亡日期\n{},2026-11-02\n{},\n",
+            wang_id(),
+            stranger_id()
+        ),
+    )
+    .unwrap();
+    let args = |file: &std::path::Path| {
+        vec![
+            "verify".to_owned(),
+            "--user".into(),
+            "mz_user".into(),
+            "--dataset".into(),
+            "死亡登记".into(),
+            "--source".into(),
+            "民政局".into(),
+            "--as-of".into(),
+            "2026-11-30".into(),
+            file.display().to_string(),
+        ]
+    };
+    let run = |file: &std::path::Path| {
+        let a = args(file);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        common::cli(&w.app, &refs, "")
+    };
+    let out = run(&good);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("2 行") && said.contains("匹配 1 人，发现 1 条"),
+        "{said}"
+    );
+    assert_eq!(findings(&w.officer, "dataset=death").await.len(), 1);
+    assert_eq!(
+        w.department.total("/api/v1/verification/batches").await,
+        1,
+        "received as that user"
+    );
+
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "id_number\n123\n").unwrap();
+    let out = run(&bad);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("第 2 行"));
+    assert_eq!(
+        w.department.total("/api/v1/verification/batches").await,
+        1,
+        "nothing written"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -688,3 +688,28 @@ pub async fn union_funds(api: &Api, union_id: i64) -> (i64, i64) {
         src["disbursed"].as_i64().unwrap_or(0),
     )
 }
+
+/// Runs the `bangfu` binary against the test's database with `stdin` as
+/// its standard input (the password it reads).
+pub fn cli(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_bangfu"))
+        .arg("--database")
+        .arg(&app.database_url)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run bangfu");
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(format!("{stdin}\n").as_bytes())
+            .expect("write the password");
+    }
+    child.wait_with_output().expect("bangfu ends")
+}
