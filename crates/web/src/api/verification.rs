@@ -189,7 +189,7 @@ pub struct CheckFindingDto {
     /// Null: the worker; else the member's id.
     pub member_id: Option<i64>,
     pub person_name: String,
-    /// assets, undeclared_income, dibao, worker_died, member_died, medical_bill, relapse_risk, disability, disaster
+    /// assets, undeclared_income, dibao, worker_died, member_died, medical_bill, relapse_risk, employment, disability, disaster
     pub concern: String,
     pub concern_label: String,
     /// The row's fields (money in fen).
