@@ -104,6 +104,10 @@ pub struct Settings {
     /// Whether this process starts the monthly run when a month's run is
     /// due (any number may: the first to claim the month runs it).
     pub monthly_schedule: bool,
+    /// A verification batch uploaded on the page with more rows than this
+    /// is matched as a background job with a progress page (default
+    /// [`verification::BACKGROUND_ABOVE`]).
+    pub verification_background_above: usize,
 }
 
 impl Default for Settings {
@@ -124,6 +128,7 @@ impl Default for Settings {
             follow_months: bangfu_domain::leaving::DEFAULT_FOLLOW_MONTHS,
             target_plan: bangfu_domain::target::DefaultPlan::Wuzhou,
             monthly_schedule: true,
+            verification_background_above: verification::BACKGROUND_ABOVE,
         }
     }
 }

@@ -223,6 +223,14 @@ pub fn stale_count(conn: &mut Conn) -> Result<i64, StorageError> {
     Ok(run!(conn, c => stale_decisions::table.count().get_result(c))?)
 }
 
+/// How many jobs of `kind` there are (started, running or ended).
+pub fn job_count(conn: &mut Conn, kind: &str) -> Result<i64, StorageError> {
+    Ok(run!(conn, c => crate::schema::jobs::table
+        .filter(crate::schema::jobs::kind.eq(kind))
+        .count()
+        .get_result(c))?)
+}
+
 /// The figures of the identity "on file at D = filings − decisions + revocations
 /// + reopenings" as of the end of day `d`, over the whole database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

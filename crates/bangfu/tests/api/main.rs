@@ -49,4 +49,5 @@ mod union_move;
 mod verification;
 mod verification_export;
 mod verification_findings;
+mod verification_jobs;
 mod verification_pages;

@@ -130,11 +130,7 @@ impl JobView {
 
     /// Percent done, 0–100.
     pub fn percent(&self) -> i64 {
-        if self.total <= 0 {
-            0
-        } else {
-            (self.done.clamp(0, self.total) * 100) / self.total
-        }
+        crate::jobs::percent(self.done, self.total)
     }
 
     pub(super) fn of(j: bangfu_storage::jobs::Job, at: NaiveDateTime) -> JobView {

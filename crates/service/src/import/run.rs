@@ -12,7 +12,7 @@ use bangfu_domain::audit::Action;
 use bangfu_domain::id_number::mask_id_number;
 use bangfu_domain::{UnionId, ValidationError};
 use bangfu_storage::jobs::{self, NewJob};
-use bangfu_storage::{households, unions, Scope};
+use bangfu_storage::{households, unions};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -159,16 +159,8 @@ impl Services {
 
     /// A job as its owner sees it; nobody else may (not even in scope).
     pub async fn job_get(&self, actor: &Actor, id: i64) -> Result<JobView, ServiceError> {
-        if actor.user.must_change_password {
-            return Err(ServiceError::PasswordChangeRequired);
-        }
-        let scope: Scope = actor.scope();
-        let user = actor.user.id.0;
-        self.read(move |c| {
-            let j = jobs::find(c, &scope, user, id)?.ok_or(ServiceError::NotFound("任务"))?;
-            Ok(JobView::of(j, now()))
-        })
-        .await
+        let j = self.own_job(actor, id, Some(JOB_KIND)).await?;
+        Ok(JobView::of(j, now()))
     }
 
     pub(super) async fn start_job(&self, w: &Work) -> Result<i64, ServiceError> {
@@ -356,20 +348,7 @@ impl Services {
         };
 
         progress.phase(self, PHASE_WRITING).await?;
-        let heartbeat = w.job.map(|id| {
-            let s = self.clone();
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(Duration::from_secs(60)).await;
-                    let r = s
-                        .write(move |c| Ok::<_, ServiceError>(jobs::touch(c, id, now())?))
-                        .await;
-                    if let Err(e) = r {
-                        tracing::warn!(error = %e, job_id = id, "could not record a job's heartbeat");
-                    }
-                }
-            })
-        });
+        let heartbeat = self.heartbeat(w.job);
         let written = self.write_all(w, plans).await;
         if let Some(h) = heartbeat {
             h.abort();

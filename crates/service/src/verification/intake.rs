@@ -28,7 +28,10 @@ pub const MAX_ROWS: usize = 2_000_000;
 /// Row problems listed in a refusal (all are counted).
 const MAX_LISTED: usize = 1_000;
 /// Files read per step when matching hashes (which no index finds).
-const SCAN_STEP: i64 = 20_000;
+pub(super) const SCAN_STEP: i64 = 20_000;
+/// Batches with more rows than this, uploaded on the page, are matched as a
+/// background job (the default of `Settings::verification_background_above`).
+pub const BACKGROUND_ABOVE: usize = 20_000;
 
 /// A dataset as sent: JSON, or a workbook or CSV read by the web layer.
 #[derive(Debug, Clone, Default)]
@@ -56,19 +59,19 @@ pub struct BatchQuery {
 }
 
 /// A batch parsed and checked, ready to match.
-struct Parsed {
-    dataset: Dataset,
-    source: String,
-    as_of: NaiveDate,
-    key_id: Option<i64>,
-    file_name: Option<String>,
-    rows: usize,
-    duplicates: usize,
-    plain: HashMap<String, Facts>,
-    hashed: HashMap<String, Facts>,
+pub(super) struct Parsed {
+    pub(super) dataset: Dataset,
+    pub(super) source: String,
+    pub(super) as_of: NaiveDate,
+    pub(super) key_id: Option<i64>,
+    pub(super) file_name: Option<String>,
+    pub(super) rows: usize,
+    pub(super) duplicates: usize,
+    pub(super) plain: HashMap<String, Facts>,
+    pub(super) hashed: HashMap<String, Facts>,
 }
 
-fn parse(input: BatchInput, today: NaiveDate) -> Result<Parsed, ServiceError> {
+pub(super) fn parse(input: BatchInput, today: NaiveDate) -> Result<Parsed, ServiceError> {
     let dataset = Dataset::parse(&input.dataset)?;
     let source = parse_text("source", "数据来源", &input.source, true, 50)?;
     let as_of = NaiveDate::parse_from_str(input.as_of.trim(), "%Y-%m-%d")
@@ -141,46 +144,95 @@ fn thresholds_for(all: &[store::StoredThresholds], division: &str) -> Thresholds
         .unwrap_or_default()
 }
 
-/// Matches the batch in `scope` and writes it (the caller's transaction).
-fn receive(c: &mut Conn, actor: &Actor, scope: &Scope, p: Parsed) -> Result<i64, ServiceError> {
-    let today = today();
-    // Who each row is: the person on file it names, first row wins.
-    let mut matched: HashMap<Person, Facts> = HashMap::new();
-    let numbers: Vec<&str> = p.plain.keys().map(String::as_str).collect();
-    for s in store::match_plain(c, scope, &numbers, today)? {
+/// Who each row is: the person on file it names, first row wins.
+pub(super) type Matched = HashMap<Person, Facts>;
+
+/// Matches plain ID numbers (indexed) into `matched`.
+pub(super) fn match_numbers(
+    c: &mut Conn,
+    scope: &Scope,
+    p: &Parsed,
+    numbers: &[&str],
+    today: NaiveDate,
+    matched: &mut Matched,
+) -> Result<(), ServiceError> {
+    for s in store::match_plain(c, scope, numbers, today)? {
         if let Some(f) = p.plain.get(&s.id_number) {
             matched.entry(s.person).or_insert_with(|| f.clone());
         }
     }
-    let mut key_id = None;
-    if !p.hashed.is_empty() {
-        let key = match p.key_id {
-            Some(id) => store::key_by_id(c, id)?.ok_or_else(|| {
-                ValidationError::new("key_id", format!("没有编号为 {id} 的核对密钥"))
-            })?,
-            None => store::current_key(c)?.ok_or_else(|| {
-                ServiceError::Rule(
-                    "尚未生成核对密钥：请管理员先在“部门核对”页面生成密钥并交给部门".into(),
-                )
-            })?,
-        };
-        key_id = Some(key.id);
-        let bytes = key_bytes(&key.key_hex)?;
-        let mut after = 0;
-        loop {
-            let (people, last) = store::scan_people(c, scope, after, SCAN_STEP, today)?;
-            for s in people {
-                if let Some(f) = p.hashed.get(&id_hash(&bytes, &s.id_number)) {
-                    matched.entry(s.person).or_insert_with(|| f.clone());
-                }
-            }
-            match last {
-                Some(l) => after = l,
-                None => break,
-            }
+    Ok(())
+}
+
+/// The key the batch's hashes were made with (none: no hashed rows).
+pub(super) fn hash_key(c: &mut Conn, p: &Parsed) -> Result<Option<(i64, Vec<u8>)>, ServiceError> {
+    if p.hashed.is_empty() {
+        return Ok(None);
+    }
+    let key = match p.key_id {
+        Some(id) => store::key_by_id(c, id)?
+            .ok_or_else(|| ValidationError::new("key_id", format!("没有编号为 {id} 的核对密钥")))?,
+        None => store::current_key(c)?.ok_or_else(|| {
+            ServiceError::Rule(
+                "尚未生成核对密钥：请管理员先在“部门核对”页面生成密钥并交给部门".into(),
+            )
+        })?,
+    };
+    Ok(Some((key.id, key_bytes(&key.key_hex)?)))
+}
+
+/// Matches hashes against the next [`SCAN_STEP`] files in scope after
+/// household id `after`. Returns how many files it read and the last one's
+/// id (none: the end).
+pub(super) fn scan_step(
+    c: &mut Conn,
+    scope: &Scope,
+    p: &Parsed,
+    key: &[u8],
+    after: i64,
+    today: NaiveDate,
+    matched: &mut Matched,
+) -> Result<(i64, Option<i64>), ServiceError> {
+    let (people, last) = store::scan_people(c, scope, after, SCAN_STEP, today)?;
+    let mut files = 0;
+    for s in people {
+        if s.person.member_id.is_none() {
+            files += 1;
+        }
+        if let Some(f) = p.hashed.get(&id_hash(key, &s.id_number)) {
+            matched.entry(s.person).or_insert_with(|| f.clone());
         }
     }
+    Ok((files, last))
+}
 
+/// Matches the batch in `scope` and writes it (the caller's transaction).
+fn receive(c: &mut Conn, actor: &Actor, scope: &Scope, p: &Parsed) -> Result<i64, ServiceError> {
+    let today = today();
+    let mut matched = Matched::new();
+    let numbers: Vec<&str> = p.plain.keys().map(String::as_str).collect();
+    match_numbers(c, scope, p, &numbers, today, &mut matched)?;
+    let key = hash_key(c, p)?;
+    if let Some((_, bytes)) = &key {
+        let mut after = 0;
+        while let (_, Some(last)) = scan_step(c, scope, p, bytes, after, today, &mut matched)? {
+            after = last;
+        }
+    }
+    record(c, actor, p, &matched, key.map(|k| k.0))
+}
+
+/// Writes a matched batch: its counts, findings and warnings (the caller's
+/// transaction). The files are read again here, so what they say is what
+/// they say as the batch is written.
+pub(super) fn record(
+    c: &mut Conn,
+    actor: &Actor,
+    p: &Parsed,
+    matched: &Matched,
+    key_id: Option<i64>,
+) -> Result<i64, ServiceError> {
+    let today = today();
     let mut people: Vec<Person> = matched.keys().copied().collect();
     people.sort();
     let months: HashMap<Person, Month> = matched
@@ -320,7 +372,7 @@ impl Services {
         let scope = actor.scope();
         let a = actor.clone();
         self.write(move |c| {
-            let id = receive(c, &a, &scope, parsed)?;
+            let id = receive(c, &a, &scope, &parsed)?;
             store::find_batch(c, &scope, id, None)?.ok_or(ServiceError::NotFound("核对数据批次"))
         })
         .await

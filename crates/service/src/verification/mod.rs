@@ -14,14 +14,17 @@ mod export;
 mod findings;
 mod hub;
 mod intake;
+mod job;
 mod keys;
 mod thresholds;
 
 pub use export::{HashExport, HashRow};
 pub use findings::{ChildCount, FindingQuery, FindingsOverview, ResolveInput};
 pub use hub::Hub;
-pub use intake::{BatchInput, BatchQuery, MAX_ROWS};
+pub use intake::{BatchInput, BatchQuery, BACKGROUND_ABOVE, MAX_ROWS};
+pub use job::{BatchJob, Started, JOB_KIND, PHASE_MATCHING, PHASE_QUEUED, PHASE_WRITING};
 pub use keys::{id_hash, KeyView};
 pub use thresholds::{ThresholdsInput, ThresholdsView};
 
+pub use crate::jobs::{JobState, JobStatus};
 pub use bangfu_storage::verification::{Batch, DatasetCount, Finding};

@@ -22,4 +22,6 @@ pub use keys::{
     all_thresholds, current_key, insert_key, key_by_id, list_keys, set_thresholds, Key,
     StoredThresholds,
 };
-pub use people::{files_of, match_plain, scan_people, Person, PersonFile, ScannedPerson};
+pub use people::{
+    count_files, files_of, match_plain, scan_people, Person, PersonFile, ScannedPerson,
+};

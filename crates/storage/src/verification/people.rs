@@ -85,6 +85,14 @@ pub fn match_plain(
     Ok(out)
 }
 
+/// How many matchable files are in scope on `today` (what a hash scan reads).
+pub fn count_files(conn: &mut Conn, scope: &Scope, today: NaiveDate) -> Result<i64, StorageError> {
+    Ok(run!(conn, c => matchable!(households::table
+        .filter(scope.covers(households::union_path)), today)
+        .count()
+        .get_result(c))?)
+}
+
 /// The next `limit` matchable files in scope after household id `after`,
 /// with all their people: for matching hashes, which no index can find.
 /// Returns the people and the last household id read (none: the end).

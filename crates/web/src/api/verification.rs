@@ -12,7 +12,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use bangfu_domain::verification::Dataset;
 use bangfu_service::verification::{
-    Batch, BatchInput, BatchQuery, DatasetCount, Finding, FindingQuery, KeyView, ResolveInput,
+    Batch, BatchInput, BatchJob, BatchQuery, DatasetCount, Finding, FindingQuery, KeyView,
+    ResolveInput,
 };
 use bangfu_service::PageRequest;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/verification/datasets", get(list_datasets))
         .route("/verification/batches/{id}", get(get_batch))
+        .route("/verification/jobs/{id}", get(get_job))
         .route("/verification/findings", get(list_findings))
         .route("/verification/findings/{id}", get(get_finding))
         .route("/verification/findings/{id}/resolve", post(resolve_finding))
@@ -49,6 +51,7 @@ pub fn upload_routes() -> Router<AppState> {
         create_batch,
         list_batches,
         get_batch,
+        get_job,
         list_findings,
         get_finding,
         resolve_finding,
@@ -61,6 +64,7 @@ pub fn upload_routes() -> Router<AppState> {
         DatasetFieldDto,
         BatchRequest,
         BatchDto,
+        BatchJobDto,
         CheckFindingDto,
         CheckResolveRequest,
         DatasetCountDto,
@@ -423,6 +427,74 @@ async fn get_batch(
 ) -> ApiResult<Json<BatchDto>> {
     let b = state.services.verification_batch_get(&actor, id).await?;
     Ok(Json(BatchDto::from(&b)))
+}
+
+/// A large batch uploaded on the page, matched in the background.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchJobDto {
+    pub id: i64,
+    /// verification_batch
+    pub kind: String,
+    /// queued, running, succeeded, failed — or interrupted: still marked
+    /// running but not heard from for 10 minutes (nothing was written).
+    pub status: String,
+    /// What it is doing, in Chinese (排队中, 核对在档人员, 写入发现, 已完成, 失败).
+    pub phase: String,
+    /// Plain ID numbers matched and files scanned for hashes, of `total`.
+    pub done: i64,
+    pub total: i64,
+    /// 0–100; not meaningful while `indeterminate`.
+    pub percent: i64,
+    /// The final write: progress cannot be measured.
+    pub indeterminate: bool,
+    pub finished: bool,
+    /// The batch written, when succeeded.
+    pub batch_id: Option<i64>,
+    /// When finished: what happened (on failure, why; nothing was written).
+    pub message: Option<String>,
+    pub file_name: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&BatchJob> for BatchJobDto {
+    fn from(j: &BatchJob) -> Self {
+        let s = &j.state;
+        Self {
+            id: s.id,
+            kind: s.kind.clone(),
+            status: if s.interrupted {
+                "interrupted".into()
+            } else {
+                s.status.code().into()
+            },
+            phase: s.phase.clone(),
+            done: s.done,
+            total: s.total,
+            percent: s.percent(),
+            indeterminate: j.indeterminate,
+            finished: s.finished(),
+            batch_id: j.batch.as_ref().map(|b| b.id),
+            message: s.message.clone(),
+            file_name: j.file_name.clone(),
+            created_at: api_time(&s.created_at),
+            updated_at: api_time(&s.updated_at),
+        }
+    }
+}
+
+/// A large batch's job (started from the upload page), for the user who
+/// started it; `POST /api/v1/verification/batches` itself always answers
+/// at once.
+#[utoipa::path(get, path = "/api/v1/verification/jobs/{id}", tag = "verification", params(("id" = i64, Path)),
+    responses((status = 200, body = BatchJobDto), (status = 404, body = ErrorBody)))]
+async fn get_job(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<BatchJobDto>> {
+    let j = state.services.verification_batch_job(&actor, id).await?;
+    Ok(Json(BatchJobDto::from(&j)))
 }
 
 #[utoipa::path(get, path = "/api/v1/verification/findings", tag = "verification", params(FindingParams),

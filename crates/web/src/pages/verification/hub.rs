@@ -10,7 +10,7 @@ use axum::extract::Multipart;
 use bangfu_domain::verification::{Dataset, FieldKind, RowProblem};
 use bangfu_domain::Permission;
 use bangfu_service::import::MAX_FILE_BYTES;
-use bangfu_service::verification::{Batch, BatchInput, Hub};
+use bangfu_service::verification::{Batch, BatchInput, Hub, Started};
 use bangfu_service::{PageRequest, ServiceError};
 
 /// Row problems shown on the page (all are counted).
@@ -309,13 +309,16 @@ pub async fn upload(
     let (form, failure) = match read_form(mp).await {
         Err(msg) => (UploadForm::default(), file_failure(msg)),
         Ok((form, file)) => match receive(&state, &actor, &form, file).await? {
-            Ok(batch) => {
+            Ok(Started::Done(batch)) => {
                 let to = format!(
                     "/verification/batches/{}?{}",
                     batch.id,
                     received(&batch).query()
                 );
                 return Ok(Redirect::to(&to).into_response());
+            }
+            Ok(Started::Job(id)) => {
+                return Ok(Redirect::to(&format!("/verification/jobs/{id}")).into_response());
             }
             Err(failure) => (form, failure),
         },
@@ -366,7 +369,7 @@ async fn receive(
     actor: &Actor,
     form: &UploadForm,
     file: Option<(String, Vec<u8>)>,
-) -> Result<Result<Batch, Failure>, PageError> {
+) -> Result<Result<Started, Failure>, PageError> {
     let dataset = match Dataset::parse(&form.dataset) {
         Ok(d) => d,
         Err(_) => {
@@ -396,7 +399,8 @@ async fn receive(
         rows: rows.rows,
         first_row: rows.first_row,
     };
-    match state.services.verification_batch_create(actor, input).await {
+    // A large batch is matched in the background once its rows parse.
+    match state.services.verification_batch_start(actor, input).await {
         Ok(b) => Ok(Ok(b)),
         Err(ServiceError::InvalidRows { total, problems }) => {
             Ok(Err(rows_failure(total, problems)))

@@ -1,9 +1,11 @@
 //! 部门核对 (cross-department verification): the hub (catalogue, upload,
-//! batches, the matching key), the template download and a batch's page.
+//! batches, the matching key), the template download, a batch's page and
+//! a large batch's job page.
 //! The findings pages are routed from their own files.
 
 mod batch;
 mod hub;
+mod job;
 
 use crate::AppState;
 use axum::routing::{get, post};
@@ -15,6 +17,8 @@ pub fn routes() -> Router<AppState> {
         .route("/verification/template", get(hub::template))
         .route("/verification/key/rotate", post(hub::key_rotate))
         .route("/verification/batches/{id}", get(batch::batch_page))
+        .route("/verification/jobs/{id}", get(job::job_page))
+        .route("/verification/jobs/{id}/progress", get(job::job_fragment))
 }
 
 /// The upload itself: mounted with the large body limit (see `lib.rs`).
