@@ -128,6 +128,9 @@ struct ServeArgs {
     /// Times in an hour one user may be told someone is on another union's file before filings are refused for the rest of the hour (default 20)
     #[arg(long, env = "BANGFU_FILED_ELSEWHERE_PER_HOUR")]
     filed_elsewhere_per_hour: Option<u32>,
+    /// Uploaded verification lists with more rows than this are received as a background job with a progress page (default 20000)
+    #[arg(long, env = "BANGFU_VERIFICATION_BACKGROUND_ABOVE")]
+    verification_background_above: Option<usize>,
 }
 
 #[derive(Args)]
@@ -197,6 +200,7 @@ struct FileConfig {
     follow_months: Option<u32>,
     target_plan: Option<String>,
     monthly_schedule: Option<bool>,
+    verification_background_above: Option<usize>,
     login_address_failures: Option<u32>,
     login_address_window_minutes: Option<u64>,
     filed_elsewhere_per_hour: Option<u32>,
@@ -282,6 +286,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(m) = file.follow_months {
         config.settings.follow_months = m;
     }
+    if let Some(n) = file.verification_background_above {
+        config.settings.verification_background_above = n;
+    }
     if let Some(p) = file.target_plan.as_deref() {
         config.settings.target_plan = target_plan(p)?;
     }
@@ -332,6 +339,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             if let Some(m) = args.follow_months {
                 config.settings.follow_months = m;
+            }
+            if let Some(n) = args.verification_background_above {
+                config.settings.verification_background_above = n;
             }
             if let Some(p) = args.target_plan.as_deref() {
                 config.settings.target_plan = target_plan(p)?;
