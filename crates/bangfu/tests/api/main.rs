@@ -47,6 +47,6 @@ mod throttle;
 mod union_children;
 mod union_move;
 mod verification;
+mod verification_export;
 mod verification_findings;
 mod verification_pages;
-mod verification_export;

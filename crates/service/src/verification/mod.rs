@@ -21,7 +21,7 @@ pub use export::{HashExport, HashRow};
 pub use findings::{ChildCount, FindingQuery, FindingsOverview, ResolveInput};
 pub use hub::Hub;
 pub use intake::{BatchInput, BatchQuery, MAX_ROWS};
-pub use keys::{id_hash, KeyView};
+pub use keys::{id_hash, key_bytes, KeyView};
 pub use thresholds::{ThresholdsInput, ThresholdsView};
 
 pub use bangfu_storage::verification::{Batch, DatasetCount, Finding};

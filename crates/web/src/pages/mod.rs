@@ -63,8 +63,8 @@ mod roles;
 mod stats;
 mod unions;
 mod users;
-mod verification_findings;
 mod verification;
+mod verification_findings;
 
 pub use import::{explain_too_large, read_workbook};
 

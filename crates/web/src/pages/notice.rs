@@ -173,8 +173,7 @@ impl Notice {
     /// What the targets page acknowledges.
     pub const TARGETS: &'static [Notice] = &[Notice::TargetSet, Notice::TargetCleared];
     /// What a 核对发现 page acknowledges.
-    pub const FINDINGS: &'static [Notice] =
-        &[Notice::FindingConfirmed, Notice::FindingDismissed];
+    pub const FINDINGS: &'static [Notice] = &[Notice::FindingConfirmed, Notice::FindingDismissed];
     /// What the funds page acknowledges.
     pub const FUNDS: &'static [Notice] = &[
         Notice::FundsReceipt,
