@@ -146,7 +146,7 @@ pub async fn load_applications(
     Ok(out)
 }
 
-async fn sign_in(
+pub(crate) async fn sign_in(
     services: &Services,
     a: &DemoAccount,
 ) -> Result<bangfu_service::Actor, ServiceError> {

@@ -15,7 +15,8 @@
 //!
 //! One file per thing generated: [`tree`](load) and [`national`](load_national)
 //! unions and accounts, households and their incomes, [`fate`] (what becomes
-//! of each household), exits and decisions, assistance, and funds.
+//! of each household), exits and decisions, assistance, funds, applications
+//! and [`verification`] (部门核对: two departments' lists and what they raise).
 
 mod applications;
 mod assistance;
@@ -30,6 +31,7 @@ mod people;
 mod plans;
 mod random;
 mod tree;
+mod verification;
 
 pub use applications::{load_applications, ApplicationSummary};
 pub use assistance::{load_assistance, AssistanceSummary};
@@ -39,6 +41,7 @@ pub use funds::{load_fund_audit, load_subsidies};
 pub use households::{load_households, load_households_months, HouseholdSummary};
 pub use national::{load_national, NationalSummary};
 pub use tree::{load, DemoAccount};
+pub use verification::{load_verification, VerificationSummary};
 
 use chrono::{NaiveDate, NaiveDateTime};
 

@@ -83,30 +83,48 @@ pub async fn load(services: &Services) -> Result<Vec<DemoAccount>, ServiceError>
         .nth(1)
         .map(|u| u.name.clone())
         .unwrap_or_default();
-    let plan: [(&str, &str, &'static str, &str); 6] = [
-        ("demo-admin", "演示管理员", "admin", &province),
-        ("demo-auditor", "演示审计员", "auditor", &province),
-        ("demo-fund", "演示资金管理员", "fund_officer", &city),
-        ("demo-reviewer", "演示审核人", "reviewer", &county),
-        ("demo-officer", "演示帮扶干部", "officer", &county),
+    // The last two are departments' users (民政局, 医保局) of the officer's
+    // district: they send the lists the demo's 部门核对 starts from.
+    let plan: [(&str, &str, &'static str, &str, Option<&str>); 8] = [
+        ("demo-admin", "演示管理员", "admin", &province, None),
+        ("demo-auditor", "演示审计员", "auditor", &province, None),
+        ("demo-fund", "演示资金管理员", "fund_officer", &city, None),
+        ("demo-reviewer", "演示审核人", "reviewer", &county, None),
+        ("demo-officer", "演示帮扶干部", "officer", &county, None),
         (
             "demo-officer2",
             "演示帮扶干部（另一区）",
             "officer",
             &other_county,
+            None,
+        ),
+        (
+            "demo-civil",
+            "演示民政局数据专员",
+            "department",
+            &county,
+            Some("civil_affairs"),
+        ),
+        (
+            "demo-medical",
+            "演示医保局数据专员",
+            "department",
+            &county,
+            Some("medical_security"),
         ),
     ];
     let mut accounts = Vec::new();
-    for (username, display, role, union) in plan {
+    for (username, display, role, union, department) in plan {
         let password = generate_password();
         services
-            .operator_create_user(
+            .operator_create_user_in(
                 Operator,
                 username,
                 Some(display),
                 &[role.to_owned()],
                 Some(union),
                 &password,
+                department,
                 // The passwords are printed once for whoever runs the demo.
                 FirstLogin::KeepPassword,
             )

@@ -29,6 +29,9 @@ async fn demo_app() -> (TestApp, Vec<demo::DemoAccount>) {
     demo::load_fund_audit(&app.services)
         .await
         .expect("fund audit");
+    demo::load_verification(&app.services, &accounts)
+        .await
+        .expect("demo verification");
     (app, accounts)
 }
 
@@ -173,6 +176,19 @@ async fn every_link_of_every_page_opens_for_every_demo_account() {
                     "{} ({}): {link} → {status}, linked from {from}",
                     a.username, a.role
                 ));
+                continue;
+            }
+            // A page that sends its reader elsewhere (a department's user's
+            // home is 部门核对) is followed there.
+            if res.status().is_redirection() {
+                let to = res
+                    .headers()
+                    .get("location")
+                    .and_then(|v| v.to_str().ok())
+                    .filter(|l| l.starts_with('/') && !l.starts_with("//"));
+                if let Some(to) = to {
+                    queue.push_back((to.to_owned(), link.clone()));
+                }
                 continue;
             }
             let html = res

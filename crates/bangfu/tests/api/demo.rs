@@ -250,3 +250,63 @@ async fn the_demo_has_real_looking_families_and_applications_in_every_step() {
     assert_eq!(s, 200, "{approved}");
     assert_eq!(approved["status"], "approved");
 }
+
+/// 部门核对 in the demo: two departments of the officer's district sent a
+/// list each (some rows hashed with the administrator's key, some naming
+/// nobody); the officer has 核对预警 on the to-do list and open findings,
+/// one bill is dismissed, and each department sees only its own batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_has_department_lists_with_findings_and_warnings() {
+    let app = common::spawn().await;
+    let accounts = demo::load(&app.services).await.expect("demo tree");
+    demo::load_households(&app.services, 120, &|_| {})
+        .await
+        .expect("demo households");
+    demo::load_assistance(&app.services, 1, true, &|_| {})
+        .await
+        .expect("demo assistance");
+    let made = demo::load_verification(&app.services, &accounts)
+        .await
+        .expect("demo verification");
+    assert_eq!((made.batches, made.rows), (2, 8), "{made:?}");
+    // A worker and a member died; a large bill; the checked bill.
+    assert_eq!((made.findings, made.dismissed), (4, 1), "{made:?}");
+    let login = |name: &str| {
+        let a = accounts.iter().find(|a| a.username == name).unwrap();
+        app.api_with(&a.username, &a.password)
+    };
+    let officer = login("demo-officer").await;
+    let (s, todos) = officer.get("/api/v1/todos?kind=warning").await;
+    assert_eq!(s, 200, "{todos}");
+    assert_eq!(todos["total"], 3, "{todos}");
+    let (s, open) = officer
+        .get("/api/v1/verification/findings?status=open")
+        .await;
+    assert_eq!(s, 200, "{open}");
+    let concerns: BTreeSet<&str> = open["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["concern"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        concerns,
+        BTreeSet::from(["worker_died", "member_died", "medical_bill"]),
+        "{open}"
+    );
+    let (_, dismissed) = officer
+        .get("/api/v1/verification/findings?status=dismissed")
+        .await;
+    assert_eq!(dismissed["total"], 1, "{dismissed}");
+    for (who, dataset) in [("demo-civil", "death"), ("demo-medical", "medical")] {
+        let dept = login(who).await;
+        let (s, batches) = dept.get("/api/v1/verification/batches").await;
+        assert_eq!(s, 200, "{batches}");
+        assert_eq!(batches["total"], 1, "{who}: {batches}");
+        assert_eq!(batches["items"][0]["dataset"], dataset, "{batches}");
+    }
+    // The officer two districts away sees none of it.
+    let other = login("demo-officer2").await;
+    let (_, none) = other.get("/api/v1/verification/findings").await;
+    assert_eq!(none["total"], 0, "{none}");
+}

@@ -41,8 +41,8 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The bytes of a stored key's hex.
-pub(crate) fn key_bytes(hex: &str) -> Result<Vec<u8>, ServiceError> {
+/// The bytes of a key's 64 hex digits (as [`KeyView::key`] gives them).
+pub fn key_bytes(hex: &str) -> Result<Vec<u8>, ServiceError> {
     (0..hex.len())
         .step_by(2)
         .map(|i| {

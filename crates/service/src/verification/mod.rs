@@ -23,7 +23,7 @@ pub use findings::{ChildCount, FindingQuery, FindingsOverview, ResolveInput};
 pub use hub::Hub;
 pub use intake::{BatchInput, BatchQuery, BACKGROUND_ABOVE, MAX_ROWS};
 pub use job::{BatchJob, Started, JOB_KIND, PHASE_MATCHING, PHASE_QUEUED, PHASE_WRITING};
-pub use keys::{id_hash, KeyView};
+pub use keys::{id_hash, key_bytes, KeyView};
 pub use thresholds::{ThresholdsInput, ThresholdsView};
 
 pub use crate::jobs::{JobState, JobStatus};
