@@ -339,3 +339,84 @@ async fn templates_download_with_the_dataset_columns() {
         .await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn the_administrator_sets_a_regions_asset_thresholds_and_officers_read_them() {
+    let (app, _) = world().await;
+    let (admin, _) = app.html_login("city_admin", PASSWORD).await;
+    let (status, html) = app.page(&admin, "/verification/thresholds").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("100,000.00"),
+        "the nationwide default is shown"
+    );
+    assert!(html.contains("还没有地区设置标准"));
+    let form = common::form_html(&html, "thresholds-form").expect("form#thresholds-form");
+    let csrf = common::input_value(form, "csrf").expect("csrf");
+
+    // A bad number is shown beside its field and nothing is saved.
+    let (status, html) = app
+        .post_form(
+            &admin,
+            "/verification/thresholds",
+            &[
+                ("csrf", &csrf),
+                ("division_code", "440100"),
+                ("vehicle_yuan", "8万"),
+                ("properties", "1"),
+                ("floor_area_per_person", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("还没有地区设置标准"), "nothing saved");
+    // Another region than the admin's own is refused.
+    let (status, html) = app
+        .post_form(
+            &admin,
+            "/verification/thresholds",
+            &[
+                ("csrf", &csrf),
+                ("division_code", "110100"),
+                ("vehicle_yuan", "80000"),
+                ("properties", "1"),
+                ("floor_area_per_person", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("只能设置本工会所在地区"));
+
+    let (status, _) = app
+        .post_form(
+            &admin,
+            "/verification/thresholds",
+            &[
+                ("csrf", &csrf),
+                ("division_code", "440100"),
+                ("vehicle_yuan", "80000"),
+                ("properties", "2"),
+                ("floor_area_per_person", "35"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, html) = app
+        .page(&admin, "/verification/thresholds?notice=thresholds")
+        .await;
+    assert!(html.contains("核对资产标准已保存"));
+    assert!(
+        html.contains("80,000.00") && html.contains("广州市"),
+        "{html}"
+    );
+
+    // An officer reads them, without the form; a department user does not.
+    let (officer, _) = app.html_login("a_officer", PASSWORD).await;
+    let (status, html) = app.page(&officer, "/verification/thresholds").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("80,000.00"));
+    assert!(common::form_html(&html, "thresholds-form").is_none());
+    let (dept, _) = app.html_login("dept", PASSWORD).await;
+    let (status, _) = app.page(&dept, "/verification/thresholds").await;
+    assert_eq!(status, 403);
+}

@@ -89,6 +89,7 @@ pub enum Notice {
         millis: u64,
     },
     StandardSaved,
+    ThresholdsSaved,
     // targets
     TargetSet,
     TargetCleared,
@@ -170,6 +171,8 @@ impl Notice {
     ];
     /// What the fund audit's pages acknowledge.
     pub const FUND_AUDIT: &'static [Notice] = &[Notice::StandardSaved];
+    /// What the verification thresholds page acknowledges.
+    pub const THRESHOLDS: &'static [Notice] = &[Notice::ThresholdsSaved];
     /// What the targets page acknowledges.
     pub const TARGETS: &'static [Notice] = &[Notice::TargetSet, Notice::TargetCleared];
     /// What a 核对发现 page acknowledges.
@@ -238,6 +241,7 @@ impl Notice {
             Notice::FundsReversed => "reverse",
             Notice::AuditRan { .. } => "ran",
             Notice::StandardSaved => "standard",
+            Notice::ThresholdsSaved => "thresholds",
             Notice::TargetSet => "set",
             Notice::TargetCleared => "clear",
             Notice::FindingConfirmed => "confirmed",
@@ -339,6 +343,7 @@ impl Notice {
                 )
             }
             Notice::StandardSaved => "发放标准已保存。",
+            Notice::ThresholdsSaved => "核对资产标准已保存，之后收到的车辆、不动产数据按新标准核对。",
             Notice::TargetSet => "目标比例已保存。",
             Notice::TargetCleared => "已取消本级设定，恢复沿用上级或默认方案。",
             Notice::FindingConfirmed => {
@@ -449,6 +454,7 @@ mod tests {
             Notice::TARGETS,
             Notice::VERIFICATION,
             Notice::FINDINGS,
+            Notice::THRESHOLDS,
             Notice::BATCH,
         ] {
             for n in list {

@@ -130,6 +130,9 @@ struct HubPage {
     manages_key: bool,
     key: Option<KeyPanel>,
     max_mb: usize,
+    /// Links to the findings and the thresholds, for those who read them.
+    can_findings: bool,
+    can_thresholds: bool,
 }
 
 /// A failed upload, shown on the hub.
@@ -175,6 +178,9 @@ fn render_hub(
             manages_key: hub.manages_key,
             key,
             max_mb: MAX_FILE_BYTES / 1024 / 1024,
+            can_findings: actor.can(Permission::ReadHouseholds),
+            can_thresholds: actor.can(Permission::ReadHouseholds)
+                || actor.can(Permission::ManageVerification),
         },
     )
 }

@@ -1,11 +1,12 @@
 //! 部门核对 (cross-department verification): the hub (catalogue, upload,
-//! batches, the matching key), the template download, a batch's page and
+//! batches, the matching key), the asset thresholds, the template download, a batch's page and
 //! a large batch's job page.
 //! The findings pages are routed from their own files.
 
 mod batch;
 mod hub;
 mod job;
+mod thresholds;
 
 use crate::AppState;
 use axum::routing::{get, post};
@@ -16,6 +17,10 @@ pub fn routes() -> Router<AppState> {
         .route("/verification", get(hub::hub_page))
         .route("/verification/template", get(hub::template))
         .route("/verification/key/rotate", post(hub::key_rotate))
+        .route(
+            "/verification/thresholds",
+            get(thresholds::thresholds_page).post(thresholds::thresholds_save),
+        )
         .route("/verification/batches/{id}", get(batch::batch_page))
         .route("/verification/jobs/{id}", get(job::job_page))
         .route("/verification/jobs/{id}/progress", get(job::job_fragment))
