@@ -428,6 +428,14 @@ impl Concern {
 /// than this is overdue.
 pub const RESOLVE_WITHIN_DAYS: i64 = 30;
 
+/// Days within which an open finding counts as new (本周新增) in the counts.
+pub const FRESH_DAYS: i64 = 7;
+
+/// Open findings raised at or after this instant are new at `now`.
+pub fn fresh_after(now: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    now - chrono::Duration::days(FRESH_DAYS)
+}
+
 /// Open findings raised before this instant are overdue at `now`.
 pub fn overdue_before(now: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
     now - chrono::Duration::days(RESOLVE_WITHIN_DAYS)

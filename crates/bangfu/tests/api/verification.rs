@@ -213,6 +213,20 @@ async fn a_death_list_plain_and_hashed_becomes_findings_on_exactly_the_household
         "a matched hash was stored"
     );
 
+    // Counted by dataset and age: both new this week, none overdue.
+    let counts = w.officer.get("/api/v1/verification/counts").await.1;
+    let death = counts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["dataset"] == "death")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (&death["open"], &death["fresh"], &death["overdue"]),
+        (&json!(2), &json!(2), &json!(0))
+    );
+
     // The same list again raises nothing new while the findings are open.
     let again = send_batch(&w.department, "death", json!([{ "id_number": wang_id() }])).await;
     assert_eq!(

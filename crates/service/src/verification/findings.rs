@@ -11,7 +11,7 @@ use bangfu_domain::audit::Action as AuditAction;
 use bangfu_domain::household::{parse_text, HouseholdId, Status};
 use bangfu_domain::leaving::ExitKind;
 use bangfu_domain::verification::{
-    month_of, overdue_before, Action, Concern, Dataset, Facts, FindingStatus,
+    fresh_after, month_of, overdue_before, Action, Concern, Dataset, Facts, FindingStatus,
 };
 use bangfu_domain::{Permission, ValidationError};
 use bangfu_storage::verification::{self as store, Finding, FindingFilter, Resolution};
@@ -198,7 +198,9 @@ impl Services {
             narrow_to_union(c, &scope, q.union_id, &mut filter.union_path)?;
             let list = store::list_findings(c, &scope, &filter, page)?;
             let before = overdue_before(now());
-            let counts = store::counts_by_dataset(c, &scope, filter.union_path.as_ref(), before)?;
+            let fresh = fresh_after(now());
+            let counts =
+                store::counts_by_dataset(c, &scope, filter.union_path.as_ref(), before, fresh)?;
             let union = match q.union_id {
                 Some(id) => unions::find(c, &scope, bangfu_domain::UnionId(id))?
                     .map(|u| (u.id.0, u.name))
@@ -209,7 +211,7 @@ impl Services {
             let kids = unions::children_unscoped(c, bangfu_domain::UnionId(union.0))?;
             if kids.len() <= MAX_CHILDREN {
                 for u in kids {
-                    let n = store::counts_by_dataset(c, &scope, Some(&u.path), before)?;
+                    let n = store::counts_by_dataset(c, &scope, Some(&u.path), before, fresh)?;
                     children.push(ChildCount {
                         union_id: u.id.0,
                         name: u.name,
@@ -253,7 +255,14 @@ impl Services {
             let mut path = None;
             narrow_to_union(c, &scope, union_id, &mut path)?;
             let before = overdue_before(now());
-            Ok(store::counts_by_dataset(c, &scope, path.as_ref(), before)?)
+            let fresh = fresh_after(now());
+            Ok(store::counts_by_dataset(
+                c,
+                &scope,
+                path.as_ref(),
+                before,
+                fresh,
+            )?)
         })
         .await
     }

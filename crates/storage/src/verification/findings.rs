@@ -370,18 +370,22 @@ pub fn open_count_of_household(
 pub struct DatasetCount {
     pub dataset: Dataset,
     pub open: i64,
+    /// Open and raised at or after `fresh_after`.
+    pub fresh: i64,
     pub overdue: i64,
     pub confirmed: i64,
     pub dismissed: i64,
 }
 
 /// Counts per dataset in the scope (narrowed to `union_path` when given);
-/// `overdue_before`: open findings raised before it are overdue.
+/// open findings raised before `overdue_before` are overdue, those raised at
+/// or after `fresh_after` new.
 pub fn counts_by_dataset(
     conn: &mut Conn,
     scope: &Scope,
     union_path: Option<&UnionPath>,
     overdue_before: NaiveDateTime,
+    fresh_after: NaiveDateTime,
 ) -> Result<Vec<DatasetCount>, StorageError> {
     let range = scope.range_within(union_path);
     let rows: Vec<(String, String, i64)> = run!(conn, c => verification_findings::table
@@ -400,11 +404,19 @@ pub fn counts_by_dataset(
         .group_by(verification_findings::dataset)
         .select((verification_findings::dataset, diesel::dsl::count_star()))
         .load(c))?;
+    let fresh: Vec<(String, i64)> = run!(conn, c => verification_findings::table
+        .filter(range.covers(verification_findings::union_path))
+        .filter(verification_findings::status.eq(FindingStatus::Open.code()))
+        .filter(verification_findings::created_at.ge(fresh_after))
+        .group_by(verification_findings::dataset)
+        .select((verification_findings::dataset, diesel::dsl::count_star()))
+        .load(c))?;
     let mut out: Vec<DatasetCount> = Dataset::ALL
         .iter()
         .map(|d| DatasetCount {
             dataset: *d,
             open: 0,
+            fresh: 0,
             overdue: 0,
             confirmed: 0,
             dismissed: 0,
@@ -424,6 +436,11 @@ pub fn counts_by_dataset(
     for (d, n) in overdue {
         if let Some(c) = out.iter_mut().find(|c| c.dataset.code() == d) {
             c.overdue = n;
+        }
+    }
+    for (d, n) in fresh {
+        if let Some(c) = out.iter_mut().find(|c| c.dataset.code() == d) {
+            c.fresh = n;
         }
     }
     Ok(out)

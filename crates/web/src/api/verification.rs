@@ -314,6 +314,8 @@ pub struct DatasetCountDto {
     pub dataset: String,
     pub dataset_label: String,
     pub open: i64,
+    /// Open and raised within the last 7 days.
+    pub fresh: i64,
     /// Open for more than 30 days.
     pub overdue: i64,
     pub confirmed: i64,
@@ -326,6 +328,7 @@ impl From<&DatasetCount> for DatasetCountDto {
             dataset: c.dataset.code().into(),
             dataset_label: c.dataset.label().into(),
             open: c.open,
+            fresh: c.fresh,
             overdue: c.overdue,
             confirmed: c.confirmed,
             dismissed: c.dismissed,

@@ -149,6 +149,9 @@ impl From<&Finding> for Item {
 pub struct CountRow {
     label: &'static str,
     open: (i64, String),
+    /// Open by age: raised within 7 days, 8–30 days ago (older is overdue).
+    fresh: i64,
+    middle: i64,
     overdue: (i64, String),
     confirmed: (i64, String),
     dismissed: (i64, String),
@@ -206,6 +209,8 @@ async fn list_page(
             CountRow {
                 label: c.dataset.label(),
                 open: (c.open, drill(&u, &[("dataset", d), ("status", "open")])),
+                fresh: c.fresh,
+                middle: (c.open - c.fresh - c.overdue).max(0),
                 overdue: (
                     c.overdue,
                     drill(&u, &[("dataset", d), ("status", "open"), ("overdue", "1")]),
