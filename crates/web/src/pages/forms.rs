@@ -123,3 +123,21 @@ fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, 
         Some(v) => v.parse().map(Some).map_err(serde::de::Error::custom),
     }
 }
+
+/// The bytes of an uploaded file, at most `limit` of them: `Ok(None)` when
+/// the file is larger. Past the limit the rest is read and dropped (the
+/// router caps the body), so the browser gets an answer, not a reset.
+pub(crate) async fn file_bytes(
+    field: &mut axum::extract::multipart::Field<'_>,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, axum::extract::multipart::MultipartError> {
+    let mut bytes = Vec::new();
+    let mut over = false;
+    while let Some(chunk) = field.chunk().await? {
+        over = over || bytes.len() + chunk.len() > limit;
+        if !over {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    Ok((!over).then_some(bytes))
+}

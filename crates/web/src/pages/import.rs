@@ -160,19 +160,10 @@ async fn read_form(mut mp: Multipart) -> Result<(Option<i64>, Option<(String, Ve
             }
             "file" => {
                 let name = field.file_name().unwrap_or_default().to_owned();
-                let mut bytes = Vec::new();
-                let mut over = false;
-                // Past the limit the rest is read and dropped (the router caps
-                // the body), so the browser gets this answer, not a reset.
-                while let Some(chunk) = field.chunk().await.map_err(|_| too_big())? {
-                    over = over || bytes.len() + chunk.len() > MAX_FILE_BYTES;
-                    if !over {
-                        bytes.extend_from_slice(&chunk);
-                    }
-                }
-                if over {
-                    return Err(too_big());
-                }
+                let bytes = crate::pages::forms::file_bytes(&mut field, MAX_FILE_BYTES)
+                    .await
+                    .map_err(|_| too_big())?
+                    .ok_or_else(too_big)?;
                 file = Some((name, bytes));
             }
             _ => {}
