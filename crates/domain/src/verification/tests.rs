@@ -158,7 +158,8 @@ fn each_dataset_touches_its_rule() {
         earnings_in_month: Some(Fen(500_000)),
         ..on_file()
     };
-    let cases: Vec<(Dataset, Vec<(&str, &str)>, FileSide, Option<Concern>)> = vec![
+    type Case<'a> = (Dataset, Vec<(&'a str, &'a str)>, FileSide, Option<Concern>);
+    let cases: Vec<Case> = vec![
         (
             Dataset::Dibao,
             vec![("since", "2026-03")],
