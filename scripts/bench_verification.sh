@@ -28,7 +28,7 @@ bin="${BANGFU_BENCH_BIN:-target/release/bangfu}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/bangfu-bench-v.XXXXXX")"
 server=""
 cleanup() {
-    [ -n "$server" ] && kill "$server" 2>/dev/null || true
+    [ -n "$server" ] && { pkill -P "$server" 2>/dev/null; kill "$server" 2>/dev/null; } || true
     wait 2>/dev/null || true
     rm -rf "$work"
 }
@@ -57,7 +57,7 @@ officer="bench-officer-$$"
 echo 'Bench-Officer-2026' | $bin --database "$url" user create --username "$officer" --role officer --keep-password >/dev/null
 
 # The matching key (made by the first administrator who asks).
-/usr/bin/time -o /dev/null $bin --database "$url" serve --listen "127.0.0.1:$port" > "$work/serve0.log" 2>&1 &
+$bin --database "$url" serve --listen "127.0.0.1:$port" --monthly-schedule false > "$work/serve0.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 login() { curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
@@ -106,7 +106,7 @@ echo "== bangfu verify"
     --dataset death --source 性能测试 --as-of 2024-06-30 "$work/rows.csv"
 grep -E "Maximum resident set size|Elapsed" "$work/verify.time" | sed 's/^\s*/verify: /'
 
-/usr/bin/time -v -o "$work/serve.time" $bin --database "$url" serve --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+/usr/bin/time -v -o "$work/serve.time" $bin --database "$url" serve --listen "127.0.0.1:$port" --monthly-schedule false > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 token=$(login "$officer" Bench-Officer-2026)
@@ -114,5 +114,5 @@ t0=$(date +%s%N)
 curl -sf "http://127.0.0.1:$port/api/v1/verification/export" -H "authorization: Bearer $token" > "$work/export.csv"
 t1=$(date +%s%N)
 echo "hashed export: $(($(wc -l < "$work/export.csv") - 2)) people in $(ms "$t0" "$t1") ms"
-kill -INT "$server"; wait "$server" 2>/dev/null || true; server=""
+pkill -INT -P "$server"; wait "$server" 2>/dev/null || true; server=""
 grep -E "Maximum resident set size" "$work/serve.time" | sed 's/^\s*/server: /'
