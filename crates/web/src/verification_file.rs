@@ -9,7 +9,7 @@
 use crate::import_xlsx::{check_container, col, header_format, mark_formulas, read_cells, row};
 use bangfu_domain::verification::{Dataset, FieldKind, RowProblem};
 use bangfu_domain::Fen;
-use bangfu_service::import::{Cell, Row, MAX_FILE_BYTES};
+use bangfu_service::import::{Cell, Row};
 use bangfu_service::verification::MAX_ROWS;
 use calamine::{Reader, Xlsx};
 use rust_xlsxwriter::{Color, Format, Note, Workbook, XlsxError};
@@ -119,13 +119,9 @@ fn xlsx_grid(bytes: Vec<u8>) -> Result<Vec<Row>, Refusal> {
 
 /// A CSV file (RFC 4180: commas, double quotes, CRLF or LF) in UTF-8, with
 /// or without a byte-order mark. Each record is a row numbered from 1.
+/// The size of an upload is bounded where it is received (the page's
+/// limit); a file given at the command line is the operator's own.
 fn csv_grid(bytes: &[u8]) -> Result<Vec<Row>, Refusal> {
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(Refusal::File(format!(
-            "文件过大：单个文件不超过 {} MB，请分成几批报送",
-            MAX_FILE_BYTES / 1024 / 1024
-        )));
-    }
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|_| {
         Refusal::File(
