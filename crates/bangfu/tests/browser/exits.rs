@@ -160,21 +160,7 @@ async fn approve_at_a_desk(b: &Browser, w: &World) -> R<()> {
     if before.0 != "1" || before.1 != 1 || before.2.iter().sum::<i64>() != 0 {
         return Err(format!("panel before the exit: {before:?}"));
     }
-    goto(b, base, "/exits?tab=open").await?;
-    wait_in(b, "main", "陈立新").await?;
-    click(b, "#results table a[href^='/exits/']").await?;
-    fill(
-        b,
-        "#review-form input[name=note]",
-        "入户核查：已在家政公司稳定就业",
-    )
-    .await?;
-    submit(b, "#review-form").await?;
-    wait_in(b, "main", "已审核").await?;
-    submit_confirmed(b, "#notice-form", "确认开始公示").await?;
-    wait_in(b, "main", "已开始公示").await?;
-    submit_confirmed(b, "#approve-form", "确认批准").await?;
-    wait_in(b, "main", "已批准，档案状态已随之更新").await?;
+    approve_exit(b, base, "陈立新", "入户核查：已在家政公司稳定就业").await?;
     screenshot(b, Screen::Desktop, "exit-decision.png").await?;
     // Out of hardship: no longer on file, and counted under 就业创业.
     let after = panel_in_browser(b, w).await?;

@@ -104,21 +104,7 @@ async fn resolve_on_a_phone(b: &Browser, w: &World) -> R<()> {
 async fn approve_at_a_desk(b: &Browser, w: &World) -> R<()> {
     let base = w.app.base.as_str();
     login(b, base, "reviewer").await?;
-    goto(b, base, "/exits?tab=open").await?;
-    wait_in(b, "main", "冯志强").await?;
-    click(b, "#results table a[href^='/exits/']").await?;
-    fill(
-        b,
-        "#review-form input[name=note]",
-        "入户核实：职工本人已病故",
-    )
-    .await?;
-    submit(b, "#review-form").await?;
-    wait_in(b, "main", "已审核").await?;
-    submit_confirmed(b, "#notice-form", "确认开始公示").await?;
-    wait_in(b, "main", "已开始公示").await?;
-    submit_confirmed(b, "#approve-form", "确认批准").await?;
-    wait_in(b, "main", "已批准，档案状态已随之更新").await?;
+    approve_exit(b, base, "冯志强", "入户核实：职工本人已病故").await?;
     logout(b).await?;
     Ok(())
 }

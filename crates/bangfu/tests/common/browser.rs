@@ -586,3 +586,19 @@ pub async fn unlabelled(c: &Client, scope: &str) -> R<Vec<String>> {
         })
         .unwrap_or_default())
 }
+
+/// A reviewer signed in takes the open exit decision of `worker` through
+/// its steps in the browser: review (with `note`), public notice, approval.
+pub async fn approve_exit(c: &Client, base: &str, worker: &str, note: &str) -> R<()> {
+    goto(c, base, "/exits?tab=open").await?;
+    wait_in(c, "main", worker).await?;
+    click(c, "#results table a[href^='/exits/']").await?;
+    fill(c, "#review-form input[name=note]", note).await?;
+    submit(c, "#review-form").await?;
+    wait_in(c, "main", "已审核").await?;
+    submit_confirmed(c, "#notice-form", "确认开始公示").await?;
+    wait_in(c, "main", "已开始公示").await?;
+    submit_confirmed(c, "#approve-form", "确认批准").await?;
+    wait_in(c, "main", "已批准，档案状态已随之更新").await?;
+    Ok(())
+}
