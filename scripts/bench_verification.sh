@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Measures 部门核对 (cross-department verification) at scale on SQLite.
+# Measures 部门核对 (cross-department verification) at scale.
 #
-#   scripts/bench_verification.sh [HOUSEHOLDS] [ROWS] [PERCENT_ON_FILE]
-#   (defaults: 100000 100000 10)
+#   scripts/bench_verification.sh [sqlite|postgres] [HOUSEHOLDS] [ROWS] [PERCENT_ON_FILE]
+#   (defaults: sqlite 100000 100000 10)
 #
 # Builds the release binary (or takes BANGFU_BENCH_BIN), generates the
 # national tree (2 000 grassroots unions) and HOUSEHOLDS households
 # (`bangfu demo --households N`; BANGFU_BENCH_DB reuses a database already
-# generated), then receives one `death` list of ROWS rows as a national
+# generated: a SQLite file, or a PostgreSQL URL), then receives one `death` list of ROWS rows as a national
 # administrator with `bangfu verify` (the upload page's reader and the same
 # use case): PERCENT_ON_FILE % of the rows name people on file, the rest
 # nobody; half of all rows are plain ID numbers and half `id_hash`. Reports
@@ -17,30 +17,43 @@
 # <= 30 s and <= 500 MB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n="${1:-100000}"
-m="${2:-100000}"
-pct="${3:-10}"
+backend="${1:-sqlite}"
+n="${2:-100000}"
+m="${3:-100000}"
+pct="${4:-10}"
 port="${BANGFU_BENCH_PORT:-18082}"
+pg="${BANGFU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}"
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is needed: apt-get install time" >&2; exit 1; }
 
 bin="${BANGFU_BENCH_BIN:-target/release/bangfu}"
 [ -n "${BANGFU_BENCH_BIN:-}" ] || cargo build --release -q -p bangfu
 work="$(mktemp -d "${TMPDIR:-/tmp}/bangfu-bench-v.XXXXXX")"
 server=""
+dbname=""
 cleanup() {
     [ -n "$server" ] && { pkill -P "$server" 2>/dev/null; kill "$server" 2>/dev/null; } || true
     wait 2>/dev/null || true
+    [ -n "$dbname" ] && psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" || true
     rm -rf "$work"
 }
 trap cleanup EXIT
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 
-if [ -n "${BANGFU_BENCH_DB:-}" ]; then
-    db="$BANGFU_BENCH_DB"
-    url="sqlite://$db"
-else
-    db="$work/bench-v.db"
-    url="sqlite://$db"
+case "$backend" in
+    sqlite)
+        if [ -n "${BANGFU_BENCH_DB:-}" ]; then url="sqlite://$BANGFU_BENCH_DB"; else url="sqlite://$work/bench-v.db"; fi
+        sql() { sqlite3 "${url#sqlite://}" "$1"; } ;;
+    postgres)
+        if [ -n "${BANGFU_BENCH_DB:-}" ]; then url="$BANGFU_BENCH_DB"; else
+            dbname="bangfu_bench_verification_$$"
+            psql "$pg/postgres" -qc "CREATE DATABASE $dbname"
+            url="$pg/$dbname"
+        fi
+        sql() { psql "$url" -At -c "$1"; } ;;
+    *) echo "backend: sqlite or postgres" >&2; exit 2 ;;
+esac
+
+if [ -z "${BANGFU_BENCH_DB:-}" ]; then
     echo "== national tree with 2000 grassroots unions"
     $bin --database "$url" demo --grassroots 2000 > "$work/tree.log"
     echo "== generating $n households"
@@ -49,7 +62,7 @@ else
     t1=$(date +%s%N)
     echo "generate $n households: $(ms "$t0" "$t1") ms"
 fi
-echo "households: $(sqlite3 "$db" 'SELECT count(*) FROM households')"
+echo "households: $(sql 'SELECT count(*) FROM households')"
 
 admin="bench-admin-$$"
 echo 'Bench-Admin-2026' | $bin --database "$url" user create --username "$admin" --role admin --keep-password >/dev/null
@@ -68,7 +81,7 @@ kill -INT "$server"; wait "$server" 2>/dev/null || true; server=""
 
 # The people on file (read straight from the benchmark database: a
 # department would hold these numbers itself).
-sqlite3 "$db" "SELECT worker_id_number FROM households WHERE status IN ('on_file','relieved') UNION ALL SELECT m.id_number FROM members m JOIN households h ON h.id = m.household_id WHERE m.id_number IS NOT NULL AND h.status IN ('on_file','relieved')" > "$work/people.txt"
+sql "SELECT worker_id_number FROM households WHERE status IN ('on_file','relieved') UNION ALL SELECT m.id_number FROM members m JOIN households h ON h.id = m.household_id WHERE m.id_number IS NOT NULL AND h.status IN ('on_file','relieved')" > "$work/people.txt"
 echo "people on file: $(wc -l < "$work/people.txt")"
 
 python3 - "$work" "$m" "$pct" <<'PY'

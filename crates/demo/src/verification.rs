@@ -155,7 +155,8 @@ pub async fn load_verification(
                     row(&[("id_number", nobody(1)), ("died_on", day(9))]),
                     row(&[("id_hash", hashed(&nobody(2))), ("died_on", day(22))]),
                     row(&[("id_number", nobody(3)), ("died_on", day(51))]),
-                ],
+                ]
+                .into(),
                 first_row: 2,
             },
         )
@@ -208,7 +209,8 @@ pub async fn load_verification(
                         ("month", large_month.to_string()),
                         ("amount_fen", "1240000".to_owned()),
                     ]),
-                ],
+                ]
+                .into(),
                 first_row: 2,
             },
         )

@@ -232,6 +232,39 @@ impl fmt::Display for Value {
 /// are left out).
 pub type Facts = BTreeMap<String, Value>;
 
+/// A row's facts held compactly while a batch is matched: the dataset's
+/// fields in order, each given or not. A million-row list is held whole
+/// until its matches are known; a map per row would take ten times the room.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Packed(Box<[Option<Value>]>);
+
+impl Packed {
+    /// Packs a row's facts (fields the dataset does not have are dropped:
+    /// [`parse_row`] never yields them).
+    pub fn of(dataset: Dataset, mut facts: Facts) -> Packed {
+        if facts.is_empty() {
+            return Packed::default();
+        }
+        Packed(
+            dataset
+                .fields()
+                .iter()
+                .map(|f| facts.remove(f.code))
+                .collect(),
+        )
+    }
+
+    /// The facts again, as [`check`] and a finding's record take them.
+    pub fn facts(&self, dataset: Dataset) -> Facts {
+        dataset
+            .fields()
+            .iter()
+            .zip(self.0.iter())
+            .filter_map(|(f, v)| Some((f.code.to_owned(), v.clone()?)))
+            .collect()
+    }
+}
+
 /// A keyed hash of an ID number: HMAC-SHA256 over the 18 characters (upper-case
 /// X) with the deployment's matching key, as 64 lowercase hex digits. The
 /// hashing itself is the service's (it holds the key); this is the value.

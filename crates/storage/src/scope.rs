@@ -68,6 +68,13 @@ impl Scope {
         }
     }
 
+    /// Every union of the tree. Only matching a department's list reads
+    /// through this (a person is matched wherever they are filed); what the
+    /// match finds then belongs to each file's own union and is seen there.
+    pub fn whole_tree() -> Self {
+        Self::of(UnionPath::from_stored("/".to_owned()))
+    }
+
     pub fn path(&self) -> &UnionPath {
         &self.path
     }

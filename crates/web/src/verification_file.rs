@@ -10,17 +10,18 @@ use crate::import_xlsx::{check_container, col, header_format, mark_formulas, rea
 use bangfu_domain::verification::{Dataset, FieldKind, RowProblem};
 use bangfu_domain::Fen;
 use bangfu_service::import::{Cell, Row};
-use bangfu_service::verification::MAX_ROWS;
+use bangfu_service::verification::{Rows, MAX_ROWS};
 use calamine::{Reader, Xlsx};
 use rust_xlsxwriter::{Color, Format, Note, Workbook, XlsxError};
-use std::collections::BTreeMap;
 use std::io::Cursor;
+use std::iter::Peekable;
+use std::str::Chars;
 
 /// The rows of a file, for `BatchInput`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Rows {
+pub struct FileRows {
     /// Each data row: column code → text (money already in fen).
-    pub rows: Vec<BTreeMap<String, String>>,
+    pub rows: Rows,
     /// The number of the first data row as the sender's program shows it.
     pub first_row: usize,
 }
@@ -77,24 +78,23 @@ fn kind_of(dataset: Dataset, code: &str) -> Option<FieldKind> {
 
 /// Reads an upload by its name's extension: `.xlsx` or `.csv`. Runs on a
 /// blocking thread.
-pub fn read(dataset: Dataset, file_name: &str, bytes: Vec<u8>) -> Result<Rows, Refusal> {
+pub fn read(dataset: Dataset, file_name: &str, bytes: Vec<u8>) -> Result<FileRows, Refusal> {
     let lower = file_name.trim().to_lowercase();
     if bytes.is_empty() {
         return Err(Refusal::File(
             "上传的文件是空的：请选择填好数据的 .xlsx 或 .csv 文件".into(),
         ));
     }
-    let grid = if lower.ends_with(".xlsx") {
-        xlsx_grid(bytes)?
+    if lower.ends_with(".xlsx") {
+        rows_of(dataset, xlsx_grid(bytes)?.into_iter().map(Ok))
     } else if lower.ends_with(".csv") {
-        csv_grid(&bytes)?
+        rows_of(dataset, csv_rows(csv_text(&bytes)?))
     } else {
-        return Err(Refusal::File(format!(
+        Err(Refusal::File(format!(
             "不支持“{}”这种文件：请上传 Excel 工作簿（.xlsx）或 CSV 文件（.csv，UTF-8 编码）",
             file_name.trim()
-        )));
-    };
-    rows_of(dataset, grid)
+        )))
+    }
 }
 
 fn xlsx_grid(bytes: Vec<u8>) -> Result<Vec<Row>, Refusal> {
@@ -117,73 +117,91 @@ fn xlsx_grid(bytes: Vec<u8>) -> Result<Vec<Row>, Refusal> {
     Ok(rows)
 }
 
-/// A CSV file (RFC 4180: commas, double quotes, CRLF or LF) in UTF-8, with
-/// or without a byte-order mark. Each record is a row numbered from 1.
-/// The size of an upload is bounded where it is received (the page's
-/// limit); a file given at the command line is the operator's own.
-fn csv_grid(bytes: &[u8]) -> Result<Vec<Row>, Refusal> {
+/// The text of a CSV file in UTF-8, with or without a byte-order mark.
+fn csv_text(bytes: &[u8]) -> Result<&str, Refusal> {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|_| {
+    std::str::from_utf8(bytes).map_err(|_| {
         Refusal::File(
             "CSV 文件不是 UTF-8 编码：请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”，或改传 .xlsx 文件"
                 .into(),
         )
-    })?;
-    let mut rows = Vec::new();
-    for (i, record) in parse_csv(text)?.into_iter().enumerate() {
-        if rows.len() > MAX_ROWS + 1 {
-            break;
-        }
-        if record.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        rows.push(Row {
-            number: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            cells: record.into_iter().map(Cell::Text).collect(),
-        });
-    }
-    Ok(rows)
+    })
 }
 
-fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, Refusal> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(ch) = chars.next() {
-        if quoted {
-            match ch {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
+/// The rows of a CSV file (RFC 4180: commas, double quotes, CRLF or LF),
+/// read one record at a time so a million-row list is never held twice.
+/// Each record is a row numbered from 1; blank records are skipped. The size
+/// of an upload is bounded where it is received (the page's limit); a file
+/// given at the command line is the operator's own.
+fn csv_rows(text: &str) -> impl Iterator<Item = Result<Row, Refusal>> + '_ {
+    Records {
+        chars: text.chars().peekable(),
+        done: false,
+    }
+    .enumerate()
+    .filter(|(_, r)| !matches!(r, Ok(rec) if rec.iter().all(|c| c.trim().is_empty())))
+    // The header and at most one row past the limit (the service refuses it).
+    .take(MAX_ROWS + 2)
+    .map(|(i, r)| {
+        r.map(|record| Row {
+            number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            cells: record.into_iter().map(Cell::Text).collect(),
+        })
+    })
+}
+
+/// The records of a CSV text, one by one; an unclosed quote ends them with
+/// a refusal.
+struct Records<'a> {
+    chars: Peekable<Chars<'a>>,
+    done: bool,
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<Vec<String>, Refusal>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let mut record = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        while let Some(ch) = self.chars.next() {
+            if quoted {
+                match ch {
+                    '"' if self.chars.peek() == Some(&'"') => {
+                        self.chars.next();
+                        field.push('"');
+                    }
+                    '"' => quoted = false,
+                    _ => field.push(ch),
                 }
-                '"' => quoted = false,
+                continue;
+            }
+            match ch {
+                '"' if field.is_empty() => quoted = true,
+                ',' => record.push(std::mem::take(&mut field)),
+                '\r' if self.chars.peek() == Some(&'\n') => {}
+                '\n' | '\r' => {
+                    record.push(field);
+                    return Some(Ok(record));
+                }
                 _ => field.push(ch),
             }
-            continue;
         }
-        match ch {
-            '"' if field.is_empty() => quoted = true,
-            ',' => record.push(std::mem::take(&mut field)),
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            _ => field.push(ch),
+        self.done = true;
+        if quoted {
+            return Some(Err(Refusal::File(
+                "CSV 文件格式有误：有一个双引号没有闭合".into(),
+            )));
         }
+        if !field.is_empty() || !record.is_empty() {
+            record.push(field);
+            return Some(Ok(record));
+        }
+        None
     }
-    if quoted {
-        return Err(Refusal::File(
-            "CSV 文件格式有误：有一个双引号没有闭合".into(),
-        ));
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
-    }
-    Ok(records)
 }
 
 /// The text of a cell of a column, or why it cannot be read.
@@ -214,9 +232,11 @@ fn text_of(cell: &Cell, code: &str, kind: Option<FieldKind>) -> Result<String, S
 /// The header row (the first row with anything in it) names the columns;
 /// every later row is a data row, numbered as the file numbers it (a blank
 /// row between two is kept, so the service names it).
-fn rows_of(dataset: Dataset, grid: Vec<Row>) -> Result<Rows, Refusal> {
-    let mut it = grid.into_iter();
-    let Some(header) = it.next() else {
+fn rows_of(
+    dataset: Dataset,
+    mut grid: impl Iterator<Item = Result<Row, Refusal>>,
+) -> Result<FileRows, Refusal> {
+    let Some(header) = grid.next().transpose()? else {
         return Err(Refusal::File(
             "文件中没有内容：第 1 行应为表头，从第 2 行起每行一人".into(),
         ));
@@ -255,16 +275,17 @@ fn rows_of(dataset: Dataset, grid: Vec<Row>) -> Result<Rows, Refusal> {
             }
         }
     }
-    let mut rows = Vec::new();
+    let mut rows = Rows::new();
     let mut next_no = header_no + 1;
-    for r in it {
+    for r in grid {
+        let r = r?;
         let number = usize::try_from(r.number).unwrap_or(usize::MAX);
         while next_no < number {
-            rows.push(BTreeMap::new());
+            rows.push(std::iter::empty());
             next_no += 1;
         }
         next_no = number + 1;
-        let mut cells = BTreeMap::new();
+        let mut cells: Vec<(&str, String)> = Vec::new();
         for (c, cell) in r.cells.iter().enumerate() {
             if matches!(cell, Cell::Empty) {
                 continue;
@@ -285,9 +306,7 @@ fn rows_of(dataset: Dataset, grid: Vec<Row>) -> Result<Rows, Refusal> {
                 continue;
             };
             match text_of(cell, code, kind_of(dataset, code)) {
-                Ok(t) => {
-                    cells.insert(code.to_owned(), t);
-                }
+                Ok(t) => cells.push((code, t)),
                 Err(message) => problems.push(RowProblem {
                     row: number,
                     column: code.to_owned(),
@@ -295,7 +314,7 @@ fn rows_of(dataset: Dataset, grid: Vec<Row>) -> Result<Rows, Refusal> {
                 }),
             }
         }
-        rows.push(cells);
+        rows.push(cells.iter().map(|(c, t)| (*c, t.as_str())));
     }
     if !problems.is_empty() {
         return Err(Refusal::Rows(problems));
@@ -305,7 +324,7 @@ fn rows_of(dataset: Dataset, grid: Vec<Row>) -> Result<Rows, Refusal> {
             "文件只有表头，没有数据行：请从第 2 行起每行填写一人".into(),
         ));
     }
-    Ok(Rows {
+    Ok(FileRows {
         rows,
         first_row: header_no + 1,
     })
@@ -446,7 +465,7 @@ fn build_template(dataset: Dataset) -> Result<Vec<u8>, XlsxError> {
 mod tests {
     use super::*;
 
-    fn csv(dataset: Dataset, text: &str) -> Result<Rows, Refusal> {
+    fn csv(dataset: Dataset, text: &str) -> Result<FileRows, Refusal> {
         read(dataset, "a.csv", text.as_bytes().to_vec())
     }
 
@@ -456,9 +475,10 @@ mod tests {
             "\u{feff}身份证号码,车辆价值,号牌\r\n110101199003074514,12345.6,\"粤A \"\"1\"\"\"\r\n";
         let r = csv(Dataset::Vehicle, text).unwrap();
         assert_eq!(r.first_row, 2);
-        assert_eq!(r.rows[0]["value_fen"], "1234560");
-        assert_eq!(r.rows[0]["plate"], "粤A \"1\"");
-        assert_eq!(r.rows[0]["id_number"], "110101199003074514");
+        let row = r.rows.map(0);
+        assert_eq!(row["value_fen"], "1234560");
+        assert_eq!(row["plate"], "粤A \"1\"");
+        assert_eq!(row["id_number"], "110101199003074514");
     }
 
     #[test]

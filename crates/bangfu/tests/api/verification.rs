@@ -272,16 +272,25 @@ async fn findings_are_seen_only_in_their_households_subtree() {
         None,
     );
 
-    // A county's department user matches only in its own subtree.
+    // A county's department user matches a person wherever they are filed
+    // (王建国 is filed in another county), and learns only the counts: the
+    // finding is seen where the file is, never by the sender's county.
     w.app.civil_affairs_user("mz_b", None, w.t.county_b).await;
     let county_b = w.app.api_as("mz_b").await;
-    let got = send_batch(
-        &county_b,
-        "unemployment",
-        json!([{ "id_number": wang_id() }]),
-    )
-    .await;
-    assert_eq!(got["matched_people"], 0, "王建国 is not in 越秀区");
+    let got = send_batch(&county_b, "tekun", json!([{ "id_number": wang_id() }])).await;
+    assert_eq!(
+        got["matched_people"], 1,
+        "王建国 is matched outside 越秀区 too"
+    );
+    assert_eq!(got["findings"], 1, "{got}");
+    let batch = got["id"].as_i64().unwrap();
+    let q = format!("batch={batch}");
+    assert_eq!(findings(&w.officer, &q).await.len(), 1);
+    assert!(findings(&w.b_officer, &q).await.is_empty());
+    let (s, _) = county_b
+        .get(&format!("/api/v1/verification/findings?{q}"))
+        .await;
+    assert_eq!(s, 403, "a department never sees households");
     // …and sees only its own batches.
     assert_eq!(county_b.total("/api/v1/verification/batches").await, 1);
     assert_eq!(w.department.total("/api/v1/verification/batches").await, 0);

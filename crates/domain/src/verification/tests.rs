@@ -369,3 +369,21 @@ proptest! {
         prop_assert!(check(d, &facts(d, &pairs), &removed(), &Thresholds::default()).is_none());
     }
 }
+
+proptest! {
+    /// Packing a row's facts for matching loses nothing the rules read.
+    #[test]
+    fn packed_facts_unpack_to_what_was_parsed(ds in 0_usize..11, money in 0_i64..10_000_000, grade in 1_i64..5, give in proptest::collection::vec(any::<bool>(), 4)) {
+        let d = Dataset::ALL[ds];
+        let values: Vec<(&str, String)> = d.fields().iter().zip(give.iter().cycle()).filter(|(f, g)| f.required || **g).map(|(f, _)| (f.code, match f.kind {
+            FieldKind::Month => "2026-10".to_owned(),
+            FieldKind::Date => "2026-10-01".to_owned(),
+            FieldKind::Grade => grade.to_string(),
+            FieldKind::Text => "某某".to_owned(),
+            _ => money.to_string(),
+        })).collect();
+        let pairs: Vec<(&str, &str)> = values.iter().map(|(c, v)| (*c, v.as_str())).collect();
+        let f = facts(d, &pairs);
+        prop_assert_eq!(Packed::of(d, f.clone()).facts(d), f);
+    }
+}

@@ -3,14 +3,15 @@
 //! its file, and write the batch's counts, its findings and their warnings
 //! in one transaction.
 
-use super::keys::{id_hash, key_bytes};
+use super::keys::{id_digest, key_bytes};
+use super::rows::Rows;
 use crate::audit::{Record, Who};
 use crate::clock::{now, today};
 use crate::{Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::household::parse_text;
 use bangfu_domain::verification::{
-    check, month_of, parse_row, warns, Dataset, Facts, PersonKey, RowProblem, Thresholds,
+    check, month_of, parse_row, warns, Dataset, Facts, Packed, PersonKey, RowProblem, Thresholds,
 };
 use bangfu_domain::{Month, Permission, ValidationError};
 use bangfu_storage::todos::{self, NewTodo};
@@ -21,7 +22,7 @@ use bangfu_storage::{Conn, Page, PageRequest, Scope};
 use chrono::NaiveDate;
 use serde_json::json;
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Rows one batch may carry.
 pub const MAX_ROWS: usize = 2_000_000;
@@ -46,7 +47,7 @@ pub struct BatchInput {
     pub key_id: Option<i64>,
     pub file_name: Option<String>,
     /// Each row: column code → text.
-    pub rows: Vec<BTreeMap<String, String>>,
+    pub rows: Rows,
     /// The number of the first row as the sender counts (1 for a JSON list,
     /// 2 for a sheet under its header row).
     pub first_row: usize,
@@ -67,8 +68,33 @@ pub(super) struct Parsed {
     pub(super) file_name: Option<String>,
     pub(super) rows: usize,
     pub(super) duplicates: usize,
-    pub(super) plain: HashMap<String, Facts>,
-    pub(super) hashed: HashMap<String, Facts>,
+    /// Each person named by ID number (its 18 characters), with their row.
+    pub(super) plain: HashMap<[u8; 18], Packed>,
+    /// Each person named by keyed hash (its 32 bytes), with their row.
+    pub(super) hashed: HashMap<[u8; 32], Packed>,
+}
+
+impl Parsed {
+    /// The plain ID numbers, for an indexed lookup.
+    pub(super) fn numbers(&self) -> Vec<&str> {
+        self.plain
+            .keys()
+            .filter_map(|k| std::str::from_utf8(k).ok())
+            .collect()
+    }
+
+    fn facts(&self, row: &Packed) -> Facts {
+        row.facts(self.dataset)
+    }
+}
+
+/// The 32 bytes of 64 hex digits (an [`bangfu_domain::verification::IdHash`]).
+fn digest_of(hex: &str) -> Option<[u8; 32]> {
+    let mut out = [0_u8; 32];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
 }
 
 pub(super) fn parse(input: BatchInput, today: NaiveDate) -> Result<Parsed, ServiceError> {
@@ -93,19 +119,26 @@ pub(super) fn parse(input: BatchInput, today: NaiveDate) -> Result<Parsed, Servi
     let mut hashed = HashMap::new();
     let mut duplicates = 0;
     let first = input.first_row.max(1);
-    for (i, cells) in input.rows.iter().enumerate() {
-        match parse_row(dataset, first + i, cells, today) {
+    for i in 0..input.rows.len() {
+        match parse_row(dataset, first + i, &input.rows.map(i), today) {
             Ok(row) => {
                 // The first row naming a person is the one kept.
-                let (map, key) = match row.person {
-                    PersonKey::Plain(n) => (&mut plain, n.as_str().to_owned()),
-                    PersonKey::Hash(h) => (&mut hashed, h.as_str().to_owned()),
-                };
-                match map.entry(key) {
-                    Entry::Occupied(_) => duplicates += 1,
-                    Entry::Vacant(v) => {
-                        v.insert(row.facts);
+                let fresh = match row.person {
+                    PersonKey::Plain(n) => {
+                        let key = n.as_str().as_bytes().try_into().map_err(|_| {
+                            ServiceError::Internal("an ID number of 18 characters".into())
+                        })?;
+                        keep(&mut plain, key, dataset, row.facts)
                     }
+                    PersonKey::Hash(h) => {
+                        let key = digest_of(h.as_str()).ok_or_else(|| {
+                            ServiceError::Internal("a hash of 64 hex digits".into())
+                        })?;
+                        keep(&mut hashed, key, dataset, row.facts)
+                    }
+                };
+                if !fresh {
+                    duplicates += 1;
                 }
             }
             Err(p) => {
@@ -134,6 +167,22 @@ pub(super) fn parse(input: BatchInput, today: NaiveDate) -> Result<Parsed, Servi
     })
 }
 
+/// Keeps the first row naming a person; false for a later one.
+fn keep<K: std::hash::Hash + Eq>(
+    map: &mut HashMap<K, Packed>,
+    key: K,
+    dataset: Dataset,
+    facts: Facts,
+) -> bool {
+    match map.entry(key) {
+        Entry::Occupied(_) => false,
+        Entry::Vacant(v) => {
+            v.insert(Packed::of(dataset, facts));
+            true
+        }
+    }
+}
+
 /// The thresholds for a division: the longest code prefix that set any,
 /// else the defaults.
 fn thresholds_for(all: &[store::StoredThresholds], division: &str) -> Thresholds {
@@ -157,8 +206,11 @@ pub(super) fn match_numbers(
     matched: &mut Matched,
 ) -> Result<(), ServiceError> {
     for s in store::match_plain(c, scope, numbers, today)? {
-        if let Some(f) = p.plain.get(&s.id_number) {
-            matched.entry(s.person).or_insert_with(|| f.clone());
+        let Ok(key) = <[u8; 18]>::try_from(s.id_number.as_bytes()) else {
+            continue;
+        };
+        if let Some(f) = p.plain.get(&key) {
+            matched.entry(s.person).or_insert_with(|| p.facts(f));
         }
     }
     Ok(())
@@ -199,19 +251,20 @@ pub(super) fn scan_step(
         if s.person.member_id.is_none() {
             files += 1;
         }
-        if let Some(f) = p.hashed.get(&id_hash(key, &s.id_number)) {
-            matched.entry(s.person).or_insert_with(|| f.clone());
+        if let Some(f) = p.hashed.get(&id_digest(key, &s.id_number)) {
+            matched.entry(s.person).or_insert_with(|| p.facts(f));
         }
     }
     Ok((files, last))
 }
 
-/// Matches the batch in `scope` and writes it (the caller's transaction).
-fn receive(c: &mut Conn, actor: &Actor, scope: &Scope, p: &Parsed) -> Result<i64, ServiceError> {
+/// Matches the batch against every file of the tree (a person is matched
+/// wherever they are filed) and writes it (the caller's transaction).
+fn receive(c: &mut Conn, actor: &Actor, p: &Parsed) -> Result<i64, ServiceError> {
     let today = today();
+    let scope = &Scope::whole_tree();
     let mut matched = Matched::new();
-    let numbers: Vec<&str> = p.plain.keys().map(String::as_str).collect();
-    match_numbers(c, scope, p, &numbers, today, &mut matched)?;
+    match_numbers(c, scope, p, &p.numbers(), today, &mut matched)?;
     let key = hash_key(c, p)?;
     if let Some((_, bytes)) = &key {
         let mut after = 0;
@@ -372,7 +425,7 @@ impl Services {
         let scope = actor.scope();
         let a = actor.clone();
         self.write(move |c| {
-            let id = receive(c, &a, &scope, &parsed)?;
+            let id = receive(c, &a, &parsed)?;
             store::find_batch(c, &scope, id, None)?.ok_or(ServiceError::NotFound("核对数据批次"))
         })
         .await
@@ -419,6 +472,7 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn row(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
@@ -432,7 +486,7 @@ mod tests {
             dataset: "death".into(),
             source: "民政局".into(),
             as_of: "2026-11-30".into(),
-            rows,
+            rows: rows.into(),
             first_row: 1,
             ..BatchInput::default()
         }

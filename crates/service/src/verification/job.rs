@@ -15,6 +15,7 @@ use crate::{Actor, ServiceError, Services};
 use bangfu_domain::Permission;
 use bangfu_storage::jobs::{self, NewJob};
 use bangfu_storage::verification::{self as store, Batch};
+use bangfu_storage::Scope;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -162,7 +163,8 @@ impl Services {
         job_id: i64,
     ) -> Result<i64, ServiceError> {
         let today = today();
-        let scope = actor.scope();
+        // A person is matched wherever they are filed (see `intake::receive`).
+        let scope = Scope::whole_tree();
         let (sc, pc) = (scope.clone(), p.clone());
         let (key, files) = self
             .read(move |c| {
@@ -181,7 +183,7 @@ impl Services {
             .await?;
 
         let mut matched = Matched::new();
-        let mut numbers: Vec<String> = p.plain.keys().cloned().collect();
+        let mut numbers: Vec<String> = p.numbers().into_iter().map(str::to_owned).collect();
         numbers.sort_unstable();
         let step = usize::try_from(SCAN_STEP).unwrap_or(usize::MAX);
         for chunk in numbers.chunks(step) {

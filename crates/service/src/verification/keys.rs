@@ -29,12 +29,18 @@ pub struct KeyView {
 /// of HMAC-SHA256 over the 18 characters (upper-case X), keyed with the
 /// key's bytes (the 64 hex digits decoded).
 pub fn id_hash(key: &[u8], id_number: &str) -> String {
+    hex(&id_digest(key, id_number))
+}
+
+/// The 32 bytes [`id_hash`] writes as hex: what a batch's hashes are
+/// matched by (a million hex strings would take twice the room).
+pub fn id_digest(key: &[u8], id_number: &str) -> [u8; 32] {
     // HMAC takes a key of any length, so this cannot fail.
     let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
-        return String::new();
+        return [0; 32];
     };
     mac.update(id_number.to_ascii_uppercase().as_bytes());
-    hex(&mac.finalize().into_bytes())
+    mac.finalize().into_bytes().into()
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -395,7 +395,7 @@ async fn create_batch(
                 as_of: req.as_of,
                 key_id: req.key_id,
                 file_name: None,
-                rows: req.rows.into_iter().map(cells).collect(),
+                rows: req.rows.into_iter().map(cells).collect::<Vec<_>>().into(),
                 first_row: 1,
             },
         )

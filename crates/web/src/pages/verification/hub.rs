@@ -4,7 +4,7 @@
 //! domain's and the service's.
 
 use crate::pages::prelude::*;
-use crate::verification_file::{self, Refusal, Rows};
+use crate::verification_file::{self, FileRows, Refusal};
 use crate::view::local_time;
 use axum::extract::Multipart;
 use bangfu_domain::verification::{Dataset, FieldKind, RowProblem};
@@ -277,7 +277,7 @@ async fn read_form(mut mp: Multipart) -> Result<(UploadForm, Option<(String, Vec
 
 /// Reads the file off the async threads; a reader that panics on a
 /// malformed file is a refused file, not a crashed request.
-async fn read_file(dataset: Dataset, name: String, bytes: Vec<u8>) -> Result<Rows, Refusal> {
+async fn read_file(dataset: Dataset, name: String, bytes: Vec<u8>) -> Result<FileRows, Refusal> {
     tokio::task::spawn_blocking(move || verification_file::read(dataset, &name, bytes))
         .await
         .unwrap_or_else(|_| {
