@@ -56,7 +56,8 @@ struct VerifyArgs {
     /// its permissions and union decide who is matched, and the audit log names it
     #[arg(long)]
     user: String,
-    /// Dataset code or label (death, dibao, vehicle, medical …)
+    /// Dataset code or label of the catalogue (death, dibao, vehicle, medical,
+    /// or one an administrator added, e.g. provident_fund)
     #[arg(long)]
     dataset: String,
     /// Who sent it, e.g. 民政局
@@ -511,10 +512,13 @@ fn approval_level(raw: &str) -> Result<bangfu_domain::UnionLevel, String> {
 async fn verify(services: &Services, args: VerifyArgs) -> Result<(), String> {
     use bangfu_service::verification::BatchInput;
     use bangfu_web::verification_file::{read, Refusal};
-    let dataset =
-        bangfu_domain::verification::Dataset::parse(&args.dataset).map_err(|e| e.message)?;
     let actor = services
         .operator_act_as(Operator, &args.user)
+        .await
+        .map_err(cli_error)?;
+    // A dataset of the catalogue (active); its kind says how rows read.
+    let dataset = services
+        .verification_dataset_resolve(&actor, &args.dataset)
         .await
         .map_err(cli_error)?;
     let name = args
@@ -524,7 +528,7 @@ async fn verify(services: &Services, args: VerifyArgs) -> Result<(), String> {
         .unwrap_or_default();
     let bytes = std::fs::read(&args.file).map_err(|e| format!("读取 {name} 失败：{e}"))?;
     let started = std::time::Instant::now();
-    let rows = read(dataset, &name, bytes).map_err(|r| match r {
+    let rows = read(dataset.kind, &name, bytes).map_err(|r| match r {
         Refusal::File(m) => m,
         Refusal::Rows(list) => list
             .iter()
@@ -537,7 +541,7 @@ async fn verify(services: &Services, args: VerifyArgs) -> Result<(), String> {
         .verification_batch_create(
             &actor,
             BatchInput {
-                dataset: dataset.code().to_owned(),
+                dataset: dataset.code.clone(),
                 source: args.source,
                 as_of: args.as_of,
                 key_id: args.key_id,

@@ -76,10 +76,13 @@ pub enum Action {
     SetThresholds,
     /// A union's people were exported as keyed hashes.
     ExportHashes,
+    /// A dataset of the verification catalogue was added, renamed,
+    /// deactivated or reactivated.
+    EditDataset,
 }
 
 impl Action {
-    pub const ALL: [Action; 64] = [
+    pub const ALL: [Action; 65] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -144,6 +147,7 @@ impl Action {
         Action::RotateKey,
         Action::SetThresholds,
         Action::ExportHashes,
+        Action::EditDataset,
     ];
 
     pub fn code(self) -> &'static str {
@@ -212,6 +216,7 @@ impl Action {
             Action::RotateKey => "rotate_key",
             Action::SetThresholds => "set_thresholds",
             Action::ExportHashes => "export_hashes",
+            Action::EditDataset => "edit_dataset",
         }
     }
 
@@ -281,6 +286,7 @@ impl Action {
             Action::RotateKey => "生成或轮换核对密钥",
             Action::SetThresholds => "设置核对资产标准",
             Action::ExportHashes => "导出人员密钥散列",
+            Action::EditDataset => "维护核对数据集目录",
         }
     }
 
@@ -317,6 +323,7 @@ pub fn object_label(kind: &str) -> &'static str {
         "batch" => "核对数据批次",
         "check" => "核对发现",
         "key" => "核对密钥",
+        "dataset" => "核对数据集",
         "thresholds" => "核对资产标准",
         _ => "其他",
     }

@@ -21,9 +21,18 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod catalogue;
+
+pub use catalogue::{
+    find as find_dataset, parse_dataset_code, parse_department, parse_kind, parse_label,
+    resolve as resolve_dataset, DatasetEntry, MAX_DEPARTMENT, MAX_LABEL,
+};
+
 coded!(
-    /// The catalogue of department datasets (a closed list: each has its
-    /// fields and its rule below).
+    /// The kinds of department dataset: each has its fields and its rule
+    /// below (a closed list, because rules stay in code). The catalogue an
+    /// administrator extends ([`DatasetEntry`]) names, for each dataset, the
+    /// kind it follows; a built-in dataset's code is its kind's.
     Dataset, "dataset", "数据集" {
         /// 低保名单 (civil affairs).
         Dibao = "dibao", "低保名单";

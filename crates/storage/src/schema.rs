@@ -706,6 +706,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    verification_datasets (code) {
+        code -> Text,
+        label -> Text,
+        department -> Text,
+        kind -> Text,
+        position -> Integer,
+        active -> Bool,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> unions (union_id));
 diesel::joinable!(applications -> unions (union_id));
 diesel::joinable!(application_steps -> applications (application_id));
@@ -780,6 +795,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     stale_decisions,
     verification_keys,
     verification_batches,
+    verification_datasets,
     verification_findings,
     verification_thresholds
 );

@@ -3,6 +3,7 @@
 //! dismissed with a reason. Resolving the last open finding of a household
 //! closes its warning.
 
+use super::datasets::filter_code;
 use crate::audit::{Record, Who};
 use crate::clock::now;
 use crate::unions::narrow_to_union;
@@ -11,7 +12,7 @@ use bangfu_domain::audit::Action as AuditAction;
 use bangfu_domain::household::{parse_text, HouseholdId, Status};
 use bangfu_domain::leaving::ExitKind;
 use bangfu_domain::verification::{
-    fresh_after, month_of, overdue_before, Action, Concern, Dataset, Facts, FindingStatus,
+    fresh_after, month_of, overdue_before, Action, Concern, Facts, FindingStatus,
 };
 use bangfu_domain::{Permission, ValidationError};
 use bangfu_storage::verification::{self as store, Finding, FindingFilter, Resolution};
@@ -155,7 +156,8 @@ fn finding_filter(actor: &Actor, q: &FindingQuery) -> Result<FindingFilter, Serv
     Ok(FindingFilter {
         union_path: None,
         batch_id: q.batch,
-        dataset: nonempty(&q.dataset).map(Dataset::parse).transpose()?,
+        // Resolved against the catalogue in the read (`filter_code`).
+        dataset: nonempty(&q.dataset).map(str::to_owned),
         concern: nonempty(&q.concern).map(Concern::parse).transpose()?,
         status: nonempty(&q.status).map(FindingStatus::parse).transpose()?,
         household_id: q.household_id.map(HouseholdId),
@@ -176,6 +178,7 @@ impl Services {
         let scope = actor.scope();
         self.read(move |c| {
             narrow_to_union(c, &scope, q.union_id, &mut filter.union_path)?;
+            filter.dataset = filter_code(c, filter.dataset.as_deref())?;
             Ok(store::list_findings(c, &scope, &filter, page)?)
         })
         .await
@@ -196,6 +199,7 @@ impl Services {
         self.read(move |c| {
             let mut filter = filter;
             narrow_to_union(c, &scope, q.union_id, &mut filter.union_path)?;
+            filter.dataset = filter_code(c, filter.dataset.as_deref())?;
             let list = store::list_findings(c, &scope, &filter, page)?;
             let before = overdue_before(now());
             let fresh = fresh_after(now());

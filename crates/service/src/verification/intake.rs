@@ -3,6 +3,7 @@
 //! its file, and write the batch's counts, its findings and their warnings
 //! in one transaction.
 
+use super::datasets::filter_code;
 use super::keys::{id_digest, key_bytes};
 use super::rows::Rows;
 use crate::audit::{Record, Who};
@@ -11,7 +12,8 @@ use crate::{Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::household::parse_text;
 use bangfu_domain::verification::{
-    check, month_of, parse_row, warns, Dataset, Facts, Packed, PersonKey, RowProblem, Thresholds,
+    check, month_of, parse_row, resolve_dataset, warns, Dataset, DatasetEntry, Facts, Packed,
+    PersonKey, RowProblem, Thresholds,
 };
 use bangfu_domain::{Month, Permission, ValidationError};
 use bangfu_storage::todos::{self, NewTodo};
@@ -37,7 +39,7 @@ pub const BACKGROUND_ABOVE: usize = 20_000;
 /// A dataset as sent: JSON, or a workbook or CSV read by the web layer.
 #[derive(Debug, Clone, Default)]
 pub struct BatchInput {
-    /// A code or label of [`Dataset`].
+    /// A code or label of an active dataset of the catalogue.
     pub dataset: String,
     /// Who sent it (a department's name).
     pub source: String,
@@ -61,7 +63,8 @@ pub struct BatchQuery {
 
 /// A batch parsed and checked, ready to match.
 pub(super) struct Parsed {
-    pub(super) dataset: Dataset,
+    /// The catalogue's entry; its kind's rule reads the rows.
+    pub(super) dataset: DatasetEntry,
     pub(super) source: String,
     pub(super) as_of: NaiveDate,
     pub(super) key_id: Option<i64>,
@@ -84,7 +87,7 @@ impl Parsed {
     }
 
     fn facts(&self, row: &Packed) -> Facts {
-        row.facts(self.dataset)
+        row.facts(self.dataset.kind)
     }
 }
 
@@ -97,8 +100,15 @@ fn digest_of(hex: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-pub(super) fn parse(input: BatchInput, today: NaiveDate) -> Result<Parsed, ServiceError> {
-    let dataset = Dataset::parse(&input.dataset)?;
+/// `datasets` is the catalogue: the code sent must name an active entry.
+pub(super) fn parse(
+    input: BatchInput,
+    datasets: &[DatasetEntry],
+    today: NaiveDate,
+) -> Result<Parsed, ServiceError> {
+    let entry = resolve_dataset(datasets, &input.dataset)?.clone();
+    // The kind: its fields read the rows.
+    let dataset = entry.kind;
     let source = parse_text("source", "数据来源", &input.source, true, 50)?;
     let as_of = NaiveDate::parse_from_str(input.as_of.trim(), "%Y-%m-%d")
         .map_err(|_| ValidationError::new("as_of", "数据截止日期应为 YYYY-MM-DD"))?;
@@ -155,7 +165,7 @@ pub(super) fn parse(input: BatchInput, today: NaiveDate) -> Result<Parsed, Servi
         });
     }
     Ok(Parsed {
-        dataset,
+        dataset: entry,
         source,
         as_of,
         key_id: input.key_id,
@@ -286,6 +296,8 @@ pub(super) fn record(
     key_id: Option<i64>,
 ) -> Result<i64, ServiceError> {
     let today = today();
+    // Deactivated since the rows were read: nothing is written.
+    resolve_dataset(&store::catalogue(c)?, &p.dataset.code)?;
     let mut people: Vec<Person> = matched.keys().copied().collect();
     people.sort();
     let months: HashMap<Person, Month> = matched
@@ -303,13 +315,13 @@ pub(super) fn record(
             continue;
         };
         let t = thresholds_for(&all_thresholds, &f.division_code);
-        let Some(m) = check(p.dataset, facts, &f.side, &t) else {
+        let Some(m) = check(p.dataset.kind, facts, &f.side, &t) else {
             continue;
         };
         let key = (
             f.person.household_id.0,
             f.person.member_id,
-            p.dataset.code().to_owned(),
+            p.dataset.code.clone(),
         );
         if open.contains(&key) {
             continue;
@@ -323,7 +335,7 @@ pub(super) fn record(
                 kind: store::WARNING_KIND,
                 detail: format!(
                     "{}：{}（{}）",
-                    p.dataset.label(),
+                    p.dataset.label,
                     m.concern.label(),
                     f.person_name
                 ),
@@ -331,7 +343,7 @@ pub(super) fn record(
         }
         findings.push(NewFinding {
             batch_id: 0,
-            dataset: p.dataset,
+            dataset: p.dataset.code.clone(),
             household_id: f.person.household_id,
             union_id: f.union_id,
             union_path: f.union_path.clone(),
@@ -351,7 +363,7 @@ pub(super) fn record(
     let id = store::insert_batch(
         c,
         &NewBatch {
-            dataset: p.dataset,
+            dataset: &p.dataset.code,
             source: &p.source,
             as_of: p.as_of,
             union_id: actor.user.union_id,
@@ -382,7 +394,8 @@ pub(super) fn record(
         (actor.user.union_id.0, &actor.user.union_path),
     )
     .after(json!({
-        "dataset": p.dataset.code(),
+        "dataset": p.dataset.code,
+        "kind": p.dataset.kind.code(),
         "source": p.source,
         "as_of": p.as_of.to_string(),
         "file_name": p.file_name,
@@ -421,7 +434,8 @@ impl Services {
         input: BatchInput,
     ) -> Result<Batch, ServiceError> {
         actor.require(Permission::SendDatasets)?;
-        let parsed = parse(input, today())?;
+        let datasets = self.read(|c| Ok(store::catalogue(c)?)).await?;
+        let parsed = parse(input, &datasets, today())?;
         let scope = actor.scope();
         let a = actor.clone();
         self.write(move |c| {
@@ -438,20 +452,16 @@ impl Services {
         page: PageRequest,
     ) -> Result<Page<Batch>, ServiceError> {
         require_batches(actor)?;
-        let dataset = q
-            .dataset
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(Dataset::parse)
-            .transpose()?;
-        let filter = BatchFilter {
+        let mut filter = BatchFilter {
             created_by: own_only(actor),
-            dataset,
+            dataset: None,
         };
         let scope = actor.scope();
-        self.read(move |c| Ok(store::list_batches(c, &scope, &filter, page)?))
-            .await
+        self.read(move |c| {
+            filter.dataset = filter_code(c, q.dataset.as_deref())?;
+            Ok(store::list_batches(c, &scope, &filter, page)?)
+        })
+        .await
     }
 
     pub async fn verification_batch_get(
@@ -496,6 +506,17 @@ mod tests {
         NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()
     }
 
+    fn parse(input: BatchInput, today: NaiveDate) -> Result<Parsed, ServiceError> {
+        let mut datasets: Vec<DatasetEntry> = bangfu_domain::verification::Dataset::ALL
+            .iter()
+            .map(|d| DatasetEntry::builtin(*d))
+            .collect();
+        datasets[7].active = !input.dataset.starts_with("inactive:");
+        let mut input = input;
+        input.dataset = input.dataset.trim_start_matches("inactive:").to_owned();
+        super::parse(input, &datasets, today)
+    }
+
     #[test]
     fn duplicates_within_a_batch_are_matched_once() {
         let id = "110101198001010010";
@@ -535,6 +556,9 @@ mod tests {
     fn an_unknown_dataset_an_empty_list_and_a_future_date_are_refused() {
         let mut i = input(vec![row(&[("id_number", "110101198001010010")])]);
         i.dataset = "weather".into();
+        assert!(matches!(parse(i, today()), Err(ServiceError::Invalid(e)) if e.field == "dataset"));
+        let mut i = input(vec![row(&[("id_number", "110101198001010010")])]);
+        i.dataset = "inactive:death".into();
         assert!(matches!(parse(i, today()), Err(ServiceError::Invalid(e)) if e.field == "dataset"));
         assert!(
             matches!(parse(input(vec![]), today()), Err(ServiceError::Invalid(e)) if e.field == "rows")

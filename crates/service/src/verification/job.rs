@@ -28,7 +28,7 @@ pub const PHASE_WRITING: &str = "写入发现";
 #[derive(Debug, Clone)]
 pub enum Started {
     /// A small batch, received at once.
-    Done(Batch),
+    Done(Box<Batch>),
     /// A large one: it is matched in the background as this job.
     Job(i64),
 }
@@ -54,12 +54,13 @@ impl Services {
         input: BatchInput,
     ) -> Result<Started, ServiceError> {
         if input.rows.len() <= self.settings.verification_background_above {
-            return Ok(Started::Done(
+            return Ok(Started::Done(Box::new(
                 self.verification_batch_create(actor, input).await?,
-            ));
+            )));
         }
         actor.require(Permission::SendDatasets)?;
-        let parsed = parse(input, today())?;
+        let datasets = self.read(|c| Ok(store::catalogue(c)?)).await?;
+        let parsed = parse(input, &datasets, today())?;
         let union_id = actor.user.union_id.0;
         let path = actor.user.union_path.as_str().to_owned();
         let user = actor.user.id.0;

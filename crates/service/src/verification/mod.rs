@@ -11,6 +11,7 @@
 //! (`findings`). Rows that match nobody leave only a count; no ID number of
 //! a batch is stored.
 
+mod datasets;
 mod export;
 mod findings;
 mod hub;
@@ -20,6 +21,7 @@ mod keys;
 mod rows;
 mod thresholds;
 
+pub use datasets::{DatasetChanges, NewDataset};
 pub use export::{HashExport, HashRow};
 pub use findings::{ChildCount, FindingQuery, FindingsOverview, ResolveInput};
 pub use hub::Hub;
@@ -30,4 +32,5 @@ pub use rows::Rows;
 pub use thresholds::{ThresholdsInput, ThresholdsView};
 
 pub use crate::jobs::{JobState, JobStatus};
-pub use bangfu_storage::verification::{Batch, DatasetCount, Finding};
+pub use bangfu_domain::verification::DatasetEntry;
+pub use bangfu_storage::verification::{Batch, DatasetCount, Finding, StoredDataset};

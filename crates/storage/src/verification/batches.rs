@@ -1,10 +1,11 @@
 //! The batches a department sent: what, from whom, as of when, and counts.
 
+use super::datasets::catalogue;
 use crate::db::{run, Conn};
 use crate::query::{insert_returning_id, name_of, page_of, union_names, user_names, Optional};
 use crate::schema::verification_batches;
 use crate::{Page, PageRequest, Scope, StorageError};
-use bangfu_domain::verification::Dataset;
+use bangfu_domain::verification::DatasetEntry;
 use bangfu_domain::{UnionId, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -12,7 +13,8 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
     pub id: i64,
-    pub dataset: Dataset,
+    /// The catalogue's entry the batch was sent as (active or not now).
+    pub dataset: DatasetEntry,
     pub source: String,
     pub as_of: NaiveDate,
     pub union_id: UnionId,
@@ -51,11 +53,19 @@ struct Row {
 fn assemble(conn: &mut Conn, rows: Vec<Row>) -> Result<Vec<Batch>, StorageError> {
     let unions = union_names(conn, rows.iter().map(|r| r.union_id))?;
     let people = user_names(conn, rows.iter().map(|r| r.created_by))?;
+    let datasets = if rows.is_empty() {
+        Vec::new()
+    } else {
+        catalogue(conn)?
+    };
     rows.into_iter()
         .map(|r| {
             Ok(Batch {
-                dataset: Dataset::parse(&r.dataset)
-                    .map_err(|_| StorageError::Corrupt(format!("batch {} dataset", r.id)))?,
+                dataset: datasets
+                    .iter()
+                    .find(|d| d.code == r.dataset)
+                    .cloned()
+                    .ok_or_else(|| StorageError::Corrupt(format!("batch {} dataset", r.id)))?,
                 id: r.id,
                 source: r.source,
                 as_of: r.as_of,
@@ -78,7 +88,8 @@ fn assemble(conn: &mut Conn, rows: Vec<Row>) -> Result<Vec<Batch>, StorageError>
 
 #[derive(Debug, Clone)]
 pub struct NewBatch<'a> {
-    pub dataset: Dataset,
+    /// The catalogue code.
+    pub dataset: &'a str,
     pub source: &'a str,
     pub as_of: NaiveDate,
     pub union_id: UnionId,
@@ -102,7 +113,7 @@ pub fn insert_batch(
         conn,
         verification_batches,
         (
-            verification_batches::dataset.eq(b.dataset.code()),
+            verification_batches::dataset.eq(b.dataset),
             verification_batches::source.eq(b.source),
             verification_batches::as_of.eq(b.as_of),
             verification_batches::union_id.eq(b.union_id.0),
@@ -125,7 +136,8 @@ pub fn insert_batch(
 pub struct BatchFilter {
     /// Only those this user sent (a department user sees no others).
     pub created_by: Option<i64>,
-    pub dataset: Option<Dataset>,
+    /// A catalogue code.
+    pub dataset: Option<String>,
 }
 
 pub fn list_batches(
@@ -142,8 +154,8 @@ pub fn list_batches(
                 .if_some(filter.created_by, |q, u| {
                     q.filter(verification_batches::created_by.eq(u))
                 })
-                .if_some(filter.dataset, |q, d| {
-                    q.filter(verification_batches::dataset.eq(d.code()))
+                .if_some(filter.dataset.as_deref(), |q, d| {
+                    q.filter(verification_batches::dataset.eq(d))
                 })
         };
     }

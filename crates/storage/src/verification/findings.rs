@@ -1,12 +1,13 @@
 //! Findings: a matched row that disagrees with a household's file, open
 //! until the responsible person resolves it.
 
+use super::datasets::catalogue;
 use crate::db::{run, Conn};
 use crate::query::{name_of, page_of, union_names, user_names, Optional};
 use crate::schema::{households, todos, verification_findings};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::household::HouseholdId;
-use bangfu_domain::verification::{Action, Concern, Dataset, FindingStatus};
+use bangfu_domain::verification::{Action, Concern, DatasetEntry, FindingStatus};
 use bangfu_domain::{UnionId, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -19,7 +20,8 @@ const INSERT_CHUNK: usize = 500;
 pub struct Finding {
     pub id: i64,
     pub batch_id: i64,
-    pub dataset: Dataset,
+    /// The catalogue's entry of its batch (active or not now).
+    pub dataset: DatasetEntry,
     pub household_id: HouseholdId,
     pub file_no: String,
     pub worker_name: String,
@@ -80,11 +82,20 @@ type Joined = (Row, String, String, Option<i64>);
 fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Finding>, StorageError> {
     let unions = union_names(conn, rows.iter().map(|r| r.0.union_id))?;
     let people = user_names(conn, rows.iter().filter_map(|r| r.0.resolved_by))?;
+    let datasets = if rows.is_empty() {
+        Vec::new()
+    } else {
+        catalogue(conn)?
+    };
     rows.into_iter()
         .map(|(r, file_no, worker_name, responsible_id)| {
             let corrupt = |what: &str| StorageError::Corrupt(format!("finding {} {what}", r.id));
             Ok(Finding {
-                dataset: Dataset::parse(&r.dataset).map_err(|_| corrupt("dataset"))?,
+                dataset: datasets
+                    .iter()
+                    .find(|d| d.code == r.dataset)
+                    .cloned()
+                    .ok_or_else(|| corrupt("dataset"))?,
                 concern: Concern::parse(&r.concern).map_err(|_| corrupt("concern"))?,
                 status: FindingStatus::parse(&r.status).map_err(|_| corrupt("status"))?,
                 action: r
@@ -127,7 +138,8 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Finding>, StorageE
 #[derive(Debug, Clone)]
 pub struct NewFinding {
     pub batch_id: i64,
-    pub dataset: Dataset,
+    /// The catalogue code.
+    pub dataset: String,
     pub household_id: HouseholdId,
     pub union_id: UnionId,
     pub union_path: UnionPath,
@@ -151,7 +163,7 @@ pub fn insert_findings(
             .map(|f| {
                 (
                     verification_findings::batch_id.eq(f.batch_id),
-                    verification_findings::dataset.eq(f.dataset.code()),
+                    verification_findings::dataset.eq(&f.dataset),
                     verification_findings::household_id.eq(f.household_id.0),
                     verification_findings::union_id.eq(f.union_id.0),
                     verification_findings::union_path.eq(f.union_path.as_str()),
@@ -203,7 +215,8 @@ pub struct FindingFilter {
     /// Narrows the scope to one union's subtree.
     pub union_path: Option<UnionPath>,
     pub batch_id: Option<i64>,
-    pub dataset: Option<Dataset>,
+    /// A catalogue code.
+    pub dataset: Option<String>,
     pub concern: Option<Concern>,
     pub status: Option<FindingStatus>,
     pub household_id: Option<HouseholdId>,
@@ -240,8 +253,8 @@ pub fn list_findings(
                 .if_some(filter.batch_id, |q, b| {
                     q.filter(verification_findings::batch_id.eq(b))
                 })
-                .if_some(filter.dataset, |q, d| {
-                    q.filter(verification_findings::dataset.eq(d.code()))
+                .if_some(filter.dataset.as_deref(), |q, d| {
+                    q.filter(verification_findings::dataset.eq(d))
                 })
                 .if_some(filter.concern, |q, d| {
                     q.filter(verification_findings::concern.eq(d.code()))
@@ -368,7 +381,7 @@ pub fn open_count_of_household(
 /// Findings by dataset and status in a subtree: (dataset, status, count).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DatasetCount {
-    pub dataset: Dataset,
+    pub dataset: DatasetEntry,
     pub open: i64,
     /// Open and raised at or after `fresh_after`.
     pub fresh: i64,
@@ -377,9 +390,10 @@ pub struct DatasetCount {
     pub dismissed: i64,
 }
 
-/// Counts per dataset in the scope (narrowed to `union_path` when given);
-/// open findings raised before `overdue_before` are overdue, those raised at
-/// or after `fresh_after` new.
+/// Counts per dataset in the scope (narrowed to `union_path` when given):
+/// every active dataset of the catalogue, and an inactive one that has
+/// findings; open findings raised before `overdue_before` are overdue,
+/// those raised at or after `fresh_after` new.
 pub fn counts_by_dataset(
     conn: &mut Conn,
     scope: &Scope,
@@ -411,10 +425,11 @@ pub fn counts_by_dataset(
         .group_by(verification_findings::dataset)
         .select((verification_findings::dataset, diesel::dsl::count_star()))
         .load(c))?;
-    let mut out: Vec<DatasetCount> = Dataset::ALL
-        .iter()
+    let mut out: Vec<DatasetCount> = catalogue(conn)?
+        .into_iter()
+        .filter(|d| d.active || rows.iter().any(|(code, _, _)| *code == d.code))
         .map(|d| DatasetCount {
-            dataset: *d,
+            dataset: d,
             open: 0,
             fresh: 0,
             overdue: 0,
@@ -423,7 +438,7 @@ pub fn counts_by_dataset(
         })
         .collect();
     for (d, s, n) in rows {
-        let Some(c) = out.iter_mut().find(|c| c.dataset.code() == d) else {
+        let Some(c) = out.iter_mut().find(|c| c.dataset.code == d) else {
             continue;
         };
         match FindingStatus::parse(&s) {
@@ -434,12 +449,12 @@ pub fn counts_by_dataset(
         }
     }
     for (d, n) in overdue {
-        if let Some(c) = out.iter_mut().find(|c| c.dataset.code() == d) {
+        if let Some(c) = out.iter_mut().find(|c| c.dataset.code == d) {
             c.overdue = n;
         }
     }
     for (d, n) in fresh {
-        if let Some(c) = out.iter_mut().find(|c| c.dataset.code() == d) {
+        if let Some(c) = out.iter_mut().find(|c| c.dataset.code == d) {
             c.fresh = n;
         }
     }

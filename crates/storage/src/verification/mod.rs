@@ -7,11 +7,16 @@
 //! person named by the file (household, member), never by the number sent.
 
 mod batches;
+mod datasets;
 mod findings;
 mod keys;
 mod people;
 
 pub use batches::{find_batch, insert_batch, list_batches, Batch, BatchFilter, NewBatch};
+pub use datasets::{
+    catalogue, find_dataset, insert_dataset, list_datasets, next_dataset_position, update_dataset,
+    StoredDataset,
+};
 pub use findings::{
     close_warnings_without_findings, counts_by_dataset, find_finding, finding_totals,
     insert_findings, list_findings, open_count_of_household, open_keys_of, reopen_warnings,

@@ -13,6 +13,7 @@ mod monthly;
 mod plans;
 mod stats;
 mod verification;
+mod verification_datasets;
 mod verification_thresholds;
 
 pub use households::HouseholdQuery;
@@ -86,6 +87,7 @@ pub fn routes() -> Router<AppState> {
         .merge(stats::routes())
         .merge(monthly::routes())
         .merge(verification::routes())
+        .merge(verification_datasets::routes())
         .merge(verification_thresholds::routes())
         .fallback(|| async { ApiError::UnknownRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -138,6 +140,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(stats::Doc::openapi());
     doc.merge(monthly::Doc::openapi());
     doc.merge(verification::Doc::openapi());
+    doc.merge(verification_datasets::Doc::openapi());
     doc.merge(verification_thresholds::Doc::openapi());
     doc
 }

@@ -1,4 +1,4 @@
-//! API: 部门核对 — the dataset catalogue, batches a department sends (plain
+//! API: 部门核对 — batches a department sends (plain
 //! or hashed ID numbers), the findings on households and their resolution,
 //! the matching key, and findings counted by dataset.
 
@@ -10,7 +10,6 @@ use crate::AppState;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use bangfu_domain::verification::Dataset;
 use bangfu_service::verification::{
     Batch, BatchInput, BatchJob, BatchQuery, DatasetCount, Finding, FindingQuery, KeyView,
     ResolveInput,
@@ -22,7 +21,6 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/verification/datasets", get(list_datasets))
         .route("/verification/batches/{id}", get(get_batch))
         .route("/verification/jobs/{id}", get(get_job))
         .route("/verification/findings", get(list_findings))
@@ -47,7 +45,6 @@ pub fn upload_routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        list_datasets,
         create_batch,
         list_batches,
         get_batch,
@@ -60,8 +57,6 @@ pub fn upload_routes() -> Router<AppState> {
         rotate_key
     ),
     components(schemas(
-        DatasetDto,
-        DatasetFieldDto,
         BatchRequest,
         BatchDto,
         BatchJobDto,
@@ -73,48 +68,12 @@ pub fn upload_routes() -> Router<AppState> {
 )]
 pub struct Doc;
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DatasetFieldDto {
-    pub code: String,
-    pub label: String,
-    /// money (fen), count, month (YYYY-MM), date (YYYY-MM-DD), grade (1–4), text
-    pub kind: String,
-    pub required: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DatasetDto {
-    pub code: String,
-    pub label: String,
-    pub department: String,
-    /// Besides `id_number` or `id_hash`.
-    pub fields: Vec<DatasetFieldDto>,
-}
-
-impl From<Dataset> for DatasetDto {
-    fn from(d: Dataset) -> Self {
-        Self {
-            code: d.code().into(),
-            label: d.label().into(),
-            department: d.department().into(),
-            fields: d
-                .fields()
-                .iter()
-                .map(|f| DatasetFieldDto {
-                    code: f.code.into(),
-                    label: f.label.into(),
-                    kind: f.kind.code().into(),
-                    required: f.required,
-                })
-                .collect(),
-        }
-    }
-}
-
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchRequest {
-    /// A dataset code (see `/api/v1/verification/datasets`).
+    /// The code of an active dataset of the catalogue (see
+    /// `/api/v1/verification/datasets`); an unknown or deactivated one is
+    /// refused with 400 naming `dataset`.
     pub dataset: String,
     /// Who sends it, e.g. 民政局.
     pub source: String,
@@ -159,8 +118,8 @@ impl From<&Batch> for BatchDto {
     fn from(b: &Batch) -> Self {
         Self {
             id: b.id,
-            dataset: b.dataset.code().into(),
-            dataset_label: b.dataset.label().into(),
+            dataset: b.dataset.code.clone(),
+            dataset_label: b.dataset.label.clone(),
             source: b.source.clone(),
             as_of: b.as_of.to_string(),
             union_id: b.union_id.0,
@@ -226,8 +185,8 @@ impl From<&Finding> for CheckFindingDto {
             file_no: f.file_no.clone(),
             worker_name: f.worker_name.clone(),
             batch_id: f.batch_id,
-            dataset: f.dataset.code().into(),
-            dataset_label: f.dataset.label().into(),
+            dataset: f.dataset.code.clone(),
+            dataset_label: f.dataset.label.clone(),
             union_id: f.union_id.0,
             union_name: f.union_name.clone(),
             member_id: f.member_id,
@@ -325,8 +284,8 @@ pub struct DatasetCountDto {
 impl From<&DatasetCount> for DatasetCountDto {
     fn from(c: &DatasetCount) -> Self {
         Self {
-            dataset: c.dataset.code().into(),
-            dataset_label: c.dataset.label().into(),
+            dataset: c.dataset.code.clone(),
+            dataset_label: c.dataset.label.clone(),
             open: c.open,
             fresh: c.fresh,
             overdue: c.overdue,
@@ -369,12 +328,6 @@ fn cells(row: serde_json::Map<String, serde_json::Value>) -> BTreeMap<String, St
             Some((k, text))
         })
         .collect()
-}
-
-#[utoipa::path(get, path = "/api/v1/verification/datasets", tag = "verification",
-    responses((status = 200, body = Vec<DatasetDto>)))]
-async fn list_datasets(ApiActor(_actor): ApiActor) -> Json<Vec<DatasetDto>> {
-    Json(Dataset::ALL.iter().map(|d| DatasetDto::from(*d)).collect())
 }
 
 #[utoipa::path(post, path = "/api/v1/verification/batches", tag = "verification",

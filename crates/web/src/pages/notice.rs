@@ -105,6 +105,8 @@ pub enum Notice {
         findings: u64,
     },
     KeyRotated,
+    DatasetAdded,
+    DatasetSaved,
 }
 
 impl Notice {
@@ -185,7 +187,11 @@ impl Notice {
     ];
 
     /// What the 部门核对 hub acknowledges.
-    pub const VERIFICATION: &'static [Notice] = &[Notice::KeyRotated];
+    pub const VERIFICATION: &'static [Notice] = &[
+        Notice::KeyRotated,
+        Notice::DatasetAdded,
+        Notice::DatasetSaved,
+    ];
     /// What a verification batch's page acknowledges (with the batch's counts).
     pub const BATCH: &'static [Notice] = &[Notice::BatchReceived {
         rows: 0,
@@ -248,6 +254,8 @@ impl Notice {
             Notice::FindingDismissed => "dismissed",
             Notice::BatchReceived { .. } => "received",
             Notice::KeyRotated => "key_rotated",
+            Notice::DatasetAdded => "dataset_added",
+            Notice::DatasetSaved => "dataset_saved",
         }
     }
 
@@ -360,6 +368,10 @@ impl Notice {
             Notice::KeyRotated => {
                 "已生成新的核对密钥，请把新密钥交给各报送部门。"
             }
+            Notice::DatasetAdded => {
+                "已添加数据集：部门现在可以按其模板报送，核对规则与所选规则相同。"
+            }
+            Notice::DatasetSaved => "已保存数据集目录的修改。",
         };
         text.to_owned()
     }

@@ -7,7 +7,7 @@ use crate::pages::prelude::*;
 use crate::view::local_time;
 use axum::routing::{get, post};
 use axum::Router;
-use bangfu_domain::verification::{Action, Concern, Dataset, FieldKind, FindingStatus, Value};
+use bangfu_domain::verification::{Action, Concern, FieldKind, FindingStatus, Value};
 use bangfu_domain::{Fen, Permission};
 use bangfu_service::verification::{Finding, FindingQuery, ResolveInput};
 use bangfu_service::PageRequest;
@@ -111,7 +111,7 @@ pub struct Item {
     file_no: String,
     worker: String,
     person: String,
-    dataset: &'static str,
+    dataset: String,
     concern: &'static str,
     dataset_says: String,
     file_says: String,
@@ -133,7 +133,7 @@ impl From<&Finding> for Item {
             } else {
                 format!("{}（家庭成员）", f.person_name)
             },
-            dataset: f.dataset.label(),
+            dataset: f.dataset.label.clone(),
             concern: f.concern.label(),
             dataset_says: f.dataset_says.clone(),
             file_says: f.file_says.clone(),
@@ -147,7 +147,7 @@ impl From<&Finding> for Item {
 
 /// One dataset's counts, each with the link to its findings.
 pub struct CountRow {
-    label: &'static str,
+    label: String,
     open: (i64, String),
     /// Open by age: raised within 7 days, 8–30 days ago (older is overdue).
     fresh: i64,
@@ -171,7 +171,8 @@ struct ListPage {
     counts: Vec<CountRow>,
     children: Vec<ChildRow>,
     total_open: i64,
-    datasets: Vec<(&'static str, &'static str)>,
+    /// The catalogue's datasets: the active ones and any with findings.
+    datasets: Vec<(String, String)>,
     concerns: Vec<(&'static str, &'static str)>,
     statuses: Vec<(&'static str, &'static str)>,
     unions: Vec<(String, String)>,
@@ -205,9 +206,9 @@ async fn list_page(
         .iter()
         .filter(|c| c.open + c.confirmed + c.dismissed > 0)
         .map(|c| {
-            let d = c.dataset.code();
+            let d = c.dataset.code.as_str();
             CountRow {
-                label: c.dataset.label(),
+                label: c.dataset.label.clone(),
                 open: (c.open, drill(&u, &[("dataset", d), ("status", "open")])),
                 fresh: c.fresh,
                 middle: (c.open - c.fresh - c.overdue).max(0),
@@ -268,7 +269,11 @@ async fn list_page(
             total_open: o.counts.iter().map(|c| c.open).sum(),
             counts,
             children,
-            datasets: options!(Dataset),
+            datasets: o
+                .counts
+                .iter()
+                .map(|c| (c.dataset.code.clone(), c.dataset.label.clone()))
+                .collect(),
             concerns: options!(Concern),
             statuses: options!(FindingStatus),
             unions,
@@ -312,7 +317,7 @@ async fn export(
                 f.worker_name.clone(),
                 f.person_name.clone(),
                 f.union_name.clone(),
-                f.dataset.label().to_owned(),
+                f.dataset.label.clone(),
                 f.concern.label().to_owned(),
                 f.dataset_says.clone(),
                 f.file_says.clone(),
@@ -391,6 +396,7 @@ fn linked(f: &Finding) -> Option<(String, String)> {
 fn facts(f: &Finding) -> Vec<(&'static str, String)> {
     let parsed: BTreeMap<String, Value> = serde_json::from_str(&f.facts).unwrap_or_default();
     f.dataset
+        .kind
         .fields()
         .iter()
         .filter_map(|field| {
@@ -417,7 +423,7 @@ struct DetailPage {
     chrome: Chrome,
     f: Item,
     union_name: String,
-    department: &'static str,
+    department: String,
     as_of: String,
     batch_id: i64,
     facts: Vec<(&'static str, String)>,
@@ -480,7 +486,7 @@ async fn detail_view(
                 "verification",
             ),
             union_name: f.union_name.clone(),
-            department: f.dataset.department(),
+            department: f.dataset.department.clone(),
             as_of: f.as_of.to_string(),
             batch_id: f.batch_id,
             facts: facts(&f),

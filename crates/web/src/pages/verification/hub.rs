@@ -1,5 +1,6 @@
-//! The 部门核对 hub: the dataset catalogue, the upload form and what it
-//! refused, the batches sent, and (for administrators) the matching key.
+//! The 部门核对 hub: the dataset catalogue (which an administrator edits,
+//! see `datasets.rs`), the upload form and what it refused, the batches
+//! sent, and (for administrators) the matching key.
 //! Reading the file is `crate::verification_file`; the rules are the
 //! domain's and the service's.
 
@@ -10,7 +11,7 @@ use axum::extract::Multipart;
 use bangfu_domain::verification::{Dataset, FieldKind, RowProblem};
 use bangfu_domain::Permission;
 use bangfu_service::import::MAX_FILE_BYTES;
-use bangfu_service::verification::{Batch, BatchInput, Hub, Started};
+use bangfu_service::verification::{Batch, BatchInput, Hub, Started, StoredDataset};
 use bangfu_service::{PageRequest, ServiceError};
 
 /// Row problems shown on the page (all are counted).
@@ -22,41 +23,96 @@ pub struct FieldView {
     pub required: bool,
 }
 
+/// A dataset of the catalogue as the hub lists it.
 pub struct DatasetView {
-    pub code: &'static str,
-    pub label: &'static str,
-    pub department: &'static str,
+    pub code: String,
+    pub label: String,
+    pub department: String,
+    /// The rule it follows.
+    pub kind_label: &'static str,
+    pub active: bool,
+    pub builtin: bool,
     pub fields: Vec<FieldView>,
 }
 
-fn catalogue() -> Vec<DatasetView> {
-    Dataset::ALL
+/// A kind (rule) an administrator may choose for a new dataset.
+pub struct KindView {
+    pub code: &'static str,
+    pub label: &'static str,
+    /// Its fields, in words (money in yuan).
+    pub fields: String,
+}
+
+fn fields_of(kind: Dataset) -> Vec<FieldView> {
+    kind.fields()
         .iter()
-        .map(|d| DatasetView {
-            code: d.code(),
-            label: d.label(),
-            department: d.department(),
-            fields: d
-                .fields()
-                .iter()
-                .map(|f| FieldView {
-                    code: f.code,
-                    label: if f.kind == FieldKind::Money {
-                        format!("{}（元）", f.label)
-                    } else {
-                        f.label.to_owned()
-                    },
-                    required: f.required,
-                })
-                .collect(),
+        .map(|f| FieldView {
+            code: f.code,
+            label: if f.kind == FieldKind::Money {
+                format!("{}（元）", f.label)
+            } else {
+                f.label.to_owned()
+            },
+            required: f.required,
         })
         .collect()
+}
+
+fn catalogue(datasets: &[StoredDataset]) -> Vec<DatasetView> {
+    datasets
+        .iter()
+        .map(|d| DatasetView {
+            code: d.entry.code.clone(),
+            label: d.entry.label.clone(),
+            department: d.entry.department.clone(),
+            kind_label: d.entry.kind.label(),
+            active: d.entry.active,
+            builtin: d.entry.is_builtin(),
+            fields: fields_of(d.entry.kind),
+        })
+        .collect()
+}
+
+fn kinds() -> Vec<KindView> {
+    Dataset::ALL
+        .iter()
+        .map(|k| KindView {
+            code: k.code(),
+            label: k.label(),
+            fields: fields_of(*k)
+                .iter()
+                .map(|f| {
+                    if f.required {
+                        format!("{}（必填）", f.label)
+                    } else {
+                        f.label.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("、"),
+        })
+        .collect()
+}
+
+/// The catalogue's forms as typed when one was refused: the new dataset's,
+/// or one dataset's edit (by code), and the message beside its field.
+#[derive(Default)]
+pub struct CatalogueForms {
+    pub code: String,
+    pub label: String,
+    pub department: String,
+    pub kind: String,
+    /// The dataset whose edit was refused (empty: the new-dataset form).
+    pub editing: String,
+    pub error: Option<String>,
+    pub field: &'static str,
+    pub status: Option<StatusCode>,
 }
 
 /// A batch as the list and its page show it.
 pub struct BatchView {
     pub id: i64,
-    pub dataset: &'static str,
+    pub dataset: String,
     pub source: String,
     pub as_of: String,
     pub union_name: String,
@@ -75,7 +131,7 @@ impl From<&Batch> for BatchView {
     fn from(b: &Batch) -> Self {
         Self {
             id: b.id,
-            dataset: b.dataset.label(),
+            dataset: b.dataset.label.clone(),
             source: b.source.clone(),
             as_of: b.as_of.to_string(),
             union_name: b.union_name.clone(),
@@ -119,6 +175,8 @@ struct HubPage {
     chrome: Chrome,
     notice: Option<String>,
     datasets: Vec<DatasetView>,
+    kinds: Vec<KindView>,
+    cat: CatalogueForms,
     can_send: bool,
     form: UploadForm,
     error: Option<String>,
@@ -137,19 +195,20 @@ struct HubPage {
 
 /// A failed upload, shown on the hub.
 #[derive(Default)]
-struct Failure {
+pub(super) struct Failure {
     status: Option<StatusCode>,
     error: Option<String>,
     field: &'static str,
     problems: Option<ProblemsView>,
 }
 
-fn render_hub(
+pub(super) fn render_hub(
     actor: &Actor,
     hub: Hub,
     form: UploadForm,
     notice: Option<Notice>,
     failure: Failure,
+    cat: CatalogueForms,
 ) -> Response {
     let key = hub.key.map(|k| KeyPanel {
         key_id: k.key_id,
@@ -162,11 +221,13 @@ fn render_hub(
             .collect(),
     });
     render_status(
-        failure.status.unwrap_or(StatusCode::OK),
+        failure.status.or(cat.status).unwrap_or(StatusCode::OK),
         &HubPage {
             chrome: Chrome::new(actor, "部门核对", "verification"),
             notice: notice.map(|n| n.text()),
-            datasets: catalogue(),
+            datasets: catalogue(&hub.datasets),
+            kinds: kinds(),
+            cat,
             can_send: actor.can(Permission::SendDatasets),
             form,
             error: failure.error,
@@ -206,6 +267,7 @@ pub async fn hub_page(
         UploadForm::default(),
         Notice::find(Notice::VERIFICATION, q.notice.as_deref()),
         Failure::default(),
+        CatalogueForms::default(),
     ))
 }
 
@@ -224,13 +286,20 @@ fn require_hub(actor: &Actor) -> Result<(), PageError> {
     }
 }
 
-pub async fn template(PageActor(actor): PageActor, Query(q): Query<TemplateQuery>) -> PageResult {
+pub async fn template(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Query(q): Query<TemplateQuery>,
+) -> PageResult {
     require_hub(&actor)?;
-    let dataset = Dataset::parse(&q.dataset).map_err(|e| PageError::BadRequest(e.message))?;
-    let bytes = verification_file::template(dataset)
+    let dataset = state
+        .services
+        .verification_dataset_resolve(&actor, &q.dataset)
+        .await?;
+    let bytes = verification_file::template(dataset.kind)
         .map_err(|e| PageError::Service(ServiceError::Internal(e)))?;
     Ok(crate::xlsx::download(
-        &format!("{}报送模板.xlsx", dataset.label()),
+        &format!("{}报送模板.xlsx", dataset.label),
         bytes,
     ))
 }
@@ -324,7 +393,14 @@ pub async fn upload(
         .services
         .verification_hub(&actor, PageRequest::new(Some(1), Some(20)))
         .await?;
-    Ok(render_hub(&actor, hub, form, None, failure))
+    Ok(render_hub(
+        &actor,
+        hub,
+        form,
+        None,
+        failure,
+        CatalogueForms::default(),
+    ))
 }
 
 /// The notice of a batch just received, with its counts.
@@ -367,14 +443,15 @@ async fn receive(
     form: &UploadForm,
     file: Option<(String, Vec<u8>)>,
 ) -> Result<Result<Started, Failure>, PageError> {
-    let dataset = match Dataset::parse(&form.dataset) {
+    let dataset = match state
+        .services
+        .verification_dataset_resolve(actor, &form.dataset)
+        .await
+    {
         Ok(d) => d,
-        Err(_) => {
-            return Ok(Err(field_failure(
-                StatusCode::BAD_REQUEST,
-                "dataset",
-                "请选择数据集".into(),
-            )))
+        Err(e) => {
+            let (status, msg, _) = form_failure(e)?;
+            return Ok(Err(field_failure(status, "dataset", msg)));
         }
     };
     let Some((name, bytes)) = file.filter(|(n, b)| !n.is_empty() || !b.is_empty()) else {
@@ -382,13 +459,13 @@ async fn receive(
             "请选择要上传的 .xlsx 或 .csv 文件".into(),
         )));
     };
-    let rows = match read_file(dataset, name.clone(), bytes).await {
+    let rows = match read_file(dataset.kind, name.clone(), bytes).await {
         Ok(r) => r,
         Err(Refusal::File(msg)) => return Ok(Err(file_failure(msg))),
         Err(Refusal::Rows(p)) => return Ok(Err(rows_failure(p.len(), p))),
     };
     let input = BatchInput {
-        dataset: dataset.code().to_owned(),
+        dataset: dataset.code.clone(),
         source: form.source.clone(),
         as_of: form.as_of.clone(),
         key_id: None,

@@ -1,9 +1,11 @@
-//! 部门核对 (cross-department verification): the hub (catalogue, upload,
+//! 部门核对 (cross-department verification): the hub (catalogue and its
+//! forms, upload,
 //! batches, the matching key), the asset thresholds, the template download, a batch's page and
 //! a large batch's job page.
 //! The findings pages are routed from their own files.
 
 mod batch;
+mod datasets;
 mod hub;
 mod job;
 mod thresholds;
@@ -17,6 +19,11 @@ pub fn routes() -> Router<AppState> {
         .route("/verification", get(hub::hub_page))
         .route("/verification/template", get(hub::template))
         .route("/verification/key/rotate", post(hub::key_rotate))
+        .route("/verification/datasets", post(datasets::dataset_add))
+        .route(
+            "/verification/datasets/{code}",
+            post(datasets::dataset_edit),
+        )
         .route(
             "/verification/thresholds",
             get(thresholds::thresholds_page).post(thresholds::thresholds_save),
