@@ -47,6 +47,7 @@ mod throttle;
 mod union_children;
 mod union_move;
 mod verification;
+mod verification_datasets;
 mod verification_export;
 mod verification_findings;
 mod verification_jobs;
