@@ -376,7 +376,7 @@ pub fn parse_row(
             problems.push(problem(
                 k,
                 format!(
-                    "“{}”没有“{k}”这一列，可用的列：id_number 或 id_hash{}",
+                    "没有“{k}”这一列：按“{}”规则核对的数据集可用的列为 id_number 或 id_hash{}",
                     dataset.label(),
                     fields
                         .iter()
