@@ -53,6 +53,38 @@ impl DatasetEntry {
     }
 }
 
+impl Dataset {
+    /// What a match means for a file under this kind's rule, in a sentence
+    /// an administrator reads when choosing the rule of a new dataset (the
+    /// rule itself is [`super::check`]).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Dataset::Dibao | Dataset::Tekun => {
+                "在档家庭未记为低保户或未记录纳入低保月份 → 核实类别（可按社会救助兜底脱困）；已脱困、仍在跟踪期 → 返困风险"
+            }
+            Dataset::Vehicle => "车辆价值超过本地区标准（默认 10 万元）→ 识别存疑",
+            Dataset::Property => {
+                "房产套数或人均建筑面积超过本地区标准（默认 1 套、人均 40 平方米）→ 识别存疑"
+            }
+            Dataset::Business => "登记有市场主体 → 可能有未申报的就业或经营收入",
+            Dataset::Insurance => {
+                "有缴费记录，而档案未记为就业、或当月工资和经营收入低于缴费基数 → 可能有未申报的收入"
+            }
+            Dataset::Unemployment => {
+                "职工登记失业而档案记为就业 → 更正就业状况；已脱困、仍在跟踪期 → 返困风险"
+            }
+            Dataset::Death => "职工本人死亡 → 退出（清退）；家庭成员死亡 → 更正家庭人口",
+            Dataset::Medical => {
+                "档案当月医疗支出低于个人自付金额 → 录入当月刚性支出；已脱困、仍在跟踪期 → 返困风险"
+            }
+            Dataset::Disability => "残疾等级与档案不符 → 更正档案",
+            Dataset::Disaster => {
+                "档案致困原因未含“灾害” → 更正档案；已脱困、仍在跟踪期 → 返困风险"
+            }
+        }
+    }
+}
+
 /// The longest label and department name.
 pub const MAX_LABEL: usize = 30;
 pub const MAX_DEPARTMENT: usize = 50;
@@ -182,6 +214,7 @@ mod tests {
         }
         assert_eq!(DatasetEntry::builtin(Dataset::Dibao).position, 1);
         assert!(!catalogue()[11].is_builtin());
+        assert!(Dataset::ALL.iter().all(|d| d.meaning().contains('→')));
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub struct DatasetDto {
     /// social_insurance, unemployment, death, medical, disability, disaster.
     pub kind: String,
     pub kind_label: String,
+    /// What a match means for a household's file under that rule.
+    pub rule: String,
     /// Only an active dataset receives new batches.
     pub active: bool,
     /// Shipped with Bangfu (its code is its kind's).
@@ -76,6 +78,7 @@ impl From<&StoredDataset> for DatasetDto {
             fields: fields_of(e.kind),
             kind: e.kind.code().into(),
             kind_label: e.kind.label().into(),
+            rule: e.kind.meaning().into(),
             active: e.active,
             builtin: e.is_builtin(),
             position: e.position,

@@ -28,8 +28,9 @@ pub struct DatasetView {
     pub code: String,
     pub label: String,
     pub department: String,
-    /// The rule it follows.
+    /// The rule it follows, and what a match means under it.
     pub kind_label: &'static str,
+    pub meaning: &'static str,
     pub active: bool,
     pub builtin: bool,
     pub fields: Vec<FieldView>,
@@ -41,6 +42,8 @@ pub struct KindView {
     pub label: &'static str,
     /// Its fields, in words (money in yuan).
     pub fields: String,
+    /// What a match means for a file.
+    pub meaning: &'static str,
 }
 
 fn fields_of(kind: Dataset) -> Vec<FieldView> {
@@ -66,6 +69,7 @@ fn catalogue(datasets: &[StoredDataset]) -> Vec<DatasetView> {
             label: d.entry.label.clone(),
             department: d.entry.department.clone(),
             kind_label: d.entry.kind.label(),
+            meaning: d.entry.kind.meaning(),
             active: d.entry.active,
             builtin: d.entry.is_builtin(),
             fields: fields_of(d.entry.kind),
@@ -90,6 +94,7 @@ fn kinds() -> Vec<KindView> {
                 })
                 .collect::<Vec<_>>()
                 .join("、"),
+            meaning: k.meaning(),
         })
         .collect()
 }
