@@ -331,9 +331,10 @@ fn rows_of(
 }
 
 /// A dataset's template: a 数据 sheet whose header row is the column codes
-/// (each with a note giving its Chinese name), and a 说明 sheet.
-pub fn template(dataset: Dataset) -> Result<Vec<u8>, String> {
-    build_template(dataset).map_err(|e| e.to_string())
+/// (each with a note giving its Chinese name), and a 说明 sheet titled
+/// with the catalogue's `name` of the dataset (label and department).
+pub fn template(dataset: Dataset, name: &str) -> Result<Vec<u8>, String> {
+    build_template(dataset, name).map_err(|e| e.to_string())
 }
 
 fn label_of(dataset: Dataset, code: &str) -> String {
@@ -384,7 +385,7 @@ fn note_of(dataset: Dataset, code: &str) -> (bool, String) {
     }
 }
 
-fn build_template(dataset: Dataset) -> Result<Vec<u8>, XlsxError> {
+fn build_template(dataset: Dataset, name: &str) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = header_format();
     let required = header_format().set_font_color(Color::RGB(0xC00000));
@@ -411,16 +412,7 @@ fn build_template(dataset: Dataset) -> Result<Vec<u8>, XlsxError> {
     ws.set_name("说明")?;
     let title = Format::new().set_bold().set_font_size(14);
     let wrap = Format::new().set_text_wrap();
-    ws.write_string_with_format(
-        0,
-        0,
-        format!(
-            "{}（{}）报送模板 · 填写说明",
-            dataset.label(),
-            dataset.department()
-        ),
-        &title,
-    )?;
+    ws.write_string_with_format(0, 0, format!("{name}报送模板 · 填写说明"), &title)?;
     let general = [
         "1. 在“数据”工作表中，第 1 行是表头（列名），请勿改动；从第 2 行起每行填写一人。表头也可以用下表中的中文列名。红色表头为必填列。",
         "2. 每行填写 id_number（身份证号码）或 id_hash（身份证号散列）之一。身份证号码请以文本格式填写（模板中各列已设为文本），否则 Excel 会丢失末几位。",
@@ -513,7 +505,7 @@ mod tests {
 
     #[test]
     fn the_template_opens() {
-        let bytes = template(Dataset::Medical).unwrap();
+        let bytes = template(Dataset::Medical, "大额医疗自付费用（医疗保障部门）").unwrap();
         assert_eq!(&bytes[..2], b"PK");
     }
 }

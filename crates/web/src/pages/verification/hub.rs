@@ -301,7 +301,8 @@ pub async fn template(
         .services
         .verification_dataset_resolve(&actor, &q.dataset)
         .await?;
-    let bytes = verification_file::template(dataset.kind)
+    let name = format!("{}（{}）", dataset.label, dataset.department);
+    let bytes = verification_file::template(dataset.kind, &name)
         .map_err(|e| PageError::Service(ServiceError::Internal(e)))?;
     Ok(crate::xlsx::download(
         &format!("{}报送模板.xlsx", dataset.label),
