@@ -33,6 +33,9 @@ impl UnionQ {
 
 /// `path` narrowed to the union `union_id` (empty: the caller's own).
 fn at(path: &str, union_id: &str) -> String {
+    if union_id.is_empty() {
+        return path.to_owned();
+    }
     with_query(path, &[("union_id", union_id.to_owned())])
 }
 
