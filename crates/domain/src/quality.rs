@@ -41,11 +41,19 @@ impl Check {
     /// Why the check matters, in one line for the page.
     pub fn explain(self) -> &'static str {
         match self {
-            Check::Stale => "档案 12 个月没有任何变更：家庭情况多半已经变化，应核实后更新（动态管理）。",
-            Check::NeverAssisted => "建档后从未有已发放的帮扶记录：建档是为了帮扶，应尽快落实帮扶措施。",
+            Check::Stale => {
+                "档案 12 个月没有任何变更：家庭情况多半已经变化，应核实后更新（动态管理）。"
+            }
+            Check::NeverAssisted => {
+                "建档后从未有已发放的帮扶记录：建档是为了帮扶，应尽快落实帮扶措施。"
+            }
             Check::NeverVisited => "从未记录入户走访：一看二问三讲是掌握实情、落实结对帮扶的基础。",
-            Check::MemberWithoutId => "有家庭成员没有身份证号：无法开展部门核对，也无法确认一人一档。",
-            Check::IncomesMissing => "最近 3 个完整月份都没有录入收入：无法进行精准识别和脱困评估。",
+            Check::MemberWithoutId => {
+                "有家庭成员没有身份证号：无法开展部门核对，也无法确认一人一档。"
+            }
+            Check::IncomesMissing => {
+                "最近 3 个完整月份都没有录入收入：无法进行精准识别和脱困评估。"
+            }
             Check::NoResponsible => "没有结对责任人：一帮一要求每户都有责任人，不达目标不脱钩。",
         }
     }
@@ -97,16 +105,26 @@ mod tests {
         ];
         for (today, first, last) in cases {
             let (f, l) = income_window(d(today));
-            assert_eq!((f.to_string(), l.to_string()), (first.into(), last.into()), "{today}");
+            assert_eq!(
+                (f.to_string(), l.to_string()),
+                (first.into(), last.into()),
+                "{today}"
+            );
         }
     }
 
     #[test]
     fn stale_is_twelve_calendar_months() {
         let now = d("2026-12-06").and_hms_opt(10, 0, 0).expect("time");
-        assert_eq!(stale_before(now), d("2025-12-06").and_hms_opt(10, 0, 0).expect("time"));
+        assert_eq!(
+            stale_before(now),
+            d("2025-12-06").and_hms_opt(10, 0, 0).expect("time")
+        );
         let leap = d("2024-02-29").and_hms_opt(0, 0, 0).expect("time");
-        assert_eq!(stale_before(leap), d("2023-02-28").and_hms_opt(0, 0, 0).expect("time"));
+        assert_eq!(
+            stale_before(leap),
+            d("2023-02-28").and_hms_opt(0, 0, 0).expect("time")
+        );
     }
 
     #[test]

@@ -153,17 +153,17 @@ pub fn list(
         };
     }
     let (rows, total): (Vec<Row>, i64) = run!(conn, c => page_of!(c, page, filtered,
-        sorted: filtered!().order((households::updated_at.asc(), households::id.asc())),
-        select: (
-            households::id,
-            households::file_no,
-            households::worker_name,
-            households::worker_id_number,
-            households::status,
-            households::union_id,
-            households::responsible_id,
-            households::updated_at,
-        )))?;
+    sorted: filtered!().order((households::updated_at.asc(), households::id.asc())),
+    select: (
+        households::id,
+        households::file_no,
+        households::worker_name,
+        households::worker_id_number,
+        households::status,
+        households::union_id,
+        households::responsible_id,
+        households::updated_at,
+    )))?;
     let unions = union_names(conn, rows.iter().map(|r| r.5))?;
     let people = user_names(conn, rows.iter().filter_map(|r| r.6))?;
     let items = rows

@@ -170,7 +170,9 @@ async fn list(
             PageRequest::new(q.page, q.per_page),
         )
         .await?;
-    Ok(Json(PageDto::from_page(&l.page, |f| QualityFileDto::from(f))))
+    Ok(Json(PageDto::from_page(&l.page, |f| {
+        QualityFileDto::from(f)
+    })))
 }
 
 #[utoipa::path(get, path = "/api/v1/quality/{check}/export", tag = "households",

@@ -112,7 +112,10 @@ async fn overview_page(
             }
         })
         .collect();
-    let mut unions = vec![(String::new(), format!("{}（本级及下级）", actor.user.union_name))];
+    let mut unions = vec![(
+        String::new(),
+        format!("{}（本级及下级）", actor.user.union_name),
+    )];
     if !own {
         unions.push((u.clone(), o.union.1.clone()));
     }
@@ -243,7 +246,10 @@ pub(crate) fn workbook(l: &QualityList) -> Result<(String, Vec<u8>), String> {
         ],
         &rows,
     )?;
-    Ok((format!("档案质量-{}-{}.xlsx", l.check.label(), l.union.1), bytes))
+    Ok((
+        format!("档案质量-{}-{}.xlsx", l.check.label(), l.union.1),
+        bytes,
+    ))
 }
 
 async fn export(
