@@ -27,7 +27,13 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     paths(summary, list, export),
-    components(schemas(QualitySummaryDto, QualityCheckDto, QualityChildDto, QualityFileDto))
+    components(schemas(
+        QualitySummaryDto,
+        QualityCheckDto,
+        QualityChildDto,
+        QualityChildCountDto,
+        QualityFileDto
+    ))
 )]
 pub struct Doc;
 
@@ -74,8 +80,15 @@ impl From<&CheckCount> for QualityCheckDto {
 pub struct QualityChildDto {
     pub union_id: i64,
     pub name: String,
-    /// The same checks, counted in the child's subtree.
-    pub checks: Vec<QualityCheckDto>,
+    /// The same checks, in the same order, counted in the child's subtree.
+    pub checks: Vec<QualityChildCountDto>,
+}
+
+/// How many of a child union's files fail one check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QualityChildCountDto {
+    pub code: String,
+    pub count: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -143,7 +156,14 @@ async fn summary(
             .map(|c| QualityChildDto {
                 union_id: c.union_id,
                 name: c.name.clone(),
-                checks: c.counts.iter().map(QualityCheckDto::from).collect(),
+                checks: c
+                    .counts
+                    .iter()
+                    .map(|n| QualityChildCountDto {
+                        code: n.check.code().into(),
+                        count: n.count,
+                    })
+                    .collect(),
             })
             .collect(),
         income_from: o.income_months.0.to_string(),
