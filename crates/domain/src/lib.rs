@@ -20,6 +20,7 @@ pub mod lines;
 pub mod money;
 pub mod month;
 pub mod password;
+pub mod quality;
 pub mod readiness;
 pub mod role;
 pub mod target;

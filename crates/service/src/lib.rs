@@ -25,6 +25,7 @@ mod lines;
 pub mod monthly;
 mod operator;
 pub mod plans;
+pub mod quality;
 pub mod queue;
 pub mod referrals;
 #[cfg(feature = "seeding")]

@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod lines;
 pub mod plans;
+pub mod quality;
 pub mod rate;
 pub mod referrals;
 pub mod seed;

@@ -218,6 +218,18 @@ pub fn set_paired_on(
     Ok(())
 }
 
+/// Dates the last change of a file to `at` (as if nobody touched it since).
+pub fn set_updated_at(
+    conn: &mut Conn,
+    household_id: i64,
+    at: NaiveDateTime,
+) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(households::table.filter(households::id.eq(household_id)))
+        .set(households::updated_at.eq(at))
+        .execute(c))?;
+    Ok(())
+}
+
 /// How many files are still listed stale.
 pub fn stale_count(conn: &mut Conn) -> Result<i64, StorageError> {
     Ok(run!(conn, c => stale_decisions::table.count().get_result(c))?)

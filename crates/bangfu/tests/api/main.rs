@@ -38,6 +38,7 @@ mod monthly;
 mod passwords;
 mod plans;
 mod public_forms;
+mod quality;
 mod reference;
 mod scope;
 mod separation;

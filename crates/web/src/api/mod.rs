@@ -11,6 +11,7 @@ mod households;
 mod import;
 mod monthly;
 mod plans;
+mod quality;
 mod stats;
 mod verification;
 mod verification_datasets;
@@ -86,6 +87,7 @@ pub fn routes() -> Router<AppState> {
         .merge(exits::routes())
         .merge(stats::routes())
         .merge(monthly::routes())
+        .merge(quality::routes())
         .merge(verification::routes())
         .merge(verification_datasets::routes())
         .merge(verification_thresholds::routes())
@@ -139,6 +141,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(exits::Doc::openapi());
     doc.merge(stats::Doc::openapi());
     doc.merge(monthly::Doc::openapi());
+    doc.merge(quality::Doc::openapi());
     doc.merge(verification::Doc::openapi());
     doc.merge(verification_datasets::Doc::openapi());
     doc.merge(verification_thresholds::Doc::openapi());

@@ -59,6 +59,7 @@ mod notice;
 mod pager;
 mod plans;
 mod prelude;
+mod quality;
 mod roles;
 mod stats;
 mod unions;
@@ -67,6 +68,7 @@ mod verification;
 mod verification_findings;
 
 pub use import::{explain_too_large, read_workbook};
+pub(crate) use quality::workbook as quality_workbook;
 
 use crate::auth::page_guard;
 use crate::error::PageError;
@@ -125,6 +127,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(exits::routes())
         .merge(stats::routes())
         .merge(monthly::routes())
+        .merge(quality::routes())
         .merge(verification_findings::routes())
         .merge(verification::routes())
         .fallback(not_found)
