@@ -530,6 +530,30 @@ pub fn parse_name(field: &'static str, raw: &str) -> Result<String, ValidationEr
     Ok(s.to_owned())
 }
 
+/// A catalogue code (of the dictionary, of a dataset): `min`–40 lowercase
+/// ASCII letters, digits or underscores, starting with a letter, so it can
+/// stand in a URL, a file's column and a script unchanged. `example` is shown
+/// in the refusal.
+pub fn parse_code(raw: &str, min: usize, example: &str) -> Result<String, ValidationError> {
+    let s = raw.trim();
+    let ok = (min.max(1)..=40).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        return Ok(s.to_owned());
+    }
+    let length = if min > 1 {
+        format!("{min} 到 40 个字符")
+    } else {
+        "不超过 40 个字符".to_owned()
+    };
+    Err(ValidationError::new(
+        "code",
+        format!("代码只能由小写英文字母、数字和下划线组成（以字母开头，{length}），如 {example}"),
+    ))
+}
+
 /// Free text with a length limit (address, employer, notes).
 pub fn parse_text(
     field: &'static str,

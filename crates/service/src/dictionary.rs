@@ -58,20 +58,7 @@ fn short(kind: Catalogue) -> &'static str {
 
 /// A code: 1–40 lowercase ASCII letters, digits or underscores, starting with a letter.
 fn parse_code(raw: &str) -> Result<String, ValidationError> {
-    let s = raw.trim();
-    let ok = !s.is_empty()
-        && s.len() <= 40
-        && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if ok {
-        Ok(s.to_owned())
-    } else {
-        Err(ValidationError::new(
-            "code",
-            "代码只能由小写英文字母、数字和下划线组成（以字母开头，不超过 40 个字符），如 night_school",
-        ))
-    }
+    bangfu_domain::household::parse_code(raw, 1, "night_school")
 }
 
 fn parse_position(p: i32) -> Result<i32, ValidationError> {

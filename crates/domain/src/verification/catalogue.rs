@@ -92,19 +92,7 @@ pub const MAX_DEPARTMENT: usize = 50;
 /// A dataset's code: 2–40 lowercase ASCII letters, digits or underscores,
 /// starting with a letter (e.g. `provident_fund`).
 pub fn parse_dataset_code(raw: &str) -> Result<String, ValidationError> {
-    let s = raw.trim();
-    let ok = (2..=40).contains(&s.len())
-        && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if ok {
-        Ok(s.to_owned())
-    } else {
-        Err(ValidationError::new(
-            "code",
-            "代码只能由小写英文字母、数字和下划线组成（以字母开头，2 到 40 个字符），如 provident_fund",
-        ))
-    }
+    crate::household::parse_code(raw, 2, "provident_fund")
 }
 
 /// The kind a new dataset follows, by its code or label (field `kind`).
