@@ -528,7 +528,7 @@ async fn verify(services: &Services, args: VerifyArgs) -> Result<(), String> {
         .unwrap_or_default();
     let bytes = std::fs::read(&args.file).map_err(|e| format!("读取 {name} 失败：{e}"))?;
     let started = std::time::Instant::now();
-    let rows = read(dataset.kind, &name, bytes).map_err(|r| match r {
+    let rows = read(dataset.kind, &dataset.label, &name, bytes).map_err(|r| match r {
         Refusal::File(m) => m,
         Refusal::Rows(list) => list
             .iter()

@@ -78,7 +78,14 @@ fn kind_of(dataset: Dataset, code: &str) -> Option<FieldKind> {
 
 /// Reads an upload by its name's extension: `.xlsx` or `.csv`. Runs on a
 /// blocking thread.
-pub fn read(dataset: Dataset, file_name: &str, bytes: Vec<u8>) -> Result<FileRows, Refusal> {
+/// `label` names the dataset in a refusal (a dataset of the catalogue may
+/// follow another's rule, so it is not always `dataset`'s own label).
+pub fn read(
+    dataset: Dataset,
+    label: &str,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> Result<FileRows, Refusal> {
     let lower = file_name.trim().to_lowercase();
     if bytes.is_empty() {
         return Err(Refusal::File(
@@ -86,9 +93,9 @@ pub fn read(dataset: Dataset, file_name: &str, bytes: Vec<u8>) -> Result<FileRow
         ));
     }
     if lower.ends_with(".xlsx") {
-        rows_of(dataset, xlsx_grid(bytes)?.into_iter().map(Ok))
+        rows_of(dataset, label, xlsx_grid(bytes)?.into_iter().map(Ok))
     } else if lower.ends_with(".csv") {
-        rows_of(dataset, csv_rows(csv_text(&bytes)?))
+        rows_of(dataset, label, csv_rows(csv_text(&bytes)?))
     } else {
         Err(Refusal::File(format!(
             "不支持“{}”这种文件：请上传 Excel 工作簿（.xlsx）或 CSV 文件（.csv，UTF-8 编码）",
@@ -234,6 +241,7 @@ fn text_of(cell: &Cell, code: &str, kind: Option<FieldKind>) -> Result<String, S
 /// row between two is kept, so the service names it).
 fn rows_of(
     dataset: Dataset,
+    label: &str,
     mut grid: impl Iterator<Item = Result<Row, Refusal>>,
 ) -> Result<FileRows, Refusal> {
     let Some(header) = grid.next().transpose()? else {
@@ -266,7 +274,7 @@ fn rows_of(
                     column: text.trim().to_owned(),
                     message: format!(
                         "“{}”没有“{}”这一列，可用的列：{}（也可用中文列名，见模板的“说明”）",
-                        dataset.label(),
+                        label,
                         text.trim(),
                         codes(dataset).join("、")
                     ),
@@ -458,7 +466,7 @@ mod tests {
     use super::*;
 
     fn csv(dataset: Dataset, text: &str) -> Result<FileRows, Refusal> {
-        read(dataset, "a.csv", text.as_bytes().to_vec())
+        read(dataset, dataset.label(), "a.csv", text.as_bytes().to_vec())
     }
 
     #[test]
@@ -493,10 +501,10 @@ mod tests {
     #[test]
     fn empty_and_wrong_files_say_why() {
         assert!(
-            matches!(read(Dataset::Death, "a.csv", vec![]), Err(Refusal::File(m)) if m.contains("空"))
+            matches!(read(Dataset::Death, "死亡登记", "a.csv", vec![]), Err(Refusal::File(m)) if m.contains("空"))
         );
         assert!(
-            matches!(read(Dataset::Death, "a.pdf", b"x".to_vec()), Err(Refusal::File(m)) if m.contains(".xlsx"))
+            matches!(read(Dataset::Death, "死亡登记", "a.pdf", b"x".to_vec()), Err(Refusal::File(m)) if m.contains(".xlsx"))
         );
         assert!(
             matches!(csv(Dataset::Death, "id_number\n"), Err(Refusal::File(m)) if m.contains("没有数据行"))

@@ -510,6 +510,40 @@ async fn an_added_dataset_arrives_as_a_file_on_the_page_and_at_the_command_line(
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(said.contains("匹配 1 人"), "{said}");
+    // A column the rule does not have is refused in the dataset's own name.
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "身份证号码,缴费月份,缴费基数,颜色\n{},2026-10,4500,红\n",
+            w.worker
+        ),
+    )
+    .unwrap();
+    let bad = bad.display().to_string();
+    let out = common::cli(
+        &w.app,
+        &[
+            "verify",
+            "--user",
+            "dept",
+            "--dataset",
+            "provident_fund",
+            "--source",
+            "住房公积金管理中心",
+            "--as-of",
+            "2026-11-30",
+            &bad,
+        ],
+        "",
+    );
+    let told = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{told}");
+    assert!(told.contains("“住房公积金缴存”没有“颜色”这一列"), "{told}");
     assert_eq!(
         w.department
             .total("/api/v1/verification/batches?dataset=provident_fund")

@@ -352,8 +352,13 @@ async fn read_form(mut mp: Multipart) -> Result<(UploadForm, Option<(String, Vec
 
 /// Reads the file off the async threads; a reader that panics on a
 /// malformed file is a refused file, not a crashed request.
-async fn read_file(dataset: Dataset, name: String, bytes: Vec<u8>) -> Result<FileRows, Refusal> {
-    tokio::task::spawn_blocking(move || verification_file::read(dataset, &name, bytes))
+async fn read_file(
+    dataset: Dataset,
+    label: String,
+    name: String,
+    bytes: Vec<u8>,
+) -> Result<FileRows, Refusal> {
+    tokio::task::spawn_blocking(move || verification_file::read(dataset, &label, &name, bytes))
         .await
         .unwrap_or_else(|_| {
             Err(Refusal::File(
@@ -465,7 +470,7 @@ async fn receive(
             "请选择要上传的 .xlsx 或 .csv 文件".into(),
         )));
     };
-    let rows = match read_file(dataset.kind, name.clone(), bytes).await {
+    let rows = match read_file(dataset.kind, dataset.label.clone(), name.clone(), bytes).await {
         Ok(r) => r,
         Err(Refusal::File(msg)) => return Ok(Err(file_failure(msg))),
         Err(Refusal::Rows(p)) => return Ok(Err(rows_failure(p.len(), p))),
