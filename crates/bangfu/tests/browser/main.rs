@@ -14,5 +14,6 @@ mod apply;
 mod assistance;
 mod exits;
 mod households;
+mod quality;
 mod stats;
 mod verification;
