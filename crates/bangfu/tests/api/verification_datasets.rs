@@ -484,7 +484,7 @@ async fn an_added_dataset_arrives_as_a_file_on_the_page_and_at_the_command_line(
     let file = dir.join("fund.csv");
     std::fs::write(&file, csv).unwrap();
     let path = file.display().to_string();
-    let run = || {
+    let verify = |path: &str| {
         common::cli(
             &w.app,
             &[
@@ -497,11 +497,12 @@ async fn an_added_dataset_arrives_as_a_file_on_the_page_and_at_the_command_line(
                 "住房公积金管理中心",
                 "--as-of",
                 "2026-11-30",
-                &path,
+                path,
             ],
             "",
         )
     };
+    let run = || verify(&path);
     let out = run();
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -520,23 +521,7 @@ async fn an_added_dataset_arrives_as_a_file_on_the_page_and_at_the_command_line(
         ),
     )
     .unwrap();
-    let bad = bad.display().to_string();
-    let out = common::cli(
-        &w.app,
-        &[
-            "verify",
-            "--user",
-            "dept",
-            "--dataset",
-            "provident_fund",
-            "--source",
-            "住房公积金管理中心",
-            "--as-of",
-            "2026-11-30",
-            &bad,
-        ],
-        "",
-    );
+    let out = verify(&bad.display().to_string());
     let told = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

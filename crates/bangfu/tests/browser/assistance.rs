@@ -109,12 +109,7 @@ async fn visit_journey(b: &Browser, w: &World) -> R<()> {
     fill(b, "#v-needs", "希望配偶参加培训后就业").await?;
     submit(b, "#visit-form").await?;
     wait_in(b, "main", "药费负担重").await?;
-    let width = content_width(b).await?;
-    if width > 390 {
-        return Err(format!(
-            "the visits page is {width} px wide on a 390 px phone"
-        ));
-    }
+    fits_a_phone(b, "the visits page").await?;
     screenshot(b, Screen::Phone, "visit-phone.png").await?;
     // (On a phone the menu is folded away; log out from the desktop layout.)
     use_screen(b, Screen::Desktop).await?;

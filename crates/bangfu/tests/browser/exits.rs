@@ -118,14 +118,6 @@ async fn panel_in_browser(b: &Browser, w: &World) -> R<(String, i64, Vec<i64>)> 
     Ok((on_file, trend, pathways))
 }
 
-async fn fits_a_phone(b: &Browser, what: &str) -> R<()> {
-    let width = content_width(b).await?;
-    if width > 390 {
-        return Err(format!("{what} is {width} px wide on a 390 px phone"));
-    }
-    Ok(())
-}
-
 async fn propose_on_a_phone(b: &Browser, w: &World) -> R<()> {
     let base = w.app.base.as_str();
     login(b, base, "officer").await?;

@@ -9,14 +9,6 @@ use common::{browser::*, household, person, At};
 
 use serde_json::json;
 
-async fn fits_a_phone(b: &Browser, what: &str) -> R<()> {
-    let width = content_width(b).await?;
-    if width > 390 {
-        return Err(format!("{what} is {width} px wide on a 390 px phone"));
-    }
-    Ok(())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_officer_finds_a_file_never_visited_on_a_phone_and_it_leaves_the_list() {
     if !browser_available() {

@@ -50,14 +50,6 @@ async fn world() -> World {
     World { app, household: id }
 }
 
-async fn fits_a_phone(b: &Browser, what: &str) -> R<()> {
-    let width = content_width(b).await?;
-    if width > 390 {
-        return Err(format!("{what} is {width} px wide on a 390 px phone"));
-    }
-    Ok(())
-}
-
 async fn resolve_on_a_phone(b: &Browser, w: &World) -> R<()> {
     let base = w.app.base.as_str();
     login(b, base, "officer").await?;

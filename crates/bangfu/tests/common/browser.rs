@@ -234,6 +234,16 @@ pub async fn content_width(c: &Client) -> R<u64> {
     Ok(v.as_u64().unwrap_or(0))
 }
 
+/// Fails when the page scrolls sideways on a 390 px phone; `what` names
+/// the page in the failure.
+pub async fn fits_a_phone(b: &Browser, what: &str) -> R<()> {
+    let width = content_width(b).await?;
+    if width > 390 {
+        return Err(format!("{what} is {width} px wide on a 390 px phone"));
+    }
+    Ok(())
+}
+
 /// With `BANGFU_SCREENSHOTS=1`, writes the whole page (not only what fits
 /// on the screen) as `screen` shows it to `docs/screenshots/{name}`.
 pub async fn screenshot(b: &Browser, screen: Screen, name: &str) -> R<()> {
