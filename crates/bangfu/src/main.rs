@@ -108,6 +108,9 @@ struct ServeArgs {
     /// Days after which money allocated to a child union and not used is an audit finding (default 90)
     #[arg(long, env = "BANGFU_PASS_ON_DAYS")]
     pass_on_days: Option<u32>,
+    /// Days a temporary relief file stays open after its help was given before it closes by itself (default 180)
+    #[arg(long, env = "BANGFU_TEMPORARY_FILE_DAYS")]
+    temporary_file_days: Option<u32>,
     /// Kinds of exit decision that go through public notice, comma-separated: out, relief, removal, revoke (default out,relief,removal)
     #[arg(long, env = "BANGFU_EXIT_NOTICE")]
     exit_notice: Option<String>,
@@ -197,6 +200,7 @@ struct FileConfig {
     approval_threshold_yuan: Option<String>,
     visit_interval_days: Option<u32>,
     pass_on_days: Option<u32>,
+    temporary_file_days: Option<u32>,
     exit_notice: Option<String>,
     follow_months: Option<u32>,
     target_plan: Option<String>,
@@ -281,6 +285,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(d) = file.pass_on_days {
         config.settings.pass_on_days = d;
     }
+    if let Some(d) = file.temporary_file_days {
+        config.settings.temporary_file_days = d;
+    }
     if let Some(k) = file.exit_notice.as_deref() {
         config.settings.exit_flow = exit_flow(k)?;
     }
@@ -334,6 +341,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             if let Some(d) = args.pass_on_days {
                 config.settings.pass_on_days = d;
+            }
+            if let Some(d) = args.temporary_file_days {
+                config.settings.temporary_file_days = d;
             }
             if let Some(k) = args.exit_notice.as_deref() {
                 config.settings.exit_flow = exit_flow(k)?;

@@ -79,10 +79,16 @@ pub enum Action {
     /// A dataset of the verification catalogue was added, renamed,
     /// deactivated or reactivated.
     EditDataset,
+    /// A temporary relief file (临时救助档案) was recorded, with its help.
+    CreateTemporaryFile,
+    /// A temporary relief file was closed by hand.
+    CloseTemporaryFile,
+    /// A temporary relief file was converted (转正) into a full file.
+    ConvertTemporaryFile,
 }
 
 impl Action {
-    pub const ALL: [Action; 65] = [
+    pub const ALL: [Action; 68] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -148,6 +154,9 @@ impl Action {
         Action::SetThresholds,
         Action::ExportHashes,
         Action::EditDataset,
+        Action::CreateTemporaryFile,
+        Action::CloseTemporaryFile,
+        Action::ConvertTemporaryFile,
     ];
 
     pub fn code(self) -> &'static str {
@@ -217,6 +226,9 @@ impl Action {
             Action::SetThresholds => "set_thresholds",
             Action::ExportHashes => "export_hashes",
             Action::EditDataset => "edit_dataset",
+            Action::CreateTemporaryFile => "create_temporary_file",
+            Action::CloseTemporaryFile => "close_temporary_file",
+            Action::ConvertTemporaryFile => "convert_temporary_file",
         }
     }
 
@@ -287,6 +299,9 @@ impl Action {
             Action::SetThresholds => "设置核对资产标准",
             Action::ExportHashes => "导出人员密钥散列",
             Action::EditDataset => "维护核对数据集目录",
+            Action::CreateTemporaryFile => "登记临时救助档案",
+            Action::CloseTemporaryFile => "关闭临时救助档案",
+            Action::ConvertTemporaryFile => "临时救助档案转正",
         }
     }
 
@@ -325,6 +340,7 @@ pub fn object_label(kind: &str) -> &'static str {
         "key" => "核对密钥",
         "dataset" => "核对数据集",
         "thresholds" => "核对资产标准",
+        "temporary_file" => "临时救助档案",
         _ => "其他",
     }
 }

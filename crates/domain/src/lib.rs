@@ -24,6 +24,7 @@ pub mod quality;
 pub mod readiness;
 pub mod role;
 pub mod target;
+pub mod temporary;
 pub mod union;
 pub mod user;
 pub mod verification;

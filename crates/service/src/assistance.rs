@@ -249,7 +249,7 @@ pub(crate) fn pay(
         source,
         cash,
         on_date,
-        record.0,
+        Some(record.0),
         memo,
         by,
     )

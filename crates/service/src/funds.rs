@@ -17,9 +17,11 @@ impl From<PostError> for ServiceError {
 }
 
 /// Pays `amount` from a union's fund account of `source` to its payout
-/// account, for one assistance record. The only way money reaches a
-/// household; call inside the transaction that writes the record, so the
-/// record and the payment are written together or not at all.
+/// account, for one assistance record (or a temporary relief file's help,
+/// which has no household yet: `assistance_id` is then `None` and the memo
+/// names the file). The only way money reaches a household; call inside the
+/// transaction that writes the record, so the record and the payment are
+/// written together or not at all.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn disburse(
     conn: &mut Conn,
@@ -28,7 +30,7 @@ pub(crate) fn disburse(
     source: Source,
     amount: Fen,
     on_date: NaiveDate,
-    assistance_id: i64,
+    assistance_id: Option<i64>,
     memo: &str,
     by: Option<i64>,
 ) -> Result<TransferId, ServiceError> {
@@ -47,7 +49,7 @@ pub(crate) fn disburse(
             amount,
             memo,
             to_union_id: None,
-            assistance_id: Some(assistance_id),
+            assistance_id,
             reverses: None,
             created_by: by,
         },

@@ -18,7 +18,7 @@ use bangfu_domain::household::{
 };
 use bangfu_domain::identification::{Category, Identification};
 use bangfu_domain::lines::{decision_of, RegionParams};
-use bangfu_domain::{Fen, IdNumber, Masked, Month, Permission, Refusals, UnionId, ValidationError};
+use bangfu_domain::{Fen, IdNumber, Masked, Month, Permission, Refusals, ValidationError};
 use bangfu_storage::households::{self, Household, HouseholdFilter};
 use bangfu_storage::{unions, Conn, Page, PageRequest, Scope, StorageError};
 use chrono::{Datelike, NaiveDate};
@@ -92,6 +92,8 @@ pub struct HouseholdDetail {
     pub may_edit: bool,
     /// Who made the file's last change (`household.updated_at`), when known.
     pub updated_by_name: Option<String>,
+    /// The temporary relief file this file was converted from (转正).
+    pub converted_from: Option<bangfu_domain::temporary::TemporaryFileId>,
 }
 
 /// What revealing a file's identity shows, once, to someone allowed.
@@ -455,18 +457,6 @@ pub(crate) fn file_household(
     Ok(id)
 }
 
-fn filing_union(
-    c: &mut Conn,
-    scope: &Scope,
-    actor: &Actor,
-    id: Option<i64>,
-) -> Result<unions::Union, ServiceError> {
-    let id = id.map(UnionId).unwrap_or(actor.user.union_id);
-    unions::find(c, scope, id)?.ok_or_else(|| {
-        ValidationError::new("union_id", "所选工会不存在或不在您的权限范围内").into()
-    })
-}
-
 fn stale() -> ServiceError {
     ServiceError::stale("该档案已被他人修改，您的修改未保存。请刷新页面，查看最新内容后再修改。")
 }
@@ -508,25 +498,12 @@ impl Services {
         let today = today();
         let limit = self.settings.filed_elsewhere_per_hour;
         self.write(move |c| {
-            let union = filing_union(c, &scope, &a, input.union_id)?;
-            let (data, members) = input.parse(&union.division_code, None, today)?;
-            if data.division_code == bangfu_domain::division::NATIONAL {
-                return Err(
-                    ValidationError::new("division_code", "请选择职工所在的行政区划").into(),
-                );
-            }
-            let filing = Filing {
-                context: "create_household",
-                union: union.owner(),
-            };
-            if let Some(refusal) =
-                filed_elsewhere::guard(c, Asker::User(&a), limit, &filing, None, &data, &members)?
-            {
-                return Ok(Err(refusal));
-            }
-            let books = Books::load(c)?;
-            let id = file_household(c, Who::Actor(&a), &union, &data, &members, &incomes, &books)?;
-            Ok(saved(c, &scope, id))
+            Ok(
+                match crate::filing::create_in(c, &a, &scope, &input, &incomes, today, limit)? {
+                    Ok(id) => saved(c, &scope, id),
+                    Err(refusal) => Err(refusal),
+                },
+            )
         })
         .await?
     }
@@ -984,7 +961,9 @@ pub(crate) fn detail(
         Some(u) => bangfu_storage::plans::user_names(c, [u])?.remove(&u),
         None => None,
     };
+    let converted_from = crate::temporary_files::of_household(c, scope, id)?.map(|t| t.id);
     Ok(HouseholdDetail {
+        converted_from,
         updated_by_name,
         may_edit: may_edit && household.status == Status::OnFile,
         household: household.masked(),

@@ -16,6 +16,7 @@ pub mod exits;
 pub use crypto::random_token;
 mod error;
 mod filed_elsewhere;
+mod filing;
 pub mod fund_audit;
 pub mod funds;
 mod households;
@@ -32,6 +33,7 @@ pub mod referrals;
 pub mod seeding;
 pub mod stats;
 pub mod subsidies;
+pub mod temporary_files;
 mod unions;
 mod uploads;
 mod users;
@@ -109,6 +111,9 @@ pub struct Settings {
     /// is matched as a background job with a progress page (default
     /// [`verification::BACKGROUND_ABOVE`]).
     pub verification_background_above: usize,
+    /// Days a temporary relief file (临时救助档案) stays open after its
+    /// help was given before it closes by itself (default 180).
+    pub temporary_file_days: u32,
 }
 
 impl Default for Settings {
@@ -130,6 +135,7 @@ impl Default for Settings {
             target_plan: bangfu_domain::target::DefaultPlan::Wuzhou,
             monthly_schedule: true,
             verification_background_above: verification::BACKGROUND_ABOVE,
+            temporary_file_days: 180,
         }
     }
 }

@@ -721,6 +721,39 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    temporary_files (id) {
+        id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        worker_name -> Text,
+        worker_id_number -> Text,
+        phone -> Text,
+        address -> Text,
+        employer -> Text,
+        cause -> Text,
+        event -> Text,
+        event_on -> Date,
+        given_on -> Date,
+        cash_fen -> BigInt,
+        source -> Nullable<Text>,
+        transfer_id -> Nullable<BigInt>,
+        goods -> Text,
+        goods_value_fen -> BigInt,
+        persons -> Integer,
+        status -> Text,
+        closes_on -> Date,
+        household_id -> Nullable<BigInt>,
+        closed_reason -> Nullable<Text>,
+        closed_on -> Nullable<Date>,
+        version -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_by -> Nullable<BigInt>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> unions (union_id));
 diesel::joinable!(applications -> unions (union_id));
 diesel::joinable!(application_steps -> applications (application_id));
@@ -744,6 +777,7 @@ diesel::joinable!(assistance -> households (household_id));
 diesel::joinable!(subsidies -> households (household_id));
 diesel::joinable!(subsidy_payments -> subsidies (subsidy_id));
 diesel::joinable!(referrals -> households (household_id));
+diesel::joinable!(temporary_files -> households (household_id));
 diesel::joinable!(file_spans -> households (household_id));
 diesel::joinable!(exits -> households (household_id));
 diesel::joinable!(exit_steps -> exits (exit_id));
@@ -754,6 +788,7 @@ diesel::joinable!(verification_findings -> households (household_id));
 diesel::joinable!(verification_findings -> verification_batches (batch_id));
 diesel::allow_tables_to_appear_in_same_query!(
     unions,
+    temporary_files,
     users,
     user_roles,
     sessions,

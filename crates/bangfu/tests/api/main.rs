@@ -44,6 +44,7 @@ mod scope;
 mod separation;
 mod stats;
 mod targets;
+mod temporary_files;
 mod throttle;
 mod union_children;
 mod union_move;

@@ -13,6 +13,7 @@ mod monthly;
 mod plans;
 mod quality;
 mod stats;
+mod temporary_files;
 mod verification;
 mod verification_datasets;
 mod verification_thresholds;
@@ -88,6 +89,7 @@ pub fn routes() -> Router<AppState> {
         .merge(stats::routes())
         .merge(monthly::routes())
         .merge(quality::routes())
+        .merge(temporary_files::routes())
         .merge(verification::routes())
         .merge(verification_datasets::routes())
         .merge(verification_thresholds::routes())
@@ -142,6 +144,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(stats::Doc::openapi());
     doc.merge(monthly::Doc::openapi());
     doc.merge(quality::Doc::openapi());
+    doc.merge(temporary_files::Doc::openapi());
     doc.merge(verification::Doc::openapi());
     doc.merge(verification_datasets::Doc::openapi());
     doc.merge(verification_thresholds::Doc::openapi());

@@ -62,6 +62,7 @@ mod prelude;
 mod quality;
 mod roles;
 mod stats;
+mod temporary_files;
 mod unions;
 mod users;
 mod verification;
@@ -69,6 +70,7 @@ mod verification_findings;
 
 pub use import::{explain_too_large, read_workbook};
 pub(crate) use quality::workbook as quality_workbook;
+pub(crate) use temporary_files::workbook as temporary_workbook;
 
 use crate::auth::page_guard;
 use crate::error::PageError;
@@ -128,6 +130,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(stats::routes())
         .merge(monthly::routes())
         .merge(quality::routes())
+        .merge(temporary_files::routes())
         .merge(verification_findings::routes())
         .merge(verification::routes())
         .fallback(not_found)

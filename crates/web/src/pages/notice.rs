@@ -107,6 +107,11 @@ pub enum Notice {
     KeyRotated,
     DatasetAdded,
     DatasetSaved,
+    // 临时救助档案
+    TemporaryRecorded,
+    TemporaryClosed,
+    /// A household filed from a temporary relief file (转正).
+    Converted,
 }
 
 impl Notice {
@@ -125,7 +130,10 @@ impl Notice {
         Notice::FilingApproved,
         Notice::Relapsed,
         Notice::Reopened,
+        Notice::Converted,
     ];
+    /// What a temporary relief file's page acknowledges.
+    pub const TEMPORARY: &'static [Notice] = &[Notice::TemporaryRecorded, Notice::TemporaryClosed];
     /// What the lines page acknowledges.
     pub const LINES: &'static [Notice] =
         &[Notice::LineSaved, Notice::LineDeleted, Notice::ParamsSaved];
@@ -256,6 +264,9 @@ impl Notice {
             Notice::KeyRotated => "key_rotated",
             Notice::DatasetAdded => "dataset_added",
             Notice::DatasetSaved => "dataset_saved",
+            Notice::TemporaryRecorded => "recorded",
+            Notice::TemporaryClosed => "closed",
+            Notice::Converted => "converted",
         }
     }
 
@@ -372,6 +383,13 @@ impl Notice {
                 "已添加数据集：部门现在可以按其模板报送，核对规则与所选规则相同。"
             }
             Notice::DatasetSaved => "已保存数据集目录的修改。",
+            Notice::TemporaryRecorded => {
+                "已登记临时救助档案，救助金已从所选资金中发放。符合建档标准时可“转正建档”。"
+            }
+            Notice::TemporaryClosed => "临时救助档案已关闭。",
+            Notice::Converted => {
+                "已由临时救助档案转正建档。请录入近几个月的家庭收入，系统将自动给出识别结论。"
+            }
         };
         text.to_owned()
     }
@@ -468,6 +486,7 @@ mod tests {
             Notice::FINDINGS,
             Notice::THRESHOLDS,
             Notice::BATCH,
+            Notice::TEMPORARY,
         ] {
             for n in list {
                 assert_eq!(Notice::find(list, Some(n.code())), Some(*n), "{n:?}");

@@ -387,6 +387,8 @@ pub struct HouseholdDetailDto {
     pub baseline_cutoff: String,
     /// The exit standard (脱困) on the recorded months.
     pub exit: FileExitDto,
+    /// The temporary relief file this file was converted from (转正), if any.
+    pub converted_from: Option<i64>,
 }
 
 /// The exit standard (docs/rules.md §5) evaluated on a file's recorded months,
@@ -429,6 +431,7 @@ impl From<&HouseholdDetail> for HouseholdDetailDto {
             identification: IdentificationDto::from(&d.identification),
             baseline_cutoff: d.params.baseline_cutoff.to_string(),
             exit: FileExitDto::from(&d.exit),
+            converted_from: d.converted_from.map(|t| t.0),
         }
     }
 }

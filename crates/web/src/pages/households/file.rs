@@ -193,6 +193,8 @@ pub struct FileView {
     pub(crate) updated_at: String,
     /// Who made that change (empty when unknown).
     pub(crate) updated_by: String,
+    /// The temporary relief file this file was converted from (转正).
+    pub(crate) converted_from: Option<i64>,
     pub(crate) version: i64,
     pub(crate) cutoff: String,
 }
@@ -248,6 +250,7 @@ pub(crate) fn file_view(d: &HouseholdDetail) -> FileView {
             .map(|m| format!("{m} 起"))
             .unwrap_or_else(|| "无".into()),
         notes: x.notes.clone(),
+        converted_from: d.converted_from.map(|t| t.0),
         created_at: local_time(&h.created_at),
         updated_at: local_time(&h.updated_at),
         updated_by: d.updated_by_name.clone().unwrap_or_default(),

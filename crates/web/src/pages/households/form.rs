@@ -58,6 +58,10 @@ pub struct HouseholdForm {
     pub(crate) notes: String,
     #[serde(default)]
     pub(crate) version: String,
+    /// Set when filing converts a temporary relief file (转正): the form
+    /// posts to that file's conversion instead.
+    #[serde(default)]
+    pub(crate) from_temporary: String,
     #[serde(default)]
     pub(crate) m_name: Vec<String>,
     #[serde(default)]
@@ -159,6 +163,7 @@ impl HouseholdForm {
         let flag = |b: bool| b.then(|| "on".to_owned());
         let ms = &d.members;
         Self {
+            from_temporary: String::new(),
             union_id: h.union_id.0.to_string(),
             worker_name: x.worker_name.clone(),
             worker_id_number: x.worker_id_number.text.clone(),

@@ -16,7 +16,7 @@ mod print;
 
 use self::{file::*, form::*, list::*};
 pub(crate) use file::{decision_view, DecisionView};
-pub(crate) use form::{filing_unions, HouseholdForm};
+pub(crate) use form::{filing_unions, form_page, HouseholdForm};
 pub(crate) use incomes::{this_month, typed_month};
 pub(crate) use list::cn;
 
