@@ -85,10 +85,18 @@ pub enum Action {
     CloseTemporaryFile,
     /// A temporary relief file was converted (转正) into a full file.
     ConvertTemporaryFile,
+    /// Two files found to be one household were merged (an entry on each).
+    MergeHouseholds,
+    /// A union asked to move a household to another union.
+    ProposeTransfer,
+    /// The receiving union accepted or declined a transfer.
+    AnswerTransfer,
+    /// The sending union withdrew a transfer.
+    WithdrawTransfer,
 }
 
 impl Action {
-    pub const ALL: [Action; 68] = [
+    pub const ALL: [Action; 72] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -157,6 +165,10 @@ impl Action {
         Action::CreateTemporaryFile,
         Action::CloseTemporaryFile,
         Action::ConvertTemporaryFile,
+        Action::MergeHouseholds,
+        Action::ProposeTransfer,
+        Action::AnswerTransfer,
+        Action::WithdrawTransfer,
     ];
 
     pub fn code(self) -> &'static str {
@@ -229,6 +241,10 @@ impl Action {
             Action::CreateTemporaryFile => "create_temporary_file",
             Action::CloseTemporaryFile => "close_temporary_file",
             Action::ConvertTemporaryFile => "convert_temporary_file",
+            Action::MergeHouseholds => "merge_households",
+            Action::ProposeTransfer => "propose_transfer",
+            Action::AnswerTransfer => "answer_transfer",
+            Action::WithdrawTransfer => "withdraw_transfer",
         }
     }
 
@@ -302,6 +318,10 @@ impl Action {
             Action::CreateTemporaryFile => "登记临时救助档案",
             Action::CloseTemporaryFile => "关闭临时救助档案",
             Action::ConvertTemporaryFile => "临时救助档案转正",
+            Action::MergeHouseholds => "合并档案",
+            Action::ProposeTransfer => "申请转移档案",
+            Action::AnswerTransfer => "接收或拒绝档案转移",
+            Action::WithdrawTransfer => "撤回档案转移",
         }
     }
 
@@ -341,6 +361,7 @@ pub fn object_label(kind: &str) -> &'static str {
         "dataset" => "核对数据集",
         "thresholds" => "核对资产标准",
         "temporary_file" => "临时救助档案",
+        "household_transfer" => "档案转移",
         _ => "其他",
     }
 }

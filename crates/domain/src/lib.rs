@@ -17,6 +17,7 @@ pub mod id_number;
 pub mod identification;
 pub mod leaving;
 pub mod lines;
+pub mod merge;
 pub mod money;
 pub mod month;
 pub mod password;

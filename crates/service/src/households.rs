@@ -94,6 +94,10 @@ pub struct HouseholdDetail {
     pub updated_by_name: Option<String>,
     /// The temporary relief file this file was converted from (转正).
     pub converted_from: Option<bangfu_domain::temporary::TemporaryFileId>,
+    /// The files merged into this one, or the one it was merged into.
+    pub merges: households::MergeLinks,
+    /// A transfer to another union waiting for its answer.
+    pub pending_transfer: Option<crate::transfers::Transfer>,
 }
 
 /// What revealing a file's identity shows, once, to someone allowed.
@@ -344,7 +348,12 @@ fn parse_member(
 
 /// The audit snapshot of a file: ID numbers masked, so the log does not
 /// become a second copy of everyone's identity.
-fn snapshot(h: &HouseholdData, members: &[Member], file_no: &str, union_id: i64) -> Value {
+pub(crate) fn snapshot(
+    h: &HouseholdData,
+    members: &[Member],
+    file_no: &str,
+    union_id: i64,
+) -> Value {
     json!({
         "file_no": file_no,
         "union_id": union_id,
@@ -398,7 +407,7 @@ pub(crate) fn check_open_elsewhere(
     }
 }
 
-fn register_people(
+pub(crate) fn register_people(
     c: &mut Conn,
     id: HouseholdId,
     data: &HouseholdData,
@@ -962,8 +971,11 @@ pub(crate) fn detail(
         None => None,
     };
     let converted_from = crate::temporary_files::of_household(c, scope, id)?.map(|t| t.id);
+    let (merges, pending_transfer) = crate::transfers::links_of(c, scope, id)?;
     Ok(HouseholdDetail {
         converted_from,
+        merges,
+        pending_transfer,
         updated_by_name,
         may_edit: may_edit && household.status == Status::OnFile,
         household: household.masked(),

@@ -34,6 +34,7 @@ pub mod seeding;
 pub mod stats;
 pub mod subsidies;
 pub mod temporary_files;
+pub mod transfers;
 mod unions;
 mod uploads;
 mod users;

@@ -38,6 +38,7 @@ pub mod temporary_files;
 pub mod test_support;
 pub mod throttle;
 pub mod todos;
+pub mod transfers;
 pub mod unions;
 pub mod users;
 pub mod verification;

@@ -722,6 +722,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    household_merges (id) {
+        id -> BigInt,
+        survivor_id -> BigInt,
+        merged_id -> BigInt,
+        reason -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    household_transfers (id) {
+        id -> BigInt,
+        household_id -> BigInt,
+        from_union_id -> BigInt,
+        from_path -> Text,
+        to_union_id -> BigInt,
+        to_path -> Text,
+        reason -> Text,
+        status -> Text,
+        answer -> Nullable<Text>,
+        version -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        answered_by -> Nullable<BigInt>,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     temporary_files (id) {
         id -> BigInt,
         union_id -> BigInt,
@@ -778,6 +808,7 @@ diesel::joinable!(subsidies -> households (household_id));
 diesel::joinable!(subsidy_payments -> subsidies (subsidy_id));
 diesel::joinable!(referrals -> households (household_id));
 diesel::joinable!(temporary_files -> households (household_id));
+diesel::joinable!(household_transfers -> households (household_id));
 diesel::joinable!(file_spans -> households (household_id));
 diesel::joinable!(exits -> households (household_id));
 diesel::joinable!(exit_steps -> exits (exit_id));
@@ -789,6 +820,8 @@ diesel::joinable!(verification_findings -> verification_batches (batch_id));
 diesel::allow_tables_to_appear_in_same_query!(
     unions,
     temporary_files,
+    household_merges,
+    household_transfers,
     users,
     user_roles,
     sessions,

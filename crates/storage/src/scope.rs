@@ -79,6 +79,12 @@ impl Scope {
         &self.path
     }
 
+    /// Whether a union's path lies in the scope (for rows already read that
+    /// carry two unions, such as a transfer's sending and receiving ones).
+    pub fn contains(&self, path: &UnionPath) -> bool {
+        self.range.contains(path.as_str())
+    }
+
     /// The scope's own path range.
     pub(crate) fn range(&self) -> &PathRange {
         &self.range

@@ -46,6 +46,7 @@ mod stats;
 mod targets;
 mod temporary_files;
 mod throttle;
+mod transfers;
 mod union_children;
 mod union_move;
 mod verification;

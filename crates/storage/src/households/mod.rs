@@ -15,6 +15,7 @@
 mod incomes;
 mod list;
 mod members;
+mod merges;
 mod persons;
 mod read;
 mod stale;
@@ -23,8 +24,11 @@ mod write;
 pub use incomes::{delete_incomes, incomes_of, incomes_of_many, upsert_incomes};
 pub use list::{list, HouseholdFilter, Sort};
 pub use members::{members_of, members_of_many, replace_members};
+pub use merges::{insert_merge, merge_links, MergeLinks};
 pub use persons::{open_holder, open_holders, set_open_persons};
-pub use read::{count_all, count_by_decision, file_no_unscoped, find, find_many, open_ids_after};
+pub use read::{
+    count_all, count_by_decision, file_no_unscoped, find, find_many, id_by_file_no, open_ids_after,
+};
 pub use stale::{stale_ids, take_stale};
 pub use write::{
     insert, link_reopened, next_seq, set_decision, set_readiness, set_relapse, set_status, touch,

@@ -59,6 +59,21 @@ pub fn find_many(
     convert_all(rows)
 }
 
+/// The id of the file numbered `file_no`, in scope.
+pub fn id_by_file_no(
+    conn: &mut Conn,
+    scope: &Scope,
+    file_no: &str,
+) -> Result<Option<HouseholdId>, StorageError> {
+    let id: Option<i64> = run!(conn, c => households::table
+        .filter(households::file_no.eq(file_no))
+        .filter(scope.covers(households::union_path))
+        .select(households::id)
+        .first(c)
+        .optional())?;
+    Ok(id.map(HouseholdId))
+}
+
 /// Every file, whatever its scope (the operator's demo generator numbers its people from it).
 pub fn count_all(conn: &mut Conn) -> Result<i64, StorageError> {
     Ok(run!(conn, c => households::table.count().get_result(c))?)

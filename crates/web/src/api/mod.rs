@@ -14,6 +14,7 @@ mod plans;
 mod quality;
 mod stats;
 mod temporary_files;
+mod transfers;
 mod verification;
 mod verification_datasets;
 mod verification_thresholds;
@@ -90,6 +91,7 @@ pub fn routes() -> Router<AppState> {
         .merge(monthly::routes())
         .merge(quality::routes())
         .merge(temporary_files::routes())
+        .merge(transfers::routes())
         .merge(verification::routes())
         .merge(verification_datasets::routes())
         .merge(verification_thresholds::routes())
@@ -145,6 +147,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(monthly::Doc::openapi());
     doc.merge(quality::Doc::openapi());
     doc.merge(temporary_files::Doc::openapi());
+    doc.merge(transfers::Doc::openapi());
     doc.merge(verification::Doc::openapi());
     doc.merge(verification_datasets::Doc::openapi());
     doc.merge(verification_thresholds::Doc::openapi());

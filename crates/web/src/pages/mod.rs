@@ -63,6 +63,7 @@ mod quality;
 mod roles;
 mod stats;
 mod temporary_files;
+mod transfers;
 mod unions;
 mod users;
 mod verification;
@@ -131,6 +132,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(monthly::routes())
         .merge(quality::routes())
         .merge(temporary_files::routes())
+        .merge(transfers::routes())
         .merge(verification_findings::routes())
         .merge(verification::routes())
         .fallback(not_found)

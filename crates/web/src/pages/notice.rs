@@ -112,6 +112,12 @@ pub enum Notice {
     TemporaryClosed,
     /// A household filed from a temporary relief file (转正).
     Converted,
+    // merges and transfers
+    Merged,
+    TransferProposed,
+    TransferAccepted,
+    TransferDeclined,
+    TransferWithdrawn,
 }
 
 impl Notice {
@@ -131,6 +137,14 @@ impl Notice {
         Notice::Relapsed,
         Notice::Reopened,
         Notice::Converted,
+        Notice::Merged,
+        Notice::TransferProposed,
+    ];
+    /// What the transfers list acknowledges.
+    pub const TRANSFERS: &'static [Notice] = &[
+        Notice::TransferAccepted,
+        Notice::TransferDeclined,
+        Notice::TransferWithdrawn,
     ];
     /// What a temporary relief file's page acknowledges.
     pub const TEMPORARY: &'static [Notice] = &[Notice::TemporaryRecorded, Notice::TemporaryClosed];
@@ -267,6 +281,11 @@ impl Notice {
             Notice::TemporaryRecorded => "recorded",
             Notice::TemporaryClosed => "closed",
             Notice::Converted => "converted",
+            Notice::Merged => "merged",
+            Notice::TransferProposed => "transfer",
+            Notice::TransferAccepted => "accepted",
+            Notice::TransferDeclined => "declined",
+            Notice::TransferWithdrawn => "withdrawn",
         }
     }
 
@@ -390,6 +409,13 @@ impl Notice {
             Notice::Converted => {
                 "已由临时救助档案转正建档。请录入近几个月的家庭收入，系统将自动给出识别结论。"
             }
+            Notice::Merged => {
+                "已合并：另一份档案的职工和家庭成员已并入本档案，各月收入已相加，原档案已关闭并保留历史。请核对成员关系和月收入。"
+            }
+            Notice::TransferProposed => "已申请转移，等待接收工会确认；确认前档案仍由本工会管理。",
+            Notice::TransferAccepted => "已接收：该档案现由本工会管理，请为其结对帮扶责任人。",
+            Notice::TransferDeclined => "已拒绝该转移申请，转出工会将看到拒绝理由。",
+            Notice::TransferWithdrawn => "已撤回转移申请。",
         };
         text.to_owned()
     }
@@ -487,6 +513,7 @@ mod tests {
             Notice::THRESHOLDS,
             Notice::BATCH,
             Notice::TEMPORARY,
+            Notice::TRANSFERS,
         ] {
             for n in list {
                 assert_eq!(Notice::find(list, Some(n.code())), Some(*n), "{n:?}");

@@ -389,6 +389,12 @@ pub struct HouseholdDetailDto {
     pub exit: FileExitDto,
     /// The temporary relief file this file was converted from (转正), if any.
     pub converted_from: Option<i64>,
+    /// The file this one was merged into (it is closed then).
+    pub merged_into: Option<i64>,
+    /// The files merged into this one.
+    pub merged_from: Vec<i64>,
+    /// A transfer to another union waiting for its answer.
+    pub pending_transfer_id: Option<i64>,
 }
 
 /// The exit standard (docs/rules.md §5) evaluated on a file's recorded months,
@@ -432,6 +438,9 @@ impl From<&HouseholdDetail> for HouseholdDetailDto {
             baseline_cutoff: d.params.baseline_cutoff.to_string(),
             exit: FileExitDto::from(&d.exit),
             converted_from: d.converted_from.map(|t| t.0),
+            merged_into: d.merges.into.as_ref().map(|m| m.0 .0),
+            merged_from: d.merges.from.iter().map(|m| m.0 .0).collect(),
+            pending_transfer_id: d.pending_transfer.as_ref().map(|t| t.id.0),
         }
     }
 }

@@ -195,6 +195,12 @@ pub struct FileView {
     pub(crate) updated_by: String,
     /// The temporary relief file this file was converted from (转正).
     pub(crate) converted_from: Option<i64>,
+    /// The file this one was merged into: (id, file number).
+    pub(crate) merged_into: Option<(i64, String)>,
+    /// The files merged into this one.
+    pub(crate) merged_from: Vec<(i64, String)>,
+    /// A transfer waiting for its answer: the receiving union's name.
+    pub(crate) pending_transfer: Option<String>,
     pub(crate) version: i64,
     pub(crate) cutoff: String,
 }
@@ -251,6 +257,14 @@ pub(crate) fn file_view(d: &HouseholdDetail) -> FileView {
             .unwrap_or_else(|| "无".into()),
         notes: x.notes.clone(),
         converted_from: d.converted_from.map(|t| t.0),
+        merged_into: d.merges.into.as_ref().map(|(i, n)| (i.0, n.clone())),
+        merged_from: d
+            .merges
+            .from
+            .iter()
+            .map(|(i, n)| (i.0, n.clone()))
+            .collect(),
+        pending_transfer: d.pending_transfer.as_ref().map(|t| t.to_union_name.clone()),
         created_at: local_time(&h.created_at),
         updated_at: local_time(&h.updated_at),
         updated_by: d.updated_by_name.clone().unwrap_or_default(),

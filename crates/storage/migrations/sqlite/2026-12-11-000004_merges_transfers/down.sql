@@ -1,0 +1,2 @@
+DROP TABLE household_transfers;
+DROP TABLE household_merges;
