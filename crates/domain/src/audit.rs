@@ -79,10 +79,16 @@ pub enum Action {
     /// A dataset of the verification catalogue was added, renamed,
     /// deactivated or reactivated.
     EditDataset,
+    /// A file was reported up (上报) to the union of its tier.
+    ReportUp,
+    /// A reported file was accepted (接收) by that union.
+    AcceptReport,
+    /// A reported file was returned (退回) to the filing union, with a reason.
+    ReturnDown,
 }
 
 impl Action {
-    pub const ALL: [Action; 65] = [
+    pub const ALL: [Action; 68] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -148,6 +154,9 @@ impl Action {
         Action::SetThresholds,
         Action::ExportHashes,
         Action::EditDataset,
+        Action::ReportUp,
+        Action::AcceptReport,
+        Action::ReturnDown,
     ];
 
     pub fn code(self) -> &'static str {
@@ -217,6 +226,9 @@ impl Action {
             Action::SetThresholds => "set_thresholds",
             Action::ExportHashes => "export_hashes",
             Action::EditDataset => "edit_dataset",
+            Action::ReportUp => "report_up",
+            Action::AcceptReport => "accept_report",
+            Action::ReturnDown => "return_down",
         }
     }
 
@@ -287,6 +299,9 @@ impl Action {
             Action::SetThresholds => "设置核对资产标准",
             Action::ExportHashes => "导出人员密钥散列",
             Action::EditDataset => "维护核对数据集目录",
+            Action::ReportUp => "上报档案",
+            Action::AcceptReport => "接收上报档案",
+            Action::ReturnDown => "退回上报档案",
         }
     }
 

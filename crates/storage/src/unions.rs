@@ -382,3 +382,16 @@ pub fn move_subtree(
         .execute(c))?;
     Ok(moved)
 }
+
+/// Unscoped: the unions on a path, root first, the union itself last (the
+/// levels above a filing union, to report a file up).
+pub fn path_unscoped(conn: &mut Conn, path: &UnionPath) -> Result<Vec<Union>, StorageError> {
+    let ids: Vec<i64> = path.ids().into_iter().map(|i| i.0).collect();
+    let rows: Vec<Row> = run!(conn, c => unions::table
+        .filter(unions::id.eq_any(&ids))
+        .select(Row::as_select())
+        .load(c))?;
+    let mut v = convert(rows)?;
+    v.sort_by_key(|x| x.path.depth());
+    Ok(v)
+}

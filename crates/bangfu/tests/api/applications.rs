@@ -339,7 +339,7 @@ async fn bad_or_duplicate_applications_are_refused_and_write_nothing() {
     let filed = id_number("44010419700101333");
     let mut h = application(s.grassroots, "赵六", &filed, "13600136000")["household"].clone();
     h["category"] = json!("sudden");
-    h["tier"] = json!("local");
+    h["tier"] = json!("grassroots");
     let r = s.other_officer.send("POST", "/api/v1/households", h).await;
     assert_eq!(r.0, 201, "{}", r.1);
     let r = anon

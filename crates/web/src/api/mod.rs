@@ -12,6 +12,7 @@ mod import;
 mod monthly;
 mod plans;
 mod quality;
+mod reporting;
 mod stats;
 mod verification;
 mod verification_datasets;
@@ -85,6 +86,7 @@ pub fn routes() -> Router<AppState> {
         .merge(funds::routes())
         .merge(fund_audit::routes())
         .merge(exits::routes())
+        .merge(reporting::routes())
         .merge(stats::routes())
         .merge(monthly::routes())
         .merge(quality::routes())
@@ -139,6 +141,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(funds::Doc::openapi());
     doc.merge(fund_audit::Doc::openapi());
     doc.merge(exits::Doc::openapi());
+    doc.merge(reporting::Doc::openapi());
     doc.merge(stats::Doc::openapi());
     doc.merge(monthly::Doc::openapi());
     doc.merge(quality::Doc::openapi());
