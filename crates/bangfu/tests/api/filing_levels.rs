@@ -595,3 +595,42 @@ async fn an_import_takes_the_five_labels_and_the_old_local() {
     .await;
     assert_eq!(s, 422, "{b}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_waiting_follows_its_receiving_union_when_it_moves() {
+    let w = world().await;
+    let h = file(
+        &w.off,
+        body(
+            "迁移甲",
+            &person("440103", "19700101", 5),
+            w.g,
+            "county",
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(act(&w.off, h, "report", json!({})).await.0, 200);
+    assert_eq!(
+        w.county_rev.ids("/api/v1/households?inbox=true").await,
+        vec![h]
+    );
+    // 荔湾区 (with the grassroots union and the file) moves under 深圳.
+    let (s, moved) = w
+        .admin
+        .send(
+            "POST",
+            &format!("/api/v1/unions/{}/move", w.t.county_a),
+            json!({"parent_id": w.t.other_city, "division_code": "440304"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{moved}");
+    let county_rev = w.app.api_as("county_rev").await;
+    assert_eq!(
+        county_rev.ids("/api/v1/households?inbox=true").await,
+        vec![h]
+    );
+    assert_eq!(w.city_rev.total("/api/v1/households?inbox=true").await, 0);
+    let r = act(&county_rev, h, "accept", json!({})).await;
+    assert_eq!(r.0, 200, "{}", r.1);
+}

@@ -69,7 +69,11 @@ async fn report_view(
     Ok(render_status(
         status,
         &ReportPage {
-            chrome: Chrome::new(actor, format!("上报 · {}", h.data.worker_name), "reports"),
+            chrome: Chrome::new(
+                actor,
+                format!("上报 · {}", h.data.worker_name),
+                "households",
+            ),
             h: HouseholdHead::from(h),
             tier: h.data.tier.label(),
             state: card.state.label(),
