@@ -199,6 +199,8 @@ async fn an_online_application_goes_through_review_notice_and_approval_to_a_file
     let (code, h) = s.officer.get(&format!("/api/v1/households/{hid}")).await;
     assert_eq!(code, 200, "{h}");
     assert_eq!(h["household"]["worker_name"], "陈建国");
+    // Applied without a tier: 地方级 at the level of the union applied to.
+    assert_eq!(h["household"]["tier"], "grassroots");
     assert_eq!(h["incomes"].as_array().unwrap().len(), 6);
 
     // The applicant sees the file number and every step.
