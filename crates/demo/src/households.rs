@@ -54,6 +54,18 @@ pub(crate) fn demo_id(
     Some(format!("{first17}{check}"))
 }
 
+/// The local level (建档标准) of the `i`-th household's 地方级 file, without a
+/// draw (the other fields stay as they were): of 10, one 省级, three 地市级,
+/// four 区县级, two 基层.
+fn local_tier(i: i64) -> Tier {
+    match i.rem_euclid(10) {
+        0 => Tier::Province,
+        1..=3 => Tier::City,
+        4..=7 => Tier::County,
+        _ => Tier::Grassroots,
+    }
+}
+
 /// Generates `n` realistic households over the active grassroots unions —
 /// sizes, categories, tiers and causes in proportions like Guangdong's 2019
 /// panel (source 000: about 42 % 全国级; of those 11 % 低保户, 45 % 低保边缘户,
@@ -273,7 +285,7 @@ impl Plan {
             tier: if national {
                 Tier::National
             } else {
-                Tier::Local
+                local_tier(i)
             },
             filed_on,
             dibao_since: (category == Category::Dibao).then(|| Month::of_date(filed_on)),

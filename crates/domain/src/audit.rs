@@ -93,10 +93,16 @@ pub enum Action {
     AnswerTransfer,
     /// The sending union withdrew a transfer.
     WithdrawTransfer,
+    /// A file was reported up (上报) to the union of its tier.
+    ReportUp,
+    /// A reported file was accepted (接收) by that union.
+    AcceptReport,
+    /// A reported file was returned (退回) to the filing union, with a reason.
+    ReturnDown,
 }
 
 impl Action {
-    pub const ALL: [Action; 72] = [
+    pub const ALL: [Action; 75] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -169,6 +175,9 @@ impl Action {
         Action::ProposeTransfer,
         Action::AnswerTransfer,
         Action::WithdrawTransfer,
+        Action::ReportUp,
+        Action::AcceptReport,
+        Action::ReturnDown,
     ];
 
     pub fn code(self) -> &'static str {
@@ -245,6 +254,9 @@ impl Action {
             Action::ProposeTransfer => "propose_transfer",
             Action::AnswerTransfer => "answer_transfer",
             Action::WithdrawTransfer => "withdraw_transfer",
+            Action::ReportUp => "report_up",
+            Action::AcceptReport => "accept_report",
+            Action::ReturnDown => "return_down",
         }
     }
 
@@ -322,6 +334,9 @@ impl Action {
             Action::ProposeTransfer => "申请转移档案",
             Action::AnswerTransfer => "接收或拒绝档案转移",
             Action::WithdrawTransfer => "撤回档案转移",
+            Action::ReportUp => "上报档案",
+            Action::AcceptReport => "接收上报档案",
+            Action::ReturnDown => "退回上报档案",
         }
     }
 

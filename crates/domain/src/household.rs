@@ -121,10 +121,15 @@ coded!(
 );
 
 coded!(
-    /// 全国级 (reported to the national union's system) or 地方级 (000).
+    /// 建档标准 (docs/rules.md §2): the level whose standard the file meets.
+    /// A report splits 全国级 from 地方级, the four levels below it (000);
+    /// the mapping to union levels and reporting up are in `crate::filing`.
     Tier, "tier", "档案级别" {
         National = "national", "全国级";
-        Local = "local", "地方级";
+        Province = "province", "省级";
+        City = "city", "地市级";
+        County = "county", "区县级";
+        Grassroots = "grassroots", "基层";
     }
 );
 

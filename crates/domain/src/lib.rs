@@ -11,6 +11,7 @@ pub mod disclosure;
 pub mod division;
 pub mod error;
 pub mod exit;
+pub mod filing;
 pub mod funds;
 pub mod household;
 pub mod id_number;

@@ -343,7 +343,7 @@ mod tests {
             trade_friction: false,
             causes: Causes::default(),
             category: Category::Sudden,
-            tier: Tier::Local,
+            tier: Tier::Grassroots,
             filed_on: default_baseline_cutoff(),
             dibao_since: None,
             other_relief_since: None,

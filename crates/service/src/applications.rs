@@ -13,7 +13,7 @@ use crate::uploads::{check_each, held_list, take_held, Checked, Held, Upload};
 use crate::{now, Actor, HouseholdInput, Origin, ServiceError, Services};
 use bangfu_domain::application::{AppStatus, ApplicationId, Step};
 use bangfu_domain::audit::Action;
-use bangfu_domain::household::{parse_text, HouseholdData, Member, MonthlyIncome};
+use bangfu_domain::household::{parse_text, HouseholdData, Member, MonthlyIncome, Tier};
 use bangfu_domain::identification::{Category, Identification};
 use bangfu_domain::lines::decision_of;
 use bangfu_domain::{
@@ -206,7 +206,15 @@ fn validate(
     };
     let mut household = input.household.clone();
     if household.tier.trim().is_empty() {
-        household.tier = "local".into();
+        // 地方级 at the level of the union applied to (docs/rules.md §2).
+        let levels: Vec<UnionLevel> = match &union {
+            Some(u) => unions::path_unscoped(c, &u.path)?
+                .iter()
+                .map(|u| u.level)
+                .collect(),
+            None => Vec::new(),
+        };
+        household.tier = Tier::local_of(&levels).code().into();
     }
     if household.category.trim().is_empty() {
         household.category = Category::Sudden.code().into();

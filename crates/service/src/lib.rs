@@ -29,6 +29,7 @@ pub mod plans;
 pub mod quality;
 pub mod queue;
 pub mod referrals;
+pub mod reporting;
 #[cfg(feature = "seeding")]
 pub mod seeding;
 pub mod stats;

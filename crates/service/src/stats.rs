@@ -77,8 +77,14 @@ pub struct Figures {
     pub on_file: Count,
     /// 全国级.
     pub national: Count,
-    /// 地方级.
+    /// 地方级: the four local levels together.
     pub local: Count,
+    /// By the five levels (建档标准), in [`Tier::ALL`] order: 全国级, 省级,
+    /// 地市级, 区县级, 基层 (the last four add up to `local`).
+    pub tiers: [Count; 5],
+    /// Of those, the files the union of their level accepted (已接收) — by
+    /// the report state now, for the files on file at the date.
+    pub accepted: [Count; 5],
     /// 全国级 by category, in [`Category::ALL`] order: 低保户, 低保边缘户, 意外致困户.
     pub categories: [Count; 3],
     /// On file of the baseline cohort (存量) and of the incremental pool.
@@ -117,6 +123,12 @@ impl AddAssign<&Figures> for Figures {
         self.on_file += o.on_file;
         self.national += o.national;
         self.local += o.local;
+        for (a, b) in self.tiers.iter_mut().zip(o.tiers) {
+            *a += b;
+        }
+        for (a, b) in self.accepted.iter_mut().zip(o.accepted) {
+            *a += b;
+        }
         for (a, b) in self.categories.iter_mut().zip(o.categories) {
             *a += b;
         }
@@ -286,6 +298,9 @@ fn panel_figures(
             persons: r.persons,
         };
         f.on_file += n;
+        if let Some(i) = Tier::ALL.iter().position(|t| t.code() == r.tier) {
+            f.tiers[i] += n;
+        }
         if r.tier == Tier::National.code() {
             f.national += n;
             if let Some(i) = Category::ALL.iter().position(|x| x.code() == r.category) {
@@ -298,6 +313,14 @@ fn panel_figures(
             f.baseline_on_file += n;
         } else {
             f.incremental_on_file += n;
+        }
+    }
+    for r in store::accepted_on_file(c, scope, union, on)? {
+        if let Some(i) = Tier::ALL.iter().position(|t| t.code() == r.tier) {
+            at!(&r.union_path).accepted[i] += Count {
+                households: r.households,
+                persons: r.persons,
+            };
         }
     }
     for (path, cohort, n) in store::filings(c, scope, union, on)? {

@@ -177,6 +177,12 @@ diesel::table! {
         reopened_id -> Nullable<BigInt>,
         paired_on -> Nullable<Date>,
         updated_by -> Nullable<BigInt>,
+        report_state -> Text,
+        report_union_id -> Nullable<BigInt>,
+        report_union_path -> Nullable<Text>,
+        report_tier -> Nullable<Text>,
+        report_reason -> Nullable<Text>,
+        reported_at -> Nullable<Timestamp>,
     }
 }
 

@@ -17,6 +17,7 @@ use crate::db::{run, Conn};
 use crate::schema::{assistance, exits, file_spans, fund_transfers, households, targets, unions};
 use crate::scope::PathRange;
 use crate::{Scope, StorageError};
+use bangfu_domain::filing::ReportState;
 use bangfu_domain::{UnionId, UnionLevel, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{count_star, sql};
@@ -123,6 +124,44 @@ pub fn on_file(
                 persons: persons.unwrap_or(0),
             },
         )
+        .collect())
+}
+
+/// Of the files on file at the end of `on`, those accepted (已接收) by the
+/// union of their level at the tier of the span, by union path and tier:
+/// the report state is the file's now.
+pub fn accepted_on_file(
+    conn: &mut Conn,
+    scope: &Scope,
+    union: &UnionPath,
+    on: NaiveDate,
+) -> Result<Vec<OnFileRow>, StorageError> {
+    let range = range(scope, union);
+    let rows: Vec<(String, String, i64, Option<i64>)> = run!(conn, c => file_spans::table
+        .inner_join(households::table.on(households::id.eq(file_spans::household_id)))
+        .filter(range.covers(file_spans::union_path))
+        .filter(file_spans::from_on.le(on))
+        .filter(file_spans::until_on.is_null().or(file_spans::until_on.gt(on)))
+        .filter(households::report_state.eq(ReportState::Accepted.code()))
+        .filter(households::report_tier.nullable().eq(file_spans::tier.nullable()))
+        .group_by((file_spans::union_path, file_spans::tier))
+        .select((
+            file_spans::union_path,
+            file_spans::tier,
+            count_star(),
+            sum_of("file_spans.persons"),
+        ))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|(union_path, tier, households, persons)| OnFileRow {
+            union_path,
+            tier,
+            category: String::new(),
+            cohort: String::new(),
+            households,
+            persons: persons.unwrap_or(0),
+        })
         .collect())
 }
 

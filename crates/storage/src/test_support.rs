@@ -299,3 +299,52 @@ pub fn on_file_ledger(conn: &mut Conn, d: NaiveDate) -> Result<OnFileLedger, Sto
         reopenings,
     })
 }
+
+/// Puts a file back as it was before the five filing levels: a file not
+/// 全国级 is 地方级 (`local`), in `households` and in its `file_spans`.
+pub fn set_tier_local(conn: &mut Conn, household_id: i64) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(
+        households::table
+            .filter(households::id.eq(household_id))
+            .filter(households::tier.ne("national")),
+    )
+    .set(households::tier.eq("local"))
+    .execute(c))?;
+    run!(conn, c => diesel::update(
+        file_spans::table
+            .filter(file_spans::household_id.eq(household_id))
+            .filter(file_spans::tier.ne("national")),
+    )
+    .set(file_spans::tier.eq("local"))
+    .execute(c))?;
+    Ok(())
+}
+
+/// Runs the data part of the migration `2026-12-11-000020_filing_levels`
+/// again, as it ran on the files that were 地方级 then.
+pub fn rerun_filing_levels(conn: &mut Conn) -> Result<(), StorageError> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        Conn::Sqlite(c) => c.batch_execute(include_str!(
+            "../migrations/sqlite/2026-12-11-000020_filing_levels/up.sql"
+        ))?,
+        Conn::Pg(c) => c.batch_execute(include_str!(
+            "../migrations/postgres/2026-12-11-000020_filing_levels/up.sql"
+        ))?,
+    }
+    Ok(())
+}
+
+/// The stored tier of a file and of each of its spans (oldest first).
+pub fn tiers_of(conn: &mut Conn, household_id: i64) -> Result<(String, Vec<String>), StorageError> {
+    let h: String = run!(conn, c => households::table
+        .filter(households::id.eq(household_id))
+        .select(households::tier)
+        .first(c))?;
+    let spans: Vec<String> = run!(conn, c => file_spans::table
+        .filter(file_spans::household_id.eq(household_id))
+        .order(file_spans::id.asc())
+        .select(file_spans::tier)
+        .load(c))?;
+    Ok((h, spans))
+}

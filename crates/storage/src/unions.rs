@@ -373,6 +373,25 @@ pub fn move_subtree(
             .concat(substr(households::union_path, keep_from)),
     ))
     .execute(c))?;
+    // Files reported to a union of the subtree follow it to its new path
+    // (that union's inbox is a range of `report_union_path`).
+    let receiving: Vec<Option<i64>> = run!(conn, c => households::table
+        .filter(households::report_union_path.ge(&old))
+        .filter(households::report_union_path.lt(&end))
+        .select(households::report_union_id)
+        .distinct()
+        .load(c))?;
+    for id in receiving.into_iter().flatten() {
+        let path: String = run!(conn, c => unions::table
+            .filter(unions::id.eq(id))
+            .select(unions::path)
+            .first(c))?;
+        run!(conn, c => diesel::update(
+            households::table.filter(households::report_union_id.eq(Some(id))),
+        )
+        .set(households::report_union_path.eq(Some(&path)))
+        .execute(c))?;
+    }
     run!(conn, c => diesel::update(unions::table.filter(unions::id.eq(union.id.0)))
         .set((
             unions::parent_id.eq(new_parent.id.0),
@@ -381,4 +400,17 @@ pub fn move_subtree(
         ))
         .execute(c))?;
     Ok(moved)
+}
+
+/// Unscoped: the unions on a path, root first, the union itself last (the
+/// levels above a filing union, to report a file up).
+pub fn path_unscoped(conn: &mut Conn, path: &UnionPath) -> Result<Vec<Union>, StorageError> {
+    let ids: Vec<i64> = path.ids().into_iter().map(|i| i.0).collect();
+    let rows: Vec<Row> = run!(conn, c => unions::table
+        .filter(unions::id.eq_any(&ids))
+        .select(Row::as_select())
+        .load(c))?;
+    let mut v = convert(rows)?;
+    v.sort_by_key(|x| x.path.depth());
+    Ok(v)
 }

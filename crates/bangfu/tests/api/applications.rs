@@ -199,6 +199,8 @@ async fn an_online_application_goes_through_review_notice_and_approval_to_a_file
     let (code, h) = s.officer.get(&format!("/api/v1/households/{hid}")).await;
     assert_eq!(code, 200, "{h}");
     assert_eq!(h["household"]["worker_name"], "陈建国");
+    // Applied without a tier: 地方级 at the level of the union applied to.
+    assert_eq!(h["household"]["tier"], "grassroots");
     assert_eq!(h["incomes"].as_array().unwrap().len(), 6);
 
     // The applicant sees the file number and every step.
@@ -339,7 +341,7 @@ async fn bad_or_duplicate_applications_are_refused_and_write_nothing() {
     let filed = id_number("44010419700101333");
     let mut h = application(s.grassroots, "赵六", &filed, "13600136000")["household"].clone();
     h["category"] = json!("sudden");
-    h["tier"] = json!("local");
+    h["tier"] = json!("grassroots");
     let r = s.other_officer.send("POST", "/api/v1/households", h).await;
     assert_eq!(r.0, 201, "{}", r.1);
     let r = anon

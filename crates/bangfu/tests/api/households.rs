@@ -1137,7 +1137,7 @@ async fn files_are_found_by_name_id_and_filters_sorted_and_paged() {
     let wang_child = person("440103", "20100101", 111);
     let mut wang = filing("王芳", &person("440103", "19750707", 222));
     wang["category"] = json!("dibao");
-    wang["tier"] = json!("local");
+    wang["tier"] = json!("county");
     wang["causes"] = json!(["disability"]);
     wang["migrant"] = json!(true);
     wang["dibao_since"] = json!("2018-01");
@@ -1148,7 +1148,7 @@ async fn files_are_found_by_name_id_and_filters_sorted_and_paged() {
 
     let mut zhao = filing("赵强", &person("440304", "19770808", 111));
     zhao["category"] = json!("sudden");
-    zhao["tier"] = json!("local");
+    zhao["tier"] = json!("grassroots");
     zhao["causes"] = json!(["accident"]);
     zhao["division_code"] = json!("440304");
     let c = file(&w.a_officer, zhao).await;
@@ -1193,6 +1193,9 @@ async fn files_are_found_by_name_id_and_filters_sorted_and_paged() {
         ("category=near_dibao".into(), vec!["李明", "李华"]),
         ("tier=national".into(), vec!["李明", "李华"]),
         ("tier=local".into(), vec!["王芳", "赵强"]),
+        ("tier=county".into(), vec!["王芳"]),
+        ("tier=grassroots".into(), vec!["赵强"]),
+        ("tier=province".into(), vec![]),
         ("cohort=baseline".into(), vec!["王芳"]),
         ("cohort=incremental".into(), vec!["李明", "赵强", "李华"]),
         ("migrant=true".into(), vec!["王芳"]),

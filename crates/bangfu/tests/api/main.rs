@@ -26,6 +26,7 @@ mod exits;
 mod exits_pages;
 mod export;
 mod filed_elsewhere;
+mod filing_levels;
 mod fund_audit;
 mod funds;
 mod future_months;

@@ -143,11 +143,11 @@ struct World {
 /// | file | union | tier / category | filed | size |
 /// |---|---|---|---|---|
 /// | p  | province | national dibao      | 2016-03-01 | 2 |
-/// | c  | city     | local sudden        | 2016-06-01 | 1 |
+/// | c  | city     | city sudden         | 2016-06-01 | 1 |
 /// | a1 | county A | national near_dibao | 2016-01-15 | 3 |
 /// | a2 | county A | national dibao      | 2016-02-01 | 1 |
 /// | a3 | county A | national sudden     | 2024-01-01 | 2 |
-/// | b1 | county B | local near_dibao    | 2016-09-01 | 1 |
+/// | b1 | county B | county near_dibao   | 2016-09-01 | 1 |
 /// | b2 | county B | national near_dibao | 2025-02-01 | 4 |
 /// | s1 | 深圳     | national dibao      | 2016-04-01 | 1 |
 ///
@@ -184,7 +184,7 @@ async fn world() -> World {
             "市直职工",
             "440103",
             t.city,
-            "local",
+            "city",
             "sudden",
             "2016-06-01",
             0,
@@ -224,7 +224,7 @@ async fn world() -> World {
             "越秀甲",
             "440104",
             t.county_b,
-            "local",
+            "county",
             "near_dibao",
             "2016-09-01",
             0,
@@ -390,6 +390,18 @@ async fn panel_adds_up_from_grassroots_to_province() {
         t["by_tier"]["local"],
         json!({ "households": 1, "persons": 1 })
     );
+    // 地方级 is the sum of the four local levels; here the city's own file.
+    assert_eq!(t["by_level"]["national"], t["by_tier"]["national"]);
+    assert_eq!(
+        t["by_level"]["city"],
+        json!({ "households": 1, "persons": 1 })
+    );
+    for level in ["province", "county", "grassroots"] {
+        assert_eq!(
+            t["by_level"][level],
+            json!({ "households": 0, "persons": 0 })
+        );
+    }
     assert_eq!(
         t["national_by_category"]["dibao"],
         json!({ "households": 1, "persons": 2 })
@@ -560,7 +572,7 @@ async fn a_past_panel_does_not_change_when_today_is_recorded() {
             "新建档",
             &person("440103", "19800101", 9),
             w.t.county_a,
-            "local",
+            "county",
             "dibao",
             "",
             0,

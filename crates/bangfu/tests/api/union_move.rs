@@ -186,7 +186,7 @@ async fn a_moved_union_takes_its_household_files_along() {
                 "phone": "13800138000", "address": "荔湾区多宝路 1 号",
                 "employer_kind": "private", "employment": "laid_off",
                 "labour_capacity": "full", "health": "healthy",
-                "causes": ["unemployment"], "category": "sudden", "tier": "local"
+                "causes": ["unemployment"], "category": "sudden", "tier": "grassroots"
             }),
         )
         .await;

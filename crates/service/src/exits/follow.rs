@@ -32,15 +32,18 @@ impl Services {
         let scope = actor.scope();
         let may_reveal = actor.can(Permission::RevealIdentity);
         let officer = actor.can(Permission::ManageHouseholds);
+        let a = actor.clone();
         self.read(move |c| {
             let detail = crate::households::detail(c, &scope, id, may_reveal, officer)?;
             let leaving = leaving_view(c, &scope, officer, &detail.household)?;
             let open_findings =
                 bangfu_storage::verification::open_count_of_household(c, &scope, id)?;
+            let report = crate::reporting::report_card(c, &a, &scope, &detail.household)?;
             Ok(HouseholdPage {
                 detail,
                 leaving,
                 open_findings,
+                report,
             })
         })
         .await
@@ -238,6 +241,8 @@ pub struct HouseholdPage {
     pub leaving: LeavingView,
     /// Open 部门核对 findings on the file (its badge links to them).
     pub open_findings: i64,
+    /// Reporting up (上报): where the file stands and what the caller may do.
+    pub report: crate::reporting::ReportCard,
 }
 
 /// The leaving card of a file read inside the caller's transaction, so a page

@@ -9,6 +9,7 @@ use crate::jobs::Ending;
 use crate::jobs::JobStatus;
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
+use bangfu_domain::household::Tier;
 use bangfu_domain::id_number::mask_id_number;
 use bangfu_domain::{UnionId, ValidationError};
 use bangfu_storage::jobs::{self, NewJob};
@@ -45,6 +46,8 @@ pub(super) fn clean_name(raw: &str) -> String {
 pub(super) struct Work {
     pub(super) actor: Actor,
     pub(super) union: unions::Union,
+    /// What 地方级 in an old workbook becomes under `union`.
+    pub(super) local_tier: Tier,
     pub(super) file: ImportFile,
     pub(super) layout: Layout,
     pub(super) job: Option<i64>,
@@ -109,12 +112,20 @@ impl Services {
         file.file_name = clean_name(&file.file_name);
         let scope = actor.scope();
         let own = actor.user.union_id;
-        let union = self
+        let (union, local_tier) = self
             .read(move |c| {
                 let id = union_id.map(UnionId).unwrap_or(own);
-                unions::find(c, &scope, id)?.ok_or_else(|| {
-                    ValidationError::new("union_id", "所选工会不存在或不在您的权限范围内").into()
-                })
+                let union = unions::find(c, &scope, id)?.ok_or_else(|| {
+                    ServiceError::from(ValidationError::new(
+                        "union_id",
+                        "所选工会不存在或不在您的权限范围内",
+                    ))
+                })?;
+                let levels: Vec<_> = unions::path_unscoped(c, &union.path)?
+                    .iter()
+                    .map(|u| u.level)
+                    .collect();
+                Ok((union, Tier::local_of(&levels)))
             })
             .await?;
         if !union.active {
@@ -132,6 +143,7 @@ impl Services {
         let mut work = Work {
             actor: actor.clone(),
             union,
+            local_tier,
             file,
             layout,
             job: None,
@@ -280,7 +292,13 @@ impl Services {
     ) -> Result<Result<ImportSummary, ImportReport>, ServiceError> {
         let mut progress = Progress::new(w.job, w.layout.rows());
         progress.phase(self, PHASE_VALIDATING).await?;
-        let mut v = Validator::new(&w.file, &w.layout, today(), &w.union.division_code);
+        let mut v = Validator::new(
+            &w.file,
+            &w.layout,
+            today(),
+            &w.union.division_code,
+            w.local_tier,
+        );
         for sheet in [HH, MEM, INC] {
             for n in 0..w.layout.sheets[sheet].data.len() {
                 let pos = w.layout.sheets[sheet].data[n];

@@ -173,7 +173,7 @@ pub static HOUSEHOLD_COLUMNS: [Column; 22] = [
     with(col("受经贸摩擦影响", false, Kind::YesNo, "trade_friction", "留空为“否”", "否"), YES_NO),
     with(col("致困原因", true, Kind::Causes, "causes", "至少一项；多项用“、”分隔", "患病、失业下岗"), labels!(HardshipCause)),
     with(col("困难类别", true, Kind::Coded, "category", "", "低保边缘户"), labels!(Category)),
-    with(col("档案级别", true, Kind::Coded, "tier", "", "全国级"), labels!(Tier)),
+    with(col("档案级别", true, Kind::Coded, "tier", "建档标准的级别：全国级、省级、地市级、区县级或基层。旧模板的“地方级”按建档工会的级别导入（全国总工会建档的为省级）", "全国级"), labels!(Tier)),
     col("建档日期", false, Kind::Date, "filed_on", "YYYY-MM-DD，不晚于今天；留空为导入当天", "2019-07-01"),
     col("享受低保起始月", false, Kind::Month, "dibao_since", "YYYY-MM；不享受低保的留空", ""),
     col("享受其他救助起始月", false, Kind::Month, "other_relief_since", "YYYY-MM；没有的留空", ""),

@@ -83,6 +83,9 @@ pub(super) struct Validator<'a> {
     pub(super) layout: &'a Layout,
     pub(super) today: NaiveDate,
     pub(super) region_default: String,
+    /// What 地方级 in an old workbook becomes: the importing union's level,
+    /// capped below national (docs/rules.md §2).
+    pub(super) local_tier: Tier,
     pub(super) issues: Issues,
     /// Household rows in file order whose worker ID is usable and new.
     pub(super) households: Vec<Pending>,
@@ -105,12 +108,14 @@ impl<'a> Validator<'a> {
         layout: &'a Layout,
         today: NaiveDate,
         region: &str,
+        local_tier: Tier,
     ) -> Self {
         Self {
             file,
             layout,
             today,
             region_default: region.to_owned(),
+            local_tier,
             issues: Issues::default(),
             households: Vec::with_capacity(layout.households()),
             by_worker: HashMap::new(),
@@ -216,7 +221,10 @@ impl<'a> Validator<'a> {
         check(&mut bad, h::CATEGORY, s(h::CATEGORY), |v| {
             Category::parse(v)
         });
-        check(&mut bad, h::TIER, s(h::TIER), Tier::parse);
+        let local = self.local_tier;
+        let tier = check(&mut bad, h::TIER, s(h::TIER), |v| {
+            Tier::parse_local_as(v, local)
+        });
         check(&mut bad, h::FILED_ON, s(h::FILED_ON), |v| {
             parse_date("filed_on", v, today)
         });
@@ -278,7 +286,7 @@ impl<'a> Validator<'a> {
                 .map(|c| c.iter().map(|x| x.code().to_owned()).collect())
                 .unwrap_or_default(),
             category: text(h::CATEGORY),
-            tier: text(h::TIER),
+            tier: tier.map_or_else(|| text(h::TIER), |t| t.code().to_owned()),
             filed_on: text(h::FILED_ON),
             dibao_since: text(h::DIBAO_SINCE),
             other_relief_since: text(h::OTHER_RELIEF_SINCE),

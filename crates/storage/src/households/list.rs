@@ -5,6 +5,7 @@ use crate::db::{run, Conn};
 use crate::query::{name_of, page_of, union_names, Optional};
 use crate::schema::{households, open_persons};
 use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
+use bangfu_domain::filing::{ReportState, TierFilter};
 use bangfu_domain::household::{Causes, Cohort, Decision, HardshipCause, Status, Tier};
 use bangfu_domain::identification::Category;
 use bangfu_domain::UnionPath;
@@ -69,7 +70,12 @@ pub struct HouseholdFilter {
     pub q: Option<String>,
     pub status: Option<Status>,
     pub category: Option<Category>,
-    pub tier: Option<Tier>,
+    /// One level, or 地方级 (the four local levels).
+    pub tier: Option<TierFilter>,
+    pub report_state: Option<ReportState>,
+    /// Only files reported to a union of the scope (or of `union_path`'s
+    /// subtree) and waiting for it: that union's inbox (待接收的上报档案).
+    pub inbox: bool,
     pub cohort: Option<Cohort>,
     pub cause: Option<HardshipCause>,
     pub migrant: Option<bool>,
@@ -163,8 +169,19 @@ pub fn list(
                 .if_some(filter.category.map(Category::code), |b, v| {
                     b.filter(households::category.eq(v))
                 })
-                .if_some(filter.tier.map(Tier::code), |b, v| {
-                    b.filter(households::tier.eq(v))
+                .if_some(
+                    filter
+                        .tier
+                        .map(|t| t.tiers().into_iter().map(Tier::code).collect::<Vec<_>>()),
+                    |b, v| b.filter(households::tier.eq_any(v)),
+                )
+                .if_some(filter.report_state.map(ReportState::code), |b, v| {
+                    b.filter(households::report_state.eq(v))
+                })
+                .if_some(filter.inbox.then_some(()), |b, ()| {
+                    b.filter(households::report_state.eq(ReportState::Reported.code()))
+                        .filter(households::report_union_path.ge(range.start()))
+                        .filter(households::report_union_path.lt(range.end()))
                 })
                 .if_some(filter.cohort.map(Cohort::code), |b, v| {
                     b.filter(households::cohort.eq(v))

@@ -18,6 +18,7 @@ mod members;
 mod merges;
 mod persons;
 mod read;
+mod reporting;
 mod stale;
 mod write;
 
@@ -29,6 +30,7 @@ pub use persons::{open_holder, open_holders, set_open_persons};
 pub use read::{
     count_all, count_by_decision, file_no_unscoped, find, find_many, id_by_file_no, open_ids_after,
 };
+pub use reporting::{inbox_count, set_report, Report};
 pub use stale::{stale_ids, take_stale};
 pub use write::{
     insert, link_reopened, next_seq, set_decision, set_readiness, set_relapse, set_status, touch,
@@ -37,6 +39,7 @@ pub use write::{
 
 use crate::schema::households;
 use crate::StorageError;
+use bangfu_domain::filing::ReportState;
 use bangfu_domain::household::{
     Causes, Cohort, Decision, EmployerKind, Employment, Health, HouseholdData, HouseholdId,
     LabourCapacity, Status, Tier,
@@ -75,6 +78,8 @@ pub struct Household<D: Disclosure = Stored> {
     /// change older than the column).
     pub updated_by: Option<i64>,
     pub leaving: Leaving,
+    /// Where the file stands in reporting up (上报).
+    pub report: Report,
 }
 
 impl Household {
@@ -101,6 +106,7 @@ impl Household {
             updated_at: self.updated_at,
             updated_by: self.updated_by,
             leaving: self.leaving,
+            report: self.report,
         }
     }
 }
@@ -176,6 +182,11 @@ struct Row {
     relapse_reason: Option<String>,
     previous_id: Option<i64>,
     reopened_id: Option<i64>,
+    report_state: String,
+    report_union_id: Option<i64>,
+    report_tier: Option<String>,
+    report_reason: Option<String>,
+    reported_at: Option<NaiveDateTime>,
 }
 
 fn corrupt(id: i64, what: &str, v: &str) -> StorageError {
@@ -251,6 +262,16 @@ fn convert(r: Row, union_name: String) -> Result<Household, StorageError> {
             relapse_reason: r.relapse_reason,
             previous_id: r.previous_id.map(HouseholdId),
             reopened_id: r.reopened_id.map(HouseholdId),
+        },
+        report: Report {
+            state: code!(ReportState, r.report_state),
+            union_id: r.report_union_id.map(UnionId),
+            tier: match r.report_tier {
+                Some(t) => Some(code!(Tier, t)),
+                None => None,
+            },
+            reason: r.report_reason,
+            at: r.reported_at,
         },
     })
 }

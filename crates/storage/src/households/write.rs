@@ -143,6 +143,7 @@ pub fn update(
         )
     )?;
     if saved {
+        super::reporting::reset_if_tier_changed(conn, id, data.tier)?;
         crate::spans::sync(conn, id.0, bangfu_domain::china_date(now))?;
     }
     Ok(saved)

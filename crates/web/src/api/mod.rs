@@ -12,6 +12,7 @@ mod import;
 mod monthly;
 mod plans;
 mod quality;
+mod reporting;
 mod stats;
 mod temporary_files;
 mod transfers;
@@ -87,6 +88,7 @@ pub fn routes() -> Router<AppState> {
         .merge(funds::routes())
         .merge(fund_audit::routes())
         .merge(exits::routes())
+        .merge(reporting::routes())
         .merge(stats::routes())
         .merge(monthly::routes())
         .merge(quality::routes())
@@ -143,6 +145,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(funds::Doc::openapi());
     doc.merge(fund_audit::Doc::openapi());
     doc.merge(exits::Doc::openapi());
+    doc.merge(reporting::Doc::openapi());
     doc.merge(stats::Doc::openapi());
     doc.merge(monthly::Doc::openapi());
     doc.merge(quality::Doc::openapi());

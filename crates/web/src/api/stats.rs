@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         FiguresDto,
         CountDto,
         TierDto,
+        LevelsDto,
         CategoryDto,
         CohortDto,
         DecisionsDto,
@@ -122,8 +123,32 @@ impl From<Count> for CountDto {
 pub struct TierDto {
     /// 全国级.
     pub national: CountDto,
-    /// 地方级.
+    /// 地方级: the four local levels together.
     pub local: CountDto,
+}
+
+/// On file by the five filing levels (建档标准); province + city + county +
+/// grassroots = 地方级.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LevelsDto {
+    pub national: CountDto,
+    pub province: CountDto,
+    pub city: CountDto,
+    pub county: CountDto,
+    pub grassroots: CountDto,
+}
+
+impl From<[Count; 5]> for LevelsDto {
+    fn from(c: [Count; 5]) -> Self {
+        let [national, province, city, county, grassroots] = c;
+        Self {
+            national: national.into(),
+            province: province.into(),
+            city: city.into(),
+            county: county.into(),
+            grassroots: grassroots.into(),
+        }
+    }
 }
 
 /// 全国级 files by category.
@@ -198,6 +223,11 @@ pub struct FiguresDto {
     /// On file at the end of the date.
     pub on_file: CountDto,
     pub by_tier: TierDto,
+    /// The same by the five levels.
+    pub by_level: LevelsDto,
+    /// Of those, the files the union of their level accepted (已接收; by
+    /// the report state now). A grassroots file is never reported.
+    pub accepted_by_level: LevelsDto,
     /// 全国级 only.
     pub national_by_category: CategoryDto,
     pub by_cohort: CohortDto,
@@ -222,6 +252,8 @@ impl From<&Figures> for FiguresDto {
                 national: f.national.into(),
                 local: f.local.into(),
             },
+            by_level: f.tiers.into(),
+            accepted_by_level: f.accepted.into(),
             national_by_category: CategoryDto {
                 dibao: dibao.into(),
                 near_dibao: near_dibao.into(),

@@ -60,6 +60,7 @@ mod pager;
 mod plans;
 mod prelude;
 mod quality;
+mod reporting;
 mod roles;
 mod stats;
 mod temporary_files;
@@ -128,6 +129,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(applications::routes())
         .merge(import::routes())
         .merge(exits::routes())
+        .merge(reporting::routes())
         .merge(stats::routes())
         .merge(monthly::routes())
         .merge(quality::routes())

@@ -27,6 +27,9 @@ pub enum Notice {
     FilingApproved,
     Relapsed,
     Reopened,
+    ReportedUp,
+    ReportAccepted,
+    ReportReturned,
     // lines and parameters
     LineSaved,
     LineDeleted,
@@ -139,6 +142,9 @@ impl Notice {
         Notice::Converted,
         Notice::Merged,
         Notice::TransferProposed,
+        Notice::ReportedUp,
+        Notice::ReportAccepted,
+        Notice::ReportReturned,
     ];
     /// What the transfers list acknowledges.
     pub const TRANSFERS: &'static [Notice] = &[
@@ -148,6 +154,8 @@ impl Notice {
     ];
     /// What a temporary relief file's page acknowledges.
     pub const TEMPORARY: &'static [Notice] = &[Notice::TemporaryRecorded, Notice::TemporaryClosed];
+    /// What the inbox of reported files (待接收的上报档案) acknowledges.
+    pub const REPORTS: &'static [Notice] = &[Notice::ReportAccepted, Notice::ReportReturned];
     /// What the lines page acknowledges.
     pub const LINES: &'static [Notice] =
         &[Notice::LineSaved, Notice::LineDeleted, Notice::ParamsSaved];
@@ -236,6 +244,9 @@ impl Notice {
                 "approved"
             }
             Notice::Relapsed => "relapse",
+            Notice::ReportedUp => "reported",
+            Notice::ReportAccepted => "report_accepted",
+            Notice::ReportReturned => "report_returned",
             Notice::Reopened | Notice::ExitReopened => "reopened",
             Notice::LineSaved => "line",
             Notice::LineDeleted => "deleted",
@@ -305,6 +316,9 @@ impl Notice {
             Notice::IncomesSaved => "月收入已保存，识别结论已更新。",
             Notice::FilingApproved => "已批准建档，申请中的家庭成员和月收入已录入档案。",
             Notice::Relapsed => "已标记返困。核实后可为该家庭返困重新建档。",
+            Notice::ReportedUp => "档案已上报，等待上级工会接收。",
+            Notice::ReportAccepted => "已接收该上报档案。",
+            Notice::ReportReturned => "已将档案退回建档工会补充完善。",
             Notice::Reopened => "已返困重新建档：本档案为增量库新档案，与原档案相互关联。",
             Notice::LineSaved => {
                 "标准已保存。已建档家庭的识别结论将在打开档案或“重新识别”后按新标准计算。"

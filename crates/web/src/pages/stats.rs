@@ -9,6 +9,8 @@
 use crate::pages::prelude::*;
 use axum::routing::get;
 use axum::Router;
+use bangfu_domain::filing::LOCAL_LABEL;
+use bangfu_domain::household::Tier;
 use bangfu_domain::identification::Category;
 use bangfu_domain::leaving::{Pathway, RemovalReason};
 use bangfu_domain::target::{format_share, ShareOrigin};
@@ -239,7 +241,14 @@ fn on_file_table(f: &Figures) -> Table {
     for (i, c) in Category::ALL.iter().enumerate() {
         rows.push(row(&format!("　其中：{}", c.label()), f.categories[i]).class("sub"));
     }
-    rows.push(row("地方级", f.local));
+    rows.push(row(LOCAL_LABEL, f.local));
+    for (i, t) in Tier::ALL
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.is_national())
+    {
+        rows.push(row(&format!("　其中：{}", t.label()), f.tiers[i]).class("sub"));
+    }
     rows.push(row("存量户", f.baseline_on_file));
     rows.push(row("增量户", f.incremental_on_file));
     Table {
@@ -249,6 +258,49 @@ fn on_file_table(f: &Figures) -> Table {
         headers: headers(&["项目", "户数", "供养人口（人）"]),
         rows,
         note: "统计日当天日终仍在档的家庭；供养人口为家庭人口之和。低保户、低保边缘户、意外致困户仅统计全国级档案；存量户为基准日前建档的家庭，增量户为其后建档的家庭。".into(),
+    }
+}
+
+/// 分级建档与上报: on file by the five levels, and of those the files the
+/// union of their level accepted (docs/rules.md §2).
+fn levels_table(f: &Figures) -> Table {
+    let row = |label: &str, c: bangfu_service::stats::Count, a: bangfu_service::stats::Count| {
+        Row::new(vec![
+            Cell::text(label),
+            Cell::int(c.households),
+            Cell::int(c.persons),
+            Cell::int(a.households),
+            Cell::int(a.persons),
+        ])
+    };
+    let sum = |v: &[bangfu_service::stats::Count]| {
+        let mut t = bangfu_service::stats::Count::default();
+        for c in v {
+            t += *c;
+        }
+        t
+    };
+    let mut rows: Vec<Row> = Tier::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let r = row(t.label(), f.tiers[i], f.accepted[i]);
+            if t.is_national() {
+                r
+            } else {
+                r.class("sub")
+            }
+        })
+        .collect();
+    rows.insert(1, row(LOCAL_LABEL, f.local, sum(&f.accepted[1..])));
+    rows.push(row("合计", f.on_file, sum(&f.accepted)).class("total"));
+    Table {
+        id: "levels",
+        title: "分级建档与上报".into(),
+        sheet: "分级建档",
+        headers: headers(&["建档标准", "在档户数", "供养人口（人）", "已接收户数", "已接收人口（人）"]),
+        rows,
+        note: "地方级为省级、地市级、区县级和基层之和。已接收：上报后已由该级工会接收的档案（按当前上报状态）；基层档案无需上报。".into(),
     }
 }
 
@@ -443,6 +495,7 @@ async fn load_panel(
 fn panel_tables(p: &Panel) -> Vec<Table> {
     vec![
         on_file_table(&p.total),
+        levels_table(&p.total),
         decisions_table(&p.total),
         funds_table(&p.total),
         children_table(p),

@@ -3,7 +3,8 @@
 use super::*;
 use crate::view::{api_time, division_name};
 use bangfu_domain::exit;
-use bangfu_domain::household::{Cohort, Decision, HardshipCause, Member, Status, Tier};
+use bangfu_domain::filing::{ReportState, TierFilter};
+use bangfu_domain::household::{Cohort, Decision, HardshipCause, Member, Status};
 use bangfu_domain::identification::{Category, Identification};
 use bangfu_domain::{Fen, Masked, ValidationError};
 use bangfu_service::{
@@ -78,7 +79,8 @@ pub struct HouseholdRequest {
     pub causes: Vec<String>,
     /// dibao, near_dibao, sudden.
     pub category: String,
-    /// national, local.
+    /// The filing level (建档标准): national, province, city, county or grassroots
+    /// (the old `local` is refused: 地方级 is the four levels below national).
     pub tier: String,
     /// YYYY-MM-DD; today when absent.
     #[serde(default)]
@@ -175,6 +177,7 @@ pub struct HouseholdDto {
     pub trade_friction: bool,
     pub causes: Vec<String>,
     pub category: String,
+    /// national, province, city, county or grassroots.
     pub tier: String,
     /// baseline (存量) or incremental (增量库), from the filing date and the cut-off.
     pub cohort: String,
@@ -193,6 +196,36 @@ pub struct HouseholdDto {
     pub updated_at: String,
     /// Where the file stands on its way out of hardship (issue 5).
     pub leaving: LeavingDto,
+    /// Where the file stands in reporting up (上报) to the union of its tier.
+    pub report: ReportDto,
+}
+
+/// Reporting up (上报) and return (退回), docs/rules.md §2.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportDto {
+    /// none (未上报; a grassroots file always), reported (待接收), accepted (已接收) or returned (已退回).
+    pub state: String,
+    /// The union it was reported to.
+    pub union_id: Option<i64>,
+    /// The tier it was reported at; changing the file's tier resets the state to none.
+    pub tier: Option<String>,
+    /// Why it was returned, while returned.
+    pub reason: Option<String>,
+    /// When the last act (report, accept, return) was.
+    pub at: Option<String>,
+}
+
+impl From<&Household<Masked>> for ReportDto {
+    fn from(h: &Household<Masked>) -> Self {
+        let r = &h.report;
+        Self {
+            state: r.state.code().into(),
+            union_id: r.union_id.map(|u| u.0),
+            tier: r.tier.map(|t| t.code().into()),
+            reason: r.reason.clone(),
+            at: r.at.as_ref().map(api_time),
+        }
+    }
 }
 
 /// Exit, follow-up, relapse and reopening of a file (docs/rules.md §5).
@@ -274,6 +307,7 @@ impl From<&Household<Masked>> for HouseholdDto {
             created_at: api_time(&h.created_at),
             updated_at: api_time(&h.updated_at),
             leaving: LeavingDto::from(h),
+            report: ReportDto::from(h),
         }
     }
 }
@@ -455,8 +489,13 @@ pub struct HouseholdQuery {
     pub status: Option<String>,
     /// dibao, near_dibao, sudden
     pub category: Option<String>,
-    /// national, local
+    /// national, province, city, county, grassroots, or local (地方级: the four below national)
     pub tier: Option<String>,
+    /// none, reported, accepted or returned (上报状态)
+    pub report_state: Option<String>,
+    /// true: only the files reported to a union in scope and waiting for it
+    /// to accept or return them (待接收的上报档案)
+    pub inbox: Option<bool>,
     /// baseline, incremental
     pub cohort: Option<String>,
     /// a hardship cause code
@@ -501,7 +540,9 @@ impl HouseholdQuery {
             q: self.q.clone(),
             status: opt(&self.status, Status::parse)?,
             category: opt(&self.category, Category::parse)?,
-            tier: opt(&self.tier, Tier::parse)?,
+            tier: opt(&self.tier, TierFilter::parse)?,
+            report_state: opt(&self.report_state, ReportState::parse)?,
+            inbox: self.inbox.unwrap_or(false),
             cohort: opt(&self.cohort, Cohort::parse)?,
             cause: opt(&self.cause, HardshipCause::parse)?,
             migrant: self.migrant,

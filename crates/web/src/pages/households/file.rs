@@ -171,6 +171,22 @@ pub(crate) struct DetailPage {
     pub(crate) leaving: crate::pages::exits::LeavingCard,
     /// Open 部门核对 findings on the file.
     pub(crate) open_findings: i64,
+    /// Reporting up (上报).
+    pub(crate) report: ReportLine,
+}
+
+/// The file's reporting up as its page shows it.
+pub struct ReportLine {
+    pub(crate) state: &'static str,
+    pub(crate) class: &'static str,
+    pub(crate) to_union: String,
+    /// Why it was returned, while returned.
+    pub(crate) reason: String,
+    /// Why it cannot be reported (no union of its level above).
+    pub(crate) blocked: String,
+    pub(crate) grassroots: bool,
+    /// The caller may report it, or accept or return it.
+    pub(crate) may_act: bool,
 }
 
 /// The worker's fields for the file page and the printed card.
@@ -322,6 +338,16 @@ pub(crate) async fn detail_view(
         .await?;
     let d = page.detail;
     let leaving = crate::pages::exits::leaving_card(state, actor, &d.household, page.leaving);
+    let card = page.report;
+    let report = ReportLine {
+        state: card.state.label(),
+        class: super::list::report_class(card.state),
+        to_union: card.to_union.map(|u| u.1).unwrap_or_default(),
+        reason: d.household.report.reason.clone().unwrap_or_default(),
+        blocked: card.blocked.unwrap_or_default(),
+        grassroots: !d.household.data.tier.reported(),
+        may_act: card.may_report || card.may_receive,
+    };
     Ok(render_status(
         status,
         &DetailPage {
@@ -345,6 +371,7 @@ pub(crate) async fn detail_view(
             tab: "file",
             leaving,
             open_findings: page.open_findings,
+            report,
         },
     ))
 }

@@ -4,7 +4,8 @@ use super::*;
 use crate::api::HouseholdQuery;
 use crate::pages::{all_pages, with_query, xlsx_response};
 use crate::view::division_name;
-use bangfu_domain::household::{Cohort, Decision, HardshipCause, Status, Tier};
+use bangfu_domain::filing::{ReportState, TierFilter};
+use bangfu_domain::household::{Cohort, Decision, HardshipCause, Status};
 use bangfu_domain::identification::Category;
 use bangfu_domain::{Masked, Permission};
 use bangfu_service::{Household, HouseholdSort, PageRequest};
@@ -19,6 +20,9 @@ pub struct Row {
     pub union_name: String,
     pub category: &'static str,
     pub tier: &'static str,
+    /// 上报状态, blank for a grassroots file never reported.
+    pub report: &'static str,
+    pub report_class: &'static str,
     pub cohort: &'static str,
     pub size: i32,
     pub decision: &'static str,
@@ -45,6 +49,15 @@ pub(crate) fn status_class(s: Status) -> &'static str {
         Status::OnFile => "",
         Status::Exited | Status::Relieved => "ok",
         Status::Removed | Status::Closed => "off",
+    }
+}
+
+pub(crate) fn report_class(s: ReportState) -> &'static str {
+    match s {
+        ReportState::None => "",
+        ReportState::Reported => "warn",
+        ReportState::Accepted => "ok",
+        ReportState::Returned => "off",
     }
 }
 
@@ -80,6 +93,12 @@ impl From<&Household<Masked>> for Row {
             union_name: h.union_name.clone(),
             category: d.category.label(),
             tier: d.tier.label(),
+            report: if d.tier.reported() || h.report.state != ReportState::None {
+                h.report.state.label()
+            } else {
+                ""
+            },
+            report_class: report_class(h.report.state),
             cohort: h.cohort.label(),
             size: h.size,
             decision: h.decision.label(),
@@ -111,6 +130,7 @@ pub(crate) struct ListPage {
     pub(crate) status_label: &'static str,
     pub(crate) categories: Options,
     pub(crate) tiers: Options,
+    pub(crate) report_states: Options,
     pub(crate) cohorts: Options,
     pub(crate) causes: Options,
     pub(crate) decisions: Options,
@@ -127,6 +147,7 @@ pub(crate) struct HouseholdQueryView {
     pub(crate) status: String,
     pub(crate) category: String,
     pub(crate) tier: String,
+    pub(crate) report_state: String,
     pub(crate) cohort: String,
     pub(crate) cause: String,
     pub(crate) migrant: String,
@@ -149,6 +170,8 @@ pub struct ListQuery {
     pub(crate) category: String,
     #[serde(default)]
     pub(crate) tier: String,
+    #[serde(default)]
+    pub(crate) report_state: String,
     #[serde(default)]
     pub(crate) cohort: String,
     #[serde(default)]
@@ -197,6 +220,8 @@ impl ListQuery {
             status: page_status(&self.status),
             category: some(&self.category),
             tier: some(&self.tier),
+            report_state: some(&self.report_state),
+            inbox: None,
             cohort: some(&self.cohort),
             cause: some(&self.cause),
             migrant: match self.migrant.as_str() {
@@ -221,6 +246,7 @@ impl ListQuery {
             ("status", self.status.clone()),
             ("category", self.category.clone()),
             ("tier", self.tier.clone()),
+            ("report_state", self.report_state.clone()),
             ("cohort", self.cohort.clone()),
             ("cause", self.cause.clone()),
             ("migrant", self.migrant.clone()),
@@ -239,6 +265,7 @@ impl ListQuery {
             status: page_status(&self.status).unwrap_or_else(|| ALL_STATUSES.to_owned()),
             category: self.category.clone(),
             tier: self.tier.clone(),
+            report_state: self.report_state.clone(),
             cohort: self.cohort.clone(),
             cause: self.cause.clone(),
             migrant: self.migrant.clone(),
@@ -314,7 +341,8 @@ pub(crate) async fn list_page(
             .collect(),
             status_label,
             categories: options!(Category),
-            tiers: options!(Tier),
+            tiers: TierFilter::options(),
+            report_states: options!(ReportState),
             cohorts: options!(Cohort),
             causes: options!(HardshipCause),
             decisions: options!(Decision),
@@ -358,6 +386,7 @@ pub(crate) async fn export(
                 d.employer.clone(),
                 d.category.label().to_owned(),
                 d.tier.label().to_owned(),
+                h.report.state.label().to_owned(),
                 h.cohort.label().to_owned(),
                 h.size.to_string(),
                 d.causes.labels(),
@@ -386,6 +415,7 @@ pub(crate) async fn export(
             "工作单位",
             "困难类别",
             "档案级别",
+            "上报状态",
             "档案批次",
             "家庭人口",
             "致困原因",
