@@ -79,10 +79,16 @@ pub enum Action {
     /// A dataset of the verification catalogue was added, renamed,
     /// deactivated or reactivated.
     EditDataset,
+    /// A campaign (回头看 / 户户清) was started with its tasks.
+    StartCampaign,
+    /// A campaign task's outcome was recorded, or one of its items cleared.
+    RecordCampaignTask,
+    /// A campaign was closed with its summary.
+    CloseCampaign,
 }
 
 impl Action {
-    pub const ALL: [Action; 65] = [
+    pub const ALL: [Action; 68] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -148,6 +154,9 @@ impl Action {
         Action::SetThresholds,
         Action::ExportHashes,
         Action::EditDataset,
+        Action::StartCampaign,
+        Action::RecordCampaignTask,
+        Action::CloseCampaign,
     ];
 
     pub fn code(self) -> &'static str {
@@ -217,6 +226,9 @@ impl Action {
             Action::SetThresholds => "set_thresholds",
             Action::ExportHashes => "export_hashes",
             Action::EditDataset => "edit_dataset",
+            Action::StartCampaign => "start_campaign",
+            Action::RecordCampaignTask => "record_campaign_task",
+            Action::CloseCampaign => "close_campaign",
         }
     }
 
@@ -287,6 +299,9 @@ impl Action {
             Action::SetThresholds => "设置核对资产标准",
             Action::ExportHashes => "导出人员密钥散列",
             Action::EditDataset => "维护核对数据集目录",
+            Action::StartCampaign => "发起专项行动",
+            Action::RecordCampaignTask => "办理专项行动任务",
+            Action::CloseCampaign => "结束专项行动",
         }
     }
 
@@ -325,6 +340,8 @@ pub fn object_label(kind: &str) -> &'static str {
         "key" => "核对密钥",
         "dataset" => "核对数据集",
         "thresholds" => "核对资产标准",
+        "campaign" => "专项行动",
+        "campaign_task" => "专项行动任务",
         _ => "其他",
     }
 }

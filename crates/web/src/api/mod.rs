@@ -3,6 +3,7 @@
 
 mod applications;
 mod assistance;
+mod campaigns;
 mod dto;
 mod exits;
 mod fund_audit;
@@ -88,6 +89,7 @@ pub fn routes() -> Router<AppState> {
         .merge(stats::routes())
         .merge(monthly::routes())
         .merge(quality::routes())
+        .merge(campaigns::routes())
         .merge(verification::routes())
         .merge(verification_datasets::routes())
         .merge(verification_thresholds::routes())
@@ -142,6 +144,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(stats::Doc::openapi());
     doc.merge(monthly::Doc::openapi());
     doc.merge(quality::Doc::openapi());
+    doc.merge(campaigns::Doc::openapi());
     doc.merge(verification::Doc::openapi());
     doc.merge(verification_datasets::Doc::openapi());
     doc.merge(verification_thresholds::Doc::openapi());

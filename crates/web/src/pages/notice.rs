@@ -107,6 +107,11 @@ pub enum Notice {
     KeyRotated,
     DatasetAdded,
     DatasetSaved,
+    // 专项行动 (campaigns)
+    CampaignStarted,
+    CampaignClosed,
+    TaskRecorded,
+    ItemCleared,
 }
 
 impl Notice {
@@ -179,6 +184,10 @@ impl Notice {
     pub const TARGETS: &'static [Notice] = &[Notice::TargetSet, Notice::TargetCleared];
     /// What a 核对发现 page acknowledges.
     pub const FINDINGS: &'static [Notice] = &[Notice::FindingConfirmed, Notice::FindingDismissed];
+    /// What a campaign's page acknowledges.
+    pub const CAMPAIGN: &'static [Notice] = &[Notice::CampaignStarted, Notice::CampaignClosed];
+    /// What a campaign task's page acknowledges.
+    pub const CAMPAIGN_TASK: &'static [Notice] = &[Notice::TaskRecorded, Notice::ItemCleared];
     /// What the funds page acknowledges.
     pub const FUNDS: &'static [Notice] = &[
         Notice::FundsReceipt,
@@ -256,6 +265,10 @@ impl Notice {
             Notice::KeyRotated => "key_rotated",
             Notice::DatasetAdded => "dataset_added",
             Notice::DatasetSaved => "dataset_saved",
+            Notice::CampaignStarted => "started",
+            Notice::CampaignClosed => "closed",
+            Notice::TaskRecorded => "recorded",
+            Notice::ItemCleared => "cleared",
         }
     }
 
@@ -372,6 +385,12 @@ impl Notice {
                 "已添加数据集：部门现在可以按其模板报送，核对规则与所选规则相同。"
             }
             Notice::DatasetSaved => "已保存数据集目录的修改。",
+            Notice::CampaignStarted => {
+                "专项行动已发起：在档家庭的任务已分派给各自的责任人，并列入其待办事项。"
+            }
+            Notice::CampaignClosed => "专项行动已结束，任务不再变更。",
+            Notice::TaskRecorded => "核查结果已记录，该任务已办结。",
+            Notice::ItemCleared => "已销号。",
         };
         text.to_owned()
     }
@@ -468,6 +487,8 @@ mod tests {
             Notice::FINDINGS,
             Notice::THRESHOLDS,
             Notice::BATCH,
+            Notice::CAMPAIGN,
+            Notice::CAMPAIGN_TASK,
         ] {
             for n in list {
                 assert_eq!(Notice::find(list, Some(n.code())), Some(*n), "{n:?}");
