@@ -92,7 +92,7 @@ pub struct Progress {
     pub summary: Summary,
     /// Whether the caller may close it (the starting union's manager, running).
     pub may_close: bool,
-    /// Whether the caller's own union is where it was started.
+    /// Whether the deadline has passed (China time): open tasks are overdue.
     pub overdue_now: bool,
 }
 

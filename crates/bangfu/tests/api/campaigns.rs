@@ -366,7 +366,32 @@ async fn clearing_every_item_finishes_a_household_task() {
     assert_eq!(d["items"][1]["cleared"], false);
     let got = clear(json!(0), "again").await;
     assert_error("cleared twice", &got, 422, "rule_violation", None);
-    let (s, d) = clear(json!("收入状况清"), "近三月收入已录入").await;
+    // The last item through the task page's form.
+    let (client, _) = w.app.html_login("c_a", PASSWORD).await;
+    let (s, html) = w.app.page(&client, &format!("/campaign-tasks/{t}")).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"item-list\"") && html.contains("已销号"));
+    let csrf = common::csrf_of(&w.app, &client).await;
+    let (s, html) = w
+        .app
+        .post_form(
+            &client,
+            &format!("/campaign-tasks/{t}/clear"),
+            &[("csrf", &csrf), ("item", "1"), ("note", "")],
+        )
+        .await;
+    assert_eq!(s, 400, "a blank note is refused on the page");
+    assert!(html.contains("请写明"), "{html}");
+    let (s, _) = w
+        .app
+        .post_form(
+            &client,
+            &format!("/campaign-tasks/{t}/clear"),
+            &[("csrf", &csrf), ("item", "1"), ("note", "近三月收入已录入")],
+        )
+        .await;
+    assert_eq!(s, 303);
+    let (s, d) = w.a.get(&format!("/api/v1/campaign-tasks/{t}")).await;
     assert_eq!(s, 200, "{d}");
     assert_eq!(d["task"]["done"], true);
     assert_eq!(d["task"]["outcome"], "cleared");
