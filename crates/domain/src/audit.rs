@@ -99,10 +99,16 @@ pub enum Action {
     AcceptReport,
     /// A reported file was returned (退回) to the filing union, with a reason.
     ReturnDown,
+    /// A campaign (回头看 / 户户清) was started with its tasks.
+    StartCampaign,
+    /// A campaign task's outcome was recorded, or one of its items cleared.
+    RecordCampaignTask,
+    /// A campaign was closed with its summary.
+    CloseCampaign,
 }
 
 impl Action {
-    pub const ALL: [Action; 75] = [
+    pub const ALL: [Action; 78] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -178,6 +184,9 @@ impl Action {
         Action::ReportUp,
         Action::AcceptReport,
         Action::ReturnDown,
+        Action::StartCampaign,
+        Action::RecordCampaignTask,
+        Action::CloseCampaign,
     ];
 
     pub fn code(self) -> &'static str {
@@ -257,6 +266,9 @@ impl Action {
             Action::ReportUp => "report_up",
             Action::AcceptReport => "accept_report",
             Action::ReturnDown => "return_down",
+            Action::StartCampaign => "start_campaign",
+            Action::RecordCampaignTask => "record_campaign_task",
+            Action::CloseCampaign => "close_campaign",
         }
     }
 
@@ -337,6 +349,9 @@ impl Action {
             Action::ReportUp => "上报档案",
             Action::AcceptReport => "接收上报档案",
             Action::ReturnDown => "退回上报档案",
+            Action::StartCampaign => "发起专项行动",
+            Action::RecordCampaignTask => "办理专项行动任务",
+            Action::CloseCampaign => "结束专项行动",
         }
     }
 
@@ -377,6 +392,8 @@ pub fn object_label(kind: &str) -> &'static str {
         "thresholds" => "核对资产标准",
         "temporary_file" => "临时救助档案",
         "household_transfer" => "档案转移",
+        "campaign" => "专项行动",
+        "campaign_task" => "专项行动任务",
         _ => "其他",
     }
 }

@@ -7,6 +7,7 @@ pub mod application;
 pub mod assistance;
 pub mod audit;
 pub mod calculator;
+pub mod campaign;
 pub mod disclosure;
 pub mod division;
 pub mod error;

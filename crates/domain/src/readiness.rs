@@ -30,10 +30,12 @@ pub enum TodoKind {
     CausesChanged,
     /// 预警: a department's data disagrees with the file (部门核对).
     Warning,
+    /// 专项行动: an open task of a running campaign (回头看 / 户户清).
+    Campaign,
 }
 
 impl TodoKind {
-    pub const ALL: [TodoKind; 7] = [
+    pub const ALL: [TodoKind; 8] = [
         TodoKind::ExitReady,
         TodoKind::ReliefReady,
         TodoKind::Relapse,
@@ -41,6 +43,7 @@ impl TodoKind {
         TodoKind::PlanOverdue,
         TodoKind::CausesChanged,
         TodoKind::Warning,
+        TodoKind::Campaign,
     ];
 
     pub fn code(self) -> &'static str {
@@ -52,6 +55,7 @@ impl TodoKind {
             TodoKind::PlanOverdue => "plan_overdue",
             TodoKind::CausesChanged => "causes_changed",
             TodoKind::Warning => "warning",
+            TodoKind::Campaign => "campaign",
         }
     }
 
@@ -64,6 +68,7 @@ impl TodoKind {
             TodoKind::PlanOverdue => "帮扶措施逾期未完成",
             TodoKind::CausesChanged => "符合的建档条件发生变化",
             TodoKind::Warning => "部门核对发现与档案不符，待核实处置",
+            TodoKind::Campaign => "专项行动任务，待入户核查办理",
         }
     }
 
@@ -77,6 +82,7 @@ impl TodoKind {
             TodoKind::PlanOverdue => "措施逾期",
             TodoKind::CausesChanged => "条件变化",
             TodoKind::Warning => "核对预警",
+            TodoKind::Campaign => "专项行动",
         }
     }
 
@@ -89,7 +95,7 @@ impl TodoKind {
                 ValidationError::new(
                     "kind",
                     format!(
-                        "未知待办类别“{raw}”，可选：exit_ready、relief_ready、relapse、not_eligible、plan_overdue、causes_changed、warning"
+                        "未知待办类别“{raw}”，可选：exit_ready、relief_ready、relapse、not_eligible、plan_overdue、causes_changed、warning、campaign"
                     ),
                 )
             })

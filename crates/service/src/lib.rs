@@ -9,6 +9,7 @@ pub mod assistance;
 mod audit;
 mod auth;
 mod books;
+pub mod campaigns;
 mod clock;
 mod crypto;
 pub mod dictionary;

@@ -16,6 +16,7 @@ mod scope;
 pub mod applications;
 pub mod assistance;
 pub mod audit;
+pub mod campaigns;
 pub mod dictionary;
 pub mod exits;
 pub mod findings;

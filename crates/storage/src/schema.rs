@@ -790,6 +790,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    campaigns (id) {
+        id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        union_id -> BigInt,
+        union_path -> Text,
+        deadline -> Date,
+        items -> Text,
+        status -> Text,
+        task_count -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        closed_by -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    campaign_tasks (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        household_id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        responsible_id -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+        note -> Text,
+        exit_id -> Nullable<BigInt>,
+        visit_id -> Nullable<BigInt>,
+        done_at -> Nullable<Timestamp>,
+        done_by -> Nullable<BigInt>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    campaign_clearances (task_id, item) {
+        task_id -> BigInt,
+        item -> Integer,
+        note -> Text,
+        cleared_by -> BigInt,
+        cleared_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> unions (union_id));
 diesel::joinable!(applications -> unions (union_id));
 diesel::joinable!(application_steps -> applications (application_id));
@@ -823,6 +870,9 @@ diesel::joinable!(todos -> households (household_id));
 diesel::joinable!(stale_decisions -> households (household_id));
 diesel::joinable!(verification_findings -> households (household_id));
 diesel::joinable!(verification_findings -> verification_batches (batch_id));
+diesel::joinable!(campaign_tasks -> campaigns (campaign_id));
+diesel::joinable!(campaign_tasks -> households (household_id));
+diesel::joinable!(campaign_clearances -> campaign_tasks (task_id));
 diesel::allow_tables_to_appear_in_same_query!(
     unions,
     temporary_files,
@@ -871,5 +921,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     verification_batches,
     verification_datasets,
     verification_findings,
-    verification_thresholds
+    verification_thresholds,
+    campaigns,
+    campaign_tasks,
+    campaign_clearances
 );

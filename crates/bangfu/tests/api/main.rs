@@ -15,6 +15,7 @@ mod applications;
 mod assistance;
 mod assistance_forms;
 mod auth;
+mod campaigns;
 mod crawl;
 mod dashboard;
 mod decision_refresh;

@@ -12,6 +12,7 @@ mod common;
 mod admin;
 mod apply;
 mod assistance;
+mod campaigns;
 mod exits;
 mod households;
 mod quality;

@@ -26,8 +26,8 @@ impl Services {
         let month = month.unwrap_or_else(|| Month::of_date(today()));
         self.read(move |c| {
             let rows = todos::counts_by_union(c, &scope, month)?;
-            let mut by_kind = [(0_i64, 0_i64); 7];
-            let mut by_union: BTreeMap<i64, [(i64, i64); 7]> = BTreeMap::new();
+            let mut by_kind = [(0_i64, 0_i64); TodoKind::ALL.len()];
+            let mut by_union: BTreeMap<i64, [(i64, i64); TodoKind::ALL.len()]> = BTreeMap::new();
             for (path, kind, all, open) in rows {
                 let Ok(k) = TodoKind::parse(&kind) else {
                     continue;
@@ -37,7 +37,9 @@ impl Services {
                 by_kind[i].1 += open;
                 let ids = UnionPath::from_stored(path).ids();
                 let child = ids.get(depth).copied().unwrap_or(own);
-                let e = by_union.entry(child.0).or_insert([(0, 0); 7]);
+                let e = by_union
+                    .entry(child.0)
+                    .or_insert([(0, 0); TodoKind::ALL.len()]);
                 e[i].0 += all;
                 e[i].1 += open;
             }
@@ -71,7 +73,7 @@ impl Services {
 #[derive(Debug, Clone)]
 pub struct MonthCounts {
     pub month: Month,
-    pub by_kind: [(i64, i64); 7],
+    pub by_kind: [(i64, i64); TodoKind::ALL.len()],
     pub unions: Vec<UnionCounts>,
 }
 
@@ -81,7 +83,7 @@ pub struct UnionCounts {
     pub name: String,
     /// The caller's own union (items filed directly under it).
     pub own: bool,
-    pub counts: [(i64, i64); 7],
+    pub counts: [(i64, i64); TodoKind::ALL.len()],
 }
 
 impl UnionCounts {

@@ -3,6 +3,7 @@
 
 mod applications;
 mod assistance;
+mod campaigns;
 mod dto;
 mod exits;
 mod fund_audit;
@@ -94,6 +95,7 @@ pub fn routes() -> Router<AppState> {
         .merge(quality::routes())
         .merge(temporary_files::routes())
         .merge(transfers::routes())
+        .merge(campaigns::routes())
         .merge(verification::routes())
         .merge(verification_datasets::routes())
         .merge(verification_thresholds::routes())
@@ -151,6 +153,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(quality::Doc::openapi());
     doc.merge(temporary_files::Doc::openapi());
     doc.merge(transfers::Doc::openapi());
+    doc.merge(campaigns::Doc::openapi());
     doc.merge(verification::Doc::openapi());
     doc.merge(verification_datasets::Doc::openapi());
     doc.merge(verification_thresholds::Doc::openapi());

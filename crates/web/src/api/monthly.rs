@@ -300,7 +300,7 @@ pub struct CountsDto {
     pub unions: Vec<UnionCountDto>,
 }
 
-fn kinds(counts: &[(i64, i64); 7]) -> Vec<KindCountDto> {
+fn kinds(counts: &[(i64, i64); TodoKind::ALL.len()]) -> Vec<KindCountDto> {
     TodoKind::ALL
         .iter()
         .zip(counts.iter())

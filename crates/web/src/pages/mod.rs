@@ -46,6 +46,7 @@ mod account;
 mod applications;
 mod assistance;
 mod audit;
+mod campaigns;
 mod exits;
 mod forms;
 mod fund_audit;
@@ -70,6 +71,7 @@ mod users;
 mod verification;
 mod verification_findings;
 
+pub(crate) use campaigns::workbook as campaign_workbook;
 pub use import::{explain_too_large, read_workbook};
 pub(crate) use quality::workbook as quality_workbook;
 pub(crate) use temporary_files::workbook as temporary_workbook;
@@ -135,6 +137,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(quality::routes())
         .merge(temporary_files::routes())
         .merge(transfers::routes())
+        .merge(campaigns::routes())
         .merge(verification_findings::routes())
         .merge(verification::routes())
         .fallback(not_found)

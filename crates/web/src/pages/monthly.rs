@@ -292,6 +292,7 @@ fn todo_view(t: &Todo) -> TodoView {
             "核对发现",
             format!("/verification/findings?household={h}&status=open"),
         )],
+        Some(TodoKind::Campaign) => vec![("办理任务", format!("/campaigns/household/{h}"))],
         Some(TodoKind::CausesChanged) | None => vec![],
     };
     TodoView {

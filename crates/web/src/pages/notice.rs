@@ -121,6 +121,11 @@ pub enum Notice {
     TransferAccepted,
     TransferDeclined,
     TransferWithdrawn,
+    // 专项行动 (campaigns)
+    CampaignStarted,
+    CampaignClosed,
+    TaskRecorded,
+    ItemCleared,
 }
 
 impl Notice {
@@ -209,6 +214,10 @@ impl Notice {
     pub const TARGETS: &'static [Notice] = &[Notice::TargetSet, Notice::TargetCleared];
     /// What a 核对发现 page acknowledges.
     pub const FINDINGS: &'static [Notice] = &[Notice::FindingConfirmed, Notice::FindingDismissed];
+    /// What a campaign's page acknowledges.
+    pub const CAMPAIGN: &'static [Notice] = &[Notice::CampaignStarted, Notice::CampaignClosed];
+    /// What a campaign task's page acknowledges.
+    pub const CAMPAIGN_TASK: &'static [Notice] = &[Notice::TaskRecorded, Notice::ItemCleared];
     /// What the funds page acknowledges.
     pub const FUNDS: &'static [Notice] = &[
         Notice::FundsReceipt,
@@ -297,6 +306,10 @@ impl Notice {
             Notice::TransferAccepted => "accepted",
             Notice::TransferDeclined => "declined",
             Notice::TransferWithdrawn => "withdrawn",
+            Notice::CampaignStarted => "started",
+            Notice::CampaignClosed => "closed",
+            Notice::TaskRecorded => "recorded",
+            Notice::ItemCleared => "cleared",
         }
     }
 
@@ -430,6 +443,12 @@ impl Notice {
             Notice::TransferAccepted => "已接收：该档案现由本工会管理，请为其结对帮扶责任人。",
             Notice::TransferDeclined => "已拒绝该转移申请，转出工会将看到拒绝理由。",
             Notice::TransferWithdrawn => "已撤回转移申请。",
+            Notice::CampaignStarted => {
+                "专项行动已发起：在档家庭的任务已分派给各自的责任人，并列入其待办事项。"
+            }
+            Notice::CampaignClosed => "专项行动已结束，任务不再变更。",
+            Notice::TaskRecorded => "核查结果已记录，该任务已办结。",
+            Notice::ItemCleared => "已销号。",
         };
         text.to_owned()
     }
@@ -528,6 +547,8 @@ mod tests {
             Notice::BATCH,
             Notice::TEMPORARY,
             Notice::TRANSFERS,
+            Notice::CAMPAIGN,
+            Notice::CAMPAIGN_TASK,
         ] {
             for n in list {
                 assert_eq!(Notice::find(list, Some(n.code())), Some(*n), "{n:?}");

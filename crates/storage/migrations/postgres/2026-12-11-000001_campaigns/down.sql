@@ -1,0 +1,3 @@
+DROP TABLE campaign_clearances;
+DROP TABLE campaign_tasks;
+DROP TABLE campaigns;
