@@ -8,7 +8,7 @@ use crate::audit::{Owned, Record, Who};
 use crate::books::Books;
 use crate::clock::today;
 use crate::filed_elsewhere::{self, Asker, Filing};
-use crate::households::{check_months, file_household};
+use crate::filing::{check_months, file_household};
 use crate::uploads::{check_each, held_list, take_held, Checked, Held, Upload};
 use crate::{now, Actor, HouseholdInput, Origin, ServiceError, Services};
 use bangfu_domain::application::{AppStatus, ApplicationId, Step};

@@ -1,17 +1,21 @@
 //! Filing a household as an officer typed it, inside a transaction the
 //! caller holds: the plain filing form and the conversion of a temporary
-//! relief file (转正) both come here, so a file is filed one way.
+//! relief file (转正) both come here, so a file is filed one way. The
+//! pieces every path that files or refiles people shares live here too:
+//! the audit snapshot, the one-open-file check, `open_persons`, months.
 
-use crate::audit::{Owned, Who};
+use crate::audit::{Owned, Record, Who};
 use crate::books::Books;
 use crate::filed_elsewhere::{self, Asker, Filing};
-use crate::households::file_household;
-use crate::{Actor, HouseholdInput, ServiceError};
-use bangfu_domain::household::HouseholdId;
-use bangfu_domain::household::MonthlyIncome;
-use bangfu_domain::{UnionId, ValidationError};
-use bangfu_storage::{unions, Conn, Scope};
-use chrono::NaiveDate;
+use crate::{now, Actor, HouseholdInput, ServiceError};
+use bangfu_domain::audit::Action;
+use bangfu_domain::household::{
+    file_no, file_no_prefix, HouseholdData, HouseholdId, Member, MonthlyIncome,
+};
+use bangfu_domain::{Month, UnionId, ValidationError};
+use bangfu_storage::{households, unions, Conn, Scope, StorageError};
+use chrono::{Datelike, NaiveDate};
+use serde_json::{json, Value};
 
 /// Files a household as an officer typed it, inside the caller's
 /// transaction: the filing union in scope, the input parsed, the person
@@ -55,4 +59,147 @@ pub(crate) fn filing_union(
     unions::find(c, scope, id)?.ok_or_else(|| {
         ValidationError::new("union_id", "所选工会不存在或不在您的权限范围内").into()
     })
+}
+
+/// The audit snapshot of a file: ID numbers masked, so the log does not
+/// become a second copy of everyone's identity.
+pub(crate) fn snapshot(
+    h: &HouseholdData,
+    members: &[Member],
+    file_no: &str,
+    union_id: i64,
+) -> Value {
+    json!({
+        "file_no": file_no,
+        "union_id": union_id,
+        "worker_name": h.worker_name,
+        "worker_id_number": h.worker_id_number.masked(),
+        "phone": bangfu_domain::id_number::mask_phone(&h.phone),
+        "address": h.address,
+        "division_code": h.division_code,
+        "employer": h.employer,
+        "employer_kind": h.employer_kind.code(),
+        "employment": h.employment.code(),
+        "labour_capacity": h.labour_capacity.code(),
+        "health": h.health.code(),
+        "disability_grade": h.disability_grade,
+        "migrant": h.migrant,
+        "zero_employment": h.zero_employment,
+        "closure_laid_off": h.closure_laid_off,
+        "trade_friction": h.trade_friction,
+        "causes": h.causes.iter().map(|c| c.code()).collect::<Vec<_>>(),
+        "category": h.category.code(),
+        "tier": h.tier.code(),
+        "filed_on": h.filed_on.to_string(),
+        "dibao_since": h.dibao_since.map(|m| m.to_string()),
+        "other_relief_since": h.other_relief_since.map(|m| m.to_string()),
+        "notes": h.notes,
+        "members": members.iter().map(|m| json!({
+            "name": m.name,
+            "id_number": m.id_number.as_ref().map(|i| i.masked()),
+            "relation": m.relation.code(),
+            "health": m.health.code(),
+            "income_fen": m.income.0,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Refuses a person who is already in another open file, naming only the
+/// union that holds it (never the file, which may be outside the caller's
+/// scope). What a person types goes through [`filed_elsewhere::guard`]
+/// first, which also audits and limits these refusals; this is the check
+/// of the paths that refile people already known (a relapse, a revocation)
+/// and the last line against a race.
+pub(crate) fn check_open_elsewhere(
+    c: &mut Conn,
+    this: Option<HouseholdId>,
+    data: &HouseholdData,
+    members: &[Member],
+) -> Result<(), ServiceError> {
+    match filed_elsewhere::find(c, this, data, members)? {
+        Some(found) => Err(found.conflict()),
+        None => Ok(()),
+    }
+}
+
+pub(crate) fn register_people(
+    c: &mut Conn,
+    id: HouseholdId,
+    data: &HouseholdData,
+    members: &[Member],
+) -> Result<(), ServiceError> {
+    let mut ids: Vec<&str> = vec![data.worker_id_number.as_str()];
+    ids.extend(
+        members
+            .iter()
+            .filter_map(|m| m.id_number.as_ref().map(|i| i.as_str())),
+    );
+    households::set_open_persons(c, id, &ids).map_err(|e| match e {
+        // Another process filed the same person a moment ago.
+        StorageError::Conflict(_) => ServiceError::Conflict {
+            field: "worker_id_number",
+            message: "该职工或其家庭成员刚刚被另一个在档家庭登记，请刷新后核对".into(),
+        },
+        other => other.into(),
+    })
+}
+
+/// Files a household under `union` (shared by officers, imports and the demo).
+pub(crate) fn file_household(
+    c: &mut Conn,
+    who: Who<'_>,
+    union: &unions::Union,
+    data: &HouseholdData,
+    members: &[Member],
+    incomes: &[MonthlyIncome],
+    books: &Books,
+) -> Result<HouseholdId, ServiceError> {
+    let by = match &who {
+        Who::Actor(a) => Some(a.user.id.0),
+        _ => None,
+    };
+    if !union.active {
+        return Err(ValidationError::new("union_id", "所选工会已停用，不能在其下建档").into());
+    }
+    check_open_elsewhere(c, None, data, members)?;
+    let derived = books.derived(data, members, incomes)?;
+    let year = data.filed_on.year();
+    let seq = households::next_seq(c, &file_no_prefix(&data.division_code, year))?;
+    let number = file_no(&data.division_code, year, seq);
+    let at = now();
+    let id = households::insert(c, union.id, &union.path, &number, data, &derived, by, at)?;
+    households::replace_members(c, id, members)?;
+    register_people(c, id, data, members)?;
+    if !incomes.is_empty() {
+        households::upsert_incomes(c, id, incomes)?;
+    }
+    let mut after = snapshot(data, members, &number, union.id.0);
+    after["months_recorded"] = json!(incomes.len());
+    Record::of(Action::CreateHousehold, "household", id, union.owner())
+        .after(after)
+        .write(c, who)?;
+    Ok(id)
+}
+
+/// Incomes as typed: each month once, no negative parts, none after
+/// `this_month` (the month of today in China).
+pub(crate) fn check_months(
+    list: &[MonthlyIncome],
+    this_month: Month,
+) -> Result<(), ValidationError> {
+    let mut seen = std::collections::HashSet::new();
+    for i in list {
+        i.validate()?;
+        i.month.not_after("incomes", this_month)?;
+        if !seen.insert(i.month) {
+            return Err(ValidationError::new(
+                "incomes",
+                format!("{} 重复填写了两次", i.month),
+            ));
+        }
+    }
+    if list.len() > 120 {
+        return Err(ValidationError::new("incomes", "一次最多保存 120 个月"));
+    }
+    Ok(())
 }

@@ -116,7 +116,7 @@ pub fn file_household(
     incomes: &[MonthlyIncome],
     books: &Books,
 ) -> Result<HouseholdId, ServiceError> {
-    households::file_household(c, Who::Operator, union, data, members, incomes, &books.0)
+    crate::filing::file_household(c, Who::Operator, union, data, members, incomes, &books.0)
 }
 
 /// Reopens `old`, a relapsed file, as a new file filed on `reopen_on` under

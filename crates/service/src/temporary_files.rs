@@ -11,8 +11,8 @@
 use crate::assistance::{fund_error, parse_date, parse_source};
 use crate::audit::{Owned, Record, Who};
 use crate::clock::today;
+use crate::filing::check_months;
 use crate::filing::create_in;
-use crate::households::check_months;
 use crate::unions::narrow_to_union;
 use crate::{now, Actor, HouseholdInput, ServiceError, Services};
 use bangfu_domain::audit::Action;

@@ -11,7 +11,7 @@
 use crate::audit::{Owned, Record, Who};
 use crate::books::Books;
 use crate::clock::today;
-use crate::households::{register_people, snapshot};
+use crate::filing::{register_people, snapshot};
 use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::household::{HouseholdId, Relation, Status};

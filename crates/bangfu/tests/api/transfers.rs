@@ -40,6 +40,15 @@ async fn world() -> World {
     }
 }
 
+/// 王建国's file in county A: the household most tests move.
+async fn wang(w: &World) -> i64 {
+    file(
+        &w.a,
+        household("王建国", &person("440103", "19700101", 11), w.t.county_a),
+    )
+    .await
+}
+
 async fn detail(api: &Api, id: i64) -> Value {
     let (s, v) = api.get(&format!("/api/v1/households/{id}")).await;
     assert_eq!(s, 200, "{v}");
@@ -216,11 +225,7 @@ async fn propose(api: &Api, h: i64, to: i64) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_household_moves_when_the_receiving_union_accepts() {
     let w = world().await;
-    let h = file(
-        &w.a,
-        household("王建国", &person("440103", "19700101", 11), w.t.county_a),
-    )
-    .await;
+    let h = wang(&w).await;
     save_incomes(&w.a, h, vec![wages("2026-01", 100_000)]).await;
 
     // Bad input.
@@ -385,11 +390,7 @@ async fn a_household_moves_when_the_receiving_union_accepts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declined_or_withdrawn_transfer_moves_nothing() {
     let w = world().await;
-    let h = file(
-        &w.a,
-        household("王建国", &person("440103", "19700101", 11), w.t.county_a),
-    )
-    .await;
+    let h = wang(&w).await;
     let t = propose(&w.a, h, w.t.county_b).await;
     let (s, v) =
         w.b.send(
@@ -429,11 +430,7 @@ async fn a_declined_or_withdrawn_transfer_moves_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officers_merge_and_move_files_through_the_pages() {
     let w = world().await;
-    let h = file(
-        &w.a,
-        household("王建国", &person("440103", "19700101", 11), w.t.county_a),
-    )
-    .await;
+    let h = wang(&w).await;
     let o = file(
         &w.a,
         household("李秀英", &person("440103", "19720202", 22), w.t.county_a),

@@ -2,7 +2,7 @@
 //! proposed or approved now, and the shared reads and writes of the steps.
 
 use crate::books::Books;
-use crate::households::check_open_elsewhere;
+use crate::filing::check_open_elsewhere;
 use crate::{now, Actor, ServiceError};
 use bangfu_domain::audit::Action;
 use bangfu_domain::exit::{self, ExitEvaluation, ReliefEvaluation, ReliefFlags};

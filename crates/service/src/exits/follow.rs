@@ -4,7 +4,7 @@
 use crate::audit::{Owned, Record, Who};
 use crate::books::Books;
 use crate::clock::today;
-use crate::households::file_household;
+use crate::filing::file_household;
 use crate::{Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::exit::{ExitEvaluation, ReliefEvaluation};

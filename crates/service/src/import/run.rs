@@ -4,7 +4,7 @@ use crate::audit::{Owned, Record, Who};
 use crate::books::Books;
 use crate::clock::today;
 use crate::filed_elsewhere::{self, Asker, Filing};
-use crate::households::file_household;
+use crate::filing::file_household;
 use crate::jobs::Ending;
 use crate::jobs::JobStatus;
 use crate::{now, Actor, ServiceError, Services};
