@@ -278,14 +278,7 @@ pub fn close_todos_of_household(
     if open > 0 {
         return Ok(0);
     }
-    Ok(run!(conn, c => diesel::update(
-        todos::table
-            .filter(todos::household_id.eq(household.0))
-            .filter(todos::kind.eq(TODO_KIND))
-            .filter(todos::done_at.is_null()),
-    )
-    .set((todos::done_at.eq(Some(now)), todos::done_by.eq(Some(by))))
-    .execute(c))?)
+    crate::todos::close_kind_of_household(conn, household, TODO_KIND, by, now)
 }
 
 /// After a campaign is closed: marks done the open campaign to-do items of

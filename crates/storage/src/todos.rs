@@ -565,6 +565,25 @@ pub fn list(
     Ok(page.of(assemble(conn, rows)?, total))
 }
 
+/// Marks done every open item of `kind` of a household (its cause is gone:
+/// no open finding, no open campaign task); how many were open.
+pub fn close_kind_of_household(
+    conn: &mut Conn,
+    household: HouseholdId,
+    kind: &str,
+    by: i64,
+    now: NaiveDateTime,
+) -> Result<usize, StorageError> {
+    Ok(run!(conn, c => diesel::update(
+        todos::table
+            .filter(todos::household_id.eq(household.0))
+            .filter(todos::kind.eq(kind))
+            .filter(todos::done_at.is_null()),
+    )
+    .set((todos::done_at.eq(Some(now)), todos::done_by.eq(Some(by))))
+    .execute(c))?)
+}
+
 /// One item in the scope.
 pub fn find(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Option<Todo>, StorageError> {
     let rows: Vec<TodoRow> = run!(conn, c => todos::table

@@ -353,14 +353,7 @@ pub fn close_warnings_without_findings(
     if open > 0 {
         return Ok(0);
     }
-    Ok(run!(conn, c => diesel::update(
-        todos::table
-            .filter(todos::household_id.eq(household.0))
-            .filter(todos::kind.eq(WARNING_KIND))
-            .filter(todos::done_at.is_null()),
-    )
-    .set((todos::done_at.eq(Some(now)), todos::done_by.eq(Some(by))))
-    .execute(c))?)
+    crate::todos::close_kind_of_household(conn, household, WARNING_KIND, by, now)
 }
 
 /// How many open findings a household in the scope has (its file page's
