@@ -105,10 +105,16 @@ pub enum Action {
     RecordCampaignTask,
     /// A campaign was closed with its summary.
     CloseCampaign,
+    /// An assessment scheme (考核方案) was defined or its items replaced.
+    EditAssessment,
+    /// An assessment's computed items were counted for every union assessed.
+    ScoreAssessment,
+    /// A score was entered by hand for one union on one item, with evidence.
+    EnterAssessmentScore,
 }
 
 impl Action {
-    pub const ALL: [Action; 78] = [
+    pub const ALL: [Action; 81] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -187,6 +193,9 @@ impl Action {
         Action::StartCampaign,
         Action::RecordCampaignTask,
         Action::CloseCampaign,
+        Action::EditAssessment,
+        Action::ScoreAssessment,
+        Action::EnterAssessmentScore,
     ];
 
     pub fn code(self) -> &'static str {
@@ -269,6 +278,9 @@ impl Action {
             Action::StartCampaign => "start_campaign",
             Action::RecordCampaignTask => "record_campaign_task",
             Action::CloseCampaign => "close_campaign",
+            Action::EditAssessment => "edit_assessment",
+            Action::ScoreAssessment => "score_assessment",
+            Action::EnterAssessmentScore => "enter_assessment_score",
         }
     }
 
@@ -352,6 +364,9 @@ impl Action {
             Action::StartCampaign => "发起专项行动",
             Action::RecordCampaignTask => "办理专项行动任务",
             Action::CloseCampaign => "结束专项行动",
+            Action::EditAssessment => "制定考核方案",
+            Action::ScoreAssessment => "计算考核得分",
+            Action::EnterAssessmentScore => "录入考核评分",
         }
     }
 

@@ -4,6 +4,7 @@
 //! parsed into one of these types, so the layers below can trust it.
 
 pub mod application;
+pub mod assessment;
 pub mod assistance;
 pub mod audit;
 pub mod calculator;

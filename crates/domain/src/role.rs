@@ -96,6 +96,7 @@ impl Role {
                 RunMonthly,
                 SendDatasets,
                 ManageVerification,
+                ManageAssessments,
             ],
             Role::Officer => &[
                 ReadUnions,
@@ -201,6 +202,8 @@ pub enum Permission {
     SendDatasets,
     /// Keep the matching key and the asset thresholds of verification.
     ManageVerification,
+    /// Define assessment schemes (考核方案), score them and enter scores by hand.
+    ManageAssessments,
 }
 
 impl Permission {
@@ -235,6 +238,7 @@ impl Permission {
             Permission::RunMonthly => "手动运行月度评估",
             Permission::SendDatasets => "报送部门核对数据，查看本人报送的批次",
             Permission::ManageVerification => "管理核对密钥和资产标准",
+            Permission::ManageAssessments => "制定考核方案、计算和录入考核评分",
         }
     }
 }

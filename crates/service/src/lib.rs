@@ -5,6 +5,7 @@
 
 mod actor;
 mod applications;
+pub mod assessments;
 pub mod assistance;
 mod audit;
 mod auth;

@@ -14,6 +14,7 @@ mod schema;
 mod scope;
 
 pub mod applications;
+pub mod assessments;
 pub mod assistance;
 pub mod audit;
 pub mod campaigns;

@@ -837,6 +837,63 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    assessment_schemes (id) {
+        id -> BigInt,
+        union_id -> BigInt,
+        union_path -> Text,
+        level -> Text,
+        year -> Integer,
+        title -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        scored_at -> Nullable<Timestamp>,
+        scored_as_of -> Nullable<Date>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    assessment_items (id) {
+        id -> BigInt,
+        scheme_id -> BigInt,
+        position -> Integer,
+        area -> Text,
+        name -> Text,
+        weight -> Integer,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    assessment_entries (item_id, union_id) {
+        item_id -> BigInt,
+        union_id -> BigInt,
+        scheme_id -> BigInt,
+        points -> BigInt,
+        note -> Text,
+        document_name -> Nullable<Text>,
+        document_type -> Nullable<Text>,
+        document_size -> Nullable<BigInt>,
+        document -> Nullable<Binary>,
+        entered_by -> BigInt,
+        entered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    assessment_scores (item_id, union_id) {
+        item_id -> BigInt,
+        union_id -> BigInt,
+        scheme_id -> BigInt,
+        numerator -> BigInt,
+        denominator -> BigInt,
+        points -> BigInt,
+    }
+}
+
+diesel::joinable!(assessment_items -> assessment_schemes (scheme_id));
 diesel::joinable!(users -> unions (union_id));
 diesel::joinable!(applications -> unions (union_id));
 diesel::joinable!(application_steps -> applications (application_id));
@@ -924,5 +981,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     verification_thresholds,
     campaigns,
     campaign_tasks,
-    campaign_clearances
+    campaign_clearances,
+    assessment_schemes,
+    assessment_items,
+    assessment_entries,
+    assessment_scores
 );

@@ -33,23 +33,31 @@ pub fn workbook(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<V
 
 /// The download response; `filename` may be Chinese (RFC 6266 `filename*`).
 pub fn download(filename: &str, bytes: Vec<u8>) -> Response {
+    attachment(
+        filename,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    )
+}
+
+/// Any file as a download under its own (possibly Chinese) name.
+pub fn attachment(filename: &str, content_type: &str, bytes: Vec<u8>) -> Response {
     let encoded: String = form_urlencoded::byte_serialize(filename.as_bytes())
         .collect::<String>()
         .replace('+', "%20");
-    let disposition = format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}");
-    let mut res = (
-        StatusCode::OK,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-        )],
-        bytes,
-    )
-        .into_response();
+    let fallback = if filename.ends_with(".xlsx") {
+        "export.xlsx"
+    } else {
+        "file"
+    };
+    let disposition = format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}");
+    let mut res = (StatusCode::OK, bytes).into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
     if let Ok(v) = HeaderValue::from_str(&disposition) {
-        res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        h.insert(header::CONTENT_DISPOSITION, v);
     }
     res
 }

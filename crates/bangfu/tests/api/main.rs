@@ -12,6 +12,7 @@ mod common;
 
 mod admin;
 mod applications;
+mod assessments;
 mod assistance;
 mod assistance_forms;
 mod auth;

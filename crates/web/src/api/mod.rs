@@ -2,6 +2,7 @@
 //! The OpenAPI document is generated from these annotations.
 
 mod applications;
+mod assessments;
 mod assistance;
 mod campaigns;
 mod dto;
@@ -30,6 +31,7 @@ pub fn upload_routes() -> Router<AppState> {
     import::upload_routes()
         .merge(plans::upload_routes())
         .merge(verification::upload_routes())
+        .merge(assessments::upload_routes())
 }
 
 use crate::auth::{ApiActor, ClientOrigin};
@@ -96,6 +98,7 @@ pub fn routes() -> Router<AppState> {
         .merge(temporary_files::routes())
         .merge(transfers::routes())
         .merge(campaigns::routes())
+        .merge(assessments::routes())
         .merge(verification::routes())
         .merge(verification_datasets::routes())
         .merge(verification_thresholds::routes())
@@ -154,6 +157,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(temporary_files::Doc::openapi());
     doc.merge(transfers::Doc::openapi());
     doc.merge(campaigns::Doc::openapi());
+    doc.merge(assessments::Doc::openapi());
     doc.merge(verification::Doc::openapi());
     doc.merge(verification_datasets::Doc::openapi());
     doc.merge(verification_thresholds::Doc::openapi());

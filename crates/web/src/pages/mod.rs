@@ -44,6 +44,7 @@ macro_rules! results_partial {
 
 mod account;
 mod applications;
+mod assessments;
 mod assistance;
 mod audit;
 mod campaigns;
@@ -71,6 +72,7 @@ mod users;
 mod verification;
 mod verification_findings;
 
+pub(crate) use assessments::workbook as assessment_workbook;
 pub(crate) use campaigns::workbook as campaign_workbook;
 pub use import::{explain_too_large, read_workbook};
 pub(crate) use quality::workbook as quality_workbook;
@@ -138,6 +140,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(temporary_files::routes())
         .merge(transfers::routes())
         .merge(campaigns::routes())
+        .merge(assessments::routes())
         .merge(verification_findings::routes())
         .merge(verification::routes())
         .fallback(not_found)
@@ -151,6 +154,7 @@ pub fn upload_routes(state: AppState) -> Router<AppState> {
         .merge(applications::upload_routes())
         .merge(import::upload_routes())
         .merge(plans::upload_routes())
+        .merge(assessments::upload_routes())
         .merge(verification::upload_routes())
         .layer(middleware::from_fn_with_state(state, page_guard))
 }

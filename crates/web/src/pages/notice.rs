@@ -124,6 +124,11 @@ pub enum Notice {
     // 专项行动 (campaigns)
     CampaignStarted,
     CampaignClosed,
+    // assessment
+    AssessmentCreated,
+    AssessmentUpdated,
+    AssessmentScored,
+    AssessmentEntered,
     TaskRecorded,
     ItemCleared,
 }
@@ -216,6 +221,14 @@ impl Notice {
     pub const FINDINGS: &'static [Notice] = &[Notice::FindingConfirmed, Notice::FindingDismissed];
     /// What a campaign's page acknowledges.
     pub const CAMPAIGN: &'static [Notice] = &[Notice::CampaignStarted, Notice::CampaignClosed];
+    /// What an assessment's report acknowledges.
+    pub const ASSESSMENT: &'static [Notice] = &[
+        Notice::AssessmentCreated,
+        Notice::AssessmentUpdated,
+        Notice::AssessmentScored,
+    ];
+    /// What an assessed union's page acknowledges.
+    pub const ASSESSMENT_UNION: &'static [Notice] = &[Notice::AssessmentEntered];
     /// What a campaign task's page acknowledges.
     pub const CAMPAIGN_TASK: &'static [Notice] = &[Notice::TaskRecorded, Notice::ItemCleared];
     /// What the funds page acknowledges.
@@ -308,6 +321,10 @@ impl Notice {
             Notice::TransferWithdrawn => "withdrawn",
             Notice::CampaignStarted => "started",
             Notice::CampaignClosed => "closed",
+            Notice::AssessmentCreated => "created",
+            Notice::AssessmentUpdated => "updated",
+            Notice::AssessmentScored => "scored",
+            Notice::AssessmentEntered => "entered",
             Notice::TaskRecorded => "recorded",
             Notice::ItemCleared => "cleared",
         }
@@ -447,6 +464,10 @@ impl Notice {
                 "专项行动已发起：在档家庭的任务已分派给各自的责任人，并列入其待办事项。"
             }
             Notice::CampaignClosed => "专项行动已结束，任务不再变更。",
+            Notice::AssessmentCreated => "考核方案已保存。计算得分前仍可修改指标。",
+            Notice::AssessmentUpdated => "考核指标已修改。",
+            Notice::AssessmentScored => "已按最新数据计算各单位的系统计算指标得分。",
+            Notice::AssessmentEntered => "评分已录入。",
             Notice::TaskRecorded => "核查结果已记录，该任务已办结。",
             Notice::ItemCleared => "已销号。",
         };

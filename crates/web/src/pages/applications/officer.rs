@@ -4,7 +4,6 @@
 use crate::pages::households::{decision_view, DecisionView};
 use crate::pages::prelude::*;
 use crate::view::{division_name, local_time};
-use axum::http::{header, HeaderValue};
 use bangfu_domain::application::{application_no, AppStatus, ApplicationId, Step};
 use bangfu_domain::Permission;
 use bangfu_service::{Act, ApplicationDetail, ApplicationFilter, PageRequest};
@@ -387,16 +386,9 @@ pub(super) async fn file_download(
         .services
         .application_file(&actor, ApplicationId(id), file)
         .await?;
-    let encoded: String = form_urlencoded::byte_serialize(info.name.as_bytes()).collect();
-    let mut res = (StatusCode::OK, bytes).into_response();
-    let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&info.content_type) {
-        h.insert(header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"file\"; filename*=UTF-8''{encoded}"
-    )) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(res)
+    Ok(crate::xlsx::attachment(
+        &info.name,
+        &info.content_type,
+        bytes,
+    ))
 }
