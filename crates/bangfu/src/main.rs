@@ -637,6 +637,9 @@ async fn load_demo(services: &Services) -> Result<(), String> {
     let verification = demo::load_verification(services, &accounts)
         .await
         .map_err(cli_error)?;
+    let assessment = demo::load_assessment(services, &accounts)
+        .await
+        .map_err(cli_error)?;
     println!(
         "已载入演示数据：广东省（广州、深圳、佛山）与广西梧州的工会组织树，每个角色一个演示账号，"
     );
@@ -668,6 +671,10 @@ async fn load_demo(services: &Services) -> Result<(), String> {
     println!(
         "以及部门核对：荔湾区民政局和医保局的部门用户（demo-civil、demo-medical）各报送了一批数据（死亡登记、大额医疗自付费用，共 {} 行，部分按核对密钥散列），发现 {} 个问题，{} 个已由帮扶干部核实排除；其余在 demo-officer 的月度待办中为“核对预警”，并在“部门核对 → 核对发现”中待处置。",
         verification.rows, verification.findings, verification.dismissed
+    );
+    println!(
+        "以及考核评价：广东省总工会按云南“6 个方面 25 项指标”样例考核 {} 个县级工会，系统计算指标已计算，{}的人工评分（含第三方评估）已录入（演示管理员可在“考核评价”中查看和录入）。",
+        assessment.unions, assessment.county
     );
     println!("演示账号（密码为本次随机生成，只显示这一次）：");
     for a in accounts {

@@ -19,6 +19,7 @@
 //! and [`verification`] (部门核对: two departments' lists and what they raise).
 
 mod applications;
+mod assessment;
 mod assistance;
 mod decisions;
 mod exits;
@@ -34,6 +35,7 @@ mod tree;
 mod verification;
 
 pub use applications::{load_applications, ApplicationSummary};
+pub use assessment::{load_assessment, AssessmentSummary};
 pub use assistance::{load_assistance, AssistanceSummary};
 pub use exits::{load_exits, ExitSummary};
 pub use fate::{fate, Decided, Fate, Relapse};

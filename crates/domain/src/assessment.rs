@@ -1,4 +1,4 @@
-//! Assessment (考核评价, docs/rules.md §8.4, Yunnan 002; 003 §四(一)): a
+//! Assessment (考核评价, docs/rules.md §8.3, Yunnan 002; 003 §四(一)): a
 //! union scores the unions of one level beneath it for a year against a
 //! scheme of areas and items whose weights add up to [`TOTAL_POINTS`].
 //!

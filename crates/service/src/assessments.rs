@@ -1,4 +1,4 @@
-//! Assessment (考核评价, docs/rules.md §8.4): an administrator of a union
+//! Assessment (考核评价, docs/rules.md §8.3): an administrator of a union
 //! defines a scheme for one level beneath it and a year; scoring counts the
 //! computed items for every union of that level in the subtree (one grouped
 //! query per source, rolled up here by path) and keeps the counts; scores

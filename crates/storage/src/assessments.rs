@@ -1,4 +1,4 @@
-//! Assessment (考核评价, docs/rules.md §8.4): schemes and their items, the
+//! Assessment (考核评价, docs/rules.md §8.3): schemes and their items, the
 //! scores entered by hand with their evidence, the computed items' counts
 //! of the last scoring, and the counts themselves — each computed source
 //! one grouped query by union path over the scheme union's subtree, which

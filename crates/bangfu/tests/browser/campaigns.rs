@@ -1,8 +1,10 @@
 //! The 专项行动 journey in a real headless Chromium: a county user starts a
 //! look-back on the campaign page (with its confirmation); the household's
 //! responsible officer, on a phone, opens the task from their to-do list,
-//! records “keep”, and the campaign's progress shows one task done. The
-//! officer's pages fit a 390 px screen.
+//! records “keep”, and the campaign's progress shows one task done; the
+//! city's administrator scores its assessment of the counties (with its
+//! confirmation), and county A's “campaign completion” item shows the task
+//! done. The officer's and the assessment's pages fit a 390 px screen.
 
 use crate::common;
 
@@ -18,6 +20,7 @@ async fn a_county_starts_a_look_back_and_an_officer_keeps_a_file_on_a_phone() {
     let (app, t, ids) = common::staffed(&[
         ("county", "officer", At::CountyA),
         ("field", "officer", At::CountyA),
+        ("city_admin", "admin", At::City),
     ])
     .await;
     let county = app.api_as("county").await;
@@ -34,6 +37,24 @@ async fn a_county_starts_a_look_back_and_an_officer_keeps_a_file_on_a_phone() {
         )
         .await;
     assert_eq!(s, 200, "{v}");
+    // The city assesses its counties; one item is the campaigns' completion.
+    let admin = app.api_as("city_admin").await;
+    use chrono::Datelike;
+    let (s, v) = admin
+        .send(
+            "POST",
+            "/api/v1/assessments",
+            json!({ "union_id": t.city, "level": "county", "year": common::today().year(),
+                    "title": "区县工会解困脱困工作考核",
+                    "items": [
+                        { "area": "建档立卡", "name": "回头看任务完成", "weight": 60, "source": "campaign_completion" },
+                        { "area": "组织领导", "name": "领导机制健全", "weight": 40, "source": "manual" }
+                    ] }),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let scheme = format!("/assessments/{}", v["scheme"]["id"]);
+    let county_line = format!("{scheme}/unions/{}", t.county_a);
     let base = app.base.clone();
     let deadline = (common::today() + chrono::Duration::days(14)).to_string();
 
@@ -79,6 +100,32 @@ async fn a_county_starts_a_look_back_and_an_officer_keeps_a_file_on_a_phone() {
             goto(&b, &base, "/campaigns").await?;
             wait_in(&b, "#campaign-list", "1 / 1").await?;
             fits_a_phone(&b, "the campaign list").await?;
+            Ok(())
+        }
+        .await;
+        (b, outcome)
+    })
+    .await;
+
+    in_browser("assessment-score", |b| async {
+        let outcome = async {
+            login(&b, &base, "city_admin").await?;
+            use_screen(&b, Screen::Desktop).await?;
+            goto(&b, &base, &scheme).await?;
+            wait_in(&b, "#scheme-facts", "尚未计算").await?;
+            submit_confirmed(&b, "#score-form", "重新计算").await?;
+            wait_in(&b, ".alert.success", "已按最新数据计算").await?;
+            wait_in(&b, "#result-list", "荔湾区总工会").await?;
+            goto(&b, &base, &county_line).await?;
+            wait_in(&b, "#item-scores", "1 / 1（100.0%）").await?;
+            wait_in(&b, "#total", "60").await?;
+            use_screen(&b, Screen::Phone).await?;
+            fits_a_phone(&b, "an assessed union's page").await?;
+            goto(&b, &base, &scheme).await?;
+            fits_a_phone(&b, "the assessment report").await?;
+            goto(&b, &base, "/assessments").await?;
+            wait_in(&b, "#scheme-list", "区县工会解困脱困工作考核").await?;
+            fits_a_phone(&b, "the assessment list").await?;
             Ok(())
         }
         .await;

@@ -1,4 +1,4 @@
-//! API: 考核评价 — assessment schemes (docs/rules.md §8.4): define one for a
+//! API: 考核评价 — assessment schemes (docs/rules.md §8.3): define one for a
 //! level below the caller's union and a year, change its items until
 //! something is scored, count its computed items, enter scores by hand with
 //! evidence, read the report (totals and ranks), a union's history, and the

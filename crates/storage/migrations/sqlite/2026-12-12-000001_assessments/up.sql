@@ -1,4 +1,4 @@
--- 考核评价 (assessment, docs/rules.md §8.4). Keep in step with
+-- 考核评价 (assessment, docs/rules.md §8.3). Keep in step with
 -- ../../postgres/2026-12-12-000001_assessments/up.sql.
 
 -- A scheme: a union assesses the unions of one level beneath it for a year.

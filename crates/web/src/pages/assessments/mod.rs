@@ -1,4 +1,4 @@
-//! Pages: 考核评价 — assessment schemes (docs/rules.md §8.4): the list and
+//! Pages: 考核评价 — assessment schemes (docs/rules.md §8.3): the list and
 //! the form that defines one, a scheme's report (chart, table, Excel,
 //! print), its edit form, one assessed union's items with the forms that
 //! enter scores by hand, and a union's history by year.
