@@ -32,10 +32,14 @@ pub enum TodoKind {
     Warning,
     /// 专项行动: an open task of a running campaign (回头看 / 户户清).
     Campaign,
+    /// 上报: a file reported to the union that holds the item, to accept or return.
+    Reported,
+    /// 退回: a reported file returned to its union, to complete and report again.
+    Returned,
 }
 
 impl TodoKind {
-    pub const ALL: [TodoKind; 8] = [
+    pub const ALL: [TodoKind; 10] = [
         TodoKind::ExitReady,
         TodoKind::ReliefReady,
         TodoKind::Relapse,
@@ -44,6 +48,8 @@ impl TodoKind {
         TodoKind::CausesChanged,
         TodoKind::Warning,
         TodoKind::Campaign,
+        TodoKind::Reported,
+        TodoKind::Returned,
     ];
 
     pub fn code(self) -> &'static str {
@@ -56,6 +62,8 @@ impl TodoKind {
             TodoKind::CausesChanged => "causes_changed",
             TodoKind::Warning => "warning",
             TodoKind::Campaign => "campaign",
+            TodoKind::Reported => "reported",
+            TodoKind::Returned => "returned",
         }
     }
 
@@ -69,6 +77,8 @@ impl TodoKind {
             TodoKind::CausesChanged => "符合的建档条件发生变化",
             TodoKind::Warning => "部门核对发现与档案不符，待核实处置",
             TodoKind::Campaign => "专项行动任务，待入户核查办理",
+            TodoKind::Reported => "下级上报的档案，待接收或退回",
+            TodoKind::Returned => "上报的档案被退回，待补充完善后重新上报",
         }
     }
 
@@ -83,6 +93,8 @@ impl TodoKind {
             TodoKind::CausesChanged => "条件变化",
             TodoKind::Warning => "核对预警",
             TodoKind::Campaign => "专项行动",
+            TodoKind::Reported => "待接收上报",
+            TodoKind::Returned => "上报被退回",
         }
     }
 
@@ -95,7 +107,7 @@ impl TodoKind {
                 ValidationError::new(
                     "kind",
                     format!(
-                        "未知待办类别“{raw}”，可选：exit_ready、relief_ready、relapse、not_eligible、plan_overdue、causes_changed、warning、campaign"
+                        "未知待办类别“{raw}”，可选：exit_ready、relief_ready、relapse、not_eligible、plan_overdue、causes_changed、warning、campaign、reported、returned"
                     ),
                 )
             })

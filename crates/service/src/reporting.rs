@@ -14,8 +14,11 @@ use crate::{now, Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::filing::{report_target, return_reason, ReportAct, ReportState};
 use bangfu_domain::household::{HouseholdId, Status};
+use bangfu_domain::readiness::TodoKind;
+use bangfu_domain::Month;
 use bangfu_domain::{Masked, Permission, UnionId};
 use bangfu_storage::households::{self, Household};
+use bangfu_storage::todos::{self, NewTodo};
 use bangfu_storage::{unions, Conn, Scope};
 use serde_json::json;
 
@@ -195,6 +198,15 @@ impl Services {
                     message: "档案已被他人修改，请刷新后重试".into(),
                 });
             }
+            todos_after(
+                c,
+                &a,
+                &h,
+                act,
+                (to_id, &to_path, &to_name),
+                reason.as_deref(),
+                now,
+            )?;
             Record::of(action_of(act), "household", id, h.owner())
                 .before(json!({ "report_state": before.code() }))
                 .after(json!({
@@ -212,6 +224,50 @@ impl Services {
         })
         .await
     }
+}
+
+/// The to-do items an act leaves: a reported file is an item of the
+/// receiving union (no one person's) until it is accepted or returned; a
+/// returned file is an item of its responsible person until it is reported
+/// again.
+fn todos_after<D: bangfu_domain::Disclosure>(
+    c: &mut Conn,
+    actor: &Actor,
+    h: &Household<D>,
+    act: ReportAct,
+    to: (UnionId, &bangfu_domain::UnionPath, &str),
+    reason: Option<&str>,
+    now: chrono::NaiveDateTime,
+) -> Result<(), ServiceError> {
+    let by = actor.user.id.0;
+    let month = Month::of_date(crate::today());
+    let (close, open) = match act {
+        ReportAct::Report => (TodoKind::Returned, Some(TodoKind::Reported)),
+        ReportAct::Accept => (TodoKind::Reported, None),
+        ReportAct::Return => (TodoKind::Reported, Some(TodoKind::Returned)),
+    };
+    todos::close_kind_of_household(c, h.id, close.code(), by, now)?;
+    let item = match open {
+        Some(TodoKind::Reported) => NewTodo {
+            household_id: h.id,
+            union_id: to.0,
+            union_path: to.1.clone(),
+            responsible_id: None,
+            kind: TodoKind::Reported.code(),
+            detail: format!("{}上报的{}档案", h.union_name, h.data.tier.label()),
+        },
+        Some(kind) => NewTodo {
+            household_id: h.id,
+            union_id: h.union_id,
+            union_path: h.union_path.clone(),
+            responsible_id: todos::responsible_of_many(c, &[h.id])?.get(&h.id).copied(),
+            kind: kind.code(),
+            detail: format!("{}退回：{}", to.2, reason.unwrap_or_default()),
+        },
+        None => return Ok(()),
+    };
+    todos::open_one(c, month, &item, now)?;
+    Ok(())
 }
 
 fn action_of(act: ReportAct) -> Action {

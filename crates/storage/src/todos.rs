@@ -565,6 +565,37 @@ pub fn list(
     Ok(page.of(assemble(conn, rows)?, total))
 }
 
+/// Writes one item of `month`, or opens it again (with the new detail and
+/// holder) when the household had it this month already: a file reported,
+/// returned and reported again within a month gets its item back.
+pub fn open_one(
+    conn: &mut Conn,
+    month: Month,
+    t: &NewTodo,
+    now: NaiveDateTime,
+) -> Result<(), StorageError> {
+    let m = month.to_string();
+    let key = todos::table
+        .filter(todos::household_id.eq(t.household_id.0))
+        .filter(todos::kind.eq(t.kind))
+        .filter(todos::month.eq(&m));
+    let n = run!(conn, c => diesel::update(key)
+        .set((
+            todos::union_id.eq(t.union_id.0),
+            todos::union_path.eq(t.union_path.as_str()),
+            todos::responsible_id.eq(t.responsible_id),
+            todos::detail.eq(&t.detail),
+            todos::created_at.eq(now),
+            todos::done_at.eq(None::<NaiveDateTime>),
+            todos::done_by.eq(None::<i64>),
+        ))
+        .execute(c))?;
+    if n == 0 {
+        insert_many(conn, month, std::slice::from_ref(t), now)?;
+    }
+    Ok(())
+}
+
 /// Marks done every open item of `kind` of a household (its cause is gone:
 /// no open finding, no open campaign task); how many were open.
 pub fn close_kind_of_household(

@@ -304,6 +304,11 @@ async fn a_file_is_reported_up_returned_corrected_and_accepted() {
             .await,
         1
     );
+    // A to-do of the city (nobody's in particular), not of the filing county.
+    let reported = format!("/api/v1/todos?kind=reported&household_id={h}");
+    let returned = format!("/api/v1/todos?kind=returned&household_id={h}");
+    assert_eq!(w.city_rev.total(&reported).await, 1);
+    assert_eq!(w.county_rev.total(&reported).await, 0);
 
     // Wrong union, wrong role, out of scope: refused, nothing written.
     let r = act(&w.county_rev, h, "accept", json!({})).await;
@@ -337,6 +342,18 @@ async fn a_file_is_reported_up_returned_corrected_and_accepted() {
         1
     );
     assert_eq!(w.city_rev.total("/api/v1/households?inbox=true").await, 0);
+    // The city's item is done; the county's officer has one with the reason.
+    assert_eq!(w.city_rev.total(&reported).await, 0);
+    let (s, todo) = w.off.get(&returned).await;
+    assert_eq!(s, 200, "{todo}");
+    assert_eq!(todo["total"], 1, "{todo}");
+    assert!(
+        todo["items"][0]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("缺少近 6 个月收入证明"),
+        "{todo}"
+    );
     let r = act(&w.city_rev, h, "accept", json!({})).await;
     assert_error("accept returned", &r, 409, "conflict", Some("report_state"));
     let (client, _) = w.app.html_login("off", common::PASSWORD).await;
@@ -357,9 +374,14 @@ async fn a_file_is_reported_up_returned_corrected_and_accepted() {
     let r = act(&w.off, h, "report", json!({})).await;
     assert_eq!(r.0, 200, "{}", r.1);
     assert_eq!(r.1["report"]["reason"], Value::Null);
+    // Reported again in the same month: the returned item is done, the
+    // city's item is open again.
+    assert_eq!(w.off.total(&returned).await, 0);
+    assert_eq!(w.city_rev.total(&reported).await, 1);
     let r = act(&w.city_rev, h, "accept", json!({})).await;
     assert_eq!(r.0, 200, "{}", r.1);
     assert_eq!(r.1["report"]["state"], "accepted");
+    assert_eq!(w.city_rev.total(&reported).await, 0);
     let r = act(&w.city_rev, h, "return", json!({ "reason": "再退" })).await;
     assert_error("return accepted", &r, 409, "conflict", Some("report_state"));
 

@@ -44,7 +44,7 @@ pub struct TodoDto {
     pub id: i64,
     /// The run's month, `YYYY-MM`.
     pub month: String,
-    /// exit_ready, relief_ready, relapse, not_eligible, plan_overdue, causes_changed, warning
+    /// exit_ready, relief_ready, relapse, not_eligible, plan_overdue, causes_changed, warning, campaign, reported, returned
     pub kind: String,
     pub kind_label: String,
     /// What was found, in Chinese.
@@ -93,7 +93,7 @@ impl From<&Todo> for TodoDto {
 pub struct TodoParams {
     /// `true`: only the items addressed to the caller.
     pub mine: Option<String>,
-    /// exit_ready, relief_ready, relapse, not_eligible, plan_overdue, causes_changed, warning
+    /// exit_ready, relief_ready, relapse, not_eligible, plan_overdue, causes_changed, warning, campaign, reported, returned
     pub kind: Option<String>,
     /// Only the items of this union's subtree.
     #[serde(alias = "union_id")]

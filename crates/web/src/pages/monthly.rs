@@ -293,6 +293,11 @@ fn todo_view(t: &Todo) -> TodoView {
             format!("/verification/findings?household={h}&status=open"),
         )],
         Some(TodoKind::Campaign) => vec![("办理任务", format!("/campaigns/household/{h}"))],
+        Some(TodoKind::Reported) => vec![
+            ("接收或退回", format!("/households/{h}")),
+            ("上报接收", "/reports".into()),
+        ],
+        Some(TodoKind::Returned) => vec![("补充后重新上报", format!("/households/{h}"))],
         Some(TodoKind::CausesChanged) | None => vec![],
     };
     TodoView {
