@@ -10,7 +10,14 @@ use serde_json::json;
 #[derive(Debug, Deserialize, Default)]
 pub(super) struct ReportQ {
     notice: Option<String>,
+    /// Only the unions under this parent ("" = all).
+    #[serde(default)]
+    parent: String,
+    page: Option<i64>,
 }
+
+/// Rows a page of the results shows.
+const PER_PAGE: usize = 50;
 
 pub struct ItemRow {
     area: String,
@@ -48,6 +55,12 @@ struct ReportPage {
     areas: Vec<(String, u32, usize)>,
     items: Vec<ItemRow>,
     rows: Vec<UnionRow>,
+    /// How many unions the filter keeps (all pages).
+    shown: usize,
+    parent: String,
+    /// The parents to filter by: (id, name, how many).
+    parents: Vec<(String, String, usize)>,
+    pager: Pager,
     chart_labels: String,
     chart_series: String,
     can_manage: bool,
@@ -58,11 +71,33 @@ struct ReportPage {
 fn page(
     report: &Report,
     actor: &Actor,
+    q: &ReportQ,
     notice: Option<Notice>,
     error: Option<String>,
 ) -> ReportPage {
     let s = &report.scheme;
-    let top: Vec<_> = report.unions.iter().take(30).collect();
+    let mut parents: Vec<(String, String, usize)> = Vec::new();
+    for u in &report.unions {
+        let id = u.parent_id.map(|p| p.to_string()).unwrap_or_default();
+        match parents.iter_mut().find(|p| p.0 == id) {
+            Some(p) => p.2 += 1,
+            None => parents.push((id, u.parent_name.clone(), 1)),
+        }
+    }
+    parents.sort_by(|a, b| a.1.cmp(&b.1));
+    let parent = q.parent.trim().to_owned();
+    let kept: Vec<_> = report
+        .unions
+        .iter()
+        .filter(|u| {
+            parent.is_empty() || u.parent_id.map(|p| p.to_string()).as_deref() == Some(&parent)
+        })
+        .collect();
+    let pages = kept.len().div_ceil(PER_PAGE).max(1);
+    let at = usize::try_from(q.page.unwrap_or(1).max(1))
+        .unwrap_or(1)
+        .min(pages);
+    let top: Vec<_> = kept.iter().take(30).collect();
     let names: Vec<&str> = top.iter().map(|u| u.name.as_str()).collect();
     let totals: Vec<f64> = top.iter().map(|u| u.total as f64 / 100.0).collect();
     ReportPage {
@@ -101,9 +136,10 @@ fn page(
                 computed: i.item.source.computed(),
             })
             .collect(),
-        rows: report
-            .unions
+        rows: kept
             .iter()
+            .skip((at - 1) * PER_PAGE)
+            .take(PER_PAGE)
             .map(|u| UnionRow {
                 href: format!("/assessments/{}/unions/{}", s.id, u.union_id),
                 name: u.name.clone(),
@@ -114,6 +150,19 @@ fn page(
                 missing: u.missing,
             })
             .collect(),
+        shown: kept.len(),
+        pager: pager(
+            &format!("/assessments/{}", s.id),
+            &[("parent", parent.clone())],
+            i64::try_from(at).unwrap_or(1),
+            i64::try_from(pages).unwrap_or(1),
+        ),
+        parent,
+        parents: if parents.len() > 1 {
+            parents
+        } else {
+            Vec::new()
+        },
         chart_labels: json!(names).to_string(),
         chart_series: json!([{"name": "总分", "data": totals}]).to_string(),
         can_manage: report.can_manage,
@@ -130,7 +179,7 @@ pub(super) async fn report_page(
 ) -> PageResult {
     let r = state.services.assessment_report(&actor, id).await?;
     let notice = Notice::find(Notice::ASSESSMENT, q.notice.as_deref());
-    Ok(render(&page(&r, &actor, notice, None)))
+    Ok(render(&page(&r, &actor, &q, notice, None)))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -151,7 +200,10 @@ pub(super) async fn score(
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
             let r = state.services.assessment_report(&actor, id).await?;
-            Ok(render_status(status, &page(&r, &actor, None, Some(msg))))
+            Ok(render_status(
+                status,
+                &page(&r, &actor, &ReportQ::default(), None, Some(msg)),
+            ))
         }
     }
 }
