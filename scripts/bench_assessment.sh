@@ -18,55 +18,10 @@ cd "$(dirname "$0")/.."
 backend="${1:-sqlite}"
 n="${2:-100000}"
 port="${BANGFU_BENCH_PORT:-18084}"
-pg="${BANGFU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}"
-
-bin="${BANGFU_BENCH_BIN:-target/release/bangfu}"
-[ -n "${BANGFU_BENCH_BIN:-}" ] || cargo build --release -q -p bangfu
-work="$(mktemp -d "${TMPDIR:-/tmp}/bangfu-bench-a.XXXXXX")"
-server=""
-dbname=""
-cleanup() {
-    [ -n "$server" ] && { kill "$server" 2>/dev/null; } || true
-    wait 2>/dev/null || true
-    [ -n "$dbname" ] && psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-ms() { echo $(( ($2 - $1) / 1000000 )); }
-
-case "$backend" in
-    sqlite)
-        if [ -n "${BANGFU_BENCH_DB:-}" ]; then url="sqlite://$BANGFU_BENCH_DB"; else url="sqlite://$work/bench-a.db"; fi
-        sql() { sqlite3 "${url#sqlite://}" "$1"; } ;;
-    postgres)
-        if [ -n "${BANGFU_BENCH_DB:-}" ]; then url="$BANGFU_BENCH_DB"; else
-            dbname="bangfu_bench_assessment_$$"
-            psql "$pg/postgres" -qc "CREATE DATABASE $dbname"
-            url="$pg/$dbname"
-        fi
-        sql() { psql "$url" -At -c "$1"; } ;;
-    *) echo "backend: sqlite or postgres" >&2; exit 2 ;;
-esac
-
-if [ -z "${BANGFU_BENCH_DB:-}" ]; then
-    echo "== national tree with 2000 grassroots unions"
-    $bin --database "$url" demo --grassroots 2000 > "$work/tree.log"
-    echo "== generating $n households"
-    t0=$(date +%s%N)
-    $bin --database "$url" demo --households "$n" > "$work/households.log"
-    t1=$(date +%s%N)
-    echo "generate $n households: $(ms "$t0" "$t1") ms"
-fi
-admin="bench-admin-$$"
-echo 'Bench-Admin-2026' | $bin --database "$url" user create --username "$admin" --role admin --keep-password >/dev/null
-$bin --database "$url" serve --listen "127.0.0.1:$port" --monthly-schedule false > "$work/serve.log" 2>&1 &
-server=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+. scripts/bench_lib.sh
+bench_setup "$backend" "$n" assessment
+bench_serve "$port"
 echo "households: $(sql 'SELECT count(*) FROM households'), on file: $(sql "SELECT count(*) FROM households WHERE status = 'on_file'")"
-api="http://127.0.0.1:$port/api/v1"
-token=$(curl -sf "$api/auth/login" -H 'content-type: application/json' \
-    -d "{\"username\":\"$admin\",\"password\":\"Bench-Admin-2026\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
-auth="authorization: Bearer $token"
 curl -sf "$api/assessments/example" -H "$auth" > "$work/items.json"
 year=$(date -u +%Y)
 for level in county grassroots; do

@@ -20,12 +20,7 @@ pub async fn load_assessment(
     services: &Services,
     accounts: &[DemoAccount],
 ) -> Result<AssessmentSummary, ServiceError> {
-    let account = |name: &str| {
-        accounts
-            .iter()
-            .find(|a| a.username == name)
-            .ok_or_else(|| ServiceError::Internal(format!("demo account {name}")))
-    };
+    let account = |name: &str| crate::tree::account(accounts, name);
     let admin = sign_in(services, account("demo-admin")?).await?;
     let county_name = account("demo-officer")?.union_name.clone();
     let items: Vec<RawItem> = yunnan_items()

@@ -16,6 +16,17 @@ pub struct DemoAccount {
     pub password: String,
 }
 
+/// The demo account named `name` among those just made.
+pub(crate) fn account<'a>(
+    accounts: &'a [DemoAccount],
+    name: &str,
+) -> Result<&'a DemoAccount, bangfu_service::ServiceError> {
+    accounts
+        .iter()
+        .find(|a| a.username == name)
+        .ok_or_else(|| bangfu_service::ServiceError::Internal(format!("demo account {name}")))
+}
+
 const GRASSROOTS: [&str; 3] = ["机械厂工会", "人民医院工会", "公共交通集团工会"];
 
 /// Province → cities → counties; the first three districts of each city.

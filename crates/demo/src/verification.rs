@@ -55,12 +55,7 @@ pub async fn load_verification(
     services: &Services,
     accounts: &[DemoAccount],
 ) -> Result<VerificationSummary, ServiceError> {
-    let account = |name: &str| {
-        accounts
-            .iter()
-            .find(|a| a.username == name)
-            .ok_or_else(|| ServiceError::Internal(format!("demo account {name}")))
-    };
+    let account = |name: &str| crate::tree::account(accounts, name);
     let admin = sign_in(services, account("demo-admin")?).await?;
     let officer = sign_in(services, account("demo-officer")?).await?;
     let civil = sign_in(services, account("demo-civil")?).await?;

@@ -1,0 +1,65 @@
+# Shared by the benchmark scripts that time one request over generated
+# data (bench_campaign.sh, bench_assessment.sh); sourced, not run.
+#
+# bench_setup BACKEND N NAME: builds the release binary (or takes
+# BANGFU_BENCH_BIN), makes a database (a temporary SQLite file or
+# PostgreSQL database, or BANGFU_BENCH_DB), generates the national tree
+# (2 000 grassroots unions) and N households unless the database was given,
+# and defines `bin`, `url`, `work` and `sql`.
+# bench_serve PORT: makes a national administrator, starts the server and
+# defines `api` and `auth` (the bearer header).
+
+ms() { echo $(( ($2 - $1) / 1000000 )); }
+
+bench_setup() {
+    local backend="$1" n="$2" name="$3"
+    pg="${BANGFU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}"
+    bin="${BANGFU_BENCH_BIN:-target/release/bangfu}"
+    [ -n "${BANGFU_BENCH_BIN:-}" ] || cargo build --release -q -p bangfu
+    work="$(mktemp -d "${TMPDIR:-/tmp}/bangfu-bench-$name.XXXXXX")"
+    server=""
+    dbname=""
+    trap bench_cleanup EXIT
+    case "$backend" in
+        sqlite)
+            if [ -n "${BANGFU_BENCH_DB:-}" ]; then url="sqlite://$BANGFU_BENCH_DB"; else url="sqlite://$work/bench.db"; fi
+            sql() { sqlite3 "${url#sqlite://}" "$1"; } ;;
+        postgres)
+            if [ -n "${BANGFU_BENCH_DB:-}" ]; then url="$BANGFU_BENCH_DB"; else
+                dbname="bangfu_bench_${name}_$$"
+                psql "$pg/postgres" -qc "CREATE DATABASE $dbname"
+                url="$pg/$dbname"
+            fi
+            sql() { psql "$url" -At -c "$1"; } ;;
+        *) echo "backend: sqlite or postgres" >&2; exit 2 ;;
+    esac
+    if [ -z "${BANGFU_BENCH_DB:-}" ]; then
+        echo "== national tree with 2000 grassroots unions"
+        $bin --database "$url" demo --grassroots 2000 > "$work/tree.log"
+        echo "== generating $n households"
+        local t0 t1
+        t0=$(date +%s%N)
+        $bin --database "$url" demo --households "$n" > "$work/households.log"
+        t1=$(date +%s%N)
+        echo "generate $n households: $(ms "$t0" "$t1") ms"
+    fi
+}
+
+bench_cleanup() {
+    [ -n "$server" ] && { kill "$server" 2>/dev/null; } || true
+    wait 2>/dev/null || true
+    [ -n "$dbname" ] && psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" || true
+    rm -rf "$work"
+}
+
+bench_serve() {
+    local port="$1" admin="bench-admin-$$" token
+    echo 'Bench-Admin-2026' | $bin --database "$url" user create --username "$admin" --role admin --keep-password >/dev/null
+    $bin --database "$url" serve --listen "127.0.0.1:$port" --monthly-schedule false > "$work/serve.log" 2>&1 &
+    server=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+    api="http://127.0.0.1:$port/api/v1"
+    token=$(curl -sf "$api/auth/login" -H 'content-type: application/json' \
+        -d "{\"username\":\"$admin\",\"password\":\"Bench-Admin-2026\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+    auth="authorization: Bearer $token"
+}
