@@ -423,6 +423,55 @@ fn report(
     })
 }
 
+/// The computed items' counts of every union a scheme assesses: how many
+/// unions, and one score per computed item and union.
+fn count_scheme(
+    c: &mut Conn,
+    scheme: &Scheme,
+    w: &Window,
+    plan: target::DefaultPlan,
+) -> Result<(usize, Vec<Score>), ServiceError> {
+    let assessed = store::assessed_unions(c, &scheme.union_path, scheme.level)?;
+    let paths: Vec<&UnionPath> = assessed.iter().map(|a| &a.path).collect();
+    let buckets = Buckets::new(&paths);
+    let mut by_source: HashMap<Source, Vec<Ratio>> = HashMap::new();
+    for it in &scheme.items {
+        let s = it.item.source;
+        if !s.computed() || by_source.contains_key(&s) {
+            continue;
+        }
+        let ratios = if s == Source::TargetProgress {
+            target_ratios(c, scheme, &assessed, &buckets, w, plan)?
+        } else {
+            let mut r = vec![Ratio::default(); assessed.len()];
+            for (path, n, d) in store::counts(c, &scheme.union_path, s, w)? {
+                if let Some(i) = buckets.of(&path) {
+                    r[i].numerator += n;
+                    r[i].denominator += d;
+                }
+            }
+            r
+        };
+        by_source.insert(s, ratios);
+    }
+    let mut scores = Vec::new();
+    for it in scheme.items.iter().filter(|i| i.item.source.computed()) {
+        let Some(ratios) = by_source.get(&it.item.source) else {
+            continue;
+        };
+        for (u, r) in assessed.iter().zip(ratios) {
+            scores.push(Score {
+                item_id: it.id,
+                union_id: u.id,
+                numerator: r.numerator,
+                denominator: r.denominator,
+                points: r.points(it.item.weight),
+            });
+        }
+    }
+    Ok((assessed.len(), scores))
+}
+
 fn audit_items(items: &[Item]) -> serde_json::Value {
     json!(items
         .iter()
@@ -582,56 +631,37 @@ impl Services {
         let visit_days = self.settings().visit_interval_days;
         let plan = self.settings().target_plan;
         let today = today();
+        // Counted in a read transaction (one consistent snapshot), so that
+        // a national scoring holds no write lock while it counts; written
+        // in a short one, if the items did not change in between.
+        let (r_scope, r_actor) = (scope.clone(), a.clone());
+        let (version, as_of, unions, scores) = self
+            .read(move |c| {
+                let scheme = find_managed(c, &r_actor, &r_scope, id)?;
+                let w = window(scheme.year, today, visit_days)?;
+                if scheme.scored_as_of == Some(w.to) {
+                    return Err(ServiceError::Rule(format!(
+                        "{} 年考核已按年末数据计算，结果不再变动",
+                        scheme.year
+                    )));
+                }
+                let (unions, scores) = count_scheme(c, &scheme, &w, plan)?;
+                Ok((scheme.version, w.as_of, unions, scores))
+            })
+            .await?;
         self.write(move |c| {
             let scheme = find_managed(c, &a, &scope, id)?;
-            let w = window(scheme.year, today, visit_days)?;
-            if scheme.scored_as_of == Some(w.to) {
-                return Err(ServiceError::Rule(format!(
-                    "{} 年考核已按年末数据计算，结果不再变动",
-                    scheme.year
-                )));
+            if scheme.version != version {
+                return Err(ServiceError::Conflict {
+                    field: "version",
+                    message: "计算期间考核指标被修改，请重新计算".into(),
+                });
             }
-            let assessed = store::assessed_unions(c, &scheme.union_path, scheme.level)?;
-            let paths: Vec<&UnionPath> = assessed.iter().map(|a| &a.path).collect();
-            let buckets = Buckets::new(&paths);
-            let mut by_source: HashMap<Source, Vec<Ratio>> = HashMap::new();
-            for it in &scheme.items {
-                let s = it.item.source;
-                if !s.computed() || by_source.contains_key(&s) {
-                    continue;
-                }
-                let ratios = if s == Source::TargetProgress {
-                    target_ratios(c, &scheme, &assessed, &buckets, &w, plan)?
-                } else {
-                    let mut r = vec![Ratio::default(); assessed.len()];
-                    for (path, n, d) in store::counts(c, &scheme.union_path, s, &w)? {
-                        if let Some(i) = buckets.of(&path) {
-                            r[i].numerator += n;
-                            r[i].denominator += d;
-                        }
-                    }
-                    r
-                };
-                by_source.insert(s, ratios);
-            }
-            let mut scores = Vec::new();
-            for it in scheme.items.iter().filter(|i| i.item.source.computed()) {
-                let Some(ratios) = by_source.get(&it.item.source) else {
-                    continue;
-                };
-                for (u, r) in assessed.iter().zip(ratios) {
-                    scores.push(Score {
-                        item_id: it.id,
-                        union_id: u.id,
-                        numerator: r.numerator,
-                        denominator: r.denominator,
-                        points: r.points(it.item.weight),
-                    });
-                }
-            }
-            store::replace_scores(c, id, &scores, w.as_of, now())?;
+            store::replace_scores(c, id, &scores, as_of, now())?;
             Record::of(Action::ScoreAssessment, "assessment", id, scheme.owner())
-                .after(json!({"as_of": w.as_of.to_string(), "unions": assessed.len(), "scores": scores.len()}))
+                .after(
+                    json!({"as_of": as_of.to_string(), "unions": unions, "scores": scores.len()}),
+                )
                 .write(c, Who::Actor(&a))?;
             let scheme = find(c, &scope, id)?;
             report(c, &a, &scope, scheme)
