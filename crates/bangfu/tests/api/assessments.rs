@@ -23,6 +23,7 @@ struct World {
     a_id: i64,
     /// County A: two on file, one paired.
     a1: i64,
+    a2: i64,
     /// County B: one on file, paired.
     b1: i64,
 }
@@ -38,6 +39,7 @@ async fn world() -> World {
         ("s_a", "officer", At::CountyA),
         ("s_b", "officer", At::CountyB),
         ("s_aud", "auditor", At::City),
+        ("s_rev", "reviewer", At::CountyA),
     ])
     .await;
     let [admin, a, b, auditor] = app.apis(["s_admin", "s_a", "s_b", "s_aud"]).await;
@@ -46,7 +48,7 @@ async fn world() -> World {
         household("王建国", &person("440103", "19700101", 11), t.county_a),
     )
     .await;
-    let _a2 = file(
+    let a2 = file(
         &a,
         household("李秀英", &person("440103", "19720202", 22), t.county_a),
     )
@@ -75,6 +77,7 @@ async fn world() -> World {
         auditor,
         a_id: ids[1],
         a1,
+        a2,
         b1,
     }
 }
@@ -507,4 +510,98 @@ async fn items_change_until_something_is_scored_and_a_stale_version_is_refused()
         assert_eq!(got["points"] == 10_000, full, "{got}");
     }
     let _ = (&w.app, w.a1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approved_plans_and_visits_on_time_are_shares_of_the_files_on_file() {
+    let w = world().await;
+    let (s, r) = w
+        .admin
+        .send(
+            "POST",
+            "/api/v1/assessments",
+            scheme(
+                &w.t,
+                vec![
+                    item("建档立卡", "年度帮扶计划覆盖率", 50, "plan_share"),
+                    item("精准帮扶", "入户走访按期", 50, "visited"),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let id = r["scheme"]["id"].as_i64().unwrap();
+
+    // A1's plan for the year, submitted and approved; A2 has none. A draft
+    // plan would not count.
+    let (s, plan) = w
+        .a
+        .send(
+            "PUT",
+            &format!("/api/v1/households/{}/plans/{}", w.a1, year()),
+            json!({ "goal": "exit", "target_on": format!("{}-12-31", year()), "summary": "患病致困，安排就业和医疗互助" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{plan}");
+    let pid = plan["id"].as_i64().unwrap();
+    let (s, v) =
+        w.a.send(
+            "POST",
+            &format!("/api/v1/plans/{pid}/measures"),
+            json!({ "track": "medical", "programme": "skills", "guarantee_line": "employment",
+                    "content": "大病医疗互助", "due_on": format!("{}-12-31", year()) }),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) =
+        w.a.send_empty("POST", &format!("/api/v1/plans/{pid}/submit"))
+            .await;
+    assert_eq!(s, 200, "{v}");
+    let rev = w.app.api_as("s_rev").await;
+    let (s, v) = rev
+        .send_empty("POST", &format!("/api/v1/plans/{pid}/approve"))
+        .await;
+    assert_eq!(s, 200, "{v}");
+
+    let (s, r) = w
+        .admin
+        .send_empty("POST", &format!("/api/v1/assessments/{id}/score"))
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let ratio = |county: i64, n: usize| {
+        let it = &line(&r, county)["items"][n];
+        (
+            it["numerator"].as_i64().unwrap(),
+            it["denominator"].as_i64().unwrap(),
+            it["points"].as_i64().unwrap(),
+        )
+    };
+    // Plans: A 1 of 2; B 0 of 1.
+    assert_eq!(ratio(w.t.county_a, 0), (1, 2, 2500));
+    assert_eq!(ratio(w.t.county_b, 0), (0, 1, 0));
+    // Visits (interval 90 days): A1 was paired today, so it is not due; A2
+    // was filed in 2024, never paired or visited, so it is; B1 was paired today.
+    assert_eq!(ratio(w.t.county_a, 1), (1, 2, 2500));
+    assert_eq!(ratio(w.t.county_b, 1), (1, 1, 5000));
+
+    // A visit to A2 today brings A to full points at the next scoring.
+    let (s, v) =
+        w.a.send(
+            "POST",
+            &format!("/api/v1/households/{}/visits", w.a2),
+            json!({ "visited_on": common::today().to_string(), "met": "本人", "looked": "住房简陋",
+                    "asked": "收入无变化", "explained": "帮扶政策" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, r) = w
+        .admin
+        .send_empty("POST", &format!("/api/v1/assessments/{id}/score"))
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let it = &line(&r, w.t.county_a)["items"][1];
+    assert_eq!(
+        (it["numerator"].clone(), it["points"].clone()),
+        (json!(2), json!(5000))
+    );
 }
