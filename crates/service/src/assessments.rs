@@ -435,6 +435,29 @@ fn count_scheme(
     let paths: Vec<&UnionPath> = assessed.iter().map(|a| &a.path).collect();
     let buckets = Buckets::new(&paths);
     let mut by_source: HashMap<Source, Vec<Ratio>> = HashMap::new();
+    let on_file_sources = [Source::PlanShare, Source::Paired, Source::Visited];
+    if scheme
+        .items
+        .iter()
+        .any(|i| on_file_sources.contains(&i.item.source))
+    {
+        let mut r = [
+            vec![Ratio::default(); assessed.len()],
+            vec![Ratio::default(); assessed.len()],
+            vec![Ratio::default(); assessed.len()],
+        ];
+        for row in store::on_file_counts(c, &scheme.union_path, w)? {
+            if let Some(i) = buckets.of(&row.path) {
+                for (ratios, n) in r.iter_mut().zip([row.planned, row.paired, row.visited]) {
+                    ratios[i].numerator += n;
+                    ratios[i].denominator += row.on_file;
+                }
+            }
+        }
+        for (s, ratios) in on_file_sources.into_iter().zip(r) {
+            by_source.insert(s, ratios);
+        }
+    }
     for it in &scheme.items {
         let s = it.item.source;
         if !s.computed() || by_source.contains_key(&s) {

@@ -24,6 +24,7 @@ use bangfu_domain::{UnionId, UnionLevel, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
+use diesel::sql_types::Integer;
 
 /// A scheme as stored, with its items in order.
 #[derive(Debug, Clone)]
@@ -542,21 +543,81 @@ pub struct Window {
     pub year: i32,
 }
 
-fn merge(dens: Vec<(String, i64)>, nums: Vec<(String, i64)>) -> Vec<(String, i64, i64)> {
-    let mut map: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
-    for (p, d) in dens {
-        map.entry(p).or_default().1 += d;
-    }
-    for (p, n) in nums {
-        map.entry(p).or_default().0 += n;
-    }
-    map.into_iter().map(|(p, (n, d))| (p, n, d)).collect()
+/// `SUM(CASE WHEN $cond THEN 1 ELSE 0 END)`: how many rows of a group meet
+/// a condition, counted in the same pass as the group's size (an INTEGER
+/// sum, which is BIGINT on both backends).
+macro_rules! count_if {
+    ($cond:expr) => {
+        diesel::dsl::sum(
+            diesel::dsl::case_when($cond, 1_i32.into_sql::<Integer>())
+                .otherwise(0_i32.into_sql::<Integer>()),
+        )
+    };
+}
+
+/// The files on file of a subtree by union path, with how many of them
+/// have an approved plan for the year, a pairing, and no visit due: the
+/// three shares of the files on file, counted in one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnFile {
+    pub path: String,
+    pub on_file: i64,
+    pub planned: i64,
+    pub paired: i64,
+    pub visited: i64,
+}
+
+/// [`OnFile`] for every union path of the subtree.
+pub fn on_file_counts(
+    conn: &mut Conn,
+    subtree: &UnionPath,
+    w: &Window,
+) -> Result<Vec<OnFile>, StorageError> {
+    let scope = Scope::of(subtree.clone());
+    let range = scope.range().clone();
+    let cutoff = w.visit_cutoff;
+    type Row = (String, i64, Option<i64>, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = run!(conn, c => households::table
+        .filter(range.covers(households::union_path))
+        .filter(households::status.eq(Status::OnFile.code()))
+        .group_by(households::union_path)
+        .select((
+            households::union_path,
+            count_star(),
+            count_if!(exists(
+                plans::table
+                    .filter(plans::household_id.eq(households::id))
+                    .filter(plans::year.eq(w.year))
+                    .filter(plans::status.eq(PlanStatus::Approved.code())),
+            )),
+            count_if!(households::pairing_union_id.is_not_null()),
+            count_if!(diesel::dsl::not(crate::plans::visit_due_before!(cutoff))),
+        ))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|(path, on_file, planned, paired, visited)| OnFile {
+            path,
+            on_file,
+            planned: planned.unwrap_or(0),
+            paired: paired.unwrap_or(0),
+            visited: visited.unwrap_or(0),
+        })
+        .collect())
+}
+
+fn filled(rows: Vec<(String, i64, Option<i64>)>) -> Vec<(String, i64, i64)> {
+    rows.into_iter()
+        .map(|(p, d, n)| (p, n.unwrap_or(0), d))
+        .collect()
 }
 
 /// What a computed source counts for the year, by union path: (path,
-/// numerator, denominator), over the subtree. [`Source::TargetProgress`]
-/// (which the service takes from the targets' own counts) and the sources
-/// entered by hand give nothing.
+/// numerator, denominator), over the subtree, one pass each. The shares of
+/// the files on file ([`Source::PlanShare`], [`Source::Paired`],
+/// [`Source::Visited`]) come from [`on_file_counts`], and
+/// [`Source::TargetProgress`] from the targets' own counts (the service's);
+/// those and the sources entered by hand give nothing here.
 pub fn counts(
     conn: &mut Conn,
     subtree: &UnionPath,
@@ -572,121 +633,55 @@ pub fn counts(
         .unwrap_or(w.as_of)
         .and_hms_opt(0, 0, 0)
         .unwrap_or_default();
-    macro_rules! on_file {
-        () => {
-            households::table
-                .filter(range.covers(households::union_path))
-                .filter(households::status.eq(Status::OnFile.code()))
-                .group_by(households::union_path)
-                .select((households::union_path, count_star()))
-        };
-    }
     let out = match source {
-        Source::PlanShare => {
-            let (d, n) = run!(conn, c => {
-                let d: Vec<(String, i64)> = on_file!().load(c)?;
-                let n: Vec<(String, i64)> = on_file!()
-                    .filter(exists(
-                        plans::table
-                            .filter(plans::household_id.eq(households::id))
-                            .filter(plans::year.eq(w.year))
-                            .filter(plans::status.eq(PlanStatus::Approved.code())),
-                    ))
-                    .load(c)?;
-                Ok::<_, diesel::result::Error>((d, n))
-            })?;
-            merge(d, n)
-        }
-        Source::Paired => {
-            let (d, n) = run!(conn, c => {
-                let d: Vec<(String, i64)> = on_file!().load(c)?;
-                let n: Vec<(String, i64)> = on_file!()
-                    .filter(households::pairing_union_id.is_not_null())
-                    .load(c)?;
-                Ok::<_, diesel::result::Error>((d, n))
-            })?;
-            merge(d, n)
-        }
-        Source::Visited => {
-            let cutoff = w.visit_cutoff;
-            let (d, n) = run!(conn, c => {
-                let d: Vec<(String, i64)> = on_file!().load(c)?;
-                let n: Vec<(String, i64)> = on_file!()
-                    .filter(diesel::dsl::not(crate::plans::visit_due_before!(cutoff)))
-                    .load(c)?;
-                Ok::<_, diesel::result::Error>((d, n))
-            })?;
-            merge(d, n)
-        }
-        Source::MeasuresOnTime => {
-            let (d, n) = run!(conn, c => {
-                let base = || {
-                    measures::table
-                        .filter(range.covers(measures::union_path))
-                        .filter(measures::due_on.ge(w.from))
-                        .filter(measures::due_on.le(w.as_of))
-                        .filter(measures::status.ne(MeasureStatus::Cancelled.code()))
-                        .group_by(measures::union_path)
-                        .select((measures::union_path, count_star()))
-                };
-                let d: Vec<(String, i64)> = base().load(c)?;
-                let n: Vec<(String, i64)> = base()
-                    .filter(measures::status.eq(MeasureStatus::Done.code()))
-                    .filter(measures::done_on.le(measures::due_on.nullable()))
-                    .load(c)?;
-                Ok::<_, diesel::result::Error>((d, n))
-            })?;
-            merge(d, n)
-        }
-        Source::AuditResolved => {
-            let (d, n) = run!(conn, c => {
-                let base = || {
-                    fund_findings::table
-                        .filter(range.covers(fund_findings::union_path))
-                        .filter(fund_findings::found_at.ge(from_at))
-                        .filter(fund_findings::found_at.lt(until_at))
-                        .group_by(fund_findings::union_path)
-                        .select((fund_findings::union_path, count_star()))
-                };
-                let d: Vec<(String, i64)> = base().load(c)?;
-                let n: Vec<(String, i64)> = base().filter(fund_findings::status.ne("open")).load(c)?;
-                Ok::<_, diesel::result::Error>((d, n))
-            })?;
-            merge(d, n)
-        }
-        Source::FindingsHandled => {
-            let (d, n) = run!(conn, c => {
-                let base = || {
-                    verification_findings::table
-                        .filter(range.covers(verification_findings::union_path))
-                        .filter(verification_findings::created_at.ge(from_at))
-                        .filter(verification_findings::created_at.lt(until_at))
-                        .group_by(verification_findings::union_path)
-                        .select((verification_findings::union_path, count_star()))
-                };
-                let d: Vec<(String, i64)> = base().load(c)?;
-                let n: Vec<(String, i64)> = base().filter(verification_findings::status.ne("open")).load(c)?;
-                Ok::<_, diesel::result::Error>((d, n))
-            })?;
-            merge(d, n)
-        }
-        Source::CampaignCompletion => {
-            let (d, n) = run!(conn, c => {
-                let base = || {
-                    campaign_tasks::table
-                        .inner_join(campaigns::table)
-                        .filter(range.covers(campaign_tasks::union_path))
-                        .filter(campaigns::deadline.ge(w.from))
-                        .filter(campaigns::deadline.le(w.to))
-                        .group_by(campaign_tasks::union_path)
-                        .select((campaign_tasks::union_path, count_star()))
-                };
-                let d: Vec<(String, i64)> = base().load(c)?;
-                let n: Vec<(String, i64)> = base().filter(campaign_tasks::outcome.is_not_null()).load(c)?;
-                Ok::<_, diesel::result::Error>((d, n))
-            })?;
-            merge(d, n)
-        }
+        Source::MeasuresOnTime => filled(run!(conn, c => measures::table
+            .filter(range.covers(measures::union_path))
+            .filter(measures::due_on.ge(w.from))
+            .filter(measures::due_on.le(w.as_of))
+            .filter(measures::status.ne(MeasureStatus::Cancelled.code()))
+            .group_by(measures::union_path)
+            .select((
+                measures::union_path,
+                count_star(),
+                count_if!(measures::status
+                    .eq(MeasureStatus::Done.code())
+                    .and(measures::done_on.le(measures::due_on.nullable()))),
+            ))
+            .load(c))?),
+        Source::AuditResolved => filled(run!(conn, c => fund_findings::table
+            .filter(range.covers(fund_findings::union_path))
+            .filter(fund_findings::found_at.ge(from_at))
+            .filter(fund_findings::found_at.lt(until_at))
+            .group_by(fund_findings::union_path)
+            .select((
+                fund_findings::union_path,
+                count_star(),
+                count_if!(fund_findings::status.ne("open")),
+            ))
+            .load(c))?),
+        Source::FindingsHandled => filled(run!(conn, c => verification_findings::table
+            .filter(range.covers(verification_findings::union_path))
+            .filter(verification_findings::created_at.ge(from_at))
+            .filter(verification_findings::created_at.lt(until_at))
+            .group_by(verification_findings::union_path)
+            .select((
+                verification_findings::union_path,
+                count_star(),
+                count_if!(verification_findings::status.ne("open")),
+            ))
+            .load(c))?),
+        Source::CampaignCompletion => filled(run!(conn, c => campaign_tasks::table
+            .inner_join(campaigns::table)
+            .filter(range.covers(campaign_tasks::union_path))
+            .filter(campaigns::deadline.ge(w.from))
+            .filter(campaigns::deadline.le(w.to))
+            .group_by(campaign_tasks::union_path)
+            .select((
+                campaign_tasks::union_path,
+                count_star(),
+                count_if!(campaign_tasks::outcome.is_not_null()),
+            ))
+            .load(c))?),
         Source::ApplicationTurnaround => {
             let rows: Vec<(String, NaiveDateTime, NaiveDateTime)> = run!(conn, c => applications::table
                 .inner_join(application_steps::table.on(application_steps::application_id.eq(applications::id)))
@@ -697,17 +692,23 @@ pub fn counts(
                 .select((applications::union_path, applications::created_at, application_steps::at))
                 .load(c))?;
             let limit = chrono::Duration::days(bangfu_domain::assessment::TURNAROUND_DAYS);
-            let mut d = Vec::with_capacity(rows.len());
-            let mut n = Vec::new();
+            let mut by_path: std::collections::BTreeMap<String, (i64, i64)> =
+                std::collections::BTreeMap::new();
             for (p, start, end) in rows {
+                let e = by_path.entry(p).or_default();
+                e.1 += 1;
                 if end - start <= limit {
-                    n.push((p.clone(), 1));
+                    e.0 += 1;
                 }
-                d.push((p, 1));
             }
-            merge(d, n)
+            by_path.into_iter().map(|(p, (n, d))| (p, n, d)).collect()
         }
-        Source::TargetProgress | Source::Manual | Source::ThirdParty => Vec::new(),
+        Source::PlanShare
+        | Source::Paired
+        | Source::Visited
+        | Source::TargetProgress
+        | Source::Manual
+        | Source::ThirdParty => Vec::new(),
     };
     Ok(out)
 }

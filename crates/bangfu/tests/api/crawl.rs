@@ -32,6 +32,9 @@ async fn demo_app() -> (TestApp, Vec<demo::DemoAccount>) {
     demo::load_verification(&app.services, &accounts)
         .await
         .expect("demo verification");
+    demo::load_assessment(&app.services, &accounts)
+        .await
+        .expect("demo assessment");
     (app, accounts)
 }
 

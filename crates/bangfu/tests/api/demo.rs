@@ -8,7 +8,7 @@ use crate::common;
 
 use bangfu_demo as demo;
 use bangfu_service::Operator;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -45,6 +45,12 @@ async fn the_demo_is_a_working_year_of_assistance() {
         .await
         .expect("fund audit");
     assert!(recorded > 0, "the first run records the planted problems");
+    // The province assesses its counties; every computed item was counted
+    // (done never above due) and the demo county's entered items are in.
+    let assessment = demo::load_assessment(&app.services, &accounts)
+        .await
+        .expect("demo assessment");
+    assert!(assessment.unions > 1, "{assessment:?}");
 
     let find = |name: &'static str| {
         let services = app.services.clone();
@@ -65,6 +71,31 @@ async fn the_demo_is_a_working_year_of_assistance() {
 
     // The planted problems are found.
     let auditor = app.api_as("demo-test-auditor").await;
+    let (s, schemes) = auditor.get("/api/v1/assessments").await;
+    assert_eq!(s, 200, "{schemes}");
+    let (s, report) = auditor
+        .get(&format!("/api/v1/assessments/{}", schemes[0]["id"]))
+        .await;
+    assert_eq!(s, 200, "{report}");
+    let target_items: Vec<Value> = report["scheme"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|i| i["source"] == "target_progress")
+        .map(|i| i["id"].clone())
+        .collect();
+    for u in report["unions"].as_array().expect("unions") {
+        for i in u["items"].as_array().expect("items") {
+            if let (Some(n), Some(d)) = (i["numerator"].as_i64(), i["denominator"].as_i64()) {
+                // Done is never above due (the target's achieved may be).
+                assert!(n >= 0 && d >= 0, "{u}");
+                assert!(n <= d || target_items.contains(&i["item_id"]), "{i} in {u}");
+            }
+        }
+        if u["name"] == assessment.county {
+            assert_eq!(u["missing"], 0, "{u}");
+        }
+    }
 
     // The files on file fall in the decisions the lists and the home page
     // count (under the rule that conditions 2–4 need expenditure), and the
