@@ -116,9 +116,15 @@ async fn a_county_starts_a_look_back_and_an_officer_keeps_a_file_on_a_phone() {
             submit_confirmed(&b, "#score-form", "重新计算").await?;
             wait_in(&b, ".alert.success", "已按最新数据计算").await?;
             wait_in(&b, "#result-list", "荔湾区总工会").await?;
+            assert_contrast(&b, "the assessment report").await?;
             goto(&b, &base, &county_line).await?;
             wait_in(&b, "#item-scores", "1 / 1（100.0%）").await?;
             wait_in(&b, "#total", "60").await?;
+            assert_contrast(&b, "an assessed union's page").await?;
+            let bare = unlabelled(&b, "#item-scores").await?;
+            if !bare.is_empty() {
+                return Err(format!("entry fields without a label: {bare:?}"));
+            }
             use_screen(&b, Screen::Phone).await?;
             fits_a_phone(&b, "an assessed union's page").await?;
             goto(&b, &base, &scheme).await?;
