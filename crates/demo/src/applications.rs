@@ -64,7 +64,14 @@ pub async fn load_applications(
         let i = FIRST + i64::try_from(k).unwrap_or(0);
         let input = applicant(i, union.id.0, &union.division_code);
         let id = services
-            .application_submit(None, Origin { ip: None }, input)
+            .application_submit(
+                None,
+                Origin {
+                    ip: None,
+                    device: None,
+                },
+                input,
+            )
             .await?;
         let mut version = services
             .application_get(&officer, id)
@@ -150,7 +157,10 @@ pub(crate) async fn sign_in(
     services: &Services,
     a: &DemoAccount,
 ) -> Result<bangfu_service::Actor, ServiceError> {
-    let origin = || Origin { ip: None };
+    let origin = || Origin {
+        ip: None,
+        device: None,
+    };
     let session = services
         .login(&a.username, &a.password, "api", origin())
         .await?;

@@ -111,10 +111,14 @@ pub enum Action {
     ScoreAssessment,
     /// A score was entered by hand for one union on one item, with evidence.
     EnterAssessmentScore,
+    /// A user ended one of their own sessions (登录会话).
+    EndSession,
+    /// An administrator ended every session of a user.
+    EndUserSessions,
 }
 
 impl Action {
-    pub const ALL: [Action; 81] = [
+    pub const ALL: [Action; 83] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -196,6 +200,8 @@ impl Action {
         Action::EditAssessment,
         Action::ScoreAssessment,
         Action::EnterAssessmentScore,
+        Action::EndSession,
+        Action::EndUserSessions,
     ];
 
     pub fn code(self) -> &'static str {
@@ -281,6 +287,8 @@ impl Action {
             Action::EditAssessment => "edit_assessment",
             Action::ScoreAssessment => "score_assessment",
             Action::EnterAssessmentScore => "enter_assessment_score",
+            Action::EndSession => "end_session",
+            Action::EndUserSessions => "end_user_sessions",
         }
     }
 
@@ -367,6 +375,8 @@ impl Action {
             Action::EditAssessment => "制定考核方案",
             Action::ScoreAssessment => "计算考核得分",
             Action::EnterAssessmentScore => "录入考核评分",
+            Action::EndSession => "结束登录会话",
+            Action::EndUserSessions => "结束用户的全部登录",
         }
     }
 

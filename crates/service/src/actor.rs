@@ -7,6 +7,8 @@ use bangfu_storage::Scope;
 #[derive(Debug, Clone, Default)]
 pub struct Origin {
     pub ip: Option<String>,
+    /// The client's User-Agent, as sessions record it.
+    pub device: Option<String>,
 }
 
 impl Origin {
@@ -50,6 +52,13 @@ impl Actor {
         Scope::of(self.user.union_path.clone())
     }
 
+    /// Whether the request's own session is the one `handle` names (the
+    /// first characters of its token hash).
+    pub fn session_hash_starts_with(&self, handle: &str) -> bool {
+        let h = handle.trim();
+        !h.is_empty() && self.session_hash.starts_with(h)
+    }
+
     pub fn can(&self, p: Permission) -> bool {
         self.user.active && self.user.roles.allows(p)
     }
@@ -77,6 +86,7 @@ mod tests {
         let key = |ip: Option<&str>| {
             Origin {
                 ip: ip.map(str::to_owned),
+                device: None,
             }
             .throttle_key()
         };

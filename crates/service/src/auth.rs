@@ -166,6 +166,7 @@ impl Services {
                             created_at: at,
                             last_seen_at: at,
                             ip: origin.ip.clone(),
+                            device: origin.device.clone(),
                         },
                     )?;
                     audit::write(c, attempt, attempt_record(Some(u), kind, "ok", true))?;

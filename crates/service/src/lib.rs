@@ -34,6 +34,7 @@ pub mod referrals;
 pub mod reporting;
 #[cfg(feature = "seeding")]
 pub mod seeding;
+pub mod sessions;
 pub mod stats;
 pub mod subsidies;
 pub mod temporary_files;

@@ -116,6 +116,7 @@ impl Services {
             csrf_token: String::new(),
             origin: crate::Origin {
                 ip: Some("cli".into()),
+                device: None,
             },
         })
     }

@@ -48,6 +48,7 @@ diesel::table! {
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
         ip -> Nullable<Text>,
+        device -> Nullable<Text>,
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Session {
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
     pub ip: Option<String>,
+    /// The User-Agent it signed in with.
+    pub device: Option<String>,
 }
 
 impl Session {
@@ -36,6 +38,7 @@ pub fn insert(conn: &mut Conn, s: &Session) -> Result<(), StorageError> {
             sessions::created_at.eq(s.created_at),
             sessions::last_seen_at.eq(s.last_seen_at),
             sessions::ip.eq(&s.ip),
+            sessions::device.eq(&s.device),
         ))
         .execute(c))?;
     Ok(())
@@ -61,19 +64,28 @@ pub fn delete(conn: &mut Conn, token_hash: &str) -> Result<(), StorageError> {
     Ok(())
 }
 
-/// Ends every session of a user (disabled, password reset or changed).
+/// Ends every session of a user (disabled, password reset or changed, or
+/// ended by an administrator); how many there were.
 pub fn delete_for_user(
     conn: &mut Conn,
     user: UserId,
     except: Option<&str>,
-) -> Result<(), StorageError> {
-    run!(conn, c => diesel::delete(
+) -> Result<usize, StorageError> {
+    Ok(run!(conn, c => diesel::delete(
         sessions::table
             .filter(sessions::user_id.eq(user.0))
             .filter(sessions::token_hash.ne(except.unwrap_or(""))),
     )
-    .execute(c))?;
-    Ok(())
+    .execute(c))?)
+}
+
+/// A user's sessions, the most recently used first.
+pub fn of_user(conn: &mut Conn, user: UserId) -> Result<Vec<Session>, StorageError> {
+    Ok(run!(conn, c => sessions::table
+        .filter(sessions::user_id.eq(user.0))
+        .order(sessions::last_seen_at.desc())
+        .select(Session::as_select())
+        .load(c))?)
 }
 
 /// Removes sessions idle since before `cutoff`; they are refused anyway.

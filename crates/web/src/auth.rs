@@ -38,8 +38,19 @@ pub fn origin_of(state: &AppState, parts: &Parts) -> Origin {
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ci| ci.0.ip().to_string());
+    let device = parts
+        .headers
+        .get(axum::http::header::USER_AGENT)
+        .map(|v| {
+            String::from_utf8_lossy(v.as_bytes())
+                .chars()
+                .take(200)
+                .collect::<String>()
+        })
+        .filter(|v| !v.trim().is_empty());
     Origin {
         ip: forwarded.or(peer),
+        device,
     }
 }
 

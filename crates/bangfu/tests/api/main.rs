@@ -45,6 +45,7 @@ mod quality;
 mod reference;
 mod scope;
 mod separation;
+mod sessions;
 mod stats;
 mod targets;
 mod temporary_files;

@@ -15,6 +15,7 @@ mod monthly;
 mod plans;
 mod quality;
 mod reporting;
+mod sessions;
 mod stats;
 mod temporary_files;
 mod transfers;
@@ -98,6 +99,7 @@ pub fn routes() -> Router<AppState> {
         .merge(temporary_files::routes())
         .merge(transfers::routes())
         .merge(campaigns::routes())
+        .merge(sessions::routes())
         .merge(assessments::routes())
         .merge(verification::routes())
         .merge(verification_datasets::routes())
@@ -157,6 +159,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(temporary_files::Doc::openapi());
     doc.merge(transfers::Doc::openapi());
     doc.merge(campaigns::Doc::openapi());
+    doc.merge(sessions::Doc::openapi());
     doc.merge(assessments::Doc::openapi());
     doc.merge(verification::Doc::openapi());
     doc.merge(verification_datasets::Doc::openapi());

@@ -117,6 +117,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(users::user_page).post(users::user_update),
         )
         .route("/users/{id}/reset-password", post(users::user_reset))
+        .route("/users/{id}/sessions/end", post(users::user_sessions_end))
+        .route("/account/sessions/{handle}/end", post(account::session_end))
         .route("/audit", get(audit::audit_page))
         .route("/audit/export.xlsx", get(audit::audit_export))
         .route("/account", get(account::account_page))

@@ -19,6 +19,8 @@ pub enum Notice {
     UnionCreated,
     UnionMoved,
     PasswordChanged,
+    SessionEnded,
+    SessionsEnded,
     UserCreated,
     PasswordReset,
     // a household's file
@@ -140,6 +142,8 @@ impl Notice {
         Notice::Saved,
         Notice::UnionMoved,
         Notice::PasswordChanged,
+        Notice::SessionEnded,
+        Notice::SessionsEnded,
     ];
     /// What a household's file acknowledges.
     pub const HOUSEHOLD: &'static [Notice] = &[
@@ -259,6 +263,8 @@ impl Notice {
             Notice::UnionCreated | Notice::HouseholdCreated => "created",
             Notice::UnionMoved => "moved",
             Notice::PasswordChanged => "password",
+            Notice::SessionEnded => "session_ended",
+            Notice::SessionsEnded => "sessions_ended",
             Notice::UserCreated => "user",
             Notice::PasswordReset => "reset",
             Notice::IncomesSaved => "incomes",
@@ -338,6 +344,8 @@ impl Notice {
             Notice::UnionCreated => "已新建工会。",
             Notice::UnionMoved => "已调整隶属关系，其下级工会和用户随之调整。",
             Notice::PasswordChanged => "密码已修改。",
+            Notice::SessionEnded => "该登录会话已结束，使用它的设备须重新登录。",
+            Notice::SessionsEnded => "该用户的全部登录会话已结束，须重新登录。",
             Notice::UserCreated => "用户已创建。",
             Notice::PasswordReset => "密码已重置，该用户的登录已全部失效。",
             Notice::HouseholdCreated => {

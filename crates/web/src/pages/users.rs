@@ -454,3 +454,13 @@ pub(crate) async fn user_reset(
     )
     .await
 }
+
+/// Ends every session of a user (an administrator's act, audited).
+pub(crate) async fn user_sessions_end(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    state.services.user_sessions_end(&actor, UserId(id)).await?;
+    Ok(Redirect::to(&format!("/users/{id}?{}", Notice::SessionsEnded.query())).into_response())
+}
