@@ -9,7 +9,7 @@
 use crate::common;
 
 use base64::Engine;
-use common::{assert_error, audit_entries, file, household, person, Api, At, TestApp, Tree};
+use common::{assert_error, audit_entries, file, household, pair, person, Api, At, TestApp, Tree};
 use serde_json::{json, Value};
 
 struct World {
@@ -58,16 +58,8 @@ async fn world() -> World {
         household("陈芳", &person("440104", "19800505", 55), t.county_b),
     )
     .await;
-    for (api, h, u, who) in [(&a, a1, t.county_a, ids[1]), (&b, b1, t.county_b, ids[2])] {
-        let (s, v) = api
-            .send(
-                "POST",
-                &format!("/api/v1/households/{h}/pairing"),
-                json!({ "union_id": u, "responsible_id": who }),
-            )
-            .await;
-        assert_eq!(s, 200, "{v}");
-    }
+    pair(&a, a1, t.county_a, ids[1]).await;
+    pair(&b, b1, t.county_b, ids[2]).await;
     World {
         app,
         t,
@@ -106,6 +98,16 @@ async fn define(w: &World) -> Value {
         .await;
     assert_eq!(s, 201, "{v}");
     v
+}
+
+/// Scores the scheme as the city's administrator: the report.
+async fn score(w: &World, id: i64) -> Value {
+    let (s, r) = w
+        .admin
+        .send_empty("POST", &format!("/api/v1/assessments/{id}/score"))
+        .await;
+    assert_eq!(s, 200, "{r}");
+    r
 }
 
 /// The line of `union_id` in a report.
@@ -271,11 +273,7 @@ async fn computed_items_count_each_county_and_ranks_follow_the_totals() {
         .await;
     assert_eq!(s, 200, "{v}");
 
-    let (s, r) = w
-        .admin
-        .send_empty("POST", &format!("/api/v1/assessments/{id}/score"))
-        .await;
-    assert_eq!(s, 200, "{r}");
+    let r = score(&w, id).await;
     assert!(r["scheme"]["scored_at"].is_string());
     // Paired: A 1 of 2 → 20.00 of 40; B 1 of 1 → 40.
     assert_eq!(points(&r, w.t.county_a, "一帮一结对覆盖"), 2000);
@@ -486,11 +484,7 @@ async fn items_change_until_something_is_scored_and_a_stale_version_is_refused()
         )
         .await;
     assert_eq!(s, 200, "{v}");
-    let (s, r) = w
-        .admin
-        .send_empty("POST", &format!("/api/v1/assessments/{id}/score"))
-        .await;
-    assert_eq!(s, 200, "{r}");
+    let r = score(&w, id).await;
     for county in [w.t.county_a, w.t.county_b] {
         let (s, p) = w
             .admin
@@ -563,11 +557,7 @@ async fn approved_plans_and_visits_on_time_are_shares_of_the_files_on_file() {
         .await;
     assert_eq!(s, 200, "{v}");
 
-    let (s, r) = w
-        .admin
-        .send_empty("POST", &format!("/api/v1/assessments/{id}/score"))
-        .await;
-    assert_eq!(s, 200, "{r}");
+    let r = score(&w, id).await;
     let ratio = |county: i64, n: usize| {
         let it = &line(&r, county)["items"][n];
         (
@@ -594,11 +584,7 @@ async fn approved_plans_and_visits_on_time_are_shares_of_the_files_on_file() {
         )
         .await;
     assert_eq!(s, 201, "{v}");
-    let (s, r) = w
-        .admin
-        .send_empty("POST", &format!("/api/v1/assessments/{id}/score"))
-        .await;
-    assert_eq!(s, 200, "{r}");
+    let r = score(&w, id).await;
     let it = &line(&r, w.t.county_a)["items"][1];
     assert_eq!(
         (it["numerator"].clone(), it["points"].clone()),

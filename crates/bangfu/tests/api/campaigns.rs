@@ -9,7 +9,7 @@
 use crate::common;
 
 use common::{
-    assert_error, audit_entries, file, household, person, Api, At, TestApp, Tree, PASSWORD,
+    assert_error, audit_entries, file, household, pair, person, Api, At, TestApp, Tree, PASSWORD,
 };
 use serde_json::{json, Value};
 
@@ -33,17 +33,6 @@ struct World {
 
 fn deadline(days: i64) -> String {
     (common::today() + chrono::Duration::days(days)).to_string()
-}
-
-async fn pair(api: &Api, h: i64, union_id: i64, responsible: i64) {
-    let (s, v) = api
-        .send(
-            "POST",
-            &format!("/api/v1/households/{h}/pairing"),
-            json!({ "union_id": union_id, "responsible_id": responsible }),
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
 }
 
 async fn world() -> World {

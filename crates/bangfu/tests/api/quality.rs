@@ -6,7 +6,8 @@
 use crate::common;
 
 use common::{
-    file, household, member, person, save_incomes, today, wages, Api, At, TestApp, Tree, PASSWORD,
+    file, household, member, pair, person, save_incomes, today, wages, Api, At, TestApp, Tree,
+    PASSWORD,
 };
 
 use bangfu_domain::quality::income_window;
@@ -28,17 +29,6 @@ struct World {
     partial: i64,
     /// County B's one file: new, nothing recorded.
     other: i64,
-}
-
-async fn pair(api: &Api, h: i64, union_id: i64, responsible: i64) {
-    let (s, v) = api
-        .send(
-            "POST",
-            &format!("/api/v1/households/{h}/pairing"),
-            json!({ "union_id": union_id, "responsible_id": responsible }),
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
 }
 
 async fn assist(api: &Api, h: i64) {

@@ -529,6 +529,18 @@ pub async fn file(api: &Api, body: Value) -> i64 {
     got["id"].as_i64().expect("id")
 }
 
+/// Pairs household `h` with `responsible` of `union_id` (一帮一) as `api`.
+pub async fn pair(api: &Api, h: i64, union_id: i64, responsible: i64) {
+    let (s, v) = api
+        .send(
+            "POST",
+            &format!("/api/v1/households/{h}/pairing"),
+            json!({ "union_id": union_id, "responsible_id": responsible }),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+}
+
 /// Files the two households most of these tests work with into `union_id`
 /// (a county in 荔湾区): 王建国 (born 1970-01-01), then 李秀英 (born
 /// 1972-02-02). Returns their ids in that order.
