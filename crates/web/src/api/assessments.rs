@@ -291,7 +291,7 @@ impl From<&Report> for AssessmentReportDto {
 pub struct AssessmentDocumentRequest {
     /// The file's name, e.g. 第三方评估报告.pdf.
     pub name: String,
-    /// Its bytes in standard base64: PDF, JPEG, PNG or an Office document, at most 5 MB.
+    /// Its bytes in standard base64: PDF, JPEG or PNG (judged by content), at most 5 MB.
     pub content_base64: String,
 }
 
