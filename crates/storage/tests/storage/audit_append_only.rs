@@ -1,5 +1,6 @@
-//! The audit log refuses UPDATE and DELETE in the database itself, whatever
-//! code runs against it (database triggers from the migrations).
+//! The audit log refuses UPDATE and DELETE — and on PostgreSQL TRUNCATE —
+//! in the database itself, whatever code runs against it (database
+//! triggers from the migrations).
 
 use crate::common;
 
@@ -46,12 +47,16 @@ async fn audit_entries_cannot_be_changed_or_deleted() {
             Ok::<_, StorageError>((
                 tamper(c, "UPDATE audit_log SET success = TRUE").map_err(|e| e.to_string()),
                 tamper(c, "DELETE FROM audit_log").map_err(|e| e.to_string()),
+                match c {
+                    Conn::Pg(_) => Some(tamper(c, "TRUNCATE audit_log").map_err(|e| e.to_string())),
+                    Conn::Sqlite(_) => None,
+                },
             ))
         })
         .await
         .expect("read");
     cleanup();
-    let (update, delete) = results;
+    let (update, delete, truncate) = results;
     assert!(
         update.as_ref().is_err_and(|e| e.contains("append-only")),
         "{update:?}"
@@ -60,4 +65,10 @@ async fn audit_entries_cannot_be_changed_or_deleted() {
         delete.as_ref().is_err_and(|e| e.contains("append-only")),
         "{delete:?}"
     );
+    if let Some(truncate) = truncate {
+        assert!(
+            truncate.as_ref().is_err_and(|e| e.contains("append-only")),
+            "{truncate:?}"
+        );
+    }
 }
