@@ -307,19 +307,6 @@ fn report(
         .into_iter()
         .map(|e| ((e.item_id, e.union_id.0), e))
         .collect();
-    let names: HashMap<i64, String> = assessed.iter().map(|a| (a.id.0, a.name.clone())).collect();
-    let parent_ids: Vec<i64> = assessed
-        .iter()
-        .filter_map(|a| a.parent_id.map(|p| p.0))
-        .collect();
-    let mut parent_names: HashMap<i64, String> = HashMap::new();
-    for p in parent_ids {
-        if let std::collections::hash_map::Entry::Vacant(v) = parent_names.entry(p) {
-            if let Some(u) = unions::find_unscoped(c, UnionId(p))? {
-                v.insert(u.name);
-            }
-        }
-    }
     let mut lines: Vec<UnionResult> = assessed
         .iter()
         .map(
@@ -327,6 +314,7 @@ fn report(
                  id,
                  parent_id: parent,
                  name,
+                 parent_name,
                  ..
              }| {
                 let items: Vec<ItemResult> = scheme
@@ -360,10 +348,7 @@ fn report(
                     union_id: id.0,
                     name: name.clone(),
                     parent_id: parent.map(|p| p.0),
-                    parent_name: parent
-                        .and_then(|p| parent_names.get(&p.0).or(names.get(&p.0)))
-                        .cloned()
-                        .unwrap_or_default(),
+                    parent_name: parent_name.clone(),
                     total: items.iter().filter_map(|i| i.points).sum(),
                     missing: items.iter().filter(|i| i.points.is_none()).count(),
                     items,

@@ -121,18 +121,6 @@ fn corrupt(what: &str, id: i64, v: &str) -> StorageError {
     StorageError::Corrupt(format!("{what} {id}: {v}"))
 }
 
-/// The paths of the scope's union and of each of its ancestors.
-fn ancestor_paths(scope: &Scope) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut acc = String::from("/");
-    for id in scope.path().ids() {
-        acc.push_str(&id.0.to_string());
-        acc.push('/');
-        out.push(acc.clone());
-    }
-    out
-}
-
 fn items_of(conn: &mut Conn, scheme_ids: &[i64]) -> Result<Vec<(i64, StoredItem)>, StorageError> {
     let rows: Vec<(i64, i64, String, String, i32, String)> = run!(conn, c => assessment_items::table
         .filter(assessment_items::scheme_id.eq_any(scheme_ids))
@@ -290,7 +278,7 @@ pub fn replace(
 
 /// A scheme seen from the scope (its union is in the scope or above it).
 pub fn find(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Option<Scheme>, StorageError> {
-    let paths = ancestor_paths(scope);
+    let paths = scope.ancestor_paths();
     let rows: Vec<Row> = run!(conn, c => assessment_schemes::table
         .filter(assessment_schemes::id.eq(id))
         .filter(
@@ -310,7 +298,7 @@ pub fn list(
     scope: &Scope,
     year: Option<i32>,
 ) -> Result<Vec<Scheme>, StorageError> {
-    let paths = ancestor_paths(scope);
+    let paths = scope.ancestor_paths();
     let rows: Vec<Row> = run!(conn, c => {
         let mut q = assessment_schemes::table
             .filter(
@@ -719,6 +707,8 @@ pub struct Assessed {
     pub id: UnionId,
     pub parent_id: Option<UnionId>,
     pub name: String,
+    /// The parent's name (its siblings are ranked under it).
+    pub parent_name: String,
     pub path: UnionPath,
 }
 
@@ -743,11 +733,13 @@ pub fn assessed_unions(
             crate::schema::unions::path,
         ))
         .load(c))?;
+    let parents = union_names(conn, rows.iter().filter_map(|r| r.1))?;
     Ok(rows
         .into_iter()
         .map(|(id, parent, name, path)| Assessed {
             id: UnionId(id),
             parent_id: parent.map(UnionId),
+            parent_name: parent.map(|p| name_of(&parents, p)).unwrap_or_default(),
             name,
             path: UnionPath::from_stored(path),
         })

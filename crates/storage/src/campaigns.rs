@@ -117,19 +117,6 @@ fn assemble(conn: &mut Conn, rows: Vec<Row>) -> Result<Vec<Campaign>, StorageErr
         .collect()
 }
 
-/// The paths of the scope's union and of each of its ancestors: a campaign
-/// started at one of them covers the scope (in part or whole).
-fn ancestor_paths(scope: &Scope) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut acc = String::from("/");
-    for id in scope.path().ids() {
-        acc.push_str(&id.0.to_string());
-        acc.push('/');
-        out.push(acc.clone());
-    }
-    out
-}
-
 /// Writes the campaign row; returns its id.
 pub fn insert(
     conn: &mut Conn,
@@ -312,7 +299,7 @@ pub fn close_todos_of_campaign(
 
 /// A campaign the scope may read: one of its subtree or of an ancestor.
 pub fn find(conn: &mut Conn, scope: &Scope, id: i64) -> Result<Option<Campaign>, StorageError> {
-    let above = ancestor_paths(scope);
+    let above = scope.ancestor_paths();
     let rows: Vec<Row> = run!(conn, c => campaigns::table
         .filter(campaigns::id.eq(id))
         .filter(scope.covers(campaigns::union_path).or(campaigns::union_path.eq_any(&above)))
@@ -335,7 +322,7 @@ pub fn list(
     filter: &CampaignFilter,
     page: PageRequest,
 ) -> Result<Page<Campaign>, StorageError> {
-    let above = ancestor_paths(scope);
+    let above = scope.ancestor_paths();
     macro_rules! filtered {
         () => {
             campaigns::table

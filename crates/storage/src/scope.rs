@@ -85,6 +85,20 @@ impl Scope {
         self.range.contains(path.as_str())
     }
 
+    /// The paths of the scope's union and of each of its ancestors: a row
+    /// owned at one of them (a campaign, an assessment scheme) covers the
+    /// scope in part or whole, and is read from it.
+    pub(crate) fn ancestor_paths(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut acc = String::from("/");
+        for id in self.path.ids() {
+            acc.push_str(&id.0.to_string());
+            acc.push('/');
+            out.push(acc.clone());
+        }
+        out
+    }
+
     /// The scope's own path range.
     pub(crate) fn range(&self) -> &PathRange {
         &self.range
