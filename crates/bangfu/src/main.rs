@@ -1,5 +1,7 @@
 //! `bangfu`: the server and the operator's command line.
 
+mod audit_cmd;
+
 use bangfu::{AppError, Config};
 use bangfu_demo as demo;
 use bangfu_service::{FirstLogin, Operator, Services};
@@ -43,6 +45,9 @@ enum Command {
     /// Manage accounts
     #[command(subcommand)]
     User(UserCommand),
+    /// Check the audit log's hash chain
+    #[command(subcommand)]
+    Audit(audit_cmd::AuditCommand),
     /// Receive a department's dataset for verification (部门核对) from an
     /// .xlsx or .csv file, as the upload page would, acting as an existing
     /// account: for lists that arrive by secure file transfer, and for
@@ -447,6 +452,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             let services = bangfu::open(&config).await.map_err(fail)?;
             verify(&services, args).await
         }
+        Command::Audit(cmd) => {
+            let services = bangfu::open(&config).await.map_err(fail)?;
+            audit_cmd::run(&services, cmd).await
+        }
     }
 }
 
@@ -462,6 +471,19 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
     println!();
     println!("帮扶系统已启动：http://{}", running.addr);
     println!("按 Ctrl+C 停止。");
+    // A copy of the audit chain's head outside the database, once a day:
+    // `bangfu audit verify --expect SEQ:HASH` proves the log against it.
+    let services = running.services.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(24 * 3600));
+        loop {
+            tick.tick().await;
+            match services.audit_head().await {
+                Ok(h) => tracing::info!(seq = h.seq, hash = %h.hash, "audit chain head"),
+                Err(e) => tracing::warn!(error = %e, "reading the audit chain head"),
+            }
+        }
+    });
     let services = running.services.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));

@@ -7,6 +7,7 @@ pub mod application;
 pub mod assessment;
 pub mod assistance;
 pub mod audit;
+pub mod audit_chain;
 pub mod calculator;
 pub mod campaign;
 pub mod disclosure;

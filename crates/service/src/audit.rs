@@ -4,6 +4,7 @@ use crate::{now, Actor, Origin, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_domain::{Permission, UnionPath};
 use bangfu_storage::audit::{self, AuditEntry, AuditFilter, NewAuditEntry};
+use bangfu_storage::audit_chain::{self, Head, Verified};
 use bangfu_storage::{Conn, Page, PageRequest};
 use serde_json::Value;
 
@@ -253,5 +254,31 @@ impl Services {
                 .ok_or(ServiceError::NotFound("日志记录"))
         })
         .await
+    }
+}
+
+/// The audit log's hash chain, for the operator and for auditors.
+impl Services {
+    /// The last sealed entry's position and hash: what the server writes to
+    /// its log each day, so a copy exists outside the database.
+    pub async fn audit_head(&self) -> Result<Head, ServiceError> {
+        self.read(|c| Ok(audit_chain::head(c)?)).await
+    }
+
+    /// The chain's head as an auditor reads it on the audit page.
+    pub async fn audit_chain_head(&self, actor: &Actor) -> Result<Head, ServiceError> {
+        actor.require(Permission::ReadAudit)?;
+        self.audit_head().await
+    }
+
+    /// Recomputes the whole chain (`bangfu audit verify`): the operator's
+    /// check, not scoped to a union.
+    pub async fn audit_verify(
+        &self,
+        expect: Option<(i64, String)>,
+        progress: impl FnMut(i64) + Send + 'static,
+    ) -> Result<Verified, ServiceError> {
+        self.read(move |c| Ok(audit_chain::verify(c, expect, progress)?))
+            .await
     }
 }

@@ -45,8 +45,15 @@ pub struct NewAuditEntry {
     pub success: bool,
 }
 
+/// Writes an entry, unsealed: the transaction seals it into the hash chain
+/// before it commits. Its time is kept to the microsecond, as both
+/// databases store it, so the chain's hash survives a move between them.
 pub fn insert(conn: &mut Conn, e: &NewAuditEntry) -> Result<(), StorageError> {
-    run!(conn, c => diesel::insert_into(a::table).values(e).execute(c))?;
+    let e = NewAuditEntry {
+        at: bangfu_domain::audit_chain::stored_time(e.at),
+        ..e.clone()
+    };
+    run!(conn, c => diesel::insert_into(a::table).values(&e).execute(c))?;
     Ok(())
 }
 

@@ -63,7 +63,12 @@ impl Conn {
                 .map_err(StorageError::from)?;
             }
         }
-        let result = f(self);
+        // The audit entries the work wrote take their place in the hash
+        // chain last, just before the commit (see `audit_chain`).
+        let result = f(self).and_then(|v| {
+            crate::audit_chain::seal(self)?;
+            Ok(v)
+        });
         let end =
             match (&result, &mut *self) {
                 (Ok(_), Conn::Sqlite(c)) => <AnsiTransactionManager as TransactionManager<

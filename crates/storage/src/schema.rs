@@ -93,6 +93,8 @@ diesel::table! {
         after_json -> Nullable<Text>,
         ip -> Nullable<Text>,
         success -> Bool,
+        chain_seq -> Nullable<BigInt>,
+        chain_hash -> Nullable<Text>,
     }
 }
 

@@ -7,5 +7,6 @@
 mod common;
 
 mod audit_append_only;
+mod audit_chain;
 mod ledger;
 mod rate;
