@@ -26,6 +26,10 @@ pub struct AuditEntry {
     pub after_json: Option<String>,
     pub ip: Option<String>,
     pub success: bool,
+    /// Its position in the hash chain (see `audit_chain`).
+    pub chain_seq: Option<i64>,
+    /// SM3 over the entry and the hash before it, hex.
+    pub chain_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

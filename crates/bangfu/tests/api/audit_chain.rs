@@ -39,6 +39,24 @@ async fn verify_names_the_entry_changed_behind_the_applications_back() {
         .to_owned();
     assert!(seq >= 2, "{head}");
     let expect = format!("{seq}:{hash}");
+
+    // An auditor reads the same head in the API, to keep a copy elsewhere;
+    // an officer may not read the log at all.
+    app.user("chain-auditor", "auditor", tree.root).await;
+    let auditor = app.api_as("chain-auditor").await;
+    let (s, api_head) = auditor.get("/api/v1/audit/chain").await;
+    assert_eq!(s, 200, "{api_head}");
+    assert!(api_head["seq"].as_i64().unwrap() >= seq, "{api_head}");
+    assert_eq!(api_head["hash"].as_str().unwrap().len(), 64);
+    assert!(api_head["verify_with"]
+        .as_str()
+        .unwrap()
+        .starts_with("bangfu audit verify --expect "));
+    let (s, _) = officer.get("/api/v1/audit/chain").await;
+    assert_eq!(s, 403);
+    let (_, entries) = auditor.get("/api/v1/audit?per_page=5").await;
+    let newest = &entries["items"][0];
+    assert!(newest["chain_seq"].as_i64().unwrap() > seq, "{newest}");
     let still = cli(&app, &["audit", "verify", "--expect", &expect], "");
     assert!(still.status.success(), "{}", text(&still.stderr));
 

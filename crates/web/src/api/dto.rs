@@ -216,6 +216,11 @@ pub struct AuditEntryDto {
     pub after: Option<serde_json::Value>,
     pub ip: Option<String>,
     pub success: bool,
+    /// Position in the audit log's hash chain (absent only for an entry
+    /// written behind the application's back).
+    pub chain_seq: Option<i64>,
+    /// SM3 hash (hex) of this entry and the one before it in the chain.
+    pub chain_hash: Option<String>,
 }
 
 impl From<&AuditRow> for AuditEntryDto {
@@ -241,6 +246,8 @@ impl From<&AuditRow> for AuditEntryDto {
             after: parse(&e.after_json),
             ip: e.ip.clone(),
             success: e.success,
+            chain_seq: e.chain_seq,
+            chain_hash: e.chain_hash.clone(),
         }
     }
 }

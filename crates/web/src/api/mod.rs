@@ -4,6 +4,7 @@
 mod applications;
 mod assessments;
 mod assistance;
+mod audit_chain;
 mod campaigns;
 mod dto;
 mod exits;
@@ -100,6 +101,7 @@ pub fn routes() -> Router<AppState> {
         .merge(transfers::routes())
         .merge(campaigns::routes())
         .merge(sessions::routes())
+        .merge(audit_chain::routes())
         .merge(assessments::routes())
         .merge(verification::routes())
         .merge(verification_datasets::routes())
@@ -148,6 +150,7 @@ pub struct ApiDoc;
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(plans::Doc::openapi());
+    doc.merge(audit_chain::Doc::openapi());
     doc.merge(assistance::Doc::openapi());
     doc.merge(funds::Doc::openapi());
     doc.merge(fund_audit::Doc::openapi());
