@@ -219,5 +219,6 @@ fn applicant(i: i64, union_id: i64, region: &str) -> ApplicationInput {
         incomes,
         files: Vec::new(),
         held: Default::default(),
+        consent: Some(bangfu_domain::application::CONSENT_VERSION.to_owned()),
     }
 }

@@ -146,6 +146,42 @@ impl Step {
 }
 
 /// Application numbers shown to applicants: `SQ` and the id, zero-padded.
+/// The version of the consent text ([`CONSENT_TEXT`]) applicants agree to
+/// now. An application records the version it was given under; when the
+/// text changes, the version changes with it, and the old text stays here
+/// ([`consent_text`]) so every recorded consent can still be read.
+pub const CONSENT_VERSION: &str = "2026-12";
+
+/// What an applicant agrees to (PIPL arts. 13–14 and 29: separate consent
+/// for sensitive personal information; verification with departments, 004
+/// and 001 §三). Shown beside the box they tick, and printed with the
+/// application.
+pub const CONSENT_TEXT: &str = "本人自愿申请困难职工帮扶，承诺所填信息真实、完整。\
+本人同意：工会为认定和核实本人家庭的困难情况，向民政、人力资源和社会保障、医疗保障、住房城乡建设、\
+公安、市场监管、税务等部门查询、比对本人及共同生活家庭成员的身份、收入、财产、社会保障等信息；\
+认定期间在工会范围内公示本人姓名及困难情况（不公示身份证号、电话、住址和病情）。\
+本人知悉：身份证号、健康和残疾状况等属于敏感个人信息，仅用于困难职工帮扶，\
+按规定期限保管，档案关闭期满后匿名化处理；本人可向工会查阅、复制本人信息，或要求更正。";
+
+/// The consent text of `version`, if it is one Bangfu has used.
+pub fn consent_text(version: &str) -> Option<&'static str> {
+    (version == CONSENT_VERSION).then_some(CONSENT_TEXT)
+}
+
+/// Why a submission's consent is not enough, or `None` when it is the
+/// current text agreed to.
+pub fn consent_refusal(given: Option<&str>) -> Option<String> {
+    match given.map(str::trim).filter(|v| !v.is_empty()) {
+        None => {
+            Some("请阅读并勾选同意《个人信息使用及核查授权》，工会需据此核实家庭情况".to_owned())
+        }
+        Some(v) if v == CONSENT_VERSION => None,
+        Some(v) => Some(format!(
+            "授权书版本“{v}”已不是现行版本（{CONSENT_VERSION}），请阅读现行授权书后重新勾选同意"
+        )),
+    }
+}
+
 pub fn application_no(id: ApplicationId) -> String {
     format!("SQ{:08}", id.0)
 }
@@ -212,5 +248,10 @@ mod tests {
     #[test]
     fn numbers() {
         assert_eq!(application_no(ApplicationId(42)), "SQ00000042");
+        assert_eq!(consent_refusal(Some(CONSENT_VERSION)), None);
+        assert_eq!(consent_text(CONSENT_VERSION), Some(CONSENT_TEXT));
+        for bad in [None, Some(""), Some("  "), Some("2020-01")] {
+            assert!(consent_refusal(bad).is_some(), "{bad:?}");
+        }
     }
 }

@@ -37,6 +37,9 @@ pub struct ApplicationInput {
     pub files: Vec<Upload>,
     /// Documents held from an earlier, refused attempt of the same browser.
     pub held: Held,
+    /// The version of the consent text the applicant agreed to
+    /// (`application::CONSENT_VERSION`); required.
+    pub consent: Option<String>,
 }
 
 /// What is stored as the application's data.
@@ -44,6 +47,17 @@ pub struct ApplicationInput {
 struct Stored {
     household: HouseholdInput,
     incomes: Vec<MonthlyIncome>,
+    /// The consent given with it (absent in applications from before
+    /// consent was recorded).
+    #[serde(default)]
+    consent: Option<Consent>,
+}
+
+/// The consent an applicant gave: the text's version and when.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Consent {
+    pub version: String,
+    pub at: chrono::NaiveDateTime,
 }
 
 /// Something a person does to an application.
@@ -112,6 +126,9 @@ pub struct ApplicationDetail {
     pub can_reject: bool,
     /// Why approval is not possible yet, when it is not.
     pub approve_blocked: Option<String>,
+    /// The consent the applicant gave (none on applications from before
+    /// consent was recorded).
+    pub consent: Option<Consent>,
 }
 
 /// What an applicant sees of their application.
@@ -230,6 +247,10 @@ fn validate(
             None
         }
     };
+    // Last, beside the button: the form shows it where it is ticked.
+    if let Some(why) = bangfu_domain::application::consent_refusal(input.consent.as_deref()) {
+        r.push(ValidationError::new("consent", why));
+    }
     Ok(match (union, parsed) {
         (Some(union), Some((data, members))) if r.is_empty() => Ok(Valid {
             union,
@@ -297,6 +318,18 @@ fn unpack(
     Ok((stored.household, data, members, stored.incomes))
 }
 
+/// The consent recorded with an application, read alone.
+fn consent_of(a: &Application) -> Option<Consent> {
+    #[derive(serde::Deserialize)]
+    struct Only {
+        #[serde(default)]
+        consent: Option<Consent>,
+    }
+    serde_json::from_str::<Only>(&a.data_json)
+        .ok()
+        .and_then(|o| o.consent)
+}
+
 fn stale() -> ServiceError {
     ServiceError::stale("该申请刚刚已被他人处理，请刷新页面查看最新状态。")
 }
@@ -346,6 +379,10 @@ impl Services {
             let stored = Stored {
                 household: v.household.clone(),
                 incomes: input.incomes.clone(),
+                consent: input.consent.as_ref().map(|version| Consent {
+                    version: version.trim().to_owned(),
+                    at: now(),
+                }),
             };
             let data_json = serde_json::to_string(&stored)
                 .map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -482,6 +519,7 @@ impl Services {
                 approve_blocked: (st == AppStatus::Notice)
                     .then_some(approve_blocked)
                     .flatten(),
+                consent: consent_of(&application),
                 application: application.masked(),
                 data: data.masked(),
                 members: members.into_iter().map(Member::masked).collect(),

@@ -46,7 +46,7 @@ pub mod verification;
 pub mod visits;
 
 pub use actor::{Actor, Origin};
-pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStatusView};
+pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStatusView, Consent};
 pub use audit::{AuditQuery, AuditRow};
 pub use auth::LoginOutcome;
 pub(crate) use clock::now;

@@ -50,7 +50,8 @@ fn application(union_id: i64, name: &str, id: &str, phone: &str) -> Value {
             "category": "",
             "tier": ""
         },
-        "incomes": incomes
+        "incomes": incomes,
+        "consent_version": "2026-12"
     })
 }
 
@@ -147,6 +148,11 @@ async fn an_online_application_goes_through_review_notice_and_approval_to_a_file
         .get(&format!("/api/v1/applications/{app_id}"))
         .await;
     assert_eq!(code, 200, "{d}");
+    // With the consent the applicant gave, its version and its text.
+    let (_, current) = anon.get("/api/v1/applications/consent").await;
+    assert_eq!(d["consent"]["version"], current["version"], "{d}");
+    assert_eq!(d["consent"]["text"], current["text"]);
+    assert!(current["text"].as_str().unwrap().contains("民政"));
     assert_eq!(d["identification"]["eligible"], true, "{d}");
     assert_eq!(d["application"]["channel"], "online");
     // Another county's officer does not.
@@ -316,6 +322,13 @@ async fn bad_or_duplicate_applications_are_refused_and_write_nothing() {
         )
         .await;
     assert_error("no union", &r, 400, "invalid_input", Some("union_id"));
+    // Without the consent to verification, or with a text no longer in use.
+    for consent in [json!(null), json!("2020-01")] {
+        let mut unconsented = application(s.grassroots, "王五", &good_id, "13800138000");
+        unconsented["consent_version"] = consent;
+        let r = anon.send("POST", "/api/v1/applications", unconsented).await;
+        assert_error("no consent", &r, 400, "invalid_input", Some("consent"));
+    }
     assert_eq!(s.officer.total("/api/v1/applications").await, before);
 
     // One open application per person.
@@ -391,7 +404,8 @@ async fn the_public_form_takes_documents_and_refuses_files_that_are_not_document
             .text("employment", "flexible")
             .text("labour_capacity", "full")
             .text("health", "healthy")
-            .text("causes", "schooling");
+            .text("causes", "schooling")
+            .text("consent", "2026-12");
         for m in months_back(6) {
             f = f
                 .text("month", m)

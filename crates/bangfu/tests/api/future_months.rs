@@ -173,6 +173,7 @@ fn application(union_id: i64, months: &[String]) -> Value {
             "tier": ""
         },
         "incomes": months.iter().map(|m| wages(m, 90_000)).collect::<Vec<_>>(),
+        "consent_version": "2026-12",
     })
 }
 
@@ -232,7 +233,8 @@ async fn the_public_application_refuses_a_month_not_yet_come() {
         .text("other", "")
         .text("medical", "")
         .text("schooling", "800")
-        .text("emergency", "");
+        .text("emergency", "")
+        .text("consent", "2026-12");
     let res = client
         .post(app.url(&format!("/apply?csrf={action}")))
         .multipart(form)

@@ -70,7 +70,9 @@ async fn post_apply(
     fields: &[(&str, String)],
     files: &[(&str, &[u8])],
 ) -> (u16, String) {
-    let mut form = reqwest::multipart::Form::new();
+    // The applicant ticks the consent to verification (its own test is in
+    // applications.rs).
+    let mut form = reqwest::multipart::Form::new().text("consent", "2026-12");
     for (k, v) in fields {
         form = form.text(k.to_string(), v.clone());
     }

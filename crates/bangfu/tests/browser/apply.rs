@@ -253,7 +253,7 @@ async fn typing_journey(b: &Browser, base: &str, pdf: &std::path::Path) -> R<()>
         .map_err(err("choose the document"))?;
     click(c, "#apply-form .form-actions button[type=submit]").await?;
     let summary = wait_in(c, "#form-errors", "处需要修改").await?;
-    for text in ["至少选择一项致困原因", "金额“六百”"] {
+    for text in ["至少选择一项致困原因", "金额“六百”", "核查授权"] {
         if !summary.contains(text) {
             return Err(format!("the list of mistakes lacks “{text}”:\n{summary}"));
         }
@@ -280,6 +280,7 @@ async fn typing_journey(b: &Browser, base: &str, pdf: &std::path::Path) -> R<()>
 
     // Corrected: it goes in, the document with it.
     tick(c, "#apply-form input[name=causes][value=illness]").await?;
+    tick(c, "#apply-form input[name=consent]").await?;
     fill(c, "#apply-form input[name=labour]", "600").await?;
     click(c, "#apply-form .form-actions button[type=submit]").await?;
     wait_in(c, "h1", "申请已提交").await?;
@@ -434,6 +435,7 @@ async fn no_script_journey(b: &Browser, base: &str) -> R<()> {
     if !union_checked {
         return Err("the chosen union was lost when a member was added".into());
     }
+    tick(c, "#apply-form input[name=consent]").await?;
     click(c, "#apply-form .form-actions button[type=submit]").await?;
     wait_in(c, "h1", "申请已提交").await?;
     cdp(

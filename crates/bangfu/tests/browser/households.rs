@@ -145,7 +145,8 @@ async fn apply_journey(b: &Browser, base: &str) -> R<()> {
     .map_err(err("reset the table's scroll"))?;
     screenshot(b, Screen::Phone, "apply-phone.png").await?;
 
-    // Sends it and gets the application number.
+    // Agrees to the verification, sends it and gets the application number.
+    tick(c, "#apply-form input[name=consent]").await?;
     click(c, "#apply-form .form-actions button[type=submit]").await?;
     let number = wait_in(c, "#application-no", "SQ").await?;
     wait_in(c, "h1", "申请已提交").await?;

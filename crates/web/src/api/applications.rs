@@ -12,7 +12,9 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use bangfu_domain::application::{application_no, AppStatus, ApplicationId};
+use bangfu_domain::application::{
+    application_no, consent_text, AppStatus, ApplicationId, CONSENT_TEXT, CONSENT_VERSION,
+};
 use bangfu_domain::ValidationError;
 use bangfu_service::{
     Act, Actor, Application, ApplicationDetail, ApplicationFilter, ApplicationInput, PageRequest,
@@ -28,8 +30,20 @@ pub fn routes() -> Router<AppState> {
             get(list_applications).post(submit_application),
         )
         .route("/applications/status", post(application_status))
+        .route("/applications/consent", get(consent))
         .route("/applications/{id}", get(get_application))
         .route("/applications/{id}/steps", post(act))
+}
+
+/// The consent text an applicant agrees to now, and its version: what a
+/// client shows beside its box and sends back as `consent_version`.
+#[utoipa::path(get, path = "/api/v1/applications/consent", tag = "applications", security(()),
+    responses((status = 200, body = ConsentDto)))]
+pub(super) async fn consent() -> Json<ConsentDto> {
+    Json(ConsentDto {
+        version: CONSENT_VERSION.to_owned(),
+        text: CONSENT_TEXT.to_owned(),
+    })
 }
 
 /// The caller when a token or session is sent, else nobody (an applicant).
@@ -74,6 +88,25 @@ pub struct ApplicationRequest {
     pub household: HouseholdRequest,
     /// At least one month; the rule looks at the latest six.
     pub incomes: Vec<IncomeDto>,
+    /// The version of the consent text the applicant agreed to (required;
+    /// `GET /api/v1/applications/consent` gives the current one, 2026-12).
+    pub consent_version: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentDto {
+    /// The version an application must name in `consent_version`.
+    pub version: String,
+    /// The text the applicant agrees to.
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GivenConsentDto {
+    pub version: String,
+    pub at: String,
+    /// The text of that version.
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -147,6 +180,9 @@ pub struct ApplicationDetailDto {
     pub incomes: Vec<IncomeDto>,
     /// Names of the supporting documents.
     pub files: Vec<String>,
+    /// The applicant's consent to the use and verification of their
+    /// information (absent on applications from before it was recorded).
+    pub consent: Option<GivenConsentDto>,
 }
 
 impl From<&ApplicationDetail> for ApplicationDetailDto {
@@ -170,6 +206,11 @@ impl From<&ApplicationDetail> for ApplicationDetailDto {
                 .collect(),
             incomes: d.incomes.iter().map(IncomeDto::from).collect(),
             files: d.files.iter().map(|f| f.name.clone()).collect(),
+            consent: d.consent.as_ref().map(|c| GivenConsentDto {
+                text: consent_text(&c.version).map(str::to_owned),
+                version: c.version.clone(),
+                at: api_time(&c.at),
+            }),
         }
     }
 }
@@ -189,6 +230,7 @@ pub async fn submit_application(
         union_id: Some(req.union_id),
         household: req.household.input(),
         incomes,
+        consent: req.consent_version,
         ..Default::default()
     };
     let id = state

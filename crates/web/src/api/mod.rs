@@ -139,6 +139,7 @@ impl Modify for BearerAuth {
         import::import_households, import::get_job,
         applications::submit_application, applications::list_applications,
         applications::get_application, applications::act, applications::application_status,
+        applications::consent,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth),

@@ -90,6 +90,10 @@ struct ApplyPage {
     held: Vec<HeldView>,
     held_hours: i64,
     errors: Vec<FieldError>,
+    /// Whether the consent box is ticked, the version and the text beside it.
+    consented: bool,
+    consent_version: &'static str,
+    consent_text: &'static str,
     employer_kinds: Options,
     employments: Options,
     capacities: Options,
@@ -163,6 +167,9 @@ fn apply_view(
             months: form.grid.rows(),
             held: shown.held.iter().map(HeldView::from).collect(),
             held_hours: HELD_FOR_HOURS,
+            consented: form.consent == bangfu_domain::application::CONSENT_VERSION,
+            consent_version: bangfu_domain::application::CONSENT_VERSION,
+            consent_text: bangfu_domain::application::CONSENT_TEXT,
             errors,
             employer_kinds: options!(EmployerKind),
             employments: options!(Employment),
@@ -204,6 +211,7 @@ pub(super) async fn apply_page(
         union_q: q.union_q.clone(),
         action: Action::Submit,
         keep: Vec::new(),
+        consent: String::new(),
     };
     let unions = union_choice(&state, &q.union_id, &q.union_q).await?;
     let shown = Shown {
@@ -367,6 +375,7 @@ async fn submit(
         incomes,
         files: files.to_vec(),
         held,
+        consent: Some(form.consent.clone()),
     };
     if !refused.is_empty() {
         let more = state.services.application_check(actor, input).await?;

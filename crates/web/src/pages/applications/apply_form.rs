@@ -119,6 +119,8 @@ pub(super) struct ApplyForm {
     pub union_q: String,
     pub action: Action,
     pub keep: Vec<i64>,
+    /// The consent version ticked (empty when the box was not ticked).
+    pub consent: String,
 }
 
 impl ApplyForm {
@@ -144,6 +146,7 @@ impl ApplyForm {
             union_id: one("union_id"),
             union_q: one("union_q"),
             action: Action::parse(&one("action")),
+            consent: one("consent"),
             keep: fields
                 .iter()
                 .filter(|(k, _)| k == "keep_file")
@@ -284,7 +287,7 @@ pub struct FieldError {
 
 /// The fields in the order the form shows them, with the element a refusal
 /// links to; a field not on the form links to the list itself.
-const FIELDS: [(&str, &str); 16] = [
+const FIELDS: [(&str, &str); 17] = [
     ("union_id", "union-card"),
     ("worker_name", "a-name"),
     ("worker_id_number", "a-id"),
@@ -301,6 +304,7 @@ const FIELDS: [(&str, &str); 16] = [
     ("members", "members-card"),
     ("incomes", "incomes-card"),
     ("files", "files-card"),
+    ("consent", "consent-card"),
 ];
 
 fn place(field: &str) -> usize {

@@ -197,6 +197,8 @@ pub struct DetailView {
     can_approve: bool,
     can_reject: bool,
     approve_blocked: String,
+    /// "第 2026-12 版，2026-12-07 10:31" or empty when none was recorded.
+    consent: String,
 }
 
 fn detail_view(d: &ApplicationDetail) -> DetailView {
@@ -245,6 +247,11 @@ fn detail_view(d: &ApplicationDetail) -> DetailView {
         can_approve: d.can_approve,
         can_reject: d.can_reject,
         approve_blocked: d.approve_blocked.clone().unwrap_or_default(),
+        consent: d
+            .consent
+            .as_ref()
+            .map(|c| format!("第 {} 版，{}", c.version, crate::view::local_time(&c.at)))
+            .unwrap_or_default(),
     }
 }
 
