@@ -116,6 +116,9 @@ struct ServeArgs {
     /// Days a temporary relief file stays open after its help was given before it closes by itself (default 180)
     #[arg(long, env = "BANGFU_TEMPORARY_FILE_DAYS")]
     temporary_file_days: Option<u32>,
+    /// Years after a file left the programme (exited and past its follow-up, removed or closed) before the monthly run anonymises its personal data; 0 keeps it forever (default 5)
+    #[arg(long, env = "BANGFU_RETENTION_YEARS")]
+    retention_years: Option<u32>,
     /// Kinds of exit decision that go through public notice, comma-separated: out, relief, removal, revoke (default out,relief,removal)
     #[arg(long, env = "BANGFU_EXIT_NOTICE")]
     exit_notice: Option<String>,
@@ -206,6 +209,7 @@ struct FileConfig {
     visit_interval_days: Option<u32>,
     pass_on_days: Option<u32>,
     temporary_file_days: Option<u32>,
+    retention_years: Option<u32>,
     exit_notice: Option<String>,
     follow_months: Option<u32>,
     target_plan: Option<String>,
@@ -293,6 +297,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(d) = file.temporary_file_days {
         config.settings.temporary_file_days = d;
     }
+    if let Some(y) = file.retention_years {
+        config.settings.retention_years = y;
+    }
     if let Some(k) = file.exit_notice.as_deref() {
         config.settings.exit_flow = exit_flow(k)?;
     }
@@ -349,6 +356,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             if let Some(d) = args.temporary_file_days {
                 config.settings.temporary_file_days = d;
+            }
+            if let Some(y) = args.retention_years {
+                config.settings.retention_years = y;
             }
             if let Some(k) = args.exit_notice.as_deref() {
                 config.settings.exit_flow = exit_flow(k)?;

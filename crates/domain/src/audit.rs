@@ -115,10 +115,13 @@ pub enum Action {
     EndSession,
     /// An administrator ended every session of a user.
     EndUserSessions,
+    /// A file out of the programme past the retention period had its
+    /// personal data anonymised by the monthly run.
+    AnonymiseHousehold,
 }
 
 impl Action {
-    pub const ALL: [Action; 83] = [
+    pub const ALL: [Action; 84] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -202,6 +205,7 @@ impl Action {
         Action::EnterAssessmentScore,
         Action::EndSession,
         Action::EndUserSessions,
+        Action::AnonymiseHousehold,
     ];
 
     pub fn code(self) -> &'static str {
@@ -289,6 +293,7 @@ impl Action {
             Action::EnterAssessmentScore => "enter_assessment_score",
             Action::EndSession => "end_session",
             Action::EndUserSessions => "end_user_sessions",
+            Action::AnonymiseHousehold => "anonymise_household",
         }
     }
 
@@ -377,6 +382,7 @@ impl Action {
             Action::EnterAssessmentScore => "录入考核评分",
             Action::EndSession => "结束登录会话",
             Action::EndUserSessions => "结束用户的全部登录",
+            Action::AnonymiseHousehold => "个人信息到期匿名化",
         }
     }
 

@@ -309,6 +309,11 @@ fn unpack(
     ),
     ServiceError,
 > {
+    if a.data_json == bangfu_storage::retention::ANONYMISED_APPLICATION {
+        return Err(ServiceError::Rule(
+            "该申请所属档案已超过保存期限，申请人的个人信息已匿名化处理，无法查看申请内容".into(),
+        ));
+    }
     let stored: Stored = serde_json::from_str(&a.data_json)
         .map_err(|e| ServiceError::Internal(format!("application {} data: {e}", a.id)))?;
     let (data, members) = stored

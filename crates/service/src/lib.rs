@@ -32,6 +32,7 @@ pub mod quality;
 pub mod queue;
 pub mod referrals;
 pub mod reporting;
+mod retention;
 #[cfg(feature = "seeding")]
 pub mod seeding;
 pub mod sessions;
@@ -119,6 +120,10 @@ pub struct Settings {
     /// Days a temporary relief file (临时救助档案) stays open after its
     /// help was given before it closes by itself (default 180).
     pub temporary_file_days: u32,
+    /// Years after a file left the programme (exited and past its
+    /// follow-up, removed, or closed) before the monthly run anonymises its
+    /// personal data; 0 keeps it forever (default 5).
+    pub retention_years: u32,
 }
 
 impl Default for Settings {
@@ -141,6 +146,7 @@ impl Default for Settings {
             monthly_schedule: true,
             verification_background_above: verification::BACKGROUND_ABOVE,
             temporary_file_days: 180,
+            retention_years: 5,
         }
     }
 }

@@ -31,6 +31,7 @@ pub mod plans;
 pub mod quality;
 pub mod rate;
 pub mod referrals;
+pub mod retention;
 pub mod seed;
 pub mod sessions;
 pub mod spans;

@@ -186,6 +186,7 @@ diesel::table! {
         report_tier -> Nullable<Text>,
         report_reason -> Nullable<Text>,
         reported_at -> Nullable<Timestamp>,
+        anonymised_on -> Nullable<Date>,
     }
 }
 

@@ -44,6 +44,7 @@ mod plans;
 mod public_forms;
 mod quality;
 mod reference;
+mod retention;
 mod scope;
 mod separation;
 mod sessions;

@@ -40,6 +40,10 @@ pub struct RunResult {
     pub added: i64,
     /// Files whose stored identification changed.
     pub decisions_changed: i64,
+    /// Files out of the programme past the retention period whose personal
+    /// data was anonymised.
+    #[serde(default)]
+    pub anonymised: i64,
     pub millis: i64,
 }
 
@@ -56,7 +60,11 @@ impl RunResult {
             } else {
                 String::new()
             }
-        )
+        ) + &if self.anonymised > 0 {
+            format!("超过保存期限的 {} 户已匿名化个人信息。", self.anonymised)
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -395,6 +403,10 @@ impl Services {
                 *result.found.entry(k).or_default() += n;
             }
             total = total.max(result.evaluated + result.skipped);
+        }
+        match self.anonymise_due(scope, today).await {
+            Ok(n) => result.anonymised = n,
+            Err(e) => return Err((result, e)),
         }
         Ok(result)
     }

@@ -1,0 +1,99 @@
+//! Retention (PIPL): the monthly run anonymises the personal data of files
+//! that left the programme more than the retention period ago; the figures
+//! stay, files still in the programme or left recently are untouched, and
+//! each anonymisation is in the audit log.
+
+use crate::common;
+
+use bangfu_service::Settings;
+use common::{household, member, person, At};
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monthly_run_anonymises_files_past_retention_and_keeps_the_figures() {
+    let (app, t, _) = common::staffed_with(
+        Settings {
+            monthly_schedule: false,
+            retention_years: 5,
+            ..Settings::default()
+        },
+        &[
+            ("root_admin", "admin", At::Root),
+            ("a_officer", "officer", At::CountyA),
+            ("root_auditor", "auditor", At::Root),
+        ],
+    )
+    .await;
+    let [admin, officer, auditor] = app.apis(["root_admin", "a_officer", "root_auditor"]).await;
+    let old_id = person("440103", "19700615", 11);
+    let mut body = household("王建国", &old_id, t.county_a);
+    body["filed_on"] = json!("2015-01-01");
+    body["members"] = json!([member("王小明", &person("440103", "20050304", 12), "child")]);
+    let old = common::file(&officer, body).await;
+    let recent = common::file(
+        &officer,
+        household("李秀英", &person("440103", "19720202", 22), t.county_a),
+    )
+    .await;
+    let staying = common::file(
+        &officer,
+        household("赵大勇", &person("440103", "19750303", 33), t.county_a),
+    )
+    .await;
+    // Removed six years ago; removed last year; still on file.
+    let long_ago = (common::today() - chrono::Duration::days(6 * 366)).to_string();
+    let last_year = (common::today() - chrono::Duration::days(366)).to_string();
+    common::decide(&app, old, "removal", Some("迁出本地"), &long_ago).await;
+    common::decide(&app, recent, "removal", Some("迁出本地"), &last_year).await;
+    let removed_before = officer.total("/api/v1/households?status=removed").await;
+
+    let (s, run) = admin.send_empty("POST", "/api/v1/monthly/run").await;
+    assert_eq!(s, 202, "{run}");
+    let id = run["job_id"].as_i64().unwrap();
+    let mut finished = json!(null);
+    for _ in 0..600 {
+        let (_, r) = admin.get(&format!("/api/v1/monthly/runs/{id}")).await;
+        if r["finished"] == true {
+            finished = r;
+            break;
+        }
+        common::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(finished["status"], "succeeded", "{finished}");
+    assert!(
+        finished["message"]
+            .as_str()
+            .unwrap()
+            .contains("1 户已匿名化"),
+        "{finished}"
+    );
+
+    let (_, h) = officer.get(&format!("/api/v1/households/{old}")).await;
+    let d = &h["household"];
+    assert_eq!(d["worker_name"], "（已匿名）", "{h}");
+    let shown = h.to_string();
+    for gone in [&old_id[..], "13800138000", "多宝路", "王小明", "纺织厂"] {
+        assert!(!shown.contains(gone), "“{gone}” is still there: {shown}");
+    }
+    // The figures stay: status, category, causes, the birth year.
+    assert_eq!(d["status"], "removed");
+    assert_eq!(d["category"], "near_dibao");
+    assert!(shown.contains("1970-01-01"), "{shown}");
+    assert_eq!(
+        officer.total("/api/v1/households?status=removed").await,
+        removed_before
+    );
+    // Left recently, or still on file: untouched.
+    for (id, name) in [(recent, "李秀英"), (staying, "赵大勇")] {
+        let (_, h) = officer.get(&format!("/api/v1/households/{id}")).await;
+        assert_eq!(h["household"]["worker_name"], name);
+    }
+    let entries = common::audit_entries(&auditor, "anonymise_household", old).await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert!(
+        common::audit_entries(&auditor, "anonymise_household", recent)
+            .await
+            .is_empty()
+    );
+}

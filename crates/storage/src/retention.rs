@@ -1,0 +1,149 @@
+//! Retention (PIPL art. 19, 47): the personal data of files that left the
+//! programme long enough ago is anonymised in place. Figures stay: the
+//! file's status, dates, category, tier, causes, incomes, decisions and
+//! assistance keep counting in every statistic; who the person was does
+//! not survive. A birth date keeps its year, so age groups still add up.
+//!
+//! Irreversible by design, so it touches only files out of the programme:
+//! exited (and past their follow-up), removed or closed.
+
+use crate::db::{run, Conn};
+use crate::schema::{application_files, applications, households, members, open_persons};
+use crate::{Scope, StorageError};
+use bangfu_domain::household::Status;
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+
+/// What an anonymised name reads as.
+pub const ANONYMOUS: &str = "（已匿名）";
+
+/// A file due for anonymisation: its id and its union.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub id: i64,
+    pub union_id: i64,
+    pub union_path: String,
+}
+
+/// Files in `scope`, after id `after`, that left the programme on or before
+/// `left_by` (closed files without a leaving date: last changed by then),
+/// whose follow-up has ended by `today`, and that are not anonymised yet.
+pub fn due(
+    conn: &mut Conn,
+    scope: &Scope,
+    left_by: NaiveDate,
+    today: NaiveDate,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Due>, StorageError> {
+    let out_of_programme = [
+        Status::Exited.code(),
+        Status::Removed.code(),
+        Status::Closed.code(),
+    ];
+    let changed_by = left_by
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default();
+    let rows: Vec<(i64, i64, String)> = run!(conn, c => households::table
+        .filter(households::id.gt(after))
+        .filter(households::union_path.ge(scope.start()))
+        .filter(households::union_path.lt(scope.end()))
+        .filter(households::status.eq_any(out_of_programme))
+        .filter(households::anonymised_on.is_null())
+        .filter(
+            households::left_on
+                .le(left_by)
+                .or(households::left_on.is_null().and(households::updated_at.lt(changed_by))),
+        )
+        .filter(
+            households::follow_until
+                .is_null()
+                .or(households::follow_until.lt(today)),
+        )
+        .order(households::id.asc())
+        .limit(limit)
+        .select((households::id, households::union_id, households::union_path))
+        .load(c))?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, union_id, union_path)| Due {
+            id,
+            union_id,
+            union_path,
+        })
+        .collect())
+}
+
+/// The first day of a birth date's year: enough for age groups, not for
+/// telling a person.
+fn year_only(d: Option<NaiveDate>) -> Option<NaiveDate> {
+    d.and_then(|d| NaiveDate::from_ymd_opt(d.year(), 1, 1))
+}
+
+/// Anonymises one file: the worker's name, ID number, phone, address,
+/// employer and notes; its members' names and ID numbers; the applications
+/// it came from (their stored form and supporting documents). Returns
+/// whether it did (false when it was already anonymised).
+pub fn anonymise(conn: &mut Conn, id: i64, today: NaiveDate) -> Result<bool, StorageError> {
+    let birth: Option<Option<NaiveDate>> = run!(conn, c => households::table
+        .filter(households::id.eq(id))
+        .filter(households::anonymised_on.is_null())
+        .select(households::worker_birth_date)
+        .first(c)
+        .optional())?;
+    let Some(birth) = birth else {
+        return Ok(false);
+    };
+    run!(conn, c => diesel::update(households::table.filter(households::id.eq(id)))
+        .set((
+            households::worker_name.eq(ANONYMOUS),
+            households::worker_id_number.eq(""),
+            households::worker_birth_date.eq(year_only(birth)),
+            households::phone.eq(""),
+            households::address.eq(""),
+            households::employer.eq(""),
+            households::notes.eq(""),
+            households::relapse_reason.eq(None::<String>),
+            households::report_reason.eq(None::<String>),
+            households::anonymised_on.eq(Some(today)),
+        ))
+        .execute(c))?;
+    let people: Vec<(i64, Option<NaiveDate>)> = run!(conn, c => members::table
+        .filter(members::household_id.eq(id))
+        .select((members::id, members::birth_date))
+        .load(c))?;
+    for (member, birth) in people {
+        run!(conn, c => diesel::update(members::table.filter(members::id.eq(member)))
+            .set((
+                members::name.eq(ANONYMOUS),
+                members::id_number.eq(None::<String>),
+                members::birth_date.eq(year_only(birth)),
+            ))
+            .execute(c))?;
+    }
+    let apps: Vec<i64> = run!(conn, c => applications::table
+        .filter(applications::household_id.eq(id))
+        .select(applications::id)
+        .load(c))?;
+    if !apps.is_empty() {
+        run!(conn, c => diesel::delete(
+            application_files::table.filter(application_files::application_id.eq_any(&apps)),
+        )
+        .execute(c))?;
+        run!(conn, c => diesel::update(applications::table.filter(applications::id.eq_any(&apps)))
+            .set((
+                applications::worker_name.eq(ANONYMOUS),
+                applications::worker_id_number.eq(""),
+                applications::phone.eq(""),
+                applications::data_json.eq(ANONYMISED_APPLICATION),
+            ))
+            .execute(c))?;
+    }
+    run!(conn, c => diesel::delete(open_persons::table.filter(open_persons::household_id.eq(id)))
+        .execute(c))?;
+    Ok(true)
+}
+
+/// What an anonymised application's stored form becomes.
+pub const ANONYMISED_APPLICATION: &str = r#"{"anonymised":true}"#;
