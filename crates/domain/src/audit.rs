@@ -115,10 +115,18 @@ pub enum Action {
     EndSession,
     /// An administrator ended every session of a user.
     EndUserSessions,
+    /// A user enrolled two-factor sign-in (TOTP), or began to (a secret shown).
+    EnrolTwoFactor,
+    /// A user turned two-factor sign-in off.
+    DisableTwoFactor,
+    /// A user replaced their one-time recovery codes.
+    RegenerateRecoveryCodes,
+    /// An administrator reset a user's two-factor sign-in: the user must enrol again.
+    ResetTwoFactor,
 }
 
 impl Action {
-    pub const ALL: [Action; 83] = [
+    pub const ALL: [Action; 87] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -202,6 +210,10 @@ impl Action {
         Action::EnterAssessmentScore,
         Action::EndSession,
         Action::EndUserSessions,
+        Action::EnrolTwoFactor,
+        Action::DisableTwoFactor,
+        Action::RegenerateRecoveryCodes,
+        Action::ResetTwoFactor,
     ];
 
     pub fn code(self) -> &'static str {
@@ -289,6 +301,10 @@ impl Action {
             Action::EnterAssessmentScore => "enter_assessment_score",
             Action::EndSession => "end_session",
             Action::EndUserSessions => "end_user_sessions",
+            Action::EnrolTwoFactor => "enrol_two_factor",
+            Action::DisableTwoFactor => "disable_two_factor",
+            Action::RegenerateRecoveryCodes => "regenerate_recovery_codes",
+            Action::ResetTwoFactor => "reset_two_factor",
         }
     }
 
@@ -377,6 +393,10 @@ impl Action {
             Action::EnterAssessmentScore => "录入考核评分",
             Action::EndSession => "结束登录会话",
             Action::EndUserSessions => "结束用户的全部登录",
+            Action::EnrolTwoFactor => "启用两步验证",
+            Action::DisableTwoFactor => "停用两步验证",
+            Action::RegenerateRecoveryCodes => "重新生成恢复码",
+            Action::ResetTwoFactor => "重置两步验证",
         }
     }
 
