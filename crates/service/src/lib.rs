@@ -39,6 +39,7 @@ pub mod stats;
 pub mod subsidies;
 pub mod temporary_files;
 pub mod transfers;
+pub mod two_factor;
 mod unions;
 mod uploads;
 mod users;
@@ -48,7 +49,7 @@ pub mod visits;
 pub use actor::{Actor, Origin};
 pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStatusView};
 pub use audit::{AuditQuery, AuditRow};
-pub use auth::LoginOutcome;
+pub use auth::{LoginOutcome, LoginStep};
 pub(crate) use clock::now;
 pub use clock::today;
 pub use error::ServiceError;
@@ -119,6 +120,10 @@ pub struct Settings {
     /// Days a temporary relief file (临时救助档案) stays open after its
     /// help was given before it closes by itself (default 180).
     pub temporary_file_days: u32,
+    /// Roles whose users must sign in with two factors (TOTP); anyone else
+    /// may enrol. Default: administrators, auditors, reviewers and fund
+    /// officers. Empty: two-factor is optional for everyone.
+    pub two_factor_roles: Vec<bangfu_domain::Role>,
 }
 
 impl Default for Settings {
@@ -141,6 +146,12 @@ impl Default for Settings {
             monthly_schedule: true,
             verification_background_above: verification::BACKGROUND_ABOVE,
             temporary_file_days: 180,
+            two_factor_roles: vec![
+                bangfu_domain::Role::Admin,
+                bangfu_domain::Role::Auditor,
+                bangfu_domain::Role::Reviewer,
+                bangfu_domain::Role::FundOfficer,
+            ],
         }
     }
 }
@@ -160,6 +171,18 @@ impl Services {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The same services with two-factor optional for everyone: for the
+    /// demo loader, which signs in as its fresh accounts.
+    #[cfg(feature = "seeding")]
+    pub fn without_two_factor(&self) -> Self {
+        let mut settings = self.settings.clone();
+        settings.two_factor_roles.clear();
+        Self {
+            db: self.db.clone(),
+            settings,
+        }
     }
 
     pub fn backend(&self) -> Backend {
