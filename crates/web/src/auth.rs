@@ -113,7 +113,12 @@ impl FromRequestParts<AppState> for ApiActor {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let actor = api_actor(parts, state).await?;
-        if actor.two_factor_enrolment_due && !enrolment_allows(parts) {
+        // (A forced password change comes first: the services refuse
+        // everything else to such a user already.)
+        if actor.two_factor_enrolment_due
+            && !actor.user.must_change_password
+            && !enrolment_allows(parts)
+        {
             return Err(ServiceError::TwoFactorEnrolmentRequired.into());
         }
         Ok(ApiActor(actor))
@@ -267,8 +272,10 @@ impl FromRequestParts<AppState> for PageActor {
         if actor.user.must_change_password && path != "/account/password" && path != "/logout" {
             return Err(PageError::Service(ServiceError::PasswordChangeRequired));
         }
-        // Two-factor required and not enrolled: enrolment and signing out only.
+        // Two-factor required and not enrolled: enrolment and signing out
+        // only (after a forced password change, above).
         if actor.two_factor_enrolment_due
+            && !actor.user.must_change_password
             && !path.starts_with("/account/two-factor")
             && path != "/logout"
         {

@@ -514,3 +514,80 @@ async fn the_pages_sign_in_in_two_steps() {
         "optional: may be turned off"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_initial_password_is_changed_first_then_two_factor_is_enrolled() {
+    let app = common::spawn_two_factor(&["fund_officer"], |_| {}).await;
+    let t = app.tree().await;
+    for name in ["fo_api", "fo_page"] {
+        app.services
+            .operator_create_user(
+                bangfu_service::Operator,
+                name,
+                None,
+                &["fund_officer".to_owned()],
+                Some(&format!("#{}", t.county_a)),
+                PASSWORD,
+                bangfu_service::FirstLogin::ChangePassword,
+            )
+            .await
+            .unwrap();
+    }
+    let new_password = "Another-Pass-2027";
+
+    // The API: both due; the password first, then enrolment only.
+    let (s, body) = password_step(&app, "fo_api", PASSWORD).await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["must_change_password"], true);
+    assert_eq!(body["two_factor_enrolment_due"], true);
+    let api = signed_in(&app, &body);
+    let got = api.get("/api/v1/households").await;
+    assert_error(
+        "password first",
+        &got,
+        403,
+        "password_change_required",
+        None,
+    );
+    let (s, body) = api
+        .send(
+            "POST",
+            "/api/v1/auth/password",
+            json!({ "current_password": PASSWORD, "new_password": new_password }),
+        )
+        .await;
+    assert_eq!(s, 204, "{body}");
+    let got = api.get("/api/v1/households").await;
+    assert_error(
+        "then enrolment",
+        &got,
+        403,
+        "two_factor_enrolment_required",
+        None,
+    );
+
+    // The pages: the password page, then the enrolment page (no loop).
+    let (client, location) = app.html_login("fo_page", PASSWORD).await;
+    assert_eq!(location, "/account/password");
+    let (s, html) = app.page(&client, "/account/password").await;
+    assert_eq!(s, 200, "the password page itself is reachable");
+    let form = common::form_html(&html, "password-form").unwrap();
+    let csrf = common::input_value(form, "csrf").unwrap();
+    let res = client
+        .post(app.url("/account/password"))
+        .form(&[
+            ("current_password", PASSWORD),
+            ("new_password", new_password),
+            ("confirm_password", new_password),
+            ("csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let res = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/account/two-factor");
+    let (s, _) = app.page(&client, "/account/two-factor").await;
+    assert_eq!(s, 200);
+}
