@@ -143,6 +143,9 @@ struct ServeArgs {
     /// Uploaded verification lists with more rows than this are received as a background job with a progress page (default 20000)
     #[arg(long, env = "BANGFU_VERIFICATION_BACKGROUND_ABOVE")]
     verification_background_above: Option<usize>,
+    /// Roles that must sign in with two factors (TOTP), comma-separated role codes, or `none` (default admin,auditor,reviewer,fund_officer; with --demo, none unless set)
+    #[arg(long, env = "BANGFU_TWO_FACTOR_ROLES")]
+    two_factor_roles: Option<String>,
 }
 
 #[derive(Args)]
@@ -193,6 +196,11 @@ enum UserCommand {
         #[arg(long)]
         username: String,
     },
+    /// Reset a user's two-factor sign-in (lost phone and recovery codes): they must enrol again at next login
+    ResetTwoFactor {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -218,6 +226,7 @@ struct FileConfig {
     login_address_failures: Option<u32>,
     login_address_window_minutes: Option<u64>,
     filed_elsewhere_per_hour: Option<u32>,
+    two_factor_roles: Option<String>,
 }
 
 fn load_file(path: Option<&PathBuf>) -> Result<FileConfig, String> {
@@ -315,6 +324,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(b) = file.monthly_schedule {
         config.settings.monthly_schedule = b;
     }
+    if let Some(r) = file.two_factor_roles.as_deref() {
+        config.settings.two_factor_roles = two_factor_roles(r)?;
+    }
     limits(
         &mut config.settings,
         file.login_address_failures,
@@ -381,7 +393,20 @@ async fn run(cli: Cli) -> Result<(), String> {
                 args.login_address_window_minutes,
                 args.filed_elsewhere_per_hour,
             );
-            serve(config, args.demo).await
+            let roles_set = match args.two_factor_roles.as_deref() {
+                Some(r) => {
+                    config.settings.two_factor_roles = two_factor_roles(r)?;
+                    true
+                }
+                None => file.two_factor_roles.is_some(),
+            };
+            // Someone trying the demo on a laptop gets in at once: two-factor
+            // is optional there unless set explicitly.
+            let demo_optional = args.demo && !roles_set;
+            if demo_optional {
+                config.settings.two_factor_roles.clear();
+            }
+            serve(config, args.demo, demo_optional).await
         }
         Command::Migrate => {
             bangfu::open(&config).await.map_err(fail)?;
@@ -469,7 +494,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn serve(config: Config, demo: bool) -> Result<(), String> {
+async fn serve(config: Config, demo: bool, demo_optional: bool) -> Result<(), String> {
     if demo {
         let services = bangfu::open(&config).await.map_err(|e| e.to_string())?;
         match load_demo(&services).await {
@@ -480,6 +505,23 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
     let running = bangfu::start(config).await.map_err(|e| e.to_string())?;
     println!();
     println!("帮扶系统已启动：http://{}", running.addr);
+    if demo_optional {
+        println!("演示模式：两步验证对所有角色均为可选（正式使用时默认要求管理员、审计/督查、审核人、资金管理员启用；可用 --two-factor-roles 设定）。");
+    } else if config_roles_empty(&running) {
+        println!("两步验证：对所有角色均为可选（--two-factor-roles none）。");
+    } else {
+        println!(
+            "两步验证：以下角色须启用：{}。",
+            running
+                .services
+                .settings()
+                .two_factor_roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+    }
     println!("按 Ctrl+C 停止。");
     // A copy of the audit chain's head outside the database, once a day:
     // `bangfu audit verify --expect SEQ:HASH` proves the log against it.
@@ -505,6 +547,28 @@ async fn serve(config: Config, demo: bool) -> Result<(), String> {
         }
     });
     running.task.await.map_err(|e| e.to_string())
+}
+
+fn config_roles_empty(running: &bangfu::Running) -> bool {
+    running.services.settings().two_factor_roles.is_empty()
+}
+
+/// The roles two-factor is required of: role codes separated by commas,
+/// or `none` (or nothing) for none.
+fn two_factor_roles(raw: &str) -> Result<Vec<bangfu_domain::Role>, String> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.eq_ignore_ascii_case("none") {
+        return Ok(Vec::new());
+    }
+    let mut roles = Vec::new();
+    for code in raw.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        let role = bangfu_domain::Role::parse(code)
+            .map_err(|e| format!("两步验证角色设置有误：{}", e.message))?;
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    Ok(roles)
 }
 
 /// The rate limits, where given (at least 1 of each).
@@ -786,6 +850,17 @@ async fn user(services: &Services, cmd: UserCommand) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             println!(
                 "已重置 {} 的密码；其登录已全部失效，下次登录须修改密码。",
+                u.username
+            );
+            Ok(())
+        }
+        UserCommand::ResetTwoFactor { username } => {
+            let (u, ended) = services
+                .operator_reset_two_factor(Operator, &username)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "已重置 {} 的两步验证；结束了 {ended} 个登录，下次登录须重新启用两步验证。",
                 u.username
             );
             Ok(())

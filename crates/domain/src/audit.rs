@@ -118,10 +118,18 @@ pub enum Action {
     /// A file out of the programme past the retention period had its
     /// personal data anonymised by the monthly run.
     AnonymiseHousehold,
+    /// A user enrolled two-factor sign-in (TOTP), or began to (a secret shown).
+    EnrolTwoFactor,
+    /// A user turned two-factor sign-in off.
+    DisableTwoFactor,
+    /// A user replaced their one-time recovery codes.
+    RegenerateRecoveryCodes,
+    /// An administrator reset a user's two-factor sign-in: the user must enrol again.
+    ResetTwoFactor,
 }
 
 impl Action {
-    pub const ALL: [Action; 84] = [
+    pub const ALL: [Action; 88] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -206,6 +214,10 @@ impl Action {
         Action::EndSession,
         Action::EndUserSessions,
         Action::AnonymiseHousehold,
+        Action::EnrolTwoFactor,
+        Action::DisableTwoFactor,
+        Action::RegenerateRecoveryCodes,
+        Action::ResetTwoFactor,
     ];
 
     pub fn code(self) -> &'static str {
@@ -294,6 +306,10 @@ impl Action {
             Action::EndSession => "end_session",
             Action::EndUserSessions => "end_user_sessions",
             Action::AnonymiseHousehold => "anonymise_household",
+            Action::EnrolTwoFactor => "enrol_two_factor",
+            Action::DisableTwoFactor => "disable_two_factor",
+            Action::RegenerateRecoveryCodes => "regenerate_recovery_codes",
+            Action::ResetTwoFactor => "reset_two_factor",
         }
     }
 
@@ -383,6 +399,10 @@ impl Action {
             Action::EndSession => "结束登录会话",
             Action::EndUserSessions => "结束用户的全部登录",
             Action::AnonymiseHousehold => "个人信息到期匿名化",
+            Action::EnrolTwoFactor => "启用两步验证",
+            Action::DisableTwoFactor => "停用两步验证",
+            Action::RegenerateRecoveryCodes => "重新生成恢复码",
+            Action::ResetTwoFactor => "重置两步验证",
         }
     }
 

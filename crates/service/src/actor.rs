@@ -42,6 +42,9 @@ pub struct Actor {
     pub(crate) session_hash: String,
     pub csrf_token: String,
     pub origin: Origin,
+    /// Two-factor is required of this user and not yet enrolled: they may
+    /// do nothing but enrol (and sign out).
+    pub two_factor_enrolment_due: bool,
 }
 
 impl Actor {
@@ -68,6 +71,9 @@ impl Actor {
     pub(crate) fn require(&self, p: Permission) -> Result<(), ServiceError> {
         if self.user.must_change_password {
             return Err(ServiceError::PasswordChangeRequired);
+        }
+        if self.two_factor_enrolment_due {
+            return Err(ServiceError::TwoFactorEnrolmentRequired);
         }
         if self.can(p) {
             Ok(())

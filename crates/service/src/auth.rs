@@ -2,12 +2,15 @@
 
 use crate::audit::{self, Owned, Record, Who};
 use crate::crypto::{hash_password, random_token, token_hash, verify_any, verify_password};
+use crate::two_factor::{self, CHALLENGE_SECONDS};
 use crate::{now, Actor, Origin, ServiceError, Services};
 use bangfu_domain::audit::Action;
 use bangfu_storage::rate;
 use bangfu_storage::sessions::{self, Session};
 use bangfu_storage::throttle::{self, Throttle};
+use bangfu_storage::two_factor::{self as two_factor_store, Challenge};
 use bangfu_storage::users::{self, User};
+use bangfu_storage::Conn;
 use chrono::Duration as ChronoDuration;
 use serde_json::json;
 
@@ -21,6 +24,20 @@ pub struct LoginOutcome {
     pub token: String,
     pub csrf_token: String,
     pub user: User,
+    /// Two-factor is required of this user and not yet enrolled: the
+    /// session may do nothing but enrol (and sign out).
+    pub two_factor_enrolment_due: bool,
+}
+
+/// Where a right password leads.
+#[derive(Debug, Clone)]
+pub enum LoginStep {
+    /// Signed in.
+    Done(Box<LoginOutcome>),
+    /// The user has two-factor: a code is due, given with this challenge
+    /// (single use, expires in `expires_in` seconds) to
+    /// [`Services::login_two_factor`]. No session yet.
+    CodeDue { challenge: String, expires_in: u64 },
 }
 
 fn chrono(d: std::time::Duration) -> ChronoDuration {
@@ -49,6 +66,39 @@ fn attempt_record<'a>(
     }
 }
 
+/// Opens a session of `kind` for `u`, who has just signed in.
+fn open_session(
+    c: &mut Conn,
+    u: &User,
+    kind: &str,
+    origin: &Origin,
+    settings: &crate::Settings,
+) -> Result<LoginOutcome, ServiceError> {
+    let at = now();
+    users::record_login(c, u.id, at)?;
+    let token = random_token();
+    let csrf_token = random_token();
+    sessions::insert(
+        c,
+        &Session {
+            token_hash: token_hash(&token),
+            user_id: u.id.0,
+            kind: kind.to_owned(),
+            csrf_token: csrf_token.clone(),
+            created_at: at,
+            last_seen_at: at,
+            ip: origin.ip.clone(),
+            device: origin.device.clone(),
+        },
+    )?;
+    Ok(LoginOutcome {
+        token,
+        csrf_token,
+        two_factor_enrolment_due: two_factor::enrolment_due(settings, u),
+        user: u.clone(),
+    })
+}
+
 impl Services {
     /// Checks a name and password and opens a session of `kind` (`web` or `api`).
     ///
@@ -64,7 +114,7 @@ impl Services {
         password: &str,
         kind: &'static str,
         origin: Origin,
-    ) -> Result<LoginOutcome, ServiceError> {
+    ) -> Result<LoginStep, ServiceError> {
         let name: String = username
             .trim()
             .to_ascii_lowercase()
@@ -149,32 +199,36 @@ impl Services {
                 }));
             }
             match user.as_ref().filter(|u| verified && u.active) {
+                // The password is right and a code is due: the name's
+                // failures are kept (cleared only when the code is right
+                // too), so a known password does not reset the count of
+                // wrong codes.
+                Some(u) if u.two_factor_enrolled_at.is_some() => {
+                    rate::release(c, &address)?;
+                    let at = now();
+                    let challenge = random_token();
+                    two_factor_store::challenge_insert(
+                        c,
+                        &Challenge {
+                            token_hash: token_hash(&challenge),
+                            user_id: u.id.0,
+                            kind: kind.to_owned(),
+                            created_at: at,
+                            expires_at: at + ChronoDuration::seconds(CHALLENGE_SECONDS as i64),
+                        },
+                    )?;
+                    audit::write(c, attempt, attempt_record(Some(u), kind, "code_due", true))?;
+                    Ok(Ok(LoginStep::CodeDue {
+                        challenge,
+                        expires_in: CHALLENGE_SECONDS,
+                    }))
+                }
                 Some(u) => {
                     throttle::clear(c, &name)?;
                     rate::release(c, &address)?;
-                    let at = now();
-                    users::record_login(c, u.id, at)?;
-                    let token = random_token();
-                    let csrf_token = random_token();
-                    sessions::insert(
-                        c,
-                        &Session {
-                            token_hash: token_hash(&token),
-                            user_id: u.id.0,
-                            kind: kind.to_owned(),
-                            csrf_token: csrf_token.clone(),
-                            created_at: at,
-                            last_seen_at: at,
-                            ip: origin.ip.clone(),
-                            device: origin.device.clone(),
-                        },
-                    )?;
+                    let out = open_session(c, u, kind, &origin, &settings)?;
                     audit::write(c, attempt, attempt_record(Some(u), kind, "ok", true))?;
-                    Ok(Ok(LoginOutcome {
-                        token,
-                        csrf_token,
-                        user: u.clone(),
-                    }))
+                    Ok(Ok(LoginStep::Done(Box::new(out))))
                 }
                 // A wrong password, a name that does not exist, or the right
                 // password of a disabled account: one answer for all three,
@@ -219,6 +273,94 @@ impl Services {
         .await?
     }
 
+    /// The second step of signing in: the code (TOTP, or a recovery code)
+    /// of a user whose password was right, with the challenge that step
+    /// gave. A wrong code counts toward the name's lockout exactly as a
+    /// wrong password does and is audited as a failed login; a locked name
+    /// refuses codes too (and the challenge ends). A challenge is used once
+    /// and expires after [`CHALLENGE_SECONDS`].
+    pub async fn login_two_factor(
+        &self,
+        challenge: &str,
+        code: &str,
+        origin: Origin,
+    ) -> Result<LoginOutcome, ServiceError> {
+        let code = code.trim().to_owned();
+        if code.is_empty() {
+            return Err(ServiceError::Invalid(bangfu_domain::ValidationError::new(
+                "code",
+                "请输入验证码",
+            )));
+        }
+        let hash = token_hash(challenge.trim());
+        let settings = self.settings.clone();
+        self.write(move |c| {
+            let at = now();
+            let found = two_factor_store::challenge_find(c, &hash)?
+                .filter(|ch| ch.expires_at > at)
+                .map(|ch| users::find_unscoped(c, ch.user()).map(|u| (ch, u)))
+                .transpose()?;
+            let Some((ch, Some(user))) = found else {
+                return Ok(Err(ServiceError::TwoFactorExpired));
+            };
+            let kind: &'static str = if ch.kind == "web" { "web" } else { "api" };
+            let name = user.username.clone();
+            let attempt = || Who::Attempt {
+                username: &name,
+                user_id: Some(user.id.0),
+                origin: &origin,
+            };
+            let record = |result: &str, factor: Option<&str>, success: bool| Record {
+                after: Some(json!({
+                    "kind": kind,
+                    "result": result,
+                    "step": "two_factor",
+                    "factor": factor,
+                })),
+                ..attempt_record(Some(&user), kind, result, success)
+            };
+            if let Some(until) = two_factor::locked_until(c, &name, at)? {
+                two_factor_store::challenge_delete(c, &hash)?;
+                audit::write(c, attempt(), record("locked", None, false))?;
+                return Ok(Err(ServiceError::Locked {
+                    minutes: minutes_left(until),
+                }));
+            }
+            if !user.active || user.two_factor_enrolled_at.is_none() {
+                two_factor_store::challenge_delete(c, &hash)?;
+                audit::write(c, attempt(), record("no_longer_valid", None, false))?;
+                return Ok(Err(ServiceError::TwoFactorExpired));
+            }
+            match two_factor::check_code(c, user.id, &code, at)? {
+                Some(factor) => {
+                    if !two_factor_store::challenge_delete(c, &hash)? {
+                        return Ok(Err(ServiceError::TwoFactorExpired));
+                    }
+                    throttle::clear(c, &name)?;
+                    let out = open_session(c, &user, kind, &origin, &settings)?;
+                    audit::write(c, attempt(), record("ok", Some(factor.code()), true))?;
+                    Ok(Ok(out))
+                }
+                None => {
+                    let locked = two_factor::count_failure(c, &settings, &name, at)?;
+                    if locked {
+                        two_factor_store::challenge_delete(c, &hash)?;
+                    }
+                    let result = if locked { "locked_now" } else { "bad_code" };
+                    audit::write(c, attempt(), record(result, None, false))?;
+                    Ok(Err(if locked {
+                        ServiceError::Locked {
+                            minutes: settings.lockout_duration.as_secs().div_ceil(60) as i64,
+                        }
+                    } else {
+                        ServiceError::BadCode
+                    }))
+                }
+            }
+        })
+        .await?
+    }
+
     /// Resolves a session token to the user behind it, ending sessions that
     /// have been idle too long.
     pub async fn authenticate(&self, token: &str, origin: Origin) -> Result<Actor, ServiceError> {
@@ -256,6 +398,7 @@ impl Services {
                 .await?;
         }
         Ok(Actor {
+            two_factor_enrolment_due: two_factor::enrolment_due(&self.settings, &user),
             user,
             session_hash: hash,
             csrf_token: session.csrf_token,
@@ -340,6 +483,7 @@ impl Services {
         let held = at - ChronoDuration::hours(crate::HELD_FOR_HOURS);
         self.write(move |c| {
             Ok(sessions::delete_idle(c, cutoff)?
+                + two_factor_store::challenge_purge(c, at)?
                 + throttle::purge(c, stale, at)?
                 + rate::purge(c, old_windows)?
                 + bangfu_storage::held_uploads::purge(c, held)?)

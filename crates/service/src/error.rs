@@ -39,6 +39,16 @@ pub enum ServiceError {
     SessionExpired,
     #[error("首次登录或密码被重置后，须先修改密码")]
     PasswordChangeRequired,
+    /// Two-factor sign-in is required of this user and not yet enrolled:
+    /// until it is, they may do nothing else.
+    #[error("您须先启用两步验证（两步登录）才能继续使用系统")]
+    TwoFactorEnrolmentRequired,
+    /// The sign-in half done (password right, code due) has expired or was used.
+    #[error("两步验证已超时，请重新输入用户名和密码登录")]
+    TwoFactorExpired,
+    /// A wrong or used code at the second step of signing in.
+    #[error("验证码不正确或已用过")]
+    BadCode,
     #[error("没有权限执行此操作")]
     Forbidden,
     #[error("{0}不存在或不在您的权限范围内")]
@@ -124,6 +134,9 @@ impl ServiceError {
             ServiceError::Unauthenticated => "unauthenticated",
             ServiceError::SessionExpired => "session_expired",
             ServiceError::PasswordChangeRequired => "password_change_required",
+            ServiceError::TwoFactorEnrolmentRequired => "two_factor_enrolment_required",
+            ServiceError::TwoFactorExpired => "two_factor_expired",
+            ServiceError::BadCode => "bad_credentials",
             ServiceError::Forbidden => "forbidden",
             ServiceError::NotFound(_) => "not_found",
             ServiceError::Conflict { .. } => "conflict",

@@ -40,6 +40,7 @@ pub mod stats;
 pub mod subsidies;
 pub mod temporary_files;
 pub mod transfers;
+pub mod two_factor;
 mod unions;
 mod uploads;
 mod users;
@@ -49,7 +50,7 @@ pub mod visits;
 pub use actor::{Actor, Origin};
 pub use applications::{Act, ApplicationDetail, ApplicationInput, ApplicationStatusView, Consent};
 pub use audit::{AuditQuery, AuditRow};
-pub use auth::LoginOutcome;
+pub use auth::{LoginOutcome, LoginStep};
 pub(crate) use clock::now;
 pub use clock::today;
 pub use error::ServiceError;
@@ -124,6 +125,10 @@ pub struct Settings {
     /// follow-up, removed, or closed) before the monthly run anonymises its
     /// personal data; 0 keeps it forever (default 5).
     pub retention_years: u32,
+    /// Roles whose users must sign in with two factors (TOTP); anyone else
+    /// may enrol. Default: administrators, auditors, reviewers and fund
+    /// officers. Empty: two-factor is optional for everyone.
+    pub two_factor_roles: Vec<bangfu_domain::Role>,
 }
 
 impl Default for Settings {
@@ -147,6 +152,12 @@ impl Default for Settings {
             verification_background_above: verification::BACKGROUND_ABOVE,
             temporary_file_days: 180,
             retention_years: 5,
+            two_factor_roles: vec![
+                bangfu_domain::Role::Admin,
+                bangfu_domain::Role::Auditor,
+                bangfu_domain::Role::Reviewer,
+                bangfu_domain::Role::FundOfficer,
+            ],
         }
     }
 }
@@ -166,6 +177,18 @@ impl Services {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The same services with two-factor optional for everyone: for the
+    /// demo loader, which signs in as its fresh accounts.
+    #[cfg(feature = "seeding")]
+    pub fn without_two_factor(&self) -> Self {
+        let mut settings = self.settings.clone();
+        settings.two_factor_roles.clear();
+        Self {
+            db: self.db.clone(),
+            settings,
+        }
     }
 
     pub fn backend(&self) -> Backend {

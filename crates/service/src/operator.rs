@@ -114,6 +114,7 @@ impl Services {
             },
             session_hash: String::new(),
             csrf_token: String::new(),
+            two_factor_enrolment_due: false,
             origin: crate::Origin {
                 ip: Some("cli".into()),
                 device: None,

@@ -43,6 +43,7 @@ pub mod test_support;
 pub mod throttle;
 pub mod todos;
 pub mod transfers;
+pub mod two_factor;
 pub mod unions;
 pub mod users;
 pub mod verification;

@@ -29,6 +29,29 @@ diesel::table! {
         updated_at -> Timestamp,
         last_login_at -> Nullable<Timestamp>,
         department -> Nullable<Text>,
+        totp_secret -> Nullable<Text>,
+        totp_enrolled_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<BigInt>,
+        totp_pending_secret -> Nullable<Text>,
+        two_factor_reenrol -> Bool,
+    }
+}
+
+diesel::table! {
+    recovery_codes (user_id, code_hash) {
+        user_id -> BigInt,
+        code_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_challenges (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        kind -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }
 
@@ -943,6 +966,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_roles,
     sessions,
     login_throttle,
+    recovery_codes,
+    login_challenges,
     rate_counters,
     password_history,
     audit_log,

@@ -24,6 +24,11 @@ pub struct User {
     pub last_login_at: Option<NaiveDateTime>,
     /// A department user's department (a code of the `department` catalogue).
     pub department: Option<String>,
+    /// When two-factor sign-in (TOTP) was enrolled; `None`: not enrolled.
+    pub two_factor_enrolled_at: Option<NaiveDateTime>,
+    /// An administrator reset two-factor: the user must enrol again
+    /// before anything else, whatever their roles.
+    pub two_factor_reenrol: bool,
 }
 
 #[derive(Queryable, Selectable)]
@@ -39,6 +44,8 @@ struct Row {
     updated_at: NaiveDateTime,
     last_login_at: Option<NaiveDateTime>,
     department: Option<String>,
+    totp_enrolled_at: Option<NaiveDateTime>,
+    two_factor_reenrol: bool,
 }
 
 type Joined = (Row, String, String);
@@ -78,6 +85,8 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<User>, StorageErro
                 updated_at: r.updated_at,
                 last_login_at: r.last_login_at,
                 department: r.department,
+                two_factor_enrolled_at: r.totp_enrolled_at,
+                two_factor_reenrol: r.two_factor_reenrol,
             })
         })
         .collect()

@@ -112,9 +112,39 @@ impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let actor = api_actor(parts, state).await?;
+        // (A forced password change comes first: the services refuse
+        // everything else to such a user already.)
+        if actor.two_factor_enrolment_due
+            && !actor.user.must_change_password
+            && !enrolment_allows(parts)
+        {
+            return Err(ServiceError::TwoFactorEnrolmentRequired.into());
+        }
+        Ok(ApiActor(actor))
+    }
+}
+
+/// What a user who must still enrol two-factor may call: enrolment itself,
+/// who they are, and signing out.
+fn enrolment_allows(parts: &Parts) -> bool {
+    let path = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|u| u.0.path().to_owned())
+        .unwrap_or_else(|| parts.uri.path().to_owned());
+    let path = path.strip_prefix("/api/v1").unwrap_or(&path);
+    path == "/account/two-factor"
+        || path.starts_with("/account/two-factor/")
+        || path == "/auth/me"
+        || path == "/auth/logout"
+}
+
+async fn api_actor(parts: &Parts, state: &AppState) -> Result<Actor, ApiError> {
+    {
         let origin = origin_of(state, parts);
         if let Some(token) = bearer(parts) {
-            return Ok(ApiActor(state.services.authenticate(&token, origin).await?));
+            return Ok(state.services.authenticate(&token, origin).await?);
         }
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(cookie) = jar.get(SESSION_COOKIE) else {
@@ -130,7 +160,7 @@ impl FromRequestParts<AppState> for ApiActor {
                 return Err(ApiError::Csrf);
             }
         }
-        Ok(ApiActor(actor))
+        Ok(actor)
     }
 }
 
@@ -241,6 +271,15 @@ impl FromRequestParts<AppState> for PageActor {
         let path = parts.uri.path();
         if actor.user.must_change_password && path != "/account/password" && path != "/logout" {
             return Err(PageError::Service(ServiceError::PasswordChangeRequired));
+        }
+        // Two-factor required and not enrolled: enrolment and signing out
+        // only (after a forced password change, above).
+        if actor.two_factor_enrolment_due
+            && !actor.user.must_change_password
+            && !path.starts_with("/account/two-factor")
+            && path != "/logout"
+        {
+            return Err(PageError::Service(ServiceError::TwoFactorEnrolmentRequired));
         }
         Ok(PageActor(actor))
     }

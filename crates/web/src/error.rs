@@ -16,10 +16,14 @@ pub fn status_of(e: &ServiceError) -> StatusCode {
         | ServiceError::InvalidAll(_)
         | ServiceError::InvalidRows { .. } => StatusCode::BAD_REQUEST,
         ServiceError::BadCredentials
+        | ServiceError::BadCode
+        | ServiceError::TwoFactorExpired
         | ServiceError::Unauthenticated
         | ServiceError::SessionExpired => StatusCode::UNAUTHORIZED,
         ServiceError::Locked { .. } | ServiceError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
-        ServiceError::PasswordChangeRequired | ServiceError::Forbidden => StatusCode::FORBIDDEN,
+        ServiceError::PasswordChangeRequired
+        | ServiceError::TwoFactorEnrolmentRequired
+        | ServiceError::Forbidden => StatusCode::FORBIDDEN,
         ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
         ServiceError::Conflict { .. } => StatusCode::CONFLICT,
         ServiceError::Rule(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -265,6 +269,12 @@ impl IntoResponse for PageError {
             }
             PageError::Service(ServiceError::PasswordChangeRequired) => {
                 Redirect::to("/account/password").into_response()
+            }
+            PageError::Service(ServiceError::TwoFactorEnrolmentRequired) => {
+                Redirect::to("/account/two-factor").into_response()
+            }
+            PageError::Service(ServiceError::TwoFactorExpired) => {
+                Redirect::to("/login?two_factor_expired=1").into_response()
             }
             PageError::Service(e) => {
                 log_internal(&e);

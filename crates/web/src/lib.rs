@@ -8,6 +8,7 @@ mod auth;
 mod error;
 mod import_xlsx;
 mod pages;
+mod qr;
 pub mod verification_file;
 mod view;
 mod xlsx;

@@ -53,6 +53,7 @@ mod targets;
 mod temporary_files;
 mod throttle;
 mod transfers;
+mod two_factor;
 mod union_children;
 mod union_move;
 mod verification;

@@ -17,4 +17,5 @@ mod exits;
 mod households;
 mod quality;
 mod stats;
+mod two_factor;
 mod verification;

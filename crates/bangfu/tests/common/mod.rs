@@ -105,7 +105,32 @@ pub async fn spawn_with(settings: Settings) -> TestApp {
 }
 
 /// Starts a server after `adjust` has changed its configuration.
+///
+/// Two-factor sign-in is required of no role here (the tests sign in as
+/// every role with a password alone); [`spawn_two_factor`] turns it on.
 pub async fn spawn_configured(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_inner(|c| {
+        adjust(c);
+        c.settings.two_factor_roles.clear();
+    })
+    .await
+}
+
+/// Starts a server on which two-factor sign-in is required of `roles`
+/// (role codes), after `adjust` has changed its configuration.
+pub async fn spawn_two_factor(roles: &[&str], adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let roles: Vec<bangfu_domain::Role> = roles
+        .iter()
+        .map(|r| bangfu_domain::Role::parse(r).expect("role code"))
+        .collect();
+    spawn_inner(move |c| {
+        adjust(c);
+        c.settings.two_factor_roles = roles;
+    })
+    .await
+}
+
+async fn spawn_inner(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let (url, db) = fresh_db();
     let mut config = Config::new(url.clone(), "127.0.0.1:0");
     adjust(&mut config);

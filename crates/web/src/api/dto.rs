@@ -24,7 +24,31 @@ pub struct LoginResponse {
     /// Seconds of inactivity after which the token stops working.
     pub expires_in: u64,
     pub must_change_password: bool,
+    /// Two-factor sign-in is required of this user and not yet enrolled:
+    /// the token works only for `/api/v1/account/two-factor…` (and
+    /// `/auth/me`, `/auth/logout`) until enrolment is confirmed.
+    pub two_factor_enrolment_due: bool,
     pub user: UserDto,
+}
+
+/// The answer to a right password of a user with two-factor sign-in: no
+/// session yet; send the code with `challenge` to `/api/v1/auth/login/two-factor`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TwoFactorChallengeDto {
+    /// Always true: a code (TOTP or a recovery code) is due.
+    pub two_factor_required: bool,
+    /// Single use; send it with the code.
+    pub challenge: String,
+    /// Seconds within which the code must be sent.
+    pub expires_in: u64,
+}
+
+/// What `POST /api/v1/auth/login` answers: a session, or (two-factor) a challenge.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginAnswer {
+    Signed(Box<LoginResponse>),
+    TwoFactor(TwoFactorChallengeDto),
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -44,6 +68,8 @@ pub struct UserDto {
     pub roles: Vec<String>,
     pub active: bool,
     pub must_change_password: bool,
+    /// Whether the user has enrolled two-factor sign-in (TOTP).
+    pub two_factor_enrolled: bool,
     pub created_at: String,
     pub last_login_at: Option<String>,
     /// A department user's department code.
@@ -61,6 +87,7 @@ impl From<&User> for UserDto {
             roles: u.roles.iter().map(|r| r.code().to_owned()).collect(),
             active: u.active,
             must_change_password: u.must_change_password,
+            two_factor_enrolled: u.two_factor_enrolled_at.is_some(),
             created_at: api_time(&u.created_at),
             last_login_at: u.last_login_at.as_ref().map(api_time),
             department: u.department.clone(),

@@ -20,6 +20,7 @@ mod sessions;
 mod stats;
 mod temporary_files;
 mod transfers;
+mod two_factor;
 mod verification;
 mod verification_datasets;
 mod verification_thresholds;
@@ -102,6 +103,7 @@ pub fn routes() -> Router<AppState> {
         .merge(campaigns::routes())
         .merge(sessions::routes())
         .merge(audit_chain::routes())
+        .merge(two_factor::routes())
         .merge(assessments::routes())
         .merge(verification::routes())
         .merge(verification_datasets::routes())
@@ -164,6 +166,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(transfers::Doc::openapi());
     doc.merge(campaigns::Doc::openapi());
     doc.merge(sessions::Doc::openapi());
+    doc.merge(two_factor::Doc::openapi());
     doc.merge(assessments::Doc::openapi());
     doc.merge(verification::Doc::openapi());
     doc.merge(verification_datasets::Doc::openapi());
@@ -177,24 +180,43 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()),
     request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    responses((status = 200, description = "Signed in (`token`), or, for a user with two-factor sign-in, `two_factor_required` with a `challenge` for `/api/v1/auth/login/two-factor`", body = LoginAnswer),
+        (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     ClientOrigin(origin): ClientOrigin,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> ApiResult<Json<LoginResponse>> {
-    let out = state
+) -> ApiResult<Json<LoginAnswer>> {
+    let step = state
         .services
         .login(&req.username, &req.password, "api", origin)
         .await?;
-    Ok(Json(LoginResponse {
+    Ok(Json(match step {
+        bangfu_service::LoginStep::Done(out) => {
+            LoginAnswer::Signed(Box::new(signed_in(&state, *out)))
+        }
+        bangfu_service::LoginStep::CodeDue {
+            challenge,
+            expires_in,
+        } => LoginAnswer::TwoFactor(TwoFactorChallengeDto {
+            two_factor_required: true,
+            challenge,
+            expires_in,
+        }),
+    }))
+}
+
+/// The answer of a completed sign-in (either step).
+pub(crate) fn signed_in(state: &AppState, out: bangfu_service::LoginOutcome) -> LoginResponse {
+    LoginResponse {
         token: out.token,
         token_type: "Bearer".into(),
         csrf_token: out.csrf_token,
         expires_in: state.services.settings().session_idle.as_secs(),
         must_change_password: out.user.must_change_password,
+        two_factor_enrolment_due: out.two_factor_enrolment_due,
         user: UserDto::from(&out.user),
-    }))
+    }
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]

@@ -16,6 +16,8 @@ pub(crate) struct AccountPage {
     error: Option<String>,
     notice: Option<Notice>,
     sessions: Vec<SessionRow>,
+    two_factor_enrolled: Option<String>,
+    two_factor_required: bool,
 }
 
 pub(crate) struct SessionRow {
@@ -77,6 +79,12 @@ pub(crate) async fn account(
             error,
             notice,
             sessions,
+            two_factor_enrolled: actor
+                .user
+                .two_factor_enrolled_at
+                .as_ref()
+                .map(crate::view::local_time),
+            two_factor_required: state.services.two_factor_required(&actor.user),
         },
     ))
 }

@@ -7,6 +7,8 @@ use serde::Deserialize;
 pub struct LoginQuery {
     pub expired: Option<String>,
     pub bye: Option<String>,
+    /// The second step of a sign-in was not done in time.
+    pub two_factor_expired: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,6 +7,7 @@ use crate::auth::{removal, secure, session_cookie, MaybeActor, LOGIN_CSRF_COOKIE
 use crate::pages::prelude::*;
 use axum::http::HeaderMap;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use bangfu_service::LoginStep;
 
 // ---------- login ----------
 
@@ -51,7 +52,7 @@ pub(crate) async fn login_page(
     } else if q.bye.is_some() {
         Some("您已安全退出。".to_owned())
     } else {
-        None
+        super::two_factor::expired_notice(&q)
     };
     let page = render(&LoginPage {
         csrf,
@@ -77,17 +78,22 @@ pub(crate) async fn login_submit(
         .login(&form.username, &form.password, "web", origin)
         .await
     {
-        Ok(out) => {
-            let next = if out.user.must_change_password {
-                "/account/password"
-            } else {
-                "/"
-            };
+        Ok(LoginStep::Done(out)) => {
+            let next = super::two_factor::first_stop(&out);
             // A fresh session id at every login; the pre-login token is spent.
             let jar = jar
                 .add(session_cookie(out.token, secure(&state, &headers)))
                 .add(removal(LOGIN_CSRF_COOKIE));
             (jar, Redirect::to(next)).into_response()
+        }
+        // The password is right and a code is due: the challenge travels in
+        // its own cookie to the second step (the pre-login token stays).
+        Ok(LoginStep::CodeDue { challenge, .. }) => {
+            let jar = jar.add(super::two_factor::challenge_cookie(
+                challenge,
+                secure(&state, &headers),
+            ));
+            (jar, Redirect::to("/login/two-factor")).into_response()
         }
         Err(e) => {
             let status = crate::error::status_of(&e);

@@ -67,6 +67,7 @@ mod roles;
 mod stats;
 mod temporary_files;
 mod transfers;
+mod two_factor;
 mod unions;
 mod users;
 mod verification;
@@ -102,6 +103,27 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/", get(home::home))
         .route("/login", get(login::login_page).post(login::login_submit))
         .route("/logout", post(login::logout))
+        .route(
+            "/login/two-factor",
+            get(two_factor::login_code_page).post(two_factor::login_code_submit),
+        )
+        .route("/account/two-factor", get(two_factor::two_factor_page))
+        .route(
+            "/account/two-factor/confirm",
+            post(two_factor::two_factor_confirm),
+        )
+        .route(
+            "/account/two-factor/recovery-codes",
+            post(two_factor::two_factor_regenerate),
+        )
+        .route(
+            "/account/two-factor/disable",
+            post(two_factor::two_factor_disable),
+        )
+        .route(
+            "/users/{id}/two-factor/reset",
+            post(two_factor::user_two_factor_reset),
+        )
         .route("/unions", get(unions::unions_index))
         .route(
             "/unions/{id}",

@@ -21,6 +21,8 @@ pub enum Notice {
     PasswordChanged,
     SessionEnded,
     SessionsEnded,
+    TwoFactorDisabled,
+    TwoFactorReset,
     UserCreated,
     PasswordReset,
     // a household's file
@@ -144,6 +146,8 @@ impl Notice {
         Notice::PasswordChanged,
         Notice::SessionEnded,
         Notice::SessionsEnded,
+        Notice::TwoFactorDisabled,
+        Notice::TwoFactorReset,
     ];
     /// What a household's file acknowledges.
     pub const HOUSEHOLD: &'static [Notice] = &[
@@ -265,6 +269,8 @@ impl Notice {
             Notice::PasswordChanged => "password",
             Notice::SessionEnded => "session_ended",
             Notice::SessionsEnded => "sessions_ended",
+            Notice::TwoFactorDisabled => "two_factor_off",
+            Notice::TwoFactorReset => "two_factor_reset",
             Notice::UserCreated => "user",
             Notice::PasswordReset => "reset",
             Notice::IncomesSaved => "incomes",
@@ -346,6 +352,10 @@ impl Notice {
             Notice::PasswordChanged => "密码已修改。",
             Notice::SessionEnded => "该登录会话已结束，使用它的设备须重新登录。",
             Notice::SessionsEnded => "该用户的全部登录会话已结束，须重新登录。",
+            Notice::TwoFactorDisabled => "两步验证已停用，您在其他设备上的登录已结束。",
+            Notice::TwoFactorReset => {
+                "已重置该用户的两步验证：其登录已全部结束，下次登录须重新启用两步验证。"
+            }
             Notice::UserCreated => "用户已创建。",
             Notice::PasswordReset => "密码已重置，该用户的登录已全部失效。",
             Notice::HouseholdCreated => {

@@ -21,6 +21,8 @@ pub struct UserView {
     pub reset_by_admin: bool,
     pub last_login: String,
     pub created_at: String,
+    /// Two-factor sign-in, as the administrator's user page says it.
+    pub two_factor: String,
 }
 
 impl From<&User> for UserView {
@@ -41,6 +43,11 @@ impl From<&User> for UserView {
                 .map(local_time)
                 .unwrap_or_else(|| "从未登录".into()),
             created_at: local_time(&u.created_at),
+            two_factor: match (&u.two_factor_enrolled_at, u.two_factor_reenrol) {
+                (Some(at), _) => format!("已启用（{} 起）", local_time(at)),
+                (None, true) => "已重置，等待该用户下次登录时重新启用".into(),
+                (None, false) => "未启用".into(),
+            },
         }
     }
 }
