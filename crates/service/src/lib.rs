@@ -17,6 +17,8 @@ pub mod dictionary;
 pub mod exits;
 pub use crypto::random_token;
 mod error;
+pub mod keys;
+pub mod backup;
 mod filed_elsewhere;
 mod filing;
 pub mod fund_audit;

@@ -17,6 +17,7 @@ pub mod applications;
 pub mod assessments;
 pub mod assistance;
 pub mod audit;
+pub mod backup;
 pub mod campaigns;
 pub mod dictionary;
 pub mod exits;
