@@ -67,7 +67,9 @@ impl KeySources {
         Self {
             flag,
             config,
-            line: std::env::var("BANGFU_KEY").ok().filter(|v| !v.trim().is_empty()),
+            line: std::env::var("BANGFU_KEY")
+                .ok()
+                .filter(|v| !v.trim().is_empty()),
         }
     }
 

@@ -179,10 +179,12 @@ impl Key {
     pub(crate) fn cipher(&self) -> Result<Cipher, ServiceError> {
         let bad = |_| ServiceError::Internal("key of the wrong length".into());
         Ok(match self.algorithm {
-            Algorithm::Sm4Gcm => Cipher::Sm4(Box::new(Sm4Gcm::new_from_slice(&self.secret).map_err(bad)?)),
-            Algorithm::Aes256Gcm => {
-                Cipher::Aes(Box::new(Aes256Gcm::new_from_slice(&self.secret).map_err(bad)?))
+            Algorithm::Sm4Gcm => {
+                Cipher::Sm4(Box::new(Sm4Gcm::new_from_slice(&self.secret).map_err(bad)?))
             }
+            Algorithm::Aes256Gcm => Cipher::Aes(Box::new(
+                Aes256Gcm::new_from_slice(&self.secret).map_err(bad)?,
+            )),
         })
     }
 }
@@ -225,9 +227,8 @@ impl Keyring {
 
     /// Reads a key file.
     pub fn load_file(path: &Path) -> Result<Self, ServiceError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ServiceError::Rule(format!("无法读取密钥文件 {}：{e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ServiceError::Rule(format!("无法读取密钥文件 {}：{e}", path.display())))?;
         Self::parse(&text, &path.display().to_string())
     }
 
@@ -317,9 +318,8 @@ impl Keyring {
 pub fn generate_key_file(path: &Path, algorithm: Algorithm) -> Result<Key, ServiceError> {
     let key = Key::generate(algorithm);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            ServiceError::Rule(format!("无法创建目录 {}：{e}", dir.display()))
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ServiceError::Rule(format!("无法创建目录 {}：{e}", dir.display())))?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -404,7 +404,9 @@ mod tests {
         for algorithm in [Algorithm::Sm4Gcm, Algorithm::Aes256Gcm] {
             let old = Key::generate(algorithm);
             let ring = Keyring::parse(&old.line(), "t").unwrap();
-            let sealed = ring.seal("440104198001010011".as_bytes(), b"members.id_number").unwrap();
+            let sealed = ring
+                .seal("440104198001010011".as_bytes(), b"members.id_number")
+                .unwrap();
             assert!(!sealed.windows(18).any(|w| w == b"440104198001010011"));
             let new = Key::generate(Algorithm::Sm4Gcm);
             let rotated =

@@ -362,3 +362,10 @@ pub fn set_campaign_deadline(
         .execute(c))?;
     Ok(())
 }
+
+/// Tries to delete an audit entry: the log's guard triggers must refuse it
+/// (a test checks they are back after a restore set them aside).
+pub fn delete_audit_entry(conn: &mut Conn, id: i64) -> Result<usize, StorageError> {
+    use crate::schema::audit_log;
+    Ok(run!(conn, c => diesel::delete(audit_log::table.filter(audit_log::id.eq(id))).execute(c))?)
+}

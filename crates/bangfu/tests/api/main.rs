@@ -16,6 +16,7 @@ mod assessments;
 mod assistance;
 mod assistance_forms;
 mod auth;
+mod backup;
 mod campaigns;
 mod crawl;
 mod dashboard;

@@ -225,10 +225,7 @@ impl Content {
         let (sealed, _header) =
             SealedReader::open(BufReader::with_capacity(256 * 1024, file), keyring)?;
         let mut content = Self {
-            lines: BufReader::with_capacity(
-                256 * 1024,
-                flate2::read::GzDecoder::new(sealed),
-            ),
+            lines: BufReader::with_capacity(256 * 1024, flate2::read::GzDecoder::new(sealed)),
             buf: String::new(),
         };
         match content.next()? {

@@ -112,9 +112,7 @@ pub async fn backup(
     let key = keyring.current().clone();
     let backend = backend_code(db.backend());
     let done = db
-        .read(move |conn| {
-            store::snapshot(conn, |conn| dump(conn, file, &key, backend, &progress))
-        })
+        .read(move |conn| store::snapshot(conn, |conn| dump(conn, file, &key, backend, &progress)))
         .await;
     let (tables, rows) = match done {
         Ok(v) => v,
@@ -124,7 +122,11 @@ pub async fn backup(
         }
     };
     std::fs::rename(&partial, path).map_err(|e| {
-        ServiceError::Rule(format!("无法把 {} 改名为 {}：{e}", partial.display(), path.display()))
+        ServiceError::Rule(format!(
+            "无法把 {} 改名为 {}：{e}",
+            partial.display(),
+            path.display()
+        ))
     })?;
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     Ok(BackupSummary {
@@ -238,7 +240,13 @@ pub fn verify(
     progress: &Progress,
 ) -> Result<Manifest, ServiceError> {
     let (mut content, manifest) = Content::open(path, keyring)?;
-    read_tables(&mut content, &manifest, progress, |_, _, _| Ok(()), |_, _| Ok(()))?;
+    read_tables(
+        &mut content,
+        &manifest,
+        progress,
+        |_, _, _| Ok(()),
+        |_, _| Ok(()),
+    )?;
     Ok(manifest)
 }
 
@@ -274,7 +282,10 @@ fn read_tables(
                         rows(entry, std::mem::take(&mut batch), false)?;
                     }
                     if hash.rows % PROGRESS_EVERY == 0 {
-                        progress(&format!("  {}：{} / {} 行", entry.name, hash.rows, entry.rows));
+                        progress(&format!(
+                            "  {}：{} / {} 行",
+                            entry.name, hash.rows, entry.rows
+                        ));
                     }
                 }
                 Some(Line::Record(Record::TableEnd {
@@ -340,9 +351,7 @@ pub async fn restore(
         )));
     }
     // 2. Data already there is not replaced without --force.
-    let holding = db
-        .read(|c| store::holding_data(c).map_err(storage))
-        .await?;
+    let holding = db.read(|c| store::holding_data(c).map_err(storage)).await?;
     if !holding.is_empty() && !force {
         return Err(not_empty(&holding));
     }

@@ -81,8 +81,7 @@ impl Header {
             .ok_or_else(|| refused(&format!("不认识的加密算法编号 {algorithm}")))?;
         let mut id = vec![0u8; usize::from(id_len)];
         r.read_exact(&mut id).map_err(short)?;
-        let key_id =
-            String::from_utf8(id).map_err(|_| refused("文件头中的密钥编号无效"))?;
+        let key_id = String::from_utf8(id).map_err(|_| refused("文件头中的密钥编号无效"))?;
         let mut nonce_prefix = [0u8; 7];
         r.read_exact(&mut nonce_prefix).map_err(short)?;
         let mut chunk = [0u8; 4];
@@ -283,11 +282,14 @@ impl<R: BufRead> SealedReader<R> {
         let plain = opened.map_err(|_| {
             let why = if index == 0 {
                 format!(
-                    "密钥 {} 打不开它：密钥不对（同一编号的另一把密钥？），或文件开头已被改动",
+                    "密钥 {} 打不开它：密钥不对（同一编号的另一把密钥？），或文件已被截断或改动",
                     self.key_id
                 )
             } else if last {
-                format!("文件不完整（被截断）或结尾已被改动：第 {} 块校验失败", index + 1)
+                format!(
+                    "文件不完整（被截断）或结尾已被改动：第 {} 块校验失败",
+                    index + 1
+                )
             } else {
                 format!("文件已被改动：第 {} 块校验失败", index + 1)
             };

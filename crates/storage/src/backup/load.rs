@@ -21,11 +21,13 @@ fn migration_error(e: impl std::fmt::Display) -> StorageError {
 /// The migrations this binary knows for `backend`, oldest first.
 pub fn known_migrations(backend: Backend) -> Result<Vec<String>, StorageError> {
     let mut versions: Vec<String> = match backend {
-        Backend::Sqlite => MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
-            .map_err(migration_error)?
-            .iter()
-            .map(|m| m.name().version().to_string())
-            .collect(),
+        Backend::Sqlite => {
+            MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+                .map_err(migration_error)?
+                .iter()
+                .map(|m| m.name().version().to_string())
+                .collect()
+        }
         Backend::Postgres => MigrationSource::<diesel::pg::Pg>::migrations(&PG_MIGRATIONS)
             .map_err(migration_error)?
             .iter()
@@ -58,7 +60,11 @@ pub fn applied_migrations(conn: &mut Conn) -> Result<Vec<String>, StorageError> 
 /// applies those it lacks; reverts those it has beyond them only when
 /// `may_revert` (its data is being replaced anyway). A migration this
 /// binary does not know is refused: the backup is of a newer Bangfu.
-pub fn migrate_to(conn: &mut Conn, wanted: &[String], may_revert: bool) -> Result<(), StorageError> {
+pub fn migrate_to(
+    conn: &mut Conn,
+    wanted: &[String],
+    may_revert: bool,
+) -> Result<(), StorageError> {
     match conn {
         Conn::Sqlite(c) => migrate_with(
             &mut **c,
@@ -134,8 +140,8 @@ struct N {
 /// entry: what a restore without `--force` would destroy. Empty when the
 /// database is empty in that sense.
 pub fn holding_data(conn: &mut Conn) -> Result<Vec<(String, i64)>, StorageError> {
-    let mut fresh = SqliteConnection::establish(":memory:")
-        .map_err(|e| StorageError::Pool(e.to_string()))?;
+    let mut fresh =
+        SqliteConnection::establish(":memory:").map_err(|e| StorageError::Pool(e.to_string()))?;
     fresh
         .run_pending_migrations(SQLITE_MIGRATIONS)
         .map_err(migration_error)?;
@@ -283,9 +289,11 @@ macro_rules! bind_value {
             (Kind::BigInt, Value::Null) => $q.bind::<Nullable<BigInt>, _>(None::<i64>),
             (Kind::BigInt, Value::Int(i)) => $q.bind::<BigInt, _>(i),
             (Kind::Integer, Value::Null) => $q.bind::<Nullable<Integer>, _>(None::<i32>),
-            (Kind::Integer, Value::Int(i)) => $q.bind::<Integer, _>(i32::try_from(i).map_err(
-                |_| mismatch($table, column, &format!("{i} is beyond a 32-bit integer")),
-            )?),
+            (Kind::Integer, Value::Int(i)) => {
+                $q.bind::<Integer, _>(i32::try_from(i).map_err(|_| {
+                    mismatch($table, column, &format!("{i} is beyond a 32-bit integer"))
+                })?)
+            }
             (Kind::Bool, Value::Null) => {
                 $q.bind::<Nullable<diesel::sql_types::Bool>, _>(None::<bool>)
             }
@@ -367,8 +375,7 @@ pub fn insert(
                 let n = columns.len();
                 let values: Vec<String> = (0..batch.len())
                     .map(|r| {
-                        let ps: Vec<String> =
-                            (1..=n).map(|j| format!("${}", r * n + j)).collect();
+                        let ps: Vec<String> = (1..=n).map(|j| format!("${}", r * n + j)).collect();
                         format!("({})", ps.join(", "))
                     })
                     .collect();

@@ -188,11 +188,11 @@ pub fn tables(conn: &mut Conn) -> Result<Vec<Table>, StorageError> {
     let mut out = Vec::with_capacity(names.len());
     for name in names {
         let rows: Vec<ColumnRow> = match conn {
-            Conn::Sqlite(c) => {
-                diesel::sql_query("SELECT name, type AS kind, pk FROM pragma_table_info(?) ORDER BY cid")
-                    .bind::<Text, _>(&name)
-                    .load(&mut **c)?
-            }
+            Conn::Sqlite(c) => diesel::sql_query(
+                "SELECT name, type AS kind, pk FROM pragma_table_info(?) ORDER BY cid",
+            )
+            .bind::<Text, _>(&name)
+            .load(&mut **c)?,
             Conn::Pg(c) => diesel::sql_query(
                 "SELECT col.column_name::text AS name, col.data_type::text AS kind, \
                  COALESCE(k.ordinal_position, 0)::int4 AS pk \
@@ -405,9 +405,7 @@ fn decode_row(table: &str, columns: &[Column], line: &str) -> Result<Vec<Value>,
     items
         .into_iter()
         .zip(columns)
-        .map(|(v, c)| {
-            decode_value(c.kind, v).map_err(|e| bad(format!("column {}: {e}", c.name)))
-        })
+        .map(|(v, c)| decode_value(c.kind, v).map_err(|e| bad(format!("column {}: {e}", c.name))))
         .collect()
 }
 
