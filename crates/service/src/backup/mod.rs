@@ -475,7 +475,7 @@ fn load(
                 return Ok(());
             };
             let mut c = conn.borrow_mut();
-            store::insert(&mut **c, &entry.name, cols, batch).map_err(storage)
+            store::insert(&mut c, &entry.name, cols, batch).map_err(storage)
         },
         |entry, sha| {
             let Some((table, cols)) = find(&entry.name) else {
@@ -483,7 +483,7 @@ fn load(
             };
             let mut c = conn.borrow_mut();
             let mut hash = TableHash::new();
-            store::rows(&mut **c, table, cols, |values: Vec<Value>| {
+            store::rows(&mut c, table, cols, |values: Vec<Value>| {
                 hash.add(&values, None);
                 Ok::<(), ServiceError>(())
             })?;

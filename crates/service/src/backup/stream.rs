@@ -106,13 +106,13 @@ pub(crate) fn refused(what: &str) -> ServiceError {
 }
 
 enum Encryptor {
-    Sm4(EncryptorBE32<Sm4Gcm>),
-    Aes(EncryptorBE32<Aes256Gcm>),
+    Sm4(Box<EncryptorBE32<Sm4Gcm>>),
+    Aes(Box<EncryptorBE32<Aes256Gcm>>),
 }
 
 enum Decryptor {
-    Sm4(DecryptorBE32<Sm4Gcm>),
-    Aes(DecryptorBE32<Aes256Gcm>),
+    Sm4(Box<DecryptorBE32<Sm4Gcm>>),
+    Aes(Box<DecryptorBE32<Aes256Gcm>>),
 }
 
 /// Seals what is written to it, chunk by chunk; [`SealedWriter::finish`]
@@ -133,8 +133,8 @@ impl<W: Write> SealedWriter<W> {
             .map_err(|e| ServiceError::Rule(format!("写入备份文件失败：{e}")))?;
         let nonce = (&header.nonce_prefix).into();
         let encryptor = match key.cipher()? {
-            Cipher::Sm4(c) => Encryptor::Sm4(EncryptorBE32::from_aead(*c, nonce)),
-            Cipher::Aes(c) => Encryptor::Aes(EncryptorBE32::from_aead(*c, nonce)),
+            Cipher::Sm4(c) => Encryptor::Sm4(Box::new(EncryptorBE32::from_aead(*c, nonce))),
+            Cipher::Aes(c) => Encryptor::Aes(Box::new(EncryptorBE32::from_aead(*c, nonce))),
         };
         Ok(Self {
             inner,
@@ -167,8 +167,8 @@ impl<W: Write> SealedWriter<W> {
             aad: &self.header,
         };
         let sealed = match self.encryptor.take() {
-            Some(Encryptor::Sm4(e)) => e.encrypt_last(payload),
-            Some(Encryptor::Aes(e)) => e.encrypt_last(payload),
+            Some(Encryptor::Sm4(e)) => (*e).encrypt_last(payload),
+            Some(Encryptor::Aes(e)) => (*e).encrypt_last(payload),
             None => return Err(io::Error::other("the backup stream is already finished")),
         }
         .map_err(|_| io::Error::other("encryption failed"))?;
@@ -237,8 +237,8 @@ impl<R: BufRead> SealedReader<R> {
         }
         let nonce = (&header.nonce_prefix).into();
         let decryptor = match key.cipher()? {
-            Cipher::Sm4(c) => Decryptor::Sm4(DecryptorBE32::from_aead(*c, nonce)),
-            Cipher::Aes(c) => Decryptor::Aes(DecryptorBE32::from_aead(*c, nonce)),
+            Cipher::Sm4(c) => Decryptor::Sm4(Box::new(DecryptorBE32::from_aead(*c, nonce))),
+            Cipher::Aes(c) => Decryptor::Aes(Box::new(DecryptorBE32::from_aead(*c, nonce))),
         };
         let reader = Self {
             inner,
@@ -268,8 +268,8 @@ impl<R: BufRead> SealedReader<R> {
         };
         let opened = if last {
             match self.decryptor.take() {
-                Some(Decryptor::Sm4(d)) => d.decrypt_last(payload),
-                Some(Decryptor::Aes(d)) => d.decrypt_last(payload),
+                Some(Decryptor::Sm4(d)) => (*d).decrypt_last(payload),
+                Some(Decryptor::Aes(d)) => (*d).decrypt_last(payload),
                 None => return Ok(()),
             }
         } else {

@@ -448,7 +448,7 @@ pub fn parse_timestamp(s: &str) -> Result<NaiveDateTime, String> {
 }
 
 fn from_hex(s: &str) -> Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err("odd number of hex digits".into());
     }
     let digit = |b: u8| match b {
