@@ -167,8 +167,72 @@ struct LineRow {
     line: String,
 }
 
+#[derive(QueryableByName)]
+struct Reference {
+    #[diesel(sql_type = Text)]
+    child: String,
+    #[diesel(sql_type = Text)]
+    parent: String,
+}
+
+/// `names` ordered so a table comes after the tables its foreign keys
+/// refer to (ties by name; a cycle, if ever, ends the list by name). A
+/// restore loads in this order, so SQLite's deferred foreign keys never
+/// wait for a parent: a parent inserted while violations are outstanding
+/// makes SQLite search the child tables for each row.
+fn in_reference_order(conn: &mut Conn, names: Vec<String>) -> Result<Vec<String>, StorageError> {
+    let refs: Vec<Reference> = match conn {
+        Conn::Sqlite(c) => diesel::sql_query(
+            "SELECT m.name AS child, p.\"table\" AS parent FROM sqlite_master m, \
+             pragma_foreign_key_list(m.name) p WHERE m.type = 'table'",
+        )
+        .load(&mut **c)?,
+        Conn::Pg(c) => diesel::sql_query(
+            "SELECT cl.relname::text AS child, ref.relname::text AS parent \
+             FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid \
+             JOIN pg_class ref ON ref.oid = con.confrelid \
+             WHERE con.contype = 'f' AND cl.relnamespace = current_schema()::regnamespace",
+        )
+        .load(&mut **c)?,
+    };
+    let mut waiting: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = names
+        .iter()
+        .map(|n| (n.clone(), Default::default()))
+        .collect();
+    for r in refs {
+        if r.child != r.parent && waiting.contains_key(&r.parent) {
+            if let Some(parents) = waiting.get_mut(&r.child) {
+                parents.insert(r.parent);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(names.len());
+    while !waiting.is_empty() {
+        let ready: Vec<String> = waiting
+            .iter()
+            .filter(|(_, parents)| parents.is_empty())
+            .map(|(n, _)| n.clone())
+            .collect();
+        if ready.is_empty() {
+            out.extend(waiting.keys().cloned());
+            break;
+        }
+        for n in &ready {
+            waiting.remove(n);
+        }
+        for parents in waiting.values_mut() {
+            for n in &ready {
+                parents.remove(n);
+            }
+        }
+        out.extend(ready);
+    }
+    Ok(out)
+}
+
 /// Every table of the database (Diesel's own migration table and SQLite's
-/// internal tables left out), by name, with its columns and key.
+/// internal tables left out), parents before the tables that refer to
+/// them, with its columns and key.
 pub fn tables(conn: &mut Conn) -> Result<Vec<Table>, StorageError> {
     let names: Vec<NameRow> = match conn {
         Conn::Sqlite(c) => diesel::sql_query(
@@ -185,6 +249,7 @@ pub fn tables(conn: &mut Conn) -> Result<Vec<Table>, StorageError> {
     };
     let mut names: Vec<String> = names.into_iter().map(|n| n.name).collect();
     names.sort();
+    let names = in_reference_order(conn, names)?;
     let mut out = Vec::with_capacity(names.len());
     for name in names {
         let rows: Vec<ColumnRow> = match conn {
