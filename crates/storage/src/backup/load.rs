@@ -465,3 +465,36 @@ pub fn finish_load(conn: &mut Conn, loading: Loading) -> Result<(), StorageError
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Db, DbOptions};
+
+    #[tokio::test]
+    async fn a_backup_of_a_newer_schema_is_refused_and_an_older_one_is_met() {
+        let dir = std::env::temp_dir().join(format!("bangfu-load-test-{}", std::process::id()));
+        let url = format!("sqlite://{}/t.db", dir.display());
+        let db = Db::open(&url, &DbOptions::default()).unwrap();
+        let known = known_migrations(Backend::Sqlite).unwrap();
+        let mut newer = known.clone();
+        newer.push("99991231000001".into());
+        let e = db
+            .read(move |c| migrate_to(c, &newer, true))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("does not know"), "{e}");
+        // An older backup: the database is brought to exactly its migrations.
+        let older = known[..known.len() - 1].to_vec();
+        let wanted = older.clone();
+        let applied = db
+            .read(move |c| {
+                migrate_to(c, &wanted, false)?;
+                applied_migrations(c)
+            })
+            .await
+            .unwrap();
+        assert_eq!(applied, older);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
