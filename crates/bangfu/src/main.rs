@@ -12,6 +12,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod backup_cli;
+
 const DEFAULT_DATABASE: &str = "sqlite://data/bangfu.db";
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -32,6 +34,11 @@ struct Global {
     /// Optional TOML file with the same settings (flags and environment win)
     #[arg(long, global = true, env = "BANGFU_CONFIG")]
     config: Option<PathBuf>,
+    /// The data key file (backups are encrypted with its last key). Default:
+    /// `BANGFU_KEY` (one key line), the config file's `key_file`, or
+    /// `bangfu.key` beside a SQLite database
+    #[arg(long, global = true, env = "BANGFU_KEY_FILE")]
+    key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -53,6 +60,15 @@ enum Command {
     /// account: for lists that arrive by secure file transfer, and for
     /// benchmarks
     Verify(VerifyArgs),
+    /// Write an encrypted, compressed backup of the whole database (online:
+    /// the server may keep running) to a new file
+    Backup(backup_cli::BackupArgs),
+    /// Restore a backup into an empty database of either backend (or
+    /// replace everything in it with --force); stop the server first
+    Restore(backup_cli::RestoreArgs),
+    /// Data key files
+    #[command(subcommand)]
+    Keys(backup_cli::KeysCommand),
 }
 
 #[derive(Args)]
@@ -227,6 +243,7 @@ struct FileConfig {
     login_address_window_minutes: Option<u64>,
     filed_elsewhere_per_hour: Option<u32>,
     two_factor_roles: Option<String>,
+    key_file: Option<PathBuf>,
 }
 
 fn load_file(path: Option<&PathBuf>) -> Result<FileConfig, String> {
@@ -491,6 +508,15 @@ async fn run(cli: Cli) -> Result<(), String> {
             let services = bangfu::open(&config).await.map_err(fail)?;
             audit_cmd::run(&services, cmd).await
         }
+        Command::Backup(args) => {
+            let keys = backup_cli::KeySources::new(cli.global.key_file, file.key_file);
+            backup_cli::backup(&config, &keys, args).await
+        }
+        Command::Restore(args) => {
+            let keys = backup_cli::KeySources::new(cli.global.key_file, file.key_file);
+            backup_cli::restore(&config, &keys, args).await
+        }
+        Command::Keys(cmd) => backup_cli::keys(cmd),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod assessments;
 pub mod assistance;
 pub mod audit;
 pub mod audit_chain;
+pub mod backup;
 pub mod campaigns;
 pub mod dictionary;
 pub mod exits;

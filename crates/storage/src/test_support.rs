@@ -395,3 +395,10 @@ pub fn tamper_audit_entry(conn: &mut Conn, seq: i64, actor: &str) -> Result<i64,
     }
     Ok(id)
 }
+
+/// Tries to delete an audit entry: the log's guard triggers must refuse it
+/// (a test checks they are back after a restore set them aside).
+pub fn delete_audit_entry(conn: &mut Conn, id: i64) -> Result<usize, StorageError> {
+    use crate::schema::audit_log;
+    Ok(run!(conn, c => diesel::delete(audit_log::table.filter(audit_log::id.eq(id))).execute(c))?)
+}

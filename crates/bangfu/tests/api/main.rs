@@ -17,6 +17,7 @@ mod assistance;
 mod assistance_forms;
 mod audit_chain;
 mod auth;
+mod backup;
 mod campaigns;
 mod crawl;
 mod dashboard;

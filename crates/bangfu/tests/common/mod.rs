@@ -65,6 +65,14 @@ fn unique() -> String {
 }
 
 fn fresh_db() -> (String, TestDb) {
+    match postgres_db() {
+        Some(db) => db,
+        None => sqlite_db(),
+    }
+}
+
+/// A new PostgreSQL database when `BANGFU_TEST_DATABASE_URL` names a server.
+fn postgres_db() -> Option<(String, TestDb)> {
     match std::env::var("BANGFU_TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let name = format!("bangfu_test_{}", unique());
@@ -80,19 +88,41 @@ fn fresh_db() -> (String, TestDb) {
                 "create database: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            (
+            Some((
                 format!("{}/{}", url.trim_end_matches('/'), name),
                 TestDb::Postgres { admin_url, name },
-            )
+            ))
         }
-        _ => {
-            let dir = std::env::temp_dir().join(format!("bangfu-test-{}", unique()));
-            std::fs::create_dir_all(&dir).expect("temp dir");
-            (
-                format!("sqlite://{}/test.db", dir.display()),
-                TestDb::Sqlite(dir),
-            )
-        }
+        _ => None,
+    }
+}
+
+fn sqlite_db() -> (String, TestDb) {
+    let dir = std::env::temp_dir().join(format!("bangfu-test-{}", unique()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    (
+        format!("sqlite://{}/test.db", dir.display()),
+        TestDb::Sqlite(dir),
+    )
+}
+
+/// An empty database of a test's own beside the server's (nothing in it,
+/// not even migrations), dropped with the value.
+pub struct Scratch {
+    pub url: String,
+    _db: TestDb,
+}
+
+impl Scratch {
+    /// A SQLite file in a temporary folder of its own.
+    pub fn sqlite() -> Self {
+        let (url, db) = sqlite_db();
+        Self { url, _db: db }
+    }
+
+    /// A PostgreSQL database, when `BANGFU_TEST_DATABASE_URL` names a server.
+    pub fn postgres() -> Option<Self> {
+        postgres_db().map(|(url, db)| Self { url, _db: db })
     }
 }
 
