@@ -420,12 +420,7 @@ impl Services {
         actor: &Actor,
         code: &str,
     ) -> Result<Vec<String>, ServiceError> {
-        if code.trim().is_empty() {
-            return Err(code_required());
-        }
-        if actor.user.two_factor_enrolled_at.is_none() {
-            return Err(ServiceError::Rule("尚未启用两步验证".into()));
-        }
+        code_given(actor, code)?;
         let (a, settings, code) = (actor.clone(), self.settings.clone(), code.to_owned());
         self.write(move |c| {
             let action = Action::RegenerateRecoveryCodes;
@@ -451,12 +446,7 @@ impl Services {
                 "您的角色须使用两步验证，不能停用。更换手机请用恢复码登录后联系管理员重置".into(),
             ));
         }
-        if code.trim().is_empty() {
-            return Err(code_required());
-        }
-        if actor.user.two_factor_enrolled_at.is_none() {
-            return Err(ServiceError::Rule("尚未启用两步验证".into()));
-        }
+        code_given(actor, code)?;
         let (a, settings, code) = (actor.clone(), self.settings.clone(), code.to_owned());
         self.write(move |c| {
             let action = Action::DisableTwoFactor;
@@ -525,6 +515,18 @@ impl Services {
         })
         .await
     }
+}
+
+/// What an act needing a current code checks first: a code was typed, and
+/// the caller has two-factor to check it against.
+fn code_given(actor: &Actor, code: &str) -> Result<(), ServiceError> {
+    if code.trim().is_empty() {
+        return Err(code_required());
+    }
+    if actor.user.two_factor_enrolled_at.is_none() {
+        return Err(ServiceError::Rule("尚未启用两步验证".into()));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

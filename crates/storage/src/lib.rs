@@ -11,6 +11,7 @@ mod db;
 mod error;
 mod query;
 mod schema;
+mod schema_joins;
 mod scope;
 
 pub mod applications;
