@@ -8,21 +8,8 @@
 use crate::common;
 
 use common::{assert_error, audit_entries, PASSWORD};
+use common::{totp_code_at as code_at, unix_now};
 use serde_json::{json, Value};
-use totp_rs::{Algorithm, Secret, TOTP};
-
-/// The code of `secret` at `at` (unix seconds), as an authenticator app shows it.
-fn code_at(secret: &str, at: u64) -> String {
-    let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
-    TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes).generate(at)
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 /// A client of the login endpoints (no session), whose answers are checked
 /// against the OpenAPI document like every other.

@@ -9,20 +9,8 @@
 use crate::common;
 
 use common::browser::*;
+use common::{totp_code_at as code_at, unix_now};
 use fantoccini::{Client, Locator};
-use totp_rs::{Algorithm, Secret, TOTP};
-
-fn code_at(secret: &str, at: u64) -> String {
-    let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
-    TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes).generate(at)
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 async fn text(c: &Client, css: &str) -> R<String> {
     c.find(Locator::Css(css))

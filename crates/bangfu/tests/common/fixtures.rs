@@ -725,3 +725,19 @@ pub fn cli(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
     }
     child.wait_with_output().expect("bangfu ends")
 }
+
+/// The code of the base32 `secret` at `at` (unix seconds), as an
+/// authenticator app shows it.
+pub fn totp_code_at(secret: &str, at: u64) -> String {
+    use totp_rs::{Algorithm, Secret, TOTP};
+    let bytes = Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
+    TOTP::new_unchecked(Algorithm::SHA1, 6, 1, 30, bytes).generate(at)
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
