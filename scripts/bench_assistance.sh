@@ -26,6 +26,8 @@ pg="${BANGFU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}"
 cargo build --release -q -p bangfu
 bin=target/release/bangfu
 work="$(mktemp -d "${TMPDIR:-/tmp}/bangfu-bench.XXXXXX")"
+source "$(dirname "$0")/bench_lib.sh"
+bench_key
 dbname="bangfu_bench_assist_$$"
 case "$backend" in
     sqlite) url="sqlite://$work/bench.db" ;;

@@ -25,6 +25,8 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; ex
 cargo build --release -q -p bangfu
 bin=target/release/bangfu
 work="$(mktemp -d "${TMPDIR:-/tmp}/bangfu-bench.XXXXXX")"
+source "$(dirname "$0")/bench_lib.sh"
+bench_key
 dbname="bangfu_bench_$$"
 case "$backend" in
     sqlite) url="sqlite://$work/bench.db" ;;

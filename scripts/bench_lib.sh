@@ -11,12 +11,24 @@
 
 ms() { echo $(( ($2 - $1) / 1000000 )); }
 
+# bench_key: the data key that seals ID numbers, phones and addresses, one
+# of this run's own (in $work), unless a key or an existing database was
+# given.
+bench_key() {
+    if [ -z "${BANGFU_KEY:-}${BANGFU_KEY_FILE:-}${BANGFU_BENCH_DB:-}" ]; then
+        export BANGFU_KEY_FILE="$work/bangfu.key"
+        echo "kbench-$$ sm4-gcm $(head -c 16 /dev/urandom | base64)" > "$BANGFU_KEY_FILE"
+        chmod 600 "$BANGFU_KEY_FILE"
+    fi
+}
+
 bench_setup() {
     local backend="$1" n="$2" name="$3"
     pg="${BANGFU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}"
     bin="${BANGFU_BENCH_BIN:-target/release/bangfu}"
     [ -n "${BANGFU_BENCH_BIN:-}" ] || cargo build --release -q -p bangfu
     work="$(mktemp -d "${TMPDIR:-/tmp}/bangfu-bench-$name.XXXXXX")"
+    bench_key
     server=""
     dbname=""
     trap bench_cleanup EXIT

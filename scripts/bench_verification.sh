@@ -28,6 +28,8 @@ pg="${BANGFU_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432}"
 bin="${BANGFU_BENCH_BIN:-target/release/bangfu}"
 [ -n "${BANGFU_BENCH_BIN:-}" ] || cargo build --release -q -p bangfu
 work="$(mktemp -d "${TMPDIR:-/tmp}/bangfu-bench-v.XXXXXX")"
+source "$(dirname "$0")/bench_lib.sh"
+bench_key
 server=""
 dbname=""
 cleanup() {

@@ -42,6 +42,15 @@ pub enum KeysCommand {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Append a new current key to the data key file (--key-file, the
+    /// config file's key_file, or bangfu.key beside a SQLite database) and
+    /// re-encrypt every sealed column with it. Stop the servers first, and
+    /// give them the new key file before starting them again
+    Rotate {
+        /// sm4-gcm (default, 商用密码) or aes-256-gcm
+        #[arg(long, default_value = "sm4-gcm")]
+        algorithm: String,
+    },
     /// Append a new current key to a key file; the keys before it stay to
     /// decrypt what they encrypted
     Add {
@@ -73,9 +82,26 @@ impl KeySources {
         }
     }
 
+    /// The key file a rotation appends to: the one configured, or the
+    /// default beside a SQLite database (never `BANGFU_KEY`, which is not a
+    /// file).
+    fn file(&self, database_url: &str) -> Result<PathBuf, String> {
+        if let Some(path) = self.flag.as_ref().or(self.config.as_ref()) {
+            return Ok(path.clone());
+        }
+        if self.line.is_some() {
+            return Err(
+                "密钥来自环境变量 BANGFU_KEY，无法轮换：请改用密钥文件（--key-file）".into(),
+            );
+        }
+        default_file(database_url)
+            .ok_or_else(|| "PostgreSQL 数据库须用 --key-file 指定数据密钥文件".to_owned())
+    }
+
     /// The keyring; `create` makes the default key file beside a SQLite
-    /// database when there is none yet (a backup may; a restore may not).
-    fn keyring(&self, database_url: &str, create: bool) -> Result<Keyring, String> {
+    /// database when there is none yet (a start or a backup may; a restore
+    /// may not).
+    pub fn keyring(&self, database_url: &str, create: bool) -> Result<Keyring, String> {
         if let Some(path) = self.flag.as_ref() {
             return load(path);
         }
@@ -85,17 +111,9 @@ impl KeySources {
         if let Some(path) = self.config.as_ref() {
             return load(path);
         }
-        let Some(db_path) = database_url
-            .strip_prefix("sqlite://")
-            .or_else(|| database_url.strip_prefix("sqlite:"))
-        else {
-            return Err("PostgreSQL 数据库的备份与恢复须配置数据密钥：--key-file 文件、环境变量 BANGFU_KEY_FILE 或 BANGFU_KEY、或配置文件中的 key_file。可用 bangfu keys generate --to 文件 生成一个，并另行妥善保管。".into());
+        let Some(path) = default_file(database_url) else {
+            return Err("PostgreSQL 数据库须配置数据密钥（它加密库中的身份证号、电话、住址等，也加密备份）：--key-file 文件、环境变量 BANGFU_KEY_FILE 或 BANGFU_KEY、或配置文件中的 key_file。可用 bangfu keys generate --to 文件 生成一个，并另行妥善保管。".into());
         };
-        let dir = Path::new(db_path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let path = dir.join(DEFAULT_KEY_FILE);
         if path.exists() {
             return load(&path);
         }
@@ -107,13 +125,49 @@ impl KeySources {
         }
         let key = keys::generate_key_file(&path, Algorithm::Sm4Gcm).map_err(|e| e.to_string())?;
         eprintln!(
-            "警告：没有配置数据密钥，已生成 {}（{}，密钥 {}）。请把它另行备份到安全的地方（不要和备份文件放在一起）：丢失密钥就无法恢复用它加密的备份。",
+            "警告：没有配置数据密钥，已生成 {}（{}，密钥 {}）。它加密数据库中的身份证号、电话、住址等和备份：请把它另行备份到安全的地方（不要和数据库备份放在一起）；丢失密钥就丢失这些数据。",
             path.display(),
             key.algorithm().code(),
             key.id()
         );
         Keyring::load_file(&path).map_err(|e| e.to_string())
     }
+}
+
+/// `bangfu.key` beside a SQLite database; none for PostgreSQL.
+fn default_file(database_url: &str) -> Option<PathBuf> {
+    let db_path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let dir = Path::new(db_path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    Some(dir.join(DEFAULT_KEY_FILE))
+}
+
+/// `bangfu keys rotate`: a new current key in the key file, then the
+/// start's sealing pass, which re-encrypts every sealed value and blind
+/// index with it.
+pub async fn rotate(mut config: Config, keys: &KeySources, algorithm: &str) -> Result<(), String> {
+    let path = keys.file(&config.database_url)?;
+    let algorithm = Algorithm::parse(algorithm).map_err(|e| e.to_string())?;
+    // The old key must open the data before a new one is added.
+    let old = load(&path)?;
+    config.keyring = Some(old);
+    drop(bangfu::open(&config).await.map_err(|e| e.to_string())?);
+    let key = keys::add_key(&path, algorithm).map_err(|e| e.to_string())?;
+    config.keyring = Some(load(&path)?);
+    let started = Instant::now();
+    bangfu::open(&config).await.map_err(|e| e.to_string())?;
+    println!(
+        "已在 {} 中加入新的当前密钥 {}（{}），并用它重新加密了数据库中所有加密保存的值和索引（用时 {:.1} 秒）。原有密钥仍留在文件中，用来打开它加密的旧备份；请重新备份密钥文件，并把它发给每个服务进程后再启动。",
+        path.display(),
+        key.id(),
+        key.algorithm().code(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn load(path: &Path) -> Result<Keyring, String> {
@@ -209,6 +263,9 @@ pub fn keys(cmd: KeysCommand) -> Result<(), String> {
                 key.algorithm().code(),
                 key.id()
             );
+        }
+        KeysCommand::Rotate { .. } => {
+            return Err("bangfu keys rotate 需要数据库：请在 main 中处理".into());
         }
         KeysCommand::Add { algorithm, to } => {
             let algorithm = Algorithm::parse(&algorithm).map_err(|e| e.to_string())?;

@@ -1,6 +1,8 @@
 //! The Bangfu server as a library: what `bangfu serve` runs, and what the
 //! integration tests start on port 0.
 
+use bangfu_service::field_keys::FieldKeys;
+use bangfu_service::keys::Keyring;
 use bangfu_service::{Db, DbOptions, Services, Settings};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
@@ -22,6 +24,10 @@ pub struct Config {
     pub settings: Settings,
     pub db: DbOptions,
     pub web: bangfu_web::WebOptions,
+    /// The data key: it seals ID numbers, phones, addresses, health and
+    /// notes in the database (and encrypts backups). Required: without it
+    /// nothing is opened.
+    pub keyring: Option<Keyring>,
 }
 
 impl Config {
@@ -32,6 +38,7 @@ impl Config {
             settings: Settings::default(),
             db: DbOptions::default(),
             web: bangfu_web::WebOptions::default(),
+            keyring: None,
         }
     }
 }
@@ -45,6 +52,12 @@ pub async fn open(config: &Config) -> Result<Services, AppError> {
         )),
         other => AppError::Database(other.to_string()),
     })?;
+    let keyring = config.keyring.as_ref().ok_or_else(|| {
+        AppError::Database(
+            "没有配置数据密钥：用 --key-file 文件、环境变量 BANGFU_KEY_FILE 或 BANGFU_KEY 指定（bangfu keys generate --to 文件 可生成一个）".into(),
+        )
+    })?;
+    let db = db.with_cipher(std::sync::Arc::new(FieldKeys::new(keyring)?));
     let services = Services::new(db, config.settings.clone());
     services.prepare().await?;
     // Decisions a migration marked stale (the rule changed) are refreshed

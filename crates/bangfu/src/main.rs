@@ -351,6 +351,15 @@ async fn run(cli: Cli) -> Result<(), String> {
         file.filed_elsewhere_per_hour,
     );
     let fail = |e: AppError| e.to_string();
+    let keys = backup_cli::KeySources::new(cli.global.key_file.clone(), file.key_file.clone());
+    // Every command that opens the database needs the data key: it seals
+    // ID numbers, phones, addresses, health and notes there.
+    if !matches!(
+        cli.command,
+        Command::Backup(_) | Command::Restore(_) | Command::Keys(_)
+    ) {
+        config.keyring = Some(keys.keyring(&config.database_url, true)?);
+    }
     match cli.command {
         Command::Serve(args) => {
             if let Some(l) = args.listen {
@@ -508,13 +517,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             let services = bangfu::open(&config).await.map_err(fail)?;
             audit_cmd::run(&services, cmd).await
         }
-        Command::Backup(args) => {
-            let keys = backup_cli::KeySources::new(cli.global.key_file, file.key_file);
-            backup_cli::backup(&config, &keys, args).await
-        }
-        Command::Restore(args) => {
-            let keys = backup_cli::KeySources::new(cli.global.key_file, file.key_file);
-            backup_cli::restore(&config, &keys, args).await
+        Command::Backup(args) => backup_cli::backup(&config, &keys, args).await,
+        Command::Restore(args) => backup_cli::restore(&config, &keys, args).await,
+        Command::Keys(backup_cli::KeysCommand::Rotate { algorithm }) => {
+            backup_cli::rotate(config, &keys, &algorithm).await
         }
         Command::Keys(cmd) => backup_cli::keys(cmd),
     }

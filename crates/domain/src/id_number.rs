@@ -195,6 +195,22 @@ pub fn mask_phone(phone: &str) -> String {
     }
 }
 
+/// Masks an address for the audit log, which can never be anonymised: the
+/// first 6 characters (city and district, as a rule) stay, the rest is '*'.
+pub fn mask_address(address: &str) -> String {
+    mask_keeping(address.trim(), 6, 0)
+}
+
+/// What the audit log keeps of a free-text note: that there is one and how
+/// long it is, never its words (it is sealed in the file and may name an
+/// illness).
+pub fn note_marker(note: &str) -> String {
+    match note.trim().chars().count() {
+        0 => String::new(),
+        n => format!("（{n} 字）"),
+    }
+}
+
 /// Keeps `head` characters at the start and `tail` at the end, masking the
 /// rest. A value too short to keep both is masked entirely rather than shown.
 fn mask_keeping(s: &str, head: usize, tail: usize) -> String {
@@ -213,6 +229,14 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_address_keeps_its_district_and_a_note_only_its_length() {
+        assert_eq!(mask_address("广州市荔湾区多宝路12号"), "广州市荔湾区******");
+        assert_eq!(mask_address("荔湾区"), "***");
+        assert_eq!(note_marker("丈夫肝硬化"), "（5 字）");
+        assert_eq!(note_marker("  "), "");
+    }
 
     fn today() -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, 6, 15).unwrap()

@@ -61,8 +61,10 @@ pub(crate) fn filing_union(
     })
 }
 
-/// The audit snapshot of a file: ID numbers masked, so the log does not
-/// become a second copy of everyone's identity.
+/// The audit snapshot of a file: ID numbers, phone and address masked and
+/// the note reduced to its length, so the log (which is never changed,
+/// not even by retention) does not become a clear copy of what the file
+/// keeps sealed.
 pub(crate) fn snapshot(
     h: &HouseholdData,
     members: &[Member],
@@ -75,7 +77,7 @@ pub(crate) fn snapshot(
         "worker_name": h.worker_name,
         "worker_id_number": h.worker_id_number.masked(),
         "phone": bangfu_domain::id_number::mask_phone(&h.phone),
-        "address": h.address,
+        "address": bangfu_domain::id_number::mask_address(&h.address),
         "division_code": h.division_code,
         "employer": h.employer,
         "employer_kind": h.employer_kind.code(),
@@ -93,7 +95,7 @@ pub(crate) fn snapshot(
         "filed_on": h.filed_on.to_string(),
         "dibao_since": h.dibao_since.map(|m| m.to_string()),
         "other_relief_since": h.other_relief_since.map(|m| m.to_string()),
-        "notes": h.notes,
+        "notes": bangfu_domain::id_number::note_marker(&h.notes),
         "members": members.iter().map(|m| json!({
             "name": m.name,
             "id_number": m.id_number.as_ref().map(|i| i.masked()),

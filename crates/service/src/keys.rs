@@ -110,6 +110,11 @@ impl Key {
         self.algorithm
     }
 
+    /// The secret, for deriving keys from it (the blind index's).
+    pub(crate) fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+
     /// A new random key. Its id is the day and a random tag
     /// (`k20261207-3fa9c1`), unlikely to meet another installation's.
     pub fn generate(algorithm: Algorithm) -> Self {

@@ -18,6 +18,7 @@ pub mod exits;
 pub use crypto::random_token;
 pub mod backup;
 mod error;
+pub mod field_keys;
 mod filed_elsewhere;
 mod filing;
 pub mod fund_audit;

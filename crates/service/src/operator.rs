@@ -122,12 +122,32 @@ impl Services {
         })
     }
 
-    /// Applies migrations and makes sure the tree has its root.
+    /// Applies migrations, checks the data key and seals what is not yet
+    /// sealed with it (see `bangfu_storage::at_rest`), and makes sure the
+    /// tree has its root.
     pub async fn prepare(&self) -> Result<Union, ServiceError> {
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || db.migrate())
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        let sealed = self
+            .db
+            .read(|c| {
+                bangfu_storage::at_rest::prepare(c, &|line| tracing::info!("{line}")).map_err(|e| {
+                    match e {
+                        bangfu_storage::StorageError::Sealing(m) => ServiceError::Rule(m),
+                        other => other.into(),
+                    }
+                })
+            })
+            .await?;
+        if let Some(r) = sealed {
+            tracing::info!(
+                values = r.sealed,
+                open_persons = r.open_persons,
+                "sealed the columns kept encrypted at rest with the current key"
+            );
+        }
         self.write(ensure_root).await
     }
 

@@ -69,7 +69,12 @@ struct Row {
     updated_at: NaiveDateTime,
 }
 
-fn convert((r, union_name): (Row, String)) -> Result<Application, StorageError> {
+/// The sealed columns (see `at_rest`).
+const ID_NUMBER: &str = "applications.worker_id_number";
+const PHONE: &str = "applications.phone";
+const DATA: &str = "applications.data_json";
+
+fn convert(conn: &Conn, (r, union_name): (Row, String)) -> Result<Application, StorageError> {
     Ok(Application {
         id: ApplicationId(r.id),
         union_id: UnionId(r.union_id),
@@ -79,10 +84,10 @@ fn convert((r, union_name): (Row, String)) -> Result<Application, StorageError> 
         status: AppStatus::parse(&r.status)
             .map_err(|_| StorageError::Corrupt(format!("application {} status", r.id)))?,
         worker_name: r.worker_name,
-        worker_id_number: r.worker_id_number,
-        phone: r.phone,
+        worker_id_number: conn.open(ID_NUMBER, &r.worker_id_number)?,
+        phone: conn.open(PHONE, &r.phone)?,
         division_code: r.division_code,
-        data_json: r.data_json,
+        data_json: conn.open(DATA, &r.data_json)?,
         notice_from: r.notice_from,
         notice_until: r.notice_until,
         household_id: r.household_id.map(HouseholdId),
@@ -111,6 +116,10 @@ pub fn insert(
     a: &NewApplication<'_>,
     now: NaiveDateTime,
 ) -> Result<ApplicationId, StorageError> {
+    let id_number = conn.seal(ID_NUMBER, a.worker_id_number)?;
+    let index = conn.index(a.worker_id_number)?;
+    let phone = conn.seal(PHONE, a.phone)?;
+    let data = conn.seal(DATA, a.data_json)?;
     let id = insert_returning_id!(
         conn,
         applications,
@@ -120,10 +129,11 @@ pub fn insert(
             applications::channel.eq(a.channel),
             applications::status.eq(AppStatus::Submitted.code()),
             applications::worker_name.eq(a.worker_name),
-            applications::worker_id_number.eq(a.worker_id_number),
-            applications::phone.eq(a.phone),
+            applications::worker_id_number.eq(&id_number),
+            applications::worker_id_index.eq(Some(&index)),
+            applications::phone.eq(&phone),
             applications::division_code.eq(a.division_code),
-            applications::data_json.eq(a.data_json),
+            applications::data_json.eq(&data),
             applications::version.eq(1_i64),
             applications::created_by.eq(a.created_by),
             applications::created_at.eq(now),
@@ -145,20 +155,21 @@ pub fn find(
         .select((Row::as_select(), unions::name))
         .first(c)
         .optional())?;
-    row.map(convert).transpose()
+    row.map(|r| convert(conn, r)).transpose()
 }
 
 /// The applications of one person (the applicant's status check and the
 /// one-open-application rule), newest first; unscoped because the applicant
 /// has no scope, so callers must check the phone number before showing anything.
 pub fn by_worker(conn: &mut Conn, id_number: &str) -> Result<Vec<Application>, StorageError> {
+    let indexes = conn.indexes(id_number)?;
     let rows: Vec<(Row, String)> = run!(conn, c => applications::table
         .inner_join(unions::table)
-        .filter(applications::worker_id_number.eq(id_number))
+        .filter(applications::worker_id_index.eq_any(&indexes))
         .order(applications::id.desc())
         .select((Row::as_select(), unions::name))
         .load(c))?;
-    rows.into_iter().map(convert).collect()
+    rows.into_iter().map(|r| convert(conn, r)).collect()
 }
 
 #[derive(Debug, Clone, Default)]
@@ -185,6 +196,11 @@ pub fn list(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_uppercase);
+    // A whole ID number is found by its blind index (the number is sealed).
+    let indexes: Vec<String> = match q.as_deref() {
+        Some(q) if q.len() == 18 => conn.indexes(q)?,
+        _ => Vec::new(),
+    };
     macro_rules! filtered {
         () => {
             applications::table
@@ -198,7 +214,7 @@ pub fn list(
                     b.filter(applications::status.eq_any(open.clone()))
                 })
                 .if_some(q.as_deref(), |b, q| match q.len() {
-                    18 => b.filter(applications::worker_id_number.eq(q)),
+                    18 => b.filter(applications::worker_id_index.eq_any(indexes.clone())),
                     _ => b.filter(
                         applications::worker_name
                             .like(crate::like_pattern(q))
@@ -211,7 +227,9 @@ pub fn list(
         order: applications::id.desc(),
         select: (Row::as_select(), unions::name)))?;
     Ok(page.of(
-        rows.into_iter().map(convert).collect::<Result<_, _>>()?,
+        rows.into_iter()
+            .map(|r| convert(conn, r))
+            .collect::<Result<_, _>>()?,
         total,
     ))
 }

@@ -12,7 +12,7 @@
 //! The chain's order is the order of sealing, not of ids: on PostgreSQL ids
 //! are drawn before commit, so a later id can commit first.
 
-use crate::db::{run, Conn};
+use crate::db::{run, Conn, Raw};
 use crate::schema::audit_log as a;
 use crate::StorageError;
 use bangfu_domain::audit_chain::{self, Break, Link, Walker};
@@ -108,7 +108,7 @@ pub fn seal(conn: &mut Conn) -> Result<u64, StorageError> {
     if any.is_none() {
         return Ok(0);
     }
-    if let Conn::Pg(c) = conn {
+    if let Raw::Pg(c) = &mut conn.raw {
         c.batch_execute(&format!("SELECT pg_advisory_xact_lock({CHAIN_LOCK})"))?;
     }
     // Read after taking the lock: on PostgreSQL each statement then sees

@@ -1,5 +1,6 @@
 //! Connections, pools, transactions and migrations for both backends.
 
+use crate::at_rest::{FieldCipher, Unkeyed};
 use crate::StorageError;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -17,12 +18,12 @@ pub(crate) const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migratio
 /// body is compiled once per backend, so both are type-checked.
 macro_rules! run {
     ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            $crate::db::Conn::Sqlite(pooled) => {
+        match &mut $conn.raw {
+            $crate::db::Raw::Sqlite(pooled) => {
                 let $c: &mut ::diesel::sqlite::SqliteConnection = &mut **pooled;
                 $body
             }
-            $crate::db::Conn::Pg(pooled) => {
+            $crate::db::Raw::Pg(pooled) => {
                 let $c: &mut ::diesel::pg::PgConnection = &mut **pooled;
                 $body
             }
@@ -37,13 +38,26 @@ pub enum Backend {
     Postgres,
 }
 
-/// A connection borrowed from the pool for one unit of work.
-pub enum Conn {
+/// A connection borrowed from the pool for one unit of work, with the
+/// cipher that seals and opens the columns kept encrypted at rest (see
+/// [`crate::at_rest`]).
+pub struct Conn {
+    pub(crate) raw: Raw,
+    cipher: Arc<dyn FieldCipher>,
+}
+
+/// The backend's own connection.
+pub(crate) enum Raw {
     Sqlite(PooledConnection<ConnectionManager<SqliteConnection>>),
     Pg(PooledConnection<ConnectionManager<PgConnection>>),
 }
 
 impl Conn {
+    /// The cipher of the columns kept encrypted.
+    pub(crate) fn cipher(&self) -> &dyn FieldCipher {
+        &*self.cipher
+    }
+
     /// Runs `f` in one transaction: all of it is written, or none.
     /// On SQLite the transaction starts `IMMEDIATE`, taking the write lock up
     /// front so two writers never deadlock upgrading a read lock.
@@ -51,12 +65,12 @@ impl Conn {
     where
         E: From<StorageError>,
     {
-        match self {
-            Conn::Sqlite(c) => {
+        match &mut self.raw {
+            Raw::Sqlite(c) => {
                 AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN IMMEDIATE")
                     .map_err(StorageError::from)?;
             }
-            Conn::Pg(c) => {
+            Raw::Pg(c) => {
                 <AnsiTransactionManager as TransactionManager<PgConnection>>::begin_transaction(
                     &mut **c,
                 )
@@ -70,17 +84,17 @@ impl Conn {
             Ok(v)
         });
         let end =
-            match (&result, &mut *self) {
-                (Ok(_), Conn::Sqlite(c)) => <AnsiTransactionManager as TransactionManager<
+            match (&result, &mut self.raw) {
+                (Ok(_), Raw::Sqlite(c)) => <AnsiTransactionManager as TransactionManager<
                     SqliteConnection,
                 >>::commit_transaction(&mut **c),
-                (Ok(_), Conn::Pg(c)) => <AnsiTransactionManager as TransactionManager<
+                (Ok(_), Raw::Pg(c)) => <AnsiTransactionManager as TransactionManager<
                     PgConnection,
                 >>::commit_transaction(&mut **c),
-                (Err(_), Conn::Sqlite(c)) => <AnsiTransactionManager as TransactionManager<
+                (Err(_), Raw::Sqlite(c)) => <AnsiTransactionManager as TransactionManager<
                     SqliteConnection,
                 >>::rollback_transaction(&mut **c),
-                (Err(_), Conn::Pg(c)) => <AnsiTransactionManager as TransactionManager<
+                (Err(_), Raw::Pg(c)) => <AnsiTransactionManager as TransactionManager<
                     PgConnection,
                 >>::rollback_transaction(&mut **c),
             };
@@ -95,20 +109,20 @@ impl Conn {
     }
 
     fn rollback_quietly(&mut self) {
-        let _ = match self {
-            Conn::Sqlite(c) => {
+        let _ = match &mut self.raw {
+            Raw::Sqlite(c) => {
                 <AnsiTransactionManager as TransactionManager<SqliteConnection>>::rollback_transaction(&mut **c)
             }
-            Conn::Pg(c) => {
+            Raw::Pg(c) => {
                 <AnsiTransactionManager as TransactionManager<PgConnection>>::rollback_transaction(&mut **c)
             }
         };
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Conn::Sqlite(_) => Backend::Sqlite,
-            Conn::Pg(_) => Backend::Postgres,
+        match self.raw {
+            Raw::Sqlite(_) => Backend::Sqlite,
+            Raw::Pg(_) => Backend::Postgres,
         }
     }
 
@@ -174,6 +188,7 @@ struct Inner {
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
+    cipher: Arc<dyn FieldCipher>,
 }
 
 impl Db {
@@ -211,7 +226,16 @@ impl Db {
         let write_gate = matches!(pools, Pools::Sqlite(_)).then(|| Semaphore::new(1));
         Ok(Self {
             inner: Arc::new(Inner { pools, write_gate }),
+            cipher: Arc::new(Unkeyed),
         })
+    }
+
+    /// The same database with the cipher of the columns kept encrypted at
+    /// rest. Without one, sealing refuses: nothing is written in the clear
+    /// by mistake.
+    pub fn with_cipher(mut self, cipher: Arc<dyn FieldCipher>) -> Self {
+        self.cipher = cipher;
+        self
     }
 
     pub fn backend(&self) -> Backend {
@@ -222,9 +246,13 @@ impl Db {
     }
 
     fn get(&self) -> Result<Conn, StorageError> {
-        Ok(match &self.inner.pools {
-            Pools::Sqlite(p) => Conn::Sqlite(p.get()?),
-            Pools::Pg(p) => Conn::Pg(p.get()?),
+        let raw = match &self.inner.pools {
+            Pools::Sqlite(p) => Raw::Sqlite(p.get()?),
+            Pools::Pg(p) => Raw::Pg(p.get()?),
+        };
+        Ok(Conn {
+            raw,
+            cipher: self.cipher.clone(),
         })
     }
 
@@ -234,11 +262,11 @@ impl Db {
         let mut conn = self.get()?;
         let m =
             |e: Box<dyn std::error::Error + Send + Sync>| StorageError::Migration(e.to_string());
-        match &mut conn {
-            Conn::Sqlite(c) => {
+        match &mut conn.raw {
+            Raw::Sqlite(c) => {
                 c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(m)?;
             }
-            Conn::Pg(c) => {
+            Raw::Pg(c) => {
                 c.batch_execute("SELECT pg_advisory_lock(727217)")?;
                 let r = c
                     .run_pending_migrations(PG_MIGRATIONS)

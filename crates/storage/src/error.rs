@@ -16,6 +16,10 @@ pub enum StorageError {
     UnsupportedUrl(String),
     #[error("stored value is invalid: {0}")]
     Corrupt(String),
+    /// Sealing or opening a value kept encrypted at rest failed: no key, a
+    /// wrong key, or a value changed in the database.
+    #[error("encryption at rest: {0}")]
+    Sealing(String),
     #[error("background task failed: {0}")]
     Task(String),
 }

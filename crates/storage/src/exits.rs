@@ -8,7 +8,7 @@
 //! writers are serialised by `BEGIN IMMEDIATE`), so two officers proposing
 //! at the same moment cannot both succeed.
 
-use crate::db::{run, Conn};
+use crate::db::{run, Conn, Raw};
 use crate::households::{self, Household};
 use crate::query::{
     insert_returning_id, name_of, page_of, union_names, update_at_version, user_names, Optional,
@@ -120,7 +120,10 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Exit>, StorageErro
                     id: ExitId(id),
                     household_id: HouseholdId(r.household_id),
                     worker_name,
-                    worker_id_number,
+                    worker_id_number: conn.open(
+                        crate::households::sealed::WORKER_ID_NUMBER,
+                        &worker_id_number,
+                    )?,
                     file_no,
                     household_status: code!(Status, household_status),
                     union_id: UnionId(r.union_id),
@@ -398,14 +401,14 @@ pub fn mark_revoked(
 /// UPDATE`; SQLite's write transaction already holds the database's lock).
 /// Returns false when there is no such household.
 pub fn lock_household(conn: &mut Conn, id: HouseholdId) -> Result<bool, StorageError> {
-    let found: Option<i64> = match conn {
-        Conn::Pg(c) => hh::table
+    let found: Option<i64> = match &mut conn.raw {
+        Raw::Pg(c) => hh::table
             .filter(hh::id.eq(id.0))
             .select(hh::id)
             .for_update()
             .first(&mut **c)
             .optional()?,
-        Conn::Sqlite(c) => hh::table
+        Raw::Sqlite(c) => hh::table
             .filter(hh::id.eq(id.0))
             .select(hh::id)
             .first(&mut **c)

@@ -7,7 +7,7 @@
 //! that would take a fund account below zero — so concurrent disbursements
 //! from one account are serialised and none can overdraw it.
 
-use crate::db::{run, Conn};
+use crate::db::{run, Conn, Raw};
 use crate::query::{name_of, page_of, union_names, user_names, Optional};
 use crate::schema::{fund_accounts, fund_transfers, ledger_entries};
 use crate::{Scope, StorageError};
@@ -170,14 +170,14 @@ pub fn post(
     ids.sort_unstable();
     ids.dedup();
     // Lock the accounts (PostgreSQL) and learn their kinds.
-    let rows: Vec<(i64, String)> = match conn {
-        Conn::Pg(c) => fund_accounts::table
+    let rows: Vec<(i64, String)> = match &mut conn.raw {
+        Raw::Pg(c) => fund_accounts::table
             .filter(fund_accounts::id.eq_any(&ids))
             .order(fund_accounts::id)
             .select((fund_accounts::id, fund_accounts::kind))
             .for_update()
             .load(&mut **c)?,
-        Conn::Sqlite(c) => fund_accounts::table
+        Raw::Sqlite(c) => fund_accounts::table
             .filter(fund_accounts::id.eq_any(&ids))
             .select((fund_accounts::id, fund_accounts::kind))
             .load(&mut **c)?,

@@ -17,6 +17,7 @@ mod scope;
 pub mod applications;
 pub mod assessments;
 pub mod assistance;
+pub mod at_rest;
 pub mod audit;
 pub mod audit_chain;
 pub mod backup;
@@ -51,6 +52,7 @@ pub mod users;
 pub mod verification;
 pub mod visits;
 
+pub use at_rest::FieldCipher;
 pub use db::{Backend, Conn, Db, DbOptions};
 pub use error::StorageError;
 pub use scope::Scope;

@@ -176,7 +176,9 @@ pub fn list(
                 id: HouseholdId(r.0),
                 file_no: r.1,
                 worker_name: r.2,
-                worker_id_number: IdNumber::from_stored(r.3),
+                worker_id_number: IdNumber::from_stored(
+                    conn.open(crate::households::sealed::WORKER_ID_NUMBER, &r.3)?,
+                ),
                 union_id: UnionId(r.5),
                 union_name: name_of(&unions, r.5),
                 responsible_id: r.6,

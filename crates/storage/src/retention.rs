@@ -99,6 +99,7 @@ pub fn anonymise(conn: &mut Conn, id: i64, today: NaiveDate) -> Result<bool, Sto
         .set((
             households::worker_name.eq(ANONYMOUS),
             households::worker_id_number.eq(""),
+            households::worker_id_index.eq(None::<String>),
             households::worker_birth_date.eq(year_only(birth)),
             households::phone.eq(""),
             households::address.eq(""),
@@ -118,6 +119,7 @@ pub fn anonymise(conn: &mut Conn, id: i64, today: NaiveDate) -> Result<bool, Sto
             .set((
                 members::name.eq(ANONYMOUS),
                 members::id_number.eq(None::<String>),
+                members::id_index.eq(None::<String>),
                 members::birth_date.eq(year_only(birth)),
             ))
             .execute(c))?;
@@ -135,6 +137,7 @@ pub fn anonymise(conn: &mut Conn, id: i64, today: NaiveDate) -> Result<bool, Sto
             .set((
                 applications::worker_name.eq(ANONYMOUS),
                 applications::worker_id_number.eq(""),
+                applications::worker_id_index.eq(None::<String>),
                 applications::phone.eq(""),
                 applications::data_json.eq(ANONYMISED_APPLICATION),
             ))

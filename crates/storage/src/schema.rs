@@ -210,6 +210,7 @@ diesel::table! {
         report_reason -> Nullable<Text>,
         reported_at -> Nullable<Timestamp>,
         anonymised_on -> Nullable<Date>,
+        worker_id_index -> Nullable<Text>,
     }
 }
 
@@ -227,6 +228,7 @@ diesel::table! {
         schooling -> Text,
         employment -> Text,
         income_fen -> BigInt,
+        id_index -> Nullable<Text>,
     }
 }
 
@@ -245,8 +247,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    open_persons (id_number) {
-        id_number -> Text,
+    open_persons (person_index) {
+        person_index -> Text,
         household_id -> BigInt,
     }
 }
@@ -270,6 +272,7 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        worker_id_index -> Nullable<Text>,
     }
 }
 
@@ -814,6 +817,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_by -> Nullable<BigInt>,
         updated_at -> Timestamp,
+        worker_id_index -> Nullable<Text>,
     }
 }
 
@@ -917,5 +921,14 @@ diesel::table! {
         numerator -> BigInt,
         denominator -> BigInt,
         points -> BigInt,
+    }
+}
+
+diesel::table! {
+    at_rest (id) {
+        id -> Integer,
+        key_check -> Text,
+        sealed_key -> Nullable<Text>,
+        sealed_at -> Timestamp,
     }
 }

@@ -10,7 +10,7 @@
 //! Nothing here checks a rule: the caller makes balanced transfers and
 //! funds an account before paying from it.
 
-use crate::db::{run, Conn};
+use crate::db::{run, Conn, Raw};
 use crate::schema::{
     assistance, fund_transfers, households, ledger_entries, measures, pairings, plans, visits,
 };
@@ -180,7 +180,7 @@ pub fn next_ids(conn: &mut Conn) -> Result<Ids, StorageError> {
 
 /// Moves PostgreSQL's identity sequences past the explicit ids (no-op on SQLite).
 pub fn sync_sequences(conn: &mut Conn) -> Result<(), StorageError> {
-    if let Conn::Pg(c) = conn {
+    if let Raw::Pg(c) = &mut conn.raw {
         let mut sql = String::new();
         for t in [
             "plans",
@@ -429,7 +429,7 @@ pub fn next_exit_id(conn: &mut Conn) -> Result<i64, StorageError> {
 /// Moves PostgreSQL's identity sequence of `exits` past the explicit ids
 /// (no-op on SQLite).
 pub fn sync_exit_sequence(conn: &mut Conn) -> Result<(), StorageError> {
-    if let Conn::Pg(c) = conn {
+    if let Raw::Pg(c) = &mut conn.raw {
         c.batch_execute(
             "SELECT setval(pg_get_serial_sequence('exits', 'id'), GREATEST((SELECT MAX(id) FROM exits), 1));",
         )?;
@@ -500,7 +500,16 @@ pub fn on_file_of(
         ))
         .order(households::id)
         .load(c))?;
-    Ok(rows)
+    rows.into_iter()
+        .map(|mut r| {
+            r.worker_id_number = conn.open(
+                crate::households::sealed::WORKER_ID_NUMBER,
+                &r.worker_id_number,
+            )?;
+            r.health = conn.open(crate::households::sealed::HEALTH, &r.health)?;
+            Ok(r)
+        })
+        .collect()
 }
 
 /// A file leaving as of a past day, as the generator decides it.
@@ -519,15 +528,14 @@ pub struct Left {
 /// file — what `households::set_status` does today, dated in the past.
 pub fn mark_left(conn: &mut Conn, rows: &[Left]) -> Result<(), StorageError> {
     use crate::schema::open_persons;
-    match conn {
-        // One statement per thousand files: a round trip per row is what
-        // makes PostgreSQL slow here.
-        Conn::Pg(c) => {
-            for chunk in rows.chunks(1000) {
-                mark_left_pg(c, chunk)?;
-            }
+    // One statement per thousand files on PostgreSQL: a round trip per row
+    // is what makes it slow here.
+    if let Raw::Pg(c) = &mut conn.raw {
+        for chunk in rows.chunks(1000) {
+            mark_left_pg(c, chunk)?;
         }
-        Conn::Sqlite(_) => {
+    } else {
+        {
             for l in rows {
                 run!(conn, c => diesel::update(households::table.filter(households::id.eq(l.household_id)))
                     .set((

@@ -84,6 +84,11 @@ struct Row {
 
 type Joined = (Row, Option<String>);
 
+/// The sealed columns (see `at_rest`).
+const ID_NUMBER: &str = "temporary_files.worker_id_number";
+const PHONE: &str = "temporary_files.phone";
+const ADDRESS: &str = "temporary_files.address";
+
 fn assemble(
     conn: &mut Conn,
     rows: Vec<Joined>,
@@ -103,9 +108,9 @@ fn assemble(
                 union_name: name_of(&unions, r.union_id),
                 union_path: UnionPath::from_stored(r.union_path),
                 worker_name: r.worker_name,
-                worker_id_number: IdNumber::from_stored(r.worker_id_number),
-                phone: r.phone,
-                address: r.address,
+                worker_id_number: IdNumber::from_stored(conn.open(ID_NUMBER, &r.worker_id_number)?),
+                phone: conn.open(PHONE, &r.phone)?,
+                address: conn.open(ADDRESS, &r.address)?,
                 employer: r.employer,
                 cause: HardshipCause::parse(&r.cause).map_err(|_| corrupt("cause"))?,
                 event: r.event,
@@ -168,6 +173,10 @@ pub fn insert(
     t: &NewTemporaryFile<'_>,
     now: NaiveDateTime,
 ) -> Result<TemporaryFileId, StorageError> {
+    let id_number = conn.seal(ID_NUMBER, t.worker_id_number.as_str())?;
+    let index = conn.index(t.worker_id_number.as_str())?;
+    let phone = conn.seal(PHONE, t.phone)?;
+    let address = conn.seal(ADDRESS, t.address)?;
     let id = insert_returning_id!(
         conn,
         temporary_files,
@@ -175,9 +184,10 @@ pub fn insert(
             temporary_files::union_id.eq(t.union_id.0),
             temporary_files::union_path.eq(t.union_path.as_str()),
             temporary_files::worker_name.eq(t.worker_name),
-            temporary_files::worker_id_number.eq(t.worker_id_number.as_str()),
-            temporary_files::phone.eq(t.phone),
-            temporary_files::address.eq(t.address),
+            temporary_files::worker_id_number.eq(&id_number),
+            temporary_files::worker_id_index.eq(Some(&index)),
+            temporary_files::phone.eq(&phone),
+            temporary_files::address.eq(&address),
             temporary_files::employer.eq(t.employer),
             temporary_files::cause.eq(t.cause.code()),
             temporary_files::event.eq(t.event),
@@ -267,6 +277,11 @@ pub fn list(
         .map(str::trim)
         .filter(|s| !s.is_empty());
     let like = search.map(|s| format!("%{}%", s.replace(['%', '_'], "")));
+    // ID numbers are sealed: a whole one is found by its blind index.
+    let indexes: Vec<String> = match search {
+        Some(s) => conn.indexes(&s.to_uppercase())?,
+        None => Vec::new(),
+    };
     macro_rules! filtered {
         () => {
             temporary_files::table
@@ -288,11 +303,11 @@ pub fn list(
                         b.filter(temporary_files::status.eq(TemporaryStatus::Converted.code()))
                     }
                 })
-                .if_some(search.zip(like.as_deref()), |b, (s, l)| {
+                .if_some(search.zip(like.as_deref()), |b, (_, l)| {
                     b.filter(
                         temporary_files::worker_name
                             .like(l)
-                            .or(temporary_files::worker_id_number.eq(s.to_uppercase())),
+                            .or(temporary_files::worker_id_index.eq_any(&indexes)),
                     )
                 })
         };
@@ -354,8 +369,9 @@ pub fn open_of_person(
     id_number: &IdNumber,
     today: NaiveDate,
 ) -> Result<Option<(TemporaryFileId, UnionId)>, StorageError> {
+    let indexes = conn.indexes(id_number.as_str())?;
     let row: Option<(i64, i64)> = run!(conn, c => temporary_files::table
-        .filter(temporary_files::worker_id_number.eq(id_number.as_str()))
+        .filter(temporary_files::worker_id_index.eq_any(&indexes))
         .filter(temporary_files::status.eq(TemporaryStatus::Open.code()))
         .filter(temporary_files::closes_on.ge(today))
         .select((temporary_files::id, temporary_files::union_id))

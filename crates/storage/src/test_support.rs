@@ -7,7 +7,7 @@
 //! Real decisions go through the exits service; these write the rows
 //! straight, with the file's status change and its spans, and check no rule.
 
-use crate::db::{run, Conn};
+use crate::db::{run, Conn, Raw};
 use crate::schema::{
     assistance, exits, file_spans, fund_transfers, households, ledger_entries, stale_decisions,
 };
@@ -324,11 +324,11 @@ pub fn set_tier_local(conn: &mut Conn, household_id: i64) -> Result<(), StorageE
 /// again, as it ran on the files that were 地方级 then.
 pub fn rerun_filing_levels(conn: &mut Conn) -> Result<(), StorageError> {
     use diesel::connection::SimpleConnection;
-    match conn {
-        Conn::Sqlite(c) => c.batch_execute(include_str!(
+    match &mut conn.raw {
+        Raw::Sqlite(c) => c.batch_execute(include_str!(
             "../migrations/sqlite/2026-12-11-000020_filing_levels/up.sql"
         ))?,
-        Conn::Pg(c) => c.batch_execute(include_str!(
+        Raw::Pg(c) => c.batch_execute(include_str!(
             "../migrations/postgres/2026-12-11-000020_filing_levels/up.sql"
         ))?,
     }
@@ -378,8 +378,8 @@ pub fn tamper_audit_entry(conn: &mut Conn, seq: i64, actor: &str) -> Result<i64,
         "UPDATE audit_log SET actor_username = '{}' WHERE id = {id}",
         actor.replace('\'', "''")
     );
-    match conn {
-        Conn::Sqlite(c) => {
+    match &mut conn.raw {
+        Raw::Sqlite(c) => {
             let guard: String = diesel::dsl::sql::<diesel::sql_types::Text>(
                 "SELECT sql FROM sqlite_master WHERE name = 'audit_log_no_update'",
             )
@@ -388,7 +388,7 @@ pub fn tamper_audit_entry(conn: &mut Conn, seq: i64, actor: &str) -> Result<i64,
                 "DROP TRIGGER audit_log_no_update; {set}; {guard};"
             ))?;
         }
-        Conn::Pg(c) => c.batch_execute(&format!(
+        Raw::Pg(c) => c.batch_execute(&format!(
             "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change; {set}; \
              ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change;"
         ))?,
@@ -401,4 +401,21 @@ pub fn tamper_audit_entry(conn: &mut Conn, seq: i64, actor: &str) -> Result<i64,
 pub fn delete_audit_entry(conn: &mut Conn, id: i64) -> Result<usize, StorageError> {
     use crate::schema::audit_log;
     Ok(run!(conn, c => diesel::delete(audit_log::table.filter(audit_log::id.eq(id))).execute(c))?)
+}
+
+/// Runs raw SQL as someone with the database's password would type it
+/// (tests that tamper behind the application's back).
+pub fn raw_sql(conn: &mut Conn, sql: &str) -> Result<usize, diesel::result::Error> {
+    run!(conn, c => diesel::sql_query(sql).execute(c))
+}
+
+/// The `id` column of a raw query's rows.
+pub fn raw_ids(conn: &mut Conn, sql: &str) -> Result<Vec<i64>, diesel::result::Error> {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let rows: Vec<Id> = run!(conn, c => diesel::sql_query(sql).load(c))?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }

@@ -87,7 +87,9 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Transfer>, Storage
                 household_id: HouseholdId(r.household_id),
                 file_no,
                 worker_name,
-                worker_id_number: IdNumber::from_stored(id_number),
+                worker_id_number: IdNumber::from_stored(
+                    conn.open(crate::households::sealed::WORKER_ID_NUMBER, &id_number)?,
+                ),
                 persons,
                 from_union_id: UnionId(r.from_union_id),
                 from_union_name: name_of(&unions, r.from_union_id),

@@ -24,17 +24,28 @@ pub struct Secrets {
 }
 
 pub fn secrets(conn: &mut Conn, user: UserId) -> Result<Option<Secrets>, StorageError> {
-    Ok(run!(conn, c => users::table
+    let found: Option<Secrets> = run!(conn, c => users::table
         .filter(users::id.eq(user.0))
         .select(Secrets::as_select())
         .first(c)
-        .optional())?)
+        .optional())?;
+    let Some(mut s) = found else {
+        return Ok(None);
+    };
+    // Both secrets are sealed at rest (see `at_rest`).
+    s.totp_secret = conn.open_opt(SECRET, s.totp_secret.as_deref())?;
+    s.totp_pending_secret = conn.open_opt(PENDING, s.totp_pending_secret.as_deref())?;
+    Ok(Some(s))
 }
+
+const SECRET: &str = "users.totp_secret";
+const PENDING: &str = "users.totp_pending_secret";
 
 /// Keeps a secret shown for enrolment until it is confirmed.
 pub fn set_pending(conn: &mut Conn, user: UserId, secret: &str) -> Result<(), StorageError> {
+    let sealed = conn.seal(PENDING, secret)?;
     run!(conn, c => diesel::update(users::table.filter(users::id.eq(user.0)))
-        .set(users::totp_pending_secret.eq(Some(secret)))
+        .set(users::totp_pending_secret.eq(Some(&sealed)))
         .execute(c))?;
     Ok(())
 }
@@ -47,9 +58,10 @@ pub fn enrol(
     step: i64,
     at: NaiveDateTime,
 ) -> Result<(), StorageError> {
+    let sealed = conn.seal(SECRET, secret)?;
     run!(conn, c => diesel::update(users::table.filter(users::id.eq(user.0)))
         .set((
-            users::totp_secret.eq(Some(secret)),
+            users::totp_secret.eq(Some(&sealed)),
             users::totp_enrolled_at.eq(Some(at)),
             users::totp_last_step.eq(Some(step)),
             users::totp_pending_secret.eq(None::<String>),

@@ -1,6 +1,6 @@
 //! The union tree.
 
-use crate::db::{run, Conn};
+use crate::db::{run, Conn, Raw};
 use crate::schema::{households, unions, users};
 use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
 use bangfu_domain::{UnionId, UnionLevel, UnionPath};
@@ -254,8 +254,8 @@ pub fn insert(
         Some(p) => p.path.child(UnionId(id)),
         None => UnionPath::root(UnionId(id)),
     };
-    let id: i64 = match conn {
-        Conn::Pg(c) => {
+    let id: i64 = match &mut conn.raw {
+        Raw::Pg(c) => {
             let id: i64 = diesel::select(nextval(pg_get_serial_sequence("unions", "id")))
                 .get_result(&mut **c)?;
             diesel::insert_into(unions::table)
@@ -263,7 +263,7 @@ pub fn insert(
                 .execute(&mut **c)?;
             id
         }
-        Conn::Sqlite(c) => {
+        Raw::Sqlite(c) => {
             static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
             let placeholder = format!(
                 "{}?{}.{}",

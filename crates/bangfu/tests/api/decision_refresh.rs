@@ -7,7 +7,6 @@ use crate::common;
 
 use common::{file, household, person, save_incomes, set_line, At, PASSWORD};
 
-use bangfu::Config;
 use serde_json::{json, Value};
 
 /// Six months of 2019 with `wages` and `medical` (fen) each month.
@@ -89,7 +88,7 @@ async fn stale_decisions_are_refreshed_once_when_servers_start() {
 
     // Three servers start on it at once.
     let config = || {
-        let mut c = Config::new(app.database_url.clone(), "127.0.0.1:0");
+        let mut c = common::config(app.database_url.clone());
         c.db.max_connections = 2;
         c
     };

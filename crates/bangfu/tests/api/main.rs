@@ -15,6 +15,7 @@ mod applications;
 mod assessments;
 mod assistance;
 mod assistance_forms;
+mod at_rest;
 mod audit_chain;
 mod auth;
 mod backup;

@@ -817,7 +817,7 @@ async fn a_server_starts_the_due_run_and_a_second_one_does_not() {
     // first to start claims this month's run; the second finds it claimed.
     let url = url.lock().unwrap().clone();
     let start = |url: String| async move {
-        let mut config = bangfu::Config::new(url, "127.0.0.1:0");
+        let mut config = common::config(url);
         config.db.max_connections = 4;
         bangfu::start(config).await.expect("server starts")
     };

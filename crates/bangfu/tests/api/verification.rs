@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::{assert_error, household, member, person, Api, At, TestApp, Tree};
+use common::{assert_error, database_text, household, member, person, Api, At, TestApp, Tree};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -113,26 +113,6 @@ async fn findings(api: &Api, query: &str) -> Vec<Value> {
         .await;
     assert_eq!(s, 200, "{page}");
     page["items"].as_array().unwrap().clone()
-}
-
-/// Everything the database holds, as text: the SQLite file and its log, or
-/// a dump of the PostgreSQL database.
-fn database_text(app: &TestApp) -> String {
-    if let Some(path) = app.database_url.strip_prefix("sqlite://") {
-        let mut all = Vec::new();
-        for suffix in ["", "-wal"] {
-            if let Ok(bytes) = std::fs::read(format!("{path}{suffix}")) {
-                all.extend(bytes);
-            }
-        }
-        String::from_utf8_lossy(&all).into_owned()
-    } else {
-        let out = std::process::Command::new("pg_dump")
-            .arg(&app.database_url)
-            .output()
-            .expect("pg_dump");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
 }
 
 #[tokio::test]

@@ -701,6 +701,54 @@ pub async fn union_funds(api: &Api, union_id: i64) -> (i64, i64) {
     )
 }
 
+/// Everything the database holds, as text: the SQLite file and its log, or
+/// a dump of the PostgreSQL database.
+pub fn database_text(app: &TestApp) -> String {
+    if let Some(path) = app.database_url.strip_prefix("sqlite://") {
+        let mut all = Vec::new();
+        for suffix in ["", "-wal"] {
+            if let Ok(bytes) = std::fs::read(format!("{path}{suffix}")) {
+                all.extend(bytes);
+            }
+        }
+        String::from_utf8_lossy(&all).into_owned()
+    } else {
+        let out = std::process::Command::new("pg_dump")
+            .arg(&app.database_url)
+            .output()
+            .expect("pg_dump");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+/// A temporary folder of a test's own, removed with the value.
+pub struct Folder(std::path::PathBuf);
+
+impl Folder {
+    pub fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "bangfu-test-folder-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir)
+    }
+
+    pub fn path(&self, name: &str) -> std::path::PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Runs the `bangfu` binary against the test's database with `stdin` as
 /// its standard input (the password it reads).
 pub fn cli(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
@@ -709,6 +757,8 @@ pub fn cli(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
         .arg(&app.database_url)
         .args(args)
         .env("RUST_LOG", "warn")
+        .env("BANGFU_KEY", super::TEST_KEY)
+        .env_remove("BANGFU_KEY_FILE")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

@@ -20,6 +20,18 @@ use std::time::Duration;
 
 pub const PASSWORD: &str = "Test-Pass-2026";
 
+/// The data key of every test server, as a key file line: one fixed key,
+/// so the binary run on a test's database (`BANGFU_KEY`) opens it too.
+pub const TEST_KEY: &str = "ktest-000001 sm4-gcm AAECAwQFBgcICQoLDA0ODw==";
+
+/// A server's configuration for `url`, with the test data key.
+pub fn config(url: impl Into<String>) -> Config {
+    let mut c = Config::new(url, "127.0.0.1:0");
+    c.keyring =
+        Some(bangfu_service::keys::Keyring::parse(TEST_KEY, "TEST_KEY").expect("the test key"));
+    c
+}
+
 pub struct TestApp {
     pub base: String,
     /// The database the server runs on (another process may open it too).
@@ -162,7 +174,7 @@ pub async fn spawn_two_factor(roles: &[&str], adjust: impl FnOnce(&mut Config)) 
 
 async fn spawn_inner(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let (url, db) = fresh_db();
-    let mut config = Config::new(url.clone(), "127.0.0.1:0");
+    let mut config = config(url.clone());
     adjust(&mut config);
     config.db.max_connections = 4;
     let running = bangfu::start(config).await.expect("server starts");

@@ -4,7 +4,7 @@
 //! and put back, checked, before the transaction ends.
 
 use super::{quote, Column, Kind, Table, Value};
-use crate::db::{Conn, PG_MIGRATIONS, SQLITE_MIGRATIONS};
+use crate::db::{Conn, Raw, PG_MIGRATIONS, SQLITE_MIGRATIONS};
 use crate::{Backend, StorageError};
 use diesel::backend::Backend as DieselBackend;
 use diesel::connection::SimpleConnection;
@@ -49,9 +49,9 @@ struct VersionRow {
 /// transaction).
 pub fn applied_migrations(conn: &mut Conn) -> Result<Vec<String>, StorageError> {
     let sql = "SELECT version FROM __diesel_schema_migrations ORDER BY version";
-    let rows: Vec<VersionRow> = match conn {
-        Conn::Sqlite(c) => diesel::sql_query(sql).load(&mut **c)?,
-        Conn::Pg(c) => diesel::sql_query(sql).load(&mut **c)?,
+    let rows: Vec<VersionRow> = match &mut conn.raw {
+        Raw::Sqlite(c) => diesel::sql_query(sql).load(&mut **c)?,
+        Raw::Pg(c) => diesel::sql_query(sql).load(&mut **c)?,
     };
     Ok(rows.into_iter().map(|r| r.version).collect())
 }
@@ -65,15 +65,15 @@ pub fn migrate_to(
     wanted: &[String],
     may_revert: bool,
 ) -> Result<(), StorageError> {
-    match conn {
-        Conn::Sqlite(c) => migrate_with(
+    match &mut conn.raw {
+        Raw::Sqlite(c) => migrate_with(
             &mut **c,
             MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
                 .map_err(migration_error)?,
             wanted,
             may_revert,
         ),
-        Conn::Pg(c) => migrate_with(
+        Raw::Pg(c) => migrate_with(
             &mut **c,
             MigrationSource::<diesel::pg::Pg>::migrations(&PG_MIGRATIONS)
                 .map_err(migration_error)?,
@@ -211,8 +211,8 @@ struct Triple {
 /// [`finish_load`], or with the rollback.
 pub fn start_load(conn: &mut Conn) -> Result<Loading, StorageError> {
     let mut loading = Loading::default();
-    match conn {
-        Conn::Sqlite(c) => {
+    match &mut conn.raw {
+        Raw::Sqlite(c) => {
             c.batch_execute("PRAGMA defer_foreign_keys = ON")?;
             let triggers: Vec<Pair> = diesel::sql_query(
                 "SELECT name AS a, sql AS b FROM sqlite_master \
@@ -224,7 +224,7 @@ pub fn start_load(conn: &mut Conn) -> Result<Loading, StorageError> {
                 loading.triggers.push((t.a, t.b));
             }
         }
-        Conn::Pg(c) => {
+        Raw::Pg(c) => {
             let triggers: Vec<Pair> = diesel::sql_query(
                 "SELECT cl.relname::text AS a, t.tgname::text AS b FROM pg_trigger t \
                  JOIN pg_class cl ON cl.oid = t.tgrelid \
@@ -266,13 +266,13 @@ pub fn clear(conn: &mut Conn, tables: &[Table]) -> Result<(), StorageError> {
     if tables.is_empty() {
         return Ok(());
     }
-    match conn {
-        Conn::Sqlite(c) => {
+    match &mut conn.raw {
+        Raw::Sqlite(c) => {
             for t in tables {
                 c.batch_execute(&format!("DELETE FROM {}", quote(&t.name)))?;
             }
         }
-        Conn::Pg(c) => {
+        Raw::Pg(c) => {
             let names: Vec<String> = tables.iter().map(|t| quote(&t.name)).collect();
             c.batch_execute(&format!("TRUNCATE {}", names.join(", ")))?;
         }
@@ -354,8 +354,8 @@ pub fn insert(
                 )));
             }
         }
-        match conn {
-            Conn::Sqlite(c) => {
+        match &mut conn.raw {
+            Raw::Sqlite(c) => {
                 let one = format!("({})", vec!["?"; columns.len()].join(", "));
                 let sql = format!(
                     "INSERT INTO {} ({}) VALUES {}",
@@ -371,7 +371,7 @@ pub fn insert(
                 }
                 q.execute(&mut **c)?;
             }
-            Conn::Pg(c) => {
+            Raw::Pg(c) => {
                 let n = columns.len();
                 let values: Vec<String> = (0..batch.len())
                     .map(|r| {
@@ -410,8 +410,8 @@ struct Violation {
 /// over the loaded rows, and (PostgreSQL) moves each sequence past the
 /// largest id loaded so the next row gets a new one.
 pub fn finish_load(conn: &mut Conn, loading: Loading) -> Result<(), StorageError> {
-    match conn {
-        Conn::Sqlite(c) => {
+    match &mut conn.raw {
+        Raw::Sqlite(c) => {
             let broken: Vec<Violation> = diesel::sql_query(
                 "SELECT \"table\" AS \"table\", parent FROM pragma_foreign_key_check LIMIT 1",
             )
@@ -426,7 +426,7 @@ pub fn finish_load(conn: &mut Conn, loading: Loading) -> Result<(), StorageError
                 c.batch_execute(sql)?;
             }
         }
-        Conn::Pg(c) => {
+        Raw::Pg(c) => {
             for (table, name, definition) in &loading.foreign_keys {
                 c.batch_execute(&format!(
                     "ALTER TABLE {} ADD CONSTRAINT {} {definition}",

@@ -22,7 +22,7 @@ pub use load::{
     start_load, Loading,
 };
 
-use crate::db::Conn;
+use crate::db::{Conn, Raw};
 use crate::StorageError;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -181,13 +181,13 @@ struct Reference {
 /// wait for a parent: a parent inserted while violations are outstanding
 /// makes SQLite search the child tables for each row.
 fn in_reference_order(conn: &mut Conn, names: Vec<String>) -> Result<Vec<String>, StorageError> {
-    let refs: Vec<Reference> = match conn {
-        Conn::Sqlite(c) => diesel::sql_query(
+    let refs: Vec<Reference> = match &mut conn.raw {
+        Raw::Sqlite(c) => diesel::sql_query(
             "SELECT m.name AS child, p.\"table\" AS parent FROM sqlite_master m, \
              pragma_foreign_key_list(m.name) p WHERE m.type = 'table'",
         )
         .load(&mut **c)?,
-        Conn::Pg(c) => diesel::sql_query(
+        Raw::Pg(c) => diesel::sql_query(
             "SELECT cl.relname::text AS child, ref.relname::text AS parent \
              FROM pg_constraint con JOIN pg_class cl ON cl.oid = con.conrelid \
              JOIN pg_class ref ON ref.oid = con.confrelid \
@@ -234,13 +234,13 @@ fn in_reference_order(conn: &mut Conn, names: Vec<String>) -> Result<Vec<String>
 /// internal tables left out), parents before the tables that refer to
 /// them, with its columns and key.
 pub fn tables(conn: &mut Conn) -> Result<Vec<Table>, StorageError> {
-    let names: Vec<NameRow> = match conn {
-        Conn::Sqlite(c) => diesel::sql_query(
+    let names: Vec<NameRow> = match &mut conn.raw {
+        Raw::Sqlite(c) => diesel::sql_query(
             "SELECT name FROM sqlite_master WHERE type = 'table' \
              AND name NOT LIKE 'sqlite_%' AND name <> '__diesel_schema_migrations'",
         )
         .load(&mut **c)?,
-        Conn::Pg(c) => diesel::sql_query(
+        Raw::Pg(c) => diesel::sql_query(
             "SELECT table_name::text AS name FROM information_schema.tables \
              WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' \
              AND table_name <> '__diesel_schema_migrations'",
@@ -252,13 +252,13 @@ pub fn tables(conn: &mut Conn) -> Result<Vec<Table>, StorageError> {
     let names = in_reference_order(conn, names)?;
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        let rows: Vec<ColumnRow> = match conn {
-            Conn::Sqlite(c) => diesel::sql_query(
+        let rows: Vec<ColumnRow> = match &mut conn.raw {
+            Raw::Sqlite(c) => diesel::sql_query(
                 "SELECT name, type AS kind, pk FROM pragma_table_info(?) ORDER BY cid",
             )
             .bind::<Text, _>(&name)
             .load(&mut **c)?,
-            Conn::Pg(c) => diesel::sql_query(
+            Raw::Pg(c) => diesel::sql_query(
                 "SELECT col.column_name::text AS name, col.data_type::text AS kind, \
                  COALESCE(k.ordinal_position, 0)::int4 AS pk \
                  FROM information_schema.columns col \
@@ -274,7 +274,7 @@ pub fn tables(conn: &mut Conn) -> Result<Vec<Table>, StorageError> {
             .bind::<Text, _>(&name)
             .load(&mut **c)?,
         };
-        let sqlite = matches!(conn, Conn::Sqlite(_));
+        let sqlite = matches!(conn.raw, Raw::Sqlite(_));
         let mut columns = Vec::with_capacity(rows.len());
         let mut key: Vec<(i32, String)> = Vec::new();
         for r in rows {
@@ -308,9 +308,9 @@ pub fn tables(conn: &mut Conn) -> Result<Vec<Table>, StorageError> {
 /// The number of rows in `table`.
 pub fn count(conn: &mut Conn, table: &str) -> Result<i64, StorageError> {
     let sql = format!("SELECT COUNT(*) AS n FROM {}", quote(table));
-    let row: CountRow = match conn {
-        Conn::Sqlite(c) => diesel::sql_query(sql).get_result(&mut **c)?,
-        Conn::Pg(c) => diesel::sql_query(sql).get_result(&mut **c)?,
+    let row: CountRow = match &mut conn.raw {
+        Raw::Sqlite(c) => diesel::sql_query(sql).get_result(&mut **c)?,
+        Raw::Pg(c) => diesel::sql_query(sql).get_result(&mut **c)?,
     };
     Ok(row.n)
 }
@@ -323,12 +323,12 @@ pub fn snapshot<T, E>(conn: &mut Conn, f: impl FnOnce(&mut Conn) -> Result<T, E>
 where
     E: From<StorageError>,
 {
-    match conn {
-        Conn::Sqlite(c) => {
+    match &mut conn.raw {
+        Raw::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN DEFERRED")
                 .map_err(StorageError::from)?;
         }
-        Conn::Pg(c) => {
+        Raw::Pg(c) => {
             AnsiTransactionManager::begin_transaction_sql(
                 &mut **c,
                 "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
@@ -338,13 +338,13 @@ where
     }
     let result = f(conn);
     // Nothing was written: ending it either way only releases the snapshot.
-    let end = match conn {
-        Conn::Sqlite(c) => {
+    let end = match &mut conn.raw {
+        Raw::Sqlite(c) => {
             <AnsiTransactionManager as TransactionManager<SqliteConnection>>::rollback_transaction(
                 &mut **c,
             )
         }
-        Conn::Pg(c) => {
+        Raw::Pg(c) => {
             <AnsiTransactionManager as TransactionManager<PgConnection>>::rollback_transaction(
                 &mut **c,
             )
@@ -425,14 +425,14 @@ where
         .iter()
         .filter_map(|k| table.column(k).cloned())
         .collect();
-    let sqlite = matches!(conn, Conn::Sqlite(_));
+    let sqlite = matches!(conn.raw, Raw::Sqlite(_));
     let sql = select_rows(sqlite, &table.name, columns, &key);
     let mut each = |line: QueryResult<LineRow>| -> Result<(), E> {
         let line = line.map_err(StorageError::from)?;
         f(decode_row(&table.name, columns, &line.line)?)
     };
-    match conn {
-        Conn::Sqlite(c) => {
+    match &mut conn.raw {
+        Raw::Sqlite(c) => {
             let iter = diesel::sql_query(sql)
                 .load_iter::<LineRow, diesel::connection::DefaultLoadingMode>(&mut **c)
                 .map_err(StorageError::from)?;
@@ -440,7 +440,7 @@ where
                 each(line)?;
             }
         }
-        Conn::Pg(c) => {
+        Raw::Pg(c) => {
             let iter = diesel::sql_query(sql)
                 .load_iter::<LineRow, diesel::pg::PgRowByRowLoadingMode>(&mut **c)
                 .map_err(StorageError::from)?;

@@ -66,7 +66,8 @@ impl Sort {
 #[derive(Debug, Clone, Default)]
 pub struct HouseholdFilter {
     /// A name (substring), a full ID number (worker or member of an open
-    /// file), or the beginning of an ID number or file number.
+    /// file; numbers are sealed, so only a whole one is found), or the
+    /// beginning of a file number.
     pub q: Option<String>,
     pub status: Option<Status>,
     pub category: Option<Category>,
@@ -111,17 +112,19 @@ pub fn list(
     let id_like = q
         .as_deref()
         .is_some_and(|s| s.len() >= 4 && s.chars().all(|c| c.is_ascii_digit() || c == 'X'));
-    // A full ID number: the files it names, found by two index lookups
-    // (the worker's number, and everyone in an open file) rather than one
-    // OR that PostgreSQL answers with a scan.
+    // A full ID number: the files it names, found by two lookups of its
+    // blind index (the worker's number, and everyone in an open file)
+    // rather than one OR that PostgreSQL answers with a scan. ID numbers
+    // are sealed, so only a whole number can be found.
     let exact_ids: Option<Vec<i64>> = match q.as_deref() {
         Some(text) if id_like && text.len() == 18 => {
+            let indexes = conn.indexes(text)?;
             let mut ids: Vec<i64> = run!(conn, c => households::table
-                .filter(households::worker_id_number.eq(text))
+                .filter(households::worker_id_index.eq_any(&indexes))
                 .select(households::id)
                 .load(c))?;
             let open: Vec<i64> = run!(conn, c => open_persons::table
-                .filter(open_persons::id_number.eq(text))
+                .filter(open_persons::person_index.eq_any(&indexes))
                 .select(open_persons::household_id)
                 .load(c))?;
             ids.extend(open);
@@ -130,7 +133,7 @@ pub fn list(
         _ => None,
     };
     // The text searched for: the files an exact ID number names, the
-    // beginning of an ID or file number, or part of a name.
+    // beginning of a file number, or part of a name.
     let text = q.as_deref().map(|text| match &exact_ids {
         Some(ids) => Search::Ids(ids.clone()),
         None if id_like => Search::Prefix(format!("{text}%")),
@@ -145,11 +148,7 @@ pub fn list(
                 .into_boxed()
                 .if_some(text.clone(), |b, text| match text {
                     Search::Ids(ids) => b.filter(households::id.eq_any(ids)),
-                    Search::Prefix(prefix) => b.filter(
-                        households::worker_id_number
-                            .like(prefix.clone())
-                            .or(households::file_no.like(prefix)),
-                    ),
+                    Search::Prefix(prefix) => b.filter(households::file_no.like(prefix)),
                     // Names compare without regard to case on both backends
                     // (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
                     Search::Name if name_q.chars().any(|c| c.is_ascii_alphabetic()) => b.filter(
@@ -219,7 +218,7 @@ pub fn list(
         .into_iter()
         .map(|r| {
             let n = name_of(&names, r.union_id);
-            convert(r, n)
+            convert(conn, r, n)
         })
         .collect::<Result<_, _>>()?;
     Ok(page.of(items, total))

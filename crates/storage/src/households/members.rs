@@ -21,8 +21,12 @@ type MemberRow = (
     i64,
 );
 
-fn member_from(household: i64, r: MemberRow) -> Result<Member, StorageError> {
+use super::sealed::{MEMBER_HEALTH as HEALTH, MEMBER_ID_NUMBER as ID_NUMBER};
+
+fn member_from(conn: &Conn, household: i64, r: MemberRow) -> Result<Member, StorageError> {
     let (_, name, id_number, relation, health, grade, schooling, employment, income) = r;
+    let id_number = conn.open_opt(ID_NUMBER, id_number.as_deref())?;
+    let health = conn.open(HEALTH, &health)?;
     macro_rules! code {
         ($t:ty, $v:expr) => {
             <$t>::parse(&$v).map_err(|_| corrupt(household, stringify!($t), &$v))?
@@ -70,7 +74,9 @@ pub fn members_of(
         .order(members::id.asc())
         .select(member_columns!())
         .load(c))?;
-    rows.into_iter().map(|r| member_from(id.0, r)).collect()
+    rows.into_iter()
+        .map(|r| member_from(conn, id.0, r))
+        .collect()
 }
 
 /// The members of many files in the scope at once.
@@ -91,7 +97,7 @@ pub fn members_of_many(
     for (h, r) in rows {
         out.entry(HouseholdId(h))
             .or_default()
-            .push(member_from(h, r)?);
+            .push(member_from(conn, h, r)?);
     }
     Ok(out)
 }
@@ -106,24 +112,31 @@ pub fn replace_members(
     if list.is_empty() {
         return Ok(());
     }
-    let rows: Vec<_> = list
-        .iter()
-        .map(|m| {
+    let mut rows = Vec::with_capacity(list.len());
+    for m in list {
+        let id_number = m.id_number.as_ref().map(|i| i.as_str());
+        let sealed = conn.seal_opt(ID_NUMBER, id_number)?;
+        let index = id_number.map(|i| conn.index(i)).transpose()?;
+        let health = conn.seal(HEALTH, m.health.code())?;
+        rows.push((
             (
                 members::household_id.eq(id.0),
                 members::name.eq(m.name.clone()),
-                members::id_number.eq(m.id_number.as_ref().map(|i| i.as_str().to_owned())),
+                members::id_number.eq(sealed),
+                members::id_index.eq(index),
                 members::sex.eq(m.id_number.as_ref().map(|i| i.sex().code())),
                 members::birth_date.eq(m.id_number.as_ref().and_then(|i| i.birth_date())),
                 members::relation.eq(m.relation.code()),
-                members::health.eq(m.health.code()),
+            ),
+            (
+                members::health.eq(health),
                 members::disability_grade.eq(m.disability_grade),
                 members::schooling.eq(m.schooling.code()),
                 members::employment.eq(m.employment.code()),
                 members::income_fen.eq(m.income.0),
-            )
-        })
-        .collect();
+            ),
+        ));
+    }
     run!(conn, c => diesel::insert_into(members::table).values(&rows).execute(c))?;
     Ok(())
 }

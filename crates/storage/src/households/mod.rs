@@ -37,6 +37,7 @@ pub use write::{
     update,
 };
 
+use crate::db::Conn;
 use crate::schema::households;
 use crate::StorageError;
 use bangfu_domain::filing::ReportState;
@@ -198,8 +199,25 @@ fn month_opt(id: i64, v: Option<String>) -> Result<Option<Month>, StorageError> 
         .transpose()
 }
 
-fn convert(r: Row, union_name: String) -> Result<Household, StorageError> {
+/// The sealed columns of a file and its members, by their `table.column`
+/// names (see `at_rest`).
+pub(crate) mod sealed {
+    pub const WORKER_ID_NUMBER: &str = "households.worker_id_number";
+    pub const PHONE: &str = "households.phone";
+    pub const ADDRESS: &str = "households.address";
+    pub const HEALTH: &str = "households.health";
+    pub const NOTES: &str = "households.notes";
+    pub const MEMBER_ID_NUMBER: &str = "members.id_number";
+    pub const MEMBER_HEALTH: &str = "members.health";
+}
+
+fn convert(conn: &Conn, mut r: Row, union_name: String) -> Result<Household, StorageError> {
     let id = r.id;
+    r.worker_id_number = conn.open(sealed::WORKER_ID_NUMBER, &r.worker_id_number)?;
+    r.phone = conn.open(sealed::PHONE, &r.phone)?;
+    r.address = conn.open(sealed::ADDRESS, &r.address)?;
+    r.health = conn.open(sealed::HEALTH, &r.health)?;
+    r.notes = conn.open(sealed::NOTES, &r.notes)?;
     macro_rules! code {
         ($t:ty, $v:expr) => {
             <$t>::parse(&$v).map_err(|_| corrupt(id, stringify!($t), &$v))?
@@ -276,8 +294,8 @@ fn convert(r: Row, union_name: String) -> Result<Household, StorageError> {
     })
 }
 
-fn convert_all(rows: Vec<(Row, String)>) -> Result<Vec<Household>, StorageError> {
-    rows.into_iter().map(|(r, n)| convert(r, n)).collect()
+fn convert_all(conn: &Conn, rows: Vec<(Row, String)>) -> Result<Vec<Household>, StorageError> {
+    rows.into_iter().map(|(r, n)| convert(conn, r, n)).collect()
 }
 
 /// What the system stores beside the entered data.

@@ -1,5 +1,7 @@
-//! `open_persons`: everyone in an open file, so the database itself refuses
-//! a second open file for the same ID number.
+//! `open_persons`: everyone in an open file, by the blind index of their ID
+//! number, so the database itself refuses a second open file for the same
+//! person. Lookups try the index under every key of the ring, so a person
+//! is found while a key rotation re-indexes the table.
 
 use crate::db::{run, Conn};
 use crate::schema::{households, open_persons, unions};
@@ -13,9 +15,10 @@ pub fn open_holder(
     conn: &mut Conn,
     id_number: &str,
 ) -> Result<Option<(HouseholdId, String)>, StorageError> {
+    let indexes = conn.indexes(id_number)?;
     let row: Option<(i64, String)> = run!(conn, c => open_persons::table
         .inner_join(households::table.inner_join(unions::table))
-        .filter(open_persons::id_number.eq(id_number))
+        .filter(open_persons::person_index.eq_any(&indexes))
         .select((households::id, unions::name))
         .first(c)
         .optional())?;
@@ -32,15 +35,13 @@ pub fn set_open_persons(
         open_persons::table.filter(open_persons::household_id.eq(household.0)),
     )
     .execute(c))?;
-    let rows: Vec<_> = ids
-        .iter()
-        .map(|i| {
-            (
-                open_persons::id_number.eq(*i),
-                open_persons::household_id.eq(household.0),
-            )
-        })
-        .collect();
+    let mut rows = Vec::with_capacity(ids.len());
+    for i in ids {
+        rows.push((
+            open_persons::person_index.eq(conn.index(i)?),
+            open_persons::household_id.eq(household.0),
+        ));
+    }
     if !rows.is_empty() {
         run!(conn, c => diesel::insert_into(open_persons::table).values(&rows).execute(c))?;
     }
@@ -54,14 +55,20 @@ pub fn open_holders(
     conn: &mut Conn,
     id_numbers: &[&str],
 ) -> Result<Vec<(String, String)>, StorageError> {
+    let indexed: std::collections::HashMap<String, &str> =
+        conn.indexes_of(id_numbers)?.into_iter().collect();
+    let keys: Vec<&String> = indexed.keys().collect();
     let mut out = Vec::new();
-    for chunk in id_numbers.chunks(500) {
+    for chunk in keys.chunks(500) {
         let rows: Vec<(String, String)> = run!(conn, c => open_persons::table
             .inner_join(households::table.inner_join(unions::table))
-            .filter(open_persons::id_number.eq_any(chunk))
-            .select((open_persons::id_number, unions::name))
+            .filter(open_persons::person_index.eq_any(chunk))
+            .select((open_persons::person_index, unions::name))
             .load(c))?;
-        out.extend(rows);
+        out.extend(
+            rows.into_iter()
+                .filter_map(|(i, n)| indexed.get(&i).map(|id| ((*id).to_owned(), n))),
+        );
     }
     Ok(out)
 }

@@ -20,7 +20,7 @@ pub fn find(
         .select((Row::as_select(), unions::name))
         .first(c)
         .optional())?;
-    row.map(|(r, n)| convert(r, n)).transpose()
+    row.map(|(r, n)| convert(conn, r, n)).transpose()
 }
 
 /// The ids of open files in a scope after `after`, in id order, a batch at a
@@ -56,7 +56,7 @@ pub fn find_many(
         .order(households::id.asc())
         .select((Row::as_select(), unions::name))
         .load(c))?;
-    convert_all(rows)
+    convert_all(conn, rows)
 }
 
 /// The id of the file numbered `file_no`, in scope.

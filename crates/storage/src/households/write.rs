@@ -22,24 +22,47 @@ pub fn next_seq(conn: &mut Conn, prefix: &str) -> Result<i64, StorageError> {
         .get_result(c))?)
 }
 
+/// The entered values kept sealed at rest, sealed, and the blind index of
+/// the worker's ID number.
+pub(crate) struct SealedEntry {
+    worker_id_number: String,
+    worker_id_index: String,
+    phone: String,
+    address: String,
+    health: String,
+    notes: String,
+}
+
+pub(crate) fn seal_entry(conn: &Conn, d: &HouseholdData) -> Result<SealedEntry, StorageError> {
+    use super::sealed;
+    Ok(SealedEntry {
+        worker_id_number: conn.seal(sealed::WORKER_ID_NUMBER, d.worker_id_number.as_str())?,
+        worker_id_index: conn.index(d.worker_id_number.as_str())?,
+        phone: conn.seal(sealed::PHONE, &d.phone)?,
+        address: conn.seal(sealed::ADDRESS, &d.address)?,
+        health: conn.seal(sealed::HEALTH, d.health.code())?,
+        notes: conn.seal(sealed::NOTES, &d.notes)?,
+    })
+}
+
 /// The columns of the entered data, as `column.eq(value)` tuples: the same
-/// for a new file and a saved one.
+/// for a new file and a saved one. `$s` is its [`SealedEntry`].
 macro_rules! entered {
-    ($d:expr) => {
+    ($d:expr, $s:expr) => {
         (
             (
                 households::worker_name.eq(&$d.worker_name),
-                households::worker_id_number.eq($d.worker_id_number.as_str()),
+                households::worker_id_number.eq(&$s.worker_id_number),
                 households::worker_sex.eq($d.worker_id_number.sex().code()),
                 households::worker_birth_date.eq($d.worker_id_number.birth_date()),
-                households::phone.eq(&$d.phone),
-                households::address.eq(&$d.address),
+                households::phone.eq(&$s.phone),
+                households::address.eq(&$s.address),
                 households::division_code.eq(&$d.division_code),
                 households::employer.eq(&$d.employer),
                 households::employer_kind.eq($d.employer_kind.code()),
                 households::employment.eq($d.employment.code()),
                 households::labour_capacity.eq($d.labour_capacity.code()),
-                households::health.eq($d.health.code()),
+                households::health.eq(&$s.health),
                 households::disability_grade.eq($d.disability_grade),
             ),
             (
@@ -53,7 +76,8 @@ macro_rules! entered {
                 households::filed_on.eq($d.filed_on),
                 households::dibao_since.eq($d.dibao_since.map(|m| m.to_string())),
                 households::other_relief_since.eq($d.other_relief_since.map(|m| m.to_string())),
-                households::notes.eq(&$d.notes),
+                households::notes.eq(&$s.notes),
+                households::worker_id_index.eq(Some(&$s.worker_id_index)),
             ),
         )
     };
@@ -84,6 +108,7 @@ pub fn insert(
     now: NaiveDateTime,
 ) -> Result<HouseholdId, StorageError> {
     let d = data;
+    let s = seal_entry(conn, d)?;
     let id = insert_returning_id!(
         conn,
         households,
@@ -94,7 +119,7 @@ pub fn insert(
                 households::file_no.eq(file_no),
                 households::status.eq(Status::OnFile.code()),
             ),
-            entered!(d),
+            entered!(d, s),
             derived!(derived, now),
             (
                 households::version.eq(1_i64),
@@ -130,13 +155,14 @@ pub fn update(
     by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
+    let s = seal_entry(conn, data)?;
     let saved = update_at_version!(
         conn,
         households,
         id.0,
         version,
         (
-            entered!(data),
+            entered!(data, s),
             derived!(derived, now),
             households::updated_at.eq(now),
             households::updated_by.eq(by),

@@ -3,6 +3,7 @@
 //! and what their files say.
 
 use crate::db::{run, Conn};
+use crate::households::sealed::{MEMBER_ID_NUMBER, WORKER_ID_NUMBER};
 use crate::schema::{households, incomes, members};
 use crate::{Scope, StorageError};
 use bangfu_domain::household::{Employment, HardshipCause, HouseholdId, Status};
@@ -52,29 +53,37 @@ pub fn match_plain(
     numbers: &[&str],
     today: NaiveDate,
 ) -> Result<Vec<ScannedPerson>, StorageError> {
+    // ID numbers are sealed: they are found by their blind indexes, and
+    // each index found stands for the number it was computed from.
+    let indexed: std::collections::HashMap<String, &str> =
+        conn.indexes_of(numbers)?.into_iter().collect();
+    let keys: Vec<&String> = indexed.keys().collect();
+    let number = |i: Option<String>| i.and_then(|i| indexed.get(&i).map(|n| (*n).to_owned()));
     let mut out = Vec::new();
-    for chunk in numbers.chunks(CHUNK) {
-        let workers: Vec<(i64, String)> = run!(conn, c => matchable!(households::table
-            .filter(households::worker_id_number.eq_any(chunk))
+    for chunk in keys.chunks(CHUNK) {
+        let workers: Vec<(i64, Option<String>)> = run!(conn, c => matchable!(households::table
+            .filter(households::worker_id_index.eq_any(chunk))
             .filter(scope.covers(households::union_path)), today)
-            .select((households::id, households::worker_id_number))
+            .select((households::id, households::worker_id_index))
             .load(c))?;
-        out.extend(workers.into_iter().map(|(h, n)| ScannedPerson {
-            id_number: n,
-            person: Person {
-                household_id: HouseholdId(h),
-                member_id: None,
-            },
+        out.extend(workers.into_iter().filter_map(|(h, i)| {
+            Some(ScannedPerson {
+                id_number: number(i)?,
+                person: Person {
+                    household_id: HouseholdId(h),
+                    member_id: None,
+                },
+            })
         }));
         let people: Vec<(i64, i64, Option<String>)> = run!(conn, c => matchable!(members::table
             .inner_join(households::table)
-            .filter(members::id_number.eq_any(chunk))
+            .filter(members::id_index.eq_any(chunk))
             .filter(scope.covers(households::union_path)), today)
-            .select((members::household_id, members::id, members::id_number))
+            .select((members::household_id, members::id, members::id_index))
             .load(c))?;
-        out.extend(people.into_iter().filter_map(|(h, m, n)| {
+        out.extend(people.into_iter().filter_map(|(h, m, i)| {
             Some(ScannedPerson {
-                id_number: n?,
+                id_number: number(i)?,
                 person: Person {
                     household_id: HouseholdId(h),
                     member_id: Some(m),
@@ -123,26 +132,28 @@ pub fn scan_people(
         .filter(members::id_number.is_not_null())
         .select((members::household_id, members::id, members::id_number))
         .load(c))?;
-    let mut out: Vec<ScannedPerson> = workers
-        .into_iter()
-        .map(|(h, n)| ScannedPerson {
-            id_number: n,
+    let mut out: Vec<ScannedPerson> = Vec::with_capacity(workers.len() + people.len());
+    for (h, n) in workers {
+        out.push(ScannedPerson {
+            id_number: conn.open(WORKER_ID_NUMBER, &n)?,
             person: Person {
                 household_id: HouseholdId(h),
                 member_id: None,
             },
-        })
-        .collect();
-    out.extend(people.into_iter().filter_map(|(h, m, n)| {
-        ids.contains(&h).then_some(())?;
-        Some(ScannedPerson {
-            id_number: n?,
+        });
+    }
+    for (h, m, n) in people {
+        let (true, Some(n)) = (ids.contains(&h), n) else {
+            continue;
+        };
+        out.push(ScannedPerson {
+            id_number: conn.open(MEMBER_ID_NUMBER, &n)?,
             person: Person {
                 household_id: HouseholdId(h),
                 member_id: Some(m),
             },
-        })
-    }));
+        });
+    }
     Ok((out, Some(last)))
 }
 

@@ -5,15 +5,11 @@
 use crate::common;
 
 use bangfu_storage::audit::{self, NewAuditEntry};
-use bangfu_storage::{Conn, Db, DbOptions, StorageError};
+use bangfu_storage::{Backend, Conn, Db, DbOptions, StorageError};
 use common::fresh;
-use diesel::RunQueryDsl;
 
 fn tamper(conn: &mut Conn, sql: &'static str) -> Result<usize, diesel::result::Error> {
-    match conn {
-        Conn::Sqlite(c) => diesel::sql_query(sql).execute(&mut **c),
-        Conn::Pg(c) => diesel::sql_query(sql).execute(&mut **c),
-    }
+    bangfu_storage::test_support::raw_sql(conn, sql)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -47,9 +43,11 @@ async fn audit_entries_cannot_be_changed_or_deleted() {
             Ok::<_, StorageError>((
                 tamper(c, "UPDATE audit_log SET success = TRUE").map_err(|e| e.to_string()),
                 tamper(c, "DELETE FROM audit_log").map_err(|e| e.to_string()),
-                match c {
-                    Conn::Pg(_) => Some(tamper(c, "TRUNCATE audit_log").map_err(|e| e.to_string())),
-                    Conn::Sqlite(_) => None,
+                match c.backend() {
+                    Backend::Postgres => {
+                        Some(tamper(c, "TRUNCATE audit_log").map_err(|e| e.to_string()))
+                    }
+                    Backend::Sqlite => None,
                 },
             ))
         })

@@ -8,9 +8,8 @@ use crate::common;
 use bangfu_domain::audit_chain::Break;
 use bangfu_storage::audit::{self, NewAuditEntry};
 use bangfu_storage::audit_chain;
-use bangfu_storage::{Conn, Db, DbOptions, StorageError};
+use bangfu_storage::{Backend, Conn, Db, DbOptions, StorageError};
 use common::fresh;
-use diesel::RunQueryDsl;
 
 fn entry(n: usize) -> NewAuditEntry {
     NewAuditEntry {
@@ -31,22 +30,20 @@ fn entry(n: usize) -> NewAuditEntry {
 
 /// Raw SQL, as someone with the database's password would type it.
 fn sql(conn: &mut Conn, sql: &str) -> Result<usize, String> {
-    match conn {
-        Conn::Sqlite(c) => diesel::sql_query(sql).execute(&mut **c),
-        Conn::Pg(c) => diesel::sql_query(sql).execute(&mut **c),
-    }
-    .map_err(|e| e.to_string())
+    bangfu_storage::test_support::raw_sql(conn, sql).map_err(|e| e.to_string())
 }
 
 /// Switches the append-only guard off, as a tamperer with the database's
 /// owner account can.
 fn disarm(conn: &mut Conn) {
-    let stmt = match conn {
-        Conn::Sqlite(_) => "DROP TRIGGER audit_log_no_update",
-        Conn::Pg(_) => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change",
+    let sqlite = conn.backend() == Backend::Sqlite;
+    let stmt = if sqlite {
+        "DROP TRIGGER audit_log_no_update"
+    } else {
+        "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"
     };
     sql(conn, stmt).unwrap();
-    if let Conn::Sqlite(_) = conn {
+    if sqlite {
         sql(conn, "DROP TRIGGER audit_log_no_delete").unwrap();
     }
 }
@@ -207,31 +204,11 @@ async fn the_expected_head_tells_a_rewritten_chain() {
 }
 
 fn audit_chain_id_at(c: &mut Conn, seq: i64) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-    }
     let q = format!("SELECT id FROM audit_log WHERE chain_seq = {seq}");
-    let rows: Vec<Id> = match c {
-        Conn::Sqlite(c) => diesel::sql_query(q).load(&mut **c),
-        Conn::Pg(c) => diesel::sql_query(q).load(&mut **c),
-    }
-    .unwrap();
-    rows[0].id
+    bangfu_storage::test_support::raw_ids(c, &q).unwrap()[0]
 }
 
 fn audit_chain_id_unsealed(c: &mut Conn) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        id: i64,
-    }
     let q = "SELECT id FROM audit_log WHERE chain_seq IS NULL";
-    let rows: Vec<Id> = match c {
-        Conn::Sqlite(c) => diesel::sql_query(q).load(&mut **c),
-        Conn::Pg(c) => diesel::sql_query(q).load(&mut **c),
-    }
-    .unwrap();
-    rows[0].id
+    bangfu_storage::test_support::raw_ids(c, q).unwrap()[0]
 }

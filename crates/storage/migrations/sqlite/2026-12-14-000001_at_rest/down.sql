@@ -1,0 +1,14 @@
+DROP TABLE at_rest;
+ALTER TABLE open_persons RENAME COLUMN person_index TO id_number;
+DROP INDEX temporary_files_person;
+CREATE INDEX temporary_files_person ON temporary_files(worker_id_number, status);
+ALTER TABLE temporary_files DROP COLUMN worker_id_index;
+DROP INDEX applications_worker_index;
+CREATE INDEX applications_worker ON applications(worker_id_number);
+ALTER TABLE applications DROP COLUMN worker_id_index;
+DROP INDEX members_id_index;
+CREATE INDEX members_id_number ON members(id_number);
+ALTER TABLE members DROP COLUMN id_index;
+DROP INDEX households_worker_index;
+CREATE INDEX households_worker_id ON households(worker_id_number);
+ALTER TABLE households DROP COLUMN worker_id_index;

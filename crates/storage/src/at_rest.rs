@@ -1,0 +1,500 @@
+//! Encryption at rest: the columns that name or describe a person (ID
+//! numbers, phones, addresses, health, free-text notes) are stored sealed
+//! with an authenticated cipher, and ID numbers also as a blind index (a
+//! keyed hash) so exact search and the one-open-file rule still use an
+//! index.
+//!
+//! Why the cipher is a trait here: storage is the one place that knows
+//! which columns are sealed, so every read and write of them passes through
+//! it and no use case can forget; but the keys and the cryptography belong
+//! to the service layer (`bangfu_service::field_keys`), which hands the
+//! database a [`FieldCipher`] when it opens it. Storage never sees a key.
+//!
+//! A database from before this version holds these columns in the clear.
+//! [`seal_all`] seals them in place (the first start of this version runs
+//! it) and, after a key rotation, re-seals them with the new key; opening a
+//! value that is not sealed returns it unchanged, so the database stays
+//! readable while the pass runs.
+
+use crate::db::{run, Conn, Raw};
+use crate::schema::at_rest;
+use crate::StorageError;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+/// Seals and opens column values and computes blind indexes. Implemented
+/// by the service layer with the data key.
+pub trait FieldCipher: Send + Sync {
+    /// Seals `plain` for `column` (`table.column`, authenticated, so a value
+    /// moved to another column does not open) under the current key. The
+    /// empty string stays empty.
+    fn seal(&self, column: &str, plain: &str) -> Result<String, String>;
+    /// Opens what [`FieldCipher::seal`] sealed with any key of the ring. A
+    /// value that is not sealed (a database from before encryption, during
+    /// the first start) is returned as it is.
+    fn open(&self, column: &str, stored: &str) -> Result<String, String>;
+    /// Whether `stored` is sealed with the current key (or is empty).
+    fn is_current(&self, stored: &str) -> bool;
+    /// The blind index of an ID number under the current key.
+    fn index(&self, id_number: &str) -> Result<String, String>;
+    /// Its blind index under every key of the ring, current first: lookups
+    /// use them all, so rows not yet re-indexed after a rotation are found.
+    fn indexes(&self, id_number: &str) -> Result<Vec<String>, String>;
+    /// The current key's id.
+    fn key_id(&self) -> String;
+}
+
+/// The cipher of a database opened without a key: it seals nothing, so a
+/// write of a sealed column fails rather than landing in the clear.
+pub struct Unkeyed;
+
+const NO_KEY: &str = "没有配置数据密钥（--key-file、BANGFU_KEY_FILE 或 BANGFU_KEY）";
+
+impl FieldCipher for Unkeyed {
+    fn seal(&self, _column: &str, plain: &str) -> Result<String, String> {
+        if plain.is_empty() {
+            Ok(String::new())
+        } else {
+            Err(NO_KEY.into())
+        }
+    }
+    fn open(&self, _column: &str, stored: &str) -> Result<String, String> {
+        Ok(stored.to_owned())
+    }
+    fn is_current(&self, stored: &str) -> bool {
+        stored.is_empty()
+    }
+    fn index(&self, _id_number: &str) -> Result<String, String> {
+        Err(NO_KEY.into())
+    }
+    fn indexes(&self, _id_number: &str) -> Result<Vec<String>, String> {
+        Err(NO_KEY.into())
+    }
+    fn key_id(&self) -> String {
+        String::new()
+    }
+}
+
+fn err(e: String) -> StorageError {
+    StorageError::Sealing(e)
+}
+
+impl Conn {
+    /// `plain` sealed for `column`.
+    pub(crate) fn seal(&self, column: &str, plain: &str) -> Result<String, StorageError> {
+        self.cipher().seal(column, plain).map_err(err)
+    }
+
+    pub(crate) fn seal_opt(
+        &self,
+        column: &str,
+        plain: Option<&str>,
+    ) -> Result<Option<String>, StorageError> {
+        plain.map(|p| self.seal(column, p)).transpose()
+    }
+
+    /// A stored value of `column`, opened.
+    pub(crate) fn open(&self, column: &str, stored: &str) -> Result<String, StorageError> {
+        self.cipher().open(column, stored).map_err(err)
+    }
+
+    pub(crate) fn open_opt(
+        &self,
+        column: &str,
+        stored: Option<&str>,
+    ) -> Result<Option<String>, StorageError> {
+        stored.map(|s| self.open(column, s)).transpose()
+    }
+
+    /// The blind index of an ID number, for a row being written.
+    pub(crate) fn index(&self, id_number: &str) -> Result<String, StorageError> {
+        self.cipher().index(id_number).map_err(err)
+    }
+
+    /// Its blind indexes under every key, for a lookup.
+    pub(crate) fn indexes(&self, id_number: &str) -> Result<Vec<String>, StorageError> {
+        self.cipher().indexes(id_number).map_err(err)
+    }
+
+    /// The blind indexes of many ID numbers, each with the number it
+    /// stands for.
+    pub(crate) fn indexes_of<'a>(
+        &self,
+        id_numbers: &[&'a str],
+    ) -> Result<Vec<(String, &'a str)>, StorageError> {
+        let mut out = Vec::with_capacity(id_numbers.len());
+        for id in id_numbers {
+            for i in self.indexes(id)? {
+                out.push((i, *id));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One sealed column: its table, the table's key column, and the column of
+/// its blind index if it is an ID number.
+struct Sealed {
+    table: &'static str,
+    key: &'static str,
+    column: &'static str,
+    index: Option<&'static str>,
+}
+
+const fn col(table: &'static str, key: &'static str, column: &'static str) -> Sealed {
+    Sealed {
+        table,
+        key,
+        column,
+        index: None,
+    }
+}
+
+const fn id_col(table: &'static str, column: &'static str, index: &'static str) -> Sealed {
+    Sealed {
+        table,
+        key: "id",
+        column,
+        index: Some(index),
+    }
+}
+
+/// Every sealed column. A column added here is sealed in place by the next
+/// start; its reads and writes must go through [`Conn::open`] and
+/// [`Conn::seal`].
+const SEALED: &[Sealed] = &[
+    id_col("households", "worker_id_number", "worker_id_index"),
+    col("households", "id", "phone"),
+    col("households", "id", "address"),
+    col("households", "id", "health"),
+    col("households", "id", "notes"),
+    id_col("members", "id_number", "id_index"),
+    col("members", "id", "health"),
+    id_col("applications", "worker_id_number", "worker_id_index"),
+    col("applications", "id", "phone"),
+    col("applications", "id", "data_json"),
+    id_col("temporary_files", "worker_id_number", "worker_id_index"),
+    col("temporary_files", "id", "phone"),
+    col("temporary_files", "id", "address"),
+    col("users", "id", "totp_secret"),
+    col("users", "id", "totp_pending_secret"),
+];
+
+/// The `table.column` names of the sealed columns (for documentation and
+/// the tests that look for clear text in a database file).
+pub fn sealed_columns() -> Vec<String> {
+    SEALED
+        .iter()
+        .map(|s| format!("{}.{}", s.table, s.column))
+        .collect()
+}
+
+#[derive(QueryableByName)]
+struct Cell {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    value: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    idx: Option<String>,
+}
+
+/// What a sealing pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SealReport {
+    /// Values sealed or re-sealed.
+    pub sealed: u64,
+    /// Rows of `open_persons` re-indexed.
+    pub open_persons: u64,
+}
+
+/// The key every sealed column is known to be sealed with, if a pass has
+/// finished (from `at_rest`).
+pub fn sealed_with(conn: &mut Conn) -> Result<Option<String>, StorageError> {
+    Ok(run!(conn, c => at_rest::table
+        .filter(at_rest::id.eq(1))
+        .select(at_rest::sealed_key)
+        .first::<Option<String>>(c)
+        .optional())?
+    .flatten())
+}
+
+/// The stored check value (a constant sealed with the key the database
+/// was first sealed with), if any.
+pub fn check_value(conn: &mut Conn) -> Result<Option<String>, StorageError> {
+    Ok(run!(conn, c => at_rest::table
+        .filter(at_rest::id.eq(1))
+        .select(at_rest::key_check)
+        .first::<String>(c)
+        .optional())?)
+}
+
+const CHECK_COLUMN: &str = "at_rest.key_check";
+const CHECK_TEXT: &str = "bangfu";
+
+/// Whether the database's data opens with this cipher: `Ok(())` when it
+/// does or the database has never been sealed, else an error saying the
+/// key is not the one that sealed it.
+pub fn verify_key(conn: &mut Conn) -> Result<(), StorageError> {
+    let Some(check) = check_value(conn)? else {
+        return Ok(());
+    };
+    match conn.open(CHECK_COLUMN, &check) {
+        Ok(t) if t == CHECK_TEXT => Ok(()),
+        _ => Err(StorageError::Sealing(
+            "数据密钥不对：这个数据库是用另一把密钥加密的，请配置加密它的密钥文件".into(),
+        )),
+    }
+}
+
+/// Whether the database holds sealed data (a key check exists).
+pub fn is_sealed(conn: &mut Conn) -> Result<bool, StorageError> {
+    Ok(check_value(conn)?.is_some())
+}
+
+/// Seals, in batches of `batch` rows each in its own transaction, every
+/// value of a sealed column that is not sealed with the current key, fills
+/// the blind indexes, re-indexes `open_persons`, and records the key.
+/// Safe to interrupt and run again; `progress` hears a line per column.
+pub fn seal_all(
+    conn: &mut Conn,
+    batch: i64,
+    progress: &dyn Fn(&str),
+) -> Result<SealReport, StorageError> {
+    let mut report = SealReport::default();
+    let current = conn.cipher().key_id();
+    if current.is_empty() {
+        return Err(err(NO_KEY.into()));
+    }
+    for s in SEALED {
+        let mut after = i64::MIN;
+        let mut done = 0u64;
+        let index_sql = s.index.unwrap_or("NULL");
+        loop {
+            let sql = format!(
+                "SELECT {key} AS id, {column} AS value, CAST({index_sql} AS TEXT) AS idx \
+                 FROM {table} WHERE {key} > {after} ORDER BY {key} LIMIT {batch}",
+                key = s.key,
+                column = s.column,
+                table = s.table,
+            );
+            let cells: Vec<Cell> = run!(conn, c => diesel::sql_query(&sql).load(c))?;
+            let Some(last) = cells.last().map(|c| c.id) else {
+                break;
+            };
+            let column = format!("{}.{}", s.table, s.column);
+            let mut updates: Vec<(i64, String, Option<String>)> = Vec::new();
+            for cell in &cells {
+                let Some(value) = cell.value.as_deref() else {
+                    continue;
+                };
+                let stale_value = !conn.cipher().is_current(value);
+                let plain = if stale_value || s.index.is_some() {
+                    Some(conn.open(&column, value)?)
+                } else {
+                    None
+                };
+                let index = match (s.index, plain.as_deref()) {
+                    (Some(_), Some(p)) if !p.is_empty() => Some(conn.index(p)?),
+                    _ => None,
+                };
+                let stale_index = s.index.is_some() && index != cell.idx;
+                if !stale_value && !stale_index {
+                    continue;
+                }
+                let sealed = match (&plain, stale_value) {
+                    (Some(p), true) => conn.seal(&column, p)?,
+                    _ => value.to_owned(),
+                };
+                updates.push((cell.id, sealed, index));
+            }
+            if !updates.is_empty() {
+                let n = updates.len() as u64;
+                conn.transaction(|conn| -> Result<(), StorageError> {
+                    for (id, sealed, index) in &updates {
+                        write_cell(conn, s, *id, sealed, index.as_deref())?;
+                    }
+                    Ok(())
+                })?;
+                done += n;
+            }
+            after = last;
+        }
+        if done > 0 {
+            progress(&format!("{}.{}：加密 {done} 个值", s.table, s.column));
+        }
+        report.sealed += done;
+    }
+    report.open_persons = reindex_open_persons(conn)?;
+    progress(&format!(
+        "open_persons：重建 {} 行索引",
+        report.open_persons
+    ));
+    if report.sealed > 0 {
+        purge_old_pages(conn)?;
+    }
+    let check = conn.seal(CHECK_COLUMN, CHECK_TEXT)?;
+    conn.transaction(|conn| -> Result<(), StorageError> {
+        let now = chrono::Utc::now().naive_utc();
+        run!(conn, c => diesel::delete(at_rest::table).execute(c))?;
+        run!(conn, c => diesel::insert_into(at_rest::table)
+            .values((
+                at_rest::id.eq(1),
+                at_rest::key_check.eq(&check),
+                at_rest::sealed_key.eq(Some(&current)),
+                at_rest::sealed_at.eq(now),
+            ))
+            .execute(c))?;
+        Ok(())
+    })?;
+    Ok(report)
+}
+
+/// Writes one sealed value (and its index) back. Table and column names
+/// come from [`SEALED`], never from input; values are bound.
+fn write_cell(
+    conn: &mut Conn,
+    s: &Sealed,
+    id: i64,
+    sealed: &str,
+    index: Option<&str>,
+) -> Result<(), StorageError> {
+    let sqlite = matches!(conn.raw, Raw::Sqlite(_));
+    let p = |n: usize| {
+        if sqlite {
+            "?".to_owned()
+        } else {
+            format!("${n}")
+        }
+    };
+    let sql = match s.index {
+        Some(i) => format!(
+            "UPDATE {} SET {} = {}, {i} = {} WHERE {} = {}",
+            s.table,
+            s.column,
+            p(1),
+            p(2),
+            s.key,
+            p(3)
+        ),
+        None => format!(
+            "UPDATE {} SET {} = {} WHERE {} = {}",
+            s.table,
+            s.column,
+            p(1),
+            s.key,
+            p(2)
+        ),
+    };
+    match s.index {
+        Some(_) => run!(conn, c => diesel::sql_query(&sql)
+            .bind::<Text, _>(sealed)
+            .bind::<Nullable<Text>, _>(index)
+            .bind::<BigInt, _>(id)
+            .execute(c))?,
+        None => run!(conn, c => diesel::sql_query(&sql)
+            .bind::<Text, _>(sealed)
+            .bind::<BigInt, _>(id)
+            .execute(c))?,
+    };
+    Ok(())
+}
+
+/// Rebuilds `open_persons` from the blind indexes of the open files'
+/// workers and members, in one transaction (so the one-open-file rule holds
+/// throughout). Its rows are keyed by index, which the pass cannot invert,
+/// so they are derived again rather than converted.
+fn reindex_open_persons(conn: &mut Conn) -> Result<u64, StorageError> {
+    conn.transaction(|conn| -> Result<u64, StorageError> {
+        let households: Vec<i64> = run!(conn, c => diesel::sql_query(
+            "SELECT DISTINCT household_id AS id FROM open_persons ORDER BY household_id",
+        )
+        .load::<IdRow>(c))?
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+        run!(conn, c => diesel::sql_query("DELETE FROM open_persons").execute(c))?;
+        let mut rows = 0u64;
+        for chunk in households.chunks(500) {
+            let list = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            let workers = format!(
+                "INSERT INTO open_persons (person_index, household_id) \
+                 SELECT worker_id_index, id FROM households \
+                 WHERE id IN ({list}) AND worker_id_index IS NOT NULL"
+            );
+            let members = format!(
+                "INSERT INTO open_persons (person_index, household_id) \
+                 SELECT DISTINCT id_index, household_id FROM members \
+                 WHERE household_id IN ({list}) AND id_index IS NOT NULL \
+                 ON CONFLICT DO NOTHING"
+            );
+            rows += run!(conn, c => diesel::sql_query(&workers).execute(c))? as u64;
+            rows += run!(conn, c => diesel::sql_query(&members).execute(c))? as u64;
+        }
+        Ok(rows)
+    })
+}
+
+/// The clear values a pass replaced may linger in a SQLite file's free
+/// pages and its write-ahead log: both are emptied (the log checkpointed
+/// and truncated, the file rebuilt by `VACUUM`). PostgreSQL keeps dead row
+/// versions in its data files until they are reused; a dump never shows
+/// them, and `docs/security.md` says how to rewrite the tables at once.
+fn purge_old_pages(conn: &mut Conn) -> Result<(), StorageError> {
+    if let Raw::Sqlite(c) = &mut conn.raw {
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut **c,
+            "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+        )?;
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// What the first start of a process does: refuses a key that is not the
+/// one the data was sealed with, and, when some columns are not yet sealed
+/// with the current key (a database from before encryption, or a new key
+/// after `bangfu keys rotate`), seals them. `None` when nothing was due. On
+/// PostgreSQL an advisory lock keeps many processes starting at once from
+/// doing the work twice. A database opened without a key only has its key
+/// left unchecked: writing a sealed column will fail.
+pub fn prepare(
+    conn: &mut Conn,
+    progress: &dyn Fn(&str),
+) -> Result<Option<SealReport>, StorageError> {
+    let current = conn.cipher().key_id();
+    if current.is_empty() {
+        return Ok(None);
+    }
+    verify_key(conn)?;
+    if sealed_with(conn)?.as_deref() == Some(current.as_str()) {
+        return Ok(None);
+    }
+    if let Raw::Pg(c) = &mut conn.raw {
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut **c,
+            "SELECT pg_advisory_lock(727219)",
+        )?;
+    }
+    let result = if sealed_with(conn)?.as_deref() == Some(current.as_str()) {
+        Ok(None)
+    } else {
+        seal_all(conn, 1000, progress).map(Some)
+    };
+    if let Raw::Pg(c) = &mut conn.raw {
+        diesel::connection::SimpleConnection::batch_execute(
+            &mut **c,
+            "SELECT pg_advisory_unlock(727219)",
+        )?;
+    }
+    result
+}
