@@ -126,10 +126,14 @@ pub enum Action {
     RegenerateRecoveryCodes,
     /// An administrator reset a user's two-factor sign-in: the user must enrol again.
     ResetTwoFactor,
+    /// Everything held about one person (by ID number, within the caller's
+    /// scope) was exported for them, with a reason (PIPL art. 45); or the
+    /// attempt found nobody. The entry keeps the number masked.
+    ExportPersonData,
 }
 
 impl Action {
-    pub const ALL: [Action; 88] = [
+    pub const ALL: [Action; 89] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -218,6 +222,7 @@ impl Action {
         Action::DisableTwoFactor,
         Action::RegenerateRecoveryCodes,
         Action::ResetTwoFactor,
+        Action::ExportPersonData,
     ];
 
     pub fn code(self) -> &'static str {
@@ -310,6 +315,7 @@ impl Action {
             Action::DisableTwoFactor => "disable_two_factor",
             Action::RegenerateRecoveryCodes => "regenerate_recovery_codes",
             Action::ResetTwoFactor => "reset_two_factor",
+            Action::ExportPersonData => "export_person_data",
         }
     }
 
@@ -403,6 +409,7 @@ impl Action {
             Action::DisableTwoFactor => "停用两步验证",
             Action::RegenerateRecoveryCodes => "重新生成恢复码",
             Action::ResetTwoFactor => "重置两步验证",
+            Action::ExportPersonData => "导出个人信息副本",
         }
     }
 

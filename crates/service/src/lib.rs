@@ -30,6 +30,7 @@ pub mod keys;
 mod lines;
 pub mod monthly;
 mod operator;
+pub mod person_export;
 pub mod plans;
 pub mod quality;
 pub mod queue;

@@ -105,11 +105,13 @@ fn area_of(path: &str) -> String {
 }
 
 /// The sidebar area a page belongs to: its own first segment, but "my
-/// households" sits under 结对与计划 and the to-do list under 月度评估.
+/// households" sits under 结对与计划, the to-do list under 月度评估 and a
+/// person's copy of their data (`/persons/export`) under 困难职工档案.
 fn expected_area(path: &str) -> String {
     match area_of(path).as_str() {
         "my" => "pairing".into(),
         "todos" => "monthly".into(),
+        "persons" => "households".into(),
         other => other.into(),
     }
 }

@@ -42,6 +42,7 @@ mod households_import;
 mod login_concurrency;
 mod monthly;
 mod passwords;
+mod person_export;
 mod plans;
 mod public_forms;
 mod quality;

@@ -317,6 +317,44 @@ pub async fn audit_entries(auditor: &Api, action: &str, object_id: i64) -> Vec<V
     body["items"].as_array().cloned().unwrap_or_default()
 }
 
+impl Api {
+    /// POSTs `body` as JSON and returns the answer as it came, for a
+    /// download: (status, headers, body bytes).
+    pub async fn post_bytes(
+        &self,
+        path: &str,
+        body: Value,
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let res = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        (status, headers, res.bytes().await.expect("body").to_vec())
+    }
+}
+
+/// Every sheet of an .xlsx workbook, in order: its name and its rows of cells.
+pub fn workbook_sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
+    use calamine::Reader;
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.to_vec())).expect("xlsx");
+    let names = book.sheet_names().to_vec();
+    names
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).expect("sheet");
+            let rows = range.rows().map(<[calamine::Data]>::to_vec).collect();
+            (name, rows)
+        })
+        .collect()
+}
+
 /// The CSRF token of a signed-in cookie client (from the account page).
 pub async fn csrf_of(app: &TestApp, client: &reqwest::Client) -> String {
     let (_, html) = app.page(client, "/account").await;

@@ -8,14 +8,16 @@
 //! The area is split by what a caller does: `write` files and saves a
 //! file and records what happens to it, `read` finds files, `list` is
 //! the filtered, sorted list, `persons` keeps `open_persons`,
-//! `members` and `incomes` hold a file's members and monthly incomes, and
-//! `stale` lists the files whose stored decision a rule change made stale.
+//! `members` and `incomes` hold a file's members and monthly incomes,
+//! `stale` lists the files whose stored decision a rule change made stale,
+//! and `of_person` finds every file a person is in.
 //! Everything is re-exported here, so callers name `households::…`.
 
 mod incomes;
 mod list;
 mod members;
 mod merges;
+mod of_person;
 mod persons;
 mod read;
 mod reporting;
@@ -26,6 +28,7 @@ pub use incomes::{delete_incomes, incomes_of, incomes_of_many, upsert_incomes};
 pub use list::{list, HouseholdFilter, Sort};
 pub use members::{members_of, members_of_many, replace_members};
 pub use merges::{insert_merge, merge_links, MergeLinks};
+pub use of_person::files_of_person;
 pub use persons::{open_holder, open_holders, set_open_persons};
 pub use read::{
     count_all, count_by_decision, file_no_unscoped, find, find_many, id_by_file_no, open_ids_after,

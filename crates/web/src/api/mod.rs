@@ -13,6 +13,7 @@ mod funds;
 mod households;
 mod import;
 mod monthly;
+mod persons;
 mod plans;
 mod quality;
 mod reporting;
@@ -98,6 +99,7 @@ pub fn routes() -> Router<AppState> {
         .merge(stats::routes())
         .merge(monthly::routes())
         .merge(quality::routes())
+        .merge(persons::routes())
         .merge(temporary_files::routes())
         .merge(transfers::routes())
         .merge(campaigns::routes())
@@ -162,6 +164,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(stats::Doc::openapi());
     doc.merge(monthly::Doc::openapi());
     doc.merge(quality::Doc::openapi());
+    doc.merge(persons::Doc::openapi());
     doc.merge(temporary_files::Doc::openapi());
     doc.merge(transfers::Doc::openapi());
     doc.merge(campaigns::Doc::openapi());

@@ -59,6 +59,7 @@ mod login;
 mod monthly;
 mod notice;
 mod pager;
+mod persons;
 mod plans;
 mod prelude;
 mod quality;
@@ -76,6 +77,7 @@ mod verification_findings;
 pub(crate) use assessments::workbook as assessment_workbook;
 pub(crate) use campaigns::workbook as campaign_workbook;
 pub use import::{explain_too_large, read_workbook};
+pub(crate) use persons::person_download;
 pub(crate) use quality::workbook as quality_workbook;
 pub(crate) use temporary_files::workbook as temporary_workbook;
 
@@ -161,6 +163,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(stats::routes())
         .merge(monthly::routes())
         .merge(quality::routes())
+        .merge(persons::routes())
         .merge(temporary_files::routes())
         .merge(transfers::routes())
         .merge(campaigns::routes())

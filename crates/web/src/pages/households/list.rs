@@ -119,6 +119,8 @@ pub(crate) struct ListPage {
     pub(crate) chrome: Chrome,
     pub(crate) q: HouseholdQueryView,
     pub(crate) can_manage: bool,
+    /// May export a person's copy of their data (个人信息副本).
+    pub(crate) can_reveal: bool,
     pub(crate) total: i64,
     pub(crate) items: Vec<Row>,
     pub(crate) pager: Pager,
@@ -324,6 +326,7 @@ pub(crate) async fn list_page(
             chrome: Chrome::new(&actor, "困难职工档案", "households"),
             q: view,
             can_manage: actor.can(Permission::ManageHouseholds),
+            can_reveal: actor.can(Permission::RevealIdentity),
             total,
             items,
             pager: pager_html,
