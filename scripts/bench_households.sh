@@ -57,12 +57,8 @@ echo 'Bench-Officer-2026' | $bin --database "$url" user create --username bench-
 $bin --database "$url" serve --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-token() {
-    curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
-        -d "{\"username\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])'
-}
-national=$(token bench-admin Bench-Admin-2026)
-county=$(token bench-officer Bench-Officer-2026)
+national=$(bench_token bench-admin Bench-Admin-2026)
+county=$(bench_token bench-officer Bench-Officer-2026)
 
 t0=$(date +%s%N)
 curl -sf -X POST "http://127.0.0.1:$port/api/v1/households/reidentify" -H "authorization: Bearer $national" > "$work/reid.json"
@@ -87,12 +83,7 @@ bench() {
 }
 # One request at a time: what a single officer waits for (median of 9).
 single() {
-    local label="$1" tok="$2" path="$3"
-    local t
-    t=$(for _ in $(seq 1 9); do
-        curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $tok" "http://127.0.0.1:$port$path"
-    done | sort -n | sed -n 5p)
-    printf '%-64s %8.1f ms (one request at a time, median of 9)\n' "$label" "$(python3 -c "print($t*1000)")"
+    printf '%-64s %8s ms (one request at a time, median of 9)\n' "$1" "$(bench_median "$2" "$3")"
 }
 echo "== $backend: single requests"
 single "national: filtered list (near_dibao, eligible, national tier)" "$national" \

@@ -57,6 +57,22 @@ bench_setup() {
     fi
 }
 
+# bench_token USER PASSWORD: a bearer token from the server on $port.
+bench_token() {
+    curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
+        -d "{\"username\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])'
+}
+
+# bench_median TOKEN PATH: milliseconds of a GET on $port, one request at a
+# time, the median of 9 (what a single user waits for).
+bench_median() {
+    local t
+    t=$(for _ in $(seq 1 9); do
+        curl -s -o /dev/null -w '%{time_total}\n' -H "Authorization: Bearer $1" "http://127.0.0.1:$port$2"
+    done | sort -n | sed -n 5p)
+    python3 -c "print(f'{$t*1000:.1f}')"
+}
+
 bench_cleanup() {
     [ -n "$server" ] && { kill "$server" 2>/dev/null; } || true
     wait 2>/dev/null || true

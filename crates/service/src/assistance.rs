@@ -148,7 +148,7 @@ pub(crate) fn snapshot(a: &Assistance) -> Value {
         "source": a.source.map(|s| s.code()),
         "school": a.school,
         "stage": a.stage.map(|s| s.code()),
-        "note": a.note,
+        "note": bangfu_domain::id_number::note_marker(&a.note),
         "status": a.status.code(),
         "transfer_id": a.transfer_id.map(|t| t.0),
         "subsidy_id": a.subsidy_id.map(|s| s.0),

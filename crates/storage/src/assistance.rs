@@ -117,7 +117,7 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Assistance>, Stora
                     .stage
                     .map(|s| Stage::parse(&s).map_err(|_| corrupt(id, "stage")))
                     .transpose()?,
-                note: r.note,
+                note: conn.open(NOTE, &r.note)?,
                 status: AssistanceStatus::parse(&r.status).map_err(|_| corrupt(id, "status"))?,
                 transfer_id: r.transfer_id.map(TransferId),
                 given_by: r.given_by,
@@ -159,11 +159,15 @@ pub struct NewAssistance<'a> {
     pub created_by: Option<i64>,
 }
 
+/// The note is sealed at rest (see `at_rest`).
+const NOTE: &str = "assistance.note";
+
 pub fn insert(
     conn: &mut Conn,
     a: &NewAssistance<'_>,
     now: NaiveDateTime,
 ) -> Result<AssistanceId, StorageError> {
+    let note = conn.seal(NOTE, a.note)?;
     let id = insert_returning_id!(
         conn,
         assistance,
@@ -181,7 +185,7 @@ pub fn insert(
             assistance::source.eq(a.source.map(|s| s.code())),
             assistance::school.eq(a.school),
             assistance::stage.eq(a.stage.map(|s| s.code())),
-            assistance::note.eq(a.note),
+            assistance::note.eq(&note),
             assistance::status.eq(a.status.code()),
             assistance::given_by.eq(a.given_by),
             assistance::subsidy_id.eq(a.subsidy_id.map(|s| s.0)),
@@ -246,11 +250,15 @@ pub fn append_note(conn: &mut Conn, id: AssistanceId, note: &str) -> Result<(), 
         .filter(assistance::id.eq(id.0))
         .select(assistance::note)
         .first(c))?;
-    let new = if old.is_empty() {
-        note.to_owned()
-    } else {
-        format!("{old}\n{note}")
-    };
+    let old = conn.open(NOTE, &old)?;
+    let new = conn.seal(
+        NOTE,
+        &if old.is_empty() {
+            note.to_owned()
+        } else {
+            format!("{old}\n{note}")
+        },
+    )?;
     run!(conn, c => diesel::update(assistance::table.filter(assistance::id.eq(id.0)))
         .set(assistance::note.eq(new))
         .execute(c))?;

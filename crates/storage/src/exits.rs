@@ -97,6 +97,11 @@ struct Row {
     updated_at: NaiveDateTime,
 }
 
+/// The notes of a decision and of its steps are sealed at rest (see
+/// `at_rest`).
+const NOTE: &str = "exits.note";
+const STEP_NOTE: &str = "exit_steps.note";
+
 /// A row with its household's name, ID number, number and status.
 type Joined = (Row, String, String, String, String);
 
@@ -138,7 +143,7 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Exit>, StorageErro
                         Some(p) => Some(code!(RemovalReason, p)),
                         None => None,
                     },
-                    note: r.note,
+                    note: conn.open(NOTE, &r.note)?,
                     evidence: r.evidence,
                     cohort: code!(Cohort, r.cohort),
                     status: code!(ExitStatus, r.status),
@@ -197,6 +202,7 @@ pub fn insert(
     e: &NewExit<'_>,
     now: NaiveDateTime,
 ) -> Result<ExitId, StorageError> {
+    let note = conn.seal(NOTE, e.note)?;
     let id = insert_returning_id!(
         conn,
         exits,
@@ -208,7 +214,7 @@ pub fn insert(
                 exits::kind.eq(e.kind.code()),
                 exits::pathway.eq(e.pathway.map(Pathway::code)),
                 exits::reason.eq(e.reason.map(RemovalReason::code)),
-                exits::note.eq(e.note),
+                exits::note.eq(&note),
                 exits::evidence.eq(e.evidence),
                 exits::cohort.eq(e.cohort.code()),
                 exits::status.eq(ExitStatus::Proposed.code()),
@@ -237,6 +243,7 @@ pub struct StepRecord {
 }
 
 pub fn add_step(conn: &mut Conn, id: ExitId, s: &StepRecord) -> Result<(), StorageError> {
+    let note = conn.seal(STEP_NOTE, &s.note)?;
     run!(conn, c => diesel::insert_into(exit_steps::table)
         .values((
             exit_steps::exit_id.eq(id.0),
@@ -244,7 +251,7 @@ pub fn add_step(conn: &mut Conn, id: ExitId, s: &StepRecord) -> Result<(), Stora
             exit_steps::actor_id.eq(s.actor_id),
             exit_steps::actor_name.eq(&s.actor_name),
             exit_steps::at.eq(s.at),
-            exit_steps::note.eq(&s.note),
+            exit_steps::note.eq(&note),
         ))
         .execute(c))?;
     Ok(())
@@ -271,7 +278,7 @@ pub fn steps(conn: &mut Conn, id: ExitId) -> Result<Vec<StepRecord>, StorageErro
                 actor_id,
                 actor_name,
                 at,
-                note,
+                note: conn.open(STEP_NOTE, &note)?,
             })
         })
         .collect()

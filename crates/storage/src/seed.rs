@@ -209,12 +209,46 @@ macro_rules! bulk {
             Ok(())
         }
     };
+    // Rows with columns sealed at rest: `$seal` seals a copy of each.
+    ($name:ident, $row:ty, $table:path, $per:expr, $seal:expr) => {
+        /// Inserts the rows in batches, their sealed columns sealed.
+        pub fn $name(conn: &mut Conn, rows: &[$row]) -> Result<(), StorageError> {
+            for chunk in rows.chunks($per) {
+                let mut sealed = chunk.to_vec();
+                for r in &mut sealed {
+                    let seal: fn(&Conn, &mut $row) -> Result<(), StorageError> = $seal;
+                    seal(conn, r)?;
+                }
+                run!(conn, c => diesel::insert_into($table).values(&sealed).execute(c))?;
+            }
+            Ok(())
+        }
+    };
+}
+
+/// Seals `*v` in place for `column`.
+fn seal_in(conn: &Conn, column: &str, v: &mut String) -> Result<(), StorageError> {
+    *v = conn.seal(column, v)?;
+    Ok(())
 }
 
 bulk!(insert_plans, PlanRow, plans::table, 1000);
 bulk!(insert_measures, MeasureRow, measures::table, 1000);
-bulk!(insert_visits, VisitRow, visits::table, 1000);
-bulk!(insert_assistance, AssistanceRow, assistance::table, 800);
+bulk!(insert_visits, VisitRow, visits::table, 1000, |c, r| {
+    seal_in(c, "visits.met", &mut r.met)?;
+    seal_in(c, "visits.looked", &mut r.looked)?;
+    seal_in(c, "visits.asked", &mut r.asked)?;
+    seal_in(c, "visits.explained", &mut r.explained)?;
+    seal_in(c, "visits.findings", &mut r.findings)?;
+    seal_in(c, "visits.needs", &mut r.needs)
+});
+bulk!(
+    insert_assistance,
+    AssistanceRow,
+    assistance::table,
+    800,
+    |c, r| { seal_in(c, "assistance.note", &mut r.note) }
+);
 bulk!(insert_transfers, TransferRow, fund_transfers::table, 1500);
 bulk!(insert_entries, EntryRow, ledger_entries::table, 4000);
 bulk!(insert_pairings, PairingRow, pairings::table, 2000);
@@ -391,12 +425,19 @@ pub struct TargetRow {
     pub set_at: NaiveDateTime,
 }
 
-bulk!(insert_exits, ExitRow, crate::schema::exits::table, 1000);
+bulk!(
+    insert_exits,
+    ExitRow,
+    crate::schema::exits::table,
+    1000,
+    |c, r| { seal_in(c, "exits.note", &mut r.note) }
+);
 bulk!(
     insert_exit_steps,
     ExitStepRow,
     crate::schema::exit_steps::table,
-    2000
+    2000,
+    |c, r| seal_in(c, "exit_steps.note", &mut r.note)
 );
 bulk!(
     insert_spans,

@@ -37,6 +37,7 @@ fn insert(
     now: NaiveDateTime,
 ) -> Result<i64, StorageError> {
     let (union_id, union_path, cohort) = household(conn, household_id)?;
+    let note = conn.seal("exits.note", "测试")?;
     let id: i64 = run!(conn, c => diesel::insert_into(exits::table)
         .values((
             exits::household_id.eq(household_id),
@@ -45,7 +46,7 @@ fn insert(
             exits::kind.eq(kind),
             exits::pathway.eq(pathway),
             exits::reason.eq(reason),
-            exits::note.eq("测试"),
+            exits::note.eq(&note),
             exits::evidence.eq(""),
             exits::cohort.eq(&cohort),
             exits::status.eq("approved"),

@@ -83,25 +83,28 @@ fn assemble(conn: &mut Conn, rows: Vec<Row>) -> Result<Vec<Visit>, StorageError>
             });
         }
     }
-    Ok(rows
-        .into_iter()
-        .map(|r| Visit {
-            id: VisitId(r.id),
-            household_id: HouseholdId(r.household_id),
-            union_path: UnionPath::from_stored(r.union_path),
-            visited_on: r.visited_on,
-            met: r.met,
-            looked: r.looked,
-            asked: r.asked,
-            explained: r.explained,
-            findings: r.findings,
-            needs: r.needs,
-            recorded_by: UserId(r.recorded_by),
-            recorded_by_name: name_of(&names, r.recorded_by),
-            created_at: r.created_at,
-            photos: photos.remove(&r.id).unwrap_or_default(),
+    // What the officer wrote is sealed at rest (see `at_rest`).
+    let open = |column: &str, v: &str| conn.open(&format!("visits.{column}"), v);
+    rows.into_iter()
+        .map(|r| {
+            Ok(Visit {
+                id: VisitId(r.id),
+                household_id: HouseholdId(r.household_id),
+                union_path: UnionPath::from_stored(r.union_path),
+                visited_on: r.visited_on,
+                met: open("met", &r.met)?,
+                looked: open("looked", &r.looked)?,
+                asked: open("asked", &r.asked)?,
+                explained: open("explained", &r.explained)?,
+                findings: open("findings", &r.findings)?,
+                needs: open("needs", &r.needs)?,
+                recorded_by: UserId(r.recorded_by),
+                recorded_by_name: name_of(&names, r.recorded_by),
+                created_at: r.created_at,
+                photos: photos.remove(&r.id).unwrap_or_default(),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// What a visit records.
@@ -120,6 +123,17 @@ pub struct NewVisit {
 }
 
 pub fn insert(conn: &mut Conn, v: &NewVisit, now: NaiveDateTime) -> Result<VisitId, StorageError> {
+    let seal = |column: &str, v: &str| conn.seal(&format!("visits.{column}"), v);
+    let (met, looked, asked) = (
+        seal("met", &v.met)?,
+        seal("looked", &v.looked)?,
+        seal("asked", &v.asked)?,
+    );
+    let (explained, findings, needs) = (
+        seal("explained", &v.explained)?,
+        seal("findings", &v.findings)?,
+        seal("needs", &v.needs)?,
+    );
     let id = insert_returning_id!(
         conn,
         visits,
@@ -127,12 +141,12 @@ pub fn insert(conn: &mut Conn, v: &NewVisit, now: NaiveDateTime) -> Result<Visit
             visits::household_id.eq(v.household_id.0),
             visits::union_path.eq(v.union_path.as_str()),
             visits::visited_on.eq(v.visited_on),
-            visits::met.eq(&v.met),
-            visits::looked.eq(&v.looked),
-            visits::asked.eq(&v.asked),
-            visits::explained.eq(&v.explained),
-            visits::findings.eq(&v.findings),
-            visits::needs.eq(&v.needs),
+            visits::met.eq(&met),
+            visits::looked.eq(&looked),
+            visits::asked.eq(&asked),
+            visits::explained.eq(&explained),
+            visits::findings.eq(&findings),
+            visits::needs.eq(&needs),
             visits::recorded_by.eq(v.recorded_by.0),
             visits::created_at.eq(now),
         )

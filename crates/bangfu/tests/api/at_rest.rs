@@ -18,6 +18,7 @@ use serde_json::json;
 const PHONE: &str = "13912345678";
 const ADDRESS: &str = "荔湾区龙津西路八十八号三栋";
 const NOTES: &str = "丈夫肝硬化晚期需长期透析";
+const FINDINGS: &str = "母亲卧床三年需要上门护理";
 
 struct World {
     app: TestApp,
@@ -29,7 +30,7 @@ struct World {
 /// A file with a worker, his wife, a phone, an address and a note, and an
 /// officer named `officer` in 荔湾区.
 async fn world() -> World {
-    let (app, t, _) = common::staffed(&[("officer", "officer", At::CountyA)]).await;
+    let (app, t, ids) = common::staffed(&[("officer", "officer", At::CountyA)]).await;
     let officer = app.api_as("officer").await;
     let worker = person("440103", "19800101", 123);
     let wife = person("440103", "19820315", 246);
@@ -39,6 +40,17 @@ async fn world() -> World {
     body["notes"] = json!(NOTES);
     body["members"] = json!([member("陈丽", &wife, "spouse")]);
     let household = common::file(&officer, body).await;
+    // Paired and visited: what the officer found is sealed too.
+    common::pair(&officer, household, t.county_a, ids[0]).await;
+    let (s, v) = officer
+        .send(
+            "POST",
+            &format!("/api/v1/households/{household}/visits"),
+            json!({ "visited_on": common::today().to_string(), "met": "李明", "looked": "住房简陋",
+                    "asked": "医药费负担重", "explained": "医疗互助政策", "findings": FINDINGS }),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
     World {
         app,
         household,
@@ -56,6 +68,7 @@ fn assert_nothing_in_the_clear(label: &str, w: &World) {
         ("the phone", PHONE),
         ("the address", ADDRESS),
         ("the note", NOTES),
+        ("the visit's findings", FINDINGS),
     ] {
         assert!(!text.contains(secret), "{label}: {what} is in the clear");
     }
@@ -150,6 +163,7 @@ async fn a_database_from_before_encryption_is_sealed_in_place_by_the_first_start
                  WHERE household_id = {h}",
                 w.wife
             ),
+            format!("UPDATE visits SET findings = '{FINDINGS}' WHERE household_id = {h}"),
             "DELETE FROM open_persons".into(),
             format!(
                 "INSERT INTO open_persons (person_index, household_id) VALUES ('{}', {h}), ('{}', {h})",

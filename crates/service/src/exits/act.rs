@@ -157,7 +157,7 @@ impl Services {
                     note: note.clone(),
                 },
             )?;
-            let mut after = json!({ "status": next.code(), "step": step.code(), "note": note });
+            let mut after = json!({ "status": next.code(), "step": step.code(), "note": bangfu_domain::id_number::note_marker(&note) });
             if let Some((from, until)) = notice_period {
                 after["notice_from"] = json!(from.to_string());
                 after["notice_until"] = json!(until.to_string());

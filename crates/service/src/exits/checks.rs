@@ -379,7 +379,7 @@ pub(super) fn snapshot(e: &Exit) -> serde_json::Value {
         "kind": e.kind.code(),
         "pathway": e.pathway.map(Pathway::code),
         "reason": e.reason.map(RemovalReason::code),
-        "note": e.note,
+        "note": bangfu_domain::id_number::note_marker(&e.note),
         "evidence": e.evidence,
         "cohort": e.cohort.code(),
         "status": e.status.code(),

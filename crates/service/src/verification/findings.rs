@@ -356,7 +356,7 @@ impl Services {
             .after(json!({
                 "status": status.code(),
                 "action": action.code(),
-                "note": note,
+                "note": bangfu_domain::id_number::note_marker(&note),
                 "household_id": f.household_id.0,
                 "linked": link.as_ref().map(|l| format!("{}:{}", l.0, l.1)),
                 "warnings_closed": closed,

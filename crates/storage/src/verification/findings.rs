@@ -119,7 +119,7 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Finding>, StorageE
                 dataset_says: r.dataset_says,
                 file_says: r.file_says,
                 as_of: r.as_of,
-                note: r.note,
+                note: conn.open(NOTE, &r.note)?,
                 linked_kind: r.linked_kind,
                 linked_ref: r.linked_ref,
                 resolved_by: r.resolved_by,
@@ -305,6 +305,9 @@ pub struct Resolution<'a> {
     pub by: i64,
 }
 
+/// The officer's note on a finding is sealed at rest (see `at_rest`).
+const NOTE: &str = "verification_findings.note";
+
 /// Resolves an open finding still at `version`; false when someone else
 /// resolved it first.
 pub fn resolve_finding(
@@ -314,6 +317,7 @@ pub fn resolve_finding(
     r: &Resolution<'_>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
+    let note = conn.seal(NOTE, r.note)?;
     let n = run!(conn, c => diesel::update(
         verification_findings::table
             .filter(verification_findings::id.eq(id))
@@ -323,7 +327,7 @@ pub fn resolve_finding(
     .set((
         verification_findings::status.eq(r.status.code()),
         verification_findings::action.eq(Some(r.action.code())),
-        verification_findings::note.eq(r.note),
+        verification_findings::note.eq(&note),
         verification_findings::linked_kind.eq(r.linked_kind),
         verification_findings::linked_ref.eq(r.linked_ref.as_deref()),
         verification_findings::resolved_by.eq(Some(r.by)),
