@@ -8,7 +8,10 @@
 //! exited (and past their follow-up), removed or closed.
 
 use crate::db::{run, Conn};
-use crate::schema::{application_files, applications, households, members, open_persons};
+use crate::schema::{
+    application_files, applications, assistance, exit_steps, exits, households, members,
+    open_persons, verification_findings, visits,
+};
 use crate::{Scope, StorageError};
 use bangfu_domain::household::Status;
 use chrono::{Datelike, NaiveDate};
@@ -143,6 +146,44 @@ pub fn anonymise(conn: &mut Conn, id: i64, today: NaiveDate) -> Result<bool, Sto
             ))
             .execute(c))?;
     }
+    // What officers wrote about the family, and what departments said of
+    // its people: the dates, kinds and amounts stay, the words do not.
+    run!(conn, c => diesel::update(visits::table.filter(visits::household_id.eq(id)))
+        .set((
+            visits::met.eq(""),
+            visits::looked.eq(""),
+            visits::asked.eq(""),
+            visits::explained.eq(""),
+            visits::findings.eq(""),
+            visits::needs.eq(""),
+        ))
+        .execute(c))?;
+    run!(conn, c => diesel::update(assistance::table.filter(assistance::household_id.eq(id)))
+        .set(assistance::note.eq(""))
+        .execute(c))?;
+    let decisions: Vec<i64> = run!(conn, c => exits::table
+        .filter(exits::household_id.eq(id))
+        .select(exits::id)
+        .load(c))?;
+    run!(conn, c => diesel::update(exits::table.filter(exits::household_id.eq(id)))
+        .set(exits::note.eq(""))
+        .execute(c))?;
+    if !decisions.is_empty() {
+        run!(conn, c => diesel::update(exit_steps::table.filter(exit_steps::exit_id.eq_any(&decisions)))
+            .set(exit_steps::note.eq(""))
+            .execute(c))?;
+    }
+    run!(conn, c => diesel::update(
+        verification_findings::table.filter(verification_findings::household_id.eq(id)),
+    )
+    .set((
+        verification_findings::person_name.eq(ANONYMOUS),
+        verification_findings::facts.eq("{}"),
+        verification_findings::dataset_says.eq(""),
+        verification_findings::file_says.eq(""),
+        verification_findings::note.eq(""),
+    ))
+    .execute(c))?;
     run!(conn, c => diesel::delete(open_persons::table.filter(open_persons::household_id.eq(id)))
         .execute(c))?;
     Ok(true)

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_monthly_run_anonymises_files_past_retention_and_keeps_the_figures() {
-    let (app, t, _) = common::staffed_with(
+    let (app, t, ids) = common::staffed_with(
         Settings {
             monthly_schedule: false,
             retention_years: 5,
@@ -31,6 +31,17 @@ async fn the_monthly_run_anonymises_files_past_retention_and_keeps_the_figures()
     body["filed_on"] = json!("2015-01-01");
     body["members"] = json!([member("王小明", &person("440103", "20050304", 12), "child")]);
     let old = common::file(&officer, body).await;
+    // Visited while on file: what the officer wrote goes with the identity.
+    common::pair(&officer, old, t.county_a, ids[1]).await;
+    let (s, v) = officer
+        .send(
+            "POST",
+            &format!("/api/v1/households/{old}/visits"),
+            json!({ "visited_on": common::today().to_string(), "met": "王建国", "looked": "住房漏雨",
+                    "asked": "儿子上学费用", "explained": "助学政策", "findings": "妻子患尿毒症" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
     let recent = common::file(
         &officer,
         household("李秀英", &person("440103", "19720202", 22), t.county_a),
@@ -75,6 +86,18 @@ async fn the_monthly_run_anonymises_files_past_retention_and_keeps_the_figures()
     let shown = h.to_string();
     for gone in [&old_id[..], "13800138000", "多宝路", "王小明", "纺织厂"] {
         assert!(!shown.contains(gone), "“{gone}” is still there: {shown}");
+    }
+    let (s, visits) = officer
+        .get(&format!("/api/v1/households/{old}/visits"))
+        .await;
+    assert_eq!(s, 200, "{visits}");
+    let visits = visits.to_string();
+    assert!(
+        visits.contains(&common::today().to_string()),
+        "the visit's date stays: {visits}"
+    );
+    for gone in ["尿毒症", "漏雨", "上学费用"] {
+        assert!(!visits.contains(gone), "“{gone}” is still there: {visits}");
     }
     // The figures stay: status, category, causes, the birth year.
     assert_eq!(d["status"], "removed");
