@@ -190,6 +190,13 @@ const SEALED: &[Sealed] = &[
     col("users", "id", "totp_pending_secret"),
 ];
 
+/// What a finished pass records: the current key's id and every sealed
+/// column, so a new key or a column added to [`SEALED`] by a later version
+/// makes the next start seal again.
+fn done_mark(conn: &Conn) -> String {
+    format!("{} {}", conn.cipher().key_id(), sealed_columns().join(","))
+}
+
 /// The `table.column` names of the sealed columns (for documentation and
 /// the tests that look for clear text in a database file).
 pub fn sealed_columns() -> Vec<String> {
@@ -218,8 +225,8 @@ pub struct SealReport {
     pub open_persons: u64,
 }
 
-/// The key every sealed column is known to be sealed with, if a pass has
-/// finished (from `at_rest`).
+/// What the last finished pass sealed: the key and the list of sealed
+/// columns (see [`done_mark`]), if a pass has finished.
 pub fn sealed_with(conn: &mut Conn) -> Result<Option<String>, StorageError> {
     Ok(run!(conn, c => at_rest::table
         .filter(at_rest::id.eq(1))
@@ -272,10 +279,10 @@ pub fn seal_all(
     progress: &dyn Fn(&str),
 ) -> Result<SealReport, StorageError> {
     let mut report = SealReport::default();
-    let current = conn.cipher().key_id();
-    if current.is_empty() {
+    if conn.cipher().key_id().is_empty() {
         return Err(err(NO_KEY.into()));
     }
+    let current = done_mark(conn);
     for s in SEALED {
         let mut after = i64::MIN;
         let mut done = 0u64;
@@ -449,12 +456,15 @@ fn reindex_open_persons(conn: &mut Conn) -> Result<u64, StorageError> {
     })
 }
 
-/// The clear values a pass replaced may linger in a SQLite file's free
-/// pages and its write-ahead log: both are emptied (the log checkpointed
+/// The clear values a pass replaced may linger: in the planner's samples
+/// of index keys (SQLite's `sqlite_stat4`, PostgreSQL's `pg_statistic`),
+/// which `ANALYZE` takes again from the sealed data, and in a SQLite file's
+/// free pages and write-ahead log, which are emptied (the log checkpointed
 /// and truncated, the file rebuilt by `VACUUM`). PostgreSQL keeps dead row
 /// versions in its data files until they are reused; a dump never shows
-/// them, and `docs/security.md` says how to rewrite the tables at once.
+/// them, and `docs/operations.md` says how to rewrite the tables at once.
 fn purge_old_pages(conn: &mut Conn) -> Result<(), StorageError> {
+    conn.analyze()?;
     if let Raw::Sqlite(c) = &mut conn.raw {
         diesel::connection::SimpleConnection::batch_execute(
             &mut **c,
@@ -481,11 +491,11 @@ pub fn prepare(
     conn: &mut Conn,
     progress: &dyn Fn(&str),
 ) -> Result<Option<SealReport>, StorageError> {
-    let current = conn.cipher().key_id();
-    if current.is_empty() {
+    if conn.cipher().key_id().is_empty() {
         return Ok(None);
     }
     verify_key(conn)?;
+    let current = done_mark(conn);
     if sealed_with(conn)?.as_deref() == Some(current.as_str()) {
         return Ok(None);
     }

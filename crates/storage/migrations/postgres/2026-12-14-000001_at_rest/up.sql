@@ -23,8 +23,8 @@ CREATE INDEX temporary_files_person ON temporary_files(worker_id_index, status);
 ALTER TABLE open_persons RENAME COLUMN id_number TO person_index;
 
 -- One row: a constant sealed with the key that sealed the data (so a wrong
--- key is refused at start, before anything is read), and the key every
--- sealed column is known to be sealed with.
+-- key is refused at start, before anything is read), and what the last
+-- finished pass sealed (the key's id and the list of sealed columns).
 CREATE TABLE at_rest (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     key_check   TEXT NOT NULL,
