@@ -633,10 +633,9 @@ impl Services {
     }
 }
 
-/// Files, their members and their months, loaded together to be re-identified.
+/// Files and their months, loaded together to be re-identified.
 struct Batch {
     files: Vec<Household>,
-    members: std::collections::HashMap<HouseholdId, Vec<Member>>,
     incomes: std::collections::HashMap<HouseholdId, Vec<MonthlyIncome>>,
 }
 
@@ -644,7 +643,6 @@ impl Batch {
     fn load(c: &mut Conn, scope: &Scope, ids: &[HouseholdId]) -> Result<Batch, ServiceError> {
         Ok(Batch {
             files: households::find_many(c, scope, ids)?,
-            members: households::members_of_many(c, scope, ids)?,
             incomes: households::incomes_of_many(c, scope, ids)?,
         })
     }
@@ -658,7 +656,9 @@ impl Batch {
         h: &Household,
         at: chrono::NaiveDateTime,
     ) -> Result<bool, ServiceError> {
-        let size = self.members.get(&h.id).map_or(0, Vec::len) + 1;
+        // The rule needs the number of people only, which the file keeps
+        // (its members are not read: their ID numbers and health are sealed).
+        let size = usize::try_from(h.size).unwrap_or(1).max(1);
         let months = self.incomes.get(&h.id).map(Vec::as_slice).unwrap_or(&[]);
         let ident = books.identify(&h.data, size, months)?;
         let (d, cond) = decision_of(&ident);

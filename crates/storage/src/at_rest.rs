@@ -186,6 +186,10 @@ const SEALED: &[Sealed] = &[
     col("exits", "id", "note"),
     col("exit_steps", "id", "note"),
     col("verification_findings", "id", "note"),
+    col("verification_findings", "id", "facts"),
+    col("verification_findings", "id", "dataset_says"),
+    col("verification_findings", "id", "file_says"),
+    col("measures", "id", "content"),
     col("users", "id", "totp_secret"),
     col("users", "id", "totp_pending_secret"),
 ];

@@ -16,6 +16,10 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use std::collections::HashMap;
 
+/// What a measure says it does for the family is sealed at rest (see
+/// `at_rest`).
+const CONTENT: &str = "measures.content";
+
 fn corrupt(what: &str, id: i64, v: &str) -> StorageError {
     StorageError::Corrupt(format!("{what} {id}: {v}"))
 }
@@ -610,7 +614,7 @@ fn measures_from(
                 track: r.track,
                 programme: r.programme,
                 guarantee_line: r.guarantee_line,
-                content: r.content,
+                content: conn.open(CONTENT, &r.content)?,
                 due_on: r.due_on,
                 responsible_id: r.responsible_id.map(UserId),
                 responsible_name: r.responsible_id.and_then(|u| names.get(&u).cloned()),
@@ -747,6 +751,7 @@ pub fn insert_measure(
     f: &MeasureFields,
     now: NaiveDateTime,
 ) -> Result<MeasureId, StorageError> {
+    let content = conn.seal(CONTENT, &f.content)?;
     let id = insert_returning_id!(
         conn,
         measures,
@@ -757,7 +762,7 @@ pub fn insert_measure(
             measures::track.eq(&f.track),
             measures::programme.eq(&f.programme),
             measures::guarantee_line.eq(&f.guarantee_line),
-            measures::content.eq(&f.content),
+            measures::content.eq(&content),
             measures::due_on.eq(f.due_on),
             measures::responsible_id.eq(f.responsible_id.map(|u| u.0)),
             measures::status.eq(f.status.code()),
@@ -778,6 +783,7 @@ pub fn update_measure(
     f: &MeasureFields,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
+    let content = conn.seal(CONTENT, &f.content)?;
     update_at_version!(
         conn,
         measures,
@@ -787,7 +793,7 @@ pub fn update_measure(
             measures::track.eq(&f.track),
             measures::programme.eq(&f.programme),
             measures::guarantee_line.eq(&f.guarantee_line),
-            measures::content.eq(&f.content),
+            measures::content.eq(&content),
             measures::due_on.eq(f.due_on),
             measures::responsible_id.eq(f.responsible_id.map(|u| u.0)),
             measures::status.eq(f.status.code()),

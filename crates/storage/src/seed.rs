@@ -233,7 +233,13 @@ fn seal_in(conn: &Conn, column: &str, v: &mut String) -> Result<(), StorageError
 }
 
 bulk!(insert_plans, PlanRow, plans::table, 1000);
-bulk!(insert_measures, MeasureRow, measures::table, 1000);
+bulk!(
+    insert_measures,
+    MeasureRow,
+    measures::table,
+    1000,
+    |c, r| { seal_in(c, "measures.content", &mut r.content) }
+);
 bulk!(insert_visits, VisitRow, visits::table, 1000, |c, r| {
     seal_in(c, "visits.met", &mut r.met)?;
     seal_in(c, "visits.looked", &mut r.looked)?;

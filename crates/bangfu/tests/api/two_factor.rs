@@ -147,6 +147,11 @@ async fn a_user_enrols_and_signs_in_in_two_steps() {
         )
         .await;
     assert_eq!(s, 200, "{body}");
+    // The secret is sealed at rest: not in the database's file or dump.
+    assert!(
+        !common::database_text(&app).contains(&secret),
+        "the TOTP secret is in the clear"
+    );
     let recovery: Vec<String> = body["recovery_codes"]
         .as_array()
         .unwrap()

@@ -115,9 +115,9 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Finding>, StorageE
                 union_path: UnionPath::from_stored(r.union_path),
                 member_id: r.member_id,
                 person_name: r.person_name,
-                facts: r.facts,
-                dataset_says: r.dataset_says,
-                file_says: r.file_says,
+                facts: conn.open(FACTS, &r.facts)?,
+                dataset_says: conn.open(DATASET_SAYS, &r.dataset_says)?,
+                file_says: conn.open(FILE_SAYS, &r.file_says)?,
                 as_of: r.as_of,
                 note: conn.open(NOTE, &r.note)?,
                 linked_kind: r.linked_kind,
@@ -158,29 +158,30 @@ pub fn insert_findings(
     now: NaiveDateTime,
 ) -> Result<(), StorageError> {
     for chunk in all.chunks(INSERT_CHUNK) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|f| {
-                (
-                    verification_findings::batch_id.eq(f.batch_id),
-                    verification_findings::dataset.eq(&f.dataset),
-                    verification_findings::household_id.eq(f.household_id.0),
-                    verification_findings::union_id.eq(f.union_id.0),
-                    verification_findings::union_path.eq(f.union_path.as_str()),
-                    verification_findings::member_id.eq(f.member_id),
-                    verification_findings::person_name.eq(&f.person_name),
-                    verification_findings::concern.eq(f.concern.code()),
-                    verification_findings::facts.eq(&f.facts),
-                    verification_findings::dataset_says.eq(&f.dataset_says),
-                    verification_findings::file_says.eq(&f.file_says),
-                    verification_findings::as_of.eq(f.as_of),
-                    verification_findings::status.eq(FindingStatus::Open.code()),
-                    verification_findings::note.eq(""),
-                    verification_findings::version.eq(1_i64),
-                    verification_findings::created_at.eq(now),
-                )
-            })
-            .collect();
+        let mut rows = Vec::with_capacity(chunk.len());
+        for f in chunk {
+            let facts = conn.seal(FACTS, &f.facts)?;
+            let dataset_says = conn.seal(DATASET_SAYS, &f.dataset_says)?;
+            let file_says = conn.seal(FILE_SAYS, &f.file_says)?;
+            rows.push((
+                verification_findings::batch_id.eq(f.batch_id),
+                verification_findings::dataset.eq(&f.dataset),
+                verification_findings::household_id.eq(f.household_id.0),
+                verification_findings::union_id.eq(f.union_id.0),
+                verification_findings::union_path.eq(f.union_path.as_str()),
+                verification_findings::member_id.eq(f.member_id),
+                verification_findings::person_name.eq(&f.person_name),
+                verification_findings::concern.eq(f.concern.code()),
+                verification_findings::facts.eq(facts),
+                verification_findings::dataset_says.eq(dataset_says),
+                verification_findings::file_says.eq(file_says),
+                verification_findings::as_of.eq(f.as_of),
+                verification_findings::status.eq(FindingStatus::Open.code()),
+                verification_findings::note.eq(""),
+                verification_findings::version.eq(1_i64),
+                verification_findings::created_at.eq(now),
+            ));
+        }
         run!(conn, c => diesel::insert_into(verification_findings::table)
             .values(&rows)
             .execute(c))?;
@@ -305,8 +306,12 @@ pub struct Resolution<'a> {
     pub by: i64,
 }
 
-/// The officer's note on a finding is sealed at rest (see `at_rest`).
+/// The officer's note on a finding and what the department and the file
+/// said are sealed at rest (see `at_rest`).
 const NOTE: &str = "verification_findings.note";
+const FACTS: &str = "verification_findings.facts";
+const DATASET_SAYS: &str = "verification_findings.dataset_says";
+const FILE_SAYS: &str = "verification_findings.file_says";
 
 /// Resolves an open finding still at `version`; false when someone else
 /// resolved it first.
