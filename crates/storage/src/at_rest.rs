@@ -287,62 +287,54 @@ pub fn seal_all(
         return Err(err(NO_KEY.into()));
     }
     let current = done_mark(conn);
+    for table in ["households", "members"] {
+        report.sealed += fold_disability(conn, table, batch)?;
+    }
+    // Table by table, a batch of rows at a time: every stale column of a
+    // row is rewritten by one UPDATE (one new row version, not one per
+    // column), and a batch's UPDATEs go in one round trip.
+    let mut tables: Vec<&str> = Vec::new();
     for s in SEALED {
+        if !tables.contains(&s.table) {
+            tables.push(s.table);
+        }
+    }
+    for table in tables {
+        let columns: Vec<&Sealed> = SEALED.iter().filter(|s| s.table == table).collect();
+        let key = columns[0].key;
         let mut after = i64::MIN;
         let mut done = 0u64;
-        let index_sql = s.index.unwrap_or("NULL");
         loop {
             let sql = format!(
-                "SELECT {key} AS id, {column} AS value, CAST({index_sql} AS TEXT) AS idx \
-                 FROM {table} WHERE {key} > {after} ORDER BY {key} LIMIT {batch}",
-                key = s.key,
-                column = s.column,
-                table = s.table,
+                "SELECT {key} AS id FROM {table} WHERE {key} > {after} ORDER BY {key} LIMIT {batch}"
             );
-            let cells: Vec<Cell> = run!(conn, c => diesel::sql_query(&sql).load(c))?;
-            let Some(last) = cells.last().map(|c| c.id) else {
+            let ids: Vec<IdRow> = run!(conn, c => diesel::sql_query(&sql).load(c))?;
+            let (Some(first), Some(last)) = (ids.first().map(|r| r.id), ids.last().map(|r| r.id))
+            else {
                 break;
             };
-            let column = format!("{}.{}", s.table, s.column);
-            let mut updates: Vec<(i64, String, Option<String>)> = Vec::new();
-            for cell in &cells {
-                let Some(value) = cell.value.as_deref() else {
-                    continue;
-                };
-                let stale_value = !conn.cipher().is_current(value);
-                let plain = if stale_value || s.index.is_some() {
-                    Some(conn.open(&column, value)?)
-                } else {
-                    None
-                };
-                let index = match (s.index, plain.as_deref()) {
-                    (Some(_), Some(p)) if !p.is_empty() => Some(conn.index(p)?),
-                    _ => None,
-                };
-                let stale_index = s.index.is_some() && index != cell.idx;
-                if !stale_value && !stale_index {
-                    continue;
-                }
-                let sealed = match (&plain, stale_value) {
-                    (Some(p), true) => conn.seal(&column, p)?,
-                    _ => value.to_owned(),
-                };
-                updates.push((cell.id, sealed, index));
+            let mut sets: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+            for s in &columns {
+                let n = stale_cells(conn, s, first, last, &mut sets)?;
+                done += n;
             }
-            if !updates.is_empty() {
-                let n = updates.len() as u64;
+            if !sets.is_empty() {
+                let mut sql = String::new();
+                for (id, assignments) in &sets {
+                    sql.push_str(&format!(
+                        "UPDATE {table} SET {} WHERE {key} = {id};\n",
+                        assignments.join(", ")
+                    ));
+                }
                 conn.transaction(|conn| -> Result<(), StorageError> {
-                    for (id, sealed, index) in &updates {
-                        write_cell(conn, s, *id, sealed, index.as_deref())?;
-                    }
+                    run!(conn, c => diesel::connection::SimpleConnection::batch_execute(c, &sql))?;
                     Ok(())
                 })?;
-                done += n;
             }
             after = last;
         }
         if done > 0 {
-            progress(&format!("{}.{}：加密 {done} 个值", s.table, s.column));
+            progress(&format!("{table}：加密 {done} 个值"));
         }
         report.sealed += done;
     }
@@ -371,54 +363,126 @@ pub fn seal_all(
     Ok(report)
 }
 
-/// Writes one sealed value (and its index) back. Table and column names
-/// come from [`SEALED`], never from input; values are bound.
-fn write_cell(
+/// Moves the disability grades a database from before encryption keeps in
+/// their own (integer) column into the sealed health value of their row
+/// (`code:grade`, see `households::sealed::health_text`), emptying the
+/// column. Returns the rows changed.
+fn fold_disability(conn: &mut Conn, table: &str, batch: i64) -> Result<u64, StorageError> {
+    let column = format!("{table}.health");
+    let mut done = 0u64;
+    loop {
+        let sql = format!(
+            "SELECT id, health AS value, CAST(disability_grade AS TEXT) AS idx FROM {table} \
+             WHERE disability_grade IS NOT NULL ORDER BY id LIMIT {batch}"
+        );
+        let cells: Vec<Cell> = run!(conn, c => diesel::sql_query(&sql).load(c))?;
+        if cells.is_empty() {
+            return Ok(done);
+        }
+        let mut updates = Vec::with_capacity(cells.len());
+        for cell in &cells {
+            let (code, _) = crate::households::sealed::health_parts(
+                conn,
+                &column,
+                cell.value.as_deref().unwrap_or_default(),
+                None,
+            )?;
+            let grade = cell.idx.as_deref().and_then(|g| g.parse::<i32>().ok());
+            let text = crate::households::sealed::health_text(&code, grade);
+            updates.push((cell.id, conn.seal(&column, &text)?));
+        }
+        let sqlite = matches!(conn.raw, Raw::Sqlite(_));
+        let sql = if sqlite {
+            format!("UPDATE {table} SET health = ?, disability_grade = NULL WHERE id = ?")
+        } else {
+            format!("UPDATE {table} SET health = $1, disability_grade = NULL WHERE id = $2")
+        };
+        conn.transaction(|conn| -> Result<(), StorageError> {
+            for (id, sealed) in &updates {
+                run!(conn, c => diesel::sql_query(&sql)
+                    .bind::<Text, _>(sealed)
+                    .bind::<BigInt, _>(*id)
+                    .execute(c))?;
+            }
+            Ok(())
+        })?;
+        done += updates.len() as u64;
+    }
+}
+
+/// The assignments that bring one sealed column of the rows `first..=last`
+/// up to date (sealed with the current key, its blind index filled), added
+/// to `sets` by row; returns how many values were stale.
+fn stale_cells(
     conn: &mut Conn,
     s: &Sealed,
-    id: i64,
-    sealed: &str,
-    index: Option<&str>,
-) -> Result<(), StorageError> {
-    let sqlite = matches!(conn.raw, Raw::Sqlite(_));
-    let p = |n: usize| {
-        if sqlite {
-            "?".to_owned()
+    first: i64,
+    last: i64,
+    sets: &mut std::collections::BTreeMap<i64, Vec<String>>,
+) -> Result<u64, StorageError> {
+    let index_sql = s.index.unwrap_or("NULL");
+    let sql = format!(
+        "SELECT {key} AS id, {column} AS value, CAST({index_sql} AS TEXT) AS idx \
+         FROM {table} WHERE {key} >= {first} AND {key} <= {last}",
+        key = s.key,
+        column = s.column,
+        table = s.table,
+    );
+    let cells: Vec<Cell> = run!(conn, c => diesel::sql_query(&sql).load(c))?;
+    let column = format!("{}.{}", s.table, s.column);
+    let mut stale = 0u64;
+    for cell in &cells {
+        let Some(value) = cell.value.as_deref() else {
+            continue;
+        };
+        let stale_value = !conn.cipher().is_current(value);
+        let plain = if stale_value || s.index.is_some() {
+            Some(conn.open(&column, value)?)
         } else {
-            format!("${n}")
+            None
+        };
+        let index = match (s.index, plain.as_deref()) {
+            (Some(_), Some(p)) if !p.is_empty() => Some(conn.index(p)?),
+            _ => None,
+        };
+        if stale_value {
+            if let Some(p) = &plain {
+                let sealed = conn.seal(&column, p)?;
+                sets.entry(cell.id).or_default().push(format!(
+                    "{} = {}",
+                    s.column,
+                    literal(&sealed)?
+                ));
+                stale += 1;
+            }
         }
-    };
-    let sql = match s.index {
-        Some(i) => format!(
-            "UPDATE {} SET {} = {}, {i} = {} WHERE {} = {}",
-            s.table,
-            s.column,
-            p(1),
-            p(2),
-            s.key,
-            p(3)
-        ),
-        None => format!(
-            "UPDATE {} SET {} = {} WHERE {} = {}",
-            s.table,
-            s.column,
-            p(1),
-            s.key,
-            p(2)
-        ),
-    };
-    match s.index {
-        Some(_) => run!(conn, c => diesel::sql_query(&sql)
-            .bind::<Text, _>(sealed)
-            .bind::<Nullable<Text>, _>(index)
-            .bind::<BigInt, _>(id)
-            .execute(c))?,
-        None => run!(conn, c => diesel::sql_query(&sql)
-            .bind::<Text, _>(sealed)
-            .bind::<BigInt, _>(id)
-            .execute(c))?,
-    };
-    Ok(())
+        if let Some(i) = s.index {
+            if index != cell.idx {
+                let lit = match &index {
+                    Some(v) => literal(v)?,
+                    None => "NULL".to_owned(),
+                };
+                sets.entry(cell.id)
+                    .or_default()
+                    .push(format!("{i} = {lit}"));
+            }
+        }
+    }
+    Ok(stale)
+}
+
+/// A sealed value or a blind index as an SQL literal. Both are made of
+/// characters that need no escaping (`$`, digits, letters, `-`, `_`);
+/// anything else is refused rather than quoted, so no text a person typed
+/// can reach the statement.
+fn literal(v: &str) -> Result<String, StorageError> {
+    if v.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '$' | '-' | '_'))
+    {
+        Ok(format!("'{v}'"))
+    } else {
+        Err(err("a sealed value holds an unexpected character".into()))
+    }
 }
 
 /// Rebuilds `open_persons` from the blind indexes of the open files'
@@ -464,16 +528,28 @@ fn reindex_open_persons(conn: &mut Conn) -> Result<u64, StorageError> {
 /// of index keys (SQLite's `sqlite_stat4`, PostgreSQL's `pg_statistic`),
 /// which `ANALYZE` takes again from the sealed data, and in a SQLite file's
 /// free pages and write-ahead log, which are emptied (the log checkpointed
-/// and truncated, the file rebuilt by `VACUUM`). PostgreSQL keeps dead row
-/// versions in its data files until they are reused; a dump never shows
-/// them, and `docs/operations.md` says how to rewrite the tables at once.
+/// and truncated, the file rebuilt by `VACUUM`). On PostgreSQL `VACUUM`
+/// marks the old row versions reusable; their bytes stay in the data files
+/// until reused (a dump never shows them, and `docs/operations.md` says
+/// how to rewrite the tables at once).
 fn purge_old_pages(conn: &mut Conn) -> Result<(), StorageError> {
-    conn.analyze()?;
-    if let Raw::Sqlite(c) = &mut conn.raw {
-        diesel::connection::SimpleConnection::batch_execute(
+    match &mut conn.raw {
+        Raw::Sqlite(c) => diesel::connection::SimpleConnection::batch_execute(
             &mut **c,
-            "PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
-        )?;
+            "ANALYZE; PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);",
+        )?,
+        // Every sealed row was rewritten: the old versions are made
+        // reusable and the visibility map set again at once, rather than
+        // when autovacuum comes round (reads are slow until then).
+        Raw::Pg(c) => {
+            let mut tables: Vec<&str> = SEALED.iter().map(|s| s.table).collect();
+            tables.dedup();
+            tables.push("open_persons");
+            diesel::connection::SimpleConnection::batch_execute(
+                &mut **c,
+                &format!("VACUUM (ANALYZE) {}", tables.join(", ")),
+            )?
+        }
     }
     Ok(())
 }

@@ -38,7 +38,10 @@ async fn world() -> World {
     body["phone"] = json!(PHONE);
     body["address"] = json!(ADDRESS);
     body["notes"] = json!(NOTES);
-    body["members"] = json!([member("陈丽", &wife, "spouse")]);
+    let mut spouse = member("陈丽", &wife, "spouse");
+    spouse["health"] = json!("disabled");
+    spouse["disability_grade"] = json!(2);
+    body["members"] = json!([spouse]);
     let household = common::file(&officer, body).await;
     // Paired and visited: what the officer found is sealed too.
     common::pair(&officer, household, t.county_a, ids[0]).await;
@@ -103,6 +106,15 @@ async fn the_database_holds_no_identity_in_the_clear_yet_search_and_the_one_file
     assert_eq!(h["household"]["address"], ADDRESS, "{h}");
     assert_eq!(h["household"]["notes"], NOTES, "{h}");
     assert_eq!(h["household"]["health"], "chronic", "{h}");
+    // The disability grade is sealed with the health, not in its own column.
+    assert_eq!(h["members"][0]["health"], "disabled", "{h}");
+    assert_eq!(h["members"][0]["disability_grade"], 2, "{h}");
+    let graded = raw_count(
+        &w.app,
+        "SELECT COUNT(*) AS id FROM members WHERE disability_grade IS NOT NULL",
+    )
+    .await;
+    assert_eq!(graded, 0, "no grade in the clear");
 
     // Exact search by the worker's or a member's number, in either case.
     assert_eq!(search_total(&w.app, &w.worker).await, 1);
@@ -143,6 +155,14 @@ async fn raw(app: &TestApp, statements: Vec<String>) {
     .expect("raw sql");
 }
 
+/// A count from raw SQL (`SELECT COUNT(*) AS id …`) on the test's database.
+async fn raw_count(app: &TestApp, sql: &'static str) -> i64 {
+    let db = Db::open(&app.database_url, &DbOptions::default()).expect("open");
+    db.read(move |c| bangfu_storage::test_support::raw_ids(c, sql).map_err(StorageError::from))
+        .await
+        .expect("raw count")[0]
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_from_before_encryption_is_sealed_in_place_by_the_first_start() {
     let w = world().await;
@@ -159,8 +179,8 @@ async fn a_database_from_before_encryption_is_sealed_in_place_by_the_first_start
                 w.worker
             ),
             format!(
-                "UPDATE members SET id_number = '{}', id_index = NULL, health = 'healthy' \
-                 WHERE household_id = {h}",
+                "UPDATE members SET id_number = '{}', id_index = NULL, health = 'disabled', \
+                 disability_grade = 3 WHERE household_id = {h}",
                 w.wife
             ),
             format!("UPDATE visits SET findings = '{FINDINGS}' WHERE household_id = {h}"),
@@ -215,7 +235,17 @@ async fn a_database_from_before_encryption_is_sealed_in_place_by_the_first_start
     let (s, h) = officer.get(&format!("/api/v1/households/{h}")).await;
     assert_eq!(s, 200, "{h}");
     assert_eq!(h["household"]["address"], ADDRESS);
-    assert_eq!(h["members"][0]["health"], "healthy");
+    assert_eq!(h["members"][0]["health"], "disabled");
+    assert_eq!(
+        h["members"][0]["disability_grade"], 3,
+        "the old grade moved into the sealed health"
+    );
+    let graded = raw_count(
+        &w.app,
+        "SELECT COUNT(*) AS id FROM members WHERE disability_grade IS NOT NULL",
+    )
+    .await;
+    assert_eq!(graded, 0, "no grade left in the clear");
     second.task.abort();
 }
 

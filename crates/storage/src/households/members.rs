@@ -26,7 +26,7 @@ use super::sealed::{MEMBER_HEALTH as HEALTH, MEMBER_ID_NUMBER as ID_NUMBER};
 fn member_from(conn: &Conn, household: i64, r: MemberRow) -> Result<Member, StorageError> {
     let (_, name, id_number, relation, health, grade, schooling, employment, income) = r;
     let id_number = conn.open_opt(ID_NUMBER, id_number.as_deref())?;
-    let health = conn.open(HEALTH, &health)?;
+    let (health, grade) = super::sealed::health_parts(conn, HEALTH, &health, grade)?;
     macro_rules! code {
         ($t:ty, $v:expr) => {
             <$t>::parse(&$v).map_err(|_| corrupt(household, stringify!($t), &$v))?
@@ -117,7 +117,10 @@ pub fn replace_members(
         let id_number = m.id_number.as_ref().map(|i| i.as_str());
         let sealed = conn.seal_opt(ID_NUMBER, id_number)?;
         let index = id_number.map(|i| conn.index(i)).transpose()?;
-        let health = conn.seal(HEALTH, m.health.code())?;
+        let health = conn.seal(
+            HEALTH,
+            &super::sealed::health_text(m.health.code(), m.disability_grade),
+        )?;
         rows.push((
             (
                 members::household_id.eq(id.0),
@@ -130,7 +133,7 @@ pub fn replace_members(
             ),
             (
                 members::health.eq(health),
-                members::disability_grade.eq(m.disability_grade),
+                members::disability_grade.eq(None::<i32>),
                 members::schooling.eq(m.schooling.code()),
                 members::employment.eq(m.employment.code()),
                 members::income_fen.eq(m.income.0),

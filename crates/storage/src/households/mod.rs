@@ -212,6 +212,41 @@ pub(crate) mod sealed {
     pub const NOTES: &str = "households.notes";
     pub const MEMBER_ID_NUMBER: &str = "members.id_number";
     pub const MEMBER_HEALTH: &str = "members.health";
+
+    use crate::db::Conn;
+    use crate::StorageError;
+
+    /// Health and the disability grade are sealed together, in the health
+    /// column, as `code` or `code:grade`; the grade's own column stays
+    /// empty (it is an integer, and a number in the clear would say who is
+    /// disabled).
+    pub fn health_text(code: &str, grade: Option<i32>) -> String {
+        match grade {
+            Some(g) => format!("{code}:{g}"),
+            None => code.to_owned(),
+        }
+    }
+
+    /// The health code and disability grade of a stored health value (and
+    /// the grade column, which a database from before encryption still
+    /// fills).
+    pub fn health_parts(
+        conn: &Conn,
+        column: &str,
+        stored: &str,
+        grade_column: Option<i32>,
+    ) -> Result<(String, Option<i32>), StorageError> {
+        let text = conn.open(column, stored)?;
+        Ok(match text.split_once(':') {
+            Some((code, g)) => (
+                code.to_owned(),
+                Some(g.parse().map_err(|_| {
+                    StorageError::Corrupt(format!("{column}: disability grade {g}"))
+                })?),
+            ),
+            None => (text, grade_column),
+        })
+    }
 }
 
 fn convert(conn: &Conn, mut r: Row, union_name: String) -> Result<Household, StorageError> {
@@ -219,7 +254,10 @@ fn convert(conn: &Conn, mut r: Row, union_name: String) -> Result<Household, Sto
     r.worker_id_number = conn.open(sealed::WORKER_ID_NUMBER, &r.worker_id_number)?;
     r.phone = conn.open(sealed::PHONE, &r.phone)?;
     r.address = conn.open(sealed::ADDRESS, &r.address)?;
-    r.health = conn.open(sealed::HEALTH, &r.health)?;
+    let (health, grade) =
+        sealed::health_parts(conn, sealed::HEALTH, &r.health, r.disability_grade)?;
+    r.health = health;
+    r.disability_grade = grade;
     r.notes = conn.open(sealed::NOTES, &r.notes)?;
     macro_rules! code {
         ($t:ty, $v:expr) => {

@@ -40,7 +40,10 @@ pub(crate) fn seal_entry(conn: &Conn, d: &HouseholdData) -> Result<SealedEntry, 
         worker_id_index: conn.index(d.worker_id_number.as_str())?,
         phone: conn.seal(sealed::PHONE, &d.phone)?,
         address: conn.seal(sealed::ADDRESS, &d.address)?,
-        health: conn.seal(sealed::HEALTH, d.health.code())?,
+        health: conn.seal(
+            sealed::HEALTH,
+            &sealed::health_text(d.health.code(), d.disability_grade),
+        )?,
         notes: conn.seal(sealed::NOTES, &d.notes)?,
     })
 }
@@ -63,7 +66,7 @@ macro_rules! entered {
                 households::employment.eq($d.employment.code()),
                 households::labour_capacity.eq($d.labour_capacity.code()),
                 households::health.eq(&$s.health),
-                households::disability_grade.eq($d.disability_grade),
+                households::disability_grade.eq(None::<i32>),
             ),
             (
                 households::migrant.eq($d.migrant),

@@ -3,7 +3,9 @@
 //! and what their files say.
 
 use crate::db::{run, Conn};
-use crate::households::sealed::{MEMBER_ID_NUMBER, WORKER_ID_NUMBER};
+use crate::households::sealed::{
+    health_parts, HEALTH, MEMBER_HEALTH, MEMBER_ID_NUMBER, WORKER_ID_NUMBER,
+};
 use crate::schema::{households, incomes, members};
 use crate::{Scope, StorageError};
 use bangfu_domain::household::{Employment, HardshipCause, HouseholdId, Status};
@@ -184,6 +186,7 @@ type HouseholdRow = (
     String,
     String,
     Option<i32>,
+    String,
 );
 
 /// The files of `people`, with each one's figures of the month its row
@@ -218,16 +221,26 @@ pub fn files_of(
                 households::causes,
                 households::employment,
                 households::disability_grade,
+                households::health,
             ))
             .load(c))?;
         files.extend(rows.into_iter().map(|r| (r.0, r)));
     }
     for chunk in member_ids.chunks(CHUNK) {
-        let rows: Vec<(i64, String, String, Option<i32>)> = run!(conn, c => members::table
+        let rows: Vec<(i64, String, String, Option<i32>, String)> = run!(conn, c => members::table
             .filter(members::id.eq_any(chunk))
-            .select((members::id, members::name, members::employment, members::disability_grade))
+            .select((
+                members::id,
+                members::name,
+                members::employment,
+                members::disability_grade,
+                members::health,
+            ))
             .load(c))?;
-        member_rows.extend(rows.into_iter().map(|(id, n, e, g)| (id, (n, e, g))));
+        for (id, n, e, g, health) in rows {
+            let (_, g) = health_parts(conn, MEMBER_HEALTH, &health, g)?;
+            member_rows.insert(id, (n, e, g));
+        }
     }
     let figures = month_figures(conn, months)?;
     let corrupt = |id: i64, what: &str| StorageError::Corrupt(format!("household {id} {what}"));
@@ -251,7 +264,9 @@ pub fn files_of(
             causes,
             emp,
             grade,
+            health,
         ) = r.clone();
+        let (_, grade) = health_parts(conn, HEALTH, &health, grade)?;
         let status = Status::parse(&status).map_err(|_| corrupt(id, "status"))?;
         let (name, employment, grade) = match p.member_id {
             None => (worker, emp, grade),
