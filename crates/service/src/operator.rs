@@ -141,7 +141,7 @@ impl Services {
                 })
             })
             .await?;
-        if let Some(r) = sealed {
+        if let Some(r) = sealed.filter(|r| r.sealed > 0 || r.open_persons > 0) {
             tracing::info!(
                 values = r.sealed,
                 open_persons = r.open_persons,

@@ -339,10 +339,12 @@ pub fn seal_all(
         report.sealed += done;
     }
     report.open_persons = reindex_open_persons(conn)?;
-    progress(&format!(
-        "open_persons：重建 {} 行索引",
-        report.open_persons
-    ));
+    if report.open_persons > 0 {
+        progress(&format!(
+            "open_persons：重建 {} 行索引",
+            report.open_persons
+        ));
+    }
     if report.sealed > 0 {
         purge_old_pages(conn)?;
     }
