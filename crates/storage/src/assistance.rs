@@ -160,7 +160,7 @@ pub struct NewAssistance<'a> {
 }
 
 /// The note is sealed at rest (see `at_rest`).
-const NOTE: &str = "assistance.note";
+pub(crate) const NOTE: &str = "assistance.note";
 
 pub fn insert(
     conn: &mut Conn,

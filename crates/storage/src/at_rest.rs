@@ -268,11 +268,6 @@ pub fn verify_key(conn: &mut Conn) -> Result<(), StorageError> {
     }
 }
 
-/// Whether the database holds sealed data (a key check exists).
-pub fn is_sealed(conn: &mut Conn) -> Result<bool, StorageError> {
-    Ok(check_value(conn)?.is_some())
-}
-
 /// Seals, in batches of `batch` rows each in its own transaction, every
 /// value of a sealed column that is not sealed with the current key, fills
 /// the blind indexes, re-indexes `open_persons`, and records the key.

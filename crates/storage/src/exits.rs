@@ -99,8 +99,8 @@ struct Row {
 
 /// The notes of a decision and of its steps are sealed at rest (see
 /// `at_rest`).
-const NOTE: &str = "exits.note";
-const STEP_NOTE: &str = "exit_steps.note";
+pub(crate) const NOTE: &str = "exits.note";
+pub(crate) const STEP_NOTE: &str = "exit_steps.note";
 
 /// A row with its household's name, ID number, number and status.
 type Joined = (Row, String, String, String, String);

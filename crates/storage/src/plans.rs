@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 /// What a measure says it does for the family is sealed at rest (see
 /// `at_rest`).
-const CONTENT: &str = "measures.content";
+pub(crate) const CONTENT: &str = "measures.content";
 
 fn corrupt(what: &str, id: i64, v: &str) -> StorageError {
     StorageError::Corrupt(format!("{what} {id}: {v}"))

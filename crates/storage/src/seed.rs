@@ -238,22 +238,22 @@ bulk!(
     MeasureRow,
     measures::table,
     1000,
-    |c, r| { seal_in(c, "measures.content", &mut r.content) }
+    |c, r| { seal_in(c, crate::plans::CONTENT, &mut r.content) }
 );
 bulk!(insert_visits, VisitRow, visits::table, 1000, |c, r| {
-    seal_in(c, "visits.met", &mut r.met)?;
-    seal_in(c, "visits.looked", &mut r.looked)?;
-    seal_in(c, "visits.asked", &mut r.asked)?;
-    seal_in(c, "visits.explained", &mut r.explained)?;
-    seal_in(c, "visits.findings", &mut r.findings)?;
-    seal_in(c, "visits.needs", &mut r.needs)
+    seal_in(c, &crate::visits::sealed("met"), &mut r.met)?;
+    seal_in(c, &crate::visits::sealed("looked"), &mut r.looked)?;
+    seal_in(c, &crate::visits::sealed("asked"), &mut r.asked)?;
+    seal_in(c, &crate::visits::sealed("explained"), &mut r.explained)?;
+    seal_in(c, &crate::visits::sealed("findings"), &mut r.findings)?;
+    seal_in(c, &crate::visits::sealed("needs"), &mut r.needs)
 });
 bulk!(
     insert_assistance,
     AssistanceRow,
     assistance::table,
     800,
-    |c, r| { seal_in(c, "assistance.note", &mut r.note) }
+    |c, r| { seal_in(c, crate::assistance::NOTE, &mut r.note) }
 );
 bulk!(insert_transfers, TransferRow, fund_transfers::table, 1500);
 bulk!(insert_entries, EntryRow, ledger_entries::table, 4000);
@@ -436,14 +436,14 @@ bulk!(
     ExitRow,
     crate::schema::exits::table,
     1000,
-    |c, r| { seal_in(c, "exits.note", &mut r.note) }
+    |c, r| { seal_in(c, crate::exits::NOTE, &mut r.note) }
 );
 bulk!(
     insert_exit_steps,
     ExitStepRow,
     crate::schema::exit_steps::table,
     2000,
-    |c, r| seal_in(c, "exit_steps.note", &mut r.note)
+    |c, r| seal_in(c, crate::exits::STEP_NOTE, &mut r.note)
 );
 bulk!(
     insert_spans,

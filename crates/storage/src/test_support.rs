@@ -37,7 +37,7 @@ fn insert(
     now: NaiveDateTime,
 ) -> Result<i64, StorageError> {
     let (union_id, union_path, cohort) = household(conn, household_id)?;
-    let note = conn.seal("exits.note", "测试")?;
+    let note = conn.seal(crate::exits::NOTE, "测试")?;
     let id: i64 = run!(conn, c => diesel::insert_into(exits::table)
         .values((
             exits::household_id.eq(household_id),

@@ -41,6 +41,12 @@ pub struct PhotoInfo {
     pub size: i64,
 }
 
+/// The `table.column` name a visit's text is sealed under (see `at_rest`):
+/// the same for the pages' writes and the demo's bulk loads.
+pub(crate) fn sealed(column: &str) -> String {
+    format!("visits.{column}")
+}
+
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = visits)]
 struct Row {
@@ -84,7 +90,7 @@ fn assemble(conn: &mut Conn, rows: Vec<Row>) -> Result<Vec<Visit>, StorageError>
         }
     }
     // What the officer wrote is sealed at rest (see `at_rest`).
-    let open = |column: &str, v: &str| conn.open(&format!("visits.{column}"), v);
+    let open = |column: &str, v: &str| conn.open(&sealed(column), v);
     rows.into_iter()
         .map(|r| {
             Ok(Visit {
@@ -123,7 +129,7 @@ pub struct NewVisit {
 }
 
 pub fn insert(conn: &mut Conn, v: &NewVisit, now: NaiveDateTime) -> Result<VisitId, StorageError> {
-    let seal = |column: &str, v: &str| conn.seal(&format!("visits.{column}"), v);
+    let seal = |column: &str, v: &str| conn.seal(&sealed(column), v);
     let (met, looked, asked) = (
         seal("met", &v.met)?,
         seal("looked", &v.looked)?,
