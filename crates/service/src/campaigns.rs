@@ -617,7 +617,7 @@ impl Services {
                 "campaign_id": campaign.id,
                 "household_id": task.household_id.0,
                 "outcome": outcome.code(),
-                "note": note,
+                "note": bangfu_domain::id_number::note_marker(&note),
                 "exit_id": exit_id,
                 "visit_id": visit_id,
             }))
@@ -714,7 +714,7 @@ impl Services {
                 "campaign_id": campaign.id,
                 "household_id": task.household_id.0,
                 "item": campaign.items[index],
-                "note": note,
+                "note": bangfu_domain::id_number::note_marker(&note),
                 "cleared": cleared,
                 "of": campaign.items.len(),
                 "done": done,

@@ -9,6 +9,9 @@
 //! another column or row of another column does not open. An 18-character
 //! ID number becomes 70 characters.
 //!
+//! An uploaded file is sealed the same way but kept as bytes: `BF`, NUL,
+//! version 1, then the tag, nonce and ciphertext.
+//!
 //! The blind index is HMAC-SM3 of the upper-cased, trimmed number under a
 //! key derived from the data key, cut to 128 bits (32 hex digits): equal
 //! numbers have equal indexes, and without the key an index says nothing
@@ -27,6 +30,11 @@ use rand::RngCore;
 use sm3::{Digest, Sm3};
 
 const PREFIX: &str = "$1$";
+
+/// How a sealed file (an uploaded document or photo) begins, before the
+/// same tag, nonce and ciphertext as a sealed text. No format an upload
+/// may have (PDF, JPEG, PNG, Office) begins with a NUL at its third byte.
+const BYTES_MAGIC: &[u8] = b"BF\0\x01";
 
 struct FieldKey {
     id: String,
@@ -98,17 +106,16 @@ impl FieldKeys {
     }
 }
 
-impl FieldCipher for FieldKeys {
-    fn seal(&self, column: &str, plain: &str) -> Result<String, String> {
-        if plain.is_empty() {
-            return Ok(String::new());
-        }
+impl FieldKeys {
+    /// `plain` sealed for `column` under the current key: tag, nonce and
+    /// ciphertext with its tag.
+    fn seal_raw(&self, column: &str, plain: &[u8]) -> Result<Vec<u8>, String> {
         let key = self.current();
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let aad = Self::aad(&key.tag, column);
         let payload = Payload {
-            msg: plain.as_bytes(),
+            msg: plain,
             aad: &aad,
         };
         let sealed = match &key.cipher {
@@ -120,16 +127,11 @@ impl FieldCipher for FieldKeys {
         raw.extend_from_slice(&key.tag);
         raw.extend_from_slice(&nonce);
         raw.extend_from_slice(&sealed);
-        Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(raw)))
+        Ok(raw)
     }
 
-    fn open(&self, column: &str, stored: &str) -> Result<String, String> {
-        let Some(body) = stored.strip_prefix(PREFIX) else {
-            return Ok(stored.to_owned());
-        };
-        let raw = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| format!("{column} 的密文已损坏"))?;
+    /// What [`FieldKeys::seal_raw`] sealed, opened with the key its tag names.
+    fn open_raw(&self, column: &str, raw: &[u8]) -> Result<Vec<u8>, String> {
         if raw.len() < 4 + 12 + 16 {
             return Err(format!("{column} 的密文不完整"));
         }
@@ -146,7 +148,7 @@ impl FieldCipher for FieldKeys {
             aad: &aad,
         };
         let nonce = aes_gcm::Nonce::<U12>::from_slice(nonce);
-        let plain = match &key.cipher {
+        match &key.cipher {
             Cipher::Sm4(c) => c.decrypt(nonce, payload),
             Cipher::Aes(c) => c.decrypt(nonce, payload),
         }
@@ -155,8 +157,54 @@ impl FieldCipher for FieldKeys {
                 "密钥 {} 打不开 {column} 的值：密钥不对，或数据已被改动",
                 key.id
             )
-        })?;
-        String::from_utf8(plain).map_err(|_| format!("{column} 的值不是文本"))
+        })
+    }
+}
+
+impl FieldCipher for FieldKeys {
+    fn seal(&self, column: &str, plain: &str) -> Result<String, String> {
+        if plain.is_empty() {
+            return Ok(String::new());
+        }
+        let raw = self.seal_raw(column, plain.as_bytes())?;
+        Ok(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(raw)))
+    }
+
+    fn open(&self, column: &str, stored: &str) -> Result<String, String> {
+        let Some(body) = stored.strip_prefix(PREFIX) else {
+            return Ok(stored.to_owned());
+        };
+        let raw = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| format!("{column} 的密文已损坏"))?;
+        String::from_utf8(self.open_raw(column, &raw)?)
+            .map_err(|_| format!("{column} 的值不是文本"))
+    }
+
+    fn seal_bytes(&self, column: &str, plain: &[u8]) -> Result<Vec<u8>, String> {
+        if plain.is_empty() {
+            return Ok(Vec::new());
+        }
+        let raw = self.seal_raw(column, plain)?;
+        let mut out = Vec::with_capacity(BYTES_MAGIC.len() + raw.len());
+        out.extend_from_slice(BYTES_MAGIC);
+        out.extend_from_slice(&raw);
+        Ok(out)
+    }
+
+    fn open_bytes(&self, column: &str, stored: &[u8]) -> Result<Vec<u8>, String> {
+        match stored.strip_prefix(BYTES_MAGIC) {
+            Some(raw) => self.open_raw(column, raw),
+            None => Ok(stored.to_vec()),
+        }
+    }
+
+    fn is_current_bytes(&self, stored: &[u8]) -> bool {
+        stored.is_empty()
+            || stored
+                .strip_prefix(BYTES_MAGIC)
+                .and_then(|raw| raw.get(..4))
+                .is_some_and(|tag| tag == self.current().tag)
     }
 
     fn is_current(&self, stored: &str) -> bool {
@@ -242,6 +290,31 @@ mod tests {
         let i = after.indexes(id).unwrap();
         assert_eq!(i, vec![after.index(id).unwrap(), before.index(id).unwrap()]);
         assert_ne!(i[0], i[1]);
+    }
+
+    #[test]
+    fn a_file_is_sealed_as_bytes_opens_in_its_column_only_and_old_files_pass_through() {
+        let old = Key::generate(Algorithm::Sm4Gcm);
+        let before = FieldKeys::new(&ring(&[&old])).unwrap();
+        let after = FieldKeys::new(&ring(&[&old, &Key::generate(Algorithm::Aes256Gcm)])).unwrap();
+        let photo = b"\xff\xd8\xff\xe0 a photo of the kitchen".to_vec();
+        let s = before.seal_bytes("visit_photos.data", &photo).unwrap();
+        assert!(s.starts_with(BYTES_MAGIC));
+        assert!(!s.windows(5).any(|w| w == b"photo"), "clear bytes");
+        assert_eq!(s.len(), BYTES_MAGIC.len() + 4 + 12 + photo.len() + 16);
+        assert_eq!(after.open_bytes("visit_photos.data", &s).unwrap(), photo);
+        assert!(after.open_bytes("application_files.data", &s).is_err());
+        assert!(before.is_current_bytes(&s) && !after.is_current_bytes(&s));
+        assert!(!after.is_current_bytes(&photo) && after.is_current_bytes(b""));
+        assert_eq!(
+            after.open_bytes("visit_photos.data", &photo).unwrap(),
+            photo
+        );
+        let mut changed = s.clone();
+        let last = changed.len() - 1;
+        changed[last] ^= 1;
+        assert!(after.open_bytes("visit_photos.data", &changed).is_err());
+        assert!(before.seal_bytes("c", b"").unwrap().is_empty());
     }
 
     proptest! {

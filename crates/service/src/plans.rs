@@ -235,7 +235,7 @@ fn plan_json(p: &PlanFields, status: PlanStatus, year: i32) -> serde_json::Value
         "year": year,
         "goal": p.goal.code(),
         "target_on": p.target_on.map(|d| d.to_string()),
-        "summary": p.summary,
+        "summary": bangfu_domain::id_number::note_marker(&p.summary),
         "status": status.code(),
     })
 }
@@ -245,7 +245,7 @@ fn measure_json(m: &MeasureFields, plan_status: PlanStatus) -> serde_json::Value
         "track": m.track,
         "programme": m.programme,
         "guarantee_line": m.guarantee_line,
-        "content": m.content,
+        "content": bangfu_domain::id_number::note_marker(&m.content),
         "due_on": m.due_on.to_string(),
         "responsible_id": m.responsible_id.map(|u| u.0),
         "status": m.status.code(),
@@ -399,7 +399,7 @@ impl Services {
                         "pairing_union_id": union.id.0,
                         "responsible_id": person.id.0,
                         "responsible_name": person.display_name,
-                        "note": note,
+                        "note": bangfu_domain::id_number::note_marker(&note),
                     }))
                     .write(c, Who::Actor(&a))?;
                 changed += 1;

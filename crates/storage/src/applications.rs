@@ -365,13 +365,14 @@ pub fn add_file(
     now: NaiveDateTime,
 ) -> Result<(), StorageError> {
     let size = i64::try_from(data.len()).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let data = conn.seal_bytes(crate::at_rest::files::APPLICATION, data)?;
     run!(conn, c => diesel::insert_into(application_files::table)
         .values((
             application_files::application_id.eq(id.0),
             application_files::name.eq(name),
             application_files::content_type.eq(content_type),
             application_files::size.eq(size),
-            application_files::data.eq(data),
+            application_files::data.eq(&data),
             application_files::created_at.eq(now),
         ))
         .execute(c))?;
@@ -409,18 +410,17 @@ pub fn file_data(
         .select((file_columns!(), application_files::data))
         .first(c)
         .optional())?;
-    Ok(
-        row.map(|((id, name, content_type, size, created_at), data)| {
-            (
-                FileInfo {
-                    id,
-                    name,
-                    content_type,
-                    size,
-                    created_at,
-                },
-                data,
-            )
-        }),
-    )
+    row.map(|((id, name, content_type, size, created_at), data)| {
+        Ok((
+            FileInfo {
+                id,
+                name,
+                content_type,
+                size,
+                created_at,
+            },
+            conn.open_bytes(crate::at_rest::files::APPLICATION, &data)?,
+        ))
+    })
+    .transpose()
 }

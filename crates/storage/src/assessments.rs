@@ -349,12 +349,13 @@ pub fn upsert_entry(
             .execute(c))?;
         if let Some((name, ty, bytes)) = e.document {
             let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+            let bytes = conn.seal_bytes(crate::at_rest::files::ASSESSMENT, bytes)?;
             run!(conn, c => diesel::update(key)
                 .set((
                     assessment_entries::document_name.eq(Some(name)),
                     assessment_entries::document_type.eq(Some(ty)),
                     assessment_entries::document_size.eq(Some(size)),
-                    assessment_entries::document.eq(Some(bytes)),
+                    assessment_entries::document.eq(Some(&bytes)),
                 ))
                 .execute(c))?;
         }
@@ -365,7 +366,7 @@ pub fn upsert_entry(
             Some(n),
             Some(t),
             Some(i64::try_from(b.len()).unwrap_or(i64::MAX)),
-            Some(b),
+            Some(conn.seal_bytes(crate::at_rest::files::ASSESSMENT, b)?),
         ),
         None => (None, None, None, None),
     };
@@ -453,7 +454,11 @@ pub fn document(
         .first(c)
         .optional())?;
     Ok(match row {
-        Some((Some(n), Some(t), Some(b))) => Some((n, t, b)),
+        Some((Some(n), Some(t), Some(b))) => Some((
+            n,
+            t,
+            conn.open_bytes(crate::at_rest::files::ASSESSMENT, &b)?,
+        )),
         _ => None,
     })
 }

@@ -20,7 +20,7 @@ use crate::db::{run, Conn, Raw};
 use crate::schema::at_rest;
 use crate::StorageError;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Binary, Nullable, Text};
 
 /// Seals and opens column values and computes blind indexes. Implemented
 /// by the service layer with the data key.
@@ -35,6 +35,14 @@ pub trait FieldCipher: Send + Sync {
     fn open(&self, column: &str, stored: &str) -> Result<String, String>;
     /// Whether `stored` is sealed with the current key (or is empty).
     fn is_current(&self, stored: &str) -> bool;
+    /// Seals a file's bytes for `column`, as [`FieldCipher::seal`] seals
+    /// text. Empty stays empty.
+    fn seal_bytes(&self, column: &str, plain: &[u8]) -> Result<Vec<u8>, String>;
+    /// Opens what [`FieldCipher::seal_bytes`] sealed; bytes that are not
+    /// sealed (a file stored before this version) are returned as they are.
+    fn open_bytes(&self, column: &str, stored: &[u8]) -> Result<Vec<u8>, String>;
+    /// Whether a file's bytes are sealed with the current key (or empty).
+    fn is_current_bytes(&self, stored: &[u8]) -> bool;
     /// The blind index of an ID number under the current key.
     fn index(&self, id_number: &str) -> Result<String, String>;
     /// Its blind index under every key of the ring, current first: lookups
@@ -62,6 +70,19 @@ impl FieldCipher for Unkeyed {
         Ok(stored.to_owned())
     }
     fn is_current(&self, stored: &str) -> bool {
+        stored.is_empty()
+    }
+    fn seal_bytes(&self, _column: &str, plain: &[u8]) -> Result<Vec<u8>, String> {
+        if plain.is_empty() {
+            Ok(Vec::new())
+        } else {
+            Err(NO_KEY.into())
+        }
+    }
+    fn open_bytes(&self, _column: &str, stored: &[u8]) -> Result<Vec<u8>, String> {
+        Ok(stored.to_vec())
+    }
+    fn is_current_bytes(&self, stored: &[u8]) -> bool {
         stored.is_empty()
     }
     fn index(&self, _id_number: &str) -> Result<String, String> {
@@ -106,6 +127,16 @@ impl Conn {
         stored.map(|s| self.open(column, s)).transpose()
     }
 
+    /// A file's bytes sealed for `column`.
+    pub(crate) fn seal_bytes(&self, column: &str, plain: &[u8]) -> Result<Vec<u8>, StorageError> {
+        self.cipher().seal_bytes(column, plain).map_err(err)
+    }
+
+    /// A stored file of `column`, opened.
+    pub(crate) fn open_bytes(&self, column: &str, stored: &[u8]) -> Result<Vec<u8>, StorageError> {
+        self.cipher().open_bytes(column, stored).map_err(err)
+    }
+
     /// The blind index of an ID number, for a row being written.
     pub(crate) fn index(&self, id_number: &str) -> Result<String, StorageError> {
         self.cipher().index(id_number).map_err(err)
@@ -132,11 +163,13 @@ impl Conn {
     }
 }
 
-/// One sealed column: its table, the table's key column, and the column of
-/// its blind index if it is an ID number.
+/// One sealed column: its table, the table's key columns (the second `"0"`
+/// when the key is one column), and the column of its blind index if it is
+/// an ID number.
 struct Sealed {
     table: &'static str,
     key: &'static str,
+    key2: &'static str,
     column: &'static str,
     index: Option<&'static str>,
 }
@@ -145,6 +178,7 @@ const fn col(table: &'static str, key: &'static str, column: &'static str) -> Se
     Sealed {
         table,
         key,
+        key2: "0",
         column,
         index: None,
     }
@@ -154,6 +188,7 @@ const fn id_col(table: &'static str, column: &'static str, index: &'static str) 
     Sealed {
         table,
         key: "id",
+        key2: "0",
         column,
         index: Some(index),
     }
@@ -190,9 +225,63 @@ const SEALED: &[Sealed] = &[
     col("verification_findings", "id", "dataset_says"),
     col("verification_findings", "id", "file_says"),
     col("measures", "id", "content"),
+    col("plans", "id", "summary"),
+    col("pairings", "id", "note"),
+    col("campaign_tasks", "id", "note"),
+    Sealed {
+        table: "campaign_clearances",
+        key: "task_id",
+        key2: "item",
+        column: "note",
+        index: None,
+    },
     col("users", "id", "totp_secret"),
     col("users", "id", "totp_pending_secret"),
+    col("verification_keys", "id", "key_hex"),
 ];
+
+/// One column of uploaded files: its table, the columns that pick one row
+/// (`"0"` when the table has a single key column), and the column.
+struct SealedFile {
+    table: &'static str,
+    key: (&'static str, &'static str),
+    column: &'static str,
+}
+
+/// Every column of uploaded files (evidence for an application, photos of
+/// a visit, an assessment's proof), sealed whole with
+/// [`Conn::seal_bytes`]. Their names, types and sizes stay plain.
+const SEALED_FILES: &[SealedFile] = &[
+    SealedFile {
+        table: "application_files",
+        key: ("id", "0"),
+        column: "data",
+    },
+    SealedFile {
+        table: "held_uploads",
+        key: ("id", "0"),
+        column: "data",
+    },
+    SealedFile {
+        table: "visit_photos",
+        key: ("id", "0"),
+        column: "data",
+    },
+    SealedFile {
+        table: "assessment_entries",
+        key: ("item_id", "union_id"),
+        column: "document",
+    },
+];
+
+/// The column names of [`SEALED_FILES`], as the code that reads and writes
+/// them spells them.
+pub(crate) mod files {
+    pub const APPLICATION: &str = "application_files.data";
+    pub const HELD: &str = "held_uploads.data";
+    pub const VISIT_PHOTO: &str = "visit_photos.data";
+    pub const ASSESSMENT: &str = "assessment_entries.document";
+}
 
 /// What a finished pass records: the current key's id and every sealed
 /// column, so a new key or a column added to [`SEALED`] by a later version
@@ -206,7 +295,9 @@ fn done_mark(conn: &Conn) -> String {
 pub fn sealed_columns() -> Vec<String> {
     SEALED
         .iter()
-        .map(|s| format!("{}.{}", s.table, s.column))
+        .map(|s| (s.table, s.column))
+        .chain(SEALED_FILES.iter().map(|f| (f.table, f.column)))
+        .map(|(t, c)| format!("{t}.{c}"))
         .collect()
 }
 
@@ -214,6 +305,8 @@ pub fn sealed_columns() -> Vec<String> {
 struct Cell {
     #[diesel(sql_type = BigInt)]
     id: i64,
+    #[diesel(sql_type = BigInt)]
+    id2: i64,
     #[diesel(sql_type = Nullable<Text>)]
     value: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
@@ -296,28 +389,30 @@ pub fn seal_all(
     }
     for table in tables {
         let columns: Vec<&Sealed> = SEALED.iter().filter(|s| s.table == table).collect();
-        let key = columns[0].key;
+        let (key, key2) = (columns[0].key, columns[0].key2);
+        let distinct = if key2 == "0" { "" } else { "DISTINCT " };
         let mut after = i64::MIN;
         let mut done = 0u64;
         loop {
             let sql = format!(
-                "SELECT {key} AS id FROM {table} WHERE {key} > {after} ORDER BY {key} LIMIT {batch}"
+                "SELECT {distinct}{key} AS id FROM {table} WHERE {key} > {after} \
+                 ORDER BY {key} LIMIT {batch}"
             );
             let ids: Vec<IdRow> = run!(conn, c => diesel::sql_query(&sql).load(c))?;
             let (Some(first), Some(last)) = (ids.first().map(|r| r.id), ids.last().map(|r| r.id))
             else {
                 break;
             };
-            let mut sets: std::collections::BTreeMap<i64, Vec<String>> = Default::default();
+            let mut sets: std::collections::BTreeMap<(i64, i64), Vec<String>> = Default::default();
             for s in &columns {
                 let n = stale_cells(conn, s, first, last, &mut sets)?;
                 done += n;
             }
             if !sets.is_empty() {
                 let mut sql = String::new();
-                for (id, assignments) in &sets {
+                for ((id, id2), assignments) in &sets {
                     sql.push_str(&format!(
-                        "UPDATE {table} SET {} WHERE {key} = {id};\n",
+                        "UPDATE {table} SET {} WHERE {key} = {id} AND {key2} = {id2};\n",
                         assignments.join(", ")
                     ));
                 }
@@ -333,6 +428,7 @@ pub fn seal_all(
         }
         report.sealed += done;
     }
+    report.sealed += seal_files(conn, batch, progress)?;
     report.open_persons = reindex_open_persons(conn)?;
     if report.open_persons > 0 {
         progress(&format!(
@@ -360,6 +456,83 @@ pub fn seal_all(
     Ok(report)
 }
 
+#[derive(QueryableByName)]
+struct FileKey {
+    #[diesel(sql_type = BigInt)]
+    a: i64,
+    #[diesel(sql_type = BigInt)]
+    b: i64,
+}
+
+#[derive(QueryableByName)]
+struct FileCell {
+    #[diesel(sql_type = Nullable<Binary>)]
+    data: Option<Vec<u8>>,
+}
+
+/// Seals every uploaded file not sealed with the current key, one file at
+/// a time (a file may be megabytes, so a batch holds only the keys of the
+/// rows). Returns the files sealed.
+fn seal_files(conn: &mut Conn, batch: i64, progress: &dyn Fn(&str)) -> Result<u64, StorageError> {
+    let mut total = 0u64;
+    for f in SEALED_FILES {
+        let (k1, k2) = f.key;
+        let (table, col) = (f.table, f.column);
+        let column = format!("{table}.{col}");
+        let order = if k2 == "0" {
+            k1.to_owned()
+        } else {
+            format!("{k1}, {k2}")
+        };
+        let (set, pick) = if matches!(conn.raw, Raw::Sqlite(_)) {
+            ("?", format!("{k1} = ? AND {k2} = ?"))
+        } else {
+            ("$1", format!("{k1} = $2 AND {k2} = $3"))
+        };
+        let update = format!("UPDATE {table} SET {col} = {set} WHERE {pick}");
+        let (mut a, mut b) = (i64::MIN, i64::MIN);
+        let mut done = 0u64;
+        loop {
+            let sql = format!(
+                "SELECT {k1} AS a, CAST({k2} AS BIGINT) AS b FROM {table} \
+                 WHERE {col} IS NOT NULL AND ({k1} > {a} OR ({k1} = {a} AND {k2} > {b})) \
+                 ORDER BY {order} LIMIT {batch}"
+            );
+            let keys: Vec<FileKey> = run!(conn, c => diesel::sql_query(&sql).load(c))?;
+            let Some(last) = keys.last() else {
+                break;
+            };
+            (a, b) = (last.a, last.b);
+            for k in &keys {
+                let sql = format!(
+                    "SELECT {col} AS data FROM {table} WHERE {k1} = {} AND {k2} = {}",
+                    k.a, k.b
+                );
+                let cell: Option<FileCell> =
+                    run!(conn, c => diesel::sql_query(&sql).get_result(c).optional())?;
+                let Some(stored) = cell.and_then(|c| c.data) else {
+                    continue;
+                };
+                if conn.cipher().is_current_bytes(&stored) {
+                    continue;
+                }
+                let sealed = conn.seal_bytes(&column, &conn.open_bytes(&column, &stored)?)?;
+                run!(conn, c => diesel::sql_query(&update)
+                    .bind::<Binary, _>(&sealed)
+                    .bind::<BigInt, _>(k.a)
+                    .bind::<BigInt, _>(k.b)
+                    .execute(c))?;
+                done += 1;
+            }
+        }
+        if done > 0 {
+            progress(&format!("{table}：加密 {done} 个文件"));
+        }
+        total += done;
+    }
+    Ok(total)
+}
+
 /// Moves the disability grades a database from before encryption keeps in
 /// their own (integer) column into the sealed health value of their row
 /// (`code:grade`, see `households::sealed::health_text`), emptying the
@@ -369,7 +542,8 @@ fn fold_disability(conn: &mut Conn, table: &str, batch: i64) -> Result<u64, Stor
     let mut done = 0u64;
     loop {
         let sql = format!(
-            "SELECT id, health AS value, CAST(disability_grade AS TEXT) AS idx FROM {table} \
+            "SELECT id, CAST(0 AS BIGINT) AS id2, health AS value, \
+             CAST(disability_grade AS TEXT) AS idx FROM {table} \
              WHERE disability_grade IS NOT NULL ORDER BY id LIMIT {batch}"
         );
         let cells: Vec<Cell> = run!(conn, c => diesel::sql_query(&sql).load(c))?;
@@ -415,13 +589,15 @@ fn stale_cells(
     s: &Sealed,
     first: i64,
     last: i64,
-    sets: &mut std::collections::BTreeMap<i64, Vec<String>>,
+    sets: &mut std::collections::BTreeMap<(i64, i64), Vec<String>>,
 ) -> Result<u64, StorageError> {
     let index_sql = s.index.unwrap_or("NULL");
     let sql = format!(
-        "SELECT {key} AS id, {column} AS value, CAST({index_sql} AS TEXT) AS idx \
+        "SELECT {key} AS id, CAST({key2} AS BIGINT) AS id2, {column} AS value, \
+         CAST({index_sql} AS TEXT) AS idx \
          FROM {table} WHERE {key} >= {first} AND {key} <= {last}",
         key = s.key,
+        key2 = s.key2,
         column = s.column,
         table = s.table,
     );
@@ -445,7 +621,7 @@ fn stale_cells(
         if stale_value {
             if let Some(p) = &plain {
                 let sealed = conn.seal(&column, p)?;
-                sets.entry(cell.id).or_default().push(format!(
+                sets.entry((cell.id, cell.id2)).or_default().push(format!(
                     "{} = {}",
                     s.column,
                     literal(&sealed)?
@@ -459,7 +635,7 @@ fn stale_cells(
                     Some(v) => literal(v)?,
                     None => "NULL".to_owned(),
                 };
-                sets.entry(cell.id)
+                sets.entry((cell.id, cell.id2))
                     .or_default()
                     .push(format!("{i} = {lit}"));
             }
@@ -540,6 +716,7 @@ fn purge_old_pages(conn: &mut Conn) -> Result<(), StorageError> {
         // when autovacuum comes round (reads are slow until then).
         Raw::Pg(c) => {
             let mut tables: Vec<&str> = SEALED.iter().map(|s| s.table).collect();
+            tables.extend(SEALED_FILES.iter().map(|f| f.table));
             tables.dedup();
             tables.push("open_persons");
             diesel::connection::SimpleConnection::batch_execute(

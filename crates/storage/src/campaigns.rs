@@ -20,6 +20,11 @@ use diesel::dsl::{count, count_star, exists, not};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
+/// The sealed columns of what an officer wrote finishing a task or
+/// clearing one of its items (see `at_rest`).
+pub(crate) const TASK_NOTE: &str = "campaign_tasks.note";
+pub(crate) const CLEARANCE_NOTE: &str = "campaign_clearances.note";
+
 /// The to-do kind of an open campaign task.
 pub const TODO_KIND: &str = "campaign";
 
@@ -527,7 +532,7 @@ fn assemble_tasks(conn: &mut Conn, rows: Vec<TaskRow>) -> Result<Vec<Task>, Stor
                 union_path: UnionPath::from_stored(t.4),
                 responsible_id: t.5,
                 responsible_name: t.5.map(|u| name_of(&people, u)).unwrap_or_default(),
-                note: t.7,
+                note: conn.open(TASK_NOTE, &t.7)?,
                 exit_id: t.8,
                 visit_id: t.9,
                 done_at: t.10,
@@ -648,15 +653,16 @@ pub fn clearances(conn: &mut Conn, task_id: i64) -> Result<Vec<Clearance>, Stora
         ))
         .load(c))?;
     let people = user_names(conn, rows.iter().map(|r| r.2))?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Clearance {
-            item: r.0,
-            note: r.1,
-            cleared_by_name: name_of(&people, r.2),
-            cleared_at: r.3,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Clearance {
+                item: r.0,
+                note: conn.open(CLEARANCE_NOTE, &r.1)?,
+                cleared_by_name: name_of(&people, r.2),
+                cleared_at: r.3,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Clears an item of a task; false when it was cleared already.
@@ -668,11 +674,12 @@ pub fn clear_item(
     by: i64,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
+    let note = conn.seal(CLEARANCE_NOTE, note)?;
     let n = run!(conn, c => diesel::insert_into(campaign_clearances::table)
         .values((
             campaign_clearances::task_id.eq(task_id),
             campaign_clearances::item.eq(item),
-            campaign_clearances::note.eq(note),
+            campaign_clearances::note.eq(&note),
             campaign_clearances::cleared_by.eq(by),
             campaign_clearances::cleared_at.eq(now),
         ))
@@ -700,6 +707,7 @@ pub fn finish_task(
     f: &Finish<'_>,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
+    let note = conn.seal(TASK_NOTE, f.note)?;
     let n = run!(conn, c => diesel::update(
         campaign_tasks::table
             .filter(campaign_tasks::id.eq(id))
@@ -708,7 +716,7 @@ pub fn finish_task(
     )
     .set((
         campaign_tasks::outcome.eq(Some(f.outcome.code())),
-        campaign_tasks::note.eq(f.note),
+        campaign_tasks::note.eq(&note),
         campaign_tasks::exit_id.eq(f.exit_id),
         campaign_tasks::visit_id.eq(f.visit_id),
         campaign_tasks::done_at.eq(Some(now)),

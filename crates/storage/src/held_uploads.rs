@@ -26,6 +26,7 @@ pub fn insert(
     now: NaiveDateTime,
 ) -> Result<i64, StorageError> {
     let size = i64::try_from(data.len()).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let data = conn.seal_bytes(crate::at_rest::files::HELD, data)?;
     Ok(insert_returning_id!(
         conn,
         held_uploads,
@@ -34,7 +35,7 @@ pub fn insert(
             held_uploads::name.eq(name),
             held_uploads::content_type.eq(content_type),
             held_uploads::size.eq(size),
-            held_uploads::data.eq(data),
+            held_uploads::data.eq(&data),
             held_uploads::created_at.eq(now),
         )
     )?)
@@ -90,7 +91,15 @@ pub fn take(
             .filter(held_uploads::id.eq_any(ids)),
     )
     .execute(c))?;
-    Ok(rows)
+    rows.into_iter()
+        .map(|(name, kind, data)| {
+            Ok((
+                name,
+                kind,
+                conn.open_bytes(crate::at_rest::files::HELD, &data)?,
+            ))
+        })
+        .collect()
 }
 
 /// Removes every document held since before `cutoff`.

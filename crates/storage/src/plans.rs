@@ -19,6 +19,11 @@ use std::collections::HashMap;
 /// What a measure says it does for the family is sealed at rest (see
 /// `at_rest`).
 pub(crate) const CONTENT: &str = "measures.content";
+/// The sealed column of a plan's summary (what the family needs, in the
+/// officer's words).
+pub(crate) const SUMMARY: &str = "plans.summary";
+/// The sealed column of why a household was paired (or re-paired).
+pub(crate) const PAIRING_NOTE: &str = "pairings.note";
 
 fn corrupt(what: &str, id: i64, v: &str) -> StorageError {
     StorageError::Corrupt(format!("{what} {id}: {v}"))
@@ -241,6 +246,7 @@ pub fn assign(
     by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<(), StorageError> {
+    let note = conn.seal(PAIRING_NOTE, note)?;
     run!(conn, c => diesel::update(households::table.filter(households::id.eq(household.0)))
         .set((
             households::pairing_union_id.eq(Some(union.0)),
@@ -261,7 +267,7 @@ pub fn assign(
             pairings::union_id.eq(union.0),
             pairings::responsible_id.eq(responsible.0),
             pairings::from_at.eq(now),
-            pairings::note.eq(note),
+            pairings::note.eq(&note),
             pairings::created_by.eq(by),
         ))
         .execute(c))?;
@@ -296,21 +302,22 @@ pub fn history(conn: &mut Conn, household: HouseholdId) -> Result<Vec<Pairing>, 
         .load(c))?;
     let unions = union_names(conn, rows.iter().map(|r| r.2))?;
     let people = user_names(conn, rows.iter().map(|r| r.3))?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Pairing {
-            id: r.0,
-            household_id: HouseholdId(r.1),
-            union_id: UnionId(r.2),
-            union_name: name_of(&unions, r.2),
-            responsible_id: UserId(r.3),
-            responsible_name: name_of(&people, r.3),
-            from_at: r.4,
-            until_at: r.5,
-            note: r.6,
-            created_by: r.7,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Pairing {
+                id: r.0,
+                household_id: HouseholdId(r.1),
+                union_id: UnionId(r.2),
+                union_name: name_of(&unions, r.2),
+                responsible_id: UserId(r.3),
+                responsible_name: name_of(&people, r.3),
+                from_at: r.4,
+                until_at: r.5,
+                note: conn.open(PAIRING_NOTE, &r.6)?,
+                created_by: r.7,
+            })
         })
-        .collect())
+        .collect()
 }
 
 // ---------- plans ----------
@@ -375,7 +382,7 @@ fn plans_from(conn: &mut Conn, rows: Vec<PlanRow>) -> Result<Vec<Plan>, StorageE
                 year: r.year,
                 goal: Goal::parse(&r.goal).map_err(|_| corrupt("plan goal", r.id, &r.goal))?,
                 target_on: r.target_on,
-                summary: r.summary,
+                summary: conn.open(SUMMARY, &r.summary)?,
                 status: PlanStatus::parse(&r.status)
                     .map_err(|_| corrupt("plan status", r.id, &r.status))?,
                 approved_by: r.approved_by,
@@ -457,6 +464,7 @@ pub fn insert_plan(
     by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<Option<PlanId>, StorageError> {
+    let summary = conn.seal(SUMMARY, &f.summary)?;
     let id: Option<i64> = run!(conn, c => diesel::insert_into(plans::table)
         .values((
             plans::household_id.eq(household.0),
@@ -464,7 +472,7 @@ pub fn insert_plan(
             plans::year.eq(year),
             plans::goal.eq(f.goal.code()),
             plans::target_on.eq(f.target_on),
-            plans::summary.eq(&f.summary),
+            plans::summary.eq(&summary),
             plans::status.eq(PlanStatus::Draft.code()),
             plans::version.eq(1_i64),
             plans::created_by.eq(by),
@@ -487,10 +495,11 @@ pub fn update_plan(
     status: PlanStatus,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
+    let summary = conn.seal(SUMMARY, &f.summary)?;
     let fields = (
         plans::goal.eq(f.goal.code()),
         plans::target_on.eq(f.target_on),
-        plans::summary.eq(&f.summary),
+        plans::summary.eq(&summary),
         plans::status.eq(status.code()),
         plans::updated_at.eq(now),
     );

@@ -9,8 +9,9 @@
 
 use crate::db::{run, Conn};
 use crate::schema::{
-    application_files, applications, assistance, exit_steps, exits, households, members,
-    open_persons, verification_findings, visits,
+    application_files, applications, assistance, campaign_clearances, campaign_tasks, exit_steps,
+    exits, households, measures, members, open_persons, pairings, plans, verification_findings,
+    visit_photos, visits,
 };
 use crate::{Scope, StorageError};
 use bangfu_domain::household::Status;
@@ -147,7 +148,16 @@ pub fn anonymise(conn: &mut Conn, id: i64, today: NaiveDate) -> Result<bool, Sto
             .execute(c))?;
     }
     // What officers wrote about the family, and what departments said of
-    // its people: the dates, kinds and amounts stay, the words do not.
+    // its people: the dates, kinds and amounts stay, the words and the
+    // photos of the home do not.
+    run!(conn, c => diesel::delete(visit_photos::table.filter(
+        visit_photos::visit_id.eq_any(
+            visits::table
+                .filter(visits::household_id.eq(id))
+                .select(visits::id),
+        ),
+    ))
+    .execute(c))?;
     run!(conn, c => diesel::update(visits::table.filter(visits::household_id.eq(id)))
         .set((
             visits::met.eq(""),
@@ -157,6 +167,27 @@ pub fn anonymise(conn: &mut Conn, id: i64, today: NaiveDate) -> Result<bool, Sto
             visits::findings.eq(""),
             visits::needs.eq(""),
         ))
+        .execute(c))?;
+    run!(conn, c => diesel::update(pairings::table.filter(pairings::household_id.eq(id)))
+        .set(pairings::note.eq(""))
+        .execute(c))?;
+    run!(conn, c => diesel::update(campaign_clearances::table.filter(
+        campaign_clearances::task_id.eq_any(
+            campaign_tasks::table
+                .filter(campaign_tasks::household_id.eq(id))
+                .select(campaign_tasks::id),
+        ),
+    ))
+    .set(campaign_clearances::note.eq(""))
+    .execute(c))?;
+    run!(conn, c => diesel::update(campaign_tasks::table.filter(campaign_tasks::household_id.eq(id)))
+        .set(campaign_tasks::note.eq(""))
+        .execute(c))?;
+    run!(conn, c => diesel::update(plans::table.filter(plans::household_id.eq(id)))
+        .set(plans::summary.eq(""))
+        .execute(c))?;
+    run!(conn, c => diesel::update(measures::table.filter(measures::household_id.eq(id)))
+        .set(measures::content.eq(""))
         .execute(c))?;
     run!(conn, c => diesel::update(assistance::table.filter(assistance::household_id.eq(id)))
         .set(assistance::note.eq(""))

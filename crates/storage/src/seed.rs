@@ -232,7 +232,9 @@ fn seal_in(conn: &Conn, column: &str, v: &mut String) -> Result<(), StorageError
     Ok(())
 }
 
-bulk!(insert_plans, PlanRow, plans::table, 1000);
+bulk!(insert_plans, PlanRow, plans::table, 1000, |c, r| {
+    seal_in(c, crate::plans::SUMMARY, &mut r.summary)
+});
 bulk!(
     insert_measures,
     MeasureRow,
@@ -257,7 +259,13 @@ bulk!(
 );
 bulk!(insert_transfers, TransferRow, fund_transfers::table, 1500);
 bulk!(insert_entries, EntryRow, ledger_entries::table, 4000);
-bulk!(insert_pairings, PairingRow, pairings::table, 2000);
+bulk!(
+    insert_pairings,
+    PairingRow,
+    pairings::table,
+    2000,
+    |c, r| { seal_in(c, crate::plans::PAIRING_NOTE, &mut r.note) }
+);
 
 /// A household as a generator needs it.
 #[derive(Debug, Clone, Queryable)]

@@ -221,13 +221,14 @@ pub fn add_photo(
     now: NaiveDateTime,
 ) -> Result<i64, StorageError> {
     let size = i64::try_from(data.len()).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+    let data = conn.seal_bytes(crate::at_rest::files::VISIT_PHOTO, data)?;
     Ok(run!(conn, c => diesel::insert_into(visit_photos::table)
         .values((
             visit_photos::visit_id.eq(visit.0),
             visit_photos::name.eq(name),
             visit_photos::content_type.eq(content_type),
             visit_photos::size.eq(size),
-            visit_photos::data.eq(data),
+            visit_photos::data.eq(&data),
             visit_photos::created_at.eq(now),
         ))
         .returning(visit_photos::id)
@@ -253,15 +254,16 @@ pub fn photo_data(
         ))
         .first(c)
         .optional())?;
-    Ok(row.map(|(id, name, content_type, size, data)| {
-        (
+    row.map(|(id, name, content_type, size, data)| {
+        Ok((
             PhotoInfo {
                 id,
                 name,
                 content_type,
                 size,
             },
-            data,
-        )
-    }))
+            conn.open_bytes(crate::at_rest::files::VISIT_PHOTO, &data)?,
+        ))
+    })
+    .transpose()
 }

@@ -1,5 +1,6 @@
-//! Encryption at rest: ID numbers, phones, addresses, health and notes are
-//! never in the database in the clear (its file, its log, or a dump), yet
+//! Encryption at rest: ID numbers, phones, addresses, health, notes,
+//! uploaded photos and documents, and the matching key are never in the
+//! database in the clear (its file, its log, or a dump), yet
 //! exact search by ID number and the one-open-file rule still work; a
 //! database from before encryption is sealed in place by the first start;
 //! `bangfu keys rotate` re-seals everything with a new key; and a wrong key
@@ -19,18 +20,31 @@ const PHONE: &str = "13912345678";
 const ADDRESS: &str = "荔湾区龙津西路八十八号三栋";
 const NOTES: &str = "丈夫肝硬化晚期需长期透析";
 const FINDINGS: &str = "母亲卧床三年需要上门护理";
+/// A photo of the home: a PNG's header, then bytes a reader would
+/// recognise wherever they lay.
+const PHOTO: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR the-li-familys-kitchen-photo";
+const PAIRING: &str = "原责任人调离，妻子行动不便需每月上门";
+const PLAN: &str = "妻子透析每周三次需要陪护";
+const PHOTO_MARK: &str = "the-li-familys-kitchen-photo";
 
 struct World {
     app: TestApp,
     household: i64,
     worker: String,
     wife: String,
+    visit: i64,
+    photo_url: String,
+    matching_key: String,
 }
 
 /// A file with a worker, his wife, a phone, an address and a note, and an
 /// officer named `officer` in 荔湾区.
 async fn world() -> World {
-    let (app, t, ids) = common::staffed(&[("officer", "officer", At::CountyA)]).await;
+    let (app, t, ids) = common::staffed(&[
+        ("officer", "officer", At::CountyA),
+        ("admin", "admin", At::CountyA),
+    ])
+    .await;
     let officer = app.api_as("officer").await;
     let worker = person("440103", "19800101", 123);
     let wife = person("440103", "19820315", 246);
@@ -44,7 +58,14 @@ async fn world() -> World {
     body["members"] = json!([spouse]);
     let household = common::file(&officer, body).await;
     // Paired and visited: what the officer found is sealed too.
-    common::pair(&officer, household, t.county_a, ids[0]).await;
+    let (s, v) = officer
+        .send(
+            "POST",
+            &format!("/api/v1/households/{household}/pairing"),
+            json!({ "union_id": t.county_a, "responsible_id": ids[0], "note": PAIRING }),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
     let (s, v) = officer
         .send(
             "POST",
@@ -54,12 +75,54 @@ async fn world() -> World {
         )
         .await;
     assert_eq!(s, 201, "{v}");
+    let visit = v["id"].as_i64().unwrap();
+    let (s, v) = common::upload_photo(&officer, visit, "kitchen.png", PHOTO).await;
+    assert_eq!(s, 201, "{v}");
+    let photo_url = v["photos"][0]["url"].as_str().unwrap().to_owned();
+    let year = chrono::Datelike::year(&common::today());
+    let (s, p) = officer
+        .send(
+            "PUT",
+            &format!("/api/v1/households/{household}/plans/{year}"),
+            json!({ "goal": "exit", "target_on": format!("{year}-12-31"), "summary": PLAN }),
+        )
+        .await;
+    assert_eq!(s, 200, "{p}");
+    // The key departments hash ID numbers with.
+    let (s, k) = app
+        .api_as("admin")
+        .await
+        .get("/api/v1/verification/key")
+        .await;
+    assert_eq!(s, 200, "{k}");
     World {
         app,
         household,
         worker,
         wife,
+        visit,
+        photo_url,
+        matching_key: k["key"].as_str().unwrap().to_owned(),
     }
+}
+
+/// The photo as the officer downloads it.
+async fn photo(officer: &common::Api, url: &str) -> Vec<u8> {
+    let res = officer
+        .client
+        .get(format!("{}{url}", officer.base))
+        .bearer_auth(&officer.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.bytes().await.unwrap().to_vec()
+}
+
+/// Bytes as a dump shows them: themselves in a SQLite file, hex in
+/// `pg_dump`'s text.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn assert_nothing_in_the_clear(label: &str, w: &World) {
@@ -72,6 +135,11 @@ fn assert_nothing_in_the_clear(label: &str, w: &World) {
         ("the address", ADDRESS),
         ("the note", NOTES),
         ("the visit's findings", FINDINGS),
+        ("the plan's summary", PLAN),
+        ("the pairing's note", PAIRING),
+        ("the photo", PHOTO_MARK),
+        ("the photo (hex)", &hex(PHOTO_MARK.as_bytes())),
+        ("the matching key", &w.matching_key),
     ] {
         assert!(!text.contains(secret), "{label}: {what} is in the clear");
     }
@@ -106,6 +174,18 @@ async fn the_database_holds_no_identity_in_the_clear_yet_search_and_the_one_file
     assert_eq!(h["household"]["address"], ADDRESS, "{h}");
     assert_eq!(h["household"]["notes"], NOTES, "{h}");
     assert_eq!(h["household"]["health"], "chronic", "{h}");
+    assert_eq!(
+        photo(&officer, &w.photo_url).await,
+        PHOTO,
+        "the photo opens"
+    );
+    let admin = w.app.api_as("admin").await;
+    let (s, k) = admin.get("/api/v1/verification/key").await;
+    assert_eq!(
+        k["key"],
+        w.matching_key.as_str(),
+        "the matching key opens: {s} {k}"
+    );
     // The disability grade is sealed with the health, not in its own column.
     assert_eq!(h["members"][0]["health"], "disabled", "{h}");
     assert_eq!(h["members"][0]["disability_grade"], 2, "{h}");
@@ -155,6 +235,15 @@ async fn raw(app: &TestApp, statements: Vec<String>) {
     .expect("raw sql");
 }
 
+/// `bytes` as an SQL literal of the test's backend.
+fn blob(app: &TestApp, bytes: &[u8]) -> String {
+    if app.database_url.starts_with("sqlite") {
+        format!("X'{}'", hex(bytes))
+    } else {
+        format!("decode('{}', 'hex')", hex(bytes))
+    }
+}
+
 /// A count from raw SQL (`SELECT COUNT(*) AS id …`) on the test's database.
 async fn raw_count(app: &TestApp, sql: &'static str) -> i64 {
     let db = Db::open(&app.database_url, &DbOptions::default()).expect("open");
@@ -184,6 +273,12 @@ async fn a_database_from_before_encryption_is_sealed_in_place_by_the_first_start
                 w.wife
             ),
             format!("UPDATE visits SET findings = '{FINDINGS}' WHERE household_id = {h}"),
+            format!(
+                "UPDATE visit_photos SET data = {} WHERE visit_id = {}",
+                blob(&w.app, PHOTO),
+                w.visit
+            ),
+            format!("UPDATE verification_keys SET key_hex = '{}'", w.matching_key),
             "DELETE FROM open_persons".into(),
             format!(
                 "INSERT INTO open_persons (person_index, household_id) VALUES ('{}', {h}), ('{}', {h})",
@@ -196,9 +291,14 @@ async fn a_database_from_before_encryption_is_sealed_in_place_by_the_first_start
         ],
     )
     .await;
+    let old = database_text(&w.app);
     assert!(
-        database_text(&w.app).contains(&w.worker),
-        "the old database holds the number in the clear"
+        old.contains(&w.worker) && old.contains(&w.matching_key),
+        "the old database holds the number and the key in the clear"
+    );
+    assert!(
+        old.contains(PHOTO_MARK) || old.contains(&hex(PHOTO_MARK.as_bytes())),
+        "and the photo"
     );
 
     // The first start of this version seals it.
@@ -237,6 +337,20 @@ async fn a_database_from_before_encryption_is_sealed_in_place_by_the_first_start
     assert_eq!(h["household"]["address"], ADDRESS);
     assert_eq!(h["members"][0]["health"], "disabled");
     assert_eq!(
+        photo(&officer, &w.photo_url).await,
+        PHOTO,
+        "the photo opens"
+    );
+    // (Through the first server: the second requires administrators to
+    // enrol in two-factor sign-in; both read the one database.)
+    let admin = w.app.api_as("admin").await;
+    let (s, k) = admin.get("/api/v1/verification/key").await;
+    assert_eq!(
+        k["key"],
+        w.matching_key.as_str(),
+        "the matching key opens: {s} {k}"
+    );
+    assert_eq!(
         h["members"][0]["disability_grade"], 3,
         "the old grade moved into the sealed health"
     );
@@ -247,6 +361,14 @@ async fn a_database_from_before_encryption_is_sealed_in_place_by_the_first_start
     .await;
     assert_eq!(graded, 0, "no grade left in the clear");
     second.task.abort();
+}
+
+/// The photo's id, the last part of its address.
+fn photo_id(url: &str) -> i64 {
+    url.rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("photo id")
 }
 
 fn write_key_file(dir: &common::Folder, text: &str) -> std::path::PathBuf {
@@ -319,6 +441,15 @@ async fn a_wrong_key_is_refused_at_start_and_a_rotation_reseals_everything_with_
     assert_eq!(r.worker_id_number, w.worker);
     assert_eq!(r.phone, PHONE);
     assert_eq!(r.members, vec![("陈丽".to_owned(), Some(w.wife.clone()))]);
+    let (_, bytes) = services
+        .visit_photo(
+            &officer,
+            bangfu_domain::assistance::VisitId(w.visit),
+            photo_id(&w.photo_url),
+        )
+        .await
+        .expect("the photo opens with the new key");
+    assert_eq!(bytes, PHOTO);
     let found = services
         .household_list(
             &officer,

@@ -885,21 +885,9 @@ async fn visits_dates_and_photos() {
     assert_eq!(w.rev_a.total(&path).await, 1);
 
     // Photos through the API: type by content, size limit, scope.
-    let photos = format!("/api/v1/visits/{vid}/photos");
-    let upload = |bytes: Vec<u8>| {
-        let req = w
-            .off_a
-            .client
-            .post(format!("{}{}?name=p.jpg", w.off_a.base, photos))
-            .bearer_auth(&w.off_a.token)
-            .header("content-type", "image/jpeg")
-            .body(bytes);
-        async move {
-            let res = req.send().await.unwrap();
-            let s = res.status().as_u16();
-            (s, res.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
+    let off_a = &w.off_a;
+    let upload =
+        |bytes: Vec<u8>| async move { common::upload_photo(off_a, vid, "p.jpg", &bytes).await };
     let got = upload(b"GIF89a\x01\x00\x01\x00".to_vec()).await;
     assert_error("gif", &got, 400, "invalid_input", Some("photos"));
     let got = upload(b"%PDF-1.4 not a photo".to_vec()).await;

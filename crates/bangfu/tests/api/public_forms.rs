@@ -251,6 +251,24 @@ async fn the_form_comes_back_with_everything_typed_to_find_the_union_and_change_
     let (_, d) = officer.get(&format!("/api/v1/applications/{app_id}")).await;
     assert_eq!(d["files"], serde_json::json!(["诊断证明.pdf"]), "{d}");
     assert_eq!(d["application"]["union_id"], g);
+
+    // The officer opens the document as it was uploaded (it is stored
+    // sealed: see at_rest.rs).
+    let (client, _) = app.html_login("officer", common::PASSWORD).await;
+    let (_, page) = app.page(&client, &format!("/applications/{app_id}")).await;
+    let prefix = format!("/applications/{app_id}/files/");
+    let link = page
+        .split(&format!("href=\"{prefix}"))
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a link to the document");
+    let res = client
+        .get(app.url(&format!("{prefix}{link}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PDF);
 }
 
 #[tokio::test]

@@ -10,6 +10,8 @@ use common::{household, member, person, At};
 use serde_json::json;
 use std::time::Duration;
 
+const PHOTO: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR a leaking roof";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_monthly_run_anonymises_files_past_retention_and_keeps_the_figures() {
     let (app, t, ids) = common::staffed_with(
@@ -41,6 +43,28 @@ async fn the_monthly_run_anonymises_files_past_retention_and_keeps_the_figures()
                     "asked": "儿子上学费用", "explained": "助学政策", "findings": "妻子患尿毒症" }),
         )
         .await;
+    assert_eq!(s, 201, "{v}");
+    let visit = v["id"].as_i64().unwrap();
+    let year = chrono::Datelike::year(&common::today());
+    let plan_path = format!("/api/v1/households/{old}/plans/{year}");
+    let (s, p) = officer
+        .send(
+            "PUT",
+            &plan_path,
+            json!({ "goal": "exit", "target_on": format!("{year}-12-31"), "summary": "妻子透析，儿子在读高中" }),
+        )
+        .await;
+    assert_eq!(s, 200, "{p}");
+    let (s, m) = officer
+        .send(
+            "POST",
+            &format!("/api/v1/plans/{}/measures", p["id"]),
+            json!({ "track": "medical", "content": "联系医院减免透析费用",
+                    "due_on": common::today().to_string() }),
+        )
+        .await;
+    assert_eq!(s, 201, "{m}");
+    let (s, v) = common::upload_photo(&officer, visit, "home.png", PHOTO).await;
     assert_eq!(s, 201, "{v}");
     let recent = common::file(
         &officer,
@@ -99,6 +123,24 @@ async fn the_monthly_run_anonymises_files_past_retention_and_keeps_the_figures()
     for gone in ["尿毒症", "漏雨", "上学费用"] {
         assert!(!visits.contains(gone), "“{gone}” is still there: {visits}");
     }
+    let (_, plan) = officer.get(&plan_path).await;
+    let plan_text = plan.to_string();
+    assert!(
+        plan_text.contains("\"track\":\"medical\""),
+        "the measure stays: {plan_text}"
+    );
+    for gone in ["透析", "高中"] {
+        assert!(
+            !plan_text.contains(gone),
+            "“{gone}” is still there: {plan_text}"
+        );
+    }
+    let (_, v) = officer.get(&format!("/api/v1/visits/{visit}")).await;
+    assert_eq!(
+        v["photos"],
+        json!([]),
+        "the photos of the home are gone: {v}"
+    );
     // The figures stay: status, category, causes, the birth year.
     assert_eq!(d["status"], "removed");
     assert_eq!(d["category"], "near_dibao");

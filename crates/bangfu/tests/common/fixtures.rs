@@ -567,6 +567,25 @@ pub async fn file(api: &Api, body: Value) -> i64 {
     got["id"].as_i64().expect("id")
 }
 
+/// Uploads `bytes` as a photo of visit `visit` through the API (the body
+/// is the image), as `api`: the status and the visit.
+pub async fn upload_photo(api: &Api, visit: i64, name: &str, bytes: &[u8]) -> (u16, Value) {
+    let res = api
+        .client
+        .post(format!(
+            "{}/api/v1/visits/{visit}/photos?name={name}",
+            api.base
+        ))
+        .bearer_auth(&api.token)
+        .header("content-type", "image/jpeg")
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .expect("upload");
+    let s = res.status().as_u16();
+    (s, res.json().await.unwrap_or(Value::Null))
+}
+
 /// Pairs household `h` with `responsible` of `union_id` (一帮一) as `api`.
 pub async fn pair(api: &Api, h: i64, union_id: i64, responsible: i64) {
     let (s, v) = api

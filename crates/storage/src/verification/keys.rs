@@ -9,7 +9,11 @@ use bangfu_domain::Fen;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-/// A matching key (hex of 32 random bytes).
+/// The sealed column of a matching key: with it and a department's batch,
+/// anyone could test guesses of ID numbers against the batch's hashes.
+const KEY_HEX: &str = "verification_keys.key_hex";
+
+/// A matching key (hex of 32 random bytes), opened.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
 #[diesel(table_name = verification_keys)]
 pub struct Key {
@@ -22,28 +26,40 @@ pub struct Key {
 
 /// The key departments hash with now: the newest one not retired.
 pub fn current_key(conn: &mut Conn) -> Result<Option<Key>, StorageError> {
-    Ok(run!(conn, c => verification_keys::table
+    run!(conn, c => verification_keys::table
         .filter(verification_keys::retired_at.is_null())
         .order(verification_keys::id.desc())
         .select(Key::as_select())
         .first(c)
-        .optional())?)
+        .optional())?
+    .map(|k| opened(conn, k))
+    .transpose()
 }
 
 pub fn key_by_id(conn: &mut Conn, id: i64) -> Result<Option<Key>, StorageError> {
-    Ok(run!(conn, c => verification_keys::table
+    run!(conn, c => verification_keys::table
         .filter(verification_keys::id.eq(id))
         .select(Key::as_select())
         .first(c)
-        .optional())?)
+        .optional())?
+    .map(|k| opened(conn, k))
+    .transpose()
 }
 
 /// Every key, newest first.
 pub fn list_keys(conn: &mut Conn) -> Result<Vec<Key>, StorageError> {
-    Ok(run!(conn, c => verification_keys::table
+    run!(conn, c => verification_keys::table
         .order(verification_keys::id.desc())
         .select(Key::as_select())
-        .load(c))?)
+        .load(c))?
+    .into_iter()
+    .map(|k| opened(conn, k))
+    .collect()
+}
+
+fn opened(conn: &Conn, mut k: Key) -> Result<Key, StorageError> {
+    k.key_hex = conn.open(KEY_HEX, &k.key_hex)?;
+    Ok(k)
 }
 
 /// Adds a key and retires the others (they still read old batches).
@@ -53,6 +69,7 @@ pub fn insert_key(
     by: Option<i64>,
     now: NaiveDateTime,
 ) -> Result<i64, StorageError> {
+    let key_hex = conn.seal(KEY_HEX, key_hex)?;
     run!(conn, c => diesel::update(verification_keys::table.filter(verification_keys::retired_at.is_null()))
         .set(verification_keys::retired_at.eq(Some(now)))
         .execute(c))?;
@@ -60,7 +77,7 @@ pub fn insert_key(
         conn,
         verification_keys,
         (
-            verification_keys::key_hex.eq(key_hex),
+            verification_keys::key_hex.eq(&key_hex),
             verification_keys::created_by.eq(by),
             verification_keys::created_at.eq(now),
         )
