@@ -669,7 +669,7 @@ impl Services {
                     decision_json: Some(decision_json(&ident)),
                 },
             )?;
-            let mut after = detail.clone();
+            let mut after = marked(&detail);
             after["status"] = json!(next.code());
             if let Some(h) = household {
                 after["household_id"] = json!(h.0);
@@ -806,4 +806,26 @@ pub(crate) fn approval_blocked(
         }
     }
     Ok(None)
+}
+
+/// A step's detail as the audit log keeps it: what was written (findings,
+/// an objection, a note, a reason) only as its length, like every other
+/// sealed text (the step itself keeps it, sealed).
+fn marked(detail: &Value) -> Value {
+    match detail {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::String(s) if k != "visit_date" => {
+                            json!(bangfu_domain::id_number::note_marker(s))
+                        }
+                        other => other.clone(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
 }

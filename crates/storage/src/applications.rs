@@ -279,7 +279,12 @@ pub struct StepRecord {
     pub decision_json: Option<String>,
 }
 
+/// The sealed column of what each step of an application recorded (the
+/// review visit's findings, an objection, the approver's note).
+pub(crate) const STEP_DETAIL: &str = "application_steps.detail_json";
+
 pub fn add_step(conn: &mut Conn, id: ApplicationId, s: &StepRecord) -> Result<(), StorageError> {
+    let detail = conn.seal(STEP_DETAIL, &s.detail_json)?;
     run!(conn, c => diesel::insert_into(application_steps::table)
         .values((
             application_steps::application_id.eq(id.0),
@@ -287,7 +292,7 @@ pub fn add_step(conn: &mut Conn, id: ApplicationId, s: &StepRecord) -> Result<()
             application_steps::actor_id.eq(s.actor_id),
             application_steps::actor_name.eq(&s.actor_name),
             application_steps::at.eq(s.at),
-            application_steps::detail_json.eq(&s.detail_json),
+            application_steps::detail_json.eq(&detail),
             application_steps::decision_json.eq(&s.decision_json),
         ))
         .execute(c))?;
@@ -325,7 +330,7 @@ pub fn steps(conn: &mut Conn, id: ApplicationId) -> Result<Vec<StepRecord>, Stor
                     actor_id,
                     actor_name,
                     at,
-                    detail_json,
+                    detail_json: conn.open(STEP_DETAIL, &detail_json)?,
                     decision_json,
                 })
             },

@@ -208,6 +208,7 @@ const SEALED: &[Sealed] = &[
     id_col("applications", "worker_id_number", "worker_id_index"),
     col("applications", "id", "phone"),
     col("applications", "id", "data_json"),
+    col("application_steps", "id", "detail_json"),
     id_col("temporary_files", "worker_id_number", "worker_id_index"),
     col("temporary_files", "id", "phone"),
     col("temporary_files", "id", "address"),

@@ -9,9 +9,9 @@
 
 use crate::db::{run, Conn};
 use crate::schema::{
-    application_files, applications, assistance, campaign_clearances, campaign_tasks, exit_steps,
-    exits, households, measures, members, open_persons, pairings, plans, verification_findings,
-    visit_photos, visits,
+    application_files, application_steps, applications, assistance, campaign_clearances,
+    campaign_tasks, exit_steps, exits, households, measures, members, open_persons, pairings,
+    plans, verification_findings, visit_photos, visits,
 };
 use crate::{Scope, StorageError};
 use bangfu_domain::household::Status;
@@ -136,6 +136,11 @@ pub fn anonymise(conn: &mut Conn, id: i64, today: NaiveDate) -> Result<bool, Sto
         run!(conn, c => diesel::delete(
             application_files::table.filter(application_files::application_id.eq_any(&apps)),
         )
+        .execute(c))?;
+        run!(conn, c => diesel::update(
+            application_steps::table.filter(application_steps::application_id.eq_any(&apps)),
+        )
+        .set(application_steps::detail_json.eq("{}"))
         .execute(c))?;
         run!(conn, c => diesel::update(applications::table.filter(applications::id.eq_any(&apps)))
             .set((

@@ -230,6 +230,23 @@ async fn an_online_application_goes_through_review_notice_and_approval_to_a_file
             .await;
         assert!(total >= 1, "audit {action}");
     }
+    // What the review found, the objection and the approver's note are
+    // read back on the application, and are nowhere in the clear in the
+    // database: the steps keep them sealed, the audit log their length.
+    let (_, d) = s
+        .officer
+        .get(&format!("/api/v1/applications/{app_id}"))
+        .await;
+    let shown = d.to_string();
+    let database = common::database_text(&s.app);
+    for text in [
+        "爱人慢性病长期服药",
+        "邻居反映其有一辆私家车",
+        "经核实车辆已于去年出售",
+    ] {
+        assert!(shown.contains(text), "“{text}” on the application: {shown}");
+        assert!(!database.contains(text), "“{text}” is in the clear");
+    }
     // Nothing more can happen to it.
     let r = step(
         &s.county_reviewer,
