@@ -73,6 +73,25 @@ bench_median() {
     python3 -c "print(f'{$t*1000:.1f}')"
 }
 
+# bench_reidentify TOKEN: starts re-identifying every open file in the
+# token's subtree on $port, follows the job to its end and prints its
+# milliseconds, then the job's last state (JSON) on the next line.
+bench_reidentify() {
+    local t0 t1 url state
+    t0=$(date +%s%N)
+    state=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/households/reidentify" -H "authorization: Bearer $1")
+    # Versions before the job answered when done, with no status_url.
+    url=$(python3 -c 'import sys,json; print(json.loads(sys.argv[1]).get("status_url", ""))' "$state")
+    while [ -n "$url" ]; do
+        state=$(curl -sf "http://127.0.0.1:$port$url" -H "authorization: Bearer $1")
+        [ "$(python3 -c 'import sys,json; print(json.loads(sys.argv[1])["finished"])' "$state")" = True ] && break
+        sleep 0.1
+    done
+    t1=$(date +%s%N)
+    echo $(( (t1 - t0) / 1000000 ))
+    echo "$state"
+}
+
 bench_cleanup() {
     [ -n "$server" ] && { kill "$server" 2>/dev/null; } || true
     wait 2>/dev/null || true

@@ -96,6 +96,12 @@ pub async fn start(config: Config) -> Result<Running, AppError> {
             tracing::error!(error = %e, "server stopped");
         }
     });
+    // A re-identification whose process stopped is taken over by whichever
+    // process checks first: now, and every few minutes.
+    if let Err(e) = services.reidentify_resume_due().await {
+        tracing::error!(error = %e, "re-identification could not be resumed");
+    }
+    tokio::spawn(services.clone().reidentify_watch());
     if config.settings.monthly_schedule {
         // The monthly run (月度评估): checked now (before serving, so a fresh
         // database is seen empty) and then every hour; of all the processes

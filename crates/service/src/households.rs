@@ -581,66 +581,20 @@ impl Services {
         })
         .await
     }
-
-    /// Re-identifies every open file in the caller's scope with the lines in
-    /// force now (after lines or parameters changed). Returns how many files
-    /// were evaluated and how many changed decision.
-    pub async fn households_reidentify(
-        &self,
-        actor: &Actor,
-    ) -> Result<(usize, usize), ServiceError> {
-        actor.require(Permission::ManageLines)?;
-        let scope = actor.scope();
-        let books = self.read(Books::load).await?;
-        let books = std::sync::Arc::new(books);
-        let mut after = 0_i64;
-        let (mut seen, mut changed) = (0_usize, 0_usize);
-        loop {
-            let s = scope.clone();
-            let b = books.clone();
-            let (last, n, k) = self
-                .write(move |c| {
-                    let ids = households::open_ids_after(c, &s, after, 500)?;
-                    let Some(last) = ids.last().copied() else {
-                        return Ok((None, 0, 0));
-                    };
-                    let files = Batch::load(c, &s, &ids)?;
-                    let at = now();
-                    let mut k = 0;
-                    for h in &files.files {
-                        if files.redecide(c, &b, h, at)? {
-                            k += 1;
-                        }
-                    }
-                    Ok((Some(last), files.files.len(), k))
-                })
-                .await?;
-            let Some(last) = last else { break };
-            after = last.0;
-            seen += n;
-            changed += k;
-        }
-        let a = actor.clone();
-        let path = actor.user.union_path.clone();
-        let union_id = actor.user.union_id.0;
-        self.write(move |c| {
-            Record::of(Action::Reidentify, "household", "*", (union_id, &path))
-                .after(json!({ "evaluated": seen, "changed": changed }))
-                .write(c, Who::Actor(&a))
-        })
-        .await?;
-        Ok((seen, changed))
-    }
 }
 
 /// Files and their months, loaded together to be re-identified.
-struct Batch {
-    files: Vec<Household>,
+pub(crate) struct Batch {
+    pub(crate) files: Vec<Household>,
     incomes: std::collections::HashMap<HouseholdId, Vec<MonthlyIncome>>,
 }
 
 impl Batch {
-    fn load(c: &mut Conn, scope: &Scope, ids: &[HouseholdId]) -> Result<Batch, ServiceError> {
+    pub(crate) fn load(
+        c: &mut Conn,
+        scope: &Scope,
+        ids: &[HouseholdId],
+    ) -> Result<Batch, ServiceError> {
         Ok(Batch {
             files: households::find_many(c, scope, ids)?,
             incomes: households::incomes_of_many(c, scope, ids)?,
@@ -649,7 +603,7 @@ impl Batch {
 
     /// Identifies `h` with the lines in force and stores its decision (and
     /// cohort) when they changed; whether they did.
-    fn redecide(
+    pub(crate) fn redecide(
         &self,
         c: &mut Conn,
         books: &Books,

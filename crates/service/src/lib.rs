@@ -35,6 +35,7 @@ pub mod plans;
 pub mod quality;
 pub mod queue;
 pub mod referrals;
+pub mod reidentify;
 pub mod reporting;
 mod retention;
 #[cfg(feature = "seeding")]

@@ -78,6 +78,15 @@ pub fn find(
         .optional())?)
 }
 
+/// A job by id, whoever's it is (for the process doing it).
+pub fn find_any(conn: &mut Conn, id: i64) -> Result<Option<Job>, StorageError> {
+    Ok(run!(conn, c => jobs::table
+        .filter(jobs::id.eq(id))
+        .select(Job::as_select())
+        .first(c)
+        .optional())?)
+}
+
 /// Records progress of a job that is still running.
 pub fn progress(
     conn: &mut Conn,
@@ -132,4 +141,80 @@ pub fn finish(
         ))
         .execute(c))?;
     Ok(())
+}
+
+/// Records progress and the job's result so far (where a job that can be
+/// resumed has got to) in one write, in the transaction of the work it
+/// reports, so the two never disagree after a crash.
+pub fn checkpoint(
+    conn: &mut Conn,
+    id: i64,
+    phase: &str,
+    done: i64,
+    total: i64,
+    result_json: &str,
+    now: NaiveDateTime,
+) -> Result<(), StorageError> {
+    run!(conn, c => diesel::update(
+        jobs::table.filter(jobs::id.eq(id)).filter(jobs::status.eq_any(["queued", "running"])),
+    )
+    .set((
+        jobs::status.eq("running"),
+        jobs::phase.eq(phase),
+        jobs::done.eq(done),
+        jobs::total.eq(total),
+        jobs::result_json.eq(Some(result_json)),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(c))?;
+    Ok(())
+}
+
+/// The jobs of `kind` still queued or running but not heard from since
+/// `before`: the process doing them stopped.
+pub fn stale_of_kind(
+    conn: &mut Conn,
+    kind: &str,
+    before: NaiveDateTime,
+) -> Result<Vec<Job>, StorageError> {
+    Ok(run!(conn, c => jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::status.eq_any(["queued", "running"]))
+        .filter(jobs::updated_at.lt(before))
+        .order(jobs::id.asc())
+        .select(Job::as_select())
+        .load(c))?)
+}
+
+/// The running jobs of `kind` inside `scope` or covering it, newest first.
+pub fn unfinished_of_kind(
+    conn: &mut Conn,
+    kind: &str,
+    scope: &Scope,
+) -> Result<Vec<Job>, StorageError> {
+    Ok(run!(conn, c => jobs::table
+        .filter(jobs::kind.eq(kind))
+        .filter(jobs::status.eq_any(["queued", "running"]))
+        .filter(
+            jobs::union_path
+                .eq_any(scope.ancestor_paths())
+                .or(jobs::union_path.ge(scope.start()).and(jobs::union_path.lt(scope.end()))),
+        )
+        .order(jobs::id.desc())
+        .select(Job::as_select())
+        .load(c))?)
+}
+
+/// Takes over a stale job `j` for this process: true if no other process
+/// took it (or heard from it) since it was read.
+pub fn take_over(conn: &mut Conn, j: &Job, now: NaiveDateTime) -> Result<bool, StorageError> {
+    let n = run!(conn, c => diesel::update(
+        jobs::table
+            .filter(jobs::id.eq(j.id))
+            .filter(jobs::updated_at.eq(j.updated_at))
+            .filter(jobs::status.eq_any(["queued", "running"])),
+    )
+    .set(jobs::updated_at.eq(now))
+    .execute(c))?;
+    Ok(n == 1)
 }

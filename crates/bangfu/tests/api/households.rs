@@ -2008,11 +2008,7 @@ async fn files_are_reidentified_after_the_lines_change() {
         .send_empty("POST", "/api/v1/households/reidentify")
         .await;
     assert_error("officer re-identifies", &got, 403, "forbidden", None);
-    let (status, r) = w
-        .city_admin
-        .send_empty("POST", "/api/v1/households/reidentify")
-        .await;
-    assert_eq!(status, 200, "{r}");
+    let r = common::reidentify(&w.city_admin).await;
     assert_eq!(r["evaluated"], 1);
     assert_eq!(r["changed"], 1);
     let (_, d) = w.a_officer.get(&path).await;
@@ -2024,10 +2020,7 @@ async fn files_are_reidentified_after_the_lines_change() {
             .await,
         1
     );
-    let (_, r) = w
-        .city_admin
-        .send_empty("POST", "/api/v1/households/reidentify")
-        .await;
+    let r = common::reidentify(&w.city_admin).await;
     assert_eq!(r["changed"], 0, "nothing changed since: {r}");
 
     // Deleting the district's line falls back to the city's.
@@ -2247,11 +2240,7 @@ async fn files_of_one_region_and_filing_date_share_a_cohort() {
     edit["version"] = a["version"].clone();
     let got = w.b_officer.send("PUT", &path, edit).await;
     assert_eq!(got.0, 200, "{}", got.1);
-    let (status, _) = w
-        .city_admin
-        .send_empty("POST", "/api/v1/households/reidentify")
-        .await;
-    assert_eq!(status, 200);
+    common::reidentify(&w.city_admin).await;
 
     let (_, da) = w.b_officer.get(&path).await;
     let (_, db) = w

@@ -47,6 +47,7 @@ mod plans;
 mod public_forms;
 mod quality;
 mod reference;
+mod reidentify;
 mod retention;
 mod scope;
 mod separation;

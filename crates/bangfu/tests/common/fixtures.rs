@@ -274,6 +274,30 @@ pub fn first_half_2019(fen: i64) -> Vec<Value> {
         .collect()
 }
 
+/// Re-identifies every open file in `admin`'s subtree: starts the job
+/// (answered 202 with where to follow it), follows it to its end and
+/// returns what it shows then.
+pub async fn reidentify(admin: &Api) -> Value {
+    let (s, job) = admin
+        .send_empty("POST", "/api/v1/households/reidentify")
+        .await;
+    assert_eq!(s, 202, "{job}");
+    follow_reidentify(admin, job["status_url"].as_str().expect("status_url")).await
+}
+
+/// Follows a re-identification job at `url` to its end.
+pub async fn follow_reidentify(api: &Api, url: &str) -> Value {
+    for _ in 0..600 {
+        let (s, j) = api.get(url).await;
+        assert_eq!(s, 200, "{j}");
+        if j["finished"] == true {
+            return j;
+        }
+        super::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("re-identification did not finish");
+}
+
 /// Saves a household's monthly incomes at its current version, asserting
 /// the save was taken.
 pub async fn save_incomes(api: &Api, id: i64, months: Vec<Value>) {

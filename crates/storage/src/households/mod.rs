@@ -31,7 +31,8 @@ pub use merges::{insert_merge, merge_links, MergeLinks};
 pub use of_person::files_of_person;
 pub use persons::{open_holder, open_holders, set_open_persons};
 pub use read::{
-    count_all, count_by_decision, file_no_unscoped, find, find_many, id_by_file_no, open_ids_after,
+    count_all, count_by_decision, count_open, file_no_unscoped, find, find_many, id_by_file_no,
+    open_ids_after,
 };
 pub use reporting::{inbox_count, set_report, Report};
 pub use stale::{stale_ids, take_stale};

@@ -23,6 +23,15 @@ pub fn find(
     row.map(|(r, n)| convert(conn, r, n)).transpose()
 }
 
+/// How many files in the scope are on file.
+pub fn count_open(conn: &mut Conn, scope: &Scope) -> Result<i64, StorageError> {
+    Ok(run!(conn, c => households::table
+        .filter(scope.covers(households::union_path))
+        .filter(households::status.eq(Status::OnFile.code()))
+        .count()
+        .get_result(c))?)
+}
+
 /// The ids of open files in a scope after `after`, in id order, a batch at a
 /// time (for re-identifying a whole subtree without holding it in memory).
 pub fn open_ids_after(

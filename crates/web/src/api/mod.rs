@@ -136,7 +136,7 @@ impl Modify for BearerAuth {
         list_audit, get_audit, list_roles, list_divisions,
         households::list_households, households::create_household, households::get_household,
         households::update_household, households::get_incomes, households::save_incomes,
-        households::reveal, households::reidentify,
+        households::reveal, households::reidentify, households::get_reidentify,
         households::list_lines, households::set_line, households::delete_line,
         households::get_params, households::set_params,
         households::evaluate, households::evaluate_exit, households::validate_id,

@@ -38,10 +38,6 @@ pub enum Notice {
     LineSaved,
     LineDeleted,
     ParamsSaved,
-    Reidentified {
-        evaluated: u64,
-        changed: u64,
-    },
     // pairing, plans, visits and the dictionary
     PairedMany(u64),
     Paired,
@@ -285,7 +281,6 @@ impl Notice {
             Notice::LineSaved => "line",
             Notice::LineDeleted => "deleted",
             Notice::ParamsSaved => "params",
-            Notice::Reidentified { .. } => "reidentified",
             Notice::PairedMany(_) | Notice::Paired => "paired",
             Notice::PlanSaved => "plan",
             Notice::PlanSubmitted => "plan_submitted",
@@ -373,11 +368,6 @@ impl Notice {
             }
             Notice::LineDeleted => "标准已删除。",
             Notice::ParamsSaved => "识别参数已保存。",
-            Notice::Reidentified { evaluated, changed } => {
-                return format!(
-                    "已按现行标准重新识别 {evaluated} 户在档家庭，其中 {changed} 户的识别结论发生变化。"
-                )
-            }
             Notice::PairedMany(n) => return format!("已为 {n} 户家庭落实结对责任人。"),
             Notice::Paired => "已落实结对帮扶责任人。",
             Notice::PlanSaved => "帮扶计划已保存。",
@@ -512,12 +502,6 @@ impl Notice {
     /// to a page's path.
     pub fn query(self) -> String {
         match self {
-            Notice::Reidentified { evaluated, changed } => {
-                format!(
-                    "notice={}&evaluated={evaluated}&changed={changed}",
-                    self.code()
-                )
-            }
             Notice::PairedMany(n) => format!("notice={}&count={n}", self.code()),
             Notice::AuditRan {
                 found,
@@ -597,12 +581,6 @@ mod tests {
 
     #[test]
     fn counted_notices_carry_their_counts() {
-        let n = Notice::Reidentified {
-            evaluated: 12,
-            changed: 3,
-        };
-        assert_eq!(n.query(), "notice=reidentified&evaluated=12&changed=3");
-        assert!(n.text().contains("重新识别 12 户在档家庭，其中 3 户"));
         assert_eq!(Notice::PairedMany(4).query(), "notice=paired&count=4");
     }
 }

@@ -147,19 +147,82 @@ pub async fn reveal(
     }))
 }
 
+/// A re-identification job (every open file in the caller's subtree
+/// identified again with the lines in force).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = ReidentifyDto)]
 pub struct ReidentifyResponse {
-    pub evaluated: usize,
-    pub changed: usize,
+    pub id: i64,
+    /// queued, running, succeeded, failed — or interrupted: its process
+    /// stopped; the next process to check takes it over and goes on.
+    pub status: String,
+    /// What it is doing, in Chinese.
+    pub phase: String,
+    /// Open files in the subtree when it started.
+    pub total: i64,
+    /// Files identified so far.
+    pub done: i64,
+    /// 0–100.
+    pub percent: i64,
+    pub finished: bool,
+    pub message: Option<String>,
+    /// Files identified again (so far).
+    pub evaluated: i64,
+    /// Of those, files whose decision changed.
+    pub changed: i64,
+    /// Times another process took it over after one stopped.
+    pub resumed: i64,
+    /// Where to follow it.
+    pub status_url: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&bangfu_service::reidentify::ReidentifyView> for ReidentifyResponse {
+    fn from(v: &bangfu_service::reidentify::ReidentifyView) -> Self {
+        let j = &v.job;
+        Self {
+            id: j.id,
+            status: if j.interrupted {
+                "interrupted".into()
+            } else {
+                j.status.code().into()
+            },
+            phase: j.phase.clone(),
+            total: j.total,
+            done: j.done,
+            percent: j.percent(),
+            finished: j.status.finished(),
+            message: j.message.clone(),
+            evaluated: v.progress.evaluated,
+            changed: v.progress.changed,
+            resumed: v.progress.resumed,
+            status_url: format!("/api/v1/households/reidentify/{}", j.id),
+            created_at: crate::view::api_time(&j.created_at),
+            updated_at: crate::view::api_time(&j.updated_at),
+        }
+    }
 }
 
 #[utoipa::path(post, operation_id = "reidentify_households", path = "/api/v1/households/reidentify", tag = "households",
-    responses((status = 200, body = ReidentifyResponse), (status = 403, body = ErrorBody)))]
+    responses((status = 202, body = ReidentifyResponse), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn reidentify(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
+) -> ApiResult<(StatusCode, Json<ReidentifyResponse>)> {
+    let id = state.services.reidentify_start(&actor).await?;
+    let v = state.services.reidentify_get(&actor, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(ReidentifyResponse::from(&v))))
+}
+
+#[utoipa::path(get, operation_id = "get_reidentify_job", path = "/api/v1/households/reidentify/{id}", tag = "households",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = ReidentifyResponse), (status = 404, body = ErrorBody)))]
+pub async fn get_reidentify(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ReidentifyResponse>> {
-    let (evaluated, changed) = state.services.households_reidentify(&actor).await?;
-    Ok(Json(ReidentifyResponse { evaluated, changed }))
+    let v = state.services.reidentify_get(&actor, id).await?;
+    Ok(Json(ReidentifyResponse::from(&v)))
 }

@@ -20,6 +20,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/households", get(list_households).post(create_household))
         .route("/households/reidentify", post(reidentify))
+        .route("/households/reidentify/{id}", get(get_reidentify))
         .route("/households/{id}", get(get_household).put(update_household))
         .route(
             "/households/{id}/incomes",

@@ -55,9 +55,6 @@ pub struct LineForm {
 pub struct LinesQuery {
     pub(crate) notice: Option<String>,
     pub(crate) region: Option<String>,
-    /// With `notice=reidentified`: how many files were evaluated, how many changed.
-    pub(crate) evaluated: Option<u64>,
-    pub(crate) changed: Option<u64>,
 }
 
 pub(crate) async fn lines_view(
@@ -116,12 +113,7 @@ pub(crate) async fn lines_page(
     PageActor(actor): PageActor,
     Query(q): Query<LinesQuery>,
 ) -> PageResult {
-    let notice = match (q.notice.as_deref(), q.evaluated, q.changed) {
-        (Some("reidentified"), Some(evaluated), Some(changed)) => {
-            Some(Notice::Reidentified { evaluated, changed })
-        }
-        (code, _, _) => Notice::find(Notice::LINES, code),
-    };
+    let notice = Notice::find(Notice::LINES, q.notice.as_deref());
     lines_view(
         &state,
         &actor,
@@ -263,10 +255,80 @@ pub(crate) async fn reidentify_submit(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
 ) -> PageResult {
-    let (n, changed) = state.services.households_reidentify(&actor).await?;
-    let done = Notice::Reidentified {
-        evaluated: u64::try_from(n).unwrap_or(0),
-        changed: u64::try_from(changed).unwrap_or(0),
-    };
-    Ok(Redirect::to(&format!("/lines?{}", done.query())).into_response())
+    match state.services.reidentify_start(&actor).await {
+        Ok(id) => Ok(Redirect::to(&format!("/lines/reidentify/{id}")).into_response()),
+        Err(e) => lines_failed(&state, &actor, e, LineForm::default()).await,
+    }
+}
+
+/// A re-identification job as its page and its progress fragment show it.
+pub(crate) struct ReidentifyCard {
+    pub(crate) id: i64,
+    pub(crate) status: &'static str,
+    pub(crate) status_label: &'static str,
+    pub(crate) phase: String,
+    pub(crate) done: i64,
+    pub(crate) total: i64,
+    pub(crate) percent: i64,
+    pub(crate) finished: bool,
+    pub(crate) interrupted: bool,
+    pub(crate) message: String,
+    pub(crate) changed: i64,
+    pub(crate) created_at: String,
+    pub(crate) updated_at: String,
+}
+
+fn reidentify_card(v: &bangfu_service::reidentify::ReidentifyView) -> ReidentifyCard {
+    let j = &v.job;
+    ReidentifyCard {
+        id: j.id,
+        status: j.status.code(),
+        status_label: j.status.label(),
+        phase: j.phase.clone(),
+        done: j.done,
+        total: j.total,
+        percent: j.percent(),
+        finished: j.status.finished(),
+        interrupted: j.interrupted,
+        message: j.message.clone().unwrap_or_default(),
+        changed: v.progress.changed,
+        created_at: local_time(&j.created_at),
+        updated_at: local_time(&j.updated_at),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reidentify_job.html")]
+pub(crate) struct ReidentifyPage {
+    pub(crate) chrome: Chrome,
+    pub(crate) r: ReidentifyCard,
+}
+
+#[derive(Template)]
+#[template(path = "reidentify_progress_partial.html")]
+pub(crate) struct ReidentifyFragment {
+    pub(crate) r: ReidentifyCard,
+}
+
+pub(crate) async fn reidentify_page(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let v = state.services.reidentify_get(&actor, id).await?;
+    Ok(render(&ReidentifyPage {
+        chrome: Chrome::new(&actor, format!("重新识别 #{id}"), "lines"),
+        r: reidentify_card(&v),
+    }))
+}
+
+pub(crate) async fn reidentify_fragment(
+    State(state): State<AppState>,
+    PageActor(actor): PageActor,
+    Path(id): Path<i64>,
+) -> PageResult {
+    let v = state.services.reidentify_get(&actor, id).await?;
+    Ok(render(&ReidentifyFragment {
+        r: reidentify_card(&v),
+    }))
 }

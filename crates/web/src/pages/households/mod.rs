@@ -43,6 +43,11 @@ pub fn routes() -> Router<AppState> {
         .route("/lines/delete", post(lines::line_delete))
         .route("/lines/params", post(lines::params_submit))
         .route("/lines/reidentify", post(lines::reidentify_submit))
+        .route("/lines/reidentify/{id}", get(lines::reidentify_page))
+        .route(
+            "/lines/reidentify/{id}/progress",
+            get(lines::reidentify_fragment),
+        )
 }
 
 pub(crate) type Options = Vec<(&'static str, &'static str)>;
