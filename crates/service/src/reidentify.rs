@@ -180,7 +180,7 @@ impl Services {
             Ok(mut p) => {
                 p.millis = millis;
                 let message = format!(
-                    "已按现行标准重新识别 {} 户在档家庭，其中 {} 户的认定结果有变化",
+                    "已按现行标准重新识别 {} 户在档家庭，其中 {} 户的识别结论有变化。",
                     p.evaluated, p.changed
                 );
                 let ended = self
