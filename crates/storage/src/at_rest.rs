@@ -249,25 +249,21 @@ struct SealedFile {
     column: &'static str,
 }
 
+const fn by_id(table: &'static str, column: &'static str) -> SealedFile {
+    SealedFile {
+        table,
+        key: ("id", "0"),
+        column,
+    }
+}
+
 /// Every column of uploaded files (evidence for an application, photos of
 /// a visit, an assessment's proof), sealed whole with
 /// [`Conn::seal_bytes`]. Their names, types and sizes stay plain.
 const SEALED_FILES: &[SealedFile] = &[
-    SealedFile {
-        table: "application_files",
-        key: ("id", "0"),
-        column: "data",
-    },
-    SealedFile {
-        table: "held_uploads",
-        key: ("id", "0"),
-        column: "data",
-    },
-    SealedFile {
-        table: "visit_photos",
-        key: ("id", "0"),
-        column: "data",
-    },
+    by_id("application_files", "data"),
+    by_id("held_uploads", "data"),
+    by_id("visit_photos", "data"),
     SealedFile {
         table: "assessment_entries",
         key: ("item_id", "union_id"),

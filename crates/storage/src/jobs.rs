@@ -155,18 +155,10 @@ pub fn checkpoint(
     result_json: &str,
     now: NaiveDateTime,
 ) -> Result<(), StorageError> {
-    run!(conn, c => diesel::update(
-        jobs::table.filter(jobs::id.eq(id)).filter(jobs::status.eq_any(["queued", "running"])),
-    )
-    .set((
-        jobs::status.eq("running"),
-        jobs::phase.eq(phase),
-        jobs::done.eq(done),
-        jobs::total.eq(total),
-        jobs::result_json.eq(Some(result_json)),
-        jobs::updated_at.eq(now),
-    ))
-    .execute(c))?;
+    progress(conn, id, phase, done, total, now)?;
+    run!(conn, c => diesel::update(jobs::table.filter(jobs::id.eq(id)))
+        .set(jobs::result_json.eq(Some(result_json)))
+        .execute(c))?;
     Ok(())
 }
 

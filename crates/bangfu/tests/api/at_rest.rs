@@ -119,6 +119,19 @@ async fn photo(officer: &common::Api, url: &str) -> Vec<u8> {
     res.bytes().await.unwrap().to_vec()
 }
 
+/// The photo downloads as it was uploaded, and the matching key reads as
+/// it was made.
+async fn assert_files_open(w: &World, officer: &common::Api) {
+    assert_eq!(photo(officer, &w.photo_url).await, PHOTO, "the photo opens");
+    let admin = w.app.api_as("admin").await;
+    let (s, k) = admin.get("/api/v1/verification/key").await;
+    assert_eq!(
+        k["key"],
+        w.matching_key.as_str(),
+        "the matching key opens: {s} {k}"
+    );
+}
+
 /// Bytes as a dump shows them: themselves in a SQLite file, hex in
 /// `pg_dump`'s text.
 fn hex(bytes: &[u8]) -> String {
@@ -174,18 +187,7 @@ async fn the_database_holds_no_identity_in_the_clear_yet_search_and_the_one_file
     assert_eq!(h["household"]["address"], ADDRESS, "{h}");
     assert_eq!(h["household"]["notes"], NOTES, "{h}");
     assert_eq!(h["household"]["health"], "chronic", "{h}");
-    assert_eq!(
-        photo(&officer, &w.photo_url).await,
-        PHOTO,
-        "the photo opens"
-    );
-    let admin = w.app.api_as("admin").await;
-    let (s, k) = admin.get("/api/v1/verification/key").await;
-    assert_eq!(
-        k["key"],
-        w.matching_key.as_str(),
-        "the matching key opens: {s} {k}"
-    );
+    assert_files_open(&w, &officer).await;
     // The disability grade is sealed with the health, not in its own column.
     assert_eq!(h["members"][0]["health"], "disabled", "{h}");
     assert_eq!(h["members"][0]["disability_grade"], 2, "{h}");
@@ -336,20 +338,10 @@ async fn a_database_from_before_encryption_is_sealed_in_place_by_the_first_start
     assert_eq!(s, 200, "{h}");
     assert_eq!(h["household"]["address"], ADDRESS);
     assert_eq!(h["members"][0]["health"], "disabled");
-    assert_eq!(
-        photo(&officer, &w.photo_url).await,
-        PHOTO,
-        "the photo opens"
-    );
-    // (Through the first server: the second requires administrators to
-    // enrol in two-factor sign-in; both read the one database.)
-    let admin = w.app.api_as("admin").await;
-    let (s, k) = admin.get("/api/v1/verification/key").await;
-    assert_eq!(
-        k["key"],
-        w.matching_key.as_str(),
-        "the matching key opens: {s} {k}"
-    );
+    // (The key through the first server: the second requires
+    // administrators to enrol in two-factor sign-in; both read the one
+    // database.)
+    assert_files_open(&w, &officer).await;
     assert_eq!(
         h["members"][0]["disability_grade"], 3,
         "the old grade moved into the sealed health"

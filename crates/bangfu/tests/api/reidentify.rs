@@ -46,6 +46,16 @@ async fn world() -> World {
     }
 }
 
+/// Raw SQL on the test's database (what a stopped process leaves).
+async fn raw(app: &TestApp, sql: String) {
+    app.seed_write(move |c| {
+        Ok(bangfu_storage::test_support::raw_sql(c, &sql)
+            .map_err(bangfu_storage::StorageError::from)?)
+    })
+    .await
+    .unwrap();
+}
+
 async fn decision(api: &Api, id: i64) -> Value {
     let (_, h) = api.get(&format!("/api/v1/households/{id}")).await;
     h["household"]["decision"].clone()
@@ -104,13 +114,7 @@ async fn a_second_job_is_refused_while_one_runs_and_a_stopped_one_is_taken_over_
         "UPDATE jobs SET status = 'running', phase = '识别中', done = 1, message = NULL, \
          updated_at = '2020-01-01 00:00:00', result_json = '{left}' WHERE id = {job}"
     );
-    w.app
-        .seed_write(move |c| {
-            Ok(bangfu_storage::test_support::raw_sql(c, &sql)
-                .map_err(bangfu_storage::StorageError::from)?)
-        })
-        .await
-        .unwrap();
+    raw(&w.app, sql).await;
     let (_, shown) = w
         .admin
         .get(&format!("/api/v1/households/reidentify/{job}"))
@@ -146,13 +150,7 @@ async fn a_second_job_is_refused_while_one_runs_and_a_stopped_one_is_taken_over_
         "UPDATE jobs SET status = 'running', updated_at = '{}' WHERE id = {job}",
         chrono::Utc::now().naive_utc().format("%Y-%m-%d %H:%M:%S")
     );
-    w.app
-        .seed_write(move |c| {
-            Ok(bangfu_storage::test_support::raw_sql(c, &sql)
-                .map_err(bangfu_storage::StorageError::from)?)
-        })
-        .await
-        .unwrap();
+    raw(&w.app, sql).await;
     let got = w
         .admin
         .send_empty("POST", "/api/v1/households/reidentify")
