@@ -176,58 +176,63 @@ impl Services {
         let started = Instant::now();
         let outcome = self.reidentify_batches(job_id, &scope).await;
         let millis = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let end = match outcome {
+        let failed = match outcome {
+            // Its audit entry and its end in one transaction: a process
+            // stopping between them would have the next one audit it twice.
             Ok(mut p) => {
                 p.millis = millis;
-                let message = format!(
-                    "已按现行标准重新识别 {} 户在档家庭，其中 {} 户的识别结论有变化。",
-                    p.evaluated, p.changed
-                );
-                let ended = self
-                    .write(move |c| {
-                        let j = jobs::find_any(c, job_id)?;
-                        if let Some(j) = j {
-                            Record::of(
-                                Action::Reidentify,
-                                "job",
-                                job_id,
-                                (j.union_id, &UnionPath::from_stored(j.union_path.clone())),
-                            )
-                            .after(json!({
-                                "job_id": job_id,
-                                "evaluated": p.evaluated,
-                                "changed": p.changed,
-                                "resumed": p.resumed,
-                            }))
-                            .write(c, Who::Operator)?;
-                        }
-                        Ok::<_, ServiceError>(())
-                    })
-                    .await;
-                if let Err(e) = ended {
-                    tracing::error!(error = %e, job_id, "re-identification: its audit entry");
-                }
-                crate::jobs::Ending {
-                    status: JobStatus::Succeeded,
-                    phase: "已完成",
-                    message,
-                    body: serde_json::to_string(&p).ok(),
+                match self.reidentify_end(job_id, p).await {
+                    Ok(()) => return,
+                    Err(e) => (p, e),
                 }
             }
-            Err((p, e)) => {
-                tracing::error!(error = %e, job_id, "re-identification failed");
-                crate::jobs::Ending {
-                    status: JobStatus::Failed,
-                    phase: "失败",
-                    message: format!(
-                        "重新识别未能完成（已识别 {} 户的结果已保存）：{e}",
-                        p.evaluated
-                    ),
-                    body: serde_json::to_string(&p).ok(),
-                }
-            }
+            Err(failed) => failed,
+        };
+        let (p, e) = failed;
+        tracing::error!(error = %e, job_id, "re-identification failed");
+        let end = crate::jobs::Ending {
+            status: JobStatus::Failed,
+            phase: "失败",
+            message: format!(
+                "重新识别未能完成（已识别 {} 户的结果已保存）：{e}",
+                p.evaluated
+            ),
+            body: serde_json::to_string(&p).ok(),
         };
         self.finish_job(job_id, "re-identification", end).await;
+    }
+
+    /// Records a finished job: its audit entry (evaluated, changed) and its
+    /// end, together.
+    async fn reidentify_end(&self, job_id: i64, p: Progress) -> Result<(), ServiceError> {
+        let message = format!(
+            "已按现行标准重新识别 {} 户在档家庭，其中 {} 户的识别结论有变化。",
+            p.evaluated, p.changed
+        );
+        let body = serde_json::to_string(&p).map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.write(move |c| {
+            let j = jobs::find_any(c, job_id)?.ok_or(ServiceError::NotFound("任务"))?;
+            let owner = UnionPath::from_stored(j.union_path);
+            Record::of(Action::Reidentify, "job", job_id, (j.union_id, &owner))
+                .after(json!({
+                    "job_id": job_id,
+                    "evaluated": p.evaluated,
+                    "changed": p.changed,
+                    "resumed": p.resumed,
+                }))
+                .write(c, Who::Operator)?;
+            jobs::finish(
+                c,
+                job_id,
+                JobStatus::Succeeded.code(),
+                "已完成",
+                &message,
+                Some(&body),
+                now(),
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     async fn reidentify_batches(
