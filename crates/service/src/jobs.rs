@@ -52,6 +52,16 @@ impl JobStatus {
     pub fn finished(self) -> bool {
         matches!(self, JobStatus::Succeeded | JobStatus::Failed)
     }
+
+    /// The status as a job's page and the API show it: `interrupted` for a
+    /// job whose process stopped (see [`interrupted`]), else its code.
+    pub fn shown(self, interrupted: bool) -> &'static str {
+        if interrupted {
+            "interrupted"
+        } else {
+            self.code()
+        }
+    }
 }
 
 /// Whether a job still queued or running was last heard from more than

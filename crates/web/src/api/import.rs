@@ -259,11 +259,7 @@ impl From<&JobView> for JobDto {
         Self {
             id: j.id,
             kind: j.kind.clone(),
-            status: if j.interrupted {
-                "interrupted".into()
-            } else {
-                j.status.code().into()
-            },
+            status: j.status.shown(j.interrupted).into(),
             phase: j.phase.clone(),
             total: j.total,
             done: j.done,

@@ -183,11 +183,7 @@ impl From<&bangfu_service::reidentify::ReidentifyView> for ReidentifyResponse {
         let j = &v.job;
         Self {
             id: j.id,
-            status: if j.interrupted {
-                "interrupted".into()
-            } else {
-                j.status.code().into()
-            },
+            status: j.status.shown(j.interrupted).into(),
             phase: j.phase.clone(),
             total: j.total,
             done: j.done,
