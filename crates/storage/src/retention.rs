@@ -222,6 +222,7 @@ pub fn anonymise(conn: &mut Conn, id: i64, today: NaiveDate) -> Result<bool, Sto
     .execute(c))?;
     run!(conn, c => diesel::delete(open_persons::table.filter(open_persons::household_id.eq(id)))
         .execute(c))?;
+    crate::households::set_name_grams(conn, bangfu_domain::household::HouseholdId(id), ANONYMOUS)?;
     Ok(true)
 }
 

@@ -247,6 +247,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    name_grams (gram, household_id) {
+        gram -> Text,
+        household_id -> BigInt,
+    }
+}
+
+diesel::table! {
     open_persons (person_index) {
         person_index -> Text,
         household_id -> BigInt,

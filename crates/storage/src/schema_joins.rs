@@ -13,6 +13,7 @@ diesel::joinable!(households -> unions (union_id));
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(incomes -> households (household_id));
 diesel::joinable!(open_persons -> households (household_id));
+diesel::joinable!(name_grams -> households (household_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(password_history -> users (user_id));
@@ -61,6 +62,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     households,
     members,
     incomes,
+    name_grams,
     open_persons,
     applications,
     application_steps,

@@ -2156,6 +2156,64 @@ async fn search_handles_file_numbers_lower_case_x_wildcards_and_latin_names() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_by_part_of_a_name_follows_the_name_as_saved() {
+    let w = world().await;
+    let r = &w.a_officer;
+    let worker = person("440103", "19700101", 71);
+    let jianguo = file(r, filing("王建国", &worker)).await;
+    let other = file(r, filing("李国建", &person("440103", "19700101", 72))).await;
+    for (q, want, why) in [
+        (
+            "%E5%BB%BA%E5%9B%BD",
+            vec![id_of(&jianguo)],
+            "建国: two characters in order",
+        ),
+        (
+            "%E5%9B%BD%E5%BB%BA",
+            vec![id_of(&other)],
+            "国建: the same two the other way",
+        ),
+        (
+            "%E7%8E%8B%E5%BB%BA%E5%9B%BD",
+            vec![id_of(&jianguo)],
+            "王建国: the whole name",
+        ),
+        (
+            "%E7%8E%8B%E5%9B%BD",
+            vec![],
+            "王国: both characters, not together",
+        ),
+    ] {
+        assert_eq!(
+            r.ids(&format!("/api/v1/households?q={q}")).await,
+            want,
+            "{why}"
+        );
+    }
+    // Renamed: found by the new name, no longer by the old one.
+    let mut edit = filing("王卫东", &worker);
+    edit["version"] = jianguo["version"].clone();
+    let (status, body) = r
+        .send(
+            "PUT",
+            &format!("/api/v1/households/{}", id_of(&jianguo)),
+            edit,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        r.total("/api/v1/households?q=%E5%BB%BA%E5%9B%BD").await,
+        0,
+        "建国 after the rename"
+    );
+    assert_eq!(
+        r.ids("/api/v1/households?q=%E5%8D%AB%E4%B8%9C").await,
+        vec![id_of(&jianguo)],
+        "卫东 after the rename"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_log_records_filings_without_full_numbers() {
     let w = world().await;
     let worker = person("440103", "19800101", 123);

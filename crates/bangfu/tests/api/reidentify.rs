@@ -80,6 +80,7 @@ async fn a_job_re_identifies_every_file_shows_its_result_and_is_audited() {
         (json!(2), json!(2))
     );
     assert_eq!(job["percent"], 100);
+    assert!(job["millis"].as_i64().is_some_and(|m| m >= 0), "{job}");
     assert!(job["message"].as_str().unwrap().contains("2 户"), "{job}");
     for id in [w.first, w.second] {
         assert_eq!(decision(&w.officer, id).await, "eligible");

@@ -3,7 +3,7 @@
 use super::{convert, Household, Row};
 use crate::db::{run, Conn};
 use crate::query::{name_of, page_of, union_names, Optional};
-use crate::schema::{households, open_persons};
+use crate::schema::{households, name_grams, open_persons};
 use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
 use bangfu_domain::filing::{ReportState, TierFilter};
 use bangfu_domain::household::{Causes, Cohort, Decision, HardshipCause, Status, Tier};
@@ -103,6 +103,7 @@ pub fn list(
         .map(str::trim)
         .unwrap_or_default()
         .to_owned();
+    let name_grams_q = super::names::query_grams(&name_q);
     let q = filter
         .q
         .as_deref()
@@ -151,16 +152,32 @@ pub fn list(
                     Search::Prefix(prefix) => b.filter(households::file_no.like(prefix)),
                     // Names compare without regard to case on both backends
                     // (SQLite's LIKE ignores ASCII case, PostgreSQL's does not).
-                    Search::Name if name_q.chars().any(|c| c.is_ascii_alphabetic()) => b.filter(
-                        lower(households::worker_name)
-                            .like(like_pattern(&name_q.to_lowercase()))
-                            .escape('\\'),
-                    ),
-                    Search::Name => b.filter(
-                        households::worker_name
-                            .like(like_pattern(&name_q))
-                            .escape('\\'),
-                    ),
+                    Search::Name => {
+                        let b = if name_q.chars().any(|c| c.is_ascii_alphabetic()) {
+                            b.filter(
+                                lower(households::worker_name)
+                                    .like(like_pattern(&name_q.to_lowercase()))
+                                    .escape('\\'),
+                            )
+                        } else {
+                            b.filter(
+                                households::worker_name
+                                    .like(like_pattern(&name_q))
+                                    .escape('\\'),
+                            )
+                        };
+                        // Only files whose name has the searched grams: an
+                        // index lookup each, instead of every name in scope.
+                        name_grams_q.iter().fold(b, |b, g| {
+                            b.filter(
+                                households::id.eq_any(
+                                    name_grams::table
+                                        .filter(name_grams::gram.eq(g.clone()))
+                                        .select(name_grams::household_id),
+                                ),
+                            )
+                        })
+                    }
                 })
                 .if_some(filter.status.map(Status::code), |b, v| {
                     b.filter(households::status.eq(v))

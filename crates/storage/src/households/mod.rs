@@ -7,7 +7,8 @@
 //!
 //! The area is split by what a caller does: `write` files and saves a
 //! file and records what happens to it, `read` finds files, `list` is
-//! the filtered, sorted list, `persons` keeps `open_persons`,
+//! the filtered, sorted list (`names` keeps the grams its name search
+//! reads), `persons` keeps `open_persons`,
 //! `members` and `incomes` hold a file's members and monthly incomes,
 //! `stale` lists the files whose stored decision a rule change made stale,
 //! and `of_person` finds every file a person is in.
@@ -17,6 +18,7 @@ mod incomes;
 mod list;
 mod members;
 mod merges;
+mod names;
 mod of_person;
 mod persons;
 mod read;
@@ -28,6 +30,7 @@ pub use incomes::{delete_incomes, incomes_of, incomes_of_many, upsert_incomes};
 pub use list::{list, HouseholdFilter, Sort};
 pub use members::{members_of, members_of_many, replace_members};
 pub use merges::{insert_merge, merge_links, MergeLinks};
+pub use names::set_name_grams;
 pub use of_person::files_of_person;
 pub use persons::{open_holder, open_holders, set_open_persons};
 pub use read::{

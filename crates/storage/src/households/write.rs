@@ -144,6 +144,7 @@ pub fn insert(
         derived.size,
         d.filed_on,
     )?;
+    super::set_name_grams(conn, HouseholdId(id), &d.worker_name)?;
     Ok(HouseholdId(id))
 }
 
@@ -172,6 +173,7 @@ pub fn update(
         )
     )?;
     if saved {
+        super::set_name_grams(conn, id, &data.worker_name)?;
         super::reporting::reset_if_tier_changed(conn, id, data.tier)?;
         crate::spans::sync(conn, id.0, bangfu_domain::china_date(now))?;
     }

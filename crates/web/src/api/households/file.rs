@@ -172,6 +172,9 @@ pub struct ReidentifyResponse {
     pub changed: i64,
     /// Times another process took it over after one stopped.
     pub resumed: i64,
+    /// Milliseconds the process that finished it spent on it (0 until it
+    /// has finished).
+    pub millis: i64,
     /// Where to follow it.
     pub status_url: String,
     pub created_at: String,
@@ -193,6 +196,7 @@ impl From<&bangfu_service::reidentify::ReidentifyView> for ReidentifyResponse {
             evaluated: v.progress.evaluated,
             changed: v.progress.changed,
             resumed: v.progress.resumed,
+            millis: v.progress.millis,
             status_url: format!("/api/v1/households/reidentify/{}", j.id),
             created_at: crate::view::api_time(&j.created_at),
             updated_at: crate::view::api_time(&j.updated_at),

@@ -1,0 +1,22 @@
+-- Each file's worker name cut into its characters and its pairs of
+-- neighbouring characters (ASCII letters lower-cased), so a search for part
+-- of a name reads the files holding the searched pairs instead of every file
+-- in scope. Chinese names are two to four characters long: a trigram index
+-- (FTS5's trigram tokenizer, pg_trgm) matches nothing shorter than three.
+-- Kept by storage's households::set_name_grams whenever a name is written.
+-- Keep in step with ../../sqlite/2026-12-15-000001_name_grams/up.sql.
+CREATE TABLE name_grams (
+    gram         TEXT NOT NULL,
+    household_id BIGINT NOT NULL REFERENCES households(id),
+    PRIMARY KEY (gram, household_id)
+);
+CREATE INDEX name_grams_household ON name_grams(household_id);
+
+-- The names already on file (only ASCII letters lower-cased, as SQLite's
+-- lower() and the application do).
+INSERT INTO name_grams (gram, household_id)
+SELECT DISTINCT substr(translate(h.worker_name, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), n, k), h.id
+FROM households h
+CROSS JOIN LATERAL generate_series(1, char_length(h.worker_name)) AS n
+CROSS JOIN (VALUES (1), (2)) AS g(k)
+WHERE n + k - 1 <= char_length(h.worker_name);
