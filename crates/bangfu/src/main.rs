@@ -135,6 +135,9 @@ struct ServeArgs {
     /// Years after a file left the programme (exited and past its follow-up, removed or closed) before the monthly run anonymises its personal data; 0 keeps it forever (default 5)
     #[arg(long, env = "BANGFU_RETENTION_YEARS")]
     retention_years: Option<u32>,
+    /// Lists of files count matches up to this many, then show N+ (default 10000)
+    #[arg(long, env = "BANGFU_LIST_COUNT_CAP")]
+    list_count_cap: Option<i64>,
     /// Kinds of exit decision that go through public notice, comma-separated: out, relief, removal, revoke (default out,relief,removal)
     #[arg(long, env = "BANGFU_EXIT_NOTICE")]
     exit_notice: Option<String>,
@@ -234,6 +237,7 @@ struct FileConfig {
     pass_on_days: Option<u32>,
     temporary_file_days: Option<u32>,
     retention_years: Option<u32>,
+    list_count_cap: Option<i64>,
     exit_notice: Option<String>,
     follow_months: Option<u32>,
     target_plan: Option<String>,
@@ -326,6 +330,9 @@ async fn run(cli: Cli) -> Result<(), String> {
     if let Some(y) = file.retention_years {
         config.settings.retention_years = y;
     }
+    if let Some(n) = file.list_count_cap {
+        config.settings.list_count_cap = n.max(1);
+    }
     if let Some(k) = file.exit_notice.as_deref() {
         config.settings.exit_flow = exit_flow(k)?;
     }
@@ -397,6 +404,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
             if let Some(y) = args.retention_years {
                 config.settings.retention_years = y;
+            }
+            if let Some(n) = args.list_count_cap {
+                config.settings.list_count_cap = n.max(1);
             }
             if let Some(k) = args.exit_notice.as_deref() {
                 config.settings.exit_flow = exit_flow(k)?;

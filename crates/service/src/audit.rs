@@ -231,14 +231,9 @@ impl Services {
             success: q.success,
         };
         self.read(move |c| {
-            let p = audit::list(c, &scope, &filter, page)?;
-            let items = named(c, p.items)?;
-            Ok(Page {
-                items,
-                total: p.total,
-                page: p.page,
-                per_page: p.per_page,
-            })
+            let mut p = audit::list(c, &scope, &filter, page)?;
+            let items = named(c, std::mem::take(&mut p.items))?;
+            Ok(p.with_items(items))
         })
         .await
     }

@@ -436,12 +436,7 @@ impl Services {
             for campaign in list.items.iter().cloned() {
                 items.push(progress(c, &a, &scope, campaign, None)?);
             }
-            Ok(Page {
-                items,
-                total: list.total,
-                page: list.page,
-                per_page: list.per_page,
-            })
+            Ok(list.with_items(items))
         })
         .await
     }

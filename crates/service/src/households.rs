@@ -535,10 +535,11 @@ impl Services {
     ) -> Result<Page<Household<Masked>>, ServiceError> {
         actor.require(Permission::ReadHouseholds)?;
         let scope = actor.scope();
+        let cap = self.settings.list_count_cap;
         self.read(move |c| {
             let mut filter = filter;
             narrow_to_union(c, &scope, union_id, &mut filter.union_path)?;
-            Ok(households::list(c, &scope, &filter, page)?.map(Household::masked))
+            Ok(households::list(c, &scope, &filter, page, cap)?.map(Household::masked))
         })
         .await
     }

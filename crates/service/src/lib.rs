@@ -69,7 +69,10 @@ pub use users::{CreateUser, CreatedUser, UpdateUser};
 
 pub use bangfu_storage::applications::{Application, ApplicationFilter, FileInfo, StepRecord};
 pub use bangfu_storage::audit::AuditEntry;
-pub use bangfu_storage::households::{Household, HouseholdFilter, Sort as HouseholdSort};
+pub use bangfu_storage::households::{
+    After as HouseholdAfter, Household, HouseholdFilter, Sort as HouseholdSort,
+    COUNT_CAP as HOUSEHOLD_COUNT_CAP,
+};
 pub use bangfu_storage::lines::StoredLine;
 pub use bangfu_storage::unions::{Union, UnionFilter};
 pub use bangfu_storage::users::{User, UserFilter};
@@ -130,6 +133,10 @@ pub struct Settings {
     /// follow-up, removed, or closed) before the monthly run anonymises its
     /// personal data; 0 keeps it forever (default 5).
     pub retention_years: u32,
+    /// Lists of files count their matches up to this many and then show
+    /// 「N+」 (default 10 000): counting every match of a national list
+    /// would cost more than reading its page.
+    pub list_count_cap: i64,
     /// Roles whose users must sign in with two factors (TOTP); anyone else
     /// may enrol. Default: administrators, auditors, reviewers and fund
     /// officers. Empty: two-factor is optional for everyone.
@@ -157,6 +164,7 @@ impl Default for Settings {
             verification_background_above: verification::BACKGROUND_ABOVE,
             temporary_file_days: 180,
             retention_years: 5,
+            list_count_cap: HOUSEHOLD_COUNT_CAP,
             two_factor_roles: vec![
                 bangfu_domain::Role::Admin,
                 bangfu_domain::Role::Auditor,

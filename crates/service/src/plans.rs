@@ -477,15 +477,14 @@ impl Services {
         let days = self.settings().visit_interval_days;
         let today = today();
         self.read(move |c| {
-            let p = store::worklist(c, &scope, None, Worklist::ResponsibleOf(me), page)?;
+            let mut p = store::worklist(c, &scope, None, Worklist::ResponsibleOf(me), page)?;
             let ids: Vec<HouseholdId> = p.items.iter().map(|i| i.household_id).collect();
             let mut open: HashMap<i64, Vec<Measure>> = HashMap::new();
             for m in store::open_measures_of(c, &ids)? {
                 open.entry(m.household_id.0).or_default().push(m);
             }
             let plans = store::with_plan(c, &ids, today.year())?;
-            let mut items: Vec<MyHousehold> = p
-                .items
+            let mut items: Vec<MyHousehold> = std::mem::take(&mut p.items)
                 .into_iter()
                 .map(|item| {
                     let open_measures = open.remove(&item.household_id.0).unwrap_or_default();
@@ -514,12 +513,7 @@ impl Services {
                     h.open_measures.first().map(|m| m.due_on),
                 )
             });
-            Ok(Page {
-                items,
-                total: p.total,
-                page: p.page,
-                per_page: p.per_page,
-            })
+            Ok(p.with_items(items))
         })
         .await
     }

@@ -135,12 +135,7 @@ impl Services {
         if let (Some(o), Some(a)) = (&own, &asked) {
             if o != a {
                 // A department user asking for another department's: none.
-                return Ok(Page {
-                    items: Vec::new(),
-                    total: 0,
-                    page: page.page,
-                    per_page: page.per_page,
-                });
+                return Ok(page.of(Vec::new(), 0));
             }
         }
         let mut filter = ReferralFilter {

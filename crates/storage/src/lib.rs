@@ -61,9 +61,17 @@ pub use scope::Scope;
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Rows matching the filter — or, when `capped`, the count where
+    /// counting stopped: at least this many match.
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
+    /// The count stopped at `total` (a list of hundreds of thousands is
+    /// shown as 「10000+」 rather than counted for every page).
+    pub capped: bool,
+    /// Where the next page begins for keyset paging (the list's `after`),
+    /// when the list offers it and this page is full.
+    pub next_after: Option<String>,
 }
 
 impl<T> Page<T> {
@@ -73,11 +81,33 @@ impl<T> Page<T> {
 
     /// The same page with each row turned into another shape.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        let Page {
+            items,
+            total,
+            page,
+            per_page,
+            capped,
+            next_after,
+        } = self;
         Page {
-            items: self.items.into_iter().map(f).collect(),
+            items: items.into_iter().map(f).collect(),
+            total,
+            page,
+            per_page,
+            capped,
+            next_after,
+        }
+    }
+
+    /// The same page (count, position, next) holding `items` instead.
+    pub fn with_items<U>(&self, items: Vec<U>) -> Page<U> {
+        Page {
+            items,
             total: self.total,
             page: self.page,
             per_page: self.per_page,
+            capped: self.capped,
+            next_after: self.next_after.clone(),
         }
     }
 }

@@ -90,6 +90,8 @@ impl PageRequest {
             total,
             page: self.page,
             per_page: self.per_page,
+            capped: false,
+            next_after: None,
         }
     }
 }

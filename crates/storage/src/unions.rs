@@ -155,12 +155,7 @@ pub fn list(
             .load(c)?;
         Ok::<_, diesel::result::Error>((rows, total))
     })?;
-    Ok(Page {
-        items: convert(rows)?,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    Ok(page.of(convert(rows)?, total))
 }
 
 /// The ancestors of a union that lie inside the scope, root first (for breadcrumbs).

@@ -198,12 +198,8 @@ pub fn list(
             .load(c)?;
         Ok::<_, diesel::result::Error>((rows, total))
     })?;
-    Ok(Page {
-        items: assemble(conn, rows)?,
-        total,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let items = assemble(conn, rows)?;
+    Ok(page.of(items, total))
 }
 
 #[derive(Debug, Clone)]

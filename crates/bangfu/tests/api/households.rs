@@ -2213,6 +2213,139 @@ async fn search_by_part_of_a_name_follows_the_name_as_saved() {
     );
 }
 
+/// Every page of `path` (which ends in `per_page=…`), following
+/// `next_after`: the ids in order, and each page's (total, capped).
+async fn keyset_pages(api: &Api, path: &str) -> (Vec<i64>, Vec<(i64, bool)>) {
+    let (mut ids, mut counts) = (Vec::new(), Vec::new());
+    let mut next = path.to_owned();
+    for _ in 0..50 {
+        let (status, page) = api.get(&next).await;
+        assert_eq!(status, 200, "{next}: {page}");
+        for item in page["items"].as_array().unwrap() {
+            ids.push(item["id"].as_i64().unwrap());
+        }
+        counts.push((
+            page["total"].as_i64().unwrap(),
+            page["total_capped"].as_bool().unwrap(),
+        ));
+        match page["next_after"].as_str() {
+            // A page number beside a cursor is ignored. (The cursors here
+            // need no escaping: dates, times, names of Chinese characters.)
+            Some(after) => next = format!("{path}&page=9&after={after}"),
+            None => return (ids, counts),
+        }
+    }
+    panic!("{path}: more than 50 pages");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_lists_stop_counting_at_the_cap_and_keyset_pages_neither_skip_nor_repeat() {
+    let settings = bangfu_service::Settings {
+        list_count_cap: 4,
+        ..Default::default()
+    };
+    let (app, _t, _) =
+        common::staffed_with(settings, &[("a_officer", "officer", At::CountyA)]).await;
+    let officer = app.api_as("a_officer").await;
+    // Seven files, filed the same day (ties broken by id), two with the
+    // same name; one saved again so its last change is the newest.
+    let names = ["赵一", "钱二", "孙三", "李四", "周五", "赵一", "王七"];
+    let mut filed = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let seq = u32::try_from(i).unwrap() + 101;
+        filed.push(file(&officer, filing(name, &person("440103", "19750505", seq))).await);
+    }
+    let mut edit = filing("孙三", &person("440103", "19750505", 103));
+    edit["version"] = filed[2]["version"].clone();
+    let (status, body) = officer
+        .send(
+            "PUT",
+            &format!("/api/v1/households/{}", id_of(&filed[2])),
+            edit,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // More match than the cap: the count stops there and says so.
+    let (status, first) = officer.get("/api/v1/households?per_page=3").await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        (first["total"].clone(), first["total_capped"].clone()),
+        (json!(4), json!(true))
+    );
+    assert_eq!(first["items"].as_array().unwrap().len(), 3);
+    // Under the cap, an exact count.
+    let (_, few) = officer.get("/api/v1/households?q=%E8%B5%B5%E4%B8%80").await;
+    assert_eq!(
+        (few["total"].clone(), few["total_capped"].clone()),
+        (json!(2), json!(false)),
+        "赵一"
+    );
+    assert!(
+        few["next_after"].is_null(),
+        "a page that is not full is the last: {few}"
+    );
+
+    for sort in ["filed_desc", "filed_asc", "file_no", "name", "updated_desc"] {
+        let (_, all) = officer
+            .get(&format!("/api/v1/households?sort={sort}&per_page=200"))
+            .await;
+        let want: Vec<i64> = all["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(want.len(), 7, "{sort}");
+        let (got, counts) = keyset_pages(
+            &officer,
+            &format!("/api/v1/households?sort={sort}&per_page=2"),
+        )
+        .await;
+        assert_eq!(
+            got, want,
+            "{sort}: the pages in order, none skipped or repeated"
+        );
+        assert!(counts.iter().all(|c| *c == (4, true)), "{sort}: {counts:?}");
+    }
+    // A new file filed while paging does not shift the pages already read.
+    let (_, page) = officer
+        .get("/api/v1/households?sort=filed_asc&per_page=3")
+        .await;
+    let after = page["next_after"].as_str().unwrap().to_owned();
+    file(&officer, filing("新来", &person("440103", "19750505", 150))).await;
+    let (_, rest) = officer
+        .get(&format!(
+            "/api/v1/households?sort=filed_asc&per_page=200&after={after}"
+        ))
+        .await;
+    assert_eq!(
+        rest["items"].as_array().unwrap().len(),
+        5,
+        "4 after the first 3, and the new one: {rest}"
+    );
+
+    // A cursor that is not one, or made for another sort, is refused.
+    for bad in ["abc", "2024-01-01", "not-a-date~5"] {
+        let got = officer
+            .get(&format!("/api/v1/households?after={bad}"))
+            .await;
+        assert_error(bad, &got, 400, "invalid_input", Some("after"));
+    }
+
+    // The list page says the count stopped.
+    let (client, _) = app.html_login("a_officer", common::PASSWORD).await;
+    let (status, html) = app.page(&client, "/households").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("共 4+ 户"), "{html}");
+    // The export is not cut at the count: all eight files, and a header.
+    use calamine::Reader;
+    let mut book = app.download_xlsx(&client, "/households/export.xlsx").await;
+    let sheet = book.sheet_names()[0].clone();
+    let rows = book.worksheet_range(&sheet).unwrap().rows().count();
+    assert_eq!(rows, 9, "a header and the eight files");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_log_records_filings_without_full_numbers() {
     let w = world().await;

@@ -147,7 +147,7 @@ impl Services {
                 ..Default::default()
             };
             narrow_to_union(c, &scope, query.union_id, &mut filter.union_path)?;
-            let found = store::candidates(c, &scope, which, &filter, page)?;
+            let mut found = store::candidates(c, &scope, which, &filter, page)?;
             let books = if which == Candidates::Relapse {
                 None
             } else {
@@ -156,7 +156,7 @@ impl Services {
             let ids: Vec<HouseholdId> = found.items.iter().map(|h| h.id).collect();
             let incomes = households::incomes_of_many(c, &scope, &ids)?;
             let mut items = Vec::with_capacity(found.items.len());
-            for h in found.items {
+            for h in std::mem::take(&mut found.items) {
                 let months = incomes.get(&h.id).map(Vec::as_slice).unwrap_or(&[]);
                 let size = usize::try_from(h.size.max(1)).unwrap_or(1);
                 let (pathway, summary) = match (&books, which) {
@@ -196,12 +196,7 @@ impl Services {
                     summary,
                 });
             }
-            Ok(Page {
-                items,
-                total: found.total,
-                page: found.page,
-                per_page: found.per_page,
-            })
+            Ok(found.with_items(items))
         })
         .await
     }

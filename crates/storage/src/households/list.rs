@@ -2,7 +2,7 @@
 
 use super::{convert, Household, Row};
 use crate::db::{run, Conn};
-use crate::query::{name_of, page_of, union_names, Optional};
+use crate::query::{name_of, union_names, Optional};
 use crate::schema::{households, name_grams, open_persons};
 use crate::{like_pattern, Page, PageRequest, Scope, StorageError};
 use bangfu_domain::filing::{ReportState, TierFilter};
@@ -88,13 +88,81 @@ pub struct HouseholdFilter {
     pub filed_from: Option<NaiveDate>,
     pub filed_until: Option<NaiveDate>,
     pub sort: Sort,
+    /// Keyset paging: the page after this file (the previous page's
+    /// `next_after`); the page number is then ignored.
+    pub after: Option<After>,
 }
 
+/// Where a list stops counting unless told otherwise: lists whose count
+/// reaches it are shown as 「10000+」, because counting every match of a
+/// national list would cost more than the page itself.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// Where a keyset page begins: the sort key and id of the last file of the
+/// page before. Written as text (`key~id`) for the next request; the key's
+/// type follows the sort, so a cursor is read back with the sort it was
+/// made for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct After {
+    key: AfterKey,
+    id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AfterKey {
+    Date(NaiveDate),
+    Text(String),
+    Time(chrono::NaiveDateTime),
+}
+
+const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f";
+
+impl After {
+    /// A cursor written by [`After::text`] for `sort`; None when it is not one.
+    pub fn parse(sort: Sort, raw: &str) -> Option<After> {
+        let (key, id) = raw.rsplit_once('~')?;
+        let id = id.parse().ok()?;
+        let key = match sort {
+            Sort::FiledDesc | Sort::FiledAsc => {
+                AfterKey::Date(NaiveDate::parse_from_str(key, "%Y-%m-%d").ok()?)
+            }
+            Sort::FileNo | Sort::Name => AfterKey::Text(key.to_owned()),
+            Sort::UpdatedDesc => {
+                AfterKey::Time(chrono::NaiveDateTime::parse_from_str(key, TIME_FORMAT).ok()?)
+            }
+        };
+        Some(After { key, id })
+    }
+
+    /// The cursor as the next request sends it back.
+    pub fn text(&self) -> String {
+        let key = match &self.key {
+            AfterKey::Date(d) => d.format("%Y-%m-%d").to_string(),
+            AfterKey::Text(t) => t.clone(),
+            AfterKey::Time(t) => t.format(TIME_FORMAT).to_string(),
+        };
+        format!("{key}~{}", self.id)
+    }
+
+    fn of(sort: Sort, r: &Row) -> After {
+        let key = match sort {
+            Sort::FiledDesc | Sort::FiledAsc => AfterKey::Date(r.filed_on),
+            Sort::FileNo => AfterKey::Text(r.file_no.clone()),
+            Sort::Name => AfterKey::Text(r.worker_name.clone()),
+            Sort::UpdatedDesc => AfterKey::Time(r.updated_at),
+        };
+        After { key, id: r.id }
+    }
+}
+
+/// A page of the files in `scope` that pass `filter`, counted up to
+/// `count_cap` (then `capped`).
 pub fn list(
     conn: &mut Conn,
     scope: &Scope,
     filter: &HouseholdFilter,
     page: PageRequest,
+    count_cap: i64,
 ) -> Result<Page<Household>, StorageError> {
     let range = scope.range_within(filter.union_path.as_ref());
     let name_q = filter
@@ -221,15 +289,66 @@ pub fn list(
                 })
         };
     }
-    let (rows, total): (Vec<Row>, i64) = run!(conn, c => page_of!(c, page, filtered,
-        sorted: match filter.sort {
-            Sort::FiledDesc => filtered!().order((households::filed_on.desc(), households::id.desc())),
-            Sort::FiledAsc => filtered!().order((households::filed_on.asc(), households::id.asc())),
-            Sort::FileNo => filtered!().order(households::file_no.asc()),
-            Sort::Name => filtered!().order((households::worker_name.asc(), households::id.asc())),
-            Sort::UpdatedDesc => filtered!().order((households::updated_at.desc(), households::id.desc())),
-        },
-        select: Row::as_select()))?;
+    // Keyset paging starts after the cursor's file, on no page number.
+    let page = match filter.after {
+        Some(_) => PageRequest { page: 1, ..page },
+        None => page,
+    };
+    let after = filter.after.clone();
+    macro_rules! keyed {
+        ($key:expr, $v:expr, $id:expr, desc) => {
+            $key.lt($v).or($key.eq($v).and(households::id.lt($id)))
+        };
+        ($key:expr, $v:expr, $id:expr, asc) => {
+            $key.gt($v).or($key.eq($v).and(households::id.gt($id)))
+        };
+    }
+    let (rows, matched): (Vec<Row>, Vec<i64>) = run!(conn, c => {
+        // Counted up to one past the cap: a national list stops there.
+        let matched: Vec<i64> = filtered!()
+            .select(households::id)
+            .limit(count_cap + 1)
+            .load(c)?;
+        let query = match (&after, filter.sort) {
+            (None, _) => filtered!(),
+            (Some(After { key: AfterKey::Date(d), id }), Sort::FiledDesc) => {
+                filtered!().filter(keyed!(households::filed_on, *d, *id, desc))
+            }
+            (Some(After { key: AfterKey::Date(d), id }), _) => {
+                filtered!().filter(keyed!(households::filed_on, *d, *id, asc))
+            }
+            (Some(After { key: AfterKey::Text(t), id }), Sort::FileNo) => {
+                filtered!().filter(keyed!(households::file_no, t.clone(), *id, asc))
+            }
+            (Some(After { key: AfterKey::Text(t), id }), _) => {
+                filtered!().filter(keyed!(households::worker_name, t.clone(), *id, asc))
+            }
+            (Some(After { key: AfterKey::Time(t), id }), _) => {
+                filtered!().filter(keyed!(households::updated_at, *t, *id, desc))
+            }
+        };
+        let rows: Vec<Row> = match filter.sort {
+            Sort::FiledDesc => query.order((households::filed_on.desc(), households::id.desc())),
+            Sort::FiledAsc => query.order((households::filed_on.asc(), households::id.asc())),
+            Sort::FileNo => query.order((households::file_no.asc(), households::id.asc())),
+            Sort::Name => query.order((households::worker_name.asc(), households::id.asc())),
+            Sort::UpdatedDesc => query.order((households::updated_at.desc(), households::id.desc())),
+        }
+        .limit(page.per_page)
+        .offset(page.offset())
+        .select(Row::as_select())
+        .load(c)?;
+        Ok::<_, diesel::result::Error>((rows, matched))
+    })?;
+    let capped = i64::try_from(matched.len()).unwrap_or(i64::MAX) > count_cap;
+    let total = if capped {
+        count_cap
+    } else {
+        i64::try_from(matched.len()).unwrap_or(i64::MAX)
+    };
+    let next_after = (i64::try_from(rows.len()).unwrap_or(0) == page.per_page)
+        .then(|| rows.last().map(|r| After::of(filter.sort, r).text()))
+        .flatten();
     let names = union_names(conn, rows.iter().map(|r| r.union_id))?;
     let items = rows
         .into_iter()
@@ -238,7 +357,10 @@ pub fn list(
             convert(conn, r, n)
         })
         .collect::<Result<_, _>>()?;
-    Ok(page.of(items, total))
+    let mut out = page.of(items, total);
+    out.capped = capped;
+    out.next_after = next_after;
+    Ok(out)
 }
 
 /// What the list's search text is taken as.

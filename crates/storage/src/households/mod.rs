@@ -27,7 +27,7 @@ mod stale;
 mod write;
 
 pub use incomes::{delete_incomes, incomes_of, incomes_of_many, upsert_incomes};
-pub use list::{list, HouseholdFilter, Sort};
+pub use list::{list, After, HouseholdFilter, Sort, COUNT_CAP};
 pub use members::{members_of, members_of_many, replace_members};
 pub use merges::{insert_merge, merge_links, MergeLinks};
 pub use names::set_name_grams;

@@ -283,9 +283,16 @@ impl From<&AuditRow> for AuditEntryDto {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PageDto<T> {
     pub items: Vec<T>,
+    /// Rows matching the filter; when `total_capped`, the count stopped
+    /// there and at least this many match (shown as 「10000+」).
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
+    /// The count stopped at `total` rather than counting every match.
+    pub total_capped: bool,
+    /// For lists with keyset paging (households): send as `after` for the
+    /// next page; null on the last page or where a list has none.
+    pub next_after: Option<String>,
 }
 
 impl<T> PageDto<T> {
@@ -295,6 +302,8 @@ impl<T> PageDto<T> {
             total: p.total,
             page: p.page,
             per_page: p.per_page,
+            total_capped: p.capped,
+            next_after: p.next_after.clone(),
         }
     }
 }

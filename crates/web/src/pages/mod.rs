@@ -366,15 +366,25 @@ where
             Some(PageRequest::MAX_PER_PAGE),
         ))
         .await?;
-        if usize::try_from(p.total).unwrap_or(usize::MAX) > crate::xlsx::MAX_ROWS {
-            return Err(PageError::BadRequest(format!(
-                "共 {} 条，超过单次导出上限 {} 条，请缩小筛选范围后再导出。",
-                p.total,
+        let too_many = |n: String| {
+            PageError::BadRequest(format!(
+                "共 {n} 条，超过单次导出上限 {} 条，请缩小筛选范围后再导出。",
                 crate::xlsx::MAX_ROWS
-            )));
+            ))
+        };
+        if !p.capped && usize::try_from(p.total).unwrap_or(usize::MAX) > crate::xlsx::MAX_ROWS {
+            return Err(too_many(p.total.to_string()));
         }
-        let last = page >= p.pages();
+        // A capped count says only "at least": read on while pages are full.
+        let last = if p.capped {
+            i64::try_from(p.items.len()).unwrap_or(0) < p.per_page
+        } else {
+            page >= p.pages()
+        };
         out.extend(p.items);
+        if out.len() > crate::xlsx::MAX_ROWS {
+            return Err(too_many(format!("{}+", crate::xlsx::MAX_ROWS)));
+        }
         if last {
             return Ok(out);
         }

@@ -514,6 +514,10 @@ pub struct HouseholdQuery {
     pub sort: Option<String>,
     pub page: Option<i64>,
     pub per_page: Option<i64>,
+    /// Keyset paging: the previous page's `next_after` (with the same sort
+    /// and filters); `page` is then ignored. Deep pages of a national list
+    /// cost no more than the first.
+    pub after: Option<String>,
 }
 
 pub(crate) fn opt<T>(
@@ -530,6 +534,11 @@ pub(crate) fn opt<T>(
 impl HouseholdQuery {
     /// The filter as the service takes it; shared by the list page and the export.
     pub fn filter(&self) -> Result<HouseholdFilter, ValidationError> {
+        let sort = self
+            .sort
+            .as_deref()
+            .and_then(HouseholdSort::parse)
+            .unwrap_or_default();
         let date = |field: &'static str, v: &Option<String>| {
             opt(v, |s| {
                 chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
@@ -555,11 +564,12 @@ impl HouseholdQuery {
             })?,
             filed_from: date("filed_from", &self.filed_from)?,
             filed_until: date("filed_until", &self.filed_until)?,
-            sort: self
-                .sort
-                .as_deref()
-                .and_then(HouseholdSort::parse)
-                .unwrap_or_default(),
+            sort,
+            after: opt(&self.after, |raw| {
+                bangfu_service::HouseholdAfter::parse(sort, raw).ok_or_else(|| {
+                    ValidationError::new("after", "翻页位置无效：请使用上一页返回的 next_after")
+                })
+            })?,
         })
     }
 }

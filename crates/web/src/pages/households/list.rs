@@ -121,7 +121,8 @@ pub(crate) struct ListPage {
     pub(crate) can_manage: bool,
     /// May export a person's copy of their data (个人信息副本).
     pub(crate) can_reveal: bool,
-    pub(crate) total: i64,
+    /// How many match, as shown: 「10000+」 when counting stopped there.
+    pub(crate) total: String,
     pub(crate) items: Vec<Row>,
     pub(crate) pager: Pager,
     pub(crate) export_href: String,
@@ -239,6 +240,7 @@ impl ListQuery {
             sort: some(&self.sort),
             page: self.page,
             per_page: None,
+            after: None,
         }
     }
 
@@ -313,11 +315,15 @@ pub(crate) async fn list_page(
     let status_label = Status::parse(&view.status).map_or("", Status::label);
     let (total, items, pager_html) = match &page {
         Some(p) => (
-            p.total,
+            if p.capped {
+                format!("{}+", p.total)
+            } else {
+                p.total.to_string()
+            },
             p.items.iter().map(Row::from).collect(),
             pager("/households", &params, p.page, p.pages()),
         ),
-        None => (0, Vec::new(), Pager::none()),
+        None => ("0".to_owned(), Vec::new(), Pager::none()),
     };
     Ok(render_results(
         swap,
