@@ -2344,6 +2344,35 @@ async fn long_lists_stop_counting_at_the_cap_and_keyset_pages_neither_skip_nor_r
     let sheet = book.sheet_names()[0].clone();
     let rows = book.worksheet_range(&sheet).unwrap().rows().count();
     assert_eq!(rows, 9, "a header and the eight files");
+
+    // Thirty-two files: the page shows thirty and counts to four, so its
+    // next page follows the last file shown, and is the last.
+    for seq in 160..184 {
+        file(&officer, filing("钱多", &person("440103", "19750505", seq))).await;
+    }
+    let (_, html) = app.page(&client, "/households").await;
+    assert!(html.contains("第 1 / 1+ 页"), "{html}");
+    assert!(
+        !html.contains("钱二"),
+        "the second file filed is on the next page"
+    );
+    let next = next_link(&html).expect("下一页 past the counted pages");
+    assert!(next.contains("after="), "{next}");
+    let (status, html) = app.page(&client, &next).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("第 2 / 1+ 页"), "{html}");
+    assert!(html.contains("钱二"), "{html}");
+    assert!(
+        next_link(&html).is_none(),
+        "two files on the last page: {html}"
+    );
+}
+
+/// The address of a page's 下一页 link, if it has one.
+fn next_link(html: &str) -> Option<String> {
+    let end = html.find("\">下一页</a>")?;
+    let start = html[..end].rfind("href=\"")? + 6;
+    Some(html[start..end].replace("&#38;", "&").replace("&amp;", "&"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

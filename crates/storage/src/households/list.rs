@@ -93,6 +93,10 @@ pub struct HouseholdFilter {
     pub after: Option<After>,
 }
 
+/// A name search whose matches exceed this reads its page without the
+/// name grams (see `list`).
+const GRAMS_FOR_PAGE_UP_TO: usize = 500;
+
 /// Where a list stops counting unless told otherwise: lists whose count
 /// reaches it are shown as 「10000+」, because counting every match of a
 /// national list would cost more than the page itself.
@@ -208,8 +212,9 @@ pub fn list(
         None if id_like => Search::Prefix(format!("{text}%")),
         None => Search::Name,
     });
+    // `$grams`: the name grams a file must have (see `names`).
     macro_rules! filtered {
-        () => {
+        ($grams:expr) => {
             // No join here: counting and sorting a large range is the cost;
             // the page's union names are read afterwards for its few rows.
             households::table
@@ -236,7 +241,7 @@ pub fn list(
                         };
                         // Only files whose name has the searched grams: an
                         // index lookup each, instead of every name in scope.
-                        name_grams_q.iter().fold(b, |b, g| {
+                        $grams.iter().fold(b, |b, g| {
                             b.filter(
                                 households::id.eq_any(
                                     name_grams::table
@@ -305,26 +310,35 @@ pub fn list(
     }
     let (rows, matched): (Vec<Row>, Vec<i64>) = run!(conn, c => {
         // Counted up to one past the cap: a national list stops there.
-        let matched: Vec<i64> = filtered!()
+        let matched: Vec<i64> = filtered!(name_grams_q)
             .select(households::id)
             .limit(count_cap + 1)
             .load(c)?;
+        // Many matches: the page reads the sort's index and stops at its
+        // last row, which beats fetching every match to sort them (on
+        // PostgreSQL, a nested loop over thousands of files). Few: the
+        // grams find them at once.
+        let page_grams: &[String] = if matched.len() > GRAMS_FOR_PAGE_UP_TO {
+            &[]
+        } else {
+            &name_grams_q
+        };
         let query = match (&after, filter.sort) {
-            (None, _) => filtered!(),
+            (None, _) => filtered!(page_grams),
             (Some(After { key: AfterKey::Date(d), id }), Sort::FiledDesc) => {
-                filtered!().filter(keyed!(households::filed_on, *d, *id, desc))
+                filtered!(page_grams).filter(keyed!(households::filed_on, *d, *id, desc))
             }
             (Some(After { key: AfterKey::Date(d), id }), _) => {
-                filtered!().filter(keyed!(households::filed_on, *d, *id, asc))
+                filtered!(page_grams).filter(keyed!(households::filed_on, *d, *id, asc))
             }
             (Some(After { key: AfterKey::Text(t), id }), Sort::FileNo) => {
-                filtered!().filter(keyed!(households::file_no, t.clone(), *id, asc))
+                filtered!(page_grams).filter(keyed!(households::file_no, t.clone(), *id, asc))
             }
             (Some(After { key: AfterKey::Text(t), id }), _) => {
-                filtered!().filter(keyed!(households::worker_name, t.clone(), *id, asc))
+                filtered!(page_grams).filter(keyed!(households::worker_name, t.clone(), *id, asc))
             }
             (Some(After { key: AfterKey::Time(t), id }), _) => {
-                filtered!().filter(keyed!(households::updated_at, *t, *id, desc))
+                filtered!(page_grams).filter(keyed!(households::updated_at, *t, *id, desc))
             }
         };
         // The page's ids first, then their rows: sorting whole rows (wide

@@ -10,6 +10,8 @@ pub struct Pager {
     pub prev: Option<String>,
     /// The next page's address, when there is one.
     pub next: Option<String>,
+    /// The list stopped counting: there are more pages than `pages`.
+    pub more: bool,
 }
 
 impl Pager {
@@ -19,21 +21,24 @@ impl Pager {
     }
 }
 
+/// The address of page `page` of `path`, keeping the non-empty `params`.
+pub fn link(path: &str, params: &[(&str, String)], page: i64) -> String {
+    let mut ser = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params.iter().filter(|(_, v)| !v.is_empty()) {
+        ser.append_pair(k, v);
+    }
+    ser.append_pair("page", &page.to_string());
+    format!("{path}?{}", ser.finish())
+}
+
 /// Page links for `path` that keep the non-empty `params`.
 pub fn pager(path: &str, params: &[(&str, String)], page: i64, pages: i64) -> Pager {
-    let link = |p: i64| {
-        let mut ser = form_urlencoded::Serializer::new(String::new());
-        for (k, v) in params.iter().filter(|(_, v)| !v.is_empty()) {
-            ser.append_pair(k, v);
-        }
-        ser.append_pair("page", &p.to_string());
-        format!("{path}?{}", ser.finish())
-    };
     Pager {
         page,
         pages,
-        prev: (page > 1).then(|| link(page - 1)),
-        next: (page < pages).then(|| link(page + 1)),
+        prev: (page > 1).then(|| link(path, params, page - 1)),
+        next: (page < pages).then(|| link(path, params, page + 1)),
+        more: false,
     }
 }
 
@@ -63,7 +68,8 @@ mod tests {
                 page: 1,
                 pages: 1,
                 prev: None,
-                next: None
+                next: None,
+                more: false,
             }
         );
     }

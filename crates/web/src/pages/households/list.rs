@@ -194,6 +194,41 @@ pub struct ListQuery {
     #[serde(default)]
     pub(crate) sort: String,
     pub(crate) page: Option<i64>,
+    /// Past the counted pages of a long list: where this page begins (the
+    /// previous page's last file); `page` then only numbers it.
+    #[serde(default)]
+    pub(crate) after: String,
+}
+
+/// The pager of the list. A count that stopped (「10000+」) has more pages
+/// than it shows: past the counted ones, 下一页 follows the last file
+/// (`after`), numbering the pages on, and 上一页 is the browser's back.
+fn long_pager<T>(
+    p: &bangfu_service::Page<T>,
+    params: &[(&'static str, String)],
+    asked: Option<i64>,
+    by_cursor: bool,
+) -> Pager {
+    let shown = if by_cursor {
+        asked.unwrap_or(1).max(1)
+    } else {
+        p.page
+    };
+    let mut out = pager("/households", params, shown, p.pages());
+    if p.capped {
+        out.more = true;
+        if by_cursor {
+            out.prev = None;
+        }
+        if by_cursor || shown >= p.pages() {
+            out.next = p.next_after.as_ref().map(|after| {
+                let mut with = params.to_vec();
+                with.push(("after", after.clone()));
+                crate::pages::pager::link("/households", &with, shown + 1)
+            });
+        }
+    }
+    out
 }
 
 pub(crate) fn some(s: &str) -> Option<String> {
@@ -240,7 +275,7 @@ impl ListQuery {
             sort: some(&self.sort),
             page: self.page,
             per_page: None,
-            after: None,
+            after: some(&self.after),
         }
     }
 
@@ -321,7 +356,7 @@ pub(crate) async fn list_page(
                 p.total.to_string()
             },
             p.items.iter().map(Row::from).collect(),
-            pager("/households", &params, p.page, p.pages()),
+            long_pager(p, &params, q.page, !q.after.trim().is_empty()),
         ),
         None => ("0".to_owned(), Vec::new(), Pager::none()),
     };
