@@ -20,3 +20,7 @@ FROM households h
 CROSS JOIN LATERAL generate_series(1, char_length(h.worker_name)) AS n
 CROSS JOIN (VALUES (1), (2)) AS g(k)
 WHERE n + k - 1 <= char_length(h.worker_name);
+
+-- Statistics now, so the planner does not meet a big table it knows
+-- nothing of (on PostgreSQL it chose parallel plans for a few rows).
+ANALYZE name_grams;

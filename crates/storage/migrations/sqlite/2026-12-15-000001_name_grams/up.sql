@@ -20,3 +20,7 @@ FROM households h JOIN pos ON pos.n <= length(h.worker_name)
 UNION
 SELECT substr(lower(h.worker_name), pos.n, 2), h.id
 FROM households h JOIN pos ON pos.n < length(h.worker_name);
+
+-- Statistics now, so the planner does not meet a big table it knows
+-- nothing of (on PostgreSQL it chose parallel plans for a few rows).
+ANALYZE name_grams;
