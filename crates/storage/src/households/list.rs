@@ -160,8 +160,18 @@ impl After {
 }
 
 /// A page of the files in `scope` that pass `filter`, counted up to
-/// `count_cap` (then `capped`).
+/// `count_cap` (then `capped`), each query planned with its values.
 pub fn list(
+    conn: &mut Conn,
+    scope: &Scope,
+    filter: &HouseholdFilter,
+    page: PageRequest,
+    count_cap: i64,
+) -> Result<Page<Household>, StorageError> {
+    conn.with_custom_plans(|conn| list_planned(conn, scope, filter, page, count_cap))
+}
+
+fn list_planned(
     conn: &mut Conn,
     scope: &Scope,
     filter: &HouseholdFilter,
