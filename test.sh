@@ -11,6 +11,12 @@
 #   BANGFU_REQUIRE_PG=1     fail instead of skipping when PostgreSQL is not there
 #   BANGFU_REQUIRE_BROWSER=1  fail instead of skipping the browser test when
 #                           chromium/chromedriver are not installed
+#   BANGFU_TEST_READ_DATABASE_URL  a PostgreSQL streaming replica
+#                           (scripts/pg_replica.sh start: postgres://postgres@127.0.0.1:5434)
+#                           of BANGFU_TEST_REPLICA_PRIMARY_URL (default …:5433):
+#                           the HTTP tests run a third time, reading from it
+#   BANGFU_REQUIRE_REPLICA=1  fail instead of skipping that run when the
+#                           replica does not answer
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -42,12 +48,16 @@ run() {
     fi
 }
 
-# cargo test, keeping its output to count the results.
+# cargo test, keeping its output to count the results: cargo_test NAME
+# [ENV=VALUE...] [-- CARGO TEST ARGUMENTS] (default: the whole workspace).
 cargo_test() {
     local log="$LOG_DIR/$1.log"
     shift
+    local -a vars=() args=(--workspace)
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do vars+=("$1"); shift; done
+    if [ "${1:-}" = "--" ]; then shift; args=("$@"); fi
     local rc=0
-    env "$@" cargo test --workspace --no-fail-fast -- --test-threads="$TEST_THREADS" 2>&1 | tee "$log" || rc=$?
+    env "${vars[@]}" cargo test "${args[@]}" --no-fail-fast -- --test-threads="$TEST_THREADS" 2>&1 | tee "$log" || rc=$?
     local p f
     p=$(grep -Eo '^test result: [A-Za-z]+\. [0-9]+ passed; [0-9]+ failed' "$log" \
         | awk '{s += $4} END {print s + 0}')
@@ -85,10 +95,10 @@ run "cargo fmt --check" cargo fmt --all -- --check
 run "files under 1,000 lines" long_files
 run "no service module cycles" python3 scripts/check_module_cycles.py
 run "cargo clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
-run "tests on SQLite" cargo_test sqlite BANGFU_TEST_DATABASE_URL=
+run "tests on SQLite" cargo_test sqlite BANGFU_TEST_DATABASE_URL= BANGFU_TEST_READ_DATABASE_URL=
 
 if psql "$PG_URL/postgres" -qtAc 'select 1' >/dev/null 2>&1; then
-    run "tests on PostgreSQL" cargo_test postgres BANGFU_TEST_DATABASE_URL="$PG_URL"
+    run "tests on PostgreSQL" cargo_test postgres BANGFU_TEST_DATABASE_URL="$PG_URL" BANGFU_TEST_READ_DATABASE_URL=
 elif [ "${BANGFU_REQUIRE_PG:-0}" = "1" ]; then
     echo "PostgreSQL at $PG_URL does not answer and BANGFU_REQUIRE_PG=1" >&2
     SUMMARY+=("FAILED  $(printf '%-28s' "tests on PostgreSQL") (server not answering at $PG_URL)")
@@ -97,6 +107,25 @@ else
     echo
     echo "==> skipped PostgreSQL: no server answers at $PG_URL (set BANGFU_TEST_PG_URL, or BANGFU_REQUIRE_PG=1 to fail)"
     SUMMARY+=("skipped $(printf '%-28s' "tests on PostgreSQL") (no server at $PG_URL)")
+fi
+
+# Reads from a streaming replica: the HTTP tests once more, every server
+# reading from the replica's copy of its database (see docs/operations.md).
+READ_URL="${BANGFU_TEST_READ_DATABASE_URL:-}"
+READ_URL="${READ_URL%/}"
+PRIMARY_URL="${BANGFU_TEST_REPLICA_PRIMARY_URL:-postgres://postgres@127.0.0.1:5433}"
+PRIMARY_URL="${PRIMARY_URL%/}"
+if [ -n "$READ_URL" ] && psql "$READ_URL/postgres" -qtAc 'select 1' >/dev/null 2>&1 \
+    && psql "$PRIMARY_URL/postgres" -qtAc 'select 1' >/dev/null 2>&1; then
+    run "tests with a read replica" cargo_test replica \
+        BANGFU_TEST_DATABASE_URL="$PRIMARY_URL" BANGFU_TEST_READ_DATABASE_URL="$READ_URL" \
+        -- -p bangfu --test api
+elif [ "${BANGFU_REQUIRE_REPLICA:-0}" = "1" ]; then
+    echo "the replica ($READ_URL) or its primary ($PRIMARY_URL) does not answer and BANGFU_REQUIRE_REPLICA=1" >&2
+    SUMMARY+=("FAILED  $(printf '%-28s' "tests with a read replica") (no replica at '$READ_URL')")
+    FAILED=1
+else
+    SUMMARY+=("skipped $(printf '%-28s' "tests with a read replica") (BANGFU_TEST_READ_DATABASE_URL not set)")
 fi
 
 echo

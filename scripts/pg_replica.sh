@@ -47,11 +47,18 @@ set_conf() { # CLUSTER NAME VALUE: in conf.d/bangfu.conf, read after postgresql.
 
 case "$cmd" in
 start)
-    if exists "$primary"; then
-        echo "already there (scripts/pg_replica.sh stop first):"
+    if exists "$primary" && exists "$replica"; then
+        # Made before: started if they are down (after a reboot).
+        pg_ctlcluster "$version" "$primary" start 2>/dev/null || true
+        pg_ctlcluster "$version" "$replica" start 2>/dev/null || true
+        echo "already there (scripts/pg_replica.sh stop to make them afresh):"
         pg_lsclusters | grep -E "bangfu_(primary|replica)"
         exit 0
     fi
+    # Half made (a start that failed): made afresh.
+    for c in "$replica" "$primary"; do
+        if exists "$c"; then pg_dropcluster --stop "$version" "$c"; fi
+    done
     pg_createcluster -q "$version" "$primary" -p "$primary_port" > /dev/null
     trust_local "$primary"
     set_conf "$primary" wal_level replica
@@ -62,6 +69,9 @@ start)
     pg_createcluster -q "$version" "$replica" -p "$replica_port" > /dev/null
     trust_local "$replica"
     set_conf "$replica" hot_standby on
+    # Long reads (an export, the panel) are not cancelled by the replay of
+    # a cleanup on the primary: the replica tells the primary what it reads.
+    set_conf "$replica" hot_standby_feedback on
     data="/var/lib/postgresql/$version/$replica"
     pg_ctlcluster "$version" "$replica" stop 2>/dev/null || true
     find "$data" -mindepth 1 -delete

@@ -50,6 +50,9 @@ pub async fn open(config: &Config) -> Result<Services, AppError> {
         bangfu_storage::StorageError::UnsupportedUrl(url) => AppError::Database(format!(
             "不支持的数据库地址 {url}：应为 sqlite://文件路径 或 postgres://用户@主机/数据库"
         )),
+        bangfu_storage::StorageError::ReplicaUnsupported(url) => AppError::Database(format!(
+            "只读数据库 {url} 无法使用：流复制只读库要求主库和只读库都是 PostgreSQL（postgres://…）"
+        )),
         other => AppError::Database(other.to_string()),
     })?;
     let keyring = config.keyring.as_ref().ok_or_else(|| {

@@ -31,6 +31,11 @@ struct Global {
     /// Database URL: sqlite://path/to/file.db or postgres://user@host/db
     #[arg(long, global = true, env = "BANGFU_DATABASE_URL")]
     database: Option<String>,
+    /// A PostgreSQL streaming replica of that database for read-only work
+    /// (lists, the panel, exports, reports); a person's reads right after
+    /// their own write still go to the primary
+    #[arg(long, global = true, env = "BANGFU_READ_DATABASE_URL")]
+    read_database: Option<String>,
     /// Optional TOML file with the same settings (flags and environment win)
     #[arg(long, global = true, env = "BANGFU_CONFIG")]
     config: Option<PathBuf>,
@@ -225,6 +230,7 @@ enum UserCommand {
 #[derive(Debug, Default, Deserialize)]
 struct FileConfig {
     database_url: Option<String>,
+    read_database_url: Option<String>,
     listen: Option<String>,
     session_idle_minutes: Option<u64>,
     secure_cookies: Option<bool>,
@@ -301,6 +307,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             .clone()
             .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
     );
+    config.db.read_url = cli
+        .global
+        .read_database
+        .clone()
+        .or(file.read_database_url.clone());
     if let Some(m) = file.session_idle_minutes {
         config.settings.session_idle = Duration::from_secs(m * 60);
     }

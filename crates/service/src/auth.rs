@@ -366,8 +366,10 @@ impl Services {
     pub async fn authenticate(&self, token: &str, origin: Origin) -> Result<Actor, ServiceError> {
         let hash = token_hash(token);
         let lookup = hash.clone();
+        // The primary: a session ended or an account disabled a moment ago
+        // must not still open a replica's copy.
         let found = self
-            .read(move |c| {
+            .read_primary(move |c| {
                 let Some(s) = sessions::find(c, &lookup)? else {
                     return Ok::<_, ServiceError>(None);
                 };

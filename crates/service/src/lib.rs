@@ -76,7 +76,7 @@ pub use bangfu_storage::households::{
 pub use bangfu_storage::lines::StoredLine;
 pub use bangfu_storage::unions::{Union, UnionFilter};
 pub use bangfu_storage::users::{User, UserFilter};
-pub use bangfu_storage::{Backend, Db, DbOptions, Page, PageRequest};
+pub use bangfu_storage::{with_seen, Backend, Db, DbOptions, Page, PageRequest, WalPosition};
 
 use std::time::Duration;
 
@@ -208,9 +208,18 @@ impl Services {
         self.db.backend()
     }
 
-    /// Whether the database answers (for `/healthz`).
+    /// Whether read-only work may go to a streaming replica (then the web
+    /// layer carries each person's position between requests: see
+    /// [`with_seen`]).
+    pub fn has_replica(&self) -> bool {
+        self.db.has_replica()
+    }
+
+    /// Whether the primary answers (for `/healthz`). A replica that does not
+    /// answer is no failure: reads then go to the primary.
     pub async fn health(&self) -> Result<(), ServiceError> {
-        self.read(|c| c.ping().map_err(ServiceError::from)).await
+        self.read_primary(|c| c.ping().map_err(ServiceError::from))
+            .await
     }
 }
 
@@ -221,6 +230,15 @@ impl Services {
         f: impl FnOnce(&mut bangfu_storage::Conn) -> Result<T, ServiceError> + Send + 'static,
     ) -> Result<T, ServiceError> {
         self.db.read(f).await
+    }
+
+    /// Work on the primary even when reads have a replica: for what must
+    /// see everyone's latest commit at once (sessions and sign-in).
+    pub(crate) async fn read_primary<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut bangfu_storage::Conn) -> Result<T, ServiceError> + Send + 'static,
+    ) -> Result<T, ServiceError> {
+        self.db.read_primary(f).await
     }
 
     /// One transaction: everything `f` writes, including its audit entries, or nothing.

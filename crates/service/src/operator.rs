@@ -132,7 +132,7 @@ impl Services {
             .map_err(|e| ServiceError::Internal(e.to_string()))??;
         let sealed = self
             .db
-            .read(|c| {
+            .read_primary(|c| {
                 bangfu_storage::at_rest::prepare(c, &|line| tracing::info!("{line}")).map_err(|e| {
                     match e {
                         bangfu_storage::StorageError::Sealing(m) => ServiceError::Rule(m),

@@ -51,7 +51,7 @@ impl Services {
     /// Refreshes the planner's statistics after a bulk load: as the tables
     /// grow several times over, PostgreSQL plans later chunks badly without it.
     pub async fn seed_analyze(&self) -> Result<(), ServiceError> {
-        self.read(|c| Ok(c.analyze()?)).await
+        self.read_primary(|c| Ok(c.analyze()?)).await
     }
 }
 

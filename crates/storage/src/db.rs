@@ -1,12 +1,14 @@
 //! Connections, pools, transactions and migrations for both backends.
 
 use crate::at_rest::{FieldCipher, Unkeyed};
+use crate::replica::{self, WalPosition};
 use crate::StorageError;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -165,6 +167,9 @@ pub struct DbOptions {
     /// Connections per process. SQLite serialises writers anyway; readers run in parallel.
     pub max_connections: u32,
     pub busy_timeout: Duration,
+    /// A PostgreSQL streaming replica for read-only work (`--read-database`;
+    /// see [`crate::replica`]).
+    pub read_url: Option<String>,
 }
 
 impl Default for DbOptions {
@@ -172,6 +177,7 @@ impl Default for DbOptions {
         Self {
             max_connections: 8,
             busy_timeout: Duration::from_secs(5),
+            read_url: None,
         }
     }
 }
@@ -201,6 +207,11 @@ enum Pools {
 
 struct Inner {
     pools: Pools,
+    /// The streaming replica that takes read-only work, if any.
+    replica: Option<Replica>,
+    /// The furthest primary position this process committed (with a replica
+    /// only): its own reads never go back before it.
+    written: AtomicU64,
     /// SQLite allows one writer at a time: writers queue here (cheaply, in
     /// async land) instead of spinning on the busy timeout in blocking threads.
     write_gate: Option<Semaphore>,
@@ -246,8 +257,31 @@ impl Db {
             return Err(StorageError::UnsupportedUrl(redact(url)));
         };
         let write_gate = matches!(pools, Pools::Sqlite(_)).then(|| Semaphore::new(1));
+        let replica = match (&opts.read_url, &pools) {
+            (None, _) => None,
+            (Some(read), Pools::Pg(_))
+                if read.starts_with("postgres://") || read.starts_with("postgresql://") =>
+            {
+                Some(Replica {
+                    pool: Pool::builder()
+                        .max_size(opts.max_connections)
+                        // A replica that does not answer sends reads to the
+                        // primary soon, rather than holding them.
+                        .connection_timeout(Duration::from_secs(2))
+                        .build(ConnectionManager::<PgConnection>::new(read))
+                        .map_err(|e| StorageError::Pool(e.to_string()))?,
+                    replayed: AtomicU64::new(0),
+                })
+            }
+            (Some(read), _) => return Err(StorageError::ReplicaUnsupported(redact(read))),
+        };
         Ok(Self {
-            inner: Arc::new(Inner { pools, write_gate }),
+            inner: Arc::new(Inner {
+                pools,
+                replica,
+                written: AtomicU64::new(0),
+                write_gate,
+            }),
             cipher: Arc::new(Unkeyed),
         })
     }
@@ -301,8 +335,38 @@ impl Db {
         Ok(())
     }
 
-    /// Runs read-only work on a pooled connection off the async threads.
+    /// Whether read-only work may go to a streaming replica.
+    pub fn has_replica(&self) -> bool {
+        self.inner.replica.is_some()
+    }
+
+    /// Runs read-only work on a pooled connection off the async threads: on
+    /// the replica when there is one that has replayed everything the caller
+    /// and this process have written (see [`crate::replica`]), else on the
+    /// primary. `f` must not write: a replica refuses writes.
     pub async fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        let need = replica::seen_now().max(WalPosition(self.inner.written.load(Ordering::Acquire)));
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = match db.replica_conn(need) {
+                Some(c) => c,
+                None => db.get()?,
+            };
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StorageError::Task(e.to_string()))?
+    }
+
+    /// Runs work on the primary outside a transaction: reads that must see
+    /// the latest commit of anyone (sessions, sign-in), and the start-up
+    /// work that writes step by step.
+    pub async fn read_primary<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut Conn) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
@@ -315,6 +379,36 @@ impl Db {
         })
         .await
         .map_err(|e| StorageError::Task(e.to_string()))?
+    }
+
+    /// A replica connection that has replayed at least `need`, if there is a
+    /// replica and it has.
+    fn replica_conn(&self, need: WalPosition) -> Option<Conn> {
+        let replica = self.inner.replica.as_ref()?;
+        let mut pooled = match replica.pool.get() {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "the read replica does not answer: reading the primary");
+                return None;
+            }
+        };
+        if WalPosition(replica.replayed.load(Ordering::Acquire)) < need {
+            let at = match replay_position(&mut pooled) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the read replica's position is unknown: reading the primary");
+                    return None;
+                }
+            };
+            replica.replayed.fetch_max(at.0, Ordering::AcqRel);
+            if at < need {
+                return None;
+            }
+        }
+        Some(Conn {
+            raw: Raw::Pg(pooled),
+            cipher: self.cipher.clone(),
+        })
     }
 
     /// Runs `f` in one transaction on a pooled connection: all or nothing.
@@ -333,13 +427,64 @@ impl Db {
             None => None,
         };
         let db = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let (out, wrote) = tokio::task::spawn_blocking(move || {
             let mut conn = db.get()?;
-            conn.transaction(f)
+            let out = conn.transaction(f)?;
+            // With a replica, note how far the primary is now: this caller's
+            // next reads wait for the replica to get there.
+            let wrote = match (&db.inner.replica, &mut conn.raw) {
+                (Some(_), Raw::Pg(c)) => Some(primary_position(c)?),
+                _ => None,
+            };
+            Ok::<_, E>((out, wrote))
         })
         .await
-        .map_err(|e| StorageError::Task(e.to_string()))?
+        .map_err(|e| StorageError::Task(e.to_string()))??;
+        if let Some(p) = wrote {
+            self.inner.written.fetch_max(p.0, Ordering::AcqRel);
+            replica::saw(p);
+        }
+        Ok(out)
     }
+}
+
+/// A streaming replica's pool and how far it is known to have replayed.
+struct Replica {
+    pool: Pool<ConnectionManager<PgConnection>>,
+    /// The furthest replay position seen; it only grows, so a read that
+    /// needs less than it asks nothing.
+    replayed: AtomicU64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Position {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    at: Option<String>,
+}
+
+fn position_of(c: &mut PgConnection, sql: &str) -> Result<Option<WalPosition>, StorageError> {
+    use diesel::RunQueryDsl;
+    let row: Position = diesel::sql_query(sql).get_result(c)?;
+    match row.at {
+        None => Ok(None),
+        Some(t) => WalPosition::parse(&t)
+            .map(Some)
+            .ok_or_else(|| StorageError::Corrupt(format!("WAL position {t}"))),
+    }
+}
+
+/// Where the primary's write-ahead log is (after a commit: at least that commit).
+fn primary_position(c: &mut PgConnection) -> Result<WalPosition, StorageError> {
+    Ok(position_of(c, "SELECT pg_current_wal_lsn()::text AS at")?.unwrap_or_default())
+}
+
+/// How far a replica has replayed. A server that is not in recovery (a
+/// "replica" that was promoted, or the primary itself) has everything.
+fn replay_position(c: &mut PgConnection) -> Result<WalPosition, StorageError> {
+    Ok(
+        position_of(c, "SELECT pg_last_wal_replay_lsn()::text AS at")?
+            .unwrap_or(WalPosition(u64::MAX)),
+    )
 }
 
 /// A database URL without its password, for messages and logs.

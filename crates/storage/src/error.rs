@@ -14,6 +14,10 @@ pub enum StorageError {
     Migration(String),
     #[error("unsupported database url: {0}")]
     UnsupportedUrl(String),
+    /// A read database was named for a database that is not PostgreSQL, or
+    /// is not itself a PostgreSQL URL.
+    #[error("a read database (streaming replica) needs PostgreSQL for both: {0}")]
+    ReplicaUnsupported(String),
     #[error("stored value is invalid: {0}")]
     Corrupt(String),
     /// Sealing or opening a value kept encrypted at rest failed: no key, a

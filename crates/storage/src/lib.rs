@@ -34,6 +34,7 @@ pub mod plans;
 pub mod quality;
 pub mod rate;
 pub mod referrals;
+pub mod replica;
 pub mod retention;
 pub mod seed;
 pub mod sessions;
@@ -55,6 +56,7 @@ pub mod visits;
 pub use at_rest::FieldCipher;
 pub use db::{Backend, Conn, Db, DbOptions};
 pub use error::StorageError;
+pub use replica::{with_seen, WalPosition};
 pub use scope::Scope;
 
 /// A page of a list: the rows and the total count matching the filter.

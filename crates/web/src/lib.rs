@@ -9,6 +9,7 @@ mod error;
 mod import_xlsx;
 mod pages;
 mod qr;
+mod seen;
 pub mod verification_file;
 mod view;
 mod xlsx;
@@ -103,6 +104,10 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static(
                 "camera=(self), microphone=(), geolocation=(), payment=(), usb=()",
             ),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            seen::carry,
         ))
         .layer(axum::middleware::from_fn_with_state(state, strict_transport))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))

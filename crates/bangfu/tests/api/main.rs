@@ -48,6 +48,7 @@ mod public_forms;
 mod quality;
 mod reference;
 mod reidentify;
+mod replica;
 mod retention;
 mod scope;
 mod separation;

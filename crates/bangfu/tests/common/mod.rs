@@ -4,10 +4,14 @@
 //! Backend: SQLite (a temporary file) unless `BANGFU_TEST_DATABASE_URL` names a
 //! PostgreSQL server (e.g. `postgres://postgres@127.0.0.1:5432`), in which case
 //! each test creates a uniquely named database there and drops it afterwards.
+//! When `BANGFU_TEST_READ_DATABASE_URL` also names a streaming replica of that
+//! server (`scripts/pg_replica.sh start`), every server reads from the
+//! replica's copy of its database (`--read-database`).
 #![allow(dead_code)]
 
 pub mod browser;
 mod fixtures;
+pub mod replica;
 pub mod schema;
 
 pub use fixtures::*;
@@ -36,8 +40,11 @@ pub struct TestApp {
     pub base: String,
     /// The database the server runs on (another process may open it too).
     pub database_url: String,
+    /// The replica's copy of it, when the server reads from a replica.
+    pub read_database_url: Option<String>,
     pub services: Services,
     pub running: Running,
+    _replica: Option<replica::Shared>,
     _db: TestDb,
 }
 
@@ -177,12 +184,21 @@ async fn spawn_inner(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = config(url.clone());
     adjust(&mut config);
     config.db.max_connections = 4;
+    // With a replica: share it with the other tests (a test that pauses
+    // it waits for them and holds them off), and read from its copy.
+    let shared = match &db {
+        TestDb::Postgres { name, .. } => replica::share(name).await,
+        TestDb::Sqlite(_) => None,
+    };
+    config.db.read_url = shared.as_ref().map(|s| s.url.clone());
     let running = bangfu::start(config).await.expect("server starts");
     TestApp {
         base: format!("http://{}", running.addr),
         database_url: url,
+        read_database_url: shared.as_ref().map(|s| s.url.clone()),
         services: running.services.clone(),
         running,
+        _replica: shared,
         _db: db,
     }
 }

@@ -31,6 +31,7 @@ fn open(url: &str) -> Db {
         &DbOptions {
             max_connections: 10,
             busy_timeout: std::time::Duration::from_secs(30),
+            read_url: None,
         },
     )
     .expect("open");
