@@ -448,21 +448,6 @@ pub(crate) fn links_of(
     id: HouseholdId,
 ) -> Result<(households::MergeLinks, Option<Transfer>), ServiceError> {
     let merges = households::merge_links(c, scope, id)?;
-    let pending = store::list(
-        c,
-        scope,
-        &TransferFilter {
-            direction: Direction::Any,
-            status: Some(TransferStatus::Pending),
-            household_id: Some(id),
-        },
-        PageRequest {
-            page: 1,
-            per_page: 1,
-        },
-    )?
-    .items
-    .into_iter()
-    .next();
+    let pending = store::pending_of(c, scope, id)?;
     Ok((merges, pending))
 }

@@ -23,17 +23,21 @@ type LineRow = (String, String, i64, Option<i64>, Option<i64>, NaiveDateTime);
 
 fn to_line(r: LineRow) -> Result<StoredLine, StorageError> {
     let (code, month, dibao, low, by, at) = r;
-    let effective = Month::parse("effective_month", &month)
-        .map_err(|_| StorageError::Corrupt(format!("line {code} month {month}")))?;
     Ok(StoredLine {
-        line: Line {
-            division_code: code,
-            effective,
-            dibao_line: Fen(dibao),
-            low_income_line: low.map(Fen),
-        },
+        line: line_of(code, &month, dibao, low)?,
         updated_by: by,
         updated_at: at,
+    })
+}
+
+fn line_of(code: String, month: &str, dibao: i64, low: Option<i64>) -> Result<Line, StorageError> {
+    let effective = Month::parse("effective_month", month)
+        .map_err(|_| StorageError::Corrupt(format!("line {code} month {month}")))?;
+    Ok(Line {
+        division_code: code,
+        effective,
+        dibao_line: Fen(dibao),
+        low_income_line: low.map(Fen),
     })
 }
 
@@ -59,9 +63,24 @@ pub fn all(conn: &mut Conn, prefix: Option<&str>) -> Result<Vec<StoredLine>, Sto
     rows.into_iter().map(to_line).collect()
 }
 
-/// All lines as a lookup book.
+/// All lines as a lookup book. Every file's page and every decision reads
+/// it, so it is one fixed statement (prepared once per connection) with only
+/// the columns the book needs.
 pub fn book(conn: &mut Conn) -> Result<LineBook, StorageError> {
-    Ok(LineBook::new(all(conn, None)?.into_iter().map(|s| s.line)))
+    let rows: Vec<(String, String, i64, Option<i64>)> = run!(conn, c => poverty_lines::table
+        .order((poverty_lines::division_code.asc(), poverty_lines::effective_month.asc()))
+        .select((
+            poverty_lines::division_code,
+            poverty_lines::effective_month,
+            poverty_lines::dibao_line_fen,
+            poverty_lines::low_income_line_fen,
+        ))
+        .load(c))?;
+    let lines = rows
+        .into_iter()
+        .map(|(code, month, dibao, low)| line_of(code, &month, dibao, low))
+        .collect::<Result<Vec<_>, StorageError>>()?;
+    Ok(LineBook::new(lines))
 }
 
 pub fn find(conn: &mut Conn, code: &str, month: Month) -> Result<Option<StoredLine>, StorageError> {

@@ -220,6 +220,28 @@ pub fn list(
     Ok(page.of(assemble(conn, rows)?, total))
 }
 
+/// The pending transfer of one file seen from the scope (either end), if
+/// any: one fixed statement, as every file's page asks it.
+pub fn pending_of(
+    conn: &mut Conn,
+    scope: &Scope,
+    household: HouseholdId,
+) -> Result<Option<Transfer>, StorageError> {
+    let rows: Vec<Joined> = run!(conn, c => t::table
+        .inner_join(households::table)
+        .filter(t::household_id.eq(household.0))
+        .filter(t::status.eq(TransferStatus::Pending.code()))
+        .filter(scope.covers(t::from_path).or(scope.covers(t::to_path)))
+        .order(t::id.desc())
+        .limit(1)
+        .select(joined!())
+        .load(c))?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(assemble(conn, rows)?.into_iter().next())
+}
+
 /// Answers (or withdraws) a pending transfer at `version`; false when it
 /// is no longer pending at that version.
 pub fn answer(

@@ -51,10 +51,18 @@ struct Row {
 type Joined = (Row, String, String);
 
 fn roles_of(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, Vec<Role>>, StorageError> {
-    let rows: Vec<(i64, String)> = run!(conn, c => user_roles::table
-        .filter(user_roles::user_id.eq_any(ids))
-        .select((user_roles::user_id, user_roles::role))
-        .load(c))?;
+    // One user (every request's sign-in check) reads by a fixed statement,
+    // prepared once per connection; `IN (…)` is prepared anew each time.
+    let rows: Vec<(i64, String)> = match ids {
+        [one] => run!(conn, c => user_roles::table
+            .filter(user_roles::user_id.eq(*one))
+            .select((user_roles::user_id, user_roles::role))
+            .load(c))?,
+        _ => run!(conn, c => user_roles::table
+            .filter(user_roles::user_id.eq_any(ids))
+            .select((user_roles::user_id, user_roles::role))
+            .load(c))?,
+    };
     let mut map: HashMap<i64, Vec<Role>> = HashMap::new();
     for (uid, code) in rows {
         let role = Role::parse(&code)
