@@ -121,6 +121,8 @@ pub async fn load_households_months(
     let (mut made, mut people, mut months) = (0usize, 0usize, 0usize);
     let batch = 250usize;
     let mut start = 0usize;
+    let before = usize::try_from(offset).unwrap_or(0);
+    let mut analyzed = before.max(5_000);
     while start < n {
         let end = (start + batch).min(n);
         let g = grassroots.clone();
@@ -145,8 +147,15 @@ pub async fn load_households_months(
         people += p;
         months += k;
         start = end;
-        if start.is_multiple_of(10_000) || start == n {
+        // Statistics each time the files on hand have doubled (and at the
+        // end): the planner needs them as tables grow several times over,
+        // and at every 10 000 files re-reading a database of millions would
+        // cost more than generating it.
+        if before + start >= analyzed * 2 || start == n {
             services.seed_analyze().await?;
+            analyzed = before + start;
+        }
+        if start.is_multiple_of(10_000) || start == n {
             progress(&format!("已生成 {start} / {n} 户"));
         }
     }

@@ -128,7 +128,7 @@ impl Modify for BearerAuth {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Bangfu 帮扶 API", description = "困难职工帮扶系统的 JSON 接口。金额以分为单位（整数）；时间为 UTC（RFC 3339）。错误统一为 {\"error\":{\"code\",\"message\",\"field\"}}。"),
+    info(title = "Bangfu 帮扶 API", description = "困难职工帮扶系统的 JSON 接口。金额以分为单位（整数）；时间为 UTC（RFC 3339）。错误统一为 {\"error\":{\"code\",\"message\",\"field\"}}。服务器配置了只读副本（--read-database）时，写入的响应带 Bangfu-Seen 头：之后的请求原样带上它，即可在任何进程上立即读到自己的写入。"),
     paths(
         login, logout, me, change_password,
         list_unions, get_union, create_union, update_union, move_union,
