@@ -119,7 +119,7 @@ if [ -n "$READ_URL" ] && psql "$READ_URL/postgres" -qtAc 'select 1' >/dev/null 2
     && psql "$PRIMARY_URL/postgres" -qtAc 'select 1' >/dev/null 2>&1; then
     run "tests with a read replica" cargo_test replica \
         BANGFU_TEST_DATABASE_URL="$PRIMARY_URL" BANGFU_TEST_READ_DATABASE_URL="$READ_URL" \
-        -- -p bangfu --test api
+        -- --workspace --test api
 elif [ "${BANGFU_REQUIRE_REPLICA:-0}" = "1" ]; then
     echo "the replica ($READ_URL) or its primary ($PRIMARY_URL) does not answer and BANGFU_REQUIRE_REPLICA=1" >&2
     SUMMARY+=("FAILED  $(printf '%-28s' "tests with a read replica") (no replica at '$READ_URL')")

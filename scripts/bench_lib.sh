@@ -96,6 +96,23 @@ bench_reidentify() {
     echo "$state"
 }
 
+# bench_monthly TOKEN: starts the monthly run on $port and follows it to its
+# end (at most an hour); prints the run's last state (JSON), or nothing when
+# no run started (one already ran this month).
+bench_monthly() {
+    local job state t0
+    t0=$(date +%s)
+    job=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/monthly/run" -H "authorization: Bearer $1" \
+        | python3 -c 'import sys,json; print(json.load(sys.stdin)["job_id"])') || return 0
+    while :; do
+        state=$(curl -sf "http://127.0.0.1:$port/api/v1/monthly/runs/$job" -H "authorization: Bearer $1") || state=""
+        [ -n "$state" ] && [ "$(python3 -c 'import sys,json; print(json.loads(sys.argv[1]).get("finished", False))' "$state")" = True ] && break
+        [ $(( $(date +%s) - t0 )) -gt 3600 ] && break
+        sleep 0.25
+    done
+    echo "$state"
+}
+
 bench_cleanup() {
     [ -n "$server" ] && { kill "$server" 2>/dev/null; } || true
     wait 2>/dev/null || true
