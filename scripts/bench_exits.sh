@@ -58,13 +58,13 @@ t1=$(date +%s%N)
 grep -E '^已生成' "$work/households.log" || true
 echo "generate (households + decisions + assistance): $(ms "$t0" "$t1") ms"
 
-echo 'Bench-Admin-2026' | $bin --database "$url" user create --username bench-admin --role admin,auditor >/dev/null
+echo 'Bench-Admin-2026' | $bin --database "$url" user create --username exits-admin --role admin --keep-password >/dev/null
 # The scheduler would start this month's run by itself: off, so the run below is the one measured.
 $bin --database "$url" serve --listen "127.0.0.1:$port" --monthly-schedule false > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 token=$(curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
-    -d '{"username":"bench-admin","password":"Bench-Admin-2026"}' | json 'd["token"]')
+    -d '{"username":"exits-admin","password":"Bench-Admin-2026"}' | json 'd["token"]')
 auth=(-H "authorization: Bearer $token")
 api() { curl -sf "${auth[@]}" "http://127.0.0.1:$port$1"; }
 root=$(api /api/v1/auth/me | json 'd["union_id"]')
@@ -113,7 +113,7 @@ echo "households on file (list total): $(api '/api/v1/households?status=on_file&
 jar="$work/cookies.txt"
 csrf=$(curl -s -c "$jar" "http://127.0.0.1:$port/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
 curl -s -b "$jar" -c "$jar" -o /dev/null "http://127.0.0.1:$port/login" \
-    --data-urlencode "username=bench-admin" --data-urlencode "password=Bench-Admin-2026" --data-urlencode "csrf=$csrf"
+    --data-urlencode "username=exits-admin" --data-urlencode "password=Bench-Admin-2026" --data-urlencode "csrf=$csrf"
 single "page: /stats (top union, today)" "/stats?union=$root" -b "$jar"
 single "page: /targets (top union, $year)" "/targets?union=$root&year=$year" -b "$jar"
 single "page: / (administrator's dashboard)" "/" -b "$jar"
