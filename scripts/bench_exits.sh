@@ -84,26 +84,13 @@ else
     echo "monthly run: $(ms "$t0" "$t1") ms wall (polled every 0.25 s); $(json '"%s: %s of %s households in %s ms, found %s, to-dos added %s" % (d["status_label"], d["evaluated"], d["total"], d["millis"], d["found"], d["added"])' < "$work/run.json")"
 fi
 
-single() {
-    local label="$1" path="$2"; shift 2
-    local t code
-    code=$(curl -s -o /dev/null -w '%{http_code}' "$@" "http://127.0.0.1:$port$path")
-    if [ "$code" != 200 ]; then
-        printf '%-64s answered %s: not measured\n' "$label" "$code"
-        return
-    fi
-    t=$(for _ in $(seq 1 9); do
-        curl -s -o /dev/null -w '%{time_total}\n' "$@" "http://127.0.0.1:$port$path"
-    done | sort -n | sed -n 5p)
-    printf '%-64s %8.1f ms (one at a time, median of 9)\n' "$label" "$(python3 -c "print($t*1000)")"
-}
 
 echo "== $backend: the panel and targets"
-single "panel, top union, as of today" "/api/v1/stats/panel?union=$root&as_of=$today" "${auth[@]}"
-single "panel, top union, as of a year ago" "/api/v1/stats/panel?union=$root&as_of=$year_ago" "${auth[@]}"
-single "panel drill-down: province 440000, as of today" "/api/v1/stats/panel?union=$province&as_of=$today" "${auth[@]}"
-single "panel drill-down: county 440103, as of today" "/api/v1/stats/panel?union=$county&as_of=$today" "${auth[@]}"
-single "target progress, top union, $year" "/api/v1/targets/progress?union=$root&year=$year" "${auth[@]}"
+bench_single "panel, top union, as of today" "/api/v1/stats/panel?union=$root&as_of=$today" "${auth[@]}"
+bench_single "panel, top union, as of a year ago" "/api/v1/stats/panel?union=$root&as_of=$year_ago" "${auth[@]}"
+bench_single "panel drill-down: province 440000, as of today" "/api/v1/stats/panel?union=$province&as_of=$today" "${auth[@]}"
+bench_single "panel drill-down: county 440103, as of today" "/api/v1/stats/panel?union=$county&as_of=$today" "${auth[@]}"
+bench_single "target progress, top union, $year" "/api/v1/targets/progress?union=$root&year=$year" "${auth[@]}"
 if panel=$(api "/api/v1/stats/panel?union=$root&as_of=$today" 2>/dev/null); then
     echo "top union as of $today: $(json '"on file %s households (%s persons), filed %s, exits %s, relief %s, removals %s, reopened %s; %s child unions" % (d["total"]["on_file"]["households"], d["total"]["on_file"]["persons"], d["total"]["filed"], d["total"]["decisions"]["out"], d["total"]["decisions"]["relief"], d["total"]["decisions"]["removal"], d["total"]["reopened"], len(d["children"]))' <<<"$panel" 2>/dev/null || echo "(figures not read)")"
 fi
@@ -114,6 +101,6 @@ jar="$work/cookies.txt"
 csrf=$(curl -s -c "$jar" "http://127.0.0.1:$port/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
 curl -s -b "$jar" -c "$jar" -o /dev/null "http://127.0.0.1:$port/login" \
     --data-urlencode "username=exits-admin" --data-urlencode "password=Bench-Admin-2026" --data-urlencode "csrf=$csrf"
-single "page: /stats (top union, today)" "/stats?union=$root" -b "$jar"
-single "page: /targets (top union, $year)" "/targets?union=$root&year=$year" -b "$jar"
-single "page: / (administrator's dashboard)" "/" -b "$jar"
+bench_single "page: /stats (top union, today)" "/stats?union=$root" -b "$jar"
+bench_single "page: /targets (top union, $year)" "/targets?union=$root&year=$year" -b "$jar"
+bench_single "page: / (administrator's dashboard)" "/" -b "$jar"

@@ -96,6 +96,25 @@ bench_reidentify() {
     echo "$state"
 }
 
+# bench_single LABEL PATH CURL-ARGS...: a GET on $port, one at a time, the
+# median of 9 in milliseconds, printed after LABEL and kept in $last_ms
+# (nothing measured when it does not answer 200).
+bench_single() {
+    local label="$1" path="$2"; shift 2
+    local t code
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$@" "http://127.0.0.1:$port$path")
+    if [ "$code" != 200 ]; then
+        printf '%-58s answered %s: not measured\n' "$label" "$code"
+        last_ms=0
+        return
+    fi
+    t=$(for _ in $(seq 1 9); do
+        curl -s -o /dev/null -w '%{time_total}\n' "$@" "http://127.0.0.1:$port$path"
+    done | sort -n | sed -n 5p)
+    last_ms=$(python3 -c "print(round($t*1000, 1))")
+    printf '%-58s %9.1f ms\n' "$label" "$last_ms"
+}
+
 # bench_monthly TOKEN: starts the monthly run on $port and follows it to its
 # end (at most an hour); prints the run's last state (JSON), or nothing when
 # no run started (one already ran this month).

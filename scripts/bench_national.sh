@@ -52,20 +52,6 @@ echo 'Bench-Reviewer-2026' | $bin --database "$url" user create --username nat-r
 officer=$(bench_token nat-officer Bench-Officer-2026)
 reviewer=$(bench_token nat-reviewer Bench-Reviewer-2026)
 
-single() { # LABEL PATH CURL-ARGS...: the median of 9, one at a time
-    local label="$1" path="$2"; shift 2
-    local t code
-    code=$(curl -s -o /dev/null -w '%{http_code}' "$@" "http://127.0.0.1:$port$path")
-    if [ "$code" != 200 ]; then
-        printf '%-58s answered %s: not measured\n' "$label" "$code"
-        return
-    fi
-    t=$(for _ in $(seq 1 9); do
-        curl -s -o /dev/null -w '%{time_total}\n' "$@" "http://127.0.0.1:$port$path"
-    done | sort -n | sed -n 5p)
-    printf '%-58s %9.1f ms\n' "$label" "$(python3 -c "print($t*1000)")"
-    last_ms=$(python3 -c "print($t*1000)")
-}
 
 page_login() { # USER PASSWORD JAR: a browser session
     local csrf
@@ -89,12 +75,12 @@ printf '%-58s %9s ms (%s files)\n' "re-identify every file on file (job)" "$(hea
     "$(tail -n 1 <<<"$reid" | json 'd.get("total", "?")')"
 
 echo "== $backend: panel and targets"
-single "panel, top union, today" "/api/v1/stats/panel?union=$root&as_of=$today" "${auth[@]}"
+bench_single "panel, top union, today" "/api/v1/stats/panel?union=$root&as_of=$today" "${auth[@]}"
 top=$last_ms
-single "panel, top union, a year ago" "/api/v1/stats/panel?union=$root&as_of=$year_ago" "${auth[@]}"
-single "panel, county 440103, today" "/api/v1/stats/panel?union=$county&as_of=$today" "${auth[@]}"
+bench_single "panel, top union, a year ago" "/api/v1/stats/panel?union=$root&as_of=$year_ago" "${auth[@]}"
+bench_single "panel, county 440103, today" "/api/v1/stats/panel?union=$county&as_of=$today" "${auth[@]}"
 printf '%-58s %9s\n' "panel: top union / county" "$(python3 -c "print(f'{$top/max($last_ms,0.001):.1f}×')")"
-single "target progress, top union, $year" "/api/v1/targets/progress?union=$root&year=$year" "${auth[@]}"
+bench_single "target progress, top union, $year" "/api/v1/targets/progress?union=$root&year=$year" "${auth[@]}"
 
 echo "== $backend: the monthly run"
 bench_monthly "$token" > "$work/run.json"
@@ -107,16 +93,16 @@ fi
 
 echo "== $backend: lists"
 national=(-H "authorization: Bearer $reviewer")
-single "national list, on file, near-dibao, by filing date" "/api/v1/households?status=on_file&category=near_dibao&sort=filed_desc" "${national[@]}"
-single "national name search (建国)" "/api/v1/households?q=%E5%BB%BA%E5%9B%BD" "${national[@]}"
-single "national name search (王, one character)" "/api/v1/households?q=%E7%8E%8B" "${national[@]}"
-single "county officer's list" "/api/v1/households" -H "authorization: Bearer $officer"
+bench_single "national list, on file, near-dibao, by filing date" "/api/v1/households?status=on_file&category=near_dibao&sort=filed_desc" "${national[@]}"
+bench_single "national name search (建国)" "/api/v1/households?q=%E5%BB%BA%E5%9B%BD" "${national[@]}"
+bench_single "national name search (王, one character)" "/api/v1/households?q=%E7%8E%8B" "${national[@]}"
+bench_single "county officer's list" "/api/v1/households" -H "authorization: Bearer $officer"
 
 echo "== $backend: home dashboards"
 page_login nat-admin Bench-Admin-2026 "$work/admin.jar"
 page_login nat-manager Bench-Manager-2026 "$work/manager.jar"
-single "home, national administrator" "/" -b "$work/admin.jar"
-single "home, province reviewer (manager)" "/" -b "$work/manager.jar"
+bench_single "home, national administrator" "/" -b "$work/admin.jar"
+bench_single "home, province reviewer (manager)" "/" -b "$work/manager.jar"
 
 echo "== $backend: 64 concurrent clients, 10 s each"
 household=$(curl -sf -H "authorization: Bearer $officer" "http://127.0.0.1:$port/api/v1/households?per_page=1" | json 'd["items"][0]["id"]')
