@@ -43,9 +43,11 @@ end=$(date +%s%N)
 tail -n 1 "$work/demo.log"
 echo "generation: $(( (end - start) / 1000000 )) ms wall"
 county_pw=$(python3 -c 'import re,sys; print(re.search(r"共用密码：([^）]+)）", open(sys.argv[1]).read()).group(1))' "$work/demo.log")
-echo 'Bench-Admin-2026' | $bin --database "$url" user create --username bench-admin --role admin,auditor >/dev/null
+# Separate accounts: an administrator may not also be the auditor.
+echo 'Bench-Admin-2026' | $bin --database "$url" user create --username national-admin --role admin --keep-password >/dev/null
+echo 'Bench-Auditor-2026' | $bin --database "$url" user create --username national-auditor --role auditor --keep-password >/dev/null
 
-$bin --database "$url" serve --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+$bin --database "$url" serve --listen "127.0.0.1:$port" --two-factor-roles none > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 
@@ -53,7 +55,8 @@ token() {
     curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
         -d "{\"username\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])'
 }
-national=$(token bench-admin Bench-Admin-2026)
+national=$(token national-admin Bench-Admin-2026)
+auditor=$(token national-auditor Bench-Auditor-2026)
 county=$(token officer-440103 "$county_pw")
 gd=$(curl -sf "http://127.0.0.1:$port/api/v1/unions?level=province&q=%E5%B9%BF%E4%B8%9C" -H "authorization: Bearer $national" \
     | python3 -c 'import sys,json; print(json.load(sys.stdin)["items"][0]["id"])')
@@ -75,6 +78,6 @@ bench "national admin: GET /unions (first 50 of the nation)" "$national" "/api/v
 bench "national admin: GET /unions?q=机械厂 (search the nation)" "$national" "/api/v1/unions?q=%E6%9C%BA%E6%A2%B0%E5%8E%82&per_page=50"
 bench "national admin: GET /unions/{广东} (detail + children)" "$national" "/api/v1/unions/$gd"
 bench "national admin: GET /users (first 50 of the nation)" "$national" "/api/v1/users?per_page=50"
-bench "national auditor: GET /audit (latest 50)" "$national" "/api/v1/audit?per_page=50"
+bench "national auditor: GET /audit (latest 50)" "$auditor" "/api/v1/audit?per_page=50"
 bench "county officer: GET /unions (own subtree)" "$county" "/api/v1/unions?per_page=50"
 bench "county officer: GET /unions/{out of scope} (404)" "$county" "/api/v1/unions/$gd"

@@ -53,12 +53,12 @@ t1=$(date +%s%N)
 grep -E '^已生成' "$work/households.log" || true
 echo "generate $n households + assistance: $(ms "$t0" "$t1") ms"
 
-echo 'Bench-Auditor-2026' | $bin --database "$url" user create --username bench-auditor --role auditor,admin >/dev/null
-$bin --database "$url" serve --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+echo 'Bench-Auditor-2026' | $bin --database "$url" user create --username fund-auditor --role auditor --keep-password >/dev/null
+$bin --database "$url" serve --listen "127.0.0.1:$port" --two-factor-roles none > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
 token=$(curl -sf "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
-    -d '{"username":"bench-auditor","password":"Bench-Auditor-2026"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
+    -d '{"username":"fund-auditor","password":"Bench-Auditor-2026"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["token"])')
 auth=(-H "authorization: Bearer $token")
 
 echo "== $backend: the whole fund audit (national scope)"
@@ -100,7 +100,7 @@ single "API: GET /api/v1/households/$hid/assistance" "/api/v1/households/$hid/as
 jar="$work/cookies.txt"
 csrf=$(curl -s -c "$jar" "http://127.0.0.1:$port/login" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1)
 curl -s -b "$jar" -c "$jar" -o /dev/null "http://127.0.0.1:$port/login" \
-    --data-urlencode "username=bench-auditor" --data-urlencode "password=Bench-Auditor-2026" --data-urlencode "csrf=$csrf"
+    --data-urlencode "username=fund-auditor" --data-urlencode "password=Bench-Auditor-2026" --data-urlencode "csrf=$csrf"
 code=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" "http://127.0.0.1:$port/households/$hid/assistance")
 if [ "$code" = 200 ]; then
     single "page: /households/$hid/assistance" "/households/$hid/assistance" -b "$jar"

@@ -53,15 +53,19 @@ t1=$(date +%s%N)
 tail -n 1 "$work/households.log"
 echo "generate $n households: $(ms "$t0" "$t1") ms"
 
-echo 'Bench-Admin-2026' | $bin --database "$url" user create --username bench-admin --role admin,auditor >/dev/null
-echo 'Bench-Officer-2026' | $bin --database "$url" user create --username bench-officer --role officer --union 440103 >/dev/null
-$bin --database "$url" serve --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+# The administrator re-identifies; a national reviewer reads the nation's
+# files (an administrator does not), a county officer its own.
+echo 'Bench-Admin-2026' | $bin --database "$url" user create --username hh-admin --role admin --keep-password >/dev/null
+echo 'Bench-Reviewer-2026' | $bin --database "$url" user create --username hh-reviewer --role reviewer --keep-password >/dev/null
+echo 'Bench-Officer-2026' | $bin --database "$url" user create --username hh-officer --role officer --union 440103 --keep-password >/dev/null
+$bin --database "$url" serve --listen "127.0.0.1:$port" --two-factor-roles none > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-national=$(bench_token bench-admin Bench-Admin-2026)
-county=$(bench_token bench-officer Bench-Officer-2026)
+admin=$(bench_token hh-admin Bench-Admin-2026)
+national=$(bench_token hh-reviewer Bench-Reviewer-2026)
+county=$(bench_token hh-officer Bench-Officer-2026)
 
-bench_reidentify "$national" > "$work/reid.txt"
+bench_reidentify "$admin" > "$work/reid.txt"
 echo "identify all (a job, followed to its end): $(sed -n 2p "$work/reid.txt") in $(sed -n 1p "$work/reid.txt") ms"
 
 # A full ID number to search for: reveal one file's (audited, with a reason).
