@@ -9,8 +9,8 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 pub(crate) const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -277,6 +277,7 @@ impl Db {
                         .build(ConnectionManager::<PgConnection>::new(read))
                         .map_err(|e| StorageError::Pool(e.to_string()))?,
                     replayed: AtomicU64::new(0),
+                    resting_until: Mutex::new(None),
                 })
             }
             (Some(read), _) => return Err(StorageError::ReplicaUnsupported(redact(read))),
@@ -404,11 +405,12 @@ impl Db {
     /// A replica connection that has replayed at least `need`, if there is a
     /// replica and it has.
     fn replica_conn(&self, need: WalPosition) -> Option<Conn> {
-        let replica = self.inner.replica.as_ref()?;
+        let replica = self.inner.replica.as_ref().filter(|r| !r.resting())?;
         let mut pooled = match replica.pool.get() {
             Ok(c) => c,
             Err(e) => {
-                tracing::warn!(error = %e, "the read replica does not answer: reading the primary");
+                replica.rest();
+                tracing::warn!(error = %e, "the read replica does not answer: reading the primary for {} s", REPLICA_REST.as_secs());
                 return None;
             }
         };
@@ -475,6 +477,27 @@ struct Replica {
     /// The furthest replay position seen; it only grows, so a read that
     /// needs less than it asks nothing.
     replayed: AtomicU64,
+    /// After the replica failed to answer, reads go to the primary until
+    /// then, rather than each waiting out the pool's timeout.
+    resting_until: Mutex<Option<Instant>>,
+}
+
+/// How long reads leave a replica alone after it failed to answer.
+const REPLICA_REST: Duration = Duration::from_secs(10);
+
+impl Replica {
+    fn resting(&self) -> bool {
+        self.resting_until
+            .lock()
+            .map(|until| until.is_some_and(|t| Instant::now() < t))
+            .unwrap_or(false)
+    }
+
+    fn rest(&self) {
+        if let Ok(mut until) = self.resting_until.lock() {
+            *until = Some(Instant::now() + REPLICA_REST);
+        }
+    }
 }
 
 #[derive(diesel::QueryableByName)]

@@ -236,9 +236,6 @@ pub fn pending_of(
         .limit(1)
         .select(joined!())
         .load(c))?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
     Ok(assemble(conn, rows)?.into_iter().next())
 }
 
