@@ -854,7 +854,9 @@ pub fn cli(app: &TestApp, args: &[&str], stdin: &str) -> std::process::Output {
             .write_all(format!("{stdin}\n").as_bytes())
             .expect("write the password");
     }
-    child.wait_with_output().expect("bangfu ends")
+    let out = child.wait_with_output().expect("bangfu ends");
+    super::replica::settle();
+    out
 }
 
 /// The code of the base32 `secret` at `at` (unix seconds), as an

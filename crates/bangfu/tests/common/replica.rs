@@ -64,7 +64,6 @@ pub async fn share(name: &str) -> Option<Shared> {
 /// The replica to this test alone, while the value lives.
 pub struct Alone {
     admin: String,
-    primary: String,
     _gate: OwnedRwLockWriteGuard<()>,
 }
 
@@ -72,12 +71,11 @@ pub struct Alone {
 /// when the tests have no replica.
 pub async fn alone() -> Option<Alone> {
     let server = server()?;
-    let primary = std::env::var("BANGFU_TEST_DATABASE_URL").ok()?;
+    std::env::var("BANGFU_TEST_DATABASE_URL").ok()?;
     let gate = GATE.clone().write_owned().await;
     ALONE.with(|a| *a.borrow_mut() = true);
     Some(Alone {
         admin: format!("{server}/postgres"),
-        primary: format!("{}/postgres", primary.trim_end_matches('/')),
         _gate: gate,
     })
 }
@@ -97,18 +95,7 @@ impl Alone {
     /// Waits until the replica has applied everything the primary has
     /// written so far.
     pub async fn catch_up(&self) {
-        let target = psql(&self.primary, "SELECT pg_current_wal_lsn()").expect("primary position");
-        for _ in 0..300 {
-            let caught = psql(
-                &self.admin,
-                &format!("SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"),
-            );
-            if caught.as_deref() == Some("t") {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the replica did not catch up with {target} within 15 s");
+        settle();
     }
 }
 
@@ -120,6 +107,31 @@ impl Drop for Alone {
 }
 
 /// One value from `psql -Atc`, or `None` when it fails.
+/// Waits until the replica has applied everything the primary has written
+/// so far, when the tests have one. A write made by another process (the
+/// command line) carries no position back to the test's server, so its
+/// reads see it only once the replica has it, as in a deployment.
+pub fn settle() {
+    let (Some(server), Ok(primary)) = (server(), std::env::var("BANGFU_TEST_DATABASE_URL")) else {
+        return;
+    };
+    let primary = format!("{}/postgres", primary.trim().trim_end_matches('/'));
+    let Some(target) = psql(&primary, "SELECT pg_current_wal_lsn()") else {
+        return;
+    };
+    for _ in 0..300 {
+        let caught = psql(
+            &format!("{server}/postgres"),
+            &format!("SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"),
+        );
+        if caught.as_deref() == Some("t") {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the replica did not catch up with {target} within 15 s");
+}
+
 fn psql(url: &str, sql: &str) -> Option<String> {
     let out = std::process::Command::new("psql")
         .arg(url)
