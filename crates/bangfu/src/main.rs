@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 mod backup_cli;
+mod tallies_cmd;
 
 const DEFAULT_DATABASE: &str = "sqlite://data/bangfu.db";
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -60,6 +61,9 @@ enum Command {
     /// Check the audit log's hash chain
     #[command(subcommand)]
     Audit(audit_cmd::AuditCommand),
+    /// Check or rebuild the panel's tallies
+    #[command(subcommand)]
+    Tallies(tallies_cmd::TalliesCommand),
     /// Receive a department's dataset for verification (部门核对) from an
     /// .xlsx or .csv file, as the upload page would, acting as an existing
     /// account: for lists that arrive by secure file transfer, and for
@@ -537,6 +541,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Audit(cmd) => {
             let services = bangfu::open(&config).await.map_err(fail)?;
             audit_cmd::run(&services, cmd).await
+        }
+        Command::Tallies(cmd) => {
+            let services = bangfu::open(&config).await.map_err(fail)?;
+            tallies_cmd::run(&services, cmd).await
         }
         Command::Backup(args) => backup_cli::backup(&config, &keys, args).await,
         Command::Restore(args) => backup_cli::restore(&config, &keys, args).await,

@@ -130,10 +130,12 @@ pub enum Action {
     /// scope) was exported for them, with a reason (PIPL art. 45); or the
     /// attempt found nobody. The entry keeps the number masked.
     ExportPersonData,
+    /// The operator made the panel's tallies again from the rows they count.
+    RebuildTallies,
 }
 
 impl Action {
-    pub const ALL: [Action; 89] = [
+    pub const ALL: [Action; 90] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -223,6 +225,7 @@ impl Action {
         Action::RegenerateRecoveryCodes,
         Action::ResetTwoFactor,
         Action::ExportPersonData,
+        Action::RebuildTallies,
     ];
 
     pub fn code(self) -> &'static str {
@@ -316,6 +319,7 @@ impl Action {
             Action::RegenerateRecoveryCodes => "regenerate_recovery_codes",
             Action::ResetTwoFactor => "reset_two_factor",
             Action::ExportPersonData => "export_person_data",
+            Action::RebuildTallies => "rebuild_tallies",
         }
     }
 
@@ -410,6 +414,7 @@ impl Action {
             Action::RegenerateRecoveryCodes => "重新生成恢复码",
             Action::ResetTwoFactor => "重置两步验证",
             Action::ExportPersonData => "导出个人信息副本",
+            Action::RebuildTallies => "重建统计汇总",
         }
     }
 

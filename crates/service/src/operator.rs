@@ -285,4 +285,28 @@ impl Services {
         })
         .await
     }
+
+    /// How far the panel's tallies are from the rows they count: (rows
+    /// kept that the rows do not make, rows the rows make that are not
+    /// kept); (0, 0) when they agree. Reads the primary.
+    pub async fn operator_tallies_check(&self, _: Operator) -> Result<(i64, i64), ServiceError> {
+        self.read_primary(|c| Ok(bangfu_storage::tallies::check(c)?))
+            .await
+    }
+
+    /// Makes the panel's tallies again from the rows they count (after a
+    /// repair by hand, say); audited. Returns how many rows it wrote.
+    pub async fn operator_tallies_rebuild(&self, _: Operator) -> Result<usize, ServiceError> {
+        self.write(|c| {
+            let before = bangfu_storage::tallies::check(c)?;
+            let n = bangfu_storage::tallies::rebuild(c)?;
+            let root = ensure_root(c)?;
+            Record::of(Action::RebuildTallies, "tallies", root.id, root.owner())
+                .before(serde_json::json!({ "extra": before.0, "missing": before.1 }))
+                .after(serde_json::json!({ "rows": n }))
+                .write(c, Who::Operator)?;
+            Ok(n)
+        })
+        .await
+    }
 }

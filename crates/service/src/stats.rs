@@ -31,9 +31,11 @@
 //!
 //! # Breakdown
 //!
-//! Every row is counted at the union whose path it carries. The union's own
-//! figures are the rows with its own path; each child's are the rows of its
-//! subtree; the total is their sum, so `total = own + Σ children` exactly.
+//! Every row is counted at its union and every union above it, as it is
+//! written (`bangfu_storage::tallies`). A child's figures are its subtree's
+//! tallies; the union's own are its subtree's less its children's, so
+//! `total = own + Σ children` exactly, and the panel reads a few hundred
+//! rows however many households lie beneath.
 
 use crate::{Actor, ServiceError, Services};
 use bangfu_domain::audit::Action;
@@ -41,8 +43,9 @@ use bangfu_domain::household::{Cohort, Tier};
 use bangfu_domain::identification::Category;
 use bangfu_domain::leaving::{Pathway, RemovalReason};
 use bangfu_domain::target::{self, DefaultPlan, Share, ShareOrigin};
-use bangfu_domain::{Fen, Month, Permission, UnionId, UnionPath, ValidationError};
+use bangfu_domain::{Fen, Month, Permission, UnionId, ValidationError};
 use bangfu_storage::stats::{self as store, UnionRef};
+use bangfu_storage::tallies::{self, Measure, Tally};
 use bangfu_storage::{unions, Conn, Scope};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use serde_json::json;
@@ -244,163 +247,184 @@ pub fn parse_year(raw: Option<&str>, today: NaiveDate) -> Result<i32, ServiceErr
     }
 }
 
-/// Which bucket a row's union path falls in: the union itself (`None`) or
-/// one of its children (index). A path under a union that is no longer a
-/// child (inconsistent data) is counted as the union's own, so the total
-/// still holds every row.
-struct Buckets {
-    prefix: String,
-    by_id: HashMap<i64, usize>,
-}
-
-impl Buckets {
-    fn new(union: &UnionPath, children: &[UnionRef]) -> Self {
-        Self {
-            prefix: union.as_str().to_owned(),
-            by_id: children
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (c.id.0, i))
-                .collect(),
-        }
-    }
-
-    fn of(&self, path: &str) -> Option<usize> {
-        let rest = path.strip_prefix(&self.prefix)?;
-        let first = rest.split('/').next()?;
-        let id: i64 = first.parse().ok()?;
-        self.by_id.get(&id).copied()
-    }
-}
-
+/// The union's own figures and each child's (its whole subtree), from the
+/// tallies: a child's tallies are its subtree's; the union's own are its
+/// subtree's less its children's.
 fn panel_figures(
     c: &mut Conn,
-    scope: &Scope,
-    union: &UnionPath,
+    union: UnionId,
     children: &[UnionRef],
     on: NaiveDate,
 ) -> Result<(Figures, Vec<Figures>), ServiceError> {
-    let buckets = Buckets::new(union, children);
+    let mut ids = vec![union];
+    ids.extend(children.iter().map(|k| k.id));
+    let index: HashMap<i64, usize> = children
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.id.0, i))
+        .collect();
     let mut own = Figures::default();
     let mut kids = vec![Figures::default(); children.len()];
-    macro_rules! at {
-        ($path:expr) => {
-            match buckets.of($path) {
-                Some(i) => &mut kids[i],
-                None => &mut own,
+    let mut spread = |rows: Vec<Tally>, apply: &dyn Fn(&mut Figures, &Tally, i64)| {
+        for t in rows {
+            match index.get(&t.union_id.0) {
+                Some(&i) => {
+                    apply(&mut kids[i], &t, 1);
+                    apply(&mut own, &t, -1);
+                }
+                None => apply(&mut own, &t, 1),
             }
-        };
-    }
-    for r in store::on_file(c, scope, union, on)? {
-        let f = at!(&r.union_path);
-        let n = Count {
-            households: r.households,
-            persons: r.persons,
-        };
-        f.on_file += n;
-        if let Some(i) = Tier::ALL.iter().position(|t| t.code() == r.tier) {
-            f.tiers[i] += n;
         }
-        if r.tier == Tier::National.code() {
-            f.national += n;
-            if let Some(i) = Category::ALL.iter().position(|x| x.code() == r.category) {
-                f.categories[i] += n;
+    };
+    let count = |t: &Tally, sign: i64| Count {
+        households: sign * t.n,
+        persons: sign * t.persons,
+    };
+    spread(
+        tallies::as_of(c, &ids, Measure::OnFile, on)?,
+        &|f, t, sign| {
+            let n = count(t, sign);
+            let mut parts = t.key.split('|');
+            let (tier, category, cohort) = (
+                parts.next().unwrap_or(""),
+                parts.next().unwrap_or(""),
+                parts.next().unwrap_or(""),
+            );
+            f.on_file += n;
+            if let Some(i) = Tier::ALL.iter().position(|x| x.code() == tier) {
+                f.tiers[i] += n;
             }
-        } else {
-            f.local += n;
-        }
-        if r.cohort == Cohort::Baseline.code() {
-            f.baseline_on_file += n;
-        } else {
-            f.incremental_on_file += n;
-        }
-    }
-    for r in store::accepted_on_file(c, scope, union, on)? {
-        if let Some(i) = Tier::ALL.iter().position(|t| t.code() == r.tier) {
-            at!(&r.union_path).accepted[i] += Count {
-                households: r.households,
-                persons: r.persons,
-            };
-        }
-    }
-    for (path, cohort, n) in store::filings(c, scope, union, on)? {
-        let f = at!(&path);
-        f.filed += n;
-        if cohort == Cohort::Baseline.code() {
-            f.baseline_filed += n;
-        }
-    }
-    for (path, n) in store::reopenings(c, scope, union, on)? {
-        at!(&path).reopened += n;
-    }
-    for d in store::decisions(c, scope, union, on)? {
-        at!(&d.union_path).add_decision(
-            &d.kind,
-            d.pathway.as_deref(),
-            d.reason.as_deref(),
-            d.count,
-        );
-    }
-    for d in store::revocations(c, scope, union, on)? {
-        at!(&d.union_path).add_decision(
-            &d.kind,
-            d.pathway.as_deref(),
-            d.reason.as_deref(),
-            -d.count,
-        );
-    }
-    for (path, fen) in store::raised(c, scope, union, on)? {
-        let f = at!(&path);
-        f.raised = Fen(f.raised.0 + fen);
-    }
-    for g in store::given(c, scope, union, on)? {
-        let f = at!(&g.union_path);
-        f.cash = Fen(f.cash.0 + g.cash);
-        f.goods = Fen(f.goods.0 + g.goods);
-        f.household_times += g.times;
-        f.person_times += g.persons;
-    }
+            if tier == Tier::National.code() {
+                f.national += n;
+                if let Some(i) = Category::ALL.iter().position(|x| x.code() == category) {
+                    f.categories[i] += n;
+                }
+            } else {
+                f.local += n;
+            }
+            if cohort == Cohort::Baseline.code() {
+                f.baseline_on_file += n;
+            } else {
+                f.incremental_on_file += n;
+            }
+        },
+    );
+    spread(
+        tallies::as_of(c, &ids, Measure::Accepted, on)?,
+        &|f, t, sign| {
+            if let Some(i) = Tier::ALL.iter().position(|x| x.code() == t.key) {
+                f.accepted[i] += count(t, sign);
+            }
+        },
+    );
+    spread(
+        tallies::as_of(c, &ids, Measure::Filed, on)?,
+        &|f, t, sign| {
+            f.filed += sign * t.n;
+            if t.key == Cohort::Baseline.code() {
+                f.baseline_filed += sign * t.n;
+            }
+        },
+    );
+    spread(
+        tallies::as_of(c, &ids, Measure::Reopened, on)?,
+        &|f, t, sign| {
+            f.reopened += sign * t.n;
+        },
+    );
+    spread(
+        tallies::as_of(c, &ids, Measure::Decided, on)?,
+        &|f, t, sign| {
+            let d = DecisionKey::parse(&t.key);
+            f.add_decision(d.kind, d.pathway, d.reason, sign * t.n);
+        },
+    );
+    spread(
+        tallies::as_of(c, &ids, Measure::Raised, on)?,
+        &|f, t, sign| {
+            f.raised = Fen(f.raised.0 + sign * t.amount);
+        },
+    );
+    spread(
+        tallies::as_of(c, &ids, Measure::Given, on)?,
+        &|f, t, sign| {
+            f.cash = Fen(f.cash.0 + sign * t.amount);
+            f.goods = Fen(f.goods.0 + sign * t.goods);
+            f.household_times += sign * t.n;
+            f.person_times += sign * t.persons;
+        },
+    );
     Ok((own, kids))
 }
 
+/// A decision tally's key, `kind|pathway|reason|cohort` (empty for none).
+struct DecisionKey<'a> {
+    kind: &'a str,
+    pathway: Option<&'a str>,
+    reason: Option<&'a str>,
+    cohort: &'a str,
+}
+
+impl<'a> DecisionKey<'a> {
+    fn parse(key: &'a str) -> Self {
+        let mut parts = key.split('|');
+        let mut next = || parts.next().unwrap_or("");
+        let some = |s: &'a str| (!s.is_empty()).then_some(s);
+        let kind = next();
+        let pathway = some(next());
+        let reason = some(next());
+        DecisionKey {
+            kind,
+            pathway,
+            reason,
+            cohort: next(),
+        }
+    }
+
+    /// An exit or relief of a baseline household: what targets count.
+    fn counts_for_target(&self) -> bool {
+        matches!(self.kind, "out" | "relief") && self.cohort == Cohort::Baseline.code()
+    }
+}
+
 /// Households on file at the end of each of the last [`TREND_MONTHS`]
-/// months up to `on` (the last point at `on` itself): spans opened minus
-/// spans closed by then, accumulated from two GROUP BY queries.
-fn trend(
-    c: &mut Conn,
-    scope: &Scope,
-    union: &UnionPath,
-    on: NaiveDate,
-) -> Result<Vec<TrendPoint>, ServiceError> {
-    let days = store::span_days(c, scope, union, on)?;
+/// months up to `on` (the last point at `on` itself), from the union's
+/// monthly tallies.
+fn trend(c: &mut Conn, union: UnionId, on: NaiveDate) -> Result<Vec<TrendPoint>, ServiceError> {
     let last = Month::of_date(on);
     let first = last.add_months(1 - TREND_MONTHS);
-    let points: Vec<(Month, NaiveDate)> = (0..TREND_MONTHS)
-        .map(|i| {
-            let m = first.add_months(i);
-            (m, if m == last { on } else { m.last_day() })
-        })
-        .collect();
-    // Sorted once, then a running sum per point.
-    let mut opened = days.opened;
-    let mut closed = days.closed;
-    opened.sort_unstable();
-    closed.sort_unstable();
-    let (mut oi, mut ci, mut o_sum, mut c_sum) = (0, 0, 0_i64, 0_i64);
-    let mut out = Vec::with_capacity(points.len());
-    for (m, d) in points {
-        while oi < opened.len() && opened[oi].0 <= d {
-            o_sum += opened[oi].1;
-            oi += 1;
+    let mut by_month: Vec<(NaiveDate, i64)> = match last.first_day().pred_opt() {
+        Some(before) => tallies::by_month(c, &[union], Measure::OnFile, tallies::beginning(), before)?
+            .into_iter()
+            .map(|(m, t)| (m, t.n))
+            .collect(),
+        None => Vec::new(),
+    };
+    by_month.sort_unstable();
+    let now: i64 = tallies::as_of(c, &[union], Measure::OnFile, on)?
+        .iter()
+        .map(|t| t.n)
+        .sum();
+    let (mut i, mut sum) = (0, 0_i64);
+    let mut out = Vec::with_capacity(usize::try_from(TREND_MONTHS).unwrap_or(0));
+    for k in 0..TREND_MONTHS {
+        let m = first.add_months(k);
+        if m == last {
+            out.push(TrendPoint {
+                month: m,
+                on,
+                households: now,
+            });
+            continue;
         }
-        while ci < closed.len() && closed[ci].0 <= d {
-            c_sum += closed[ci].1;
-            ci += 1;
+        while i < by_month.len() && by_month[i].0 <= m.first_day() {
+            sum += by_month[i].1;
+            i += 1;
         }
         out.push(TrendPoint {
             month: m,
-            on: d,
-            households: o_sum - c_sum,
+            on: m.last_day(),
+            households: sum,
         });
     }
     Ok(out)
@@ -552,12 +576,12 @@ impl Services {
             let u = find_union(c, &scope, union_id)?;
             let ancestors = ancestors(c, &scope, &u)?;
             let kids = store::children(c, &scope, u.id)?;
-            let (own, figures) = panel_figures(c, &scope, &u.path, &kids, as_of)?;
+            let (own, figures) = panel_figures(c, u.id, &kids, as_of)?;
             let mut total = own.clone();
             for f in &figures {
                 total += f;
             }
-            let trend = trend(c, &scope, &u.path, as_of)?;
+            let trend = trend(c, u.id, as_of)?;
             let findings = bangfu_storage::verification::finding_totals(c, &scope, Some(&u.path))?;
             Ok(Panel {
                 union: u,
@@ -625,31 +649,40 @@ impl Services {
             let mut names: HashMap<i64, String> = HashMap::new();
             let share_from = inherited_from(c, &mut names, &share)?;
 
-            // Baseline by bucket.
-            let buckets = Buckets::new(&u.path, &kids);
+            // Baseline and achieved by bucket (the union's own = its
+            // subtree's less its children's), from the tallies.
+            let mut ids = vec![u.id];
+            ids.extend(kids.iter().map(|k| k.id));
+            let index: HashMap<i64, usize> =
+                kids.iter().enumerate().map(|(i, k)| (k.id.0, i)).collect();
             let mut base_own = 0_i64;
             let mut base_kids = vec![0_i64; kids.len()];
-            for (path, cohort, n) in store::filings(c, &scope, &u.path, until)? {
-                if cohort != Cohort::Baseline.code() {
+            for t in tallies::as_of(c, &ids, Measure::Filed, until)? {
+                if t.key != Cohort::Baseline.code() {
                     continue;
                 }
-                match buckets.of(&path) {
-                    Some(i) => base_kids[i] += n,
-                    None => base_own += n,
+                match index.get(&t.union_id.0) {
+                    Some(&i) => {
+                        base_kids[i] += t.n;
+                        base_own -= t.n;
+                    }
+                    None => base_own += t.n,
                 }
             }
-            // Achieved by bucket and month.
             let mut ach_own = [0_i64; 12];
             let mut ach_kids = vec![[0_i64; 12]; kids.len()];
-            let mut add = |path: &str, d: NaiveDate, n: i64| match buckets.of(path) {
-                Some(i) => ach_kids[i][month_index(d)] += n,
-                None => ach_own[month_index(d)] += n,
-            };
-            for (path, d, n) in store::achieved(c, &scope, &u.path, from, until)? {
-                add(&path, d, n);
-            }
-            for (path, d, n) in store::achieved_revoked(c, &scope, &u.path, from, until)? {
-                add(&path, d, -n);
+            for (month, t) in tallies::by_month(c, &ids, Measure::Decided, from, until)? {
+                if !DecisionKey::parse(&t.key).counts_for_target() {
+                    continue;
+                }
+                let m = month_index(month);
+                match index.get(&t.union_id.0) {
+                    Some(&i) => {
+                        ach_kids[i][m] += t.n;
+                        ach_own[m] -= t.n;
+                    }
+                    None => ach_own[m] += t.n,
+                }
             }
             let mut monthly = ach_own;
             for k in &ach_kids {

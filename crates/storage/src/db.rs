@@ -15,6 +15,8 @@ use tokio::sync::Semaphore;
 
 pub(crate) const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub(crate) const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// The version of the migration that makes `tallies` (see [`Db::migrate`]).
+const TALLIES_MIGRATION: &str = "20261216000001";
 
 /// Runs the same Diesel code against whichever backend `$conn` holds. The
 /// body is compiled once per backend, so both are type-checked.
@@ -328,17 +330,34 @@ impl Db {
         let mut conn = self.get()?;
         let m =
             |e: Box<dyn std::error::Error + Send + Sync>| StorageError::Migration(e.to_string());
+        // The tallies are made from the rows once, when their migration
+        // runs on a database that already holds rows (the migration makes
+        // the triggers that keep them from then on).
+        let tallies_made = |applied: &[diesel::migration::MigrationVersion<'_>]| {
+            applied
+                .iter()
+                .any(|v| v.to_string().replace('-', "") == TALLIES_MIGRATION)
+        };
         match &mut conn.raw {
             Raw::Sqlite(c) => {
-                c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(m)?;
+                let applied = c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(m)?;
+                if tallies_made(&applied) {
+                    crate::tallies::rebuild(&mut conn)?;
+                }
             }
             Raw::Pg(c) => {
                 c.batch_execute("SELECT pg_advisory_lock(727217)")?;
-                let r = c
-                    .run_pending_migrations(PG_MIGRATIONS)
-                    .map(|_| ())
-                    .map_err(m);
-                c.batch_execute("SELECT pg_advisory_unlock(727217)")?;
+                let r = c.run_pending_migrations(PG_MIGRATIONS).map_err(m);
+                let r = match r {
+                    Ok(applied) if tallies_made(&applied) => {
+                        crate::tallies::rebuild(&mut conn).map(|_| ())
+                    }
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(e),
+                };
+                if let Raw::Pg(c) = &mut conn.raw {
+                    c.batch_execute("SELECT pg_advisory_unlock(727217)")?;
+                }
                 r?;
             }
         }

@@ -41,6 +41,7 @@ pub mod sessions;
 pub mod spans;
 pub mod stats;
 pub mod subsidies;
+pub mod tallies;
 pub mod temporary_files;
 #[cfg(feature = "test-support")]
 pub mod test_support;

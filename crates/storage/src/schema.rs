@@ -651,6 +651,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    tallies (union_id, measure, grain, period, key) {
+        union_id -> BigInt,
+        measure -> Text,
+        grain -> Text,
+        period -> Date,
+        key -> Text,
+        n -> BigInt,
+        persons -> BigInt,
+        amount -> BigInt,
+        goods -> BigInt,
+    }
+}
+
+diesel::table! {
     monthly_runs (month) {
         month -> Text,
         job_id -> BigInt,

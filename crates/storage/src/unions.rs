@@ -332,6 +332,7 @@ pub fn move_subtree(
     let old = union.path.as_str().to_owned();
     let end = union.path.subtree_end();
     let new = new_parent.path.child(union.id).as_str().to_owned();
+    crate::tallies::move_subtree(conn, union.id, union.parent_id, new_parent.id)?;
     let keep_from = i32::try_from(old.chars().count() + 1)
         .map_err(|_| StorageError::Corrupt(format!("path too long: {old}")))?;
     let moved = run!(conn, c => diesel::update(

@@ -481,6 +481,7 @@ async fn a_reversal_restores_the_balance_and_cannot_be_repeated() {
     assert_eq!(h["records"].as_array().unwrap().len(), 1);
     assert_eq!(h["totals"]["cash"], 0);
     assert_eq!(h["totals"]["household_times"], 0);
+    common::assert_tallies_agree(&w.app).await;
 }
 
 #[tokio::test]
@@ -631,6 +632,7 @@ async fn subsidies_generate_once_pay_in_a_batch_and_stop() {
         )
         .await;
     assert_error("future month", &got, 400, "invalid_input", Some("upto"));
+    common::assert_tallies_agree(&w.app).await;
 }
 
 #[tokio::test]

@@ -189,6 +189,7 @@ async fn the_demo_is_a_working_year_of_assistance() {
     assert_eq!(s, 200, "{progress}");
     assert_eq!(progress["share_bp"], 2500, "{progress}");
     assert!(progress["achieved"].as_i64().unwrap() > 0, "{progress}");
+    common::assert_tallies_agree(&app).await;
 }
 
 /// The demo's people look like families (sex as the ID number says, a

@@ -319,6 +319,7 @@ async fn an_exit_goes_through_review_notice_and_approval_and_leaves_the_file() {
     // A closed decision takes no more steps.
     let got = step(&w.reviewer, eid, "reject", "晚了").await;
     assert_error("reject approved", &got, 422, "rule_violation", None);
+    common::assert_tallies_agree(&w.app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -712,6 +713,7 @@ async fn a_revocation_puts_the_file_back_on_file() {
     )
     .await;
     assert_error("revoked twice", &got, 422, "rule_violation", None);
+    common::assert_tallies_agree(&w.app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -829,6 +831,7 @@ async fn a_relapse_is_reopened_as_a_linked_incremental_file() {
         .await
         .iter()
         .any(|a| a == "create_household"));
+    common::assert_tallies_agree(&w.app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -441,6 +441,7 @@ async fn a_file_is_reported_up_returned_corrected_and_accepted() {
     );
     let r = act(&w.county_rev, h, "accept", json!({})).await;
     assert_eq!(r.0, 200, "{}", r.1);
+    common::assert_tallies_agree(&w.app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -655,4 +656,5 @@ async fn a_file_waiting_follows_its_receiving_union_when_it_moves() {
     assert_eq!(w.city_rev.total("/api/v1/households?inbox=true").await, 0);
     let r = act(&county_rev, h, "accept", json!({})).await;
     assert_eq!(r.0, 200, "{}", r.1);
+    common::assert_tallies_agree(&w.app).await;
 }

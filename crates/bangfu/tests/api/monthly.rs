@@ -288,6 +288,7 @@ async fn households_above_the_line_are_ready_after_a_save_and_after_the_run() {
     )
     .await;
     assert_eq!(ready_ids(&reviewer).await, vec![wang]);
+    common::assert_tallies_agree(&w.app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

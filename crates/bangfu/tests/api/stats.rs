@@ -945,3 +945,63 @@ async fn the_page_and_its_excel_carry_the_json_numbers() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_tallies_agree_with_the_rows_and_are_rebuilt_when_they_do_not() {
+    let w = world().await;
+    common::assert_tallies_agree(&w.app).await;
+    let check = || common::cli(&w.app, &["tallies", "check"], "");
+    let out = check();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("一致"), "{said}");
+    let before = panel(&w.admin, w.t.province, "2025-12-31").await;
+
+    // A tally damaged by hand is found, and made again from the rows.
+    w.app
+        .seed_write(|c| {
+            Ok(bangfu_storage::test_support::raw_sql(
+                c,
+                "UPDATE tallies SET n = n + 7 WHERE measure = 'filed'",
+            )
+            .map_err(bangfu_storage::StorageError::from)?)
+        })
+        .await
+        .unwrap();
+    assert_ne!(panel(&w.admin, w.t.province, "2025-12-31").await, before);
+    let out = check();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("不一致") && said.contains("tallies rebuild"),
+        "{said}"
+    );
+
+    let out = common::cli(&w.app, &["tallies", "rebuild"], "");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("已重建统计汇总"), "{said}");
+    assert!(check().status.success());
+    assert_eq!(panel(&w.admin, w.t.province, "2025-12-31").await, before);
+    // The operator acts for the whole tree: its entry is the root union's.
+    let root = w
+        .app
+        .services
+        .operator_find_union(bangfu_service::Operator, "中华全国总工会")
+        .await
+        .unwrap()
+        .expect("the root union")
+        .id
+        .0;
+    w.app.user("t_auditor", "auditor", root).await;
+    let auditor = w.app.api_as("t_auditor").await;
+    assert_eq!(
+        auditor.total("/api/v1/audit?action=rebuild_tallies").await,
+        1,
+        "the rebuild is audited"
+    );
+}

@@ -208,6 +208,7 @@ async fn two_files_of_one_household_are_merged_keeping_both_histories() {
             .len(),
         1
     );
+    common::assert_tallies_agree(&w.app).await;
 }
 
 async fn propose(api: &Api, h: i64, to: i64) -> Value {
@@ -385,6 +386,7 @@ async fn a_household_moves_when_the_receiving_union_accepts() {
             .len(),
         1
     );
+    common::assert_tallies_agree(&w.app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

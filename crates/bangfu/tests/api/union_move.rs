@@ -206,4 +206,20 @@ async fn a_moved_union_takes_its_household_files_along() {
     assert_eq!(b.total("/api/v1/households").await, 1);
     assert_eq!(a.get(&format!("/api/v1/households/{hid}")).await.0, 404);
     assert_eq!(a.total("/api/v1/households").await, 0);
+    // The panel follows: the file counts under its new county.
+    let on_file = |v: &serde_json::Value, id: i64| {
+        v["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["union"]["id"] == id)
+            .map(|c| c["figures"]["on_file"]["households"].clone())
+    };
+    let (s, p) = admin
+        .get(&format!("/api/v1/stats/panel?union={}", t.city))
+        .await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(on_file(&p, t.county_b), Some(json!(1)), "{p}");
+    assert_eq!(on_file(&p, t.county_a), Some(json!(0)), "{p}");
+    common::assert_tallies_agree(&app).await;
 }

@@ -173,6 +173,16 @@ impl TestApp {
     }
 }
 
+/// The panel's tallies, kept by the database's triggers, agree with the
+/// files, decisions and money they count (`bangfu tallies check`).
+pub async fn assert_tallies_agree(app: &TestApp) {
+    let got = app
+        .seed_write(|c| Ok(bangfu_storage::tallies::check(c)?))
+        .await
+        .expect("check the tallies");
+    assert_eq!(got, (0, 0), "tallies (extra, missing) against the rows");
+}
+
 /// A `YYYY-MM-DD` date.
 pub fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")

@@ -1,0 +1,17 @@
+DROP TRIGGER assistance_tally_update;
+DROP TRIGGER assistance_tally_insert;
+DROP TRIGGER fund_transfers_tally_update;
+DROP TRIGGER fund_transfers_tally_insert;
+DROP TRIGGER exits_tally_update;
+DROP TRIGGER exits_tally_insert;
+DROP TRIGGER households_tally_report;
+DROP TRIGGER households_tally_update;
+DROP TRIGGER households_tally_insert;
+DROP TRIGGER file_spans_tally_delete;
+DROP TRIGGER file_spans_tally_update;
+DROP TRIGGER file_spans_tally_insert;
+DROP TRIGGER tally_events_insert;
+DROP VIEW tally_events;
+DROP TABLE tallies;
+DROP TRIGGER union_ancestors_insert;
+DROP TABLE union_ancestors;
