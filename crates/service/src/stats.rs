@@ -394,10 +394,12 @@ fn trend(c: &mut Conn, union: UnionId, on: NaiveDate) -> Result<Vec<TrendPoint>,
     let last = Month::of_date(on);
     let first = last.add_months(1 - TREND_MONTHS);
     let mut by_month: Vec<(NaiveDate, i64)> = match last.first_day().pred_opt() {
-        Some(before) => tallies::by_month(c, &[union], Measure::OnFile, tallies::beginning(), before)?
-            .into_iter()
-            .map(|(m, t)| (m, t.n))
-            .collect(),
+        Some(before) => {
+            tallies::by_month(c, &[union], Measure::OnFile, tallies::beginning(), before)?
+                .into_iter()
+                .map(|(m, t)| (m, t.n))
+                .collect()
+        }
         None => Vec::new(),
     };
     by_month.sort_unstable();

@@ -4,10 +4,11 @@
 //! households beneath it (a national union's panel read every span,
 //! decision and payment in the country). Database triggers (migration
 //! `tallies`) add each change of those rows to `tallies`, on the union of
-//! the row and on every union above it (`union_ancestors`), by day and by
-//! month. A union's figures "as of D" are then the sums of its month rows
-//! before D's month and its day rows of D's month up to D: a few hundred
-//! rows, however many households lie beneath.
+//! the row and on every union above it (`union_ancestors`), by day, month
+//! and year. A union's figures "as of D" are then the sums of its year rows
+//! before D's year, its month rows of D's year before D's month and its day
+//! rows of D's month up to D: a few hundred rows per union and measure,
+//! however many households lie beneath.
 //!
 //! The triggers are in the database, not in this crate, so every writer —
 //! the services, the generator's bulk inserts, an operator's SQL — keeps the
@@ -141,6 +142,46 @@ fn summed(
         .load(c))?)
 }
 
+type Keyed = (
+    i64,
+    String,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// Rows of one grain with `period` in `[from, until]`, summed by union and
+/// key (what [`as_of`] needs: the database adds the periods up).
+fn summed_by_key(
+    conn: &mut Conn,
+    unions: &[i64],
+    measure: Measure,
+    grain: &str,
+    from: NaiveDate,
+    until: NaiveDate,
+) -> Result<Vec<Keyed>, StorageError> {
+    if from > until || unions.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(run!(conn, c => tallies::table
+        .filter(tallies::union_id.eq_any(unions))
+        .filter(tallies::measure.eq(measure.code()))
+        .filter(tallies::grain.eq(grain))
+        .filter(tallies::period.ge(from))
+        .filter(tallies::period.le(until))
+        .group_by((tallies::union_id, tallies::key))
+        .select((
+            tallies::union_id,
+            tallies::key,
+            sum_of("tallies.n"),
+            sum_of("tallies.persons"),
+            sum_of("tallies.amount"),
+            sum_of("tallies.goods"),
+        ))
+        .load(c))?)
+}
+
 /// The earliest day the tallies are read from (PostgreSQL dates do not
 /// reach `NaiveDate::MIN`).
 pub fn beginning() -> NaiveDate {
@@ -152,8 +193,9 @@ fn first_of_month(d: NaiveDate) -> NaiveDate {
 }
 
 /// Each union's figures of `measure` as of the end of `on`, by key: the
-/// month rows before `on`'s month and the day rows of that month up to
-/// `on`. Keys whose sums are all zero are left out.
+/// year rows before `on`'s year, the month rows of that year before `on`'s
+/// month and the day rows of that month up to `on`. Keys whose sums are all
+/// zero are left out.
 pub fn as_of(
     conn: &mut Conn,
     unions: &[UnionId],
@@ -162,15 +204,26 @@ pub fn as_of(
 ) -> Result<Vec<Tally>, StorageError> {
     let ids: Vec<i64> = unions.iter().map(|u| u.0).collect();
     let month = first_of_month(on);
+    let year = month.with_month(1).unwrap_or(month);
     let mut rows = Vec::new();
     for chunk in ids.chunks(500) {
-        if let Some(before) = month.pred_opt() {
-            rows.extend(summed(conn, chunk, measure, "m", beginning(), before)?);
+        if let Some(before) = year.pred_opt() {
+            rows.extend(summed_by_key(
+                conn,
+                chunk,
+                measure,
+                "y",
+                beginning(),
+                before,
+            )?);
         }
-        rows.extend(summed(conn, chunk, measure, "d", month, on)?);
+        if let Some(before) = month.pred_opt() {
+            rows.extend(summed_by_key(conn, chunk, measure, "m", year, before)?);
+        }
+        rows.extend(summed_by_key(conn, chunk, measure, "d", month, on)?);
     }
     let mut out: HashMap<(i64, String), Tally> = HashMap::new();
-    for (u, _, key, n, p, a, g) in rows {
+    for (u, key, n, p, a, g) in rows {
         out.entry((u, key.clone()))
             .or_insert_with(|| Tally::new(u, key))
             .add(
@@ -315,20 +368,27 @@ fn events_sql(conn: &Conn) -> String {
 /// The tallies as the rows make them: (union_id, measure, grain, period,
 /// key, n, persons, amount, goods), without rows whose sums are all zero.
 fn made_sql(conn: &Conn) -> String {
-    let month = match conn.raw {
-        Raw::Sqlite(_) => "date(e.day, 'start of month')",
-        Raw::Pg(_) => "CAST(date_trunc('month', e.day) AS DATE)",
+    let (month, year) = match conn.raw {
+        Raw::Sqlite(_) => (
+            "date(e.day, 'start of month')",
+            "date(e.day, 'start of year')",
+        ),
+        Raw::Pg(_) => (
+            "CAST(date_trunc('month', e.day) AS DATE)",
+            "CAST(date_trunc('year', e.day) AS DATE)",
+        ),
     };
+    let period = format!("CASE g.grain WHEN 'd' THEN e.day WHEN 'm' THEN {month} ELSE {year} END");
     format!(
         "SELECT a.ancestor_id AS union_id, e.measure AS measure, g.grain AS grain, \
-                CASE g.grain WHEN 'd' THEN e.day ELSE {month} END AS period, e.key AS key, \
+                {period} AS period, e.key AS key, \
                 CAST(SUM(e.n) AS BIGINT) AS n, CAST(SUM(e.persons) AS BIGINT) AS persons, \
                 CAST(SUM(e.amount) AS BIGINT) AS amount, CAST(SUM(e.goods) AS BIGINT) AS goods \
          FROM ({events}) e \
          JOIN union_ancestors a ON a.union_id = e.union_id \
-         CROSS JOIN (SELECT 'd' AS grain UNION ALL SELECT 'm') g \
+         CROSS JOIN (SELECT 'd' AS grain UNION ALL SELECT 'm' UNION ALL SELECT 'y') g \
          WHERE e.day IS NOT NULL \
-         GROUP BY a.ancestor_id, e.measure, g.grain, CASE g.grain WHEN 'd' THEN e.day ELSE {month} END, e.key \
+         GROUP BY a.ancestor_id, e.measure, g.grain, {period}, e.key \
          HAVING SUM(e.n) <> 0 OR SUM(e.persons) <> 0 OR SUM(e.amount) <> 0 OR SUM(e.goods) <> 0",
         events = events_sql(conn)
     )

@@ -29,10 +29,11 @@ END $$;
 CREATE TRIGGER union_ancestors_insert AFTER INSERT ON unions
     FOR EACH ROW EXECUTE FUNCTION union_ancestors_insert();
 
--- tallies: what happened to the subtree of `union_id` on a day (grain 'd')
--- or in a month (grain 'm', `period` its first day), as changes: "as of D"
--- is the sum of the months before D's month and of D's month's days up to
--- D. The measures and their keys:
+-- tallies: what happened to the subtree of `union_id` on a day (grain 'd'),
+-- in a month (grain 'm', `period` its first day) or in a year (grain 'y',
+-- `period` 1 January), as changes: "as of D" is the sum of the years before
+-- D's year, of D's year's months before D's month and of D's month's days
+-- up to D. The measures and their keys:
 --   on_file   tier|category|cohort  spans opened (+) and closed (-)
 --   accepted  tier                  the same, of files accepted at that tier
 --   filed     cohort                files made (not reopenings), at filed_on
@@ -55,8 +56,8 @@ CREATE TABLE tallies (
     PRIMARY KEY (union_id, measure, grain, period, key)
 );
 
--- One change lands on the union and every union above it, by day and by
--- month.
+-- One change lands on the union and every union above it, by day, month
+-- and year.
 CREATE FUNCTION tally(u BIGINT, m TEXT, d DATE, k TEXT, dn BIGINT, dp BIGINT, da BIGINT, dg BIGINT)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -65,9 +66,10 @@ BEGIN
     END IF;
     INSERT INTO tallies (union_id, measure, grain, period, key, n, persons, amount, goods)
         SELECT a.ancestor_id, m, g.grain,
-               CASE g.grain WHEN 'd' THEN d ELSE CAST(date_trunc('month', d) AS DATE) END,
+               CASE g.grain WHEN 'd' THEN d WHEN 'm' THEN CAST(date_trunc('month', d) AS DATE)
+                            ELSE CAST(date_trunc('year', d) AS DATE) END,
                k, dn, dp, da, dg
-        FROM union_ancestors a CROSS JOIN (VALUES ('d'), ('m')) AS g (grain)
+        FROM union_ancestors a CROSS JOIN (VALUES ('d'), ('m'), ('y')) AS g (grain)
         WHERE a.union_id = u
         ORDER BY 1, 3
         ON CONFLICT (union_id, measure, grain, period, key) DO UPDATE SET

@@ -24,10 +24,11 @@ CREATE TRIGGER union_ancestors_insert AFTER INSERT ON unions BEGIN
     INSERT INTO union_ancestors (union_id, ancestor_id) VALUES (NEW.id, NEW.id);
 END;
 
--- tallies: what happened to the subtree of `union_id` on a day (grain 'd')
--- or in a month (grain 'm', `period` its first day), as changes: "as of D"
--- is the sum of the months before D's month and of D's month's days up to
--- D. The measures and their keys:
+-- tallies: what happened to the subtree of `union_id` on a day (grain 'd'),
+-- in a month (grain 'm', `period` its first day) or in a year (grain 'y',
+-- `period` 1 January), as changes: "as of D" is the sum of the years before
+-- D's year, of D's year's months before D's month and of D's month's days
+-- up to D. The measures and their keys:
 --   on_file   tier|category|cohort  spans opened (+) and closed (-)
 --   accepted  tier                  the same, of files accepted at that tier
 --   filed     cohort                files made (not reopenings), at filed_on
@@ -51,16 +52,18 @@ CREATE TABLE tallies (
 ) WITHOUT ROWID;
 
 -- One change, inserted here by the triggers below, lands on the union and
--- every union above it, by day and by month.
+-- every union above it, by day, month and year.
 CREATE VIEW tally_events AS
     SELECT union_id, measure, period AS day, key, n, persons, amount, goods FROM tallies WHERE 0;
 
 CREATE TRIGGER tally_events_insert INSTEAD OF INSERT ON tally_events BEGIN
     INSERT INTO tallies (union_id, measure, grain, period, key, n, persons, amount, goods)
         SELECT a.ancestor_id, NEW.measure, g.grain,
-               CASE g.grain WHEN 'd' THEN NEW.day ELSE date(NEW.day, 'start of month') END,
+               CASE g.grain WHEN 'd' THEN NEW.day WHEN 'm' THEN date(NEW.day, 'start of month')
+                            ELSE date(NEW.day, 'start of year') END,
                NEW.key, NEW.n, NEW.persons, NEW.amount, NEW.goods
-        FROM union_ancestors a CROSS JOIN (SELECT 'd' AS grain UNION ALL SELECT 'm') g
+        FROM union_ancestors a
+        CROSS JOIN (SELECT 'd' AS grain UNION ALL SELECT 'm' UNION ALL SELECT 'y') g
         WHERE a.union_id = NEW.union_id AND NEW.day IS NOT NULL
         ON CONFLICT (union_id, measure, grain, period, key) DO UPDATE SET
             n = n + excluded.n, persons = persons + excluded.persons,
