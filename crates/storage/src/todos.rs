@@ -738,13 +738,18 @@ pub fn my_counts(
     .map_err(StorageError::from)
 }
 
-/// What a manager's dashboard counts in the subtree.
+/// What a manager's dashboard counts in the subtree: on file and the
+/// year's decisions from the tallies, the rest by indexes that start with
+/// what they count (so a national count reads only the rows it counts).
 #[derive(Debug, Clone, Default)]
 pub struct SubtreeCounts {
     pub on_file: i64,
     /// Their people (worker and members).
     pub persons: i64,
+    /// Exits approved this year, net of revocations this year (as targets
+    /// count them).
     pub exited_this_year: i64,
+    /// Reliefs, likewise.
     pub relieved_this_year: i64,
     /// Exited households flagged as relapsed this year.
     pub relapses_this_year: i64,
@@ -761,29 +766,32 @@ pub struct SubtreeCounts {
 pub fn subtree_counts(
     conn: &mut Conn,
     scope: &Scope,
+    union: UnionId,
     year_start: NaiveDate,
     today: NaiveDate,
 ) -> Result<SubtreeCounts, StorageError> {
+    use crate::tallies::{self, Measure};
+    // On file, and the year's exits and reliefs (net of revocations, as
+    // targets count them), from the tallies of the scope's union.
+    let (mut on_file, mut persons) = (0, 0);
+    for t in tallies::as_of(conn, &[union], Measure::OnFile, today)? {
+        on_file += t.n;
+        persons += t.persons;
+    }
+    let (mut exited_this_year, mut relieved_this_year) = (0, 0);
+    for (_, t) in tallies::by_month(conn, &[union], Measure::Decided, year_start, today)? {
+        match t.key.split('|').next() {
+            Some("out") => exited_this_year += t.n,
+            Some("relief") => relieved_this_year += t.n,
+            _ => {}
+        }
+    }
     macro_rules! files {
         () => {
             households::table.filter(scope.covers(households::union_path))
         };
     }
     run!(conn, c => {
-        let (on_file, persons): (i64, Option<i64>) = files!()
-            .filter(households::status.eq(Status::OnFile.code()))
-            .select((diesel::dsl::count_star(), diesel::dsl::sum(households::size)))
-            .get_result(c)?;
-        let exited_this_year = files!()
-            .filter(households::status.eq(Status::Exited.code()))
-            .filter(households::left_on.ge(year_start))
-            .count()
-            .get_result(c)?;
-        let relieved_this_year = files!()
-            .filter(households::status.eq(Status::Relieved.code()))
-            .filter(households::left_on.ge(year_start))
-            .count()
-            .get_result(c)?;
         let relapses_this_year = files!()
             .filter(households::relapse_on.ge(year_start))
             .count()
@@ -816,7 +824,7 @@ pub fn subtree_counts(
             .get_result(c)?;
         Ok::<_, diesel::result::Error>(SubtreeCounts {
             on_file,
-            persons: persons.unwrap_or(0),
+            persons,
             exited_this_year,
             relieved_this_year,
             relapses_this_year,

@@ -126,6 +126,7 @@ impl Services {
         actor.require(Permission::ReadStats)?;
         let scope = actor.scope();
         let me: UserId = actor.user.id;
+        let union = actor.user.union_id;
         let officer = actor.can(Permission::ManageHouseholds);
         let manager = is_manager(actor);
         let today = today();
@@ -139,7 +140,7 @@ impl Services {
                 None
             };
             let subtree = if manager {
-                Some(todos::subtree_counts(c, &scope, year_start, today)?)
+                Some(todos::subtree_counts(c, &scope, union, year_start, today)?)
             } else {
                 None
             };
