@@ -265,14 +265,15 @@ fn panel_figures(
         .collect();
     let mut own = Figures::default();
     let mut kids = vec![Figures::default(); children.len()];
-    let mut spread = |rows: Vec<Tally>, apply: &dyn Fn(&mut Figures, &Tally, i64)| {
-        for t in rows {
+    let all = tallies::as_of(c, &ids, &Measure::ALL, on)?;
+    let mut spread = |m: Measure, apply: &dyn Fn(&mut Figures, &Tally, i64)| {
+        for t in all.iter().filter(|t| t.measure == m) {
             match index.get(&t.union_id.0) {
                 Some(&i) => {
-                    apply(&mut kids[i], &t, 1);
-                    apply(&mut own, &t, -1);
+                    apply(&mut kids[i], t, 1);
+                    apply(&mut own, t, -1);
                 }
-                None => apply(&mut own, &t, 1),
+                None => apply(&mut own, t, 1),
             }
         }
     };
@@ -280,80 +281,59 @@ fn panel_figures(
         households: sign * t.n,
         persons: sign * t.persons,
     };
-    spread(
-        tallies::as_of(c, &ids, Measure::OnFile, on)?,
-        &|f, t, sign| {
-            let n = count(t, sign);
-            let mut parts = t.key.split('|');
-            let (tier, category, cohort) = (
-                parts.next().unwrap_or(""),
-                parts.next().unwrap_or(""),
-                parts.next().unwrap_or(""),
-            );
-            f.on_file += n;
-            if let Some(i) = Tier::ALL.iter().position(|x| x.code() == tier) {
-                f.tiers[i] += n;
+    spread(Measure::OnFile, &|f, t, sign| {
+        let n = count(t, sign);
+        let mut parts = t.key.split('|');
+        let (tier, category, cohort) = (
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+        );
+        f.on_file += n;
+        if let Some(i) = Tier::ALL.iter().position(|x| x.code() == tier) {
+            f.tiers[i] += n;
+        }
+        if tier == Tier::National.code() {
+            f.national += n;
+            if let Some(i) = Category::ALL.iter().position(|x| x.code() == category) {
+                f.categories[i] += n;
             }
-            if tier == Tier::National.code() {
-                f.national += n;
-                if let Some(i) = Category::ALL.iter().position(|x| x.code() == category) {
-                    f.categories[i] += n;
-                }
-            } else {
-                f.local += n;
-            }
-            if cohort == Cohort::Baseline.code() {
-                f.baseline_on_file += n;
-            } else {
-                f.incremental_on_file += n;
-            }
-        },
-    );
-    spread(
-        tallies::as_of(c, &ids, Measure::Accepted, on)?,
-        &|f, t, sign| {
-            if let Some(i) = Tier::ALL.iter().position(|x| x.code() == t.key) {
-                f.accepted[i] += count(t, sign);
-            }
-        },
-    );
-    spread(
-        tallies::as_of(c, &ids, Measure::Filed, on)?,
-        &|f, t, sign| {
-            f.filed += sign * t.n;
-            if t.key == Cohort::Baseline.code() {
-                f.baseline_filed += sign * t.n;
-            }
-        },
-    );
-    spread(
-        tallies::as_of(c, &ids, Measure::Reopened, on)?,
-        &|f, t, sign| {
-            f.reopened += sign * t.n;
-        },
-    );
-    spread(
-        tallies::as_of(c, &ids, Measure::Decided, on)?,
-        &|f, t, sign| {
-            let d = DecisionKey::parse(&t.key);
-            f.add_decision(d.kind, d.pathway, d.reason, sign * t.n);
-        },
-    );
-    spread(
-        tallies::as_of(c, &ids, Measure::Raised, on)?,
-        &|f, t, sign| {
-            f.raised = Fen(f.raised.0 + sign * t.amount);
-        },
-    );
-    spread(
-        tallies::as_of(c, &ids, Measure::Given, on)?,
-        &|f, t, sign| {
-            f.cash = Fen(f.cash.0 + sign * t.amount);
-            f.goods = Fen(f.goods.0 + sign * t.goods);
-            f.household_times += sign * t.n;
-            f.person_times += sign * t.persons;
-        },
-    );
+        } else {
+            f.local += n;
+        }
+        if cohort == Cohort::Baseline.code() {
+            f.baseline_on_file += n;
+        } else {
+            f.incremental_on_file += n;
+        }
+    });
+    spread(Measure::Accepted, &|f, t, sign| {
+        if let Some(i) = Tier::ALL.iter().position(|x| x.code() == t.key) {
+            f.accepted[i] += count(t, sign);
+        }
+    });
+    spread(Measure::Filed, &|f, t, sign| {
+        f.filed += sign * t.n;
+        if t.key == Cohort::Baseline.code() {
+            f.baseline_filed += sign * t.n;
+        }
+    });
+    spread(Measure::Reopened, &|f, t, sign| {
+        f.reopened += sign * t.n;
+    });
+    spread(Measure::Decided, &|f, t, sign| {
+        let d = DecisionKey::parse(&t.key);
+        f.add_decision(d.kind, d.pathway, d.reason, sign * t.n);
+    });
+    spread(Measure::Raised, &|f, t, sign| {
+        f.raised = Fen(f.raised.0 + sign * t.amount);
+    });
+    spread(Measure::Given, &|f, t, sign| {
+        f.cash = Fen(f.cash.0 + sign * t.amount);
+        f.goods = Fen(f.goods.0 + sign * t.goods);
+        f.household_times += sign * t.n;
+        f.person_times += sign * t.persons;
+    });
     Ok((own, kids))
 }
 
@@ -403,7 +383,7 @@ fn trend(c: &mut Conn, union: UnionId, on: NaiveDate) -> Result<Vec<TrendPoint>,
         None => Vec::new(),
     };
     by_month.sort_unstable();
-    let now: i64 = tallies::as_of(c, &[union], Measure::OnFile, on)?
+    let now: i64 = tallies::as_of(c, &[union], &[Measure::OnFile], on)?
         .iter()
         .map(|t| t.n)
         .sum();
@@ -659,7 +639,7 @@ impl Services {
                 kids.iter().enumerate().map(|(i, k)| (k.id.0, i)).collect();
             let mut base_own = 0_i64;
             let mut base_kids = vec![0_i64; kids.len()];
-            for t in tallies::as_of(c, &ids, Measure::Filed, until)? {
+            for t in tallies::as_of(c, &ids, &[Measure::Filed], until)? {
                 if t.key != Cohort::Baseline.code() {
                     continue;
                 }

@@ -50,6 +50,20 @@ pub enum Measure {
 }
 
 impl Measure {
+    pub const ALL: [Measure; 7] = [
+        Measure::OnFile,
+        Measure::Accepted,
+        Measure::Filed,
+        Measure::Reopened,
+        Measure::Decided,
+        Measure::Raised,
+        Measure::Given,
+    ];
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.code() == code)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Measure::OnFile => "on_file",
@@ -67,6 +81,7 @@ impl Measure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tally {
     pub union_id: UnionId,
+    pub measure: Measure,
     pub key: String,
     pub n: i64,
     pub persons: i64,
@@ -77,9 +92,10 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn new(union_id: i64, key: String) -> Self {
+    fn new(union_id: i64, measure: Measure, key: String) -> Self {
         Tally {
             union_id: UnionId(union_id),
+            measure,
             key,
             n: 0,
             persons: 0,
@@ -145,34 +161,37 @@ fn summed(
 type Keyed = (
     i64,
     String,
+    String,
     Option<i64>,
     Option<i64>,
     Option<i64>,
     Option<i64>,
 );
 
-/// Rows of one grain with `period` in `[from, until]`, summed by union and
-/// key (what [`as_of`] needs: the database adds the periods up).
+/// Rows of one grain with `period` in `[from, until]`, summed by union,
+/// measure and key (what [`as_of`] needs: the database adds the periods
+/// up).
 fn summed_by_key(
     conn: &mut Conn,
     unions: &[i64],
-    measure: Measure,
+    measures: &[&str],
     grain: &str,
     from: NaiveDate,
     until: NaiveDate,
 ) -> Result<Vec<Keyed>, StorageError> {
-    if from > until || unions.is_empty() {
+    if from > until || unions.is_empty() || measures.is_empty() {
         return Ok(Vec::new());
     }
     Ok(run!(conn, c => tallies::table
         .filter(tallies::union_id.eq_any(unions))
-        .filter(tallies::measure.eq(measure.code()))
+        .filter(tallies::measure.eq_any(measures))
         .filter(tallies::grain.eq(grain))
         .filter(tallies::period.ge(from))
         .filter(tallies::period.le(until))
-        .group_by((tallies::union_id, tallies::key))
+        .group_by((tallies::union_id, tallies::measure, tallies::key))
         .select((
             tallies::union_id,
+            tallies::measure,
             tallies::key,
             sum_of("tallies.n"),
             sum_of("tallies.persons"),
@@ -192,17 +211,19 @@ fn first_of_month(d: NaiveDate) -> NaiveDate {
     d.with_day(1).unwrap_or(d)
 }
 
-/// Each union's figures of `measure` as of the end of `on`, by key: the
-/// year rows before `on`'s year, the month rows of that year before `on`'s
-/// month and the day rows of that month up to `on`. Keys whose sums are all
-/// zero are left out.
+/// Each union's figures of `measures` as of the end of `on`, by measure
+/// and key: the year rows before `on`'s year, the month rows of that year
+/// before `on`'s month and the day rows of that month up to `on` (three
+/// queries, whatever the measures). Keys whose sums are all zero are left
+/// out.
 pub fn as_of(
     conn: &mut Conn,
     unions: &[UnionId],
-    measure: Measure,
+    measures: &[Measure],
     on: NaiveDate,
 ) -> Result<Vec<Tally>, StorageError> {
     let ids: Vec<i64> = unions.iter().map(|u| u.0).collect();
+    let codes: Vec<&str> = measures.iter().map(|m| m.code()).collect();
     let month = first_of_month(on);
     let year = month.with_month(1).unwrap_or(month);
     let mut rows = Vec::new();
@@ -211,21 +232,24 @@ pub fn as_of(
             rows.extend(summed_by_key(
                 conn,
                 chunk,
-                measure,
+                &codes,
                 "y",
                 beginning(),
                 before,
             )?);
         }
         if let Some(before) = month.pred_opt() {
-            rows.extend(summed_by_key(conn, chunk, measure, "m", year, before)?);
+            rows.extend(summed_by_key(conn, chunk, &codes, "m", year, before)?);
         }
-        rows.extend(summed_by_key(conn, chunk, measure, "d", month, on)?);
+        rows.extend(summed_by_key(conn, chunk, &codes, "d", month, on)?);
     }
-    let mut out: HashMap<(i64, String), Tally> = HashMap::new();
-    for (u, key, n, p, a, g) in rows {
-        out.entry((u, key.clone()))
-            .or_insert_with(|| Tally::new(u, key))
+    let mut out: HashMap<(i64, String, String), Tally> = HashMap::new();
+    for (u, m, key, n, p, a, g) in rows {
+        let Some(measure) = Measure::parse(&m) else {
+            continue;
+        };
+        out.entry((u, m, key.clone()))
+            .or_insert_with(|| Tally::new(u, measure, key))
             .add(
                 n.unwrap_or(0),
                 p.unwrap_or(0),
@@ -237,7 +261,9 @@ pub fn as_of(
         .into_values()
         .filter(|t| (t.n, t.persons, t.amount, t.goods) != (0, 0, 0, 0))
         .collect();
-    v.sort_by(|a, b| (a.union_id.0, &a.key).cmp(&(b.union_id.0, &b.key)));
+    v.sort_by(|a, b| {
+        (a.union_id.0, a.measure.code(), &a.key).cmp(&(b.union_id.0, b.measure.code(), &b.key))
+    });
     Ok(v)
 }
 
@@ -256,7 +282,7 @@ pub fn by_month(
         for (u, period, key, n, p, a, g) in
             summed(conn, chunk, measure, "m", first_of_month(from), until)?
         {
-            let mut t = Tally::new(u, key);
+            let mut t = Tally::new(u, measure, key);
             t.add(
                 n.unwrap_or(0),
                 p.unwrap_or(0),

@@ -774,7 +774,7 @@ pub fn subtree_counts(
     // On file, and the year's exits and reliefs (net of revocations, as
     // targets count them), from the tallies of the scope's union.
     let (mut on_file, mut persons) = (0, 0);
-    for t in tallies::as_of(conn, &[union], Measure::OnFile, today)? {
+    for t in tallies::as_of(conn, &[union], &[Measure::OnFile], today)? {
         on_file += t.n;
         persons += t.persons;
     }
