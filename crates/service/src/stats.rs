@@ -45,7 +45,7 @@ use bangfu_domain::leaving::{Pathway, RemovalReason};
 use bangfu_domain::target::{self, DefaultPlan, Share, ShareOrigin};
 use bangfu_domain::{Fen, Month, Permission, UnionId, ValidationError};
 use bangfu_storage::stats::{self as store, UnionRef};
-use bangfu_storage::tallies::{self, Measure, Tally};
+use bangfu_storage::tallies::{self, DecisionKey, Measure, SpanKey, Tally};
 use bangfu_storage::{unions, Conn, Scope};
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use serde_json::json;
@@ -258,23 +258,13 @@ fn panel_figures(
 ) -> Result<(Figures, Vec<Figures>), ServiceError> {
     let mut ids = vec![union];
     ids.extend(children.iter().map(|k| k.id));
-    let index: HashMap<i64, usize> = children
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.id.0, i))
-        .collect();
+    let split = Split::new(children);
     let mut own = Figures::default();
     let mut kids = vec![Figures::default(); children.len()];
     let all = tallies::as_of(c, &ids, &Measure::ALL, on)?;
     let mut spread = |m: Measure, apply: &dyn Fn(&mut Figures, &Tally, i64)| {
         for t in all.iter().filter(|t| t.measure == m) {
-            match index.get(&t.union_id.0) {
-                Some(&i) => {
-                    apply(&mut kids[i], t, 1);
-                    apply(&mut own, t, -1);
-                }
-                None => apply(&mut own, t, 1),
-            }
+            split.apply(t, &mut own, &mut kids, |f, sign| apply(f, t, sign));
         }
     };
     let count = |t: &Tally, sign: i64| Count {
@@ -283,12 +273,11 @@ fn panel_figures(
     };
     spread(Measure::OnFile, &|f, t, sign| {
         let n = count(t, sign);
-        let mut parts = t.key.split('|');
-        let (tier, category, cohort) = (
-            parts.next().unwrap_or(""),
-            parts.next().unwrap_or(""),
-            parts.next().unwrap_or(""),
-        );
+        let SpanKey {
+            tier,
+            category,
+            cohort,
+        } = SpanKey::parse(&t.key);
         f.on_file += n;
         if let Some(i) = Tier::ALL.iter().position(|x| x.code() == tier) {
             f.tiers[i] += n;
@@ -337,33 +326,36 @@ fn panel_figures(
     Ok((own, kids))
 }
 
-/// A decision tally's key, `kind|pathway|reason|cohort` (empty for none).
-struct DecisionKey<'a> {
-    kind: &'a str,
-    pathway: Option<&'a str>,
-    reason: Option<&'a str>,
-    cohort: &'a str,
+/// An exit or relief of a baseline household: what targets count.
+fn counts_for_target(d: &DecisionKey) -> bool {
+    matches!(d.kind, "out" | "relief") && d.cohort == Cohort::Baseline.code()
 }
 
-impl<'a> DecisionKey<'a> {
-    fn parse(key: &'a str) -> Self {
-        let mut parts = key.split('|');
-        let mut next = || parts.next().unwrap_or("");
-        let some = |s: &'a str| (!s.is_empty()).then_some(s);
-        let kind = next();
-        let pathway = some(next());
-        let reason = some(next());
-        DecisionKey {
-            kind,
-            pathway,
-            reason,
-            cohort: next(),
-        }
+/// The children of a union, to split its tallies: a child's tally counts
+/// for that child and is taken from the union's own, so the union's own
+/// figures are its subtree's less its children's.
+struct Split(HashMap<i64, usize>);
+
+impl Split {
+    fn new(children: &[UnionRef]) -> Self {
+        Split(
+            children
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (k.id.0, i))
+                .collect(),
+        )
     }
 
-    /// An exit or relief of a baseline household: what targets count.
-    fn counts_for_target(&self) -> bool {
-        matches!(self.kind, "out" | "relief") && self.cohort == Cohort::Baseline.code()
+    /// Applies `f` (with the sign to count with) where `t` counts.
+    fn apply<T>(&self, t: &Tally, own: &mut T, kids: &mut [T], f: impl Fn(&mut T, i64)) {
+        match self.0.get(&t.union_id.0).and_then(|&i| kids.get_mut(i)) {
+            Some(kid) => {
+                f(kid, 1);
+                f(own, -1);
+            }
+            None => f(own, 1),
+        }
     }
 }
 
@@ -635,35 +627,24 @@ impl Services {
             // subtree's less its children's), from the tallies.
             let mut ids = vec![u.id];
             ids.extend(kids.iter().map(|k| k.id));
-            let index: HashMap<i64, usize> =
-                kids.iter().enumerate().map(|(i, k)| (k.id.0, i)).collect();
+            let split = Split::new(&kids);
             let mut base_own = 0_i64;
             let mut base_kids = vec![0_i64; kids.len()];
             for t in tallies::as_of(c, &ids, &[Measure::Filed], until)? {
-                if t.key != Cohort::Baseline.code() {
-                    continue;
-                }
-                match index.get(&t.union_id.0) {
-                    Some(&i) => {
-                        base_kids[i] += t.n;
-                        base_own -= t.n;
-                    }
-                    None => base_own += t.n,
+                if t.key == Cohort::Baseline.code() {
+                    split.apply(&t, &mut base_own, &mut base_kids, |b, sign| {
+                        *b += sign * t.n;
+                    });
                 }
             }
             let mut ach_own = [0_i64; 12];
             let mut ach_kids = vec![[0_i64; 12]; kids.len()];
             for (month, t) in tallies::by_month(c, &ids, Measure::Decided, from, until)? {
-                if !DecisionKey::parse(&t.key).counts_for_target() {
-                    continue;
-                }
-                let m = month_index(month);
-                match index.get(&t.union_id.0) {
-                    Some(&i) => {
-                        ach_kids[i][m] += t.n;
-                        ach_own[m] -= t.n;
-                    }
-                    None => ach_own[m] += t.n,
+                if counts_for_target(&DecisionKey::parse(&t.key)) {
+                    let m = month_index(month);
+                    split.apply(&t, &mut ach_own, &mut ach_kids, |a, sign| {
+                        a[m] += sign * t.n;
+                    });
                 }
             }
             let mut monthly = ach_own;

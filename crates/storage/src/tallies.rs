@@ -112,8 +112,69 @@ impl Tally {
     }
 }
 
+/// An `on_file` tally's key, `tier|category|cohort` (as the migration's
+/// triggers write it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpanKey<'a> {
+    pub tier: &'a str,
+    pub category: &'a str,
+    pub cohort: &'a str,
+}
+
+impl<'a> SpanKey<'a> {
+    pub fn parse(key: &'a str) -> Self {
+        let mut parts = key.split('|');
+        let mut next = || parts.next().unwrap_or("");
+        SpanKey {
+            tier: next(),
+            category: next(),
+            cohort: next(),
+        }
+    }
+}
+
+/// A `decided` tally's key, `kind|pathway|reason|cohort`, the empty string
+/// for none (as the migration's triggers write it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecisionKey<'a> {
+    pub kind: &'a str,
+    pub pathway: Option<&'a str>,
+    pub reason: Option<&'a str>,
+    pub cohort: &'a str,
+}
+
+impl<'a> DecisionKey<'a> {
+    pub fn parse(key: &'a str) -> Self {
+        let mut parts = key.split('|');
+        let mut next = || parts.next().unwrap_or("");
+        let some = |s: &'a str| (!s.is_empty()).then_some(s);
+        let kind = next();
+        let pathway = some(next());
+        let reason = some(next());
+        DecisionKey {
+            kind,
+            pathway,
+            reason,
+            cohort: next(),
+        }
+    }
+}
+
 fn sum_of(col: &str) -> diesel::expression::SqlLiteral<Nullable<BigInt>> {
     sql::<Nullable<BigInt>>(&format!("CAST(SUM({col}) AS BIGINT)"))
+}
+
+/// The rows of some unions and measures of one grain with `period` in
+/// `[from, until]`: an index range of the primary key.
+macro_rules! in_range {
+    ($unions:expr, $measures:expr, $grain:expr, $from:expr, $until:expr) => {
+        tallies::table
+            .filter(tallies::union_id.eq_any($unions))
+            .filter(tallies::measure.eq_any($measures))
+            .filter(tallies::grain.eq($grain))
+            .filter(tallies::period.ge($from))
+            .filter(tallies::period.le($until))
+    };
 }
 
 type Summed = (
@@ -139,12 +200,8 @@ fn summed(
     if from > until || unions.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(run!(conn, c => tallies::table
-        .filter(tallies::union_id.eq_any(unions))
-        .filter(tallies::measure.eq(measure.code()))
-        .filter(tallies::grain.eq(grain))
-        .filter(tallies::period.ge(from))
-        .filter(tallies::period.le(until))
+    Ok(
+        run!(conn, c => in_range!(unions, [measure.code()], grain, from, until)
         .group_by((tallies::union_id, tallies::period, tallies::key))
         .select((
             tallies::union_id,
@@ -155,7 +212,8 @@ fn summed(
             sum_of("tallies.amount"),
             sum_of("tallies.goods"),
         ))
-        .load(c))?)
+        .load(c))?,
+    )
 }
 
 type Keyed = (
@@ -182,12 +240,8 @@ fn summed_by_key(
     if from > until || unions.is_empty() || measures.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(run!(conn, c => tallies::table
-        .filter(tallies::union_id.eq_any(unions))
-        .filter(tallies::measure.eq_any(measures))
-        .filter(tallies::grain.eq(grain))
-        .filter(tallies::period.ge(from))
-        .filter(tallies::period.le(until))
+    Ok(
+        run!(conn, c => in_range!(unions, measures, grain, from, until)
         .group_by((tallies::union_id, tallies::measure, tallies::key))
         .select((
             tallies::union_id,
@@ -198,7 +252,8 @@ fn summed_by_key(
             sum_of("tallies.amount"),
             sum_of("tallies.goods"),
         ))
-        .load(c))?)
+        .load(c))?,
+    )
 }
 
 /// The earliest day the tallies are read from (PostgreSQL dates do not

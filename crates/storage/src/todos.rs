@@ -780,9 +780,9 @@ pub fn subtree_counts(
     }
     let (mut exited_this_year, mut relieved_this_year) = (0, 0);
     for (_, t) in tallies::by_month(conn, &[union], Measure::Decided, year_start, today)? {
-        match t.key.split('|').next() {
-            Some("out") => exited_this_year += t.n,
-            Some("relief") => relieved_this_year += t.n,
+        match tallies::DecisionKey::parse(&t.key).kind {
+            "out" => exited_this_year += t.n,
+            "relief" => relieved_this_year += t.n,
             _ => {}
         }
     }
