@@ -132,10 +132,16 @@ pub enum Action {
     ExportPersonData,
     /// The operator made the panel's tallies again from the rows they count.
     RebuildTallies,
+    SaveProvider,
+    SaveOffer,
+    CloseOffer,
+    ConfirmMatch,
+    DismissSuggestion,
+    RecordOutcome,
 }
 
 impl Action {
-    pub const ALL: [Action; 90] = [
+    pub const ALL: [Action; 96] = [
         Action::Login,
         Action::Logout,
         Action::ChangePassword,
@@ -226,6 +232,12 @@ impl Action {
         Action::ResetTwoFactor,
         Action::ExportPersonData,
         Action::RebuildTallies,
+        Action::SaveProvider,
+        Action::SaveOffer,
+        Action::CloseOffer,
+        Action::ConfirmMatch,
+        Action::DismissSuggestion,
+        Action::RecordOutcome,
     ];
 
     pub fn code(self) -> &'static str {
@@ -320,6 +332,12 @@ impl Action {
             Action::ResetTwoFactor => "reset_two_factor",
             Action::ExportPersonData => "export_person_data",
             Action::RebuildTallies => "rebuild_tallies",
+            Action::SaveProvider => "save_provider",
+            Action::SaveOffer => "save_offer",
+            Action::CloseOffer => "close_offer",
+            Action::ConfirmMatch => "confirm_match",
+            Action::DismissSuggestion => "dismiss_suggestion",
+            Action::RecordOutcome => "record_outcome",
         }
     }
 
@@ -415,6 +433,12 @@ impl Action {
             Action::ResetTwoFactor => "重置两步验证",
             Action::ExportPersonData => "导出个人信息副本",
             Action::RebuildTallies => "重建统计汇总",
+            Action::SaveProvider => "保存资源提供方",
+            Action::SaveOffer => "登记社会资源",
+            Action::CloseOffer => "关闭或重开社会资源",
+            Action::ConfirmMatch => "确认资源对接",
+            Action::DismissSuggestion => "不予对接",
+            Action::RecordOutcome => "登记对接结果",
         }
     }
 

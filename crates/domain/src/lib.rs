@@ -27,6 +27,7 @@ pub mod month;
 pub mod password;
 pub mod quality;
 pub mod readiness;
+pub mod resources;
 pub mod role;
 pub mod target;
 pub mod temporary;

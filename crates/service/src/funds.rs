@@ -59,6 +59,47 @@ pub(crate) fn disburse(
     Ok(id)
 }
 
+/// Posts money received (资金收入) from `source` into a union's fund:
+/// its income account → its fund account.
+pub(crate) fn receive(
+    conn: &mut Conn,
+    union: &bangfu_storage::unions::Union,
+    source: Source,
+    amount: Fen,
+    on_date: NaiveDate,
+    memo: &str,
+    by: i64,
+) -> Result<TransferId, ServiceError> {
+    let now = crate::now();
+    let income = ledger::account(
+        conn,
+        union.id,
+        &union.path,
+        AccountKind::Income,
+        source,
+        now,
+    )?;
+    let fund = ledger::account(conn, union.id, &union.path, AccountKind::Fund, source, now)?;
+    Ok(ledger::post(
+        conn,
+        &NewTransfer {
+            union_id: union.id,
+            union_path: &union.path,
+            kind: TransferKind::Receipt,
+            source,
+            on_date,
+            amount,
+            memo,
+            to_union_id: None,
+            assistance_id: None,
+            reverses: None,
+            created_by: Some(by),
+        },
+        &movement(income.id, fund.id, amount),
+        now,
+    )?)
+}
+
 /// Reverses a posted transfer by posting its legs negated, refusing a
 /// second reversal (the `reverses_id` column is unique) and a reversal that
 /// would take a fund account below zero (money already passed on).
@@ -262,7 +303,7 @@ fn parse_source(raw: &str) -> Result<Source, ValidationError> {
 }
 
 /// A transfer's date: today when blank, never in the future.
-fn parse_on_date(field: &'static str, raw: &str) -> Result<NaiveDate, ValidationError> {
+pub(crate) fn parse_on_date(field: &'static str, raw: &str) -> Result<NaiveDate, ValidationError> {
     let s = raw.trim();
     if s.is_empty() {
         return Ok(today());
@@ -316,7 +357,7 @@ pub fn parse_filter(
     })
 }
 
-fn transfer_json(t: &TransferInfo) -> serde_json::Value {
+pub(crate) fn transfer_json(t: &TransferInfo) -> serde_json::Value {
     json!({
         "kind": t.row.kind,
         "source": t.row.source,
@@ -328,7 +369,11 @@ fn transfer_json(t: &TransferInfo) -> serde_json::Value {
     })
 }
 
-fn one_transfer(c: &mut Conn, scope: &Scope, id: TransferId) -> Result<TransferInfo, ServiceError> {
+pub(crate) fn one_transfer(
+    c: &mut Conn,
+    scope: &Scope,
+    id: TransferId,
+) -> Result<TransferInfo, ServiceError> {
     let row =
         ledger::find_transfer_seen(c, scope, id)?.ok_or(ServiceError::NotFound("资金业务"))?;
     ledger::describe(c, vec![row])?
@@ -337,7 +382,7 @@ fn one_transfer(c: &mut Conn, scope: &Scope, id: TransferId) -> Result<TransferI
 }
 
 /// The union a write acts for: the given one if in scope, else the actor's own.
-fn acting_union(
+pub(crate) fn acting_union(
     c: &mut Conn,
     a: &Actor,
     scope: &Scope,
@@ -476,28 +521,7 @@ impl Services {
         let a = actor.clone();
         self.write(move |c| {
             let union = acting_union(c, &a, &scope, input.union_id)?;
-            let now = crate::now();
-            let income =
-                ledger::account(c, union.id, &union.path, AccountKind::Income, source, now)?;
-            let fund = ledger::account(c, union.id, &union.path, AccountKind::Fund, source, now)?;
-            let id = ledger::post(
-                c,
-                &NewTransfer {
-                    union_id: union.id,
-                    union_path: &union.path,
-                    kind: TransferKind::Receipt,
-                    source,
-                    on_date,
-                    amount,
-                    memo: &memo,
-                    to_union_id: None,
-                    assistance_id: None,
-                    reverses: None,
-                    created_by: Some(a.user.id.0),
-                },
-                &movement(income.id, fund.id, amount),
-                now,
-            )?;
+            let id = receive(c, &union, source, amount, on_date, &memo, a.user.id.0)?;
             let t = one_transfer(c, &scope, id)?;
             let mut after = transfer_json(&t);
             after["payer"] = json!(payer);

@@ -37,6 +37,7 @@ pub mod queue;
 pub mod referrals;
 pub mod reidentify;
 pub mod reporting;
+pub mod resources;
 mod retention;
 #[cfg(feature = "seeding")]
 pub mod seeding;

@@ -240,7 +240,7 @@ fn plan_json(p: &PlanFields, status: PlanStatus, year: i32) -> serde_json::Value
     })
 }
 
-fn measure_json(m: &MeasureFields, plan_status: PlanStatus) -> serde_json::Value {
+pub(crate) fn measure_json(m: &MeasureFields, plan_status: PlanStatus) -> serde_json::Value {
     json!({
         "track": m.track,
         "programme": m.programme,
@@ -254,7 +254,7 @@ fn measure_json(m: &MeasureFields, plan_status: PlanStatus) -> serde_json::Value
     })
 }
 
-fn fields_of(m: &Measure) -> MeasureFields {
+pub(crate) fn fields_of(m: &Measure) -> MeasureFields {
     MeasureFields {
         track: m.track.clone(),
         programme: m.programme.clone(),

@@ -226,6 +226,8 @@ const SEALED: &[Sealed] = &[
     col("verification_findings", "id", "dataset_says"),
     col("verification_findings", "id", "file_says"),
     col("measures", "id", "content"),
+    col("matches", "id", "reason"),
+    col("matches", "id", "note"),
     col("plans", "id", "summary"),
     col("pairings", "id", "note"),
     col("campaign_tasks", "id", "note"),

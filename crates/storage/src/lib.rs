@@ -12,6 +12,7 @@ mod error;
 mod query;
 mod schema;
 mod schema_joins;
+mod schema_resources;
 mod scope;
 
 pub mod applications;
@@ -35,6 +36,7 @@ pub mod quality;
 pub mod rate;
 pub mod referrals;
 pub mod replica;
+pub mod resources;
 pub mod retention;
 pub mod seed;
 pub mod sessions;

@@ -953,3 +953,4 @@ diesel::table! {
         sealed_at -> Timestamp,
     }
 }
+pub use crate::schema_resources::{matches, offers, providers};

@@ -49,6 +49,7 @@ mod quality;
 mod reference;
 mod reidentify;
 mod replica;
+mod resources;
 mod retention;
 mod scope;
 mod separation;

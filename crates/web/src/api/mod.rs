@@ -17,6 +17,7 @@ mod persons;
 mod plans;
 mod quality;
 mod reporting;
+mod resources;
 mod sessions;
 mod stats;
 mod temporary_files;
@@ -92,6 +93,7 @@ pub fn routes() -> Router<AppState> {
         .merge(applications::routes())
         .merge(plans::routes())
         .merge(assistance::routes())
+        .merge(resources::routes())
         .merge(funds::routes())
         .merge(fund_audit::routes())
         .merge(exits::routes())
@@ -157,6 +159,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
     doc.merge(plans::Doc::openapi());
     doc.merge(audit_chain::Doc::openapi());
     doc.merge(assistance::Doc::openapi());
+    doc.merge(resources::Doc::openapi());
     doc.merge(funds::Doc::openapi());
     doc.merge(fund_audit::Doc::openapi());
     doc.merge(exits::Doc::openapi());

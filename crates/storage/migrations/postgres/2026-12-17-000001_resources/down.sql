@@ -1,0 +1,3 @@
+DROP TABLE matches;
+DROP TABLE offers;
+DROP TABLE providers;

@@ -1,0 +1,742 @@
+//! Social resources: providers, offers, suggestions and matches.
+
+use super::{ApiJson, ApiPath, ApiQuery, ApiResult, PageDto};
+use crate::auth::ApiActor;
+use crate::error::ErrorBody;
+use crate::view::api_time;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bangfu_domain::household::HouseholdId;
+use bangfu_domain::resources::{
+    MatchId, MatchStatus, OfferId, OfferKind, ProviderId, ProviderKind,
+};
+use bangfu_domain::Fen;
+use bangfu_service::resources::{
+    Match, MatchFilter, MatchInput, Offer, OfferFilter, OfferInput, OutcomeInput, Provider,
+    ProviderFilter, ProviderInput, Suggestions,
+};
+use bangfu_service::{PageRequest, ServiceError};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/providers", get(list_providers).post(create_provider))
+        .route("/providers/{id}", get(get_provider).patch(update_provider))
+        .route("/offers", get(list_offers).post(create_offer))
+        .route("/offers/{id}", get(get_offer))
+        .route("/offers/{id}/close", post(close_offer))
+        .route("/offers/{id}/suggestions", get(suggestions))
+        .route("/offers/{id}/matches", post(confirm_match))
+        .route("/offers/{id}/dismiss", post(dismiss_suggestion))
+        .route("/matches", get(list_matches))
+        .route("/matches/{id}", get(get_match))
+        .route("/matches/{id}/outcome", post(record_outcome))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(
+        list_providers,
+        create_provider,
+        get_provider,
+        update_provider,
+        list_offers,
+        create_offer,
+        get_offer,
+        close_offer,
+        suggestions,
+        confirm_match,
+        dismiss_suggestion,
+        list_matches,
+        get_match,
+        record_outcome
+    ),
+    components(schemas(
+        ProviderRequest,
+        ProviderDto,
+        OfferRequest,
+        OfferDto,
+        CloseRequest,
+        SuggestionDto,
+        SuggestionsDto,
+        MatchRequest,
+        DismissRequest,
+        OutcomeRequest,
+        MatchDto
+    ))
+)]
+pub struct Doc;
+
+// ----------------------------------------------------------------- providers
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderRequest {
+    /// The keeping union; the caller's own when absent.
+    pub union_id: Option<i64>,
+    pub name: String,
+    /// enterprise, charity, insurer, hospital, platform, hr_agency,
+    /// incubator, volunteers, other
+    pub kind: String,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub note: String,
+    /// Seen and offered from by the unions beneath the keeping one.
+    #[serde(default)]
+    pub shared: bool,
+    /// False stops it (no new offers); true when absent.
+    pub active: Option<bool>,
+    /// For an update: the version as read; the current one when absent.
+    pub version: Option<i64>,
+}
+
+impl ProviderRequest {
+    fn input(self) -> (ProviderInput, Option<i64>) {
+        (
+            ProviderInput {
+                union_id: self.union_id,
+                name: self.name,
+                kind: self.kind,
+                contact: self.contact,
+                phone: self.phone,
+                address: self.address,
+                note: self.note,
+                shared: self.shared,
+                active: self.active,
+            },
+            self.version,
+        )
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderDto {
+    pub id: i64,
+    pub union_id: i64,
+    pub union_name: String,
+    pub name: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub contact: String,
+    pub phone: String,
+    pub address: String,
+    pub note: String,
+    pub shared: bool,
+    pub active: bool,
+    pub version: i64,
+    pub created_at: String,
+}
+
+impl From<&Provider> for ProviderDto {
+    fn from(p: &Provider) -> Self {
+        let f = &p.fields;
+        Self {
+            id: p.id.0,
+            union_id: p.union_id.0,
+            union_name: p.union_name.clone(),
+            name: f.name.clone(),
+            kind: f.kind.code().into(),
+            kind_label: f.kind.label().into(),
+            contact: f.contact.clone(),
+            phone: f.phone.clone(),
+            address: f.address.clone(),
+            note: f.note.clone(),
+            shared: f.shared,
+            active: f.active,
+            version: p.version,
+            created_at: api_time(&p.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct ProviderListQuery {
+    /// Part of the name.
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    /// Only active providers.
+    #[serde(default)]
+    pub active: bool,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/providers", tag = "resources", params(ProviderListQuery),
+    responses((status = 200, body = PageDto<ProviderDto>), (status = 403, body = ErrorBody)))]
+pub async fn list_providers(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<ProviderListQuery>,
+) -> ApiResult<Json<PageDto<ProviderDto>>> {
+    let kind = blank(q.kind)
+        .map(|k| ProviderKind::parse(&k))
+        .transpose()
+        .map_err(ServiceError::from)?;
+    let filter = ProviderFilter {
+        name: blank(q.name),
+        kind,
+        active_only: q.active,
+    };
+    let page = state
+        .services
+        .provider_list(&actor, filter, PageRequest::new(q.page, q.per_page))
+        .await?;
+    Ok(Json(PageDto::from_page(&page, |p| ProviderDto::from(p))))
+}
+
+#[utoipa::path(post, path = "/api/v1/providers", tag = "resources", request_body = ProviderRequest,
+    responses((status = 201, body = ProviderDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn create_provider(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(req): ApiJson<ProviderRequest>,
+) -> ApiResult<(StatusCode, Json<ProviderDto>)> {
+    let (input, _) = req.input();
+    let p = state.services.provider_create(&actor, input).await?;
+    Ok((StatusCode::CREATED, Json(ProviderDto::from(&p))))
+}
+
+#[utoipa::path(get, path = "/api/v1/providers/{id}", tag = "resources", params(("id" = i64, Path)),
+    responses((status = 200, body = ProviderDto), (status = 404, body = ErrorBody)))]
+pub async fn get_provider(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ProviderDto>> {
+    let p = state.services.provider_get(&actor, ProviderId(id)).await?;
+    Ok(Json(ProviderDto::from(&p)))
+}
+
+#[utoipa::path(patch, path = "/api/v1/providers/{id}", tag = "resources", params(("id" = i64, Path)),
+    request_body = ProviderRequest,
+    responses((status = 200, body = ProviderDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_provider(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<ProviderRequest>,
+) -> ApiResult<Json<ProviderDto>> {
+    let (input, version) = req.input();
+    let p = state
+        .services
+        .provider_update(&actor, ProviderId(id), version, input)
+        .await?;
+    Ok(Json(ProviderDto::from(&p)))
+}
+
+// -------------------------------------------------------------------- offers
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfferRequest {
+    pub provider_id: i64,
+    /// The union whose households the offer serves; the caller's own when absent.
+    pub union_id: Option<i64>,
+    /// job, training, cash, goods, service, volunteering
+    pub kind: String,
+    /// For services: medical, legal, day_care, rehabilitation, meals.
+    #[serde(default)]
+    pub service: String,
+    /// For donations: any, education, medical, living (any when blank).
+    #[serde(default)]
+    pub aim: String,
+    /// A track code of the dictionary: its households' open measures are suggested.
+    #[serde(default)]
+    pub track: String,
+    /// A programme code narrowing the track.
+    #[serde(default)]
+    pub programme: String,
+    pub title: String,
+    /// Content, requirements, conditions.
+    #[serde(default)]
+    pub detail: String,
+    #[serde(default)]
+    pub place: String,
+    /// A job's monthly wage in fen.
+    pub wage: Option<i64>,
+    /// Positions, places, items, persons or hours; for cash the amount in
+    /// fen, received into the union's fund of social donations.
+    pub quantity: i64,
+    /// Goods: the value of one item in fen.
+    pub unit_value: Option<i64>,
+    /// YYYY-MM-DD; today when blank. For cash, the day it was received (not in the future).
+    #[serde(default)]
+    pub starts_on: String,
+    #[serde(default)]
+    pub ends_on: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferDto {
+    pub id: i64,
+    pub provider_id: i64,
+    pub provider_name: String,
+    pub provider_kind: String,
+    /// The union whose households it serves.
+    pub union_id: i64,
+    pub union_name: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub service: Option<String>,
+    pub aim: Option<String>,
+    pub track: Option<String>,
+    pub programme: Option<String>,
+    pub title: String,
+    pub detail: String,
+    pub place: String,
+    pub wage: Option<i64>,
+    pub quantity: i64,
+    /// What no match holds yet.
+    pub remaining: i64,
+    /// The unit of `quantity` and `remaining` (分 for cash).
+    pub unit: String,
+    pub unit_value: i64,
+    pub starts_on: String,
+    pub ends_on: Option<String>,
+    /// The receipt of a cash donation into the funds.
+    pub transfer_id: Option<i64>,
+    pub closed: bool,
+    /// Matches may be made today.
+    pub open: bool,
+    pub version: i64,
+    pub created_at: String,
+}
+
+impl From<&Offer> for OfferDto {
+    fn from(o: &Offer) -> Self {
+        let f = &o.fields;
+        Self {
+            id: o.id.0,
+            provider_id: o.provider_id.0,
+            provider_name: o.provider_name.clone(),
+            provider_kind: o.provider_kind.code().into(),
+            union_id: o.union_id.0,
+            union_name: o.union_name.clone(),
+            kind: f.need.kind.code().into(),
+            kind_label: f.need.kind.label().into(),
+            service: f.need.service.map(|s| s.code().into()),
+            aim: f.need.aim.map(|a| a.code().into()),
+            track: f.need.track.clone(),
+            programme: f.need.programme.clone(),
+            title: f.title.clone(),
+            detail: f.detail.clone(),
+            place: f.place.clone(),
+            wage: f.wage.map(|w| w.0),
+            quantity: f.quantity,
+            remaining: o.remaining,
+            unit: f.need.kind.unit().into(),
+            unit_value: f.unit_value.0,
+            starts_on: f.starts_on.to_string(),
+            ends_on: f.ends_on.map(|d| d.to_string()),
+            transfer_id: o.transfer_id.map(|t| t.0),
+            closed: o.closed,
+            open: o.open_on(bangfu_service::today()),
+            version: o.version,
+            created_at: api_time(&o.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct OfferListQuery {
+    pub provider_id: Option<i64>,
+    pub kind: Option<String>,
+    /// Only offers not closed with something left.
+    #[serde(default)]
+    pub open: bool,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+fn blank(s: Option<String>) -> Option<String> {
+    s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+#[utoipa::path(get, path = "/api/v1/offers", tag = "resources", params(OfferListQuery),
+    responses((status = 200, body = PageDto<OfferDto>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_offers(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<OfferListQuery>,
+) -> ApiResult<Json<PageDto<OfferDto>>> {
+    let kind = blank(q.kind)
+        .map(|k| OfferKind::parse(&k))
+        .transpose()
+        .map_err(ServiceError::from)?;
+    let filter = OfferFilter {
+        provider_id: q.provider_id.map(ProviderId),
+        kind,
+        open_only: q.open,
+    };
+    let page = state
+        .services
+        .offer_list(&actor, filter, PageRequest::new(q.page, q.per_page))
+        .await?;
+    Ok(Json(PageDto::from_page(&page, |o| OfferDto::from(o))))
+}
+
+#[utoipa::path(post, path = "/api/v1/offers", tag = "resources", request_body = OfferRequest,
+    responses((status = 201, body = OfferDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn create_offer(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(req): ApiJson<OfferRequest>,
+) -> ApiResult<(StatusCode, Json<OfferDto>)> {
+    let input = OfferInput {
+        provider_id: req.provider_id,
+        union_id: req.union_id,
+        kind: req.kind,
+        service: req.service,
+        aim: req.aim,
+        track: req.track,
+        programme: req.programme,
+        title: req.title,
+        detail: req.detail,
+        place: req.place,
+        wage: req.wage.map(Fen),
+        quantity: req.quantity,
+        unit_value: req.unit_value.map(Fen),
+        starts_on: req.starts_on,
+        ends_on: req.ends_on,
+    };
+    let o = state.services.offer_create(&actor, input).await?;
+    Ok((StatusCode::CREATED, Json(OfferDto::from(&o))))
+}
+
+#[utoipa::path(get, path = "/api/v1/offers/{id}", tag = "resources", params(("id" = i64, Path)),
+    responses((status = 200, body = OfferDto), (status = 404, body = ErrorBody)))]
+pub async fn get_offer(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<OfferDto>> {
+    let o = state.services.offer_get(&actor, OfferId(id)).await?;
+    Ok(Json(OfferDto::from(&o)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseRequest {
+    /// True closes the offer to new matches; false reopens it.
+    pub closed: bool,
+    pub version: Option<i64>,
+}
+
+#[utoipa::path(post, path = "/api/v1/offers/{id}/close", tag = "resources", params(("id" = i64, Path)),
+    request_body = CloseRequest,
+    responses((status = 200, body = OfferDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn close_offer(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<CloseRequest>,
+) -> ApiResult<Json<OfferDto>> {
+    let o = state
+        .services
+        .offer_close(&actor, OfferId(id), req.version, req.closed)
+        .await?;
+    Ok(Json(OfferDto::from(&o)))
+}
+
+// --------------------------------------------------------------- suggestions
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionDto {
+    pub household_id: i64,
+    pub file_no: String,
+    pub worker_name: String,
+    /// Why the household is suggested, one reason each.
+    pub reasons: Vec<String>,
+    /// For jobs and training: who the place would go to.
+    pub person: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuggestionsDto {
+    pub offer: OfferDto,
+    pub items: Vec<SuggestionDto>,
+    /// Send as `after` to continue; null when every household was read.
+    pub next_after: Option<i64>,
+    /// Households read for this page.
+    pub scanned: usize,
+}
+
+impl From<&Suggestions> for SuggestionsDto {
+    fn from(s: &Suggestions) -> Self {
+        Self {
+            offer: OfferDto::from(&s.offer),
+            items: s
+                .items
+                .iter()
+                .map(|i| SuggestionDto {
+                    household_id: i.household_id.0,
+                    file_no: i.file_no.clone(),
+                    worker_name: i.worker_name.clone(),
+                    reasons: i.reasons.clone(),
+                    person: i.person.clone(),
+                })
+                .collect(),
+            next_after: s.next_after,
+            scanned: s.scanned,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct SuggestionQuery {
+    /// Continue after this household id (`next_after` of the previous page).
+    pub after: Option<i64>,
+    /// At most this many (1–200, 50 when absent).
+    pub limit: Option<usize>,
+}
+
+#[utoipa::path(get, path = "/api/v1/offers/{id}/suggestions", tag = "resources",
+    params(("id" = i64, Path), SuggestionQuery),
+    responses((status = 200, body = SuggestionsDto), (status = 404, body = ErrorBody)))]
+pub async fn suggestions(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(q): ApiQuery<SuggestionQuery>,
+) -> ApiResult<Json<SuggestionsDto>> {
+    let s = state
+        .services
+        .offer_suggestions(&actor, OfferId(id), q.after, q.limit.unwrap_or(50))
+        .await?;
+    Ok(Json(SuggestionsDto::from(&s)))
+}
+
+// ------------------------------------------------------------------- matches
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchRequest {
+    pub household_id: i64,
+    /// For jobs and training: the person's name (the worker or a member);
+    /// the first who fits when blank.
+    #[serde(default)]
+    pub person: String,
+    /// Cash (fen), goods (items), volunteering (hours); one for the others.
+    pub quantity: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DismissRequest {
+    pub household_id: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeRequest {
+    /// True: hired, trained, received or served (an assistance record is
+    /// written); false: declined (say why in `note`; the quantity returns).
+    pub delivered: bool,
+    /// YYYY-MM-DD, not in the future; today when blank.
+    #[serde(default)]
+    pub on: String,
+    #[serde(default)]
+    pub note: String,
+    /// School aid: the school.
+    #[serde(default)]
+    pub school: String,
+    /// School aid: the stage (primary, junior, senior, vocational, college, undergraduate, graduate).
+    #[serde(default)]
+    pub stage: String,
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatchDto {
+    pub id: i64,
+    pub offer_id: i64,
+    pub offer_title: String,
+    pub offer_kind: String,
+    pub provider_id: i64,
+    pub provider_name: String,
+    pub household_id: i64,
+    pub worker_name: String,
+    pub file_no: String,
+    pub union_id: i64,
+    pub person: String,
+    /// Why it was suggested, one reason a line.
+    pub reason: String,
+    pub quantity: i64,
+    /// confirmed, dismissed, hired, trained, received, served, declined
+    pub status: String,
+    pub status_label: String,
+    pub outcome_on: Option<String>,
+    pub note: Option<String>,
+    /// The assistance record of a delivered match.
+    pub assistance_id: Option<i64>,
+    /// The measure a hire completed.
+    pub measure_id: Option<i64>,
+    pub version: i64,
+    pub created_at: String,
+}
+
+impl From<&Match> for MatchDto {
+    fn from(m: &Match) -> Self {
+        Self {
+            id: m.id.0,
+            offer_id: m.offer_id.0,
+            offer_title: m.offer_title.clone(),
+            offer_kind: m.offer_kind.code().into(),
+            provider_id: m.provider_id.0,
+            provider_name: m.provider_name.clone(),
+            household_id: m.household_id.0,
+            worker_name: m.worker_name.clone(),
+            file_no: m.file_no.clone(),
+            union_id: m.union_id.0,
+            person: m.person.clone(),
+            reason: m.reason.clone(),
+            quantity: m.quantity,
+            status: m.status.code().into(),
+            status_label: m.status.label().into(),
+            outcome_on: m.outcome.as_ref().map(|o| o.on.to_string()),
+            note: m.outcome.as_ref().map(|o| o.note.clone()),
+            assistance_id: m
+                .outcome
+                .as_ref()
+                .and_then(|o| o.assistance_id)
+                .map(|a| a.0),
+            measure_id: m.outcome.as_ref().and_then(|o| o.measure_id).map(|x| x.0),
+            version: m.version,
+            created_at: api_time(&m.created_at),
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/offers/{id}/matches", tag = "resources", params(("id" = i64, Path)),
+    request_body = MatchRequest,
+    responses((status = 201, body = MatchDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn confirm_match(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<MatchRequest>,
+) -> ApiResult<(StatusCode, Json<MatchDto>)> {
+    let m = state
+        .services
+        .match_confirm(
+            &actor,
+            OfferId(id),
+            MatchInput {
+                household_id: req.household_id,
+                person: req.person,
+                quantity: req.quantity,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(MatchDto::from(&m))))
+}
+
+#[utoipa::path(post, path = "/api/v1/offers/{id}/dismiss", tag = "resources", params(("id" = i64, Path)),
+    request_body = DismissRequest,
+    responses((status = 201, body = MatchDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn dismiss_suggestion(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<DismissRequest>,
+) -> ApiResult<(StatusCode, Json<MatchDto>)> {
+    let m = state
+        .services
+        .match_dismiss(&actor, OfferId(id), HouseholdId(req.household_id))
+        .await?;
+    Ok((StatusCode::CREATED, Json(MatchDto::from(&m))))
+}
+
+#[derive(Debug, Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct MatchListQuery {
+    pub offer_id: Option<i64>,
+    pub household_id: Option<i64>,
+    pub provider_id: Option<i64>,
+    /// confirmed, dismissed, hired, trained, received, served, declined
+    pub status: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/matches", tag = "resources", params(MatchListQuery),
+    responses((status = 200, body = PageDto<MatchDto>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_matches(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<MatchListQuery>,
+) -> ApiResult<Json<PageDto<MatchDto>>> {
+    let status = blank(q.status)
+        .map(|s| MatchStatus::parse(&s))
+        .transpose()
+        .map_err(ServiceError::from)?;
+    let filter = MatchFilter {
+        offer_id: q.offer_id.map(OfferId),
+        household_id: q.household_id.map(HouseholdId),
+        provider_id: q.provider_id.map(ProviderId),
+        status,
+        made_only: false,
+    };
+    let page = state
+        .services
+        .match_list(&actor, filter, PageRequest::new(q.page, q.per_page))
+        .await?;
+    Ok(Json(PageDto::from_page(&page, |m| MatchDto::from(m))))
+}
+
+#[utoipa::path(get, path = "/api/v1/matches/{id}", tag = "resources", params(("id" = i64, Path)),
+    responses((status = 200, body = MatchDto), (status = 404, body = ErrorBody)))]
+pub async fn get_match(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<MatchDto>> {
+    let m = state.services.match_get(&actor, MatchId(id)).await?;
+    Ok(Json(MatchDto::from(&m)))
+}
+
+#[utoipa::path(post, path = "/api/v1/matches/{id}/outcome", tag = "resources", params(("id" = i64, Path)),
+    request_body = OutcomeRequest,
+    responses((status = 200, body = MatchDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_outcome(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<OutcomeRequest>,
+) -> ApiResult<Json<MatchDto>> {
+    let m = state
+        .services
+        .match_outcome(
+            &actor,
+            MatchId(id),
+            req.version,
+            OutcomeInput {
+                delivered: req.delivered,
+                on: req.on,
+                note: req.note,
+                school: req.school,
+                stage: req.stage,
+            },
+        )
+        .await?;
+    Ok(Json(MatchDto::from(&m)))
+}
