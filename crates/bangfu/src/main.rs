@@ -797,6 +797,9 @@ async fn load_demo(services: &Services) -> Result<(), String> {
     let assessment = demo::load_assessment(services, &accounts)
         .await
         .map_err(cli_error)?;
+    let resources = demo::load_resources(services, &accounts)
+        .await
+        .map_err(cli_error)?;
     println!(
         "已载入演示数据：广东省（广州、深圳、佛山）与广西梧州的工会组织树，每个角色一个演示账号，"
     );
@@ -832,6 +835,10 @@ async fn load_demo(services: &Services) -> Result<(), String> {
     println!(
         "以及考核评价：广东省总工会按云南“6 个方面 25 项指标”样例考核 {} 个县级工会，系统计算指标已计算，{}的人工评分（含第三方评估）已录入（演示管理员可在“考核评价”中查看和录入）。",
         assessment.unions, assessment.county
+    );
+    println!(
+        "以及社会资源：荔湾区登记了 {} 个资源提供方（企业、慈善会、医院、志愿服务队）的 {} 项资源（岗位、助学礼包、康复护理、志愿服务），已对接 {} 户，其中 {} 户已完成并计入帮扶记录（在“社会资源”中查看推荐和对接）。",
+        resources.providers, resources.offers, resources.matches, resources.delivered
     );
     println!("演示账号（密码为本次随机生成，只显示这一次）：");
     for a in accounts {

@@ -31,6 +31,7 @@ mod national;
 mod people;
 mod plans;
 mod random;
+mod resources;
 mod tree;
 mod verification;
 
@@ -42,6 +43,7 @@ pub use fate::{fate, Decided, Fate, Relapse};
 pub use funds::{load_fund_audit, load_subsidies};
 pub use households::{load_households, load_households_months, HouseholdSummary};
 pub use national::{load_national, NationalSummary};
+pub use resources::{load_resources, ResourcesSummary};
 pub use tree::{load, DemoAccount};
 pub use verification::{load_verification, VerificationSummary};
 

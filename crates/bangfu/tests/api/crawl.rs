@@ -35,6 +35,10 @@ async fn demo_app() -> (TestApp, Vec<demo::DemoAccount>) {
     demo::load_assessment(&app.services, &accounts)
         .await
         .expect("demo assessment");
+    let resources = demo::load_resources(&app.services, &accounts)
+        .await
+        .expect("demo resources");
+    assert_eq!(resources.delivered, 2, "{resources:?}");
     (app, accounts)
 }
 

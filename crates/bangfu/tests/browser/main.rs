@@ -16,6 +16,7 @@ mod campaigns;
 mod exits;
 mod households;
 mod quality;
+mod resources;
 mod stats;
 mod two_factor;
 mod verification;

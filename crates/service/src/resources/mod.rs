@@ -37,3 +37,78 @@ impl Owned for Match {
         (self.union_id.0, &self.union_path)
     }
 }
+
+use crate::{Actor, ServiceError, Services};
+use bangfu_domain::resources::{OfferId, ProviderId};
+use bangfu_domain::Permission;
+use bangfu_storage::resources as store;
+use bangfu_storage::PageRequest;
+
+/// What an offer's page shows: the offer with a page of suggestions, and
+/// every match made of it (read together, so they agree).
+#[derive(Debug, Clone)]
+pub struct OfferOverview {
+    pub suggestions: Suggestions,
+    pub matches: Vec<Match>,
+}
+
+/// What a provider's page shows: the provider and its offers, newest first.
+#[derive(Debug, Clone)]
+pub struct ProviderOverview {
+    pub provider: Provider,
+    pub offers: Vec<Offer>,
+    /// Whether the caller's union keeps it (and so may edit it).
+    pub kept_here: bool,
+}
+
+impl Services {
+    pub async fn offer_overview(
+        &self,
+        actor: &Actor,
+        id: OfferId,
+        after: Option<i64>,
+    ) -> Result<OfferOverview, ServiceError> {
+        let suggestions = self.offer_suggestions(actor, id, after, 20).await?;
+        let scope = actor.scope();
+        let matches = self
+            .read(move |c| {
+                let filter = MatchFilter {
+                    offer_id: Some(id),
+                    made_only: true,
+                    ..Default::default()
+                };
+                let all = PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE));
+                Ok(store::list_matches(c, &scope, &filter, all)?.items)
+            })
+            .await?;
+        Ok(OfferOverview {
+            suggestions,
+            matches,
+        })
+    }
+
+    pub async fn provider_overview(
+        &self,
+        actor: &Actor,
+        id: ProviderId,
+    ) -> Result<ProviderOverview, ServiceError> {
+        actor.require(Permission::ReadAssistance)?;
+        let scope = actor.scope();
+        self.read(move |c| {
+            let provider =
+                store::find_provider(c, &scope, id)?.ok_or(ServiceError::NotFound("资源提供方"))?;
+            let filter = OfferFilter {
+                provider_id: Some(id),
+                ..Default::default()
+            };
+            let all = PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE));
+            let offers = store::list_offers(c, &scope, &filter, all)?.items;
+            Ok(ProviderOverview {
+                kept_here: scope.contains(&provider.union_path),
+                provider,
+                offers,
+            })
+        })
+        .await
+    }
+}

@@ -64,6 +64,7 @@ mod plans;
 mod prelude;
 mod quality;
 mod reporting;
+mod resources;
 mod roles;
 mod stats;
 mod temporary_files;
@@ -154,6 +155,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(households::routes())
         .merge(plans::routes())
         .merge(assistance::routes())
+        .merge(resources::routes())
         .merge(funds::routes())
         .merge(fund_audit::routes())
         .merge(applications::routes())

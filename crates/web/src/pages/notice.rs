@@ -66,6 +66,12 @@ pub enum Notice {
     },
     ReferralSent,
     ReferralAnswered,
+    // social resources
+    ProviderSaved,
+    OfferSaved,
+    MatchConfirmed,
+    SuggestionDismissed,
+    OutcomeRecorded,
     // exits (脱困), reliefs and removals
     ExitReopened,
     ExitProposed,
@@ -195,6 +201,14 @@ impl Notice {
         Notice::ReferralSent,
         Notice::ReferralAnswered,
     ];
+    /// What the social resources pages acknowledge.
+    pub const RESOURCES: &'static [Notice] = &[
+        Notice::ProviderSaved,
+        Notice::OfferSaved,
+        Notice::MatchConfirmed,
+        Notice::SuggestionDismissed,
+        Notice::OutcomeRecorded,
+    ];
     /// What the exits list acknowledges.
     pub const EXITS: &'static [Notice] = &[Notice::ExitReopened];
     /// What a decision's page acknowledges: the step just taken.
@@ -297,6 +311,11 @@ impl Notice {
             Notice::SubsidiesPaid { .. } => "paid",
             Notice::ReferralSent => "sent",
             Notice::ReferralAnswered => "answered",
+            Notice::ProviderSaved => "provider_saved",
+            Notice::OfferSaved => "offer_saved",
+            Notice::MatchConfirmed => "matched",
+            Notice::SuggestionDismissed => "dismissed",
+            Notice::OutcomeRecorded => "outcome",
             Notice::ExitProposed => "proposed",
             Notice::ExitReviewed | Notice::ApplicationReviewed => "review",
             Notice::ExitNoticeStarted | Notice::ApplicationNoticeStarted => "notice",
@@ -405,6 +424,11 @@ impl Notice {
             }
             Notice::ReferralSent => "需求已推送给部门。",
             Notice::ReferralAnswered => "答复已记录。",
+            Notice::ProviderSaved => "资源提供方已保存。",
+            Notice::OfferSaved => "社会资源已保存。",
+            Notice::MatchConfirmed => "已确认对接，请在对接完成后登记结果。",
+            Notice::SuggestionDismissed => "已标记为不予对接，该家庭不会再被推荐此资源。",
+            Notice::OutcomeRecorded => "对接结果已登记；成功的对接已计入该户的帮扶记录。",
             Notice::ExitReopened => "已重新建档。",
             Notice::ExitProposed => "已提出，等待审核人审核（入户核查）。",
             Notice::ExitReviewed => "已审核。",
