@@ -490,6 +490,88 @@ pub fn take(kind: OfferKind, asked: Option<i64>, remaining: i64) -> Result<i64, 
     Ok(q)
 }
 
+/// What a provider gave over a period (感谢信 and the report per provider):
+/// the sums of its delivered matches, by what each offer was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Given {
+    /// Cash paid to households from its donations.
+    pub cash: crate::Fen,
+    /// Items of goods received, and their value.
+    pub goods: i64,
+    pub goods_value: crate::Fen,
+    /// Jobs filled.
+    pub jobs: i64,
+    /// Persons trained.
+    pub trainees: i64,
+    /// Persons served (medical, legal, care).
+    pub services: i64,
+    /// Volunteer hours given.
+    pub hours: i64,
+}
+
+impl Given {
+    /// Counts one delivered match of an offer of `kind` that took
+    /// `quantity`, each item worth `unit_value` (goods).
+    pub fn add(&mut self, kind: OfferKind, quantity: i64, unit_value: crate::Fen) {
+        match kind {
+            OfferKind::Cash => self.cash = crate::Fen(self.cash.0.saturating_add(quantity)),
+            OfferKind::Goods => {
+                self.goods = self.goods.saturating_add(quantity);
+                self.goods_value = crate::Fen(
+                    self.goods_value
+                        .0
+                        .saturating_add(unit_value.0.saturating_mul(quantity)),
+                );
+            }
+            OfferKind::Job => self.jobs += 1,
+            OfferKind::Training => self.trainees += 1,
+            OfferKind::Service => self.services += 1,
+            OfferKind::Volunteering => self.hours = self.hours.saturating_add(quantity),
+        }
+    }
+
+    /// The sum of two providers' (a report's total line).
+    pub fn plus(self, o: Given) -> Given {
+        Given {
+            cash: crate::Fen(self.cash.0.saturating_add(o.cash.0)),
+            goods: self.goods.saturating_add(o.goods),
+            goods_value: crate::Fen(self.goods_value.0.saturating_add(o.goods_value.0)),
+            jobs: self.jobs + o.jobs,
+            trainees: self.trainees + o.trainees,
+            services: self.services + o.services,
+            hours: self.hours.saturating_add(o.hours),
+        }
+    }
+
+    /// What was given, as the sentence of a letter of thanks lists it.
+    pub fn phrases(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if self.cash.0 > 0 {
+            v.push(format!("捐赠资金 {} 元", self.cash.yuan_grouped()));
+        }
+        if self.goods > 0 {
+            v.push(format!(
+                "捐赠物资 {} 件（折价 {} 元）",
+                self.goods,
+                self.goods_value.yuan_grouped()
+            ));
+        }
+        if self.jobs > 0 {
+            v.push(format!("提供就业岗位安置 {} 人", self.jobs));
+        }
+        if self.trainees > 0 {
+            v.push(format!("培训 {} 人", self.trainees));
+        }
+        if self.services > 0 {
+            v.push(format!("提供服务 {} 人次", self.services));
+        }
+        if self.hours > 0 {
+            v.push(format!("志愿服务 {} 小时", self.hours));
+        }
+        v
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -868,6 +950,30 @@ mod tests {
         assert_eq!(age_on(d(1980, 5, 1), d(2026, 5, 1)), 46);
         assert_eq!(age_on(d(2000, 2, 29), d(2026, 2, 28)), 25);
         assert_eq!(age_on(d(2030, 1, 1), d(2026, 1, 1)), 0);
+    }
+
+    #[test]
+    fn what_a_provider_gave_adds_up_by_kind() {
+        let mut g = Given::default();
+        g.add(OfferKind::Cash, 150_000, crate::Fen::ZERO);
+        g.add(OfferKind::Goods, 3, crate::Fen(20_000));
+        g.add(OfferKind::Job, 1, crate::Fen::ZERO);
+        g.add(OfferKind::Job, 1, crate::Fen::ZERO);
+        g.add(OfferKind::Volunteering, 12, crate::Fen::ZERO);
+        assert_eq!(g.cash, crate::Fen(150_000));
+        assert_eq!((g.goods, g.goods_value), (3, crate::Fen(60_000)));
+        assert_eq!((g.jobs, g.trainees, g.services, g.hours), (2, 0, 0, 12));
+        assert_eq!(
+            g.phrases(),
+            vec![
+                "捐赠资金 1,500.00 元",
+                "捐赠物资 3 件（折价 600.00 元）",
+                "提供就业岗位安置 2 人",
+                "志愿服务 12 小时"
+            ]
+        );
+        assert_eq!(g.plus(g).jobs, 4);
+        assert!(Given::default().phrases().is_empty());
     }
 
     proptest! {

@@ -568,6 +568,51 @@ async fn a_cash_donation_is_received_into_the_funds_and_paid_to_the_households_i
     let (_, o) = both.get(&format!("/api/v1/offers/{}", id(&o))).await;
     assert_eq!(o["remaining"], 850_000);
     assert_tallies_agree(&w.app).await;
+
+    // What the foundation gave: the report, its sheet and the letter of thanks.
+    let (s, report) = both.get("/api/v1/resources/report").await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["providers"][0]["name"], "某基金会");
+    assert_eq!(report["providers"][0]["received"], 1_000_000);
+    assert_eq!(report["providers"][0]["given"]["cash"], 150_000);
+    assert_eq!(report["providers"][0]["households"], 1);
+    assert_eq!(report["total"]["cash"], 150_000);
+    let got = both
+        .get("/api/v1/resources/report?from=2026-02-01&to=2026-01-01")
+        .await;
+    assert_error("period backwards", &got, 400, "invalid_input", Some("to"));
+    let (s, past) = both
+        .get("/api/v1/resources/report?from=2000-01-01&to=2000-12-31")
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(past["providers"], json!([]), "nothing then");
+    let (client, _) = w.app.html_login("a_both", common::PASSWORD).await;
+    w.app.assert_xlsx(&client, "/resources/report.xlsx").await;
+    let bytes = client
+        .get(w.app.url("/resources/report.xlsx"))
+        .send()
+        .await
+        .expect("xlsx")
+        .bytes()
+        .await
+        .expect("body");
+    let sheets = common::workbook_sheets(&bytes);
+    let rows = &sheets[0].1;
+    assert_eq!(common::cell_text(&rows[1][0]), "某基金会");
+    assert_eq!(common::cell_num(&rows[1][3]), 10_000.0, "received, in yuan");
+    assert_eq!(common::cell_num(&rows[1][4]), 1_500.0, "paid out, in yuan");
+    assert_eq!(common::cell_text(&rows[2][0]), "合计");
+    let (s, letter) = w
+        .app
+        .page(&client, &format!("/resources/providers/{}/thanks", id(&p)))
+        .await;
+    assert_eq!(s, 200);
+    assert!(
+        letter.contains("感 谢 信") && letter.contains("某基金会"),
+        "{letter}"
+    );
+    assert!(letter.contains("捐赠资金 10,000.00 元"), "{letter}");
+    assert!(letter.contains("惠及困难职工家庭 1 户"), "{letter}");
 }
 
 #[tokio::test]

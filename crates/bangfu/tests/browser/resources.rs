@@ -118,6 +118,18 @@ async fn journey(b: &Browser, w: &World) -> R<()> {
     wait_in(b, "main", "荔湾某物流公司").await?;
     goto(b, base, &format!("/households/{}/plan", w.li)).await?;
     wait_in(b, "main", "已完成").await?;
+    // What the enterprise gave, and its letter of thanks.
+    goto(b, base, "/resources/report").await?;
+    wait_in(b, "main", "荔湾某物流公司").await?;
+    screenshot(b, Screen::Desktop, "resources-report.png").await?;
+    click_link(b, "感谢信").await?;
+    wait_in(
+        b,
+        "#thanks-body",
+        "提供就业岗位安置 1 人，惠及困难职工家庭 1 户",
+    )
+    .await?;
+    screenshot(b, Screen::Desktop, "resources-thanks.png").await?;
     // 王建国 is still suggested for the two jobs left.
     goto(b, base, "/resources").await?;
     click_link(b, "仓库管理员").await?;

@@ -9,6 +9,7 @@
 mod matching;
 mod offers;
 mod providers;
+mod report;
 
 pub use bangfu_storage::resources::{
     Match, MatchFilter, Offer, OfferFields, OfferFilter, Provider, ProviderFields, ProviderFilter,
@@ -16,6 +17,7 @@ pub use bangfu_storage::resources::{
 pub use matching::{MatchInput, OutcomeInput, Suggestion, Suggestions};
 pub use offers::OfferInput;
 pub use providers::ProviderInput;
+pub use report::{GivingReport, ProviderGiving};
 
 use crate::audit::Owned;
 use bangfu_domain::UnionPath;

@@ -9,6 +9,7 @@ mod candidates;
 mod matches;
 mod offers;
 mod providers;
+mod report;
 
 pub use candidates::{candidates, Found, Prefilter};
 pub use matches::{
@@ -23,3 +24,4 @@ pub use providers::{
     find_provider, insert_provider, list_providers, update_provider, Provider, ProviderFields,
     ProviderFilter,
 };
+pub use report::{delivered, providers_named, received, Delivered};

@@ -10,13 +10,14 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bangfu_domain::household::HouseholdId;
+use bangfu_domain::resources::Given;
 use bangfu_domain::resources::{
     MatchId, MatchStatus, OfferId, OfferKind, ProviderId, ProviderKind,
 };
 use bangfu_domain::Fen;
 use bangfu_service::resources::{
-    Match, MatchFilter, MatchInput, Offer, OfferFilter, OfferInput, OutcomeInput, Provider,
-    ProviderFilter, ProviderInput, Suggestions,
+    GivingReport, Match, MatchFilter, MatchInput, Offer, OfferFilter, OfferInput, OutcomeInput,
+    Provider, ProviderFilter, ProviderInput, Suggestions,
 };
 use bangfu_service::{PageRequest, ServiceError};
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/matches", get(list_matches))
         .route("/matches/{id}", get(get_match))
         .route("/matches/{id}/outcome", post(record_outcome))
+        .route("/resources/report", get(report))
 }
 
 #[derive(OpenApi)]
@@ -53,7 +55,8 @@ pub fn routes() -> Router<AppState> {
         dismiss_suggestion,
         list_matches,
         get_match,
-        record_outcome
+        record_outcome,
+        report
     ),
     components(schemas(
         ProviderRequest,
@@ -66,7 +69,10 @@ pub fn routes() -> Router<AppState> {
         MatchRequest,
         DismissRequest,
         OutcomeRequest,
-        MatchDto
+        MatchDto,
+        GivenDto,
+        ProviderGivingDto,
+        GivingReportDto
     ))
 )]
 pub struct Doc;
@@ -739,4 +745,113 @@ pub async fn record_outcome(
         )
         .await?;
     Ok(Json(MatchDto::from(&m)))
+}
+
+// -------------------------------------------------------------------- report
+
+/// What was given: money in fen, the rest in their units.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GivenDto {
+    /// Cash paid to households from the provider's donations.
+    pub cash: i64,
+    /// Items of goods received, and their value.
+    pub goods: i64,
+    pub goods_value: i64,
+    pub jobs: i64,
+    pub trainees: i64,
+    /// Persons served.
+    pub services: i64,
+    pub volunteer_hours: i64,
+}
+
+impl From<&Given> for GivenDto {
+    fn from(g: &Given) -> Self {
+        Self {
+            cash: g.cash.0,
+            goods: g.goods,
+            goods_value: g.goods_value.0,
+            jobs: g.jobs,
+            trainees: g.trainees,
+            services: g.services,
+            volunteer_hours: g.hours,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderGivingDto {
+    pub provider_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub kind_label: String,
+    pub union_name: String,
+    pub given: GivenDto,
+    /// Households its delivered matches reached.
+    pub households: usize,
+    /// Cash donations received into the funds in the period (fen).
+    pub received: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GivingReportDto {
+    pub from: String,
+    pub to: String,
+    pub providers: Vec<ProviderGivingDto>,
+    pub total: GivenDto,
+    pub households: usize,
+    pub received: i64,
+}
+
+impl From<&GivingReport> for GivingReportDto {
+    fn from(r: &GivingReport) -> Self {
+        Self {
+            from: r.from.to_string(),
+            to: r.to.to_string(),
+            providers: r
+                .rows
+                .iter()
+                .map(|p| ProviderGivingDto {
+                    provider_id: p.provider_id.0,
+                    name: p.name.clone(),
+                    kind: p.kind.code().into(),
+                    kind_label: p.kind.label().into(),
+                    union_name: p.union_name.clone(),
+                    given: GivenDto::from(&p.given),
+                    households: p.households,
+                    received: p.received.0,
+                })
+                .collect(),
+            total: GivenDto::from(&r.total),
+            households: r.households,
+            received: r.received.0,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct GivingReportQuery {
+    /// YYYY-MM-DD; the first day of this year when absent.
+    #[serde(default)]
+    pub from: String,
+    /// YYYY-MM-DD; today when absent.
+    #[serde(default)]
+    pub to: String,
+    /// One provider only.
+    pub provider_id: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/resources/report", tag = "resources", params(GivingReportQuery),
+    responses((status = 200, body = GivingReportDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn report(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(q): ApiQuery<GivingReportQuery>,
+) -> ApiResult<Json<GivingReportDto>> {
+    let r = state
+        .services
+        .resources_report(&actor, &q.from, &q.to, q.provider_id.map(ProviderId))
+        .await?;
+    Ok(Json(GivingReportDto::from(&r)))
 }

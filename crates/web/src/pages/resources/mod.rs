@@ -12,12 +12,16 @@ use bangfu_service::resources::{Match, Offer};
 mod household;
 mod offers;
 mod providers;
+mod report;
 
-pub(crate) use self::{household::*, offers::*, providers::*};
+pub(crate) use self::{household::*, offers::*, providers::*, report::*};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/resources", get(offers_page))
+        .route("/resources/report", get(report_page))
+        .route("/resources/report.xlsx", get(report_export))
+        .route("/resources/providers/{id}/thanks", get(thanks_page))
         .route(
             "/resources/providers",
             get(providers_page).post(provider_create),
