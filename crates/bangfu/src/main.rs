@@ -838,7 +838,7 @@ async fn load_demo(services: &Services) -> Result<(), String> {
     );
     println!(
         "以及社会资源：荔湾区登记了 {} 个资源提供方（企业、慈善会、医院、志愿服务队）的 {} 项资源（岗位、助学礼包、康复护理、志愿服务），已对接 {} 户，其中 {} 户已完成并计入帮扶记录（在“社会资源”中查看推荐和对接）。",
-        resources.providers, resources.offers, resources.matches, resources.delivered
+        resources.providers, resources.resources, resources.matches, resources.delivered
     );
     println!("演示账号（密码为本次随机生成，只显示这一次）：");
     for a in accounts {

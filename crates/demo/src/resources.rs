@@ -1,18 +1,18 @@
 //! Social resources of the demo: 荔湾区's caring enterprise, charity,
-//! hospital and volunteer team with their offers, and the first matches
+//! hospital and volunteer team with their resources, and the first matches
 //! made of them — through the services, as the demo officer would.
 
 use crate::applications::sign_in;
 use crate::tree::DemoAccount;
 use bangfu_domain::Fen;
-use bangfu_service::resources::{MatchInput, OfferInput, OutcomeInput, ProviderInput};
+use bangfu_service::resources::{MatchInput, OutcomeInput, ProviderInput, ResourceInput};
 use bangfu_service::{ServiceError, Services};
 
 /// What was loaded.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ResourcesSummary {
     pub providers: usize,
-    pub offers: usize,
+    pub resources: usize,
     pub matches: usize,
     pub delivered: usize,
 }
@@ -27,8 +27,8 @@ fn provider(name: &str, kind: &str, contact: &str, shared: bool) -> ProviderInpu
     }
 }
 
-fn offer(provider: i64, kind: &str, title: &str, quantity: i64) -> OfferInput {
-    OfferInput {
+fn resource(provider: i64, kind: &str, title: &str, quantity: i64) -> ResourceInput {
+    ResourceInput {
         provider_id: provider,
         kind: kind.into(),
         title: title.into(),
@@ -37,8 +37,8 @@ fn offer(provider: i64, kind: &str, title: &str, quantity: i64) -> OfferInput {
     }
 }
 
-/// Registers the providers and offers, and matches the first suggestions
-/// of each offer: two of them delivered, one still waiting for its outcome.
+/// Registers the providers and resources, and matches the first suggestions
+/// of each resource: two of them delivered, one still waiting for its outcome.
 pub async fn load_resources(
     services: &Services,
     accounts: &[DemoAccount],
@@ -70,33 +70,33 @@ pub async fn load_resources(
         )
         .await?;
     summary.providers = 4;
-    let mut jobs = offer(firm.id.0, "job", "仓库管理员", 3);
+    let mut jobs = resource(firm.id.0, "job", "仓库管理员", 3);
     jobs.place = "荔湾区芳村".into();
     jobs.detail = "初中以上学历，能适应倒班".into();
     jobs.wage = Some(Fen(450_000));
-    let mut kits = offer(charity.id.0, "goods", "金秋助学礼包", 50);
+    let mut kits = resource(charity.id.0, "goods", "金秋助学礼包", 50);
     kits.aim = "education".into();
     kits.unit_value = Some(Fen(20_000));
-    let mut care = offer(hospital.id.0, "service", "上门康复护理", 10);
+    let mut care = resource(hospital.id.0, "service", "上门康复护理", 10);
     care.service = "rehabilitation".into();
-    let mut hours = offer(volunteers.id.0, "volunteering", "助餐助行志愿服务", 200);
+    let mut hours = resource(volunteers.id.0, "volunteering", "助餐助行志愿服务", 200);
     hours.detail = "每周两次上门送餐、陪同就医".into();
     let mut made = Vec::new();
     for input in [jobs, kits, care, hours] {
-        made.push(services.offer_create(&officer, input).await?);
-        summary.offers += 1;
+        made.push(services.resource_create(&officer, input).await?);
+        summary.resources += 1;
     }
     // The job: the first two suggestions matched, the first one hired.
     // The school kits: the first two pupils' households, one received.
-    for (offer, take, quantity) in [(&made[0], 2, None), (&made[1], 2, Some(1))] {
+    for (resource, take, quantity) in [(&made[0], 2, None), (&made[1], 2, Some(1))] {
         let found = services
-            .offer_suggestions(&officer, offer.id, None, take)
+            .resource_suggestions(&officer, resource.id, None, take)
             .await?;
         for (i, s) in found.items.iter().enumerate() {
             let m = services
                 .match_confirm(
                     &officer,
-                    offer.id,
+                    resource.id,
                     MatchInput {
                         household_id: s.household_id.0,
                         person: String::new(),

@@ -1,5 +1,5 @@
 //! Social resources matched to households' needs (社会资源精准对接, docs/rules.md
-//! §8): who provides, what they offer, which households an offer suits and
+//! §8): who provides, what they offer (a resource), which households a resource suits and
 //! why, and how a match ends.
 //!
 //! Insurers, hospitals, fund-raising platforms, charities and caring
@@ -35,7 +35,7 @@ macro_rules! id {
 
 id! {
     ProviderId;
-    OfferId;
+    ResourceId;
     MatchId;
 }
 
@@ -57,8 +57,8 @@ coded!(
 );
 
 coded!(
-    /// What an offer gives.
-    OfferKind, "kind", "资源类别" {
+    /// What a resource gives.
+    ResourceKind, "kind", "资源类别" {
         Job = "job", "就业岗位";
         Training = "training", "培训名额";
         /// Cash enters the funds as a receipt from the donor (社会捐助).
@@ -106,48 +106,48 @@ coded!(
     }
 );
 
-impl OfferKind {
+impl ResourceKind {
     /// The unit a quantity of this kind is counted in, as shown.
     pub fn unit(self) -> &'static str {
         match self {
-            OfferKind::Job => "个岗位",
-            OfferKind::Training => "个名额",
-            OfferKind::Cash => "分",
-            OfferKind::Goods => "件",
-            OfferKind::Service => "人次",
-            OfferKind::Volunteering => "小时",
+            ResourceKind::Job => "个岗位",
+            ResourceKind::Training => "个名额",
+            ResourceKind::Cash => "分",
+            ResourceKind::Goods => "件",
+            ResourceKind::Service => "人次",
+            ResourceKind::Volunteering => "小时",
         }
     }
 
-    /// The outcome that means the offer reached the household.
+    /// The outcome that means the resource reached the household.
     pub fn delivered(self) -> MatchStatus {
         match self {
-            OfferKind::Job => MatchStatus::Hired,
-            OfferKind::Training => MatchStatus::Trained,
-            OfferKind::Cash | OfferKind::Goods => MatchStatus::Received,
-            OfferKind::Service | OfferKind::Volunteering => MatchStatus::Served,
+            ResourceKind::Job => MatchStatus::Hired,
+            ResourceKind::Training => MatchStatus::Trained,
+            ResourceKind::Cash | ResourceKind::Goods => MatchStatus::Received,
+            ResourceKind::Service | ResourceKind::Volunteering => MatchStatus::Served,
         }
     }
 
-    /// Whether one match takes exactly one of the offer (a job, a training
+    /// Whether one match takes exactly one of the resource (a job, a training
     /// place, a service); otherwise the officer says how much (an amount,
     /// a number of goods, hours).
     pub fn one_each(self) -> bool {
         matches!(
             self,
-            OfferKind::Job | OfferKind::Training | OfferKind::Service
+            ResourceKind::Job | ResourceKind::Training | ResourceKind::Service
         )
     }
 
     /// Whether a match must name the person it is for (a job or training
     /// place is taken by one person).
     pub fn for_a_person(self) -> bool {
-        matches!(self, OfferKind::Job | OfferKind::Training)
+        matches!(self, ResourceKind::Job | ResourceKind::Training)
     }
 }
 
 impl MatchStatus {
-    /// Whether the match holds part of the offer's quantity.
+    /// Whether the match holds part of the resource's quantity.
     pub fn holds(self) -> bool {
         !matches!(self, MatchStatus::Dismissed | MatchStatus::Declined)
     }
@@ -157,7 +157,7 @@ impl MatchStatus {
         self == MatchStatus::Confirmed
     }
 
-    /// Whether the offer reached the household (counted as assistance).
+    /// Whether the resource reached the household (counted as assistance).
     pub fn delivered(self) -> bool {
         matches!(
             self,
@@ -166,13 +166,13 @@ impl MatchStatus {
     }
 }
 
-/// What an offer is, as far as the suggestions need.
+/// What a resource is, as far as the suggestions need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Need {
-    pub kind: OfferKind,
+    pub kind: ResourceKind,
     pub service: Option<ServiceKind>,
     pub aim: Option<Aim>,
-    /// A track (四个一批) code the offer serves; the household's open
+    /// A track (四个一批) code the resource serves; the household's open
     /// measures on it suggest the household.
     pub track: Option<String>,
     /// A programme (十大行动计划) code, narrowing `track`.
@@ -180,24 +180,24 @@ pub struct Need {
 }
 
 impl Need {
-    /// Checks the kind's own fields: a service offer says which service; a
+    /// Checks the kind's own fields: a service resource says which service; a
     /// donation may say what it is for; other kinds carry neither.
     pub fn new(
-        kind: OfferKind,
+        kind: ResourceKind,
         service: Option<ServiceKind>,
         aim: Option<Aim>,
         track: Option<String>,
         programme: Option<String>,
     ) -> Result<Self, ValidationError> {
         let service = match (kind, service) {
-            (OfferKind::Service, None) => {
+            (ResourceKind::Service, None) => {
                 return Err(ValidationError::new("service", "请选择服务类别"))
             }
-            (OfferKind::Service, s) => s,
+            (ResourceKind::Service, s) => s,
             _ => None,
         };
         let aim = match kind {
-            OfferKind::Cash | OfferKind::Goods => Some(aim.unwrap_or(Aim::Any)),
+            ResourceKind::Cash | ResourceKind::Goods => Some(aim.unwrap_or(Aim::Any)),
             _ => None,
         };
         let blank = |s: Option<String>| s.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
@@ -213,19 +213,21 @@ impl Need {
     /// The kind of assistance a delivered match is recorded as.
     pub fn assistance_kind(&self) -> &'static str {
         match (self.kind, self.service, self.aim) {
-            (OfferKind::Job, _, _) => kind::JOB,
-            (OfferKind::Training, _, _) => "training",
-            (OfferKind::Service, Some(ServiceKind::Legal), _) => "legal",
-            (OfferKind::Service, Some(ServiceKind::Medical | ServiceKind::Rehabilitation), _) => {
-                "medical"
-            }
+            (ResourceKind::Job, _, _) => kind::JOB,
+            (ResourceKind::Training, _, _) => "training",
+            (ResourceKind::Service, Some(ServiceKind::Legal), _) => "legal",
+            (
+                ResourceKind::Service,
+                Some(ServiceKind::Medical | ServiceKind::Rehabilitation),
+                _,
+            ) => "medical",
             (_, _, Some(Aim::Education)) => kind::EDUCATION,
             (_, _, Some(Aim::Medical)) => "medical",
             _ => "living",
         }
     }
 
-    /// The pathway whose measures the offer serves when it names no track:
+    /// The pathway whose measures the resource serves when it names no track:
     /// jobs and training serve 就业创业 measures, medical services and
     /// donations serve 医疗救助, legal services 落实待遇, school aid 社会救助.
     fn pathway(&self) -> Option<Pathway> {
@@ -343,9 +345,9 @@ impl Person {
     }
 }
 
-/// Whether an offer suits a household, and why. Pure: the caller has
-/// already kept to the offer's region and left out households under no
-/// assistance or already matched to the offer.
+/// Whether a resource suits a household, and why. Pure: the caller has
+/// already kept to the resource's region and left out households under no
+/// assistance or already matched to the resource.
 ///
 /// - jobs: a person of working age, able to work, unemployed or laid off;
 /// - training: the same, or in flexible employment;
@@ -355,9 +357,9 @@ impl Person {
 /// - day care and meals, and volunteers' help: a person who cannot look
 ///   after themselves ([`Person::cannot_look_after_themselves`]);
 /// - legal services: a household whose causes include 社保或待遇未落实;
-/// - every offer: an open measure of the household's plan on the offer's
+/// - every resource: an open measure of the household's plan on the resource's
 ///   track (and programme, if it names one), or, when it names none, on a
-///   track leading to the pathway the offer serves.
+///   track leading to the pathway the resource serves.
 pub fn suggest(need: &Need, c: &Candidate, today: NaiveDate) -> Option<Suggestion> {
     let mut reasons = Vec::new();
     let mut person = None;
@@ -368,8 +370,8 @@ pub fn suggest(need: &Need, c: &Candidate, today: NaiveDate) -> Option<Suggestio
         reasons.push(format!("{}{why}", p.who(today)));
     };
     match need.kind {
-        OfferKind::Job | OfferKind::Training => {
-            let training = need.kind == OfferKind::Training;
+        ResourceKind::Job | ResourceKind::Training => {
+            let training = need.kind == ResourceKind::Training;
             for p in &c.persons {
                 let working_age = p.age(today).is_some_and(|a| WORKING_AGE.contains(&a));
                 if working_age && p.can_work() && p.looking_for_work(training) {
@@ -381,7 +383,7 @@ pub fn suggest(need: &Need, c: &Candidate, today: NaiveDate) -> Option<Suggestio
                 }
             }
         }
-        OfferKind::Cash | OfferKind::Goods => match need.aim {
+        ResourceKind::Cash | ResourceKind::Goods => match need.aim {
             Some(Aim::Education) => {
                 for p in c.persons.iter().filter(|p| p.in_school()) {
                     each(p, format!("在读{}", p.schooling.label()), &mut reasons);
@@ -394,7 +396,7 @@ pub fn suggest(need: &Need, c: &Candidate, today: NaiveDate) -> Option<Suggestio
             }
             _ => {}
         },
-        OfferKind::Service => match need.service {
+        ResourceKind::Service => match need.service {
             Some(ServiceKind::Medical | ServiceKind::Rehabilitation) => {
                 for p in c.persons.iter().filter(|p| p.ill()) {
                     each(p, p.health_text(), &mut reasons);
@@ -418,7 +420,7 @@ pub fn suggest(need: &Need, c: &Candidate, today: NaiveDate) -> Option<Suggestio
             }
             Some(ServiceKind::Legal) | None => {}
         },
-        OfferKind::Volunteering => {
+        ResourceKind::Volunteering => {
             for p in c
                 .persons
                 .iter()
@@ -456,10 +458,14 @@ pub fn suggest(need: &Need, c: &Candidate, today: NaiveDate) -> Option<Suggestio
     Some(Suggestion { reasons, person })
 }
 
-/// Checks the quantity a match takes from an offer with `remaining` left:
+/// Checks the quantity a match takes from a resource with `remaining` left:
 /// one for jobs, training and services; for the others at least one and no
 /// more than what is left.
-pub fn take(kind: OfferKind, asked: Option<i64>, remaining: i64) -> Result<i64, ValidationError> {
+pub fn take(
+    kind: ResourceKind,
+    asked: Option<i64>,
+    remaining: i64,
+) -> Result<i64, ValidationError> {
     let q = if kind.one_each() {
         1
     } else {
@@ -468,7 +474,7 @@ pub fn take(kind: OfferKind, asked: Option<i64>, remaining: i64) -> Result<i64, 
             _ => {
                 return Err(ValidationError::new(
                     "quantity",
-                    if kind == OfferKind::Cash {
+                    if kind == ResourceKind::Cash {
                         "请填写发放金额（大于 0）"
                     } else {
                         "请填写数量（大于 0）"
@@ -491,7 +497,7 @@ pub fn take(kind: OfferKind, asked: Option<i64>, remaining: i64) -> Result<i64, 
 }
 
 /// What a provider gave over a period (感谢信 and the report per provider):
-/// the sums of its delivered matches, by what each offer was.
+/// the sums of its delivered matches, by what each resource was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Given {
     /// Cash paid to households from its donations.
@@ -510,12 +516,12 @@ pub struct Given {
 }
 
 impl Given {
-    /// Counts one delivered match of an offer of `kind` that took
+    /// Counts one delivered match of a resource of `kind` that took
     /// `quantity`, each item worth `unit_value` (goods).
-    pub fn add(&mut self, kind: OfferKind, quantity: i64, unit_value: crate::Fen) {
+    pub fn add(&mut self, kind: ResourceKind, quantity: i64, unit_value: crate::Fen) {
         match kind {
-            OfferKind::Cash => self.cash = crate::Fen(self.cash.0.saturating_add(quantity)),
-            OfferKind::Goods => {
+            ResourceKind::Cash => self.cash = crate::Fen(self.cash.0.saturating_add(quantity)),
+            ResourceKind::Goods => {
                 self.goods = self.goods.saturating_add(quantity);
                 self.goods_value = crate::Fen(
                     self.goods_value
@@ -523,10 +529,10 @@ impl Given {
                         .saturating_add(unit_value.0.saturating_mul(quantity)),
                 );
             }
-            OfferKind::Job => self.jobs += 1,
-            OfferKind::Training => self.trainees += 1,
-            OfferKind::Service => self.services += 1,
-            OfferKind::Volunteering => self.hours = self.hours.saturating_add(quantity),
+            ResourceKind::Job => self.jobs += 1,
+            ResourceKind::Training => self.trainees += 1,
+            ResourceKind::Service => self.services += 1,
+            ResourceKind::Volunteering => self.hours = self.hours.saturating_add(quantity),
         }
     }
 
@@ -612,7 +618,7 @@ mod tests {
         }
     }
 
-    fn need(kind: OfferKind) -> Need {
+    fn need(kind: ResourceKind) -> Need {
         Need::new(kind, None, None, None, None).unwrap_or(Need {
             kind,
             service: Some(ServiceKind::Medical),
@@ -726,7 +732,7 @@ mod tests {
             ),
         ];
         for (what, p, expected) in cases {
-            let got = suggest(&need(OfferKind::Job), &household(vec![p]), TODAY());
+            let got = suggest(&need(ResourceKind::Job), &household(vec![p]), TODAY());
             assert_eq!(got.is_some(), expected, "{what}");
         }
     }
@@ -737,7 +743,7 @@ mod tests {
             employment: Employment::Flexible,
             ..worker()
         };
-        let s = suggest(&need(OfferKind::Training), &household(vec![p]), TODAY());
+        let s = suggest(&need(ResourceKind::Training), &household(vec![p]), TODAY());
         assert_eq!(
             s.map(|s| s.reasons),
             Some(vec![
@@ -757,7 +763,7 @@ mod tests {
             ..member("王磊", "子女", d(2003, 9, 9))
         };
         let s = suggest(
-            &need(OfferKind::Job),
+            &need(ResourceKind::Job),
             &household(vec![worker(), spouse, child]),
             TODAY(),
         );
@@ -778,8 +784,8 @@ mod tests {
             schooling: Schooling::Junior,
             ..member("王小明", "子女", d(2012, 6, 1))
         };
-        let school = Need::new(OfferKind::Goods, None, Some(Aim::Education), None, None)
-            .unwrap_or_else(|_| need(OfferKind::Goods));
+        let school = Need::new(ResourceKind::Goods, None, Some(Aim::Education), None, None)
+            .unwrap_or_else(|_| need(ResourceKind::Goods));
         let s = suggest(&school, &household(vec![worker(), student]), TODAY());
         assert_eq!(
             s.map(|s| (s.reasons, s.person)),
@@ -787,8 +793,8 @@ mod tests {
         );
         assert!(suggest(&school, &household(vec![worker()]), TODAY()).is_none());
 
-        let medical = Need::new(OfferKind::Cash, None, Some(Aim::Medical), None, None)
-            .unwrap_or_else(|_| need(OfferKind::Cash));
+        let medical = Need::new(ResourceKind::Cash, None, Some(Aim::Medical), None, None)
+            .unwrap_or_else(|_| need(ResourceKind::Cash));
         let ill = Person {
             health: Health::Disabled,
             disability_grade: Some(2),
@@ -800,8 +806,8 @@ mod tests {
             Some(vec!["王建国（职工本人，46 岁）残疾（2 级）".to_owned()])
         );
         // A donation for anything suggests nobody by itself.
-        let any = Need::new(OfferKind::Cash, None, None, None, None)
-            .unwrap_or_else(|_| need(OfferKind::Cash));
+        let any = Need::new(ResourceKind::Cash, None, None, None, None)
+            .unwrap_or_else(|_| need(ResourceKind::Cash));
         assert_eq!(any.aim, Some(Aim::Any));
         let student = Person {
             schooling: Schooling::Senior,
@@ -813,8 +819,8 @@ mod tests {
     #[test]
     fn services_by_their_kind() {
         let service = |s| {
-            Need::new(OfferKind::Service, Some(s), None, None, None)
-                .unwrap_or_else(|_| need(OfferKind::Service))
+            Need::new(ResourceKind::Service, Some(s), None, None, None)
+                .unwrap_or_else(|_| need(ResourceKind::Service))
         };
         let chronic = Person {
             health: Health::Chronic,
@@ -836,7 +842,7 @@ mod tests {
                 "张秀英（父母，76 岁）重大疾病，生活不能自理".to_owned()
             ])
         );
-        assert!(suggest(&need(OfferKind::Volunteering), &h, TODAY()).is_some());
+        assert!(suggest(&need(ResourceKind::Volunteering), &h, TODAY()).is_some());
         let mut legal = household(vec![worker()]);
         assert!(suggest(&service(ServiceKind::Legal), &legal, TODAY()).is_none());
         legal.causes = Causes::parse_list("entitlements").unwrap_or_default();
@@ -845,7 +851,7 @@ mod tests {
             Some(vec!["致困原因：社保或待遇未落实".to_owned()])
         );
         assert!(
-            Need::new(OfferKind::Service, None, None, None, None).is_err(),
+            Need::new(ResourceKind::Service, None, None, None, None).is_err(),
             "a service names its kind"
         );
     }
@@ -858,8 +864,8 @@ mod tests {
             programme: Some("skills".into()),
             track_name: "就业帮扶".into(),
         });
-        // A job offer naming no track serves measures leading to 就业创业.
-        let s = suggest(&need(OfferKind::Job), &h, TODAY());
+        // A job resource naming no track serves measures leading to 就业创业.
+        let s = suggest(&need(ResourceKind::Job), &h, TODAY());
         assert_eq!(
             s.map(|s| (s.reasons, s.person)),
             Some((
@@ -870,63 +876,63 @@ mod tests {
         // Naming a track and programme: only those.
         let on = |t: &str, p: Option<&str>| {
             Need::new(
-                OfferKind::Goods,
+                ResourceKind::Goods,
                 None,
                 None,
                 Some(t.into()),
                 p.map(Into::into),
             )
-            .unwrap_or_else(|_| need(OfferKind::Goods))
+            .unwrap_or_else(|_| need(ResourceKind::Goods))
         };
         assert!(suggest(&on("employment", None), &h, TODAY()).is_some());
         assert!(suggest(&on("employment", Some("skills")), &h, TODAY()).is_some());
         assert!(suggest(&on("employment", Some("startup")), &h, TODAY()).is_none());
         assert!(suggest(&on("medical", None), &h, TODAY()).is_none());
         // A donation for anything, with no track, matches no measure.
-        assert!(suggest(&need(OfferKind::Cash), &h, TODAY()).is_none());
+        assert!(suggest(&need(ResourceKind::Cash), &h, TODAY()).is_none());
     }
 
     #[test]
     fn what_each_kind_is_recorded_as() {
         let cases = [
-            (OfferKind::Job, None, None, "job", MatchStatus::Hired),
+            (ResourceKind::Job, None, None, "job", MatchStatus::Hired),
             (
-                OfferKind::Training,
+                ResourceKind::Training,
                 None,
                 None,
                 "training",
                 MatchStatus::Trained,
             ),
             (
-                OfferKind::Cash,
+                ResourceKind::Cash,
                 None,
                 Some(Aim::Education),
                 "education",
                 MatchStatus::Received,
             ),
             (
-                OfferKind::Goods,
+                ResourceKind::Goods,
                 None,
                 None,
                 "living",
                 MatchStatus::Received,
             ),
             (
-                OfferKind::Service,
+                ResourceKind::Service,
                 Some(ServiceKind::Legal),
                 None,
                 "legal",
                 MatchStatus::Served,
             ),
             (
-                OfferKind::Service,
+                ResourceKind::Service,
                 Some(ServiceKind::Rehabilitation),
                 None,
                 "medical",
                 MatchStatus::Served,
             ),
             (
-                OfferKind::Volunteering,
+                ResourceKind::Volunteering,
                 None,
                 None,
                 "living",
@@ -955,11 +961,11 @@ mod tests {
     #[test]
     fn what_a_provider_gave_adds_up_by_kind() {
         let mut g = Given::default();
-        g.add(OfferKind::Cash, 150_000, crate::Fen::ZERO);
-        g.add(OfferKind::Goods, 3, crate::Fen(20_000));
-        g.add(OfferKind::Job, 1, crate::Fen::ZERO);
-        g.add(OfferKind::Job, 1, crate::Fen::ZERO);
-        g.add(OfferKind::Volunteering, 12, crate::Fen::ZERO);
+        g.add(ResourceKind::Cash, 150_000, crate::Fen::ZERO);
+        g.add(ResourceKind::Goods, 3, crate::Fen(20_000));
+        g.add(ResourceKind::Job, 1, crate::Fen::ZERO);
+        g.add(ResourceKind::Job, 1, crate::Fen::ZERO);
+        g.add(ResourceKind::Volunteering, 12, crate::Fen::ZERO);
         assert_eq!(g.cash, crate::Fen(150_000));
         assert_eq!((g.goods, g.goods_value), (3, crate::Fen(60_000)));
         assert_eq!((g.jobs, g.trainees, g.services, g.hours), (2, 0, 0, 12));
@@ -982,7 +988,7 @@ mod tests {
         fn a_match_takes_between_one_and_what_is_left(
             k in 0usize..6, asked in proptest::option::of(-5i64..100), remaining in 0i64..50
         ) {
-            let kind = OfferKind::ALL[k];
+            let kind = ResourceKind::ALL[k];
             match take(kind, asked, remaining) {
                 Ok(q) => {
                     prop_assert!(q >= 1 && q <= remaining);
@@ -1004,7 +1010,7 @@ mod tests {
                 birth_date: Some(d(year, 1, 1)),
                 ..worker()
             };
-            let n = Need::new(OfferKind::ALL[k], Some(ServiceKind::DayCare), Some(Aim::Medical), None, None);
+            let n = Need::new(ResourceKind::ALL[k], Some(ServiceKind::DayCare), Some(Aim::Medical), None, None);
             let Ok(n) = n else { panic!("need") };
             if let Some(s) = suggest(&n, &household(vec![p]), TODAY()) {
                 prop_assert!(!s.reasons.is_empty());

@@ -197,6 +197,15 @@ pub fn anonymise(conn: &mut Conn, id: i64, today: NaiveDate) -> Result<bool, Sto
     run!(conn, c => diesel::update(assistance::table.filter(assistance::household_id.eq(id)))
         .set(assistance::note.eq(""))
         .execute(c))?;
+    run!(conn, c => diesel::update(
+        crate::schema::matches::table.filter(crate::schema::matches::household_id.eq(id)),
+    )
+    .set((
+        crate::schema::matches::person.eq(""),
+        crate::schema::matches::reason.eq(""),
+        crate::schema::matches::note.eq(""),
+    ))
+    .execute(c))?;
     let decisions: Vec<i64> = run!(conn, c => exits::table
         .filter(exits::household_id.eq(id))
         .select(exits::id)

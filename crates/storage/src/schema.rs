@@ -953,4 +953,4 @@ diesel::table! {
         sealed_at -> Timestamp,
     }
 }
-pub use crate::schema_resources::{matches, offers, providers};
+pub use crate::schema_resources::{matches, providers, resources};

@@ -22,7 +22,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    offers (id) {
+    resources (id) {
         id -> BigInt,
         provider_id -> BigInt,
         union_id -> BigInt,
@@ -53,7 +53,7 @@ diesel::table! {
 diesel::table! {
     matches (id) {
         id -> BigInt,
-        offer_id -> BigInt,
+        resource_id -> BigInt,
         household_id -> BigInt,
         union_id -> BigInt,
         union_path -> Text,
@@ -72,14 +72,14 @@ diesel::table! {
     }
 }
 
-diesel::joinable!(offers -> providers (provider_id));
-diesel::joinable!(matches -> offers (offer_id));
+diesel::joinable!(resources -> providers (provider_id));
+diesel::joinable!(matches -> resources (resource_id));
 diesel::joinable!(matches -> households (household_id));
-diesel::allow_tables_to_appear_in_same_query!(providers, offers, matches);
+diesel::allow_tables_to_appear_in_same_query!(providers, resources, matches);
 diesel::allow_tables_to_appear_in_same_query!(providers, households);
 diesel::allow_tables_to_appear_in_same_query!(providers, unions);
-diesel::allow_tables_to_appear_in_same_query!(offers, households);
-diesel::allow_tables_to_appear_in_same_query!(offers, unions);
+diesel::allow_tables_to_appear_in_same_query!(resources, households);
+diesel::allow_tables_to_appear_in_same_query!(resources, unions);
 diesel::allow_tables_to_appear_in_same_query!(matches, households);
 diesel::allow_tables_to_appear_in_same_query!(matches, unions);
 

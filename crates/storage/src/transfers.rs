@@ -323,6 +323,11 @@ pub fn move_household(
         .set(referrals::union_path.eq(path))
         .execute(c))?;
     run!(conn, c => diesel::update(
+        crate::schema::matches::table.filter(crate::schema::matches::household_id.eq(h)),
+    )
+    .set(crate::schema::matches::union_path.eq(path))
+    .execute(c))?;
+    run!(conn, c => diesel::update(
         todos::table
             .filter(todos::household_id.eq(h))
             .filter(todos::done_at.is_null()),

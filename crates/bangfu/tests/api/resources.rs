@@ -1,5 +1,5 @@
 //! Social resources over the JSON API: providers kept and shared down the
-//! tree, offers and what is left of them, the suggestions and their
+//! tree, resources and what is left of them, the suggestions and their
 //! reasons, matches under concurrency, outcomes recorded as assistance (a
 //! hire completing the employment measure and leading the exit to 就业创业),
 //! cash donations through the funds, and scope.
@@ -43,9 +43,9 @@ async fn provider(api: &Api, body: Value) -> Value {
     p
 }
 
-async fn offer(api: &Api, body: Value) -> Value {
-    let (s, o) = api.send("POST", "/api/v1/offers", body).await;
-    assert_eq!(s, 201, "offer: {o}");
+async fn resource(api: &Api, body: Value) -> Value {
+    let (s, o) = api.send("POST", "/api/v1/resources", body).await;
+    assert_eq!(s, 201, "resource: {o}");
     o
 }
 
@@ -58,10 +58,10 @@ fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap_or_else(|| panic!("id in {v}"))
 }
 
-/// The household ids of an offer's suggestions, and the whole answer.
-async fn suggested(api: &Api, offer: i64) -> (Vec<i64>, Value) {
+/// The household ids of a resource's suggestions, and the whole answer.
+async fn suggested(api: &Api, resource: i64) -> (Vec<i64>, Value) {
     let (s, body) = api
-        .get(&format!("/api/v1/offers/{offer}/suggestions"))
+        .get(&format!("/api/v1/resources/{resource}/suggestions"))
         .await;
     assert_eq!(s, 200, "suggestions: {body}");
     let ids = body["items"]
@@ -213,7 +213,7 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
         json!({ "name": "荔湾某物流公司", "kind": "enterprise" }),
     )
     .await;
-    let jobs = offer(
+    let jobs = resource(
         &w.officer,
         json!({ "provider_id": id(&p), "kind": "job", "title": "仓库管理员", "place": "荔湾区",
                 "detail": "初中以上学历", "wage": 450000, "quantity": 3 }),
@@ -245,7 +245,7 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
         .officer
         .send(
             "POST",
-            &format!("/api/v1/offers/{}/dismiss", id(&jobs)),
+            &format!("/api/v1/resources/{}/dismiss", id(&jobs)),
             json!({ "household_id": wang }),
         )
         .await;
@@ -258,7 +258,7 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
         .officer
         .send(
             "POST",
-            &format!("/api/v1/offers/{}/matches", id(&jobs)),
+            &format!("/api/v1/resources/{}/matches", id(&jobs)),
             json!({ "household_id": li, "person": "路人甲" }),
         )
         .await;
@@ -267,7 +267,7 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
         .officer
         .send(
             "POST",
-            &format!("/api/v1/offers/{}/matches", id(&jobs)),
+            &format!("/api/v1/resources/{}/matches", id(&jobs)),
             json!({ "household_id": li }),
         )
         .await;
@@ -279,14 +279,14 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
         .officer
         .send(
             "POST",
-            &format!("/api/v1/offers/{}/matches", id(&jobs)),
+            &format!("/api/v1/resources/{}/matches", id(&jobs)),
             json!({ "household_id": li }),
         )
         .await;
     assert_error("twice", &got, 409, "conflict", Some("household_id"));
     let (_, o) = w
         .officer
-        .get(&format!("/api/v1/offers/{}", id(&jobs)))
+        .get(&format!("/api/v1/resources/{}", id(&jobs)))
         .await;
     assert_eq!(o["remaining"], 2);
 
@@ -296,7 +296,7 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
         .officer
         .send(
             "POST",
-            &format!("/api/v1/offers/{}/matches", id(&jobs)),
+            &format!("/api/v1/resources/{}/matches", id(&jobs)),
             json!({ "household_id": chen }),
         )
         .await;
@@ -350,7 +350,7 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
         .await;
     assert_error("ended already", &got, 422, "rule_violation", None);
 
-    // 张伟 declines: what he held goes back to the offer.
+    // 张伟 declines: what he held goes back to the resource.
     let got = w
         .officer
         .send(
@@ -378,11 +378,11 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
     assert_eq!(declined["status"], "declined");
     let (_, o) = w
         .officer
-        .get(&format!("/api/v1/offers/{}", id(&jobs)))
+        .get(&format!("/api/v1/resources/{}", id(&jobs)))
         .await;
     assert_eq!(o["remaining"], 2, "one hired, one given back");
     assert!(assistance_records(&w.officer, li).await.is_empty());
-    // The household's page lists its matches; the offer's page who it went to.
+    // The household's page lists its matches; the resource's page who it went to.
     assert_eq!(
         w.officer
             .ids(&format!("/api/v1/matches?household_id={chen}"))
@@ -392,7 +392,7 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
     assert_eq!(
         w.officer
             .total(&format!(
-                "/api/v1/matches?offer_id={}&status=hired",
+                "/api/v1/matches?resource_id={}&status=hired",
                 id(&jobs)
             ))
             .await,
@@ -402,7 +402,7 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
         ("confirm_match", id(&hired)),
         ("record_outcome", id(&hired)),
         ("dismiss_suggestion", id(&dismissed)),
-        ("save_offer", id(&jobs)),
+        ("save_resource", id(&jobs)),
     ] {
         assert_eq!(
             audit_entries(&w.auditor, action, object).await.len(),
@@ -424,12 +424,12 @@ async fn the_last_place_goes_to_one_of_two_officers_matching_at_once() {
         json!({ "name": "某职业培训学校", "kind": "other" }),
     )
     .await;
-    let place = offer(
+    let place = resource(
         &w.officer,
         json!({ "provider_id": id(&p), "kind": "training", "title": "电工培训", "quantity": 1 }),
     )
     .await;
-    let path = format!("/api/v1/offers/{}/matches", id(&place));
+    let path = format!("/api/v1/resources/{}/matches", id(&place));
     let (a, b) = tokio::join!(
         w.officer
             .send("POST", &path, json!({ "household_id": wang })),
@@ -442,13 +442,13 @@ async fn the_last_place_goes_to_one_of_two_officers_matching_at_once() {
     );
     let (_, o) = w
         .officer
-        .get(&format!("/api/v1/offers/{}", id(&place)))
+        .get(&format!("/api/v1/resources/{}", id(&place)))
         .await;
     assert_eq!(o["remaining"], 0);
     assert_eq!(o["open"], false);
     assert_eq!(
         w.officer
-            .total(&format!("/api/v1/matches?offer_id={}", id(&place)))
+            .total(&format!("/api/v1/matches?resource_id={}", id(&place)))
             .await,
         1
     );
@@ -467,10 +467,13 @@ async fn a_cash_donation_is_received_into_the_funds_and_paid_to_the_households_i
     let p = provider(&w.officer, json!({ "name": "某基金会", "kind": "charity" })).await;
     let cash = json!({ "provider_id": id(&p), "kind": "cash", "aim": "education", "title": "金秋助学捐款", "quantity": 1_000_000 });
     // An officer cannot enter money into the funds.
-    let got = w.officer.send("POST", "/api/v1/offers", cash.clone()).await;
+    let got = w
+        .officer
+        .send("POST", "/api/v1/resources", cash.clone())
+        .await;
     assert_error("no funds right", &got, 422, "rule_violation", None);
     assert_eq!(
-        w.officer.total("/api/v1/offers").await,
+        w.officer.total("/api/v1/resources").await,
         0,
         "nothing written"
     );
@@ -490,9 +493,9 @@ async fn a_cash_donation_is_received_into_the_funds_and_paid_to_the_households_i
     let both = w.app.api_as("a_both").await;
     let mut bad = cash.clone();
     bad["quantity"] = json!(0);
-    let got = both.send("POST", "/api/v1/offers", bad).await;
+    let got = both.send("POST", "/api/v1/resources", bad).await;
     assert_error("no amount", &got, 400, "invalid_input", Some("quantity"));
-    let o = offer(&both, cash).await;
+    let o = resource(&both, cash).await;
     assert!(o["transfer_id"].is_i64(), "{o}");
     assert_eq!(o["unit"], "分");
     let donations = |body: &Value| {
@@ -513,7 +516,7 @@ async fn a_cash_donation_is_received_into_the_funds_and_paid_to_the_households_i
         body["items"][0]["reasons"],
         json!([format!("陈小明（子女，{} 岁）在读初中", age("2012-05-05"))])
     );
-    let path = format!("/api/v1/offers/{}/matches", id(&o));
+    let path = format!("/api/v1/resources/{}/matches", id(&o));
     let got = both
         .send(
             "POST",
@@ -565,7 +568,7 @@ async fn a_cash_donation_is_received_into_the_funds_and_paid_to_the_households_i
         .get(&format!("/api/v1/funds/accounts?union_id={}", w.t.county_a))
         .await;
     assert_eq!(donations(&accounts), Some(850_000), "{accounts}");
-    let (_, o) = both.get(&format!("/api/v1/offers/{}", id(&o))).await;
+    let (_, o) = both.get(&format!("/api/v1/resources/{}", id(&o))).await;
     assert_eq!(o["remaining"], 850_000);
     assert_tallies_agree(&w.app).await;
 
@@ -625,13 +628,13 @@ async fn an_offer_serves_only_its_region_and_each_officer_their_own_households()
         household("赵强", &person("440104", "19750101", 71), w.t.county_b),
     )
     .await;
-    // A city offer serves both counties; each county sees only its own.
+    // A city resource serves both counties; each county sees only its own.
     let p = provider(
         &w.city,
         json!({ "name": "市人力资源服务中心", "kind": "hr_agency", "shared": true }),
     )
     .await;
-    let city_jobs = offer(
+    let city_jobs = resource(
         &w.city,
         json!({ "provider_id": id(&p), "kind": "job", "title": "保安", "quantity": 10 }),
     )
@@ -649,37 +652,39 @@ async fn an_offer_serves_only_its_region_and_each_officer_their_own_households()
         .officer
         .send(
             "POST",
-            &format!("/api/v1/offers/{}/matches", id(&city_jobs)),
+            &format!("/api/v1/resources/{}/matches", id(&city_jobs)),
             json!({ "household_id": b_household }),
         )
         .await;
     assert_error("another county's household", &got, 404, "not_found", None);
-    // A county offer does not reach the other county, nor is it seen there.
-    let county_jobs = offer(
+    // A county resource does not reach the other county, nor is it seen there.
+    let county_jobs = resource(
         &w.officer,
         json!({ "provider_id": id(&p), "kind": "job", "title": "司机", "quantity": 1 }),
     )
     .await;
-    let (s, _) = b.get(&format!("/api/v1/offers/{}", id(&county_jobs))).await;
+    let (s, _) = b
+        .get(&format!("/api/v1/resources/{}", id(&county_jobs)))
+        .await;
     assert_eq!(s, 404);
     let got = w
         .city
         .send(
             "POST",
-            &format!("/api/v1/offers/{}/matches", id(&county_jobs)),
+            &format!("/api/v1/resources/{}/matches", id(&county_jobs)),
             json!({ "household_id": b_household }),
         )
         .await;
     assert_error(
-        "outside the offer's region",
+        "outside the resource's region",
         &got,
         422,
         "rule_violation",
         None,
     );
-    // The county cannot close the city's offer; the city can, and a closed
-    // offer takes no matches.
-    let close = format!("/api/v1/offers/{}/close", id(&city_jobs));
+    // The county cannot close the city's resource; the city can, and a closed
+    // resource takes no matches.
+    let close = format!("/api/v1/resources/{}/close", id(&city_jobs));
     let got = w
         .officer
         .send("POST", &close, json!({ "closed": true }))
@@ -692,16 +697,16 @@ async fn an_offer_serves_only_its_region_and_each_officer_their_own_households()
         .officer
         .send(
             "POST",
-            &format!("/api/v1/offers/{}/matches", id(&city_jobs)),
+            &format!("/api/v1/resources/{}/matches", id(&city_jobs)),
             json!({ "household_id": wang }),
         )
         .await;
     assert_error("closed", &got, 422, "rule_violation", None);
-    assert_eq!(w.officer.total("/api/v1/offers?open=true").await, 1);
+    assert_eq!(w.officer.total("/api/v1/resources?open=true").await, 1);
     // Readers without assistance rights see nothing.
     w.app.user("a_admin", "admin", w.t.county_a).await;
     let admin = w.app.api_as("a_admin").await;
-    let (s, _) = admin.get("/api/v1/offers").await;
+    let (s, _) = admin.get("/api/v1/resources").await;
     assert_eq!(s, 403);
     let got = admin
         .send(

@@ -76,6 +76,35 @@ async fn the_monthly_run_anonymises_files_past_retention_and_keeps_the_figures()
         household("赵大勇", &person("440103", "19750303", 33), t.county_a),
     )
     .await;
+    // Matched to a job while on file: the match names him and says why.
+    let (s, firm) = officer
+        .send(
+            "POST",
+            "/api/v1/providers",
+            json!({ "name": "某物流公司", "kind": "enterprise" }),
+        )
+        .await;
+    assert_eq!(s, 201, "{firm}");
+    let (s, job) = officer
+        .send(
+            "POST",
+            "/api/v1/resources",
+            json!({ "provider_id": firm["id"], "kind": "job", "title": "仓库管理员", "quantity": 1 }),
+        )
+        .await;
+    assert_eq!(s, 201, "{job}");
+    let (s, matched) = officer
+        .send(
+            "POST",
+            &format!("/api/v1/resources/{}/matches", job["id"]),
+            json!({ "household_id": old }),
+        )
+        .await;
+    assert_eq!(s, 201, "{matched}");
+    assert!(
+        matched["reason"].as_str().unwrap().contains("王建国"),
+        "{matched}"
+    );
     // Removed six years ago; removed last year; still on file.
     let long_ago = (common::today() - chrono::Duration::days(6 * 366)).to_string();
     let last_year = (common::today() - chrono::Duration::days(366)).to_string();
@@ -135,6 +164,14 @@ async fn the_monthly_run_anonymises_files_past_retention_and_keeps_the_figures()
             "“{gone}” is still there: {plan_text}"
         );
     }
+    let (_, m) = officer
+        .get(&format!("/api/v1/matches/{}", matched["id"]))
+        .await;
+    assert_eq!(m["resource_title"], "仓库管理员", "the match stays: {m}");
+    assert!(
+        !m.to_string().contains("王建国"),
+        "the match still names him: {m}"
+    );
     let (_, v) = officer.get(&format!("/api/v1/visits/{visit}")).await;
     assert_eq!(
         v["photos"],

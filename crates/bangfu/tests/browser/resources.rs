@@ -1,9 +1,9 @@
 //! The social resources journey in a real headless Chromium: an officer
-//! registers a caring enterprise and its offer of three jobs; the two
+//! registers a caring enterprise and its offer (a resource) of three jobs; the two
 //! households with an unemployed person are suggested, each with its
 //! reason; one is hired; the household's employment measure is done, the
 //! job appears among its assistance records, and an exit proposed for it
-//! suggests 就业创业. The offer's page is checked on a phone too.
+//! suggests 就业创业. The resource's page is checked on a phone too.
 //!
 //! With `BANGFU_SCREENSHOTS=1` it writes `docs/screenshots/resources-offer.png`
 //! and `docs/screenshots/resources-offer-phone.png`.
@@ -73,10 +73,10 @@ async fn journey(b: &Browser, w: &World) -> R<()> {
     fill(b, "#o-title", "仓库管理员").await?;
     fill(b, "#o-quantity", "0").await?;
     fill(b, "#o-wage", "4500").await?;
-    submit(b, "#offer-form").await?;
+    submit(b, "#resource-form").await?;
     wait_in(b, ".alert.error", "数量必须大于 0").await?;
     fill(b, "#o-quantity", "3").await?;
-    submit(b, "#offer-form").await?;
+    submit(b, "#resource-form").await?;
     wait_in(b, "main", "社会资源已保存").await?;
     wait_in(b, "#suggestions", "王建国").await?;
     let text = wait_in(b, "#suggestions", "张伟").await?;
@@ -91,7 +91,7 @@ async fn journey(b: &Browser, w: &World) -> R<()> {
     }
     screenshot(b, Screen::Desktop, "resources-offer.png").await?;
     use_screen(b, Screen::Phone).await?;
-    fits_a_phone(b, "the offer's page").await?;
+    fits_a_phone(b, "the resource's page").await?;
     screenshot(b, Screen::Phone, "resources-offer-phone.png").await?;
     use_screen(b, Screen::Desktop).await?;
     // 张伟 (of 李秀英's household) is matched and hired.

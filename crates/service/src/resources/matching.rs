@@ -1,8 +1,8 @@
-//! Suggestions for an offer, the matches officers make of them, and how
+//! Suggestions for a resource, the matches officers make of them, and how
 //! each match ends.
 
-use super::offers::snapshot as offer_snapshot;
-use super::{Match, MatchFilter, Offer};
+use super::resource::snapshot as resource_snapshot;
+use super::{Match, MatchFilter, Resource};
 use crate::assistance::{parse_date, pay};
 use crate::audit::{Owned, Record, Who};
 use crate::clock::today;
@@ -14,7 +14,7 @@ use bangfu_domain::funds::Source;
 use bangfu_domain::household::{parse_text, HardshipCause, HouseholdId};
 use bangfu_domain::leaving::{pathway_of_code, Pathway};
 use bangfu_domain::resources::{
-    suggest, take, Aim, MatchId, MatchStatus, OfferId, OfferKind, ServiceKind,
+    suggest, take, Aim, MatchId, MatchStatus, ResourceId, ResourceKind, ServiceKind,
 };
 use bangfu_domain::{Fen, Permission, ValidationError};
 use bangfu_storage::assistance::{self as records, NewAssistance};
@@ -22,7 +22,7 @@ use bangfu_storage::resources::{self as store, Found, NewMatch, Outcome, Prefilt
 use bangfu_storage::{households, plans, unions, Conn, Page, PageRequest, Scope, StorageError};
 use serde_json::json;
 
-/// One household suggested for an offer, and why.
+/// One household suggested for a resource, and why.
 #[derive(Debug, Clone)]
 pub struct Suggestion {
     pub household_id: HouseholdId,
@@ -37,7 +37,7 @@ pub struct Suggestion {
 /// `limit` fit or [`SCAN_LIMIT`] were read; `next_after` continues.
 #[derive(Debug, Clone)]
 pub struct Suggestions {
-    pub offer: Offer,
+    pub resource: Resource,
     pub items: Vec<Suggestion>,
     /// Where to continue, when there may be more.
     pub next_after: Option<i64>,
@@ -73,13 +73,13 @@ pub struct OutcomeInput {
     pub stage: String,
 }
 
-fn prefilter(o: &Offer) -> Prefilter {
+fn prefilter(o: &Resource) -> Prefilter {
     let n = &o.fields.need;
     match (n.kind, n.service, n.aim) {
-        (OfferKind::Job, _, _) => Prefilter::Work { training: false },
-        (OfferKind::Training, _, _) => Prefilter::Work { training: true },
-        (OfferKind::Cash | OfferKind::Goods, _, Some(Aim::Education)) => Prefilter::School,
-        (OfferKind::Service, Some(ServiceKind::Legal), _) => {
+        (ResourceKind::Job, _, _) => Prefilter::Work { training: false },
+        (ResourceKind::Training, _, _) => Prefilter::Work { training: true },
+        (ResourceKind::Cash | ResourceKind::Goods, _, Some(Aim::Education)) => Prefilter::School,
+        (ResourceKind::Service, Some(ServiceKind::Legal), _) => {
             Prefilter::Cause(HardshipCause::Entitlements)
         }
         _ => Prefilter::Any,
@@ -88,7 +88,7 @@ fn prefilter(o: &Offer) -> Prefilter {
 
 fn snapshot(m: &Match) -> serde_json::Value {
     json!({
-        "offer_id": m.offer_id.0,
+        "resource_id": m.resource_id.0,
         "household_id": m.household_id.0,
         "person": m.person,
         "quantity": m.quantity,
@@ -99,23 +99,23 @@ fn snapshot(m: &Match) -> serde_json::Value {
     })
 }
 
-fn find_offer(c: &mut Conn, scope: &Scope, id: OfferId) -> Result<Offer, ServiceError> {
-    store::find_offer(c, scope, id)?.ok_or(ServiceError::NotFound("社会资源"))
+fn find_resource(c: &mut Conn, scope: &Scope, id: ResourceId) -> Result<Resource, ServiceError> {
+    store::find_resource(c, scope, id)?.ok_or(ServiceError::NotFound("社会资源"))
 }
 
-/// The household as a candidate of the offer: in the caller's scope and
-/// the offer's region, under assistance, not yet matched to it.
+/// The household as a candidate of the resource: in the caller's scope and
+/// the resource's region, under assistance, not yet matched to it.
 fn candidate(
     c: &mut Conn,
     scope: &Scope,
-    offer: &Offer,
+    resource: &Resource,
     id: HouseholdId,
 ) -> Result<Found, ServiceError> {
     let h = households::find(c, scope, id)?.ok_or(ServiceError::NotFound("困难职工档案"))?;
-    if !offer.union_path.contains(&h.union_path) {
+    if !resource.union_path.contains(&h.union_path) {
         return Err(ServiceError::Rule(format!(
             "该家庭不在此资源的服务范围（{}）内",
-            offer.union_name
+            resource.union_name
         )));
     }
     if !h.status.under_assistance() {
@@ -124,8 +124,8 @@ fn candidate(
     store::candidates(
         c,
         scope,
-        &offer.union_path,
-        offer.id,
+        &resource.union_path,
+        resource.id,
         Prefilter::Any,
         id.0 - 1,
         1,
@@ -180,12 +180,12 @@ fn complete_employment_measure(
 }
 
 impl Services {
-    /// The households the offer suits, with the reasons, in file order
+    /// The households the resource suits, with the reasons, in file order
     /// from `after`: at most `limit`, reading at most [`SCAN_LIMIT`].
-    pub async fn offer_suggestions(
+    pub async fn resource_suggestions(
         &self,
         actor: &Actor,
-        id: OfferId,
+        id: ResourceId,
         after: Option<i64>,
         limit: usize,
     ) -> Result<Suggestions, ServiceError> {
@@ -194,8 +194,8 @@ impl Services {
         let limit = limit.clamp(1, 200);
         let today = today();
         self.read(move |c| {
-            let offer = find_offer(c, &scope, id)?;
-            let filter = prefilter(&offer);
+            let resource = find_resource(c, &scope, id)?;
+            let filter = prefilter(&resource);
             let mut items = Vec::new();
             let mut cursor = after.unwrap_or(0);
             let mut scanned = 0;
@@ -204,8 +204,8 @@ impl Services {
                 let batch = store::candidates(
                     c,
                     &scope,
-                    &offer.union_path,
-                    offer.id,
+                    &resource.union_path,
+                    resource.id,
                     filter,
                     cursor,
                     BATCH,
@@ -214,7 +214,7 @@ impl Services {
                 for f in batch {
                     scanned += 1;
                     cursor = f.household_id.0;
-                    if let Some(s) = suggest(&offer.fields.need, &f.candidate, today) {
+                    if let Some(s) = suggest(&resource.fields.need, &f.candidate, today) {
                         items.push(Suggestion {
                             household_id: f.household_id,
                             file_no: f.file_no,
@@ -233,7 +233,7 @@ impl Services {
                 }
             }
             Ok(Suggestions {
-                offer,
+                resource,
                 items,
                 next_after: more.then_some(cursor),
                 scanned,
@@ -242,12 +242,12 @@ impl Services {
         .await
     }
 
-    /// Confirms a match of the offer to a household: it takes its quantity
+    /// Confirms a match of the resource to a household: it takes its quantity
     /// from what is left, or is refused when that is not there.
     pub async fn match_confirm(
         &self,
         actor: &Actor,
-        offer_id: OfferId,
+        resource_id: ResourceId,
         input: MatchInput,
     ) -> Result<Match, ServiceError> {
         actor.require(Permission::ManageAssistance)?;
@@ -255,18 +255,18 @@ impl Services {
         let a = actor.clone();
         let today = today();
         self.write(move |c| {
-            let offer = find_offer(c, &scope, offer_id)?;
-            if !offer.open_on(today) {
-                return Err(ServiceError::Rule(if offer.remaining == 0 {
+            let resource = find_resource(c, &scope, resource_id)?;
+            if !resource.open_on(today) {
+                return Err(ServiceError::Rule(if resource.remaining == 0 {
                     "该资源已全部对接完毕".into()
                 } else {
                     "该资源已关闭或不在有效期内".into()
                 }));
             }
-            let found = candidate(c, &scope, &offer, HouseholdId(input.household_id))?;
-            let kind = offer.fields.need.kind;
-            let quantity = take(kind, input.quantity, offer.remaining)?;
-            let suggested = suggest(&offer.fields.need, &found.candidate, today);
+            let found = candidate(c, &scope, &resource, HouseholdId(input.household_id))?;
+            let kind = resource.fields.need.kind;
+            let quantity = take(kind, input.quantity, resource.remaining)?;
+            let suggested = suggest(&resource.fields.need, &found.candidate, today);
             let person = if kind.for_a_person() {
                 let asked = input.person.trim();
                 if asked.is_empty() {
@@ -286,7 +286,7 @@ impl Services {
             let reason = suggested
                 .map(|s| s.reasons.join("\n"))
                 .unwrap_or_else(|| "经办人员直接对接".to_owned());
-            if !store::take(c, offer.id, quantity, now())? {
+            if !store::take(c, resource.id, quantity, now())? {
                 return Err(ServiceError::Conflict {
                     field: "quantity",
                     message: "该资源剩余数量不足（可能刚被他人对接），请刷新后再试".into(),
@@ -295,7 +295,7 @@ impl Services {
             let id = store::insert_match(
                 c,
                 &NewMatch {
-                    offer_id: offer.id,
+                    resource_id: resource.id,
                     household_id: found.household_id,
                     union_id: a.user.union_id,
                     union_path: &found.union_path,
@@ -318,11 +318,11 @@ impl Services {
     }
 
     /// Dismisses a suggestion: the household is not suggested for the
-    /// offer again, and nothing of the offer is taken.
+    /// resource again, and nothing of the resource is taken.
     pub async fn match_dismiss(
         &self,
         actor: &Actor,
-        offer_id: OfferId,
+        resource_id: ResourceId,
         household_id: HouseholdId,
     ) -> Result<Match, ServiceError> {
         actor.require(Permission::ManageAssistance)?;
@@ -330,15 +330,15 @@ impl Services {
         let a = actor.clone();
         let today = today();
         self.write(move |c| {
-            let offer = find_offer(c, &scope, offer_id)?;
-            let found = candidate(c, &scope, &offer, household_id)?;
-            let reason = suggest(&offer.fields.need, &found.candidate, today)
+            let resource = find_resource(c, &scope, resource_id)?;
+            let found = candidate(c, &scope, &resource, household_id)?;
+            let reason = suggest(&resource.fields.need, &found.candidate, today)
                 .map(|s| s.reasons.join("\n"))
                 .unwrap_or_default();
             let id = store::insert_match(
                 c,
                 &NewMatch {
-                    offer_id: offer.id,
+                    resource_id: resource.id,
                     household_id,
                     union_id: a.user.union_id,
                     union_path: &found.union_path,
@@ -361,9 +361,9 @@ impl Services {
     }
 
     /// Records how a confirmed match ended. Delivered: an assistance record
-    /// (cash paid from the donation fund of the offer's union), and for a
+    /// (cash paid from the donation fund of the resource's union), and for a
     /// hire the household's open employment measure done. Not delivered:
-    /// what it held goes back to the offer.
+    /// what it held goes back to the resource.
     pub async fn match_outcome(
         &self,
         actor: &Actor,
@@ -391,8 +391,8 @@ impl Services {
                 )));
             }
             let version = version.unwrap_or(before.version);
-            let offer = find_offer(c, &scope, before.offer_id)?;
-            let need = &offer.fields.need;
+            let resource = find_resource(c, &scope, before.resource_id)?;
+            let need = &resource.fields.need;
             let mut outcome = Outcome {
                 on,
                 note: note.clone(),
@@ -418,18 +418,18 @@ impl Services {
                 } else {
                     (None, None)
                 };
-                if need.kind == OfferKind::Job {
+                if need.kind == ResourceKind::Job {
                     outcome.measure_id = complete_employment_measure(c, &a, &h, on)?;
                 }
-                let cash = if need.kind == OfferKind::Cash {
+                let cash = if need.kind == ResourceKind::Cash {
                     Fen(before.quantity)
                 } else {
                     Fen::ZERO
                 };
-                let (goods, goods_value) = if need.kind == OfferKind::Goods {
+                let (goods, goods_value) = if need.kind == ResourceKind::Goods {
                     (
-                        format!("{} × {}", offer.fields.title, before.quantity),
-                        Fen(offer.fields.unit_value.0.saturating_mul(before.quantity)),
+                        format!("{} × {}", resource.fields.title, before.quantity),
+                        Fen(resource.fields.unit_value.0.saturating_mul(before.quantity)),
                     )
                 } else {
                     (String::new(), Fen::ZERO)
@@ -443,22 +443,22 @@ impl Services {
                 let record_note = if note.is_empty() {
                     format!(
                         "社会资源：{}（{}{person}）",
-                        offer.provider_name, offer.fields.title
+                        resource.provider_name, resource.fields.title
                     )
                 } else {
                     format!(
                         "社会资源：{}（{}{person}）；{note}",
-                        offer.provider_name, offer.fields.title
+                        resource.provider_name, resource.fields.title
                     )
                 };
-                // The money sits in the fund of the offer's union: only
+                // The money sits in the fund of the resource's union: only
                 // that union's subtree may pay it out (as with any fund).
-                let union = match unions::find(c, &scope, offer.union_id)? {
+                let union = match unions::find(c, &scope, resource.union_id)? {
                     Some(u) => u,
                     None if cash.0 > 0 => {
                         return Err(ServiceError::Rule(format!(
                             "该笔捐赠由{}接收，须由该工会登记发放",
-                            offer.union_name
+                            resource.union_name
                         )))
                     }
                     None => unions::find(c, &scope, h.union_id)?
@@ -513,7 +513,7 @@ impl Services {
                 outcome.assistance_id = Some(record);
                 need.kind.delivered()
             } else {
-                store::give_back(c, before.offer_id, before.quantity, now())?;
+                store::give_back(c, before.resource_id, before.quantity, now())?;
                 MatchStatus::Declined
             };
             if !store::set_outcome(c, id, version, status, &outcome, now())? {
@@ -522,7 +522,7 @@ impl Services {
             let after =
                 store::find_match(c, &scope, id)?.ok_or(ServiceError::NotFound("资源对接"))?;
             let mut detail = snapshot(&after);
-            detail["offer"] = offer_snapshot(&offer);
+            detail["resource"] = resource_snapshot(&resource);
             Record::of(Action::RecordOutcome, "match", id, after.owner())
                 .before(snapshot(&before))
                 .after(detail)

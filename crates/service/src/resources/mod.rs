@@ -1,23 +1,24 @@
 //! Social resources matched to households' needs (社会资源精准对接): the
-//! register of providers, their offers, the suggestions Bangfu makes for an
-//! offer, and the matches officers confirm and see to their outcome.
+//! register of providers, their resources (offers), the suggestions Bangfu
+//! makes for a resource, and the matches officers confirm and see to their outcome.
 //!
 //! Reading takes `ReadAssistance`, writing `ManageAssistance`; a cash
 //! donation is a receipt into the funds, so offering one also takes
 //! `ManageFunds`. A delivered match is an act of assistance.
 
 mod matching;
-mod offers;
 mod providers;
 mod report;
+mod resource;
 
 pub use bangfu_storage::resources::{
-    Match, MatchFilter, Offer, OfferFields, OfferFilter, Provider, ProviderFields, ProviderFilter,
+    Match, MatchFilter, Provider, ProviderFields, ProviderFilter, Resource, ResourceFields,
+    ResourceFilter,
 };
 pub use matching::{MatchInput, OutcomeInput, Suggestion, Suggestions};
-pub use offers::OfferInput;
 pub use providers::ProviderInput;
 pub use report::{GivingReport, ProviderGiving};
+pub use resource::ResourceInput;
 
 use crate::audit::Owned;
 use bangfu_domain::UnionPath;
@@ -28,7 +29,7 @@ impl Owned for Provider {
     }
 }
 
-impl Owned for Offer {
+impl Owned for Resource {
     fn owner(&self) -> (i64, &UnionPath) {
         (self.union_id.0, &self.union_path)
     }
@@ -41,41 +42,41 @@ impl Owned for Match {
 }
 
 use crate::{Actor, ServiceError, Services};
-use bangfu_domain::resources::{OfferId, ProviderId};
+use bangfu_domain::resources::{ProviderId, ResourceId};
 use bangfu_domain::Permission;
 use bangfu_storage::resources as store;
 use bangfu_storage::PageRequest;
 
-/// What an offer's page shows: the offer with a page of suggestions, and
+/// What a resource's page shows: the resource with a page of suggestions, and
 /// every match made of it (read together, so they agree).
 #[derive(Debug, Clone)]
-pub struct OfferOverview {
+pub struct ResourceOverview {
     pub suggestions: Suggestions,
     pub matches: Vec<Match>,
 }
 
-/// What a provider's page shows: the provider and its offers, newest first.
+/// What a provider's page shows: the provider and its resources, newest first.
 #[derive(Debug, Clone)]
 pub struct ProviderOverview {
     pub provider: Provider,
-    pub offers: Vec<Offer>,
+    pub resources: Vec<Resource>,
     /// Whether the caller's union keeps it (and so may edit it).
     pub kept_here: bool,
 }
 
 impl Services {
-    pub async fn offer_overview(
+    pub async fn resource_overview(
         &self,
         actor: &Actor,
-        id: OfferId,
+        id: ResourceId,
         after: Option<i64>,
-    ) -> Result<OfferOverview, ServiceError> {
-        let suggestions = self.offer_suggestions(actor, id, after, 20).await?;
+    ) -> Result<ResourceOverview, ServiceError> {
+        let suggestions = self.resource_suggestions(actor, id, after, 20).await?;
         let scope = actor.scope();
         let matches = self
             .read(move |c| {
                 let filter = MatchFilter {
-                    offer_id: Some(id),
+                    resource_id: Some(id),
                     made_only: true,
                     ..Default::default()
                 };
@@ -83,7 +84,7 @@ impl Services {
                 Ok(store::list_matches(c, &scope, &filter, all)?.items)
             })
             .await?;
-        Ok(OfferOverview {
+        Ok(ResourceOverview {
             suggestions,
             matches,
         })
@@ -99,16 +100,16 @@ impl Services {
         self.read(move |c| {
             let provider =
                 store::find_provider(c, &scope, id)?.ok_or(ServiceError::NotFound("资源提供方"))?;
-            let filter = OfferFilter {
+            let filter = ResourceFilter {
                 provider_id: Some(id),
                 ..Default::default()
             };
             let all = PageRequest::new(Some(1), Some(PageRequest::MAX_PER_PAGE));
-            let offers = store::list_offers(c, &scope, &filter, all)?.items;
+            let resources = store::list_resources(c, &scope, &filter, all)?.items;
             Ok(ProviderOverview {
                 kept_here: scope.contains(&provider.union_path),
                 provider,
-                offers,
+                resources,
             })
         })
         .await

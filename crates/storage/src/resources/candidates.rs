@@ -1,4 +1,4 @@
-//! The households an offer may suit, read a batch at a time for the
+//! The households a resource may suit, read a batch at a time for the
 //! domain's rule (`bangfu_domain::resources::suggest`) to judge.
 //!
 //! Health is sealed at rest, so no query can pick the ill; the rule reads
@@ -14,7 +14,7 @@ use bangfu_domain::household::{
     Causes, Employment, HardshipCause, Health, HouseholdId, LabourCapacity, Relation, Schooling,
     Status,
 };
-use bangfu_domain::resources::{Candidate, OfferId, OpenMeasure, Person};
+use bangfu_domain::resources::{Candidate, OpenMeasure, Person, ResourceId};
 use bangfu_domain::UnionPath;
 use chrono::NaiveDate;
 use diesel::dsl::exists;
@@ -69,13 +69,13 @@ struct MemberRow {
 }
 
 /// Up to `batch` households after `after` (by id) in `scope` narrowed to
-/// the offer's region, under assistance and not yet matched to `offer`
+/// the resource's region, under assistance and not yet matched to `resource`
 /// (a dismissed suggestion counts), that pass `prefilter`.
 pub fn candidates(
     conn: &mut Conn,
     scope: &Scope,
     region: &UnionPath,
-    offer: OfferId,
+    resource: ResourceId,
     prefilter: Prefilter,
     after: i64,
     batch: i64,
@@ -109,7 +109,7 @@ pub fn candidates(
             .filter(households::id.gt(after))
             .filter(diesel::dsl::not(exists(
                 matches::table
-                    .filter(matches::offer_id.eq(offer.0))
+                    .filter(matches::resource_id.eq(resource.0))
                     .filter(matches::household_id.eq(households::id)),
             )))
             .into_boxed();

@@ -1,12 +1,12 @@
-//! Matches of offers to households, and how each ended.
+//! Matches of resources to households, and how each ended.
 
 use crate::db::{run, Conn};
 use crate::query::{insert_returning_id, page_of, Optional};
-use crate::schema::{households, matches, offers, providers};
+use crate::schema::{households, matches, providers, resources};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::assistance::{AssistanceId, MeasureId};
 use bangfu_domain::household::HouseholdId;
-use bangfu_domain::resources::{MatchId, MatchStatus, OfferId, OfferKind, ProviderId};
+use bangfu_domain::resources::{MatchId, MatchStatus, ProviderId, ResourceId, ResourceKind};
 use bangfu_domain::{UnionId, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -18,9 +18,9 @@ const NOTE: &str = "matches.note";
 #[derive(Debug, Clone)]
 pub struct Match {
     pub id: MatchId,
-    pub offer_id: OfferId,
-    pub offer_title: String,
-    pub offer_kind: OfferKind,
+    pub resource_id: ResourceId,
+    pub resource_title: String,
+    pub resource_kind: ResourceKind,
     pub provider_id: ProviderId,
     pub provider_name: String,
     pub household_id: HouseholdId,
@@ -56,7 +56,7 @@ pub struct Outcome {
 #[diesel(table_name = matches)]
 struct Row {
     id: i64,
-    offer_id: i64,
+    resource_id: i64,
     household_id: i64,
     union_id: i64,
     union_path: String,
@@ -77,7 +77,7 @@ type Joined = (Row, String, String, i64, String, String, String);
 macro_rules! joined {
     () => {
         matches::table
-            .inner_join(offers::table.inner_join(providers::table))
+            .inner_join(resources::table.inner_join(providers::table))
             .inner_join(households::table)
     };
 }
@@ -86,8 +86,8 @@ macro_rules! columns {
     () => {
         (
             Row::as_select(),
-            offers::title,
-            offers::kind,
+            resources::title,
+            resources::kind,
             providers::id,
             providers::name,
             households::worker_name,
@@ -112,9 +112,10 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Match>, StorageErr
                 });
                 Ok(Match {
                     id: MatchId(r.id),
-                    offer_id: OfferId(r.offer_id),
-                    offer_title: title,
-                    offer_kind: OfferKind::parse(&kind).map_err(|_| corrupt("offer kind"))?,
+                    resource_id: ResourceId(r.resource_id),
+                    resource_title: title,
+                    resource_kind: ResourceKind::parse(&kind)
+                        .map_err(|_| corrupt("resource kind"))?,
                     provider_id: ProviderId(provider_id),
                     provider_name,
                     household_id: HouseholdId(r.household_id),
@@ -135,11 +136,11 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Match>, StorageErr
         .collect()
 }
 
-/// A match as made: confirmed (holding `quantity` of the offer) or a
+/// A match as made: confirmed (holding `quantity` of the resource) or a
 /// dismissed suggestion (holding none).
 #[derive(Debug, Clone)]
 pub struct NewMatch<'a> {
-    pub offer_id: OfferId,
+    pub resource_id: ResourceId,
     pub household_id: HouseholdId,
     pub union_id: UnionId,
     pub union_path: &'a UnionPath,
@@ -150,7 +151,7 @@ pub struct NewMatch<'a> {
     pub by: i64,
 }
 
-/// Inserts a match; a second match of the same household to the same offer
+/// Inserts a match; a second match of the same household to the same resource
 /// is a conflict (`StorageError::Conflict`).
 pub fn insert_match(
     conn: &mut Conn,
@@ -164,7 +165,7 @@ pub fn insert_match(
         matches,
         (
             (
-                matches::offer_id.eq(m.offer_id.0),
+                matches::resource_id.eq(m.resource_id.0),
                 matches::household_id.eq(m.household_id.0),
                 matches::union_id.eq(m.union_id.0),
                 matches::union_path.eq(m.union_path.as_str()),
@@ -218,7 +219,7 @@ pub fn set_outcome(
 /// What a list of matches is narrowed to.
 #[derive(Debug, Clone, Default)]
 pub struct MatchFilter {
-    pub offer_id: Option<OfferId>,
+    pub resource_id: Option<ResourceId>,
     pub household_id: Option<HouseholdId>,
     pub provider_id: Option<ProviderId>,
     pub status: Option<MatchStatus>,
@@ -252,12 +253,14 @@ pub fn list_matches(
             joined!()
                 .filter(scope.covers(matches::union_path))
                 .into_boxed()
-                .if_some(filter.offer_id, |q, o| q.filter(matches::offer_id.eq(o.0)))
+                .if_some(filter.resource_id, |q, o| {
+                    q.filter(matches::resource_id.eq(o.0))
+                })
                 .if_some(filter.household_id, |q, h| {
                     q.filter(matches::household_id.eq(h.0))
                 })
                 .if_some(filter.provider_id, |q, p| {
-                    q.filter(offers::provider_id.eq(p.0))
+                    q.filter(resources::provider_id.eq(p.0))
                 })
                 .if_some(filter.status, |q, s| q.filter(matches::status.eq(s.code())))
                 .if_some(filter.made_only.then_some(()), |q, ()| {

@@ -35,7 +35,7 @@ pub struct ProviderFields {
     pub note: String,
     /// Seen and offered from by the unions beneath the keeping one.
     pub shared: bool,
-    /// An inactive provider makes no new offers.
+    /// An inactive provider makes no new resources.
     pub active: bool,
 }
 

@@ -3,10 +3,10 @@
 
 use crate::db::{run, Conn};
 use crate::query::union_names;
-use crate::schema::{matches, offers, providers};
+use crate::schema::{matches, providers, resources};
 use crate::{Scope, StorageError};
 use bangfu_domain::household::HouseholdId;
-use bangfu_domain::resources::{MatchStatus, OfferKind, ProviderId, ProviderKind};
+use bangfu_domain::resources::{MatchStatus, ProviderId, ProviderKind, ResourceKind};
 use bangfu_domain::Fen;
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -15,7 +15,7 @@ use diesel::prelude::*;
 #[derive(Debug, Clone)]
 pub struct Delivered {
     pub provider_id: ProviderId,
-    pub kind: OfferKind,
+    pub kind: ResourceKind,
     pub household_id: HouseholdId,
     pub quantity: i64,
     pub unit_value: Fen,
@@ -37,21 +37,21 @@ pub fn delivered(
         .collect();
     let rows: Vec<(i64, String, i64, i64, i64)> = run!(conn, c => {
         let mut q = matches::table
-            .inner_join(offers::table)
+            .inner_join(resources::table)
             .filter(scope.covers(matches::union_path))
             .filter(matches::status.eq_any(&statuses))
             .filter(matches::outcome_on.ge(from))
             .filter(matches::outcome_on.le(to))
             .into_boxed();
         if let Some(p) = provider {
-            q = q.filter(offers::provider_id.eq(p.0));
+            q = q.filter(resources::provider_id.eq(p.0));
         }
         q.select((
-            offers::provider_id,
-            offers::kind,
+            resources::provider_id,
+            resources::kind,
             matches::household_id,
             matches::quantity,
-            offers::unit_value,
+            resources::unit_value,
         ))
         .load(c)
     })?;
@@ -59,8 +59,8 @@ pub fn delivered(
         .map(|(p, kind, h, q, v)| {
             Ok(Delivered {
                 provider_id: ProviderId(p),
-                kind: OfferKind::parse(&kind)
-                    .map_err(|_| StorageError::Corrupt(format!("offer kind {kind}")))?,
+                kind: ResourceKind::parse(&kind)
+                    .map_err(|_| StorageError::Corrupt(format!("resource kind {kind}")))?,
                 household_id: HouseholdId(h),
                 quantity: q,
                 unit_value: Fen(v),
@@ -70,7 +70,7 @@ pub fn delivered(
 }
 
 /// Cash donations received into the funds of unions in scope from `from`
-/// to `to`: (provider, amount), one per offer.
+/// to `to`: (provider, amount), one per resource.
 pub fn received(
     conn: &mut Conn,
     scope: &Scope,
@@ -79,17 +79,17 @@ pub fn received(
     provider: Option<ProviderId>,
 ) -> Result<Vec<(ProviderId, Fen)>, StorageError> {
     let rows: Vec<(i64, i64)> = run!(conn, c => {
-        let mut q = offers::table
-            .filter(scope.covers(offers::union_path))
-            .filter(offers::kind.eq(OfferKind::Cash.code()))
-            .filter(offers::transfer_id.is_not_null())
-            .filter(offers::starts_on.ge(from))
-            .filter(offers::starts_on.le(to))
+        let mut q = resources::table
+            .filter(scope.covers(resources::union_path))
+            .filter(resources::kind.eq(ResourceKind::Cash.code()))
+            .filter(resources::transfer_id.is_not_null())
+            .filter(resources::starts_on.ge(from))
+            .filter(resources::starts_on.le(to))
             .into_boxed();
         if let Some(p) = provider {
-            q = q.filter(offers::provider_id.eq(p.0));
+            q = q.filter(resources::provider_id.eq(p.0));
         }
-        q.select((offers::provider_id, offers::quantity)).load(c)
+        q.select((resources::provider_id, resources::quantity)).load(c)
     })?;
     Ok(rows
         .into_iter()
@@ -98,7 +98,7 @@ pub fn received(
 }
 
 /// Who the providers are: (name, kind, keeping union's name) by id. The
-/// caller names only providers whose offers reached its scope.
+/// caller names only providers whose resources reached its scope.
 pub fn providers_named(
     conn: &mut Conn,
     ids: &[ProviderId],

@@ -1,4 +1,4 @@
-//! Social resources: providers, offers, suggestions and matches.
+//! Social resources: providers, resources, suggestions and matches.
 
 use super::{ApiJson, ApiPath, ApiQuery, ApiResult, PageDto};
 use crate::auth::ApiActor;
@@ -12,12 +12,12 @@ use axum::{Json, Router};
 use bangfu_domain::household::HouseholdId;
 use bangfu_domain::resources::Given;
 use bangfu_domain::resources::{
-    MatchId, MatchStatus, OfferId, OfferKind, ProviderId, ProviderKind,
+    MatchId, MatchStatus, ProviderId, ProviderKind, ResourceId, ResourceKind,
 };
 use bangfu_domain::Fen;
 use bangfu_service::resources::{
-    GivingReport, Match, MatchFilter, MatchInput, Offer, OfferFilter, OfferInput, OutcomeInput,
-    Provider, ProviderFilter, ProviderInput, Suggestions,
+    GivingReport, Match, MatchFilter, MatchInput, OutcomeInput, Provider, ProviderFilter,
+    ProviderInput, Resource, ResourceFilter, ResourceInput, Suggestions,
 };
 use bangfu_service::{PageRequest, ServiceError};
 use serde::{Deserialize, Serialize};
@@ -27,12 +27,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/providers", get(list_providers).post(create_provider))
         .route("/providers/{id}", get(get_provider).patch(update_provider))
-        .route("/offers", get(list_offers).post(create_offer))
-        .route("/offers/{id}", get(get_offer))
-        .route("/offers/{id}/close", post(close_offer))
-        .route("/offers/{id}/suggestions", get(suggestions))
-        .route("/offers/{id}/matches", post(confirm_match))
-        .route("/offers/{id}/dismiss", post(dismiss_suggestion))
+        .route("/resources", get(list_resources).post(create_resource))
+        .route("/resources/{id}", get(get_resource))
+        .route("/resources/{id}/close", post(close_resource))
+        .route("/resources/{id}/suggestions", get(suggestions))
+        .route("/resources/{id}/matches", post(confirm_match))
+        .route("/resources/{id}/dismiss", post(dismiss_suggestion))
         .route("/matches", get(list_matches))
         .route("/matches/{id}", get(get_match))
         .route("/matches/{id}/outcome", post(record_outcome))
@@ -46,10 +46,10 @@ pub fn routes() -> Router<AppState> {
         create_provider,
         get_provider,
         update_provider,
-        list_offers,
-        create_offer,
-        get_offer,
-        close_offer,
+        list_resources,
+        create_resource,
+        get_resource,
+        close_resource,
         suggestions,
         confirm_match,
         dismiss_suggestion,
@@ -61,8 +61,8 @@ pub fn routes() -> Router<AppState> {
     components(schemas(
         ProviderRequest,
         ProviderDto,
-        OfferRequest,
-        OfferDto,
+        ResourceRequest,
+        ResourceDto,
         CloseRequest,
         SuggestionDto,
         SuggestionsDto,
@@ -99,7 +99,7 @@ pub struct ProviderRequest {
     /// Seen and offered from by the unions beneath the keeping one.
     #[serde(default)]
     pub shared: bool,
-    /// False stops it (no new offers); true when absent.
+    /// False stops it (no new resources); true when absent.
     pub active: Option<bool>,
     /// For an update: the version as read; the current one when absent.
     pub version: Option<i64>,
@@ -242,13 +242,13 @@ pub async fn update_provider(
     Ok(Json(ProviderDto::from(&p)))
 }
 
-// -------------------------------------------------------------------- offers
+// -------------------------------------------------------------------- resources
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct OfferRequest {
+pub struct ResourceRequest {
     pub provider_id: i64,
-    /// The union whose households the offer serves; the caller's own when absent.
+    /// The union whose households the resource serves; the caller's own when absent.
     pub union_id: Option<i64>,
     /// job, training, cash, goods, service, volunteering
     pub kind: String,
@@ -285,7 +285,7 @@ pub struct OfferRequest {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct OfferDto {
+pub struct ResourceDto {
     pub id: i64,
     pub provider_id: i64,
     pub provider_name: String,
@@ -320,8 +320,8 @@ pub struct OfferDto {
     pub created_at: String,
 }
 
-impl From<&Offer> for OfferDto {
-    fn from(o: &Offer) -> Self {
+impl From<&Resource> for ResourceDto {
+    fn from(o: &Resource) -> Self {
         let f = &o.fields;
         Self {
             id: o.id.0,
@@ -357,10 +357,10 @@ impl From<&Offer> for OfferDto {
 
 #[derive(Debug, Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
-pub struct OfferListQuery {
+pub struct ResourceListQuery {
     pub provider_id: Option<i64>,
     pub kind: Option<String>,
-    /// Only offers not closed with something left.
+    /// Only resources not closed with something left.
     #[serde(default)]
     pub open: bool,
     pub page: Option<i64>,
@@ -371,38 +371,38 @@ fn blank(s: Option<String>) -> Option<String> {
     s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-#[utoipa::path(get, path = "/api/v1/offers", tag = "resources", params(OfferListQuery),
-    responses((status = 200, body = PageDto<OfferDto>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list_offers(
+#[utoipa::path(get, path = "/api/v1/resources", tag = "resources", params(ResourceListQuery),
+    responses((status = 200, body = PageDto<ResourceDto>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_resources(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiQuery(q): ApiQuery<OfferListQuery>,
-) -> ApiResult<Json<PageDto<OfferDto>>> {
+    ApiQuery(q): ApiQuery<ResourceListQuery>,
+) -> ApiResult<Json<PageDto<ResourceDto>>> {
     let kind = blank(q.kind)
-        .map(|k| OfferKind::parse(&k))
+        .map(|k| ResourceKind::parse(&k))
         .transpose()
         .map_err(ServiceError::from)?;
-    let filter = OfferFilter {
+    let filter = ResourceFilter {
         provider_id: q.provider_id.map(ProviderId),
         kind,
         open_only: q.open,
     };
     let page = state
         .services
-        .offer_list(&actor, filter, PageRequest::new(q.page, q.per_page))
+        .resource_list(&actor, filter, PageRequest::new(q.page, q.per_page))
         .await?;
-    Ok(Json(PageDto::from_page(&page, |o| OfferDto::from(o))))
+    Ok(Json(PageDto::from_page(&page, |o| ResourceDto::from(o))))
 }
 
-#[utoipa::path(post, path = "/api/v1/offers", tag = "resources", request_body = OfferRequest,
-    responses((status = 201, body = OfferDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+#[utoipa::path(post, path = "/api/v1/resources", tag = "resources", request_body = ResourceRequest,
+    responses((status = 201, body = ResourceDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-pub async fn create_offer(
+pub async fn create_resource(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
-    ApiJson(req): ApiJson<OfferRequest>,
-) -> ApiResult<(StatusCode, Json<OfferDto>)> {
-    let input = OfferInput {
+    ApiJson(req): ApiJson<ResourceRequest>,
+) -> ApiResult<(StatusCode, Json<ResourceDto>)> {
+    let input = ResourceInput {
         provider_id: req.provider_id,
         union_id: req.union_id,
         kind: req.kind,
@@ -419,44 +419,44 @@ pub async fn create_offer(
         starts_on: req.starts_on,
         ends_on: req.ends_on,
     };
-    let o = state.services.offer_create(&actor, input).await?;
-    Ok((StatusCode::CREATED, Json(OfferDto::from(&o))))
+    let o = state.services.resource_create(&actor, input).await?;
+    Ok((StatusCode::CREATED, Json(ResourceDto::from(&o))))
 }
 
-#[utoipa::path(get, path = "/api/v1/offers/{id}", tag = "resources", params(("id" = i64, Path)),
-    responses((status = 200, body = OfferDto), (status = 404, body = ErrorBody)))]
-pub async fn get_offer(
+#[utoipa::path(get, path = "/api/v1/resources/{id}", tag = "resources", params(("id" = i64, Path)),
+    responses((status = 200, body = ResourceDto), (status = 404, body = ErrorBody)))]
+pub async fn get_resource(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<OfferDto>> {
-    let o = state.services.offer_get(&actor, OfferId(id)).await?;
-    Ok(Json(OfferDto::from(&o)))
+) -> ApiResult<Json<ResourceDto>> {
+    let o = state.services.resource_get(&actor, ResourceId(id)).await?;
+    Ok(Json(ResourceDto::from(&o)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloseRequest {
-    /// True closes the offer to new matches; false reopens it.
+    /// True closes the resource to new matches; false reopens it.
     pub closed: bool,
     pub version: Option<i64>,
 }
 
-#[utoipa::path(post, path = "/api/v1/offers/{id}/close", tag = "resources", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/resources/{id}/close", tag = "resources", params(("id" = i64, Path)),
     request_body = CloseRequest,
-    responses((status = 200, body = OfferDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+    responses((status = 200, body = ResourceDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-pub async fn close_offer(
+pub async fn close_resource(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<CloseRequest>,
-) -> ApiResult<Json<OfferDto>> {
+) -> ApiResult<Json<ResourceDto>> {
     let o = state
         .services
-        .offer_close(&actor, OfferId(id), req.version, req.closed)
+        .resource_close(&actor, ResourceId(id), req.version, req.closed)
         .await?;
-    Ok(Json(OfferDto::from(&o)))
+    Ok(Json(ResourceDto::from(&o)))
 }
 
 // --------------------------------------------------------------- suggestions
@@ -474,7 +474,7 @@ pub struct SuggestionDto {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SuggestionsDto {
-    pub offer: OfferDto,
+    pub resource: ResourceDto,
     pub items: Vec<SuggestionDto>,
     /// Send as `after` to continue; null when every household was read.
     pub next_after: Option<i64>,
@@ -485,7 +485,7 @@ pub struct SuggestionsDto {
 impl From<&Suggestions> for SuggestionsDto {
     fn from(s: &Suggestions) -> Self {
         Self {
-            offer: OfferDto::from(&s.offer),
+            resource: ResourceDto::from(&s.resource),
             items: s
                 .items
                 .iter()
@@ -512,7 +512,7 @@ pub struct SuggestionQuery {
     pub limit: Option<usize>,
 }
 
-#[utoipa::path(get, path = "/api/v1/offers/{id}/suggestions", tag = "resources",
+#[utoipa::path(get, path = "/api/v1/resources/{id}/suggestions", tag = "resources",
     params(("id" = i64, Path), SuggestionQuery),
     responses((status = 200, body = SuggestionsDto), (status = 404, body = ErrorBody)))]
 pub async fn suggestions(
@@ -523,7 +523,7 @@ pub async fn suggestions(
 ) -> ApiResult<Json<SuggestionsDto>> {
     let s = state
         .services
-        .offer_suggestions(&actor, OfferId(id), q.after, q.limit.unwrap_or(50))
+        .resource_suggestions(&actor, ResourceId(id), q.after, q.limit.unwrap_or(50))
         .await?;
     Ok(Json(SuggestionsDto::from(&s)))
 }
@@ -571,9 +571,9 @@ pub struct OutcomeRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MatchDto {
     pub id: i64,
-    pub offer_id: i64,
-    pub offer_title: String,
-    pub offer_kind: String,
+    pub resource_id: i64,
+    pub resource_title: String,
+    pub resource_kind: String,
     pub provider_id: i64,
     pub provider_name: String,
     pub household_id: i64,
@@ -601,9 +601,9 @@ impl From<&Match> for MatchDto {
     fn from(m: &Match) -> Self {
         Self {
             id: m.id.0,
-            offer_id: m.offer_id.0,
-            offer_title: m.offer_title.clone(),
-            offer_kind: m.offer_kind.code().into(),
+            resource_id: m.resource_id.0,
+            resource_title: m.resource_title.clone(),
+            resource_kind: m.resource_kind.code().into(),
             provider_id: m.provider_id.0,
             provider_name: m.provider_name.clone(),
             household_id: m.household_id.0,
@@ -629,7 +629,7 @@ impl From<&Match> for MatchDto {
     }
 }
 
-#[utoipa::path(post, path = "/api/v1/offers/{id}/matches", tag = "resources", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/resources/{id}/matches", tag = "resources", params(("id" = i64, Path)),
     request_body = MatchRequest,
     responses((status = 201, body = MatchDto), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -643,7 +643,7 @@ pub async fn confirm_match(
         .services
         .match_confirm(
             &actor,
-            OfferId(id),
+            ResourceId(id),
             MatchInput {
                 household_id: req.household_id,
                 person: req.person,
@@ -654,7 +654,7 @@ pub async fn confirm_match(
     Ok((StatusCode::CREATED, Json(MatchDto::from(&m))))
 }
 
-#[utoipa::path(post, path = "/api/v1/offers/{id}/dismiss", tag = "resources", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/resources/{id}/dismiss", tag = "resources", params(("id" = i64, Path)),
     request_body = DismissRequest,
     responses((status = 201, body = MatchDto), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -666,7 +666,7 @@ pub async fn dismiss_suggestion(
 ) -> ApiResult<(StatusCode, Json<MatchDto>)> {
     let m = state
         .services
-        .match_dismiss(&actor, OfferId(id), HouseholdId(req.household_id))
+        .match_dismiss(&actor, ResourceId(id), HouseholdId(req.household_id))
         .await?;
     Ok((StatusCode::CREATED, Json(MatchDto::from(&m))))
 }
@@ -674,7 +674,7 @@ pub async fn dismiss_suggestion(
 #[derive(Debug, Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
 pub struct MatchListQuery {
-    pub offer_id: Option<i64>,
+    pub resource_id: Option<i64>,
     pub household_id: Option<i64>,
     pub provider_id: Option<i64>,
     /// confirmed, dismissed, hired, trained, received, served, declined
@@ -695,7 +695,7 @@ pub async fn list_matches(
         .transpose()
         .map_err(ServiceError::from)?;
     let filter = MatchFilter {
-        offer_id: q.offer_id.map(OfferId),
+        resource_id: q.resource_id.map(ResourceId),
         household_id: q.household_id.map(HouseholdId),
         provider_id: q.provider_id.map(ProviderId),
         status,

@@ -68,7 +68,7 @@ pub enum Notice {
     ReferralAnswered,
     // social resources
     ProviderSaved,
-    OfferSaved,
+    ResourceSaved,
     MatchConfirmed,
     SuggestionDismissed,
     OutcomeRecorded,
@@ -204,7 +204,7 @@ impl Notice {
     /// What the social resources pages acknowledge.
     pub const RESOURCES: &'static [Notice] = &[
         Notice::ProviderSaved,
-        Notice::OfferSaved,
+        Notice::ResourceSaved,
         Notice::MatchConfirmed,
         Notice::SuggestionDismissed,
         Notice::OutcomeRecorded,
@@ -312,7 +312,7 @@ impl Notice {
             Notice::ReferralSent => "sent",
             Notice::ReferralAnswered => "answered",
             Notice::ProviderSaved => "provider_saved",
-            Notice::OfferSaved => "offer_saved",
+            Notice::ResourceSaved => "resource_saved",
             Notice::MatchConfirmed => "matched",
             Notice::SuggestionDismissed => "dismissed",
             Notice::OutcomeRecorded => "outcome",
@@ -425,7 +425,7 @@ impl Notice {
             Notice::ReferralSent => "需求已推送给部门。",
             Notice::ReferralAnswered => "答复已记录。",
             Notice::ProviderSaved => "资源提供方已保存。",
-            Notice::OfferSaved => "社会资源已保存。",
+            Notice::ResourceSaved => "社会资源已保存。",
             Notice::MatchConfirmed => "已确认对接，请在对接完成后登记结果。",
             Notice::SuggestionDismissed => "已标记为不予对接，该家庭不会再被推荐此资源。",
             Notice::OutcomeRecorded => "对接结果已登记；成功的对接已计入该户的帮扶记录。",

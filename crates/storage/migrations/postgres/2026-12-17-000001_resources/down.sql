@@ -1,3 +1,3 @@
 DROP TABLE matches;
-DROP TABLE offers;
+DROP TABLE resources;
 DROP TABLE providers;

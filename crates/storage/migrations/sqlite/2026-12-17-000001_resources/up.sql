@@ -1,5 +1,5 @@
--- Social resources (社会资源精准对接): providers, their offers, and the
--- matches of offers to households.
+-- Social resources (社会资源精准对接): providers, their resources, and the
+-- matches of resources to households.
 
 -- A provider is kept by one union; a shared provider is seen (and offered
 -- from) by every union beneath it too.
@@ -23,10 +23,10 @@ CREATE TABLE providers (
 CREATE UNIQUE INDEX providers_name ON providers(union_id, name);
 CREATE INDEX providers_scope ON providers(union_path);
 
--- An offer serves the households of its union's subtree. `remaining` is
+-- A resource serves the households of its union's subtree. `remaining` is
 -- what no match holds yet; a match takes from it in the same statement that
 -- checks it, so it never goes below zero.
-CREATE TABLE offers (
+CREATE TABLE resources (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     provider_id  BIGINT NOT NULL REFERENCES providers(id),
     union_id     BIGINT NOT NULL REFERENCES unions(id),
@@ -52,14 +52,14 @@ CREATE TABLE offers (
     created_at   TIMESTAMP NOT NULL,
     updated_at   TIMESTAMP NOT NULL
 );
-CREATE INDEX offers_scope ON offers(union_path, closed);
-CREATE INDEX offers_provider ON offers(provider_id);
+CREATE INDEX resources_scope ON resources(union_path, closed);
+CREATE INDEX resources_provider ON resources(provider_id);
 
--- One household per offer: a dismissed suggestion stays, so that it is not
+-- One household per resource: a dismissed suggestion stays, so that it is not
 -- suggested again. `reason` and `note` are sealed (they name illnesses).
 CREATE TABLE matches (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    offer_id      BIGINT NOT NULL REFERENCES offers(id),
+    resource_id      BIGINT NOT NULL REFERENCES resources(id),
     household_id  BIGINT NOT NULL REFERENCES households(id),
     union_id      BIGINT NOT NULL REFERENCES unions(id),
     union_path    TEXT NOT NULL,
@@ -76,6 +76,6 @@ CREATE TABLE matches (
     created_at    TIMESTAMP NOT NULL,
     updated_at    TIMESTAMP NOT NULL
 );
-CREATE UNIQUE INDEX matches_offer ON matches(offer_id, household_id);
+CREATE UNIQUE INDEX matches_resource ON matches(resource_id, household_id);
 CREATE INDEX matches_household ON matches(household_id);
 CREATE INDEX matches_scope ON matches(union_path, status);

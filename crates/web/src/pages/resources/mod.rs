@@ -1,24 +1,24 @@
-//! Pages: social resources (社会资源) — providers, their offers, the
-//! suggestions for an offer, matches and their outcomes, and a household's
+//! Pages: social resources (社会资源) — providers, their resources, the
+//! suggestions for a resource, matches and their outcomes, and a household's
 //! matches.
 
 use crate::pages::prelude::*;
 use axum::routing::{get, post};
 use axum::Router;
-use bangfu_domain::resources::{Aim, MatchStatus, OfferKind, ProviderKind, ServiceKind};
+use bangfu_domain::resources::{Aim, MatchStatus, ProviderKind, ResourceKind, ServiceKind};
 use bangfu_domain::Fen;
-use bangfu_service::resources::{Match, Offer};
+use bangfu_service::resources::{Match, Resource};
 
 mod household;
-mod offers;
 mod providers;
 mod report;
+mod resource;
 
-pub(crate) use self::{household::*, offers::*, providers::*, report::*};
+pub(crate) use self::{household::*, providers::*, report::*, resource::*};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/resources", get(offers_page))
+        .route("/resources", get(resources_page))
         .route("/resources/report", get(report_page))
         .route("/resources/report.xlsx", get(report_export))
         .route("/resources/providers/{id}/thanks", get(thanks_page))
@@ -30,11 +30,11 @@ pub fn routes() -> Router<AppState> {
             "/resources/providers/{id}",
             get(provider_page).post(provider_update),
         )
-        .route("/resources/providers/{id}/offers", post(offer_create))
-        .route("/resources/offers/{id}", get(offer_page))
-        .route("/resources/offers/{id}/close", post(offer_close))
-        .route("/resources/offers/{id}/matches", post(match_confirm))
-        .route("/resources/offers/{id}/dismiss", post(match_dismiss))
+        .route("/resources/providers/{id}/resources", post(resource_create))
+        .route("/resources/{id}", get(resource_page))
+        .route("/resources/{id}/close", post(resource_close))
+        .route("/resources/{id}/matches", post(match_confirm))
+        .route("/resources/{id}/dismiss", post(match_dismiss))
         .route("/resources/matches/{id}/outcome", post(match_outcome))
         .route("/households/{id}/resources", get(household_resources))
 }
@@ -51,8 +51,8 @@ fn provider_kinds() -> Opts {
     options(ProviderKind::ALL, ProviderKind::code, ProviderKind::label)
 }
 
-fn offer_kinds() -> Opts {
-    options(OfferKind::ALL, OfferKind::code, OfferKind::label)
+fn resource_kinds() -> Opts {
+    options(ResourceKind::ALL, ResourceKind::code, ResourceKind::label)
 }
 
 fn services() -> Opts {
@@ -69,20 +69,20 @@ fn notice(code: &str) -> Option<Notice> {
 }
 
 /// A quantity as a person reads it: cash in yuan, anything else in its unit.
-fn amount(kind: OfferKind, quantity: i64) -> String {
+fn amount(kind: ResourceKind, quantity: i64) -> String {
     match kind {
-        OfferKind::Cash => format!("{} 元", Fen(quantity).yuan_grouped()),
+        ResourceKind::Cash => format!("{} 元", Fen(quantity).yuan_grouped()),
         k => format!("{quantity} {}", k.unit()),
     }
 }
 
 /// A quantity typed in a form: yuan for cash, a whole number otherwise.
-fn typed_quantity(kind: Option<OfferKind>, raw: &str) -> Result<Option<i64>, PageError> {
+fn typed_quantity(kind: Option<ResourceKind>, raw: &str) -> Result<Option<i64>, PageError> {
     let s = raw.trim();
     if s.is_empty() {
         return Ok(None);
     }
-    if kind == Some(OfferKind::Cash) {
+    if kind == Some(ResourceKind::Cash) {
         return Ok(Some(
             Fen::parse_yuan("quantity", s)
                 .map_err(bangfu_service::ServiceError::from)?
@@ -98,7 +98,7 @@ fn typed_quantity(kind: Option<OfferKind>, raw: &str) -> Result<Option<i64>, Pag
     })
 }
 
-pub(crate) struct OfferView {
+pub(crate) struct ResourceView {
     pub(crate) id: i64,
     pub(crate) title: String,
     pub(crate) provider_id: i64,
@@ -121,7 +121,7 @@ pub(crate) struct OfferView {
     pub(crate) version: i64,
 }
 
-pub(crate) fn offer_view(o: &Offer) -> OfferView {
+pub(crate) fn resource_view(o: &Resource) -> ResourceView {
     let f = &o.fields;
     let k = f.need.kind;
     let what = match (f.need.service, f.need.aim) {
@@ -133,16 +133,16 @@ pub(crate) fn offer_view(o: &Offer) -> OfferView {
         .wage
         .map(|w| format!("月薪 {} 元", w.yuan_grouped()))
         .unwrap_or_default();
-    if k == OfferKind::Goods && f.unit_value.0 > 0 {
+    if k == ResourceKind::Goods && f.unit_value.0 > 0 {
         wage = format!("每件折价 {} 元", f.unit_value.yuan_grouped());
     }
-    OfferView {
+    ResourceView {
         id: o.id.0,
         title: f.title.clone(),
         provider_id: o.provider_id.0,
         provider_name: o.provider_name.clone(),
         kind: k.label(),
-        cash: k == OfferKind::Cash,
+        cash: k == ResourceKind::Cash,
         what,
         detail: f.detail.clone(),
         place: f.place.clone(),
@@ -164,8 +164,8 @@ pub(crate) fn offer_view(o: &Offer) -> OfferView {
 
 pub(crate) struct MatchView {
     pub(crate) id: i64,
-    pub(crate) offer_id: i64,
-    pub(crate) offer_title: String,
+    pub(crate) resource_id: i64,
+    pub(crate) resource_title: String,
     pub(crate) provider_name: String,
     pub(crate) household_id: i64,
     pub(crate) worker_name: String,
@@ -185,15 +185,15 @@ pub(crate) struct MatchView {
 pub(crate) fn match_view(m: &Match) -> MatchView {
     MatchView {
         id: m.id.0,
-        offer_id: m.offer_id.0,
-        offer_title: m.offer_title.clone(),
+        resource_id: m.resource_id.0,
+        resource_title: m.resource_title.clone(),
         provider_name: m.provider_name.clone(),
         household_id: m.household_id.0,
         worker_name: m.worker_name.clone(),
         file_no: m.file_no.clone(),
         person: m.person.clone(),
         reasons: m.reason.lines().map(str::to_owned).collect(),
-        quantity: amount(m.offer_kind, m.quantity),
+        quantity: amount(m.resource_kind, m.quantity),
         status: m.status.label(),
         status_class: match m.status {
             MatchStatus::Confirmed => "warn",
@@ -201,7 +201,7 @@ pub(crate) fn match_view(m: &Match) -> MatchView {
             _ => "ok",
         },
         open: m.status.open(),
-        delivered_label: m.offer_kind.delivered().label(),
+        delivered_label: m.resource_kind.delivered().label(),
         outcome: m
             .outcome
             .as_ref()

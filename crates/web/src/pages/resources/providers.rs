@@ -209,28 +209,28 @@ pub(crate) async fn provider_create(
 pub(crate) struct ProviderPage {
     pub(crate) chrome: Chrome,
     pub(crate) provider: ProviderView,
-    pub(crate) offers: Vec<OfferView>,
+    pub(crate) resources: Vec<ResourceView>,
     pub(crate) can_edit: bool,
-    pub(crate) can_offer: bool,
+    pub(crate) can_resource: bool,
     pub(crate) can_receive_cash: bool,
     pub(crate) kinds: Opts,
-    pub(crate) offer_kinds: Opts,
+    pub(crate) resource_kinds: Opts,
     pub(crate) services: Opts,
     pub(crate) aims: Opts,
     pub(crate) form: ProviderForm,
-    pub(crate) offer: OfferForm,
+    pub(crate) resource: ResourceForm,
     pub(crate) today: String,
     pub(crate) notice: Option<Notice>,
     pub(crate) error: Option<String>,
     pub(crate) field: &'static str,
-    /// Which form failed: "provider" or "offer".
+    /// Which form failed: "provider" or "resource".
     pub(crate) failed: &'static str,
 }
 
 /// A form of the provider's page that failed, with its message.
 pub(crate) enum Failed {
     Provider(ProviderForm),
-    Offer(OfferForm),
+    Resource(ResourceForm),
 }
 
 pub(crate) async fn provider_view_page(
@@ -245,9 +245,9 @@ pub(crate) async fn provider_view_page(
         .provider_overview(actor, ProviderId(id))
         .await?;
     let manage = actor.can(Permission::ManageAssistance);
-    let (mut form, mut offer, mut error, mut field, mut which, mut status) = (
+    let (mut form, mut resource, mut error, mut field, mut which, mut status) = (
         ProviderForm::of(&o.provider),
-        OfferForm::default(),
+        ResourceForm::default(),
         None,
         "",
         "",
@@ -257,8 +257,8 @@ pub(crate) async fn provider_view_page(
         Some((Failed::Provider(f), e, fld, s)) => {
             (form, error, field, which, status) = (f, Some(e), fld, "provider", s);
         }
-        Some((Failed::Offer(f), e, fld, s)) => {
-            (offer, error, field, which, status) = (f, Some(e), fld, "offer", s);
+        Some((Failed::Resource(f), e, fld, s)) => {
+            (resource, error, field, which, status) = (f, Some(e), fld, "resource", s);
         }
         None => {}
     }
@@ -267,16 +267,16 @@ pub(crate) async fn provider_view_page(
         &ProviderPage {
             chrome: Chrome::new(actor, o.provider.fields.name.clone(), "resources"),
             provider: provider_view(&o.provider),
-            offers: o.offers.iter().map(offer_view).collect(),
+            resources: o.resources.iter().map(resource_view).collect(),
             can_edit: manage && o.kept_here,
-            can_offer: manage && o.provider.fields.active,
+            can_resource: manage && o.provider.fields.active,
             can_receive_cash: actor.can(Permission::ManageFunds),
             kinds: provider_kinds(),
-            offer_kinds: offer_kinds(),
+            resource_kinds: resource_kinds(),
             services: services(),
             aims: aims(),
             form,
-            offer,
+            resource,
             today: bangfu_service::today().to_string(),
             notice: notice(notice_code),
             error,

@@ -1,28 +1,28 @@
-//! Offers, and the quantity each has left.
+//! Resources, and the quantity each has left.
 
 use crate::db::{run, Conn};
 use crate::query::{insert_returning_id, name_of, page_of, union_names, Optional};
-use crate::schema::{offers, providers};
+use crate::schema::{providers, resources};
 use crate::{Page, PageRequest, Scope, StorageError};
 use bangfu_domain::funds::TransferId;
 use bangfu_domain::resources::{
-    Aim, Need, OfferId, OfferKind, ProviderId, ProviderKind, ServiceKind,
+    Aim, Need, ProviderId, ProviderKind, ResourceId, ResourceKind, ServiceKind,
 };
 use bangfu_domain::{Fen, UnionId, UnionPath};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone)]
-pub struct Offer {
-    pub id: OfferId,
+pub struct Resource {
+    pub id: ResourceId,
     pub provider_id: ProviderId,
     pub provider_name: String,
     pub provider_kind: ProviderKind,
-    /// The union whose subtree the offer serves.
+    /// The union whose subtree the resource serves.
     pub union_id: UnionId,
     pub union_name: String,
     pub union_path: UnionPath,
-    pub fields: OfferFields,
+    pub fields: ResourceFields,
     /// What no match holds yet.
     pub remaining: i64,
     /// The receipt of a cash donation into the funds.
@@ -32,9 +32,9 @@ pub struct Offer {
     pub created_at: NaiveDateTime,
 }
 
-/// What a person enters about an offer, already checked.
+/// What a person enters about a resource, already checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OfferFields {
+pub struct ResourceFields {
     pub need: Need,
     pub title: String,
     /// Requirements, content, conditions.
@@ -50,7 +50,7 @@ pub struct OfferFields {
     pub ends_on: Option<NaiveDate>,
 }
 
-impl Offer {
+impl Resource {
     /// Whether matches may still be made on `today`: not closed, something
     /// left, and within its period.
     pub fn open_on(&self, today: NaiveDate) -> bool {
@@ -67,7 +67,7 @@ impl Offer {
 }
 
 #[derive(Queryable, Selectable)]
-#[diesel(table_name = offers)]
+#[diesel(table_name = resources)]
 struct Row {
     id: i64,
     provider_id: i64,
@@ -95,12 +95,12 @@ struct Row {
 
 type Joined = (Row, String, String);
 
-fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Offer>, StorageError> {
+fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Resource>, StorageError> {
     let names = union_names(conn, rows.iter().map(|r| r.0.union_id))?;
     rows.into_iter()
         .map(|(r, provider_name, provider_kind)| {
-            let corrupt = |what: &str| StorageError::Corrupt(format!("offer {} {what}", r.id));
-            let kind = OfferKind::parse(&r.kind).map_err(|_| corrupt("kind"))?;
+            let corrupt = |what: &str| StorageError::Corrupt(format!("resource {} {what}", r.id));
+            let kind = ResourceKind::parse(&r.kind).map_err(|_| corrupt("kind"))?;
             let service = r
                 .service
                 .as_deref()
@@ -115,8 +115,8 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Offer>, StorageErr
                 .map_err(|_| corrupt("aim"))?;
             let need =
                 Need::new(kind, service, aim, r.track, r.programme).map_err(|_| corrupt("need"))?;
-            Ok(Offer {
-                id: OfferId(r.id),
+            Ok(Resource {
+                id: ResourceId(r.id),
                 provider_id: ProviderId(r.provider_id),
                 provider_name,
                 provider_kind: ProviderKind::parse(&provider_kind)
@@ -124,7 +124,7 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Offer>, StorageErr
                 union_id: UnionId(r.union_id),
                 union_name: name_of(&names, r.union_id),
                 union_path: UnionPath::from_stored(r.union_path),
-                fields: OfferFields {
+                fields: ResourceFields {
                     need,
                     title: r.title,
                     detail: r.detail,
@@ -146,71 +146,71 @@ fn assemble(conn: &mut Conn, rows: Vec<Joined>) -> Result<Vec<Offer>, StorageErr
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn insert_offer(
+pub fn insert_resource(
     conn: &mut Conn,
     provider: ProviderId,
     union_id: UnionId,
     union_path: &UnionPath,
-    f: &OfferFields,
+    f: &ResourceFields,
     transfer: Option<TransferId>,
     by: i64,
     now: NaiveDateTime,
-) -> Result<OfferId, StorageError> {
+) -> Result<ResourceId, StorageError> {
     let n = &f.need;
     let id = insert_returning_id!(
         conn,
-        offers,
+        resources,
         (
             (
-                offers::provider_id.eq(provider.0),
-                offers::union_id.eq(union_id.0),
-                offers::union_path.eq(union_path.as_str()),
-                offers::kind.eq(n.kind.code()),
-                offers::title.eq(&f.title),
-                offers::detail.eq(&f.detail),
-                offers::service.eq(n.service.map(|s| s.code())),
-                offers::aim.eq(n.aim.map(|a| a.code())),
-                offers::track.eq(n.track.as_deref()),
-                offers::programme.eq(n.programme.as_deref()),
-                offers::place.eq(&f.place),
-                offers::wage.eq(f.wage.map(|w| w.0)),
+                resources::provider_id.eq(provider.0),
+                resources::union_id.eq(union_id.0),
+                resources::union_path.eq(union_path.as_str()),
+                resources::kind.eq(n.kind.code()),
+                resources::title.eq(&f.title),
+                resources::detail.eq(&f.detail),
+                resources::service.eq(n.service.map(|s| s.code())),
+                resources::aim.eq(n.aim.map(|a| a.code())),
+                resources::track.eq(n.track.as_deref()),
+                resources::programme.eq(n.programme.as_deref()),
+                resources::place.eq(&f.place),
+                resources::wage.eq(f.wage.map(|w| w.0)),
             ),
             (
-                offers::quantity.eq(f.quantity),
-                offers::remaining.eq(f.quantity),
-                offers::unit_value.eq(f.unit_value.0),
-                offers::starts_on.eq(f.starts_on),
-                offers::ends_on.eq(f.ends_on),
-                offers::transfer_id.eq(transfer.map(|t| t.0)),
-                offers::closed.eq(false),
-                offers::version.eq(1_i64),
-                offers::created_by.eq(Some(by)),
-                offers::created_at.eq(now),
-                offers::updated_at.eq(now),
+                resources::quantity.eq(f.quantity),
+                resources::remaining.eq(f.quantity),
+                resources::unit_value.eq(f.unit_value.0),
+                resources::starts_on.eq(f.starts_on),
+                resources::ends_on.eq(f.ends_on),
+                resources::transfer_id.eq(transfer.map(|t| t.0)),
+                resources::closed.eq(false),
+                resources::version.eq(1_i64),
+                resources::created_by.eq(Some(by)),
+                resources::created_at.eq(now),
+                resources::updated_at.eq(now),
             ),
         )
     )?;
-    Ok(OfferId(id))
+    Ok(ResourceId(id))
 }
 
-/// Takes `quantity` from what the offer has left, in the one statement that
+/// Takes `quantity` from what the resource has left, in the one statement that
 /// checks it is there: false (nothing written) when it is not, so two
 /// officers matching the last place at once cannot both have it.
 pub fn take(
     conn: &mut Conn,
-    id: OfferId,
+    id: ResourceId,
     quantity: i64,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
     let n = run!(conn, c => diesel::update(
-        offers::table
-            .filter(offers::id.eq(id.0))
-            .filter(offers::closed.eq(false))
-            .filter(offers::remaining.ge(quantity)),
+        resources::table
+            .filter(resources::id.eq(id.0))
+            .filter(resources::closed.eq(false))
+            .filter(resources::remaining.ge(quantity)),
     )
     .set((
-        offers::remaining.eq(offers::remaining - quantity),
-        offers::updated_at.eq(now),
+        resources::remaining.eq(resources::remaining - quantity),
+        resources::updated_at.eq(now),
     ))
     .execute(c))?;
     Ok(n == 1)
@@ -219,96 +219,96 @@ pub fn take(
 /// Gives back what a declined match held.
 pub fn give_back(
     conn: &mut Conn,
-    id: OfferId,
+    id: ResourceId,
     quantity: i64,
     now: NaiveDateTime,
 ) -> Result<(), StorageError> {
-    run!(conn, c => diesel::update(offers::table.filter(offers::id.eq(id.0)))
+    run!(conn, c => diesel::update(resources::table.filter(resources::id.eq(id.0)))
         .set((
-            offers::remaining.eq(offers::remaining + quantity),
-            offers::updated_at.eq(now),
+            resources::remaining.eq(resources::remaining + quantity),
+            resources::updated_at.eq(now),
         ))
         .execute(c))?;
     Ok(())
 }
 
-/// Closes (or reopens) an offer still at `version`.
+/// Closes (or reopens) a resource still at `version`.
 pub fn set_closed(
     conn: &mut Conn,
-    id: OfferId,
+    id: ResourceId,
     version: i64,
     closed: bool,
     now: NaiveDateTime,
 ) -> Result<bool, StorageError> {
     crate::query::update_at_version!(
         conn,
-        offers,
+        resources,
         id.0,
         version,
-        (offers::closed.eq(closed), offers::updated_at.eq(now))
+        (resources::closed.eq(closed), resources::updated_at.eq(now))
     )
 }
 
-/// What a list of offers is narrowed to.
+/// What a list of resources is narrowed to.
 #[derive(Debug, Clone, Default)]
-pub struct OfferFilter {
+pub struct ResourceFilter {
     pub provider_id: Option<ProviderId>,
-    pub kind: Option<OfferKind>,
+    pub kind: Option<ResourceKind>,
     /// Only those not closed with something left.
     pub open_only: bool,
 }
 
-/// The offers the scope sees: those of unions in its subtree, and those of
+/// The resources the scope sees: those of unions in its subtree, and those of
 /// its union or a union above it (they serve the scope's households too).
 macro_rules! visible {
     ($scope:expr, $above:expr) => {
         $scope
-            .covers(offers::union_path)
-            .or(offers::union_path.eq_any($above))
+            .covers(resources::union_path)
+            .or(resources::union_path.eq_any($above))
     };
 }
 
-pub fn find_offer(
+pub fn find_resource(
     conn: &mut Conn,
     scope: &Scope,
-    id: OfferId,
-) -> Result<Option<Offer>, StorageError> {
+    id: ResourceId,
+) -> Result<Option<Resource>, StorageError> {
     let above = scope.ancestor_paths();
-    let rows: Vec<Joined> = run!(conn, c => offers::table
+    let rows: Vec<Joined> = run!(conn, c => resources::table
         .inner_join(providers::table)
-        .filter(offers::id.eq(id.0))
+        .filter(resources::id.eq(id.0))
         .filter(visible!(scope, &above))
         .select((Row::as_select(), providers::name, providers::kind))
         .load(c))?;
     Ok(assemble(conn, rows)?.into_iter().next())
 }
 
-/// The offers the scope sees, newest first.
-pub fn list_offers(
+/// The resources the scope sees, newest first.
+pub fn list_resources(
     conn: &mut Conn,
     scope: &Scope,
-    filter: &OfferFilter,
+    filter: &ResourceFilter,
     page: PageRequest,
-) -> Result<Page<Offer>, StorageError> {
+) -> Result<Page<Resource>, StorageError> {
     let above = scope.ancestor_paths();
     macro_rules! filtered {
         () => {
-            offers::table
+            resources::table
                 .inner_join(providers::table)
                 .filter(visible!(scope, &above))
                 .into_boxed()
                 .if_some(filter.provider_id, |q, p| {
-                    q.filter(offers::provider_id.eq(p.0))
+                    q.filter(resources::provider_id.eq(p.0))
                 })
-                .if_some(filter.kind, |q, k| q.filter(offers::kind.eq(k.code())))
+                .if_some(filter.kind, |q, k| q.filter(resources::kind.eq(k.code())))
                 .if_some(filter.open_only.then_some(()), |q, ()| {
-                    q.filter(offers::closed.eq(false))
-                        .filter(offers::remaining.gt(0))
+                    q.filter(resources::closed.eq(false))
+                        .filter(resources::remaining.gt(0))
                 })
         };
     }
     let (rows, total): (Vec<Joined>, i64) = run!(conn, c => page_of!(c, page, filtered,
-        order: offers::id.desc(),
+        order: resources::id.desc(),
         select: (Row::as_select(), providers::name, providers::kind)))?;
     Ok(page.of(assemble(conn, rows)?, total))
 }

@@ -1,15 +1,15 @@
-//! Offers: the list, registering one, and an offer's page with its
+//! Resources: the list, registering one, and a resource's page with its
 //! suggestions and matches.
 
 use super::*;
 use bangfu_domain::household::HouseholdId;
-use bangfu_domain::resources::{MatchId, OfferId};
+use bangfu_domain::resources::{MatchId, ResourceId};
 use bangfu_domain::Permission;
-use bangfu_service::resources::{MatchInput, OfferFilter, OfferInput, OutcomeInput};
+use bangfu_service::resources::{MatchInput, OutcomeInput, ResourceFilter, ResourceInput};
 use bangfu_service::{PageRequest, ServiceError};
 
 #[derive(Debug, Clone, Deserialize, Default)]
-pub struct OffersQ {
+pub struct ResourcesQ {
     pub(crate) kind: Option<String>,
     pub(crate) open: Option<String>,
     pub(crate) page: Option<i64>,
@@ -19,37 +19,37 @@ pub struct OffersQ {
 
 #[derive(Template)]
 #[template(path = "resources.html")]
-pub(crate) struct OffersPage {
+pub(crate) struct ResourcesPage {
     pub(crate) chrome: Chrome,
     pub(crate) kind: String,
     pub(crate) open: bool,
     pub(crate) kinds: Opts,
-    pub(crate) items: Vec<OfferView>,
+    pub(crate) items: Vec<ResourceView>,
     pub(crate) total: i64,
     pub(crate) pager: Pager,
     pub(crate) can_manage: bool,
     pub(crate) notice: Option<Notice>,
 }
 
-results_partial!(OffersPage => OffersResults, "resources_partial.html");
+results_partial!(ResourcesPage => ResourcesResults, "resources_partial.html");
 
-pub(crate) async fn offers_page(
+pub(crate) async fn resources_page(
     State(state): State<AppState>,
     swap: SwapsResults,
     PageActor(actor): PageActor,
-    Query(q): Query<OffersQ>,
+    Query(q): Query<ResourcesQ>,
 ) -> PageResult {
     let kind = q
         .kind
         .as_deref()
         .filter(|k| !k.is_empty())
-        .and_then(|k| OfferKind::parse(k).ok());
+        .and_then(|k| ResourceKind::parse(k).ok());
     let open = q.open.as_deref() == Some("1");
     let page = state
         .services
-        .offer_list(
+        .resource_list(
             &actor,
-            OfferFilter {
+            ResourceFilter {
                 provider_id: None,
                 kind,
                 open_only: open,
@@ -64,12 +64,12 @@ pub(crate) async fn offers_page(
     Ok(render_results(
         swap,
         StatusCode::OK,
-        &OffersPage {
+        &ResourcesPage {
             chrome: Chrome::new(&actor, "社会资源", "resources"),
             kind: q.kind.clone().unwrap_or_default(),
             open,
-            kinds: offer_kinds(),
-            items: page.items.iter().map(offer_view).collect(),
+            kinds: resource_kinds(),
+            items: page.items.iter().map(resource_view).collect(),
             total: page.total,
             pager: pager("/resources", &params, page.page, page.pages()),
             can_manage: actor.can(Permission::ManageAssistance),
@@ -79,7 +79,7 @@ pub(crate) async fn offers_page(
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
-pub struct OfferForm {
+pub struct ResourceForm {
     #[serde(default)]
     pub(crate) kind: String,
     #[serde(default)]
@@ -107,16 +107,16 @@ pub struct OfferForm {
     pub(crate) ends_on: String,
 }
 
-impl OfferForm {
-    fn input(&self, provider: i64) -> Result<OfferInput, ServiceError> {
-        let kind = OfferKind::parse(&self.kind).ok();
+impl ResourceForm {
+    fn input(&self, provider: i64) -> Result<ResourceInput, ServiceError> {
+        let kind = ResourceKind::parse(&self.kind).ok();
         let money = |field, raw: &str| Fen::parse_yuan_opt(field, raw).map_err(ServiceError::from);
         let quantity = match typed_quantity(kind, &self.quantity) {
             Ok(q) => q.unwrap_or(0),
             Err(PageError::Service(e)) => return Err(e),
             Err(_) => 0,
         };
-        Ok(OfferInput {
+        Ok(ResourceInput {
             provider_id: provider,
             union_id: None,
             kind: self.kind.clone(),
@@ -136,21 +136,21 @@ impl OfferForm {
     }
 }
 
-pub(crate) async fn offer_create(
+pub(crate) async fn resource_create(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
     Path(provider): Path<i64>,
-    Form(f): Form<OfferForm>,
+    Form(f): Form<ResourceForm>,
 ) -> PageResult {
     let made = match f.input(provider) {
-        Ok(input) => state.services.offer_create(&actor, input).await,
+        Ok(input) => state.services.resource_create(&actor, input).await,
         Err(e) => Err(e),
     };
     match made {
         Ok(o) => Ok(Redirect::to(&format!(
-            "/resources/offers/{}?{}",
+            "/resources/{}?{}",
             o.id.0,
-            Notice::OfferSaved.query()
+            Notice::ResourceSaved.query()
         ))
         .into_response()),
         Err(e) => {
@@ -160,7 +160,7 @@ pub(crate) async fn offer_create(
                 &actor,
                 provider,
                 "",
-                Some((Failed::Offer(f), msg, field.unwrap_or(""), status)),
+                Some((Failed::Resource(f), msg, field.unwrap_or(""), status)),
             )
             .await
         }
@@ -168,7 +168,7 @@ pub(crate) async fn offer_create(
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
-pub struct OfferQ {
+pub struct ResourceQ {
     pub(crate) after: Option<i64>,
     #[serde(default)]
     pub(crate) notice: String,
@@ -183,10 +183,10 @@ pub(crate) struct SuggestionView {
 }
 
 #[derive(Template)]
-#[template(path = "resource_offer.html")]
-pub(crate) struct OfferPage {
+#[template(path = "resource_page.html")]
+pub(crate) struct ResourcePage {
     pub(crate) chrome: Chrome,
-    pub(crate) offer: OfferView,
+    pub(crate) resource: ResourceView,
     pub(crate) suggestions: Vec<SuggestionView>,
     pub(crate) next_after: Option<i64>,
     pub(crate) scanned: usize,
@@ -202,18 +202,18 @@ pub(crate) struct OfferPage {
     pub(crate) error: Option<String>,
 }
 
-async fn offer_view_page(
+async fn resource_view_page(
     state: &AppState,
     actor: &Actor,
     id: i64,
-    q: &OfferQ,
+    q: &ResourceQ,
     error: Option<(String, StatusCode)>,
 ) -> PageResult {
     let o = state
         .services
-        .offer_overview(actor, OfferId(id), q.after)
+        .resource_overview(actor, ResourceId(id), q.after)
         .await?;
-    let offer = &o.suggestions.offer;
+    let resource = &o.suggestions.resource;
     let manage = actor.can(Permission::ManageAssistance);
     let scope_path = actor.user.union_path.as_str();
     let (error, status) = match error {
@@ -222,9 +222,9 @@ async fn offer_view_page(
     };
     Ok(render_status(
         status,
-        &OfferPage {
-            chrome: Chrome::new(actor, offer.fields.title.clone(), "resources"),
-            offer: offer_view(offer),
+        &ResourcePage {
+            chrome: Chrome::new(actor, resource.fields.title.clone(), "resources"),
+            resource: resource_view(resource),
             suggestions: o
                 .suggestions
                 .items
@@ -242,8 +242,8 @@ async fn offer_view_page(
             continued: q.after.is_some(),
             matches: o.matches.iter().map(match_view).collect(),
             can_manage: manage,
-            can_close: manage && offer.union_path.as_str().starts_with(scope_path),
-            needs_school: offer.fields.need.assistance_kind()
+            can_close: manage && resource.union_path.as_str().starts_with(scope_path),
+            needs_school: resource.fields.need.assistance_kind()
                 == bangfu_domain::assistance::kind::EDUCATION,
             stages: options(
                 bangfu_domain::assistance::Stage::ALL,
@@ -251,37 +251,44 @@ async fn offer_view_page(
                 bangfu_domain::assistance::Stage::label,
             ),
             today: bangfu_service::today().to_string(),
-            back: format!("/resources/offers/{id}"),
+            back: format!("/resources/{id}"),
             notice: notice(&q.notice),
             error,
         },
     ))
 }
 
-pub(crate) async fn offer_page(
+pub(crate) async fn resource_page(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
     Path(id): Path<i64>,
-    Query(q): Query<OfferQ>,
+    Query(q): Query<ResourceQ>,
 ) -> PageResult {
-    offer_view_page(&state, &actor, id, &q, None).await
+    resource_view_page(&state, &actor, id, &q, None).await
 }
 
-/// Back to the offer's page with a notice, or the page again with the error.
+/// Back to the resource's page with a notice, or the page again with the error.
 async fn after_act<T>(
     state: &AppState,
     actor: &Actor,
-    offer: i64,
+    resource: i64,
     done: Result<T, ServiceError>,
     notice: Notice,
 ) -> PageResult {
     match done {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/resources/offers/{offer}?{}", notice.query())).into_response(),
-        ),
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/resources/{resource}?{}", notice.query())).into_response())
+        }
         Err(e) => {
             let (status, msg, _) = form_failure(e)?;
-            offer_view_page(state, actor, offer, &OfferQ::default(), Some((msg, status))).await
+            resource_view_page(
+                state,
+                actor,
+                resource,
+                &ResourceQ::default(),
+                Some((msg, status)),
+            )
+            .await
         }
     }
 }
@@ -292,7 +299,7 @@ pub struct CloseForm {
     pub(crate) version: Option<i64>,
 }
 
-pub(crate) async fn offer_close(
+pub(crate) async fn resource_close(
     State(state): State<AppState>,
     PageActor(actor): PageActor,
     Path(id): Path<i64>,
@@ -301,9 +308,9 @@ pub(crate) async fn offer_close(
     let closed = f.closed.as_deref() == Some("1");
     let done = state
         .services
-        .offer_close(&actor, OfferId(id), f.version, closed)
+        .resource_close(&actor, ResourceId(id), f.version, closed)
         .await;
-    after_act(&state, &actor, id, done, Notice::OfferSaved).await
+    after_act(&state, &actor, id, done, Notice::ResourceSaved).await
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -323,14 +330,14 @@ pub(crate) async fn match_confirm(
     Path(id): Path<i64>,
     Form(f): Form<MatchForm>,
 ) -> PageResult {
-    let quantity = typed_quantity(OfferKind::parse(&f.kind).ok(), &f.quantity);
+    let quantity = typed_quantity(ResourceKind::parse(&f.kind).ok(), &f.quantity);
     let done = match quantity {
         Ok(quantity) => {
             state
                 .services
                 .match_confirm(
                     &actor,
-                    OfferId(id),
+                    ResourceId(id),
                     MatchInput {
                         household_id: f.household_id,
                         person: f.person.clone(),
@@ -353,7 +360,7 @@ pub(crate) async fn match_dismiss(
 ) -> PageResult {
     let done = state
         .services
-        .match_dismiss(&actor, OfferId(id), HouseholdId(f.household_id))
+        .match_dismiss(&actor, ResourceId(id), HouseholdId(f.household_id))
         .await;
     after_act(&state, &actor, id, done, Notice::SuggestionDismissed).await
 }
@@ -371,7 +378,7 @@ pub struct OutcomeForm {
     #[serde(default)]
     pub(crate) stage: String,
     pub(crate) version: Option<i64>,
-    pub(crate) offer_id: i64,
+    pub(crate) resource_id: i64,
     #[serde(default)]
     pub(crate) back: String,
 }
@@ -404,6 +411,6 @@ pub(crate) async fn match_outcome(
             Notice::OutcomeRecorded.query()
         ))
         .into_response()),
-        _ => after_act(&state, &actor, f.offer_id, done, Notice::OutcomeRecorded).await,
+        _ => after_act(&state, &actor, f.resource_id, done, Notice::OutcomeRecorded).await,
     }
 }

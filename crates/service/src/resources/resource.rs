@@ -1,6 +1,6 @@
-//! Offers: what a provider gives, and how much of it is left.
+//! Resources: what a provider gives, and how much of it is left.
 
-use super::{Offer, OfferFields, OfferFilter};
+use super::{Resource, ResourceFields, ResourceFilter};
 use crate::assistance::parse_date;
 use crate::audit::{Owned, Record, Who};
 use crate::clock::today;
@@ -11,19 +11,19 @@ use bangfu_domain::assistance::Catalogue;
 use bangfu_domain::audit::Action;
 use bangfu_domain::funds::{check_amount, Source};
 use bangfu_domain::household::parse_text;
-use bangfu_domain::resources::{Aim, Need, OfferId, OfferKind, ProviderId, ServiceKind};
+use bangfu_domain::resources::{Aim, Need, ProviderId, ResourceId, ResourceKind, ServiceKind};
 use bangfu_domain::{Fen, Permission, ValidationError};
 use bangfu_storage::resources as store;
 use bangfu_storage::{Page, PageRequest};
 use serde_json::json;
 
-/// An offer as entered.
+/// A resource as entered.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct OfferInput {
+pub struct ResourceInput {
     pub provider_id: i64,
-    /// The union whose households the offer serves; the actor's own when absent.
+    /// The union whose households the resource serves; the actor's own when absent.
     pub union_id: Option<i64>,
-    /// A code or label of [`OfferKind`].
+    /// A code or label of [`ResourceKind`].
     pub kind: String,
     /// For services: a code or label of [`ServiceKind`].
     pub service: String,
@@ -50,16 +50,20 @@ pub struct OfferInput {
 /// The largest quantity of anything but cash (checked as money).
 const MAX_QUANTITY: i64 = 1_000_000;
 
-impl OfferInput {
-    fn parse(&self) -> Result<OfferFields, ServiceError> {
-        let kind = OfferKind::parse(&self.kind)?;
+impl ResourceInput {
+    fn parse(&self) -> Result<ResourceFields, ServiceError> {
+        let kind = ResourceKind::parse(&self.kind)?;
         let blank = |s: &str| !s.trim().is_empty();
         let service = match kind {
-            OfferKind::Service if blank(&self.service) => Some(ServiceKind::parse(&self.service)?),
+            ResourceKind::Service if blank(&self.service) => {
+                Some(ServiceKind::parse(&self.service)?)
+            }
             _ => None,
         };
         let aim = match kind {
-            OfferKind::Cash | OfferKind::Goods if blank(&self.aim) => Some(Aim::parse(&self.aim)?),
+            ResourceKind::Cash | ResourceKind::Goods if blank(&self.aim) => {
+                Some(Aim::parse(&self.aim)?)
+            }
             _ => None,
         };
         let need = Need::new(
@@ -72,7 +76,7 @@ impl OfferInput {
         if need.programme.is_some() && need.track.is_none() {
             return Err(ValidationError::new("track", "选择行动计划时须同时选择帮扶路径").into());
         }
-        let quantity = if kind == OfferKind::Cash {
+        let quantity = if kind == ResourceKind::Cash {
             check_amount("quantity", Fen(self.quantity))?.0
         } else if self.quantity <= 0 {
             return Err(ValidationError::new("quantity", "数量必须大于 0").into());
@@ -82,23 +86,23 @@ impl OfferInput {
             self.quantity
         };
         let wage = match (kind, self.wage) {
-            (OfferKind::Job, Some(w)) if w.0 < 0 => {
+            (ResourceKind::Job, Some(w)) if w.0 < 0 => {
                 return Err(ValidationError::new("wage", "工资不能为负数").into())
             }
-            (OfferKind::Job, Some(w)) if w > Fen::MAX_PARSED => {
+            (ResourceKind::Job, Some(w)) if w > Fen::MAX_PARSED => {
                 return Err(ValidationError::new("wage", "工资过大").into())
             }
-            (OfferKind::Job, w) => w,
+            (ResourceKind::Job, w) => w,
             _ => None,
         };
         let unit_value = match (kind, self.unit_value) {
-            (OfferKind::Goods, Some(v)) if v.0 < 0 || v > Fen::MAX_PARSED => {
+            (ResourceKind::Goods, Some(v)) if v.0 < 0 || v > Fen::MAX_PARSED => {
                 return Err(ValidationError::new("unit_value", "单价应在 0 至上限之间").into())
             }
-            (OfferKind::Goods, Some(v)) => v,
+            (ResourceKind::Goods, Some(v)) => v,
             _ => Fen::ZERO,
         };
-        let starts_on = if kind == OfferKind::Cash {
+        let starts_on = if kind == ResourceKind::Cash {
             parse_on_date("starts_on", &self.starts_on)?
         } else {
             parse_date("starts_on", &self.starts_on)?.unwrap_or_else(today)
@@ -107,7 +111,7 @@ impl OfferInput {
         if ends_on.is_some_and(|e| e < starts_on) {
             return Err(ValidationError::new("ends_on", "截止日期不能早于开始日期").into());
         }
-        Ok(OfferFields {
+        Ok(ResourceFields {
             need,
             title: parse_text("title", "名称", &self.title, true, 100)?,
             detail: parse_text("detail", "内容和要求", &self.detail, false, 2000)?,
@@ -121,7 +125,7 @@ impl OfferInput {
     }
 }
 
-pub(super) fn snapshot(o: &Offer) -> serde_json::Value {
+pub(super) fn snapshot(o: &Resource) -> serde_json::Value {
     let f = &o.fields;
     json!({
         "provider_id": o.provider_id.0,
@@ -144,17 +148,17 @@ pub(super) fn snapshot(o: &Offer) -> serde_json::Value {
 }
 
 impl Services {
-    /// Registers an offer of a provider the actor sees, serving a union of
+    /// Registers a resource of a provider the actor sees, serving a union of
     /// the actor's subtree. A cash donation is received into that union's
     /// fund of social donations in the same transaction.
-    pub async fn offer_create(
+    pub async fn resource_create(
         &self,
         actor: &Actor,
-        input: OfferInput,
-    ) -> Result<Offer, ServiceError> {
+        input: ResourceInput,
+    ) -> Result<Resource, ServiceError> {
         actor.require(Permission::ManageAssistance)?;
         let fields = input.parse()?;
-        let cash = fields.need.kind == OfferKind::Cash;
+        let cash = fields.need.kind == ResourceKind::Cash;
         if cash && !actor.can(Permission::ManageFunds) {
             return Err(ServiceError::Rule(
                 "现金捐赠须登记入账：请由有资金管理权限的人员登记（本账号不能登记资金收入）".into(),
@@ -199,7 +203,7 @@ impl Services {
             } else {
                 None
             };
-            let id = store::insert_offer(
+            let id = store::insert_resource(
                 c,
                 provider.id,
                 union.id,
@@ -209,8 +213,9 @@ impl Services {
                 a.user.id.0,
                 now(),
             )?;
-            let o = store::find_offer(c, &scope, id)?.ok_or(ServiceError::NotFound("社会资源"))?;
-            Record::of(Action::SaveOffer, "offer", id, o.owner())
+            let o =
+                store::find_resource(c, &scope, id)?.ok_or(ServiceError::NotFound("社会资源"))?;
+            Record::of(Action::SaveResource, "resource", id, o.owner())
                 .after(snapshot(&o))
                 .write(c, Who::Actor(&a))?;
             Ok(o)
@@ -218,21 +223,21 @@ impl Services {
         .await
     }
 
-    /// Closes an offer to new matches (or reopens it). Only the unions of
+    /// Closes a resource to new matches (or reopens it). Only the unions of
     /// the subtree it serves may.
-    pub async fn offer_close(
+    pub async fn resource_close(
         &self,
         actor: &Actor,
-        id: OfferId,
+        id: ResourceId,
         version: Option<i64>,
         closed: bool,
-    ) -> Result<Offer, ServiceError> {
+    ) -> Result<Resource, ServiceError> {
         actor.require(Permission::ManageAssistance)?;
         let scope = actor.scope();
         let a = actor.clone();
         self.write(move |c| {
             let before =
-                store::find_offer(c, &scope, id)?.ok_or(ServiceError::NotFound("社会资源"))?;
+                store::find_resource(c, &scope, id)?.ok_or(ServiceError::NotFound("社会资源"))?;
             if !scope.contains(&before.union_path) {
                 return Err(ServiceError::Rule(format!(
                     "该资源由{}登记，只能由其关闭",
@@ -244,8 +249,8 @@ impl Services {
                 return Err(ServiceError::stale("该资源刚刚已被他人修改，请刷新后再试"));
             }
             let after =
-                store::find_offer(c, &scope, id)?.ok_or(ServiceError::NotFound("社会资源"))?;
-            Record::of(Action::CloseOffer, "offer", id, after.owner())
+                store::find_resource(c, &scope, id)?.ok_or(ServiceError::NotFound("社会资源"))?;
+            Record::of(Action::CloseResource, "resource", id, after.owner())
                 .before(snapshot(&before))
                 .after(snapshot(&after))
                 .write(c, Who::Actor(&a))?;
@@ -254,24 +259,28 @@ impl Services {
         .await
     }
 
-    pub async fn offer_get(&self, actor: &Actor, id: OfferId) -> Result<Offer, ServiceError> {
+    pub async fn resource_get(
+        &self,
+        actor: &Actor,
+        id: ResourceId,
+    ) -> Result<Resource, ServiceError> {
         actor.require(Permission::ReadAssistance)?;
         let scope = actor.scope();
         self.read(move |c| {
-            store::find_offer(c, &scope, id)?.ok_or(ServiceError::NotFound("社会资源"))
+            store::find_resource(c, &scope, id)?.ok_or(ServiceError::NotFound("社会资源"))
         })
         .await
     }
 
-    pub async fn offer_list(
+    pub async fn resource_list(
         &self,
         actor: &Actor,
-        filter: OfferFilter,
+        filter: ResourceFilter,
         page: PageRequest,
-    ) -> Result<Page<Offer>, ServiceError> {
+    ) -> Result<Page<Resource>, ServiceError> {
         actor.require(Permission::ReadAssistance)?;
         let scope = actor.scope();
-        self.read(move |c| Ok(store::list_offers(c, &scope, &filter, page)?))
+        self.read(move |c| Ok(store::list_resources(c, &scope, &filter, page)?))
             .await
     }
 }
