@@ -155,29 +155,71 @@ pub struct ApiDoc;
 
 /// The whole document: the core paths and each area's own `Doc`.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    doc.merge(plans::Doc::openapi());
-    doc.merge(audit_chain::Doc::openapi());
-    doc.merge(assistance::Doc::openapi());
-    doc.merge(resources::Doc::openapi());
-    doc.merge(funds::Doc::openapi());
-    doc.merge(fund_audit::Doc::openapi());
-    doc.merge(exits::Doc::openapi());
-    doc.merge(reporting::Doc::openapi());
-    doc.merge(stats::Doc::openapi());
-    doc.merge(monthly::Doc::openapi());
-    doc.merge(quality::Doc::openapi());
-    doc.merge(persons::Doc::openapi());
-    doc.merge(temporary_files::Doc::openapi());
-    doc.merge(transfers::Doc::openapi());
-    doc.merge(campaigns::Doc::openapi());
-    doc.merge(sessions::Doc::openapi());
-    doc.merge(two_factor::Doc::openapi());
-    doc.merge(assessments::Doc::openapi());
-    doc.merge(verification::Doc::openapi());
-    doc.merge(verification_datasets::Doc::openapi());
-    doc.merge(verification_thresholds::Doc::openapi());
-    doc
+    area_documents()
+        .into_iter()
+        .fold(ApiDoc::openapi(), |mut doc, area| {
+            doc.merge(area);
+            doc
+        })
+}
+
+/// Each area's own document. Merging keeps the first schema of a name and
+/// drops a later one silently, so two areas must never name two different
+/// schemas alike (a test holds it).
+fn area_documents() -> Vec<utoipa::openapi::OpenApi> {
+    vec![
+        plans::Doc::openapi(),
+        audit_chain::Doc::openapi(),
+        assistance::Doc::openapi(),
+        resources::Doc::openapi(),
+        funds::Doc::openapi(),
+        fund_audit::Doc::openapi(),
+        exits::Doc::openapi(),
+        reporting::Doc::openapi(),
+        stats::Doc::openapi(),
+        monthly::Doc::openapi(),
+        quality::Doc::openapi(),
+        persons::Doc::openapi(),
+        temporary_files::Doc::openapi(),
+        transfers::Doc::openapi(),
+        campaigns::Doc::openapi(),
+        sessions::Doc::openapi(),
+        two_factor::Doc::openapi(),
+        assessments::Doc::openapi(),
+        verification::Doc::openapi(),
+        verification_datasets::Doc::openapi(),
+        verification_thresholds::Doc::openapi(),
+    ]
+}
+
+#[cfg(test)]
+mod document_tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// A schema name used by two areas means the same schema in both:
+    /// otherwise the merged document would describe one of them wrongly.
+    #[test]
+    fn no_two_areas_name_different_schemas_alike() {
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut clashes = Vec::new();
+        for doc in std::iter::once(ApiDoc::openapi()).chain(area_documents()) {
+            let Some(components) = doc.components else {
+                continue;
+            };
+            for (name, schema) in components.schemas {
+                let json = serde_json::to_string(&schema).unwrap_or_default();
+                match seen.get(&name) {
+                    Some(other) if *other != json => clashes.push(name),
+                    Some(_) => {}
+                    None => {
+                        seen.insert(name, json);
+                    }
+                }
+            }
+        }
+        assert!(clashes.is_empty(), "schemas named alike: {clashes:?}");
+    }
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
