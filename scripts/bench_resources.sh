@@ -36,7 +36,8 @@ for spec in \
     'school aid (pupils and students)|"kind":"goods","aim":"education","title":"助学礼包"' \
     'rehabilitation (the ill; health is sealed)|"kind":"service","service":"rehabilitation","title":"康复护理"' \
     'day care (cannot look after themselves)|"kind":"service","service":"day_care","title":"日间照料"' \
-    'legal aid (entitlements not settled)|"kind":"service","service":"legal","title":"法律援助"'; do
+    'legal aid (entitlements not settled)|"kind":"service","service":"legal","title":"法律援助"' \
+    'worst case: a donation for anything suits nobody by itself|"kind":"goods","title":"生活物资"'; do
     label="${spec%%|*}"
     id=$(resource "${spec#*|}")
     page=$(curl -sf -H "authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/resources/$id/suggestions")

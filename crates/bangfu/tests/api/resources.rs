@@ -58,6 +58,18 @@ fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap_or_else(|| panic!("id in {v}"))
 }
 
+/// Matches a household to `resource` as `api` (`POST …/matches`).
+async fn match_to(api: &Api, resource: &Value, body: Value) -> (u16, Value) {
+    let path = format!("/api/v1/resources/{}/matches", id(resource));
+    api.send("POST", &path, body).await
+}
+
+/// Records how match `m` ended, as `api`.
+async fn outcome(api: &Api, m: &Value, body: Value) -> (u16, Value) {
+    let path = format!("/api/v1/matches/{}/outcome", id(m));
+    api.send("POST", &path, body).await
+}
+
 /// The household ids of a resource's suggestions, and the whole answer.
 async fn suggested(api: &Api, resource: i64) -> (Vec<i64>, Value) {
     let (s, body) = api
@@ -254,35 +266,19 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
     assert_eq!(suggested(&w.officer, id(&jobs)).await.0, vec![li, chen]);
 
     // A person not of the household is refused; the suggested one is taken.
-    let got = w
-        .officer
-        .send(
-            "POST",
-            &format!("/api/v1/resources/{}/matches", id(&jobs)),
-            json!({ "household_id": li, "person": "路人甲" }),
-        )
-        .await;
+    let got = match_to(
+        &w.officer,
+        &jobs,
+        json!({ "household_id": li, "person": "路人甲" }),
+    )
+    .await;
     assert_error("stranger", &got, 400, "invalid_input", Some("person"));
-    let (s, m) = w
-        .officer
-        .send(
-            "POST",
-            &format!("/api/v1/resources/{}/matches", id(&jobs)),
-            json!({ "household_id": li }),
-        )
-        .await;
+    let (s, m) = match_to(&w.officer, &jobs, json!({ "household_id": li })).await;
     assert_eq!(s, 201, "{m}");
     assert_eq!(m["person"], "张伟");
     assert_eq!(m["status"], "confirmed");
     assert!(m["reason"].as_str().is_some_and(|r| r.contains("失业")));
-    let got = w
-        .officer
-        .send(
-            "POST",
-            &format!("/api/v1/resources/{}/matches", id(&jobs)),
-            json!({ "household_id": li }),
-        )
-        .await;
+    let got = match_to(&w.officer, &jobs, json!({ "household_id": li })).await;
     assert_error("twice", &got, 409, "conflict", Some("household_id"));
     let (_, o) = w
         .officer
@@ -292,32 +288,21 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
 
     // 陈明 is hired: assistance of kind job, his employment measure done,
     // and an exit proposed for him would be 就业创业.
-    let (s, hired) = w
-        .officer
-        .send(
-            "POST",
-            &format!("/api/v1/resources/{}/matches", id(&jobs)),
-            json!({ "household_id": chen }),
-        )
-        .await;
+    let (s, hired) = match_to(&w.officer, &jobs, json!({ "household_id": chen })).await;
     assert_eq!(s, 201, "{hired}");
-    let got = w
-        .officer
-        .send(
-            "POST",
-            &format!("/api/v1/matches/{}/outcome", id(&hired)),
-            json!({ "delivered": true, "on": "2999-01-01" }),
-        )
-        .await;
+    let got = outcome(
+        &w.officer,
+        &hired,
+        json!({ "delivered": true, "on": "2999-01-01" }),
+    )
+    .await;
     assert_error("future", &got, 400, "invalid_input", Some("on"));
-    let (s, done) = w
-        .officer
-        .send(
-            "POST",
-            &format!("/api/v1/matches/{}/outcome", id(&hired)),
-            json!({ "delivered": true, "note": "已签劳动合同" }),
-        )
-        .await;
+    let (s, done) = outcome(
+        &w.officer,
+        &hired,
+        json!({ "delivered": true, "note": "已签劳动合同" }),
+    )
+    .await;
     assert_eq!(s, 200, "{done}");
     assert_eq!(done["status"], "hired");
     assert_eq!(done["measure_id"], measures[0]);
@@ -340,25 +325,16 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
         ))
         .await;
     assert_eq!(preview["suggested_pathway"], "employment", "{preview}");
-    let got = w
-        .officer
-        .send(
-            "POST",
-            &format!("/api/v1/matches/{}/outcome", id(&hired)),
-            json!({ "delivered": false, "note": "再登记一次" }),
-        )
-        .await;
+    let got = outcome(
+        &w.officer,
+        &hired,
+        json!({ "delivered": false, "note": "再登记一次" }),
+    )
+    .await;
     assert_error("ended already", &got, 422, "rule_violation", None);
 
     // 张伟 declines: what he held goes back to the resource.
-    let got = w
-        .officer
-        .send(
-            "POST",
-            &format!("/api/v1/matches/{}/outcome", id(&m)),
-            json!({ "delivered": false }),
-        )
-        .await;
+    let got = outcome(&w.officer, &m, json!({ "delivered": false })).await;
     assert_error(
         "declined without a reason",
         &got,
@@ -366,14 +342,12 @@ async fn an_enterprise_offers_jobs_the_unemployed_are_suggested_and_a_hire_compl
         "invalid_input",
         Some("note"),
     );
-    let (s, declined) = w
-        .officer
-        .send(
-            "POST",
-            &format!("/api/v1/matches/{}/outcome", id(&m)),
-            json!({ "delivered": false, "note": "离家太远" }),
-        )
-        .await;
+    let (s, declined) = outcome(
+        &w.officer,
+        &m,
+        json!({ "delivered": false, "note": "离家太远" }),
+    )
+    .await;
     assert_eq!(s, 200, "{declined}");
     assert_eq!(declined["status"], "declined");
     let (_, o) = w
@@ -648,14 +622,12 @@ async fn an_offer_serves_only_its_region_and_each_officer_their_own_households()
         vec![wang, li]
     );
     assert_eq!(suggested(&b, id(&city_jobs)).await.0, vec![b_household]);
-    let got = w
-        .officer
-        .send(
-            "POST",
-            &format!("/api/v1/resources/{}/matches", id(&city_jobs)),
-            json!({ "household_id": b_household }),
-        )
-        .await;
+    let got = match_to(
+        &w.officer,
+        &city_jobs,
+        json!({ "household_id": b_household }),
+    )
+    .await;
     assert_error("another county's household", &got, 404, "not_found", None);
     // A county resource does not reach the other county, nor is it seen there.
     let county_jobs = resource(
@@ -667,14 +639,12 @@ async fn an_offer_serves_only_its_region_and_each_officer_their_own_households()
         .get(&format!("/api/v1/resources/{}", id(&county_jobs)))
         .await;
     assert_eq!(s, 404);
-    let got = w
-        .city
-        .send(
-            "POST",
-            &format!("/api/v1/resources/{}/matches", id(&county_jobs)),
-            json!({ "household_id": b_household }),
-        )
-        .await;
+    let got = match_to(
+        &w.city,
+        &county_jobs,
+        json!({ "household_id": b_household }),
+    )
+    .await;
     assert_error(
         "outside the resource's region",
         &got,
@@ -693,14 +663,7 @@ async fn an_offer_serves_only_its_region_and_each_officer_their_own_households()
     let (s, closed) = w.city.send("POST", &close, json!({ "closed": true })).await;
     assert_eq!(s, 200, "{closed}");
     assert_eq!(closed["open"], false);
-    let got = w
-        .officer
-        .send(
-            "POST",
-            &format!("/api/v1/resources/{}/matches", id(&city_jobs)),
-            json!({ "household_id": wang }),
-        )
-        .await;
+    let got = match_to(&w.officer, &city_jobs, json!({ "household_id": wang })).await;
     assert_error("closed", &got, 422, "rule_violation", None);
     assert_eq!(w.officer.total("/api/v1/resources?open=true").await, 1);
     // Readers without assistance rights see nothing.

@@ -148,6 +148,48 @@ fn taken_already(e: StorageError) -> ServiceError {
     }
 }
 
+/// What a new match says: who, why, how much it holds, and its status.
+struct Made<'a> {
+    person: &'a str,
+    reason: &'a str,
+    quantity: i64,
+    status: MatchStatus,
+}
+
+/// Writes a match (confirmed or a dismissed suggestion) of `found` to the
+/// resource, audited as `action`; a second one is a conflict.
+fn record_match(
+    c: &mut Conn,
+    scope: &Scope,
+    a: &Actor,
+    resource: &Resource,
+    found: &Found,
+    made: Made<'_>,
+    action: Action,
+) -> Result<Match, ServiceError> {
+    let id = store::insert_match(
+        c,
+        &NewMatch {
+            resource_id: resource.id,
+            household_id: found.household_id,
+            union_id: a.user.union_id,
+            union_path: &found.union_path,
+            person: made.person,
+            reason: made.reason,
+            quantity: made.quantity,
+            status: made.status,
+            by: a.user.id.0,
+        },
+        now(),
+    )
+    .map_err(taken_already)?;
+    let m = store::find_match(c, scope, id)?.ok_or(ServiceError::NotFound("资源对接"))?;
+    Record::of(action, "match", id, m.owner())
+        .after(snapshot(&m))
+        .write(c, Who::Actor(a))?;
+    Ok(m)
+}
+
 /// Completes the household's first open measure leading to 就业创业: a
 /// hire is an employment measure done.
 fn complete_employment_measure(
@@ -292,27 +334,13 @@ impl Services {
                     message: "该资源剩余数量不足（可能刚被他人对接），请刷新后再试".into(),
                 });
             }
-            let id = store::insert_match(
-                c,
-                &NewMatch {
-                    resource_id: resource.id,
-                    household_id: found.household_id,
-                    union_id: a.user.union_id,
-                    union_path: &found.union_path,
-                    person: &person,
-                    reason: &reason,
-                    quantity,
-                    status: MatchStatus::Confirmed,
-                    by: a.user.id.0,
-                },
-                now(),
-            )
-            .map_err(taken_already)?;
-            let m = store::find_match(c, &scope, id)?.ok_or(ServiceError::NotFound("资源对接"))?;
-            Record::of(Action::ConfirmMatch, "match", id, m.owner())
-                .after(snapshot(&m))
-                .write(c, Who::Actor(&a))?;
-            Ok(m)
+            let made = Made {
+                person: &person,
+                reason: &reason,
+                quantity,
+                status: MatchStatus::Confirmed,
+            };
+            record_match(c, &scope, &a, &resource, &found, made, Action::ConfirmMatch)
         })
         .await
     }
@@ -335,27 +363,21 @@ impl Services {
             let reason = suggest(&resource.fields.need, &found.candidate, today)
                 .map(|s| s.reasons.join("\n"))
                 .unwrap_or_default();
-            let id = store::insert_match(
+            let made = Made {
+                person: "",
+                reason: &reason,
+                quantity: 0,
+                status: MatchStatus::Dismissed,
+            };
+            record_match(
                 c,
-                &NewMatch {
-                    resource_id: resource.id,
-                    household_id,
-                    union_id: a.user.union_id,
-                    union_path: &found.union_path,
-                    person: "",
-                    reason: &reason,
-                    quantity: 0,
-                    status: MatchStatus::Dismissed,
-                    by: a.user.id.0,
-                },
-                now(),
+                &scope,
+                &a,
+                &resource,
+                &found,
+                made,
+                Action::DismissSuggestion,
             )
-            .map_err(taken_already)?;
-            let m = store::find_match(c, &scope, id)?.ok_or(ServiceError::NotFound("资源对接"))?;
-            Record::of(Action::DismissSuggestion, "match", id, m.owner())
-                .after(snapshot(&m))
-                .write(c, Who::Actor(&a))?;
-            Ok(m)
         })
         .await
     }
