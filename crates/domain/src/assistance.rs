@@ -11,20 +11,22 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Identifiers of the things this module is about.
+/// Identifiers: a transparent `i64` newtype with `Display` (also used by
+/// `resources`).
 macro_rules! id {
     ($($(#[$m:meta])* $name:ident;)+) => {$(
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub i64);
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)
             }
         }
     )+};
 }
+pub(crate) use id;
 
 id! {
     PlanId;

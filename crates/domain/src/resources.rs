@@ -8,7 +8,7 @@
 //! services; the programme matches them to the needs it knows of and counts
 //! what each gave. Bangfu suggests; an officer confirms or dismisses.
 
-use crate::assistance::kind;
+use crate::assistance::{id, kind};
 use crate::household::{
     coded, Causes, Employment, HardshipCause as Cause, Health, LabourCapacity, Schooling,
 };
@@ -17,21 +17,6 @@ use crate::ValidationError;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// Identifiers of the things this module is about.
-macro_rules! id {
-    ($($(#[$m:meta])* $name:ident;)+) => {$(
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub i64);
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    )+};
-}
 
 id! {
     ProviderId;

@@ -48,11 +48,13 @@ use bangfu_storage::resources as store;
 use bangfu_storage::PageRequest;
 
 /// What a resource's page shows: the resource with a page of suggestions, and
-/// every match made of it (read together, so they agree).
+/// every match made of it.
 #[derive(Debug, Clone)]
 pub struct ResourceOverview {
     pub suggestions: Suggestions,
     pub matches: Vec<Match>,
+    /// Whether the caller's subtree holds the resource (and so may close it).
+    pub kept_here: bool,
 }
 
 /// What a provider's page shows: the provider and its resources, newest first.
@@ -85,6 +87,7 @@ impl Services {
             })
             .await?;
         Ok(ResourceOverview {
+            kept_here: actor.scope().contains(&suggestions.resource.union_path),
             suggestions,
             matches,
         })

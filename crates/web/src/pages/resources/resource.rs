@@ -215,7 +215,6 @@ async fn resource_view_page(
         .await?;
     let resource = &o.suggestions.resource;
     let manage = actor.can(Permission::ManageAssistance);
-    let scope_path = actor.user.union_path.as_str();
     let (error, status) = match error {
         Some((e, s)) => (Some(e), s),
         None => (None, StatusCode::OK),
@@ -242,7 +241,7 @@ async fn resource_view_page(
             continued: q.after.is_some(),
             matches: o.matches.iter().map(match_view).collect(),
             can_manage: manage,
-            can_close: manage && resource.union_path.as_str().starts_with(scope_path),
+            can_close: manage && o.kept_here,
             needs_school: resource.fields.need.assistance_kind()
                 == bangfu_domain::assistance::kind::EDUCATION,
             stages: options(
